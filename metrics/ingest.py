@@ -1,0 +1,637 @@
+"""Customer exports (CSV, XLSX, Parquet; UTF-8 or GBK; English or Chinese headers) -> validated DuckDB tables -> rollups."""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from metrics.store import ROOT, DataError, is_empty, sql
+
+KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
+DEMO_DIR = ROOT / "data" / "demo"
+DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
+MAX_REJECTS_SHOWN = 1000
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the data contract: its name, whether it is required, its type and accepted header aliases."""
+
+    name: str
+    required: bool
+    type: str
+    description: str
+    aliases: tuple[str, ...] = ()
+
+
+_ACCOUNT_ID = Column("account_id", True, "text", "Customer account identifier",
+                     ("客户ID", "客户编号", "客户代码", "账户ID", "account", "customer_id", "customer", "tenant_id"))
+_FEATURE = Column("feature", True, "text", "Feature or module name",
+                  ("功能", "功能模块", "模块", "功能名称", "feature_name", "module"))
+
+CONTRACT: dict[str, tuple[Column, ...]] = {
+    "events": (
+        _ACCOUNT_ID,
+        Column("user_id", True, "text", "User identifier (unique within the account)",
+               ("用户ID", "用户编号", "用户", "员工ID", "user", "member_id")),
+        Column("event_time", True, "date-time", "When the feature was used",
+               ("事件时间", "时间", "发生时间", "使用时间", "timestamp", "time", "event_timestamp", "occurred_at")),
+        _FEATURE,
+        Column("duration_seconds", False, "number >= 0", "Time spent in the feature, seconds",
+               ("时长(秒)", "时长", "耗时(秒)", "使用时长(秒)", "duration", "duration_s", "seconds")),
+        Column("units", False, "number >= 0", "Work items completed with the event",
+               ("处理量", "数量", "件数", "work_items", "items", "quantity")),
+    ),
+    "accounts": (
+        _ACCOUNT_ID,
+        Column("account_name", True, "text", "Customer name", ("客户名称", "公司名称", "企业名称", "name", "company")),
+        Column("industry", False, "text", "Industry", ("行业", "所属行业")),
+        Column("region", False, "text", "Region", ("区域", "地区", "大区")),
+        Column("segment", False, "text", "Segment (e.g. SMB, Enterprise)", ("客户分层", "分层", "客户类型", "tier")),
+        Column("seats", False, "whole number >= 0", "Licensed seats", ("席位数", "席位", "账号数", "licenses", "seat_count")),
+        Column("go_live_date", False, "date", "Go-live date", ("上线日期", "上线时间", "go_live", "golive", "launch_date")),
+        Column("hourly_cost", False, "number >= 0", "Loaded cost per person-hour, in the account's currency",
+               ("时薪", "人力成本", "小时成本", "人力成本(时)", "loaded_hourly_cost", "cost_per_hour")),
+        Column("currency", False, "ISO code", "Currency of money figures (USD, CNY, ...)", ("币种", "货币")),
+        Column("annual_contract_value", False, "number >= 0", "Annual contract value",
+               ("年合同额", "合同金额", "年度合同金额", "acv", "arr")),
+        Column("renewal_date", False, "date", "Next renewal date", ("续约日期", "到期日", "到期日期", "renewal")),
+    ),
+    "outcomes": (
+        _ACCOUNT_ID,
+        Column("month", True, "month (YYYY-MM)", "Month of the business result", ("月份", "月", "期间", "period")),
+        Column("output_units", True, "number >= 0", "Business output in the month (orders, tickets, ...)",
+               ("产出量", "产出", "业务量", "output")),
+        Column("headcount", True, "number > 0", "People producing that output", ("人数", "员工数", "人员数", "fte")),
+        Column("hours_worked", False, "number >= 0", "Hours worked by those people", ("工时", "工作时长", "hours")),
+    ),
+    "value_drivers": (
+        _FEATURE,
+        Column("minutes_saved", True, "number >= 0", "Minutes saved per use or per work item",
+               ("节省分钟", "节省时长(分钟)", "节省时间(分钟)", "节省时间", "minutes")),
+        Column("basis", False, "use | unit", "use = per event, unit = per work item (default use)",
+               ("计量方式", "计算基础", "基础")),
+        Column("category", False, "cost | efficiency | revenue | risk", "Kind of value",
+               ("类别", "价值类别", "分类", "价值类型")),
+        Column("description", False, "text", "What the feature saves", ("说明", "描述", "备注")),
+    ),
+}
+
+# natural keys (after coding) and the stored table of each kind
+_TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events"}
+_KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",)}
+# the same keys before coding: a repeated key within one file keeps its last row
+_BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
+               "events": ("account_key", "user_id", "feature", "event_time")}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an import would read: format, encoding, detected kind, header mapping and a sample."""
+
+    file_name: str
+    file_format: str
+    encoding: str | None
+    kind: str | None
+    headers: list[str]
+    mapping: dict[str, str]
+    unmapped: list[str]
+    missing: list[str]
+    sample: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of importing one file."""
+
+    file_name: str
+    kind: str
+    import_id: int | None
+    rows_read: int
+    rows_loaded: int
+    rows_unchanged: int
+    rows_rejected: int
+    skipped: bool
+    rejects: pd.DataFrame = field(repr=False, compare=False)
+
+
+# ---------------------------------------------------------------- headers
+
+def _norm(header: str) -> str:
+    """Header comparison form: NFKC (full-width -> half-width), lower case, no spaces, _ or -."""
+    return re.sub(r"[\s_\-.]+", "", unicodedata.normalize("NFKC", str(header)).strip().lower())
+
+
+_ALIASES: dict[str, dict[str, str]] = {
+    kind: {_norm(alias): col.name for col in cols for alias in (col.name, *col.aliases)}
+    for kind, cols in CONTRACT.items()
+}
+
+
+def _auto_mapping(headers: list[str], kind: str) -> dict[str, str]:
+    aliases = _ALIASES[kind]
+    return {h: aliases[_norm(h)] for h in headers if _norm(h) in aliases}
+
+
+def detect_kind(headers: list[str]) -> str | None:
+    """The kind whose required columns the headers cover, preferring the one matching most columns."""
+    best: tuple[int, int, str] | None = None
+    for kind in ("events", "outcomes", "value_drivers", "accounts"):
+        mapped = set(_auto_mapping(headers, kind).values())
+        required = {c.name for c in CONTRACT[kind] if c.required}
+        score = (len(required & mapped) * 100 // len(required), len(mapped), kind)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best and best[0] > 0 else None
+
+
+def default_source(file_name: str) -> str:
+    """A stable name for where a file comes from: its stem without dates, numbers and separators."""
+    stem = Path(file_name).stem.lower()
+    return re.sub(r"[\d\s_\-.()]+", " ", stem).strip() or stem
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Header -> column mapping remembered for a source."""
+    rows = con.execute("SELECT header, column_name FROM column_mapping WHERE source = $s", {"s": source}).fetchall()
+    return dict(rows)
+
+
+def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str] | None,
+                     source: str | None) -> dict[str, str]:
+    allowed = {c.name for c in CONTRACT[kind]}
+    resolved = _auto_mapping(headers, kind)
+    remembered = saved_mapping(con, source) if source else {}
+    for header, column in {**remembered, **(mapping or {})}.items():
+        if header in headers and column in allowed:
+            resolved[header] = column
+        elif header in headers and column in ("", None):
+            resolved.pop(header, None)
+    for header, column in (mapping or {}).items():
+        if column and column not in allowed:
+            raise DataError(f"'{column}' is not a column of {kind} (expected one of: {', '.join(sorted(allowed))})")
+    seen: dict[str, str] = {}
+    for header, column in resolved.items():
+        if column in seen:
+            raise DataError(f"headers '{seen[column]}' and '{header}' both map to {column}; map only one of them")
+        seen[column] = header
+    return resolved
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class _Raw:
+    """A file staged as temp table vl_raw(line, c0..cN) plus what was learnt reading it."""
+
+    file_format: str
+    encoding: str | None
+    headers: list[str]
+    structural_rejects: list[tuple[int, str, str]]  # line, value, reason
+    rows: int
+
+
+def _sniff_format(head: bytes, file_name: str) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"%PDF"):
+        raise DataError(f"{file_name}: this is a PDF, not a CSV, XLSX or Parquet export")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{file_name}: old binary Excel (.xls) is not supported; save it as .xlsx or CSV")
+    if b"\x00" in head[:4096]:
+        raise DataError(f"{file_name}: binary content; expected a CSV, XLSX or Parquet export")
+    return "csv"
+
+
+def _unique_headers(raw: list[object]) -> list[str]:
+    out: list[str] = []
+    for i, h in enumerate(raw):
+        name = str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
+        base, n = name, 2
+        while name in out:
+            name, n = f"{base} ({n})", n + 1
+        out.append(name)
+    return out
+
+
+def _decode_to_utf8(path: Path, file_name: str, workdir: Path) -> tuple[Path, str]:
+    """UTF-8 files are read in place; GBK/GB18030 files are transcoded to a UTF-8 copy (DuckDB reads only UTF-8)."""
+    with path.open("rb") as fh:
+        head = fh.read(3)
+        encoding = "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return path, encoding
+        except UnicodeDecodeError:
+            pass
+    out = workdir / "transcoded.csv"
+    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        line = 1
+        try:
+            for chunk in iter(lambda: src.read(_CHUNK), b""):
+                text = decoder.decode(chunk)
+                dst.write(text)
+                line += text.count("\n")
+            dst.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{file_name}: line {line}: not valid UTF-8 or GBK text ({exc.reason}); "
+                            "save the file as UTF-8 and import it again") from exc
+    return out, "gb18030"
+
+
+def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+    text_path, encoding = _decode_to_utf8(path, file_name, workdir)
+    with text_path.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise DataError(f"{file_name}: the file is empty (no header row)")
+    delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
+    headers = _unique_headers(next(csv.reader([first], delimiter=delim, quotechar='"')))
+    columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
+    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
+               SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = false, delim = $delim,
+                                      quote = '"', escape = '"', null_padding = true, store_rejects = true,
+                                      rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')""",
+            {"path": str(text_path), "columns": columns, "delim": delim},
+        )
+    except duckdb.Error as exc:
+        raise DataError(f"{file_name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+    bad = con.execute("SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line").fetchall()
+    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    # good row i sits on line i + 2, plus the malformed lines DuckDB skipped before it
+    shifts = [line - 2 - j for j, (line, _, _) in enumerate(bad)]
+    if shifts:
+        con.execute("""CREATE OR REPLACE TEMP TABLE vl_raw_lines AS
+                       SELECT rowid + 2 + len(list_filter($shifts, lambda s: s <= rowid)) AS line, *
+                       FROM vl_raw_rows""", {"shifts": shifts})
+        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_lines")
+    else:
+        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows")
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchone()[0]
+    structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}") for line, csv_line, msg in bad]
+    return _Raw("csv", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural))
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _stage_xlsx(con, path: Path, file_name: str) -> _Raw:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): {exc}") from exc
+    try:
+        sheet = next((ws for ws in wb.worksheets if ws.max_row and ws.max_row > 0), wb.worksheets[0])
+        rows = sheet.iter_rows(values_only=True)
+        header_row, headers, records = 0, None, []
+        for excel_row, values in enumerate(rows, start=1):
+            if headers is None:
+                if any(v is not None and str(v).strip() for v in values):
+                    header_row, headers = excel_row, _unique_headers(list(values))
+                continue
+            if any(v is not None and str(v).strip() != "" for v in values):
+                cells = [_cell_text(v) for v in values[: len(headers)]]
+                records.append([excel_row, *cells, *[None] * (len(headers) - len(cells))])
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(f"{file_name}: cannot read the Excel workbook (damaged or truncated): {exc}") from exc
+    finally:
+        wb.close()
+    if headers is None:
+        raise DataError(f"{file_name}: the workbook's first sheet is empty (no header row)")
+    frame = pd.DataFrame(records, columns=["line", *[f"c{i}" for i in range(len(headers))]], dtype=object)
+    frame["line"] = frame["line"].astype("int64")
+    con.register("vl_xlsx", frame)
+    casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(headers)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT line, {casts} FROM vl_xlsx")
+    con.unregister("vl_xlsx")
+    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    return _Raw("xlsx", None, headers, [], len(records))
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
+    try:
+        names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()]
+    except duckdb.Error as exc:
+        raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
+    headers = _unique_headers(names)
+    cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
+                    SELECT file_row_number + 1 AS line, {cols} FROM read_parquet($p, file_row_number = true)""",
+                {"p": str(path)})
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchone()[0]
+    return _Raw("parquet", None, headers, [], rows)
+
+
+def _stage(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if not head:
+        raise DataError(f"{file_name}: the file is empty")
+    fmt = _sniff_format(head, file_name)
+    if fmt == "xlsx":
+        return _stage_xlsx(con, path, file_name)
+    if fmt == "parquet":
+        return _stage_parquet(con, path, file_name)
+    return _stage_csv(con, path, file_name, workdir)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- preview
+
+def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
+                 mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20) -> Preview:
+    """Read a file's header and first rows and say how it would be imported; nothing is stored."""
+    path = Path(path)
+    file_name = file_name or path.name
+    cur = con.cursor()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = _stage(cur, path, file_name, Path(tmp))
+        sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
+        _drop_staging(cur)
+    sample.columns = raw.headers
+    kind = _check_kind(kind) or detect_kind(raw.headers)
+    source = source or default_source(file_name)
+    resolved = _resolve_mapping(con, raw.headers, kind, mapping, source) if kind else {}
+    missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
+    return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
+                   [h for h in raw.headers if h not in resolved], missing, sample)
+
+
+def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
+    """preview_file for uploaded content."""
+    with _spooled(data, file_name) as path:
+        return preview_file(con, path, file_name=file_name, **kwargs)
+
+
+def _check_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in KINDS:
+        raise DataError(f"unknown kind '{kind}' (expected one of: {', '.join(KINDS)})")
+    return kind
+
+
+class _spooled:
+    """Uploaded bytes as a temporary file, removed afterwards."""
+
+    def __init__(self, data: bytes, file_name: str) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+        self.path = Path(self._dir.name) / (Path(file_name).name or "upload")
+        self.path.write_bytes(data)
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self._dir.cleanup()
+
+
+# ---------------------------------------------------------------- import
+
+def import_bytes(con, data: bytes, file_name: str, **kwargs) -> ImportResult:
+    """import_file for uploaded content."""
+    with _spooled(data, file_name) as path:
+        return import_file(con, path, file_name=file_name, **kwargs)
+
+
+def import_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
+                mapping: dict[str, str] | None = None, source: str | None = None,
+                force: bool = False) -> ImportResult:
+    """Validate and load one export in a single transaction; bad rows go to `rejects`, the rest upsert.
+
+    Raises DataError, with the database unchanged, when the file cannot be read or lacks a required column.
+    Re-importing the same content (SHA-256) for the same kind is a no-op unless `force`.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    if not path.is_file():
+        raise DataError(f"{file_name}: no such file")
+    _check_kind(kind)
+    digest = _sha256(path)
+    source = source or default_source(file_name)
+    cur = con.cursor()
+    cur.execute(sql("macros"))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            # staging is connection-local and outside the transaction, so row ids are file positions
+            raw = _stage(cur, path, file_name, Path(tmp))
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        _drop_staging(cur)
+    return result
+
+
+def _drop_staging(cur) -> None:
+    """Drop the temp views and tables (all named vl_*) an import or preview leaves on its cursor."""
+    for name, is_view in cur.execute(
+            """SELECT view_name, true FROM duckdb_views() WHERE temporary AND view_name LIKE 'vl\_%' ESCAPE '\\'
+               UNION ALL
+               SELECT table_name, false FROM duckdb_tables() WHERE temporary AND table_name LIKE 'vl\_%' ESCAPE '\\'
+               ORDER BY 2 DESC""").fetchall():
+        cur.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS {name}")
+
+
+def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
+            source: str, force: bool) -> ImportResult:
+    kind = kind or detect_kind(raw.headers)
+    if kind is None:
+        raise DataError(f"{file_name}: cannot tell what this file is; its headers ({', '.join(raw.headers[:12])}) "
+                        "match none of events, accounts, outcomes, value_drivers. Choose the kind and map the columns.")
+    if not force:
+        done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k", {"d": digest, "k": kind}).fetchone()
+        if done:
+            return ImportResult(file_name, kind, done[0], raw.rows, 0, 0, 0, True, _empty_rejects())
+    resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source)
+    missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
+    if missing:
+        raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
+                        f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
+    if raw.rows == 0:
+        raise DataError(f"{file_name}: the file has a header but no data rows")
+    by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
+    select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw")
+    import_id = cur.execute("SELECT nextval('import_seq')").fetchone()[0]
+    cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
+    rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
+    good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchone()[0]
+    loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
+    unchanged = good - loaded
+    cur.execute(
+        """INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
+                                      $read, $loaded, $unchanged, $rejected)""",
+        {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
+         "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected},
+    )
+    _save_mapping(cur, source, resolved)
+    rejects = cur.execute(
+        "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
+        {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
+    return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects)
+
+
+def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:
+    """Write one reject per failed check; return the number of rejected rows."""
+    cur.execute(
+        """INSERT INTO rejects
+           SELECT $id, $file, line, e.column_name, e.value, e.reason
+           FROM (SELECT line, unnest(errors) AS e FROM vl_checked WHERE len(errors) > 0)""",
+        {"id": import_id, "file": file_name},
+    )
+    if structural:
+        cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)",
+                        [(import_id, file_name, line, value, reason) for line, value, reason in structural])
+    bad_rows = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) > 0").fetchone()[0]
+    return bad_rows + len(structural)
+
+
+def _merge(cur, kind: str, present: list[str]) -> int:
+    """Upsert the good rows of vl_checked into the kind's table; return how many rows were new or changed."""
+    names = [c.name for c in CONTRACT[kind]]
+    partition = ", ".join(_BATCH_KEYS[kind])
+    # the last row of the file wins when a key repeats within the batch
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_good AS
+                    SELECT * EXCLUDE (errors) FROM vl_checked WHERE len(errors) = 0
+                    QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY line DESC) = 1""")
+    if kind == "events":
+        cur.execute(sql("key_features"))
+        cur.execute(sql("merge_events"))
+        cur.execute(sql("rollup"))
+        return cur.execute("SELECT count(*) FROM vl_changed").fetchone()[0]
+    if kind == "accounts":
+        cur.execute(sql("key_accounts"))
+    if kind == "value_drivers":
+        cur.execute(sql("key_features"))
+    table, keys = _TARGET[kind], _KEYS[kind]
+    attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
+        ["account_id"] if kind == "accounts" else [])
+    _merge_table(cur, table, keys, attrs, present)
+    return cur.execute("SELECT count(*) FROM vl_changed").fetchone()[0]
+
+
+def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:
+    """Generic keyed upsert of vl_good into `table`. Identifiers come from CONTRACT, never from files.
+
+    A contract column absent from the file keeps its stored value; a present but empty cell clears it.
+    """
+    on = " AND ".join(f"cur.{k} = g.{k}" for k in keys)
+    merged = ", ".join(
+        f"CASE WHEN cur.{keys[0]} IS NULL OR list_contains($present, '{a}') THEN g.{a} ELSE cur.{a} END AS {a}"
+        for a in attrs)
+    same = " AND ".join([f"cur.{k} = m.{k}" for k in keys] + [f"cur.{a} IS NOT DISTINCT FROM m.{a}" for a in attrs])
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_merged AS
+                    SELECT {', '.join(f'g.{k}' for k in keys)}, {merged}
+                    FROM vl_good AS g LEFT JOIN {table} AS cur ON {on}""", {"present": present})
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_changed AS SELECT m.* FROM vl_merged AS m ANTI JOIN {table} AS cur ON {same}")
+    cur.execute(f"DELETE FROM {table} AS cur USING vl_changed AS g WHERE {on}")
+    cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM vl_changed")
+
+
+def _save_mapping(cur, source: str, resolved: dict[str, str]) -> None:
+    """Remember the header mapping of a source for its next file."""
+    cur.execute("DELETE FROM column_mapping WHERE source = $s", {"s": source})
+    if resolved:
+        cur.executemany("INSERT INTO column_mapping VALUES (?, ?, ?)",
+                        [(source, header, column) for header, column in resolved.items()])
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"line": pd.Series(dtype="int64"), "column_name": pd.Series(dtype="object"),
+                         "value": pd.Series(dtype="object"), "reason": pd.Series(dtype="object")})
+
+
+# ---------------------------------------------------------------- many files, demo, listings
+
+def kind_order(con, paths: list[Path]) -> list[Path]:
+    """Paths ordered so that accounts and value drivers load before the events and outcomes that refer to them."""
+    def rank(path: Path) -> int:
+        try:
+            kind = preview_file(con, path, rows=1).kind
+        except DataError:
+            return len(KINDS)
+        return KINDS.index(kind) if kind else len(KINDS)
+    return sorted(paths, key=rank)
+
+
+def load_demo(con) -> list[ImportResult]:
+    """Import the embedded demo dataset in data/demo."""
+    return [import_file(con, DEMO_DIR / name, source="demo " + Path(name).stem) for name in DEMO_FILES]
+
+
+def ensure_demo(con) -> bool:
+    """Load the demo data when the database holds no account yet; True if it did."""
+    if not is_empty(con):
+        return False
+    load_demo(con)
+    return True
+
+
+def recent_imports(con, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, newest first."""
+    return con.execute(
+        """SELECT import_id, file_name, kind, source, file_format, encoding, imported_at,
+                  rows_read, rows_loaded, rows_unchanged, rows_rejected
+           FROM imports ORDER BY import_id DESC LIMIT $n""", {"n": limit}).df()
+
+
+def list_accounts(con) -> pd.DataFrame:
+    """All accounts with their attributes, by account_id."""
+    return con.execute(
+        """SELECT account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost, currency,
+                  annual_contract_value, renewal_date
+           FROM account ORDER BY account_id""").df()
+
+
+def list_value_drivers(con) -> pd.DataFrame:
+    """The value model: minutes saved per use or work item, by feature."""
+    return con.execute(
+        """SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description
+           FROM value_drivers AS v JOIN feature AS f USING (feature_key) ORDER BY f.feature""").df()

@@ -1,0 +1,124 @@
+-- name: schema
+-- contract: creates every ValueLens table if missing; idempotent. Keys are integer codes;
+-- uniqueness is enforced by metrics/ingest.py (no index constraints, so bulk loads stay fast).
+
+CREATE SEQUENCE IF NOT EXISTS import_seq START 1;
+
+CREATE TABLE IF NOT EXISTS account (
+    account_key           INTEGER NOT NULL,
+    account_id            VARCHAR NOT NULL,
+    account_name          VARCHAR NOT NULL,
+    industry              VARCHAR,
+    region                VARCHAR,
+    segment               VARCHAR,
+    seats                 INTEGER,
+    go_live_date          DATE,
+    hourly_cost           DOUBLE,
+    currency              VARCHAR,
+    annual_contract_value DOUBLE,
+    renewal_date          DATE
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    user_key    INTEGER NOT NULL,
+    account_key INTEGER NOT NULL,
+    user_id     VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS feature (
+    feature_key INTEGER NOT NULL,
+    feature     VARCHAR NOT NULL
+);
+
+-- raw usage; only ingest and the rollup builder read it
+CREATE TABLE IF NOT EXISTS events (
+    account_key      INTEGER NOT NULL,
+    user_key         INTEGER NOT NULL,
+    feature_key      INTEGER NOT NULL,
+    event_time       TIMESTAMP NOT NULL,
+    month            DATE NOT NULL,
+    duration_seconds DOUBLE,
+    units            DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS outcomes (
+    account_key  INTEGER NOT NULL,
+    month        DATE NOT NULL,
+    output_units DOUBLE NOT NULL,
+    headcount    DOUBLE NOT NULL,
+    hours_worked DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS value_drivers (
+    feature_key   INTEGER NOT NULL,
+    minutes_saved DOUBLE NOT NULL,
+    basis         VARCHAR NOT NULL,   -- 'use' (per event) or 'unit' (per work item)
+    category      VARCHAR,            -- cost, efficiency, revenue, risk
+    description   VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS imports (
+    import_id      INTEGER NOT NULL,
+    file_name      VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    source         VARCHAR,
+    file_format    VARCHAR,
+    encoding       VARCHAR,
+    imported_at    TIMESTAMP NOT NULL,
+    rows_read      BIGINT NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_unchanged BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejects (
+    import_id   INTEGER NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    line        BIGINT,
+    column_name VARCHAR,
+    value       VARCHAR,
+    reason      VARCHAR NOT NULL
+);
+
+-- header -> contract column, remembered per source (a user-chosen name for where files come from)
+CREATE TABLE IF NOT EXISTS column_mapping (
+    source      VARCHAR NOT NULL,
+    header      VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL
+);
+
+-- rollups: rebuilt by ingest for the account-months an import touches; all metrics read these
+CREATE TABLE IF NOT EXISTS account_user_month (
+    account_key      INTEGER NOT NULL,
+    user_key         INTEGER NOT NULL,
+    month            DATE NOT NULL,
+    active_days      INTEGER NOT NULL,
+    events           BIGINT NOT NULL,
+    duration_seconds DOUBLE NOT NULL,
+    units            DOUBLE NOT NULL,
+    features_used    INTEGER NOT NULL,
+    feature_keys     INTEGER[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS account_feature_month (
+    account_key      INTEGER NOT NULL,
+    feature_key      INTEGER NOT NULL,
+    month            DATE NOT NULL,
+    users            INTEGER NOT NULL,
+    events           BIGINT NOT NULL,
+    units            DOUBLE NOT NULL,
+    duration_seconds DOUBLE NOT NULL,
+    first_used_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS account_month (
+    account_key      INTEGER NOT NULL,
+    month            DATE NOT NULL,
+    active_users     INTEGER NOT NULL,
+    active_user_days BIGINT NOT NULL,
+    events           BIGINT NOT NULL,
+    duration_seconds DOUBLE NOT NULL,
+    units            DOUBLE NOT NULL,
+    features_used    INTEGER NOT NULL
+);

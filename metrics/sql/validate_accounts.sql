@@ -1,0 +1,49 @@
+-- name: validate_accounts
+-- contract: vl_stage(line, account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost,
+-- currency, annual_contract_value, renewal_date) -> vl_checked: typed rows with `errors`.
+CREATE OR REPLACE TEMP TABLE vl_checked AS
+WITH typed AS (
+    SELECT
+        s.line,
+        vl_text(s.account_id)                 AS account_id,
+        vl_text(s.account_name)               AS account_name,
+        vl_text(s.industry)                   AS industry,
+        vl_text(s.region)                     AS region,
+        vl_text(s.segment)                    AS segment,
+        vl_num(s.seats)                       AS seats_num,
+        CAST(vl_ts(s.go_live_date) AS DATE)   AS go_live_date,
+        vl_num(s.hourly_cost)                 AS hourly_cost,
+        upper(vl_text(s.currency))            AS currency,
+        vl_num(s.annual_contract_value)       AS annual_contract_value,
+        CAST(vl_ts(s.renewal_date) AS DATE)   AS renewal_date,
+        s.account_id AS raw_account_id, s.seats AS raw_seats, s.go_live_date AS raw_go_live_date,
+        s.hourly_cost AS raw_hourly_cost, s.currency AS raw_currency,
+        s.annual_contract_value AS raw_annual_contract_value, s.renewal_date AS raw_renewal_date
+    FROM vl_stage AS s
+),
+final AS (
+    SELECT
+        t.* EXCLUDE (seats_num),
+        CAST(t.seats_num AS INTEGER) AS seats,
+        list_filter([
+            vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
+            vl_err(t.account_name IS NULL, 'account_name', NULL, 'missing value'),
+            vl_err(vl_text(t.raw_seats) IS NOT NULL AND t.seats_num IS NULL, 'seats', t.raw_seats, 'not a number'),
+            vl_err(t.seats_num < 0 OR t.seats_num <> floor(t.seats_num), 'seats', t.raw_seats,
+                   'must be a whole number >= 0'),
+            vl_err(vl_text(t.raw_go_live_date) IS NOT NULL AND t.go_live_date IS NULL, 'go_live_date',
+                   t.raw_go_live_date, 'not a date (use YYYY-MM-DD)'),
+            vl_err(vl_text(t.raw_hourly_cost) IS NOT NULL AND t.hourly_cost IS NULL, 'hourly_cost',
+                   t.raw_hourly_cost, 'not a number'),
+            vl_err(t.hourly_cost < 0, 'hourly_cost', t.raw_hourly_cost, 'must be >= 0'),
+            vl_err(t.currency IS NOT NULL AND NOT regexp_full_match(t.currency, '[A-Z]{3}'), 'currency',
+                   t.raw_currency, 'not an ISO currency code (e.g. USD, CNY)'),
+            vl_err(vl_text(t.raw_annual_contract_value) IS NOT NULL AND t.annual_contract_value IS NULL,
+                   'annual_contract_value', t.raw_annual_contract_value, 'not a number'),
+            vl_err(t.annual_contract_value < 0, 'annual_contract_value', t.raw_annual_contract_value, 'must be >= 0'),
+            vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
+                   t.raw_renewal_date, 'not a date (use YYYY-MM-DD)')
+        ], lambda x: x IS NOT NULL) AS errors
+    FROM typed AS t
+)
+SELECT * FROM final;
