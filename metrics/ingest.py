@@ -23,6 +23,8 @@ DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
 MAX_REJECTS_SHOWN = 1000
 _CHUNK = 1 << 22
+_PREVIEW_BYTES = 1 << 16
+_PREVIEW_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,7 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _stage_xlsx(con, path: Path, file_name: str) -> _Raw:
+def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None) -> _Raw:
     from openpyxl import load_workbook
 
     try:
@@ -325,6 +327,8 @@ def _stage_xlsx(con, path: Path, file_name: str) -> _Raw:
             if any(v is not None and str(v).strip() != "" for v in values):
                 cells = [_cell_text(v) for v in values[: len(headers)]]
                 records.append([excel_row, *cells, *[None] * (len(headers) - len(cells))])
+                if max_rows is not None and len(records) >= max_rows:
+                    break
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DataError(f"{file_name}: cannot read the Excel workbook (damaged or truncated): {exc}") from exc
     finally:
@@ -352,23 +356,27 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
         raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
     headers = _unique_headers(names)
     cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
+    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
     con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
-                    SELECT file_row_number + 1 AS line, {cols} FROM read_parquet($p, file_row_number = true)""",
-                {"p": str(path)})
+                    SELECT file_row_number + 1 AS line, {cols} FROM read_parquet({literal}, file_row_number = true)""")
     rows = con.execute("SELECT count(*) FROM vl_raw").fetchone()[0]
     return _Raw("parquet", None, headers, [], rows)
 
 
-def _stage(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False) -> _Raw:
+    """Stage a file as vl_raw; with head_only, just enough of it for a preview."""
     with path.open("rb") as fh:
-        head = fh.read(8192)
+        head = fh.read(_PREVIEW_BYTES if head_only else 8192)
     if not head:
         raise DataError(f"{file_name}: the file is empty")
     fmt = _sniff_format(head, file_name)
     if fmt == "xlsx":
-        return _stage_xlsx(con, path, file_name)
+        return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None)
     if fmt == "parquet":
         return _stage_parquet(con, path, file_name)
+    if head_only and len(head) == _PREVIEW_BYTES:
+        path = workdir / "head.csv"
+        path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
     return _stage_csv(con, path, file_name, workdir)
 
 
@@ -389,7 +397,7 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     file_name = file_name or path.name
     cur = con.cursor()
     with tempfile.TemporaryDirectory() as tmp:
-        raw = _stage(cur, path, file_name, Path(tmp))
+        raw = _stage(cur, path, file_name, Path(tmp), head_only=True)
         sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
@@ -472,9 +480,9 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
 def _drop_staging(cur) -> None:
     """Drop the temp views and tables (all named vl_*) an import or preview leaves on its cursor."""
     for name, is_view in cur.execute(
-            """SELECT view_name, true FROM duckdb_views() WHERE temporary AND view_name LIKE 'vl\_%' ESCAPE '\\'
+            """SELECT view_name, true FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'vl_')
                UNION ALL
-               SELECT table_name, false FROM duckdb_tables() WHERE temporary AND table_name LIKE 'vl\_%' ESCAPE '\\'
+               SELECT table_name, false FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'vl_')
                ORDER BY 2 DESC""").fetchall():
         cur.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS {name}")
 

@@ -1,0 +1,105 @@
+"""ValueLens from a terminal: import exports, load the demo data, list accounts."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from metrics import ingest
+from metrics.store import DataError, connect, db_path
+
+REJECTS_SHOWN = 5
+
+
+def _print_result(result: ingest.ImportResult) -> None:
+    if result.skipped:
+        print(f"{result.file_name}: already imported (same content), nothing to do")
+        return
+    print(f"{result.file_name} [{result.kind}]: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
+          f"{result.rows_unchanged} skipped as duplicates (of {result.rows_read} rows read)")
+    for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
+        column = f", column {row.column_name}" if isinstance(row.column_name, str) else ""
+        value = f" ({row.value!r})" if isinstance(row.value, str) else ""
+        print(f"  line {row.line}{column}: {row.reason}{value}")
+    if result.rows_rejected > REJECTS_SHOWN:
+        print(f"  ... see the rejects table for all {result.rows_rejected} rejected rows")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import files; exit 1 when any file could not be read at all."""
+    con = connect(args.db)
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.is_file()]
+    failed = 0
+    for path in missing:
+        print(f"error: {path}: no such file", file=sys.stderr)
+        failed += 1
+    mapping = dict(m.split("=", 1) for m in args.map or [])
+    for path in ingest.kind_order(con, [p for p in paths if p.is_file()]) if not args.kind else paths:
+        if path in missing:
+            continue
+        try:
+            result = ingest.import_file(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
+                                        force=args.force)
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        _print_result(result)
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load the embedded demo dataset."""
+    for result in ingest.load_demo(connect(args.db)):
+        _print_result(result)
+    return 0
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    """List accounts as a table or JSON."""
+    frame = ingest.list_accounts(connect(args.db))
+    if args.json:
+        for column in ("go_live_date", "renewal_date"):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+        print(frame.to_json(orient="records", force_ascii=False, indent=2))
+    elif frame.empty:
+        print(f"no accounts in {db_path(args.db)}; run `python cli.py demo` or import an accounts file")
+    else:
+        print(frame.to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = "database file (default: $VALUELENS_DB or data/valuelens.duckdb)"
+
+    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet)")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--kind", choices=ingest.KINDS, help="what the files hold (default: detected from headers)")
+    imp.add_argument("--map", action="append", metavar="HEADER=COLUMN",
+                     help="map a file header to a contract column (repeatable)")
+    imp.add_argument("--source", help="name of where the files come from; header mappings are remembered per source")
+    imp.add_argument("--force", action="store_true", help="import again even if the same content was imported")
+    imp.add_argument("--db", help=db_help)
+    imp.set_defaults(func=cmd_import)
+
+    demo = sub.add_parser("demo", help="load the embedded demo data")
+    demo.add_argument("--db", help=db_help)
+    demo.set_defaults(func=cmd_demo)
+
+    acc = sub.add_parser("accounts", help="list accounts")
+    acc.add_argument("--json", action="store_true")
+    acc.add_argument("--db", help=db_help)
+    acc.set_defaults(func=cmd_accounts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Shared fixtures: ROOT, fixture paths, an empty in-memory database and one loaded with the small fixtures."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from metrics import ingest
+from metrics.store import ROOT, connect
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    """An empty ValueLens database in memory."""
+    connection = connect(":memory:")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def loaded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The in-memory database with the four small fixture files imported."""
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    return con
+
+
+def csv_to_xlsx(source: Path, target: Path) -> Path:
+    """The same table as an Excel workbook (every cell as text, as many exports write them)."""
+    wb = Workbook()
+    with source.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            wb.active.append(row)
+    wb.save(target)
+    return target
+
+
+def table(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
+    """Rows of a query, for whole-result assertions."""
+    return con.execute(query).fetchall()
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every stored table's full contents, to prove that something changed nothing."""
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name").fetchall()]
+    return {name: sorted(map(repr, con.execute(f"SELECT * FROM {name}").fetchall())) for name in names}

@@ -1,0 +1,261 @@
+"""Import: every kind in CSV, XLSX and Parquet, encodings, rejects, atomicity, idempotency, rollups."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from conftest import FIXTURES, csv_to_xlsx, snapshot, table
+from metrics import ingest
+from metrics.store import DataError
+
+ACCOUNTS = [
+    (1, "A1", "Acme Logistics", "Logistics", "North America", "Mid-market", 100, date(2025, 3, 15), 50.0, "USD",
+     60000.0, date(2026, 3, 1)),
+    (2, "A2", "华东物流集团", "Logistics", "East China", "Enterprise", 300, date(2025, 4, 1), 150.0, "CNY",
+     900000.0, None),
+    (3, "A3", "Never Live Ltd", "Retail", "Europe", "SMB", 20, None, 40.0, "EUR", 12000.0, None),
+]
+VALUE_DRIVERS = [
+    ("Dispatch", 5.0, "use", "efficiency", "Routes orders automatically"),
+    ("Reports", 2.5, "unit", "cost", None),
+    ("智能排班", 12.0, "use", "efficiency", "自动排班"),
+]
+# (account_key, user_key, feature_key, event_time, month, duration_seconds, units); Dispatch=1, Reports=2, 智能排班=3
+EVENTS = [
+    (1, 1, 1, datetime(2025, 3, 3, 9), date(2025, 3, 1), 60.0, 2.0),
+    (1, 1, 1, datetime(2025, 3, 3, 10), date(2025, 3, 1), 30.0, 1.0),
+    (1, 1, 2, datetime(2025, 3, 10, 9, 30), date(2025, 3, 1), 120.0, None),
+    (1, 2, 1, datetime(2025, 3, 4, 14), date(2025, 3, 1), 45.0, 3.0),
+    (1, 2, 3, datetime(2025, 4, 1, 8), date(2025, 4, 1), 600.0, 0.0),
+    (2, 3, 1, datetime(2025, 4, 2, 9), date(2025, 4, 1), 10.0, 5.0),
+    (2, 3, 3, datetime(2025, 4, 2, 9, 5), date(2025, 4, 1), 20.0, None),
+]
+OUTCOMES = [
+    (1, date(2025, 1, 1), 1000.0, 10.0, 1600.0),
+    (1, date(2025, 2, 1), 1100.0, 10.0, 1600.0),
+    (1, date(2025, 3, 1), 1320.0, 11.0, 1700.0),
+    (2, date(2025, 3, 1), 50000.0, 250.0, None),
+]
+# rollups of EVENTS, worked out by hand
+USER_MONTH = [
+    (1, 1, date(2025, 3, 1), 2, 3, 210.0, 3.0, 2, [1, 2]),
+    (1, 2, date(2025, 3, 1), 1, 1, 45.0, 3.0, 1, [1]),
+    (1, 2, date(2025, 4, 1), 1, 1, 600.0, 0.0, 1, [3]),
+    (2, 3, date(2025, 4, 1), 1, 2, 30.0, 5.0, 2, [1, 3]),
+]
+FEATURE_MONTH = [
+    (1, 1, date(2025, 3, 1), 2, 3, 6.0, 135.0, datetime(2025, 3, 3, 9)),
+    (1, 2, date(2025, 3, 1), 1, 1, 0.0, 120.0, datetime(2025, 3, 10, 9, 30)),
+    (1, 3, date(2025, 4, 1), 1, 1, 0.0, 600.0, datetime(2025, 4, 1, 8)),
+    (2, 1, date(2025, 4, 1), 1, 1, 5.0, 10.0, datetime(2025, 4, 2, 9)),
+    (2, 3, date(2025, 4, 1), 1, 1, 0.0, 20.0, datetime(2025, 4, 2, 9, 5)),
+]
+ACCOUNT_MONTH = [
+    (1, date(2025, 3, 1), 2, 3, 4, 255.0, 6.0, 2),
+    (1, date(2025, 4, 1), 1, 1, 1, 600.0, 0.0, 1),
+    (2, date(2025, 4, 1), 1, 1, 2, 30.0, 5.0, 2),
+]
+STORED = {
+    "accounts": ("SELECT * FROM account ORDER BY account_key", ACCOUNTS),
+    "value_drivers": ("SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description FROM value_drivers v "
+                      "JOIN feature f USING (feature_key) ORDER BY f.feature", VALUE_DRIVERS),
+    "events": ("SELECT * FROM events ORDER BY account_key, user_key, event_time", EVENTS),
+    "outcomes": ("SELECT * FROM outcomes ORDER BY account_key, month", OUTCOMES),
+}
+ROLLUPS = {
+    "account_user_month": ("SELECT * FROM account_user_month ORDER BY ALL", USER_MONTH),
+    "account_feature_month": ("SELECT * FROM account_feature_month ORDER BY ALL", FEATURE_MONTH),
+    "account_month": ("SELECT * FROM account_month ORDER BY ALL", ACCOUNT_MONTH),
+}
+
+
+def _as_format(name: str, fmt: str, tmp_path) -> object:
+    source = FIXTURES / name
+    return csv_to_xlsx(source, tmp_path / source.with_suffix(".xlsx").name) if fmt == "xlsx" else source
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_each_kind_loads_from_csv_and_xlsx_into_typed_coded_tables(con, tmp_path, fmt):
+    for kind in ("accounts", "value_drivers", "events", "outcomes"):
+        result = ingest.import_file(con, _as_format(f"{kind}.csv", fmt, tmp_path))
+        expected_rows = len(STORED[kind][1])
+        assert (result.kind, result.rows_loaded, result.rows_rejected, result.skipped) == (kind, expected_rows, 0, False)
+    for kind, (query, expected) in STORED.items():
+        assert table(con, query) == expected, kind
+    assert table(con, "SELECT user_key, account_key, user_id FROM users ORDER BY user_key") == [
+        (1, 1, "u1"), (2, 1, "u2"), (3, 2, "张伟")]
+
+
+def test_an_xlsx_with_native_dates_and_numbers_loads_like_text(con, tmp_path):
+    ingest.import_file(con, FIXTURES / "accounts.csv")
+    wb = Workbook()
+    wb.active.append(["客户ID", "月份", "产出量", "人数", "工时"])
+    wb.active.append(["A1", datetime(2025, 1, 1), 1000, 10, 1600.0])
+    wb.active.append(["A1", "2025-02", 1100.0, 10, 1600])
+    wb.active.append(["A1", 45717, 1320, 11, 1700])  # Excel serial day number for 2025-03-01
+    wb.save(tmp_path / "产出.xlsx")
+    result = ingest.import_file(con, tmp_path / "产出.xlsx")
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("outcomes", 3, 0)
+    assert table(con, STORED["outcomes"][0]) == OUTCOMES[:3]
+
+
+def test_parquet_events_load_like_csv(loaded, tmp_path):
+    target = tmp_path / "events.parquet"
+    duckdb.execute(f"COPY (SELECT * FROM read_csv('{FIXTURES / 'events.csv'}', all_varchar=true)) TO '{target}'")
+    result = ingest.import_file(loaded, target)
+    assert (result.kind, result.rows_read, result.rows_loaded, result.rows_unchanged) == ("events", 7, 0, 7)
+
+
+def test_rollups_equal_figures_counted_by_hand_from_the_raw_events(loaded):
+    for name, (query, expected) in ROLLUPS.items():
+        assert table(loaded, query) == expected, name
+
+
+@pytest.mark.parametrize("name, encoding", [("accounts_zh.csv", "utf-8"), ("accounts_zh_bom.csv", "utf-8 with BOM"),
+                                            ("accounts_zh_gbk.csv", "gb18030")])
+def test_utf8_bom_and_gbk_files_with_chinese_headers_and_values_load_the_same(con, name, encoding):
+    result = ingest.import_file(con, FIXTURES / name)
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("accounts", 2, 0)
+    assert table(con, "SELECT account_id, account_name, industry, region, seats, go_live_date, hourly_cost, currency "
+                      "FROM account ORDER BY account_id") == [
+        ("A1", "Acme Logistics", "Logistics", "North America", 100, date(2025, 3, 15), 50.0, "USD"),
+        ("A2", "华东物流集团", "物流", "华东", 300, date(2025, 4, 1), 150.0, "CNY"),
+    ]
+    assert table(con, "SELECT encoding FROM imports") == [(encoding,)]
+
+
+def test_bad_rows_are_rejected_with_line_column_and_reason_while_good_rows_load(loaded):
+    result = ingest.import_file(loaded, FIXTURES / "events_bad.csv")
+    assert (result.rows_read, result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (7, 1, 1, 5)
+    expected = [
+        (3, "duration_seconds", "-5", "must be >= 0"),
+        (4, "account_id", "A9", "unknown account (import it in an accounts file first)"),
+        (5, "user_id", None, "missing value"),
+        (6, "event_time", "yesterday", "not a date/time (use YYYY-MM-DD HH:MM:SS)"),
+        (7, "duration_seconds", "abc", "not a number"),
+    ]
+    assert table(loaded, "SELECT line, column_name, value, reason FROM rejects ORDER BY line") == expected
+    assert [tuple(None if pd.isna(v) else v for v in row) for row in result.rejects.itertuples(index=False)] == expected
+    assert table(loaded, "SELECT * FROM account_user_month WHERE account_key = 1 AND user_key = 2 ORDER BY month") == [
+        (1, 2, date(2025, 3, 1), 2, 2, 46.0, 4.0, 2, [1, 2]), USER_MONTH[2]]
+
+
+def test_a_malformed_csv_line_is_rejected_by_line_and_later_lines_keep_their_numbers(loaded, tmp_path):
+    path = tmp_path / "events_ragged.csv"
+    path.write_text("account_id,user_id,event_time,feature\n"
+                    "A1,u9,2025-05-01 09:00,Dispatch,extra\n"
+                    "A1,u9,2025-05-02 09:00,Dispatch\n"
+                    "A1,u9,2025-05-03 09:00,\n", encoding="utf-8")
+    result = ingest.import_file(loaded, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 1, 2)
+    assert table(loaded, "SELECT line, column_name, reason FROM rejects ORDER BY line") == [
+        (2, None, "malformed CSV row: Expected Number of Columns: 4 Found: 5"),
+        (4, "feature", "missing value"),
+    ]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "PDF"),
+    (b"", "empty"),
+    ("account_id,account_name\n".encode(), "no data rows"),
+    ("account_id,industry\nA1,Retail\n".encode(), "required column(s) missing for accounts: account_name"),
+    ("foo,bar\n1,2\n".encode(), "cannot tell what this file is"),
+])
+def test_an_unreadable_file_fails_with_one_message_and_changes_nothing(loaded, tmp_path, content, message):
+    path = FIXTURES / "not_a_csv.csv"
+    if content is not None:
+        path = tmp_path / "accounts.csv"
+        path.write_bytes(content)
+    before = snapshot(loaded)
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ingest.import_file(loaded, path)
+    assert snapshot(loaded) == before
+
+
+def test_a_truncated_xlsx_fails_cleanly_and_changes_nothing(loaded, tmp_path):
+    whole = csv_to_xlsx(FIXTURES / "outcomes.csv", tmp_path / "whole.xlsx").read_bytes()
+    (tmp_path / "outcomes.xlsx").write_bytes(whole[: len(whole) // 2])
+    before = snapshot(loaded)
+    with pytest.raises(DataError, match="outcomes.xlsx: cannot (open|read) the Excel workbook"):
+        ingest.import_file(loaded, tmp_path / "outcomes.xlsx")
+    assert snapshot(loaded) == before
+
+
+def test_an_import_that_fails_midway_is_rolled_back_whole(loaded, monkeypatch):
+    real_sql = ingest.sql
+    monkeypatch.setattr(ingest, "sql", lambda name: real_sql(name) + (
+        "\nSELECT * FROM table_that_does_not_exist;" if name == "rollup" else ""))
+    before = snapshot(loaded)
+    with pytest.raises(duckdb.CatalogException):
+        ingest.import_file(loaded, FIXTURES / "events_bad.csv")
+    assert snapshot(loaded) == before
+
+
+def test_reimporting_the_same_file_is_a_no_op(loaded):
+    before = snapshot(loaded)
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        result = ingest.import_file(loaded, FIXTURES / name)
+        assert (result.skipped, result.rows_loaded) == (True, 0)
+    assert snapshot(loaded) == before
+
+
+def test_an_overlapping_export_upserts_on_natural_keys_and_rebuilds_only_touched_months(loaded, tmp_path):
+    path = tmp_path / "events_again.csv"
+    path.write_text("account_id,user_id,event_time,feature,duration_seconds,units\n"
+                    "A1,u1,2025-03-03 09:00:00,Dispatch,60,2\n"        # identical: unchanged
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"        # same key, new duration: updated
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,95,1\n", encoding="utf-8")  # repeated in batch: last wins
+    result = ingest.import_file(loaded, path)
+    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (1, 2, 0)
+    assert table(loaded, "SELECT count(*) FROM events") == [(7,)]
+    assert table(loaded, "SELECT duration_seconds FROM events WHERE event_time = '2025-03-03 10:00:00'") == [(95.0,)]
+    assert table(loaded, ROLLUPS["account_user_month"][0]) == [
+        (1, 1, date(2025, 3, 1), 2, 3, 275.0, 3.0, 2, [1, 2]), *USER_MONTH[1:]]
+    assert table(loaded, ROLLUPS["account_month"][0]) == [
+        (1, date(2025, 3, 1), 2, 3, 4, 320.0, 6.0, 2), *ACCOUNT_MONTH[1:]]
+
+
+def test_an_accounts_update_keeps_keys_and_leaves_columns_absent_from_the_file_alone(loaded, tmp_path):
+    path = tmp_path / "accounts_update.csv"
+    path.write_text("account_id,account_name,seats\nA1,Acme Logistics Inc,120\nA4,New Co,5\n", encoding="utf-8")
+    result = ingest.import_file(loaded, path)
+    assert (result.rows_loaded, result.rows_unchanged) == (2, 0)
+    assert table(loaded, "SELECT account_key, account_id, account_name, seats, hourly_cost, currency FROM account "
+                         "ORDER BY account_key") == [
+        (1, "A1", "Acme Logistics Inc", 120, 50.0, "USD"), (2, "A2", "华东物流集团", 300, 150.0, "CNY"),
+        (3, "A3", "Never Live Ltd", 20, 40.0, "EUR"), (4, "A4", "New Co", 5, None, None)]
+
+
+def test_an_unknown_header_can_be_mapped_and_the_mapping_is_remembered_per_source(con, tmp_path):
+    first, second = tmp_path / "crm_2025_01.csv", tmp_path / "crm_2025_02.csv"
+    first.write_text("Cust No,Company Title\nC1,One\n", encoding="utf-8")
+    second.write_text("Cust No,Company Title\nC2,Two\n", encoding="utf-8")
+    preview = ingest.preview_file(con, first, kind="accounts")
+    assert (preview.unmapped, preview.missing) == (["Cust No", "Company Title"], ["account_id", "account_name"])
+    mapping = {"Cust No": "account_id", "Company Title": "account_name"}
+    assert ingest.import_file(con, first, kind="accounts", mapping=mapping).rows_loaded == 1
+    assert ingest.default_source(second.name) == ingest.default_source(first.name) == "crm"
+    assert ingest.preview_file(con, second, kind="accounts").mapping == mapping
+    assert ingest.import_file(con, second, kind="accounts").rows_loaded == 1
+    with pytest.raises(DataError, match="required column"):
+        ingest.import_file(con, second, kind="accounts", source="another system", force=True)
+    assert table(con, "SELECT account_id, account_name FROM account ORDER BY 1") == [("C1", "One"), ("C2", "Two")]
+
+
+@pytest.mark.parametrize("name, kind", [("accounts.csv", "accounts"), ("accounts_zh_gbk.csv", "accounts"),
+                                        ("events.csv", "events"), ("outcomes.csv", "outcomes"),
+                                        ("value_drivers.csv", "value_drivers")])
+def test_the_kind_of_a_file_is_detected_from_its_headers(con, name, kind):
+    assert ingest.preview_file(con, FIXTURES / name).kind == kind
+
+
+def test_headers_match_aliases_regardless_of_case_width_and_spacing():
+    assert ingest._auto_mapping(["客户ID", "用户ID", "事件时间", "功能模块", "时长（秒）", "处理量"], "events") == {
+        "客户ID": "account_id", "用户ID": "user_id", "事件时间": "event_time", "功能模块": "feature",
+        "时长（秒）": "duration_seconds", "处理量": "units"}
+    assert ingest._auto_mapping([" Account ID ", "ACCOUNT_NAME"], "accounts") == {
+        " Account ID ": "account_id", "ACCOUNT_NAME": "account_name"}
