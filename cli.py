@@ -1,11 +1,13 @@
-"""ValueLens from a terminal: import exports, load the demo data, list accounts."""
+"""ValueLens from a terminal: import exports, load the demo data, list accounts, report on one."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from metrics import ingest
+from metrics import ingest, report
+from metrics.period import resolve_period
 from metrics.store import DataError, connect, db_path
 
 REJECTS_SHOWN = 5
@@ -70,6 +72,25 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """One account's value report as JSON (or a short text summary)."""
+    con = connect(args.db)
+    try:
+        data = report.account_report(con, account_id=args.account,
+                                     period=resolve_period(con, args.start, args.end))
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{data['account_name']} ({data['account_id']}), {data['period']['start']} to {data['period']['end']}")
+    for item in report.headline_kpis(data):
+        shown = "n/a" if item.value is None else f"{item.value:,.4g}"
+        print(f"  {item.name:<22} {shown:>14} {item.unit}" + (f"  ({item.reason})" if item.reason else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("--json", action="store_true")
     acc.add_argument("--db", help=db_help)
     acc.set_defaults(func=cmd_accounts)
+
+    rep = sub.add_parser("report", help="one account's value report")
+    rep.add_argument("--account", required=True, metavar="ID")
+    rep.add_argument("--start", metavar="YYYY-MM", help="first month (default: 3 months before --end)")
+    rep.add_argument("--end", metavar="YYYY-MM", help="month after the last (exclusive; default: the last full "
+                                                      "month of data + 1)")
+    rep.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    rep.add_argument("--db", help=db_help)
+    rep.set_defaults(func=cmd_report)
     return parser
 
 

@@ -1,0 +1,41 @@
+"""Account lookup: the one place an account id becomes an account record."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from metrics.store import DataError, sql
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account's stored attributes; `key` is its integer code."""
+
+    key: int
+    account_id: str
+    name: str
+    industry: str | None
+    region: str | None
+    segment: str | None
+    seats: int | None
+    go_live_date: date | None
+    hourly_cost: float | None
+    currency: str | None
+    annual_contract_value: float | None
+    renewal_date: date | None
+
+
+def get_account(con: duckdb.DuckDBPyConnection, account_id: str) -> Account:
+    """The account with this id; DataError when there is none."""
+    row = con.execute(sql("account_info"), {"account_id": str(account_id)}).fetchone()
+    if row is None:
+        raise DataError(f"unknown account '{account_id}'")
+    return Account(*row)
+
+
+def all_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
+    """Every account, by account_id."""
+    rows = con.execute(sql("all_accounts")).fetchall()
+    return [Account(*row) for row in rows]

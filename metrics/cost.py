@@ -1,0 +1,117 @@
+"""Cost reduction and return: hours saved by the value model, their money value, FTE, ROI and payback."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from metrics.accounts import get_account
+from metrics.period import Period
+from metrics.registry import define, metric
+from metrics.store import query
+
+HOURS_PER_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Hours and money saved in a period, and what they return on the contract; None where an input is missing."""
+
+    hours_saved: float
+    value: float | None
+    currency: str | None
+    fte_equivalent: float
+    roi: float | None
+    payback_months: float | None
+    by_feature: pd.DataFrame
+    months: int
+    reason: str | None = None
+
+
+@metric("hours_saved", unit="hours", higher_is_better=True,
+        description="Hours the value model credits to feature use in the period.",
+        formula="sum over features of events x minutes_saved / 60 (basis use) or units x minutes_saved / 60 "
+                "(basis unit), in [start, end)")
+def hours_saved(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
+    """Per feature with a value driver: events, units, minutes_saved, basis, hours_saved; largest first."""
+    account = get_account(con, account_id)
+    frame = query(con, "hours_saved", account_key=account.key, start=start, end=end)
+    return frame.drop(columns="account_key").reset_index(drop=True)
+
+
+_COST = "metrics.cost.cost"
+define("value", unit="currency", higher_is_better=True, function=_COST,
+       description="Money value of the hours saved, at the account's loaded hourly cost, in its currency.",
+       formula="hours_saved x hourly_cost")
+define("fte_equivalent", unit="FTE", higher_is_better=True, function=_COST,
+       description="Hours saved expressed as full-time people over the period.",
+       formula=f"hours_saved / (months in period x {HOURS_PER_YEAR} / 12); working hours a year configurable")
+define("roi", unit="fraction", higher_is_better=True, function=_COST,
+       description="Return on the annual contract: annualised value net of the contract, over the contract.",
+       formula="(value x 12 / months in period - annual_contract_value) / annual_contract_value")
+define("payback_months", unit="months", higher_is_better=False, function=_COST,
+       description="Months of delivered value it takes to pay for one year of the contract.",
+       formula="annual_contract_value / (value / months in period)")
+
+
+def cost(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
+         hours_per_year: float = HOURS_PER_YEAR) -> Cost:
+    """Hours saved, value, FTE equivalent, ROI and payback for one account and period."""
+    account = get_account(con, account_id)
+    by_feature = hours_saved(con, account_id=account_id, start=start, end=end)
+    months = len(Period(start, end).months)
+    hours = float(by_feature["hours_saved"].sum())
+    reasons = []
+    if account.hourly_cost is None:
+        reasons.append("no hourly cost for the account")
+        value = None
+    else:
+        value = hours * account.hourly_cost
+    by_feature["value"] = by_feature["hours_saved"] * account.hourly_cost if value is not None else None
+    acv = account.annual_contract_value
+    roi = payback = None
+    if not acv:
+        reasons.append("no annual contract value")
+    elif value is not None:
+        roi = (value * 12 / months - acv) / acv
+        payback = acv / (value / months) if value > 0 else None
+    fte = hours / (months * hours_per_year / 12)
+    return Cost(hours, value, account.currency, fte, roi, payback, by_feature, months,
+                "; ".join(reasons) or None)
+
+
+def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                    hours_per_year: float = HOURS_PER_YEAR) -> pd.DataFrame:
+    """One row per account: hours_saved, value and currency, fte_equivalent, roi (for executives' totals)."""
+    hours = query(con, "hours_saved", account_key=None, start=start, end=end)
+    per_account = hours.groupby("account_key", as_index=False)["hours_saved"].sum()
+    accounts = con.execute(
+        """SELECT account_key, account_id, account_name, industry, region, segment, seats, hourly_cost, currency,
+                  annual_contract_value FROM account""").df()
+    frame = accounts.merge(per_account, on="account_key", how="left")
+    frame["hours_saved"] = frame["hours_saved"].fillna(0.0)
+    months = len(Period(start, end).months)
+    frame["value"] = frame["hours_saved"] * frame["hourly_cost"]
+    frame["fte_equivalent"] = frame["hours_saved"] / (months * hours_per_year / 12)
+    acv = frame["annual_contract_value"].where(frame["annual_contract_value"] > 0)
+    frame["roi"] = (frame["value"] * 12 / months - acv) / acv
+    return frame.sort_values("account_id").reset_index(drop=True)
+
+
+@metric("portfolio_totals", unit="hours; currency", higher_is_better=True,
+        description="Hours and value delivered summed over a group of accounts (industry, region or segment); "
+                    "money is summed per currency, never across currencies.",
+        formula="sum of hours_saved and of value over the group's accounts, per currency")
+def portfolio_totals(con: duckdb.DuckDBPyConnection, *, start: date, end: date, by: str = "industry") -> pd.DataFrame:
+    """Per group and currency: accounts, hours_saved, value, fte_equivalent."""
+    if by not in ("industry", "region", "segment"):
+        raise ValueError(f"cannot group by {by}")
+    frame = portfolio_value(con, start=start, end=end)
+    frame[by] = frame[by].fillna("(none)")
+    frame["currency"] = frame["currency"].fillna("(none)")
+    totals = frame.groupby([by, "currency"], as_index=False).agg(
+        accounts=("account_key", "count"), hours_saved=("hours_saved", "sum"),
+        value=("value", lambda v: v.sum(min_count=1)), fte_equivalent=("fte_equivalent", "sum"))
+    return totals.sort_values([by, "currency"]).reset_index(drop=True)

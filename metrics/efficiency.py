@@ -1,0 +1,174 @@
+"""Per-person efficiency (人效): business output per person before and after go-live, with an interval and a
+difference-in-differences adjustment against accounts that were not yet live."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.accounts import Account, all_accounts, get_account
+from metrics.period import add_months
+from metrics.registry import metric
+from metrics.store import query
+
+BASELINE_MONTHS = 3
+BOOTSTRAP_SAMPLES = 2000
+CONFIDENCE = 0.90
+BOOTSTRAP_METHOD = f"bootstrap over months ({BOOTSTRAP_SAMPLES} resamples, {CONFIDENCE:.0%} interval)"
+OUTCOMES_BASIS = "outcomes: output_units / headcount"
+USAGE_BASIS = "usage-based: work units per active user (no outcomes)"
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Baseline and current output per person, their delta (a fraction) with a 90 % interval, and the
+    difference-in-differences adjusted delta; `reason` says why figures are None."""
+
+    basis: str
+    baseline: float | None = None
+    current: float | None = None
+    delta: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    adjusted_delta: float | None = None
+    adjusted_ci_low: float | None = None
+    adjusted_ci_high: float | None = None
+    comparison_accounts: int = 0
+    comparison_delta: float | None = None
+    method: str | None = None
+    baseline_months: list[date] = field(default_factory=list)
+    current_months: list[date] = field(default_factory=list)
+    reason: str | None = None
+
+
+def monthly(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> pd.DataFrame:
+    """Per account and month: output_units, headcount, output_per_person, units_per_active_user."""
+    frame = query(con, "monthly_efficiency", account_key=account_key)
+    frame["month"] = frame["month"].dt.date
+    return frame
+
+
+@metric("output_per_person", unit="output units per person per month", higher_is_better=True,
+        description="Monthly business output per person, from the outcomes the customer reports.",
+        formula="output_units / headcount, per month")
+def output_per_person(con: duckdb.DuckDBPyConnection, *, account_id: str) -> pd.DataFrame:
+    """The account's monthly series: month, output_units, headcount, output_per_person, units_per_active_user."""
+    account = get_account(con, account_id)
+    return monthly(con, account.key).drop(columns="account_key")
+
+
+def windows(account: Account, start: date, end: date) -> tuple[list[date], list[date]] | str:
+    """Baseline months (the 3 before the go-live month) and current months (the period's, after the go-live
+    month); a reason string when there are none."""
+    if account.go_live_date is None:
+        return "no go-live date"
+    live = date(account.go_live_date.year, account.go_live_date.month, 1)
+    baseline = [add_months(live, -n) for n in range(BASELINE_MONTHS, 0, -1)]
+    current, month = [], start
+    while month < end:
+        if month > live:
+            current.append(month)
+        month = add_months(month, 1)
+    return (baseline, current) if current else "the period has no full month after the go-live month"
+
+
+def _series(frame: pd.DataFrame, months: list[date], column: str) -> np.ndarray:
+    values = frame.loc[frame["month"].isin(months), column].dropna()
+    return values.to_numpy(dtype=float)
+
+
+def _resampled_ratios(base: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """BOOTSTRAP_SAMPLES draws of mean(current) / mean(baseline), resampling each window's months with replacement."""
+    b = base[rng.integers(0, len(base), (BOOTSTRAP_SAMPLES, len(base)))].mean(axis=1)
+    c = cur[rng.integers(0, len(cur), (BOOTSTRAP_SAMPLES, len(cur)))].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, c / b, np.nan)
+
+
+def _interval(draws: np.ndarray) -> tuple[float, float]:
+    tail = (1 - CONFIDENCE) / 2
+    ok = draws[np.isfinite(draws)]
+    return float(np.quantile(ok, tail)), float(np.quantile(ok, 1 - tail))
+
+
+def _comparison_windows(account: Account, accounts: list[Account], series: pd.DataFrame, baseline: list[date],
+                        current: list[date]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Baseline and current output per person of the comparison group: accounts of the same industry not yet live
+    in either window (else all such accounts), each with outcomes in both windows and a positive baseline."""
+    last_current = max(current)
+
+    def not_yet_live(a: Account) -> bool:
+        return a.key != account.key and (a.go_live_date is None or
+                                         date(a.go_live_date.year, a.go_live_date.month, 1) > last_current)
+
+    def windows_of(a: Account) -> tuple[np.ndarray, np.ndarray] | None:
+        rows = series[series["account_key"] == a.key]
+        base, cur = _series(rows, baseline, "output_per_person"), _series(rows, current, "output_per_person")
+        return (base, cur) if len(base) and len(cur) and base.mean() > 0 else None
+
+    candidates = [a for a in accounts if not_yet_live(a)]
+    same = [a for a in candidates if account.industry and a.industry == account.industry]
+    for group in (same, candidates):
+        found = [w for w in map(windows_of, group) if w is not None]
+        if found:
+            return found
+    return []
+
+
+@metric("efficiency_delta", unit="fraction", higher_is_better=True,
+        description="Change in output per person after go-live: the report period's months against the 3 months "
+                    "before the go-live month, with a 90 % bootstrap interval over months. Without outcomes, "
+                    "work units per active user (labelled usage-based).",
+        formula="mean(output_per_person over current months) / mean(output_per_person over the 3 months before "
+                "the go-live month) - 1; the go-live month itself is excluded")
+def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
+               series: pd.DataFrame | None = None, accounts: list[Account] | None = None) -> Efficiency:
+    """Per-person efficiency before and after go-live; None figures with a reason when data is too thin."""
+    account = get_account(con, account_id)
+    series = monthly(con) if series is None else series
+    own = series[series["account_key"] == account.key]
+    has_outcomes = own["output_per_person"].notna().any()
+    column, basis = ("output_per_person", OUTCOMES_BASIS) if has_outcomes else ("units_per_active_user", USAGE_BASIS)
+    spans = windows(account, start, end)
+    if isinstance(spans, str):
+        return Efficiency(basis, reason=spans)
+    baseline_months, current_months = spans
+    base, cur = _series(own, baseline_months, column), _series(own, current_months, column)
+    if not len(base):
+        return Efficiency(basis, baseline_months=baseline_months, current_months=current_months,
+                          reason="no data in the 3 months before the go-live month")
+    if not len(cur):
+        return Efficiency(basis, baseline_months=baseline_months, current_months=current_months,
+                          reason="no data in the period's months after go-live")
+    baseline, current = float(base.mean()), float(cur.mean())
+    if baseline == 0:
+        return Efficiency(basis, baseline, current, baseline_months=baseline_months, current_months=current_months,
+                          reason="zero baseline")
+    delta = current / baseline - 1
+    rng = np.random.default_rng(account.key)
+    own_draws = _resampled_ratios(base, cur, rng)
+    ci_low, ci_high = _interval(own_draws - 1)
+    group = _comparison_windows(account, accounts or all_accounts(con), series, baseline_months,
+                                current_months) if has_outcomes else []
+    if not group:
+        return Efficiency(basis, baseline, current, delta, ci_low, ci_high, method=BOOTSTRAP_METHOD,
+                          baseline_months=baseline_months, current_months=current_months)
+    comparison_delta = float(np.mean([c.mean() / b.mean() - 1 for b, c in group]))
+    comparison_draws = np.mean([_resampled_ratios(b, c, rng) - 1 for b, c in group], axis=0)
+    adjusted = (1 + delta) / (1 + comparison_delta) - 1
+    adjusted_low, adjusted_high = _interval(own_draws / (1 + comparison_draws) - 1)
+    return Efficiency(basis, baseline, current, delta, ci_low, ci_high, adjusted, adjusted_low, adjusted_high,
+                      len(group), comparison_delta, BOOTSTRAP_METHOD, baseline_months, current_months)
+
+
+@metric("adjusted_delta", unit="fraction", higher_is_better=True,
+        description="Efficiency delta net of the market trend: difference-in-differences against comparable "
+                    "accounts (same industry, else all) that were not yet live in either window.",
+        formula="(1 + efficiency_delta) / (1 + mean efficiency change of the comparison accounts over the same "
+                "windows) - 1; its 90 % interval resamples the months of the account and of every comparison account")
+def adjusted_delta(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
+    """The trend-adjusted delta alone; None without a comparison group or a raw delta."""
+    return efficiency(con, account_id=account_id, start=start, end=end).adjusted_delta

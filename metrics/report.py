@@ -1,0 +1,90 @@
+"""One account's value report: every figure a QBR shows, assembled from the metric functions."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+
+from metrics import adoption, cost, efficiency
+from metrics.accounts import get_account
+from metrics.period import Period
+from metrics.registry import Kpi, kpi
+
+
+def _num(value: object, digits: int | None = None) -> float | int | None:
+    """A JSON-safe number: NaN -> None, numpy -> Python, money rounded to `digits`."""
+    if value is None:
+        return None
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return round(value, digits) if digits is not None and isinstance(value, float) else value
+
+
+def _records(frame, money: tuple[str, ...] = ()) -> list[dict[str, object]]:
+    return [{k: (_num(v, 2 if k in money else None) if not isinstance(v, (str, bool, date)) else
+                 v.isoformat() if isinstance(v, date) else v)
+             for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period) -> dict[str, object]:
+    """The full report as plain JSON-ready data: fractions stay fractions, money keeps two decimals."""
+    account = get_account(con, account_id)
+    start, end = period.start, period.end
+    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end)
+    money = cost.cost(con, account_id=account_id, start=start, end=end)
+    features = adoption.feature_adoption(con, account_id=account_id, start=start, end=end)
+    underused = adoption.underused_features(con, account_id=account_id, start=start, end=end)
+    return {
+        "account_id": account.account_id,
+        "account_name": account.name,
+        "industry": account.industry,
+        "go_live_date": account.go_live_date.isoformat() if account.go_live_date else None,
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "adoption": {
+            "mau": _records(adoption.mau(con, account_id=account_id, start=start, end=end)),
+            "features": _records(features[["feature", "adopters", "adoption_rate", "depth", "has_value_driver"]]),
+            "key_feature_adoption": _num(adoption.key_feature_adoption(features)),
+            "breadth": _num(adoption.breadth(con, account_id=account_id, start=start, end=end)),
+            "seat_utilization": _num(adoption.seat_utilization(con, account_id=account_id, start=start, end=end)),
+            "stickiness": _num(adoption.stickiness(con, account_id=account_id, start=start, end=end)),
+            "underused_features": _records(underused, money=("value_left",)),
+        },
+        "efficiency": {
+            "basis": eff.basis,
+            "baseline": _num(eff.baseline), "current": _num(eff.current), "delta": _num(eff.delta),
+            "ci_low": _num(eff.ci_low), "ci_high": _num(eff.ci_high),
+            "adjusted_delta": _num(eff.adjusted_delta), "adjusted_ci_low": _num(eff.adjusted_ci_low),
+            "adjusted_ci_high": _num(eff.adjusted_ci_high), "comparison_accounts": eff.comparison_accounts,
+            "comparison_delta": _num(eff.comparison_delta),
+            "method": eff.method,
+            "baseline_months": [m.isoformat() for m in eff.baseline_months],
+            "current_months": [m.isoformat() for m in eff.current_months],
+            "reason": eff.reason,
+        },
+        "cost": {
+            "hours_saved": _num(money.hours_saved), "value": _num(money.value, 2), "currency": money.currency,
+            "fte_equivalent": _num(money.fte_equivalent), "roi": _num(money.roi),
+            "payback_months": _num(money.payback_months),
+            "by_feature": _records(money.by_feature, money=("value",)),
+            "reason": money.reason,
+        },
+    }
+
+
+def headline_kpis(report: dict[str, object]) -> list[Kpi]:
+    """The report's headline figures as KPI records, in the order a QBR shows them."""
+    eff, money, use = report["efficiency"], report["cost"], report["adoption"]
+    return [
+        kpi("value", money["value"], reason=money["reason"]),
+        kpi("hours_saved", money["hours_saved"]),
+        kpi("fte_equivalent", money["fte_equivalent"]),
+        kpi("efficiency_delta", eff["current"], baseline=eff["baseline"], delta=eff["delta"], reason=eff["reason"]),
+        kpi("adjusted_delta", eff["adjusted_delta"], reason=eff["reason"] or "no comparable accounts"),
+        kpi("key_feature_adoption", use["key_feature_adoption"], reason="no active users or no value model"),
+        kpi("seat_utilization", use["seat_utilization"], reason="no seat count"),
+        kpi("roi", money["roi"], reason=money["reason"]),
+        kpi("payback_months", money["payback_months"], reason=money["reason"]),
+    ]
+

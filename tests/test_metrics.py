@@ -1,0 +1,283 @@
+"""Metrics on tiny hand-checkable fixtures (tests/fixtures/metrics), plus planted-uplift recovery on generated data.
+
+The fixture's figures, worked out by hand for the period May-Jul 2025 (P):
+M1 (Logistics, 4 seats, live 2025-04-10, 100 USD/h, ACV 12000): active users May {u1,u2}, Jun {u1,u3}, Jul {u2};
+Dispatch (6 min/use) by u1, u3: 4 events in P; Scan (3 min/unit) by u2: units 10 + 20 + empty; Chat (no driver) by u1.
+Rows in April and August are outside P. M2 (Logistics, CNY, no outcomes) has a pilot before its June go-live.
+M3 (Retail) never went live; M4's baseline output is zero; M5 (Logistics) goes live after P: the comparison group.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, ROOT
+from metrics import adoption, cost, efficiency, ingest, report
+from metrics.period import Period, default_period, resolve_period
+from metrics.registry import METRICS
+from metrics.store import DataError, connect
+
+P = {"start": date(2025, 5, 1), "end": date(2025, 8, 1)}
+EMPTY = {"start": date(2023, 1, 1), "end": date(2023, 4, 1)}
+
+
+@pytest.fixture
+def mcon(con):
+    """The metrics fixture database."""
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        result = ingest.import_file(con, FIXTURES / "metrics" / name)
+        assert result.rows_rejected == 0, result.rejects
+    return con
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple]:
+    return [tuple(None if (isinstance(v, float) and np.isnan(v)) else v for v in row)
+            for row in frame.itertuples(index=False)]
+
+
+def test_mau_counts_distinct_active_users_per_month_of_the_period_only(mcon):
+    assert _rows(adoption.mau(mcon, account_id="M1", **P)) == [
+        (date(2025, 5, 1), 2), (date(2025, 6, 1), 2), (date(2025, 7, 1), 1)]
+
+
+def test_feature_adoption_divides_distinct_feature_users_by_distinct_active_users(mcon):
+    frame = adoption.feature_adoption(mcon, account_id="M1", **P)
+    assert _rows(frame) == [
+        ("Dispatch", 2, pytest.approx(2 / 3), 4, 2.0, True),
+        ("Chat", 1, pytest.approx(1 / 3), 1, 1.0, False),
+        ("Scan", 1, pytest.approx(1 / 3), 3, 3.0, True),
+    ]
+    assert adoption.depth(mcon, account_id="M1", **P) == {"Dispatch": 2.0, "Chat": 1.0, "Scan": 3.0}
+    assert adoption.key_feature_adoption(frame) == pytest.approx(0.5)
+
+
+def test_breadth_seat_utilization_and_stickiness(mcon):
+    assert adoption.breadth(mcon, account_id="M1", **P) == pytest.approx(4 / 3)
+    assert adoption.seat_utilization(mcon, account_id="M1", **P) == pytest.approx(5 / 12)
+    assert adoption.stickiness(mcon, account_id="M1", **P) == pytest.approx((1 / 31 + 1 / 20 + 2 / 31) / 3)
+    assert adoption.seat_utilization(mcon, account_id="M3", **P) is None  # no seat count
+
+
+def test_time_to_first_use_counts_days_from_go_live(mcon):
+    frame = adoption.time_to_first_use(mcon, account_id="M1")
+    assert list(zip(frame["feature"], frame["days_from_go_live"])) == [("Dispatch", 10), ("Scan", 26), ("Chat", 54)]
+    assert adoption.time_to_first_use(mcon, account_id="M3").empty
+
+
+def test_underused_features_rank_value_left_on_the_table_against_peer_medians(mcon):
+    frame = adoption.underused_features(mcon, account_id="M1", **P)
+    # peers with activity in P: only M2 (< 5 in Logistics, so all other accounts); M2 adopts Dispatch 2/2, Scan 1/2.
+    # hours per adopter over all accounts: Dispatch (0.4 + 0.2) / 4 = 0.15; Scan (1.5 + 3.25) / 2 = 2.375
+    assert _rows(frame) == [
+        ("Scan", pytest.approx(1 / 3), 0.5, "all", 1, 2, pytest.approx(2.375), pytest.approx(4.75),
+         pytest.approx(475.0)),
+        ("Dispatch", pytest.approx(2 / 3), 1.0, "all", 1, 1, pytest.approx(0.15), pytest.approx(0.15),
+         pytest.approx(15.0)),
+    ]
+    assert adoption.underused_features(mcon, account_id="M3", **P).empty  # no activity in P
+
+
+def test_underused_features_use_the_industry_median_when_five_industry_peers_exist(con, tmp_path):
+    accounts = ["account_id,account_name,industry,hourly_cost"] + [f"R{i},R{i},Retail,10" for i in range(6)] + \
+        ["L1,L1,Logistics,10"]
+    (tmp_path / "accounts.csv").write_text("\n".join(accounts) + "\n", encoding="utf-8")
+    (tmp_path / "drivers.csv").write_text("feature,minutes_saved\nDispatch,60\n", encoding="utf-8")
+    events = ["account_id,user_id,event_time,feature"]
+    # R0 (the account under review): 1 of 4 users dispatch. R1..R5: 2 of 4 do. L1: 4 of 4 do.
+    for account, dispatchers in [("R0", 1), ("R1", 2), ("R2", 2), ("R3", 2), ("R4", 2), ("R5", 2), ("L1", 4)]:
+        for user in range(4):
+            feature = "Dispatch" if user < dispatchers else "Other"
+            events.append(f"{account},u{user},2025-05-0{user + 1} 09:00,{feature}")
+    (tmp_path / "events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
+    for name in ("accounts.csv", "drivers.csv", "events.csv"):
+        ingest.import_file(con, tmp_path / name)
+    frame = adoption.underused_features(con, account_id="R0", **P)
+    # hours per adopter: every dispatcher made one 60-minute event -> 1.0 h; R0 has 3 non-adopters
+    assert _rows(frame) == [("Dispatch", 0.25, 0.5, "industry", 5, 3, 1.0, 3.0, 30.0)]
+
+
+def test_efficiency_compares_the_period_with_the_three_months_before_go_live(mcon):
+    result = efficiency.efficiency(mcon, account_id="M1", **P)
+    assert (result.basis, result.baseline, result.current) == (efficiency.OUTCOMES_BASIS, 11.0, 14.0)
+    assert result.delta == pytest.approx(14 / 11 - 1)
+    assert result.baseline_months == [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)]
+    assert result.current_months == [date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1)]
+    # every bootstrap draw lies between the extreme window means: 13/12 - 1 and 15/10 - 1
+    assert 13 / 12 - 1 <= result.ci_low <= result.delta <= result.ci_high <= 15 / 10 - 1
+    assert result.method == efficiency.BOOTSTRAP_METHOD
+    # comparison: M5 (Logistics, live only after P) changed 10 -> 11 (+10 %); M3 is another industry
+    assert (result.comparison_accounts, result.comparison_delta) == (1, pytest.approx(0.1))
+    assert result.adjusted_delta == pytest.approx((14 / 11) / 1.1 - 1)
+    assert result.adjusted_ci_low <= result.adjusted_delta <= result.adjusted_ci_high
+    assert result.reason is None
+
+
+def test_efficiency_without_outcomes_is_usage_based(mcon):
+    result = efficiency.efficiency(mcon, account_id="M2", **P)
+    # baseline Mar-May: units per active user 10 (Apr), 20 (May); current Jul: 45 units / 2 users
+    assert (result.basis, result.baseline, result.current, result.delta) == (efficiency.USAGE_BASIS, 15.0, 22.5, 0.5)
+    assert (result.adjusted_delta, result.comparison_accounts) == (None, 0)
+
+
+@pytest.mark.parametrize("account_id, period, reason", [
+    ("M3", P, "no go-live date"),
+    ("M4", P, "zero baseline"),
+    ("M1", {"start": date(2025, 2, 1), "end": date(2025, 5, 1)}, "the period has no full month after the go-live month"),
+    ("M5", {"start": date(2025, 10, 1), "end": date(2025, 12, 1)}, "no data in the period's months after go-live"),
+])
+def test_efficiency_is_none_with_a_reason_when_data_is_too_thin(mcon, account_id, period, reason):
+    result = efficiency.efficiency(mcon, account_id=account_id, **period)
+    assert (result.delta, result.ci_low, result.adjusted_delta, result.reason) == (None, None, None, reason)
+
+
+def test_hours_value_fte_roi_and_payback(mcon):
+    result = cost.cost(mcon, account_id="M1", **P)
+    assert _rows(result.by_feature) == [
+        ("Scan", 3, 30.0, 3.0, "unit", pytest.approx(1.5), pytest.approx(150.0)),
+        ("Dispatch", 4, 0.0, 6.0, "use", pytest.approx(0.4), pytest.approx(40.0)),
+    ]
+    assert (result.hours_saved, result.value, result.currency) == (pytest.approx(1.9), pytest.approx(190.0), "USD")
+    assert result.fte_equivalent == pytest.approx(1.9 / 500)
+    assert result.roi == pytest.approx((190 * 4 - 12000) / 12000)
+    assert result.payback_months == pytest.approx(12000 / (190 / 3))
+    assert cost.cost(mcon, account_id="M1", hours_per_year=1000, **P).fte_equivalent == pytest.approx(1.9 / 250)
+
+
+def test_money_figures_are_none_with_a_reason_when_inputs_are_missing(mcon):
+    m2 = cost.cost(mcon, account_id="M2", **P)  # CNY, no contract value
+    assert (m2.hours_saved, m2.value, m2.roi, m2.payback_months) == (pytest.approx(3.45), pytest.approx(172.5), None,
+                                                                     None)
+    m3 = cost.cost(mcon, account_id="M3", **P)
+    assert (m3.hours_saved, m3.value, m3.roi, m3.reason) == (0.0, None, None,
+                                                             "no hourly cost for the account; no annual contract value")
+
+
+def test_portfolio_totals_sum_per_group_and_never_across_currencies(mcon):
+    frame = cost.portfolio_totals(mcon, by="industry", **P)
+    assert _rows(frame) == [
+        ("Logistics", "CNY", 1, pytest.approx(3.45), pytest.approx(172.5), pytest.approx(3.45 / 500)),
+        ("Logistics", "USD", 3, pytest.approx(1.9), pytest.approx(190.0), pytest.approx(1.9 / 500)),
+        ("Retail", "(none)", 1, 0.0, None, 0.0),
+    ]
+
+
+def test_every_metric_is_empty_or_none_for_a_period_without_data(mcon):
+    assert _rows(adoption.mau(mcon, account_id="M1", **EMPTY)) == [
+        (date(2023, 1, 1), 0), (date(2023, 2, 1), 0), (date(2023, 3, 1), 0)]
+    features = adoption.feature_adoption(mcon, account_id="M1", **EMPTY)
+    assert _rows(features) == [("Dispatch", 0, None, 0, None, True), ("Scan", 0, None, 0, None, True)]
+    assert adoption.breadth(mcon, account_id="M1", **EMPTY) is None
+    assert adoption.seat_utilization(mcon, account_id="M1", **EMPTY) == 0.0
+    assert adoption.stickiness(mcon, account_id="M1", **EMPTY) is None
+    assert adoption.underused_features(mcon, account_id="M1", **EMPTY).empty
+    assert efficiency.efficiency(mcon, account_id="M1", **EMPTY).reason == \
+        "the period has no full month after the go-live month"
+    money = cost.cost(mcon, account_id="M1", **EMPTY)
+    assert (money.hours_saved, money.value, money.payback_months) == (0.0, 0.0, None)
+
+
+def test_an_unknown_account_is_a_data_error(mcon):
+    with pytest.raises(DataError, match="unknown account 'ZZ'"):
+        adoption.mau(mcon, account_id="ZZ", **P)
+
+
+def test_the_default_period_is_the_last_three_full_months_of_data(mcon):
+    assert default_period(mcon, today=date(2026, 11, 22)) == Period(date(2025, 6, 1), date(2025, 9, 1))
+    assert default_period(mcon, today=date(2025, 8, 15)) == Period(date(2025, 5, 1), date(2025, 8, 1))
+    assert resolve_period(mcon, "2025-05", "2025-08") == Period(**P)
+    with pytest.raises(DataError, match="must end after it starts"):
+        resolve_period(mcon, "2025-08", "2025-05")
+
+
+def test_the_report_json_carries_the_metric_functions_figures(mcon, capsys):
+    from cli import main
+
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", ":memory:"]) == 2
+    data = report.account_report(mcon, account_id="M1", period=Period(**P))
+    assert data["period"] == {"start": "2025-05-01", "end": "2025-08-01"}
+    assert data["adoption"]["mau"] == [{"month": "2025-05-01", "active_users": 2},
+                                       {"month": "2025-06-01", "active_users": 2},
+                                       {"month": "2025-07-01", "active_users": 1}]
+    assert data["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
+    assert data["efficiency"]["comparison_accounts"] == 1
+    assert (data["cost"]["value"], data["cost"]["currency"]) == (190.0, "USD")
+    assert data["cost"]["by_feature"][0]["value"] == 150.0
+    assert data["adoption"]["underused_features"][0]["value_left"] == 475.0
+    json.dumps(data)  # plain JSON, no NaN or numpy types
+    assert "NaN" not in json.dumps(data)
+
+
+def test_the_cli_prints_the_report_as_json_and_rejects_an_unknown_account(tmp_path, capsys):
+    from cli import main
+
+    db = str(tmp_path / "m.duckdb")
+    assert main(["import", *[str(FIXTURES / "metrics" / n) for n in
+                             ("events.csv", "outcomes.csv", "accounts.csv", "value_drivers.csv")], "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", db]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["account_name"], data["cost"]["hours_saved"]) == ("Alpha", pytest.approx(1.9))
+    assert main(["report", "--account", "nope", "--db", db]) == 2
+    assert "unknown account 'nope'" in capsys.readouterr().err
+
+
+def _planted(tmp_path, trend: float, uplift: float, treated: int = 40, controls: int = 10) -> list[efficiency.Efficiency]:
+    """Outcomes of `treated` accounts going live in Jan 2025 with a planted uplift, and never-live controls, all
+    sharing a market trend per month and 1 % monthly noise; the treated accounts' efficiency for Apr-Sep 2025."""
+    rng = np.random.default_rng(7)
+    months = pd.period_range("2024-01", "2025-12", freq="M")
+    names = [f"T{i}" for i in range(treated)] + [f"C{i}" for i in range(controls)]
+    accounts = ["account_id,account_name,industry,go_live_date"] + [
+        f"{a},{a},Logistics,{'2025-01-15' if a[0] == 'T' else ''}" for a in names]
+    outcomes = ["account_id,month,output_units,headcount"]
+    for account in names:
+        base = rng.uniform(50, 150)
+        for t, month in enumerate(months):
+            lift = 1 + uplift if account[0] == "T" and month > pd.Period("2025-01", "M") else 1
+            per_person = base * (1 + trend) ** t * lift * rng.normal(1, 0.01)
+            outcomes.append(f"{account},{month},{per_person * 20:.4f},20")
+    (tmp_path / "accounts.csv").write_text("\n".join(accounts) + "\n", encoding="utf-8")
+    (tmp_path / "outcomes.csv").write_text("\n".join(outcomes) + "\n", encoding="utf-8")
+    con = connect(":memory:")
+    ingest.import_file(con, tmp_path / "accounts.csv")
+    ingest.import_file(con, tmp_path / "outcomes.csv")
+    return [efficiency.efficiency(con, account_id=f"T{i}", start=date(2025, 4, 1), end=date(2025, 10, 1))
+            for i in range(treated)]
+
+
+def _coverage(results: list[efficiency.Efficiency], truth: float, adjusted: bool = False) -> float:
+    bounds = [(r.adjusted_ci_low, r.adjusted_ci_high) if adjusted else (r.ci_low, r.ci_high) for r in results]
+    return float(np.mean([low <= truth <= high for low, high in bounds]))
+
+
+@pytest.mark.parametrize("uplift", [0.0, 0.2])
+def test_a_planted_uplift_is_recovered_within_its_interval_without_a_market_trend(tmp_path, uplift):
+    results = _planted(tmp_path, trend=0.0, uplift=uplift)
+    assert np.mean([r.delta for r in results]) == pytest.approx(uplift, abs=0.005)
+    assert np.mean([r.adjusted_delta for r in results]) == pytest.approx(uplift, abs=0.005)
+    # a 90 % interval from 3 + 6 months: at least 80 % of the 40 accounts' intervals hold the planted uplift
+    assert _coverage(results, uplift) >= 0.8
+    assert _coverage(results, uplift, adjusted=True) >= 0.8
+    assert {r.comparison_accounts for r in results} == {10}
+
+
+def test_the_adjusted_delta_removes_a_market_wide_trend_that_the_raw_delta_keeps(tmp_path):
+    results = _planted(tmp_path, trend=0.01, uplift=0.2)
+    # baseline Oct-Dec 2024 and current Apr-Sep 2025 lie 7.5 months apart on average: the trend adds ~8 %
+    assert np.mean([r.delta for r in results]) == pytest.approx(1.2 * 1.01 ** 7.5 - 1, abs=0.005)
+    assert _coverage(results, 0.2) <= 0.05
+    assert np.mean([r.adjusted_delta for r in results]) == pytest.approx(0.2, abs=0.005)
+    assert _coverage(results, 0.2, adjusted=True) >= 0.8
+
+
+def test_every_registered_metric_is_documented_in_metrics_md():
+    text = (ROOT / "METRICS.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^### `([a-z_]+)`", text, flags=re.M))
+    assert set(METRICS) <= headings, sorted(set(METRICS) - headings)
+    for spec in METRICS.values():
+        assert spec.description and spec.unit and spec.formula
