@@ -29,10 +29,10 @@ class Account:
 
 def get_account(con: duckdb.DuckDBPyConnection, account_id: str) -> Account:
     """The account with this id; DataError when there is none."""
-    row = con.execute(sql("account_info"), {"account_id": str(account_id)}).fetchone()
-    if row is None:
+    rows = con.execute(sql("account_info"), {"account_id": str(account_id)}).fetchall()
+    if not rows:
         raise DataError(f"unknown account '{account_id}'")
-    return Account(*row)
+    return Account(*rows[0])
 
 
 def all_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:

@@ -291,7 +291,7 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
         con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_lines")
     else:
         con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows")
-    rows = con.execute("SELECT count(*) FROM vl_raw").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
     structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}") for line, csv_line, msg in bad]
     return _Raw("csv", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural))
 
@@ -359,7 +359,7 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
     literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
     con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
                     SELECT file_row_number + 1 AS line, {cols} FROM read_parquet({literal}, file_row_number = true)""")
-    rows = con.execute("SELECT count(*) FROM vl_raw").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
     return _Raw("parquet", None, headers, [], rows)
 
 
@@ -494,9 +494,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         raise DataError(f"{file_name}: cannot tell what this file is; its headers ({', '.join(raw.headers[:12])}) "
                         "match none of events, accounts, outcomes, value_drivers. Choose the kind and map the columns.")
     if not force:
-        done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k", {"d": digest, "k": kind}).fetchone()
+        done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k",
+                           {"d": digest, "k": kind}).fetchall()
         if done:
-            return ImportResult(file_name, kind, done[0], raw.rows, 0, 0, 0, True, _empty_rejects())
+            return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
     resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
     if missing:
@@ -507,10 +508,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw")
-    import_id = cur.execute("SELECT nextval('import_seq')").fetchone()[0]
+    import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
-    good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchone()[0]
+    good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
     loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
     unchanged = good - loaded
     cur.execute(
@@ -537,7 +538,7 @@ def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[i
     if structural:
         cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)",
                         [(import_id, file_name, line, value, reason) for line, value, reason in structural])
-    bad_rows = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) > 0").fetchone()[0]
+    bad_rows = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) > 0").fetchall()[0][0]
     return bad_rows + len(structural)
 
 
@@ -553,7 +554,7 @@ def _merge(cur, kind: str, present: list[str]) -> int:
         cur.execute(sql("key_features"))
         cur.execute(sql("merge_events"))
         cur.execute(sql("rollup"))
-        return cur.execute("SELECT count(*) FROM vl_changed").fetchone()[0]
+        return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
     if kind == "accounts":
         cur.execute(sql("key_accounts"))
     if kind == "value_drivers":
@@ -562,7 +563,7 @@ def _merge(cur, kind: str, present: list[str]) -> int:
     attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
         ["account_id"] if kind == "accounts" else [])
     _merge_table(cur, table, keys, attrs, present)
-    return cur.execute("SELECT count(*) FROM vl_changed").fetchone()[0]
+    return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

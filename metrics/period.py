@@ -51,7 +51,7 @@ def parse_month(text: str | date) -> date:
 
 def data_months(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """First and last month with any usage or outcomes."""
-    first, last = con.execute(sql("data_months")).fetchone()
+    first, last = con.execute(sql("data_months")).fetchall()[0]
     return first, last
 
 

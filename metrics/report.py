@@ -80,7 +80,7 @@ def headline_kpis(report: dict[str, object]) -> list[Kpi]:
         kpi("value", money["value"], reason=money["reason"]),
         kpi("hours_saved", money["hours_saved"]),
         kpi("fte_equivalent", money["fte_equivalent"]),
-        kpi("efficiency_delta", eff["current"], baseline=eff["baseline"], delta=eff["delta"], reason=eff["reason"]),
+        kpi("efficiency_delta", eff["delta"], reason=eff["reason"]),
         kpi("adjusted_delta", eff["adjusted_delta"], reason=eff["reason"] or "no comparable accounts"),
         kpi("key_feature_adoption", use["key_feature_adoption"], reason="no active users or no value model"),
         kpi("seat_utilization", use["seat_utilization"], reason="no seat count"),

@@ -45,4 +45,4 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.Dat
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when no account has been imported yet."""
-    return con.execute("SELECT count(*) FROM account").fetchone()[0] == 0
+    return con.execute("SELECT count(*) FROM account").fetchall()[0][0] == 0
