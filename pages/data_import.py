@@ -1,0 +1,68 @@
+"""Data > Import data: upload exports, check kind and column mapping, import, see rejects."""
+import streamlit as st
+
+from i18n import t
+from metrics import ingest
+from metrics.store import DataError
+from ui import get_connection
+
+st.title(t("page_import"))
+con = get_connection()
+
+
+def import_one(upload) -> None:
+    """Preview one uploaded file, let the user fix kind and mapping, and import it on request."""
+    data = upload.getvalue()
+    source = st.text_input(t("source"), ingest.default_source(upload.name), key=f"src-{upload.file_id}")
+    try:
+        detected = ingest.preview_bytes(con, data, upload.name, source=source)
+        kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}",
+                            index=ingest.KINDS.index(detected.kind) if detected.kind else None)
+        if kind is None:
+            st.warning(t("kind_unknown"))
+            return
+        preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source)
+        st.caption(t("detected", fmt=preview.file_format, enc=preview.encoding or "-", kind=detected.kind or "?"))
+        choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
+        mapping = dict(preview.mapping)
+        for header in preview.unmapped:
+            column = st.selectbox(t("map_header", header=header), choices, key=f"map-{upload.file_id}-{header}",
+                                  format_func=lambda c: c or t("ignore"))
+            if column:
+                mapping[header] = column
+        st.dataframe({t("header"): list(mapping), t("column"): list(mapping.values())}, hide_index=True)
+        missing = [c.name for c in ingest.CONTRACT[kind] if c.required and c.name not in mapping.values()]
+        if missing:
+            st.warning(t("missing", cols=", ".join(missing)))
+        st.caption(t("preview"))
+        st.dataframe(preview.sample, hide_index=True)
+        if st.button(t("import", file=upload.name), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
+            show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source))
+    except DataError as exc:
+        st.error(str(exc))
+
+
+def show_result(result: ingest.ImportResult) -> None:
+    """Counts and rejects of one import."""
+    if result.skipped:
+        st.info(t("already", file=result.file_name))
+        return
+    loaded, unchanged, rejected = st.columns(3)
+    loaded.metric(t("loaded"), result.rows_loaded)
+    unchanged.metric(t("unchanged"), result.rows_unchanged)
+    rejected.metric(t("rejected"), result.rows_rejected)
+    if result.rows_rejected:
+        st.caption(t("rejects"))
+        st.dataframe(result.rejects, hide_index=True)
+
+
+for upload in st.file_uploader(t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True) or []:
+    with st.expander(upload.name, expanded=True):
+        import_one(upload)
+
+st.subheader(t("recent"))
+st.dataframe(ingest.recent_imports(con), hide_index=True)
+with st.expander(t("contract")):
+    st.dataframe([{"kind": kind, "column": c.name, "required": c.required, "type": c.type,
+                   "aliases": ", ".join(c.aliases)} for kind, cols in ingest.CONTRACT.items() for c in cols],
+                 hide_index=True)
