@@ -2,18 +2,18 @@
 import streamlit as st
 
 from i18n import t
-from ui import get_connection, language_switch
+from ui import language_switch, start_database
 
-st.set_page_config(page_title="ValueLens", page_icon="📈", layout="wide")
+st.set_page_config(page_title="ValueLens", page_icon=":material/trending_up:", layout="wide")
 language_switch()
-get_connection()  # creates the database and loads the demo data on first start
+start_database()
 st.sidebar.caption(t("local_mode"))
 
 navigation = st.navigation({
-    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon="📊", default=True)],
-    t("section_exec"): [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon="🗂️"),
-                        st.Page("pages/adoption.py", title=t("page_adoption"), icon="📈")],
-    t("section_data"): [st.Page("pages/data_import.py", title=t("page_import"), icon="⬆️"),
-                        st.Page("pages/value_model.py", title=t("page_value_model"), icon="⚙️")],
+    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:", default=True)],
+    t("section_exec"): [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon=":material/dashboard:"),
+                        st.Page("pages/adoption.py", title=t("page_adoption"), icon=":material/trending_up:")],
+    t("section_data"): [st.Page("pages/data_import.py", title=t("page_import"), icon=":material/upload:"),
+                        st.Page("pages/value_model.py", title=t("page_value_model"), icon=":material/tune:")],
 })
 navigation.run()

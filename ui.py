@@ -1,11 +1,14 @@
 """App-side helpers shared by pages: the cached connection, language choice and placeholders."""
 from __future__ import annotations
 
+import re
+
 import duckdb
 import streamlit as st
 
 from i18n import LANGUAGES, t
 from metrics import ingest
+from metrics.period import Period, add_months, data_months, default_period
 from metrics.store import connect, db_path
 
 
@@ -19,9 +22,51 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
 
 def get_connection() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection, for this script run (DuckDB cursors are per thread)."""
-    path = str(db_path())
+    return _database(str(db_path())).cursor()
+
+
+def start_database() -> None:
+    """Open the database at app start, loading the demo data into an empty one with a spinner."""
     with st.spinner(t("loading_demo")):
-        return _database(path).cursor()
+        _database(str(db_path()))
+
+
+def cache_key() -> tuple[str, int]:
+    """Database file and data version: every cached metric call takes these, so an import invalidates it."""
+    return str(db_path()), ingest.data_version(get_connection())
+
+
+def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
+    """Start and end month pickers (end exclusive shown as the last month), defaulting to the last 3 full months."""
+    first, last = data_months(con)
+    default = default_period(con)
+    if first is None:
+        return default
+    months = [first]
+    while months[-1] < last:
+        months.append(add_months(months[-1], 1))
+    left, right = st.columns(2)
+    start = left.selectbox(t("period_start"), months, index=months.index(default.start) if default.start in months
+                           else 0, format_func=lambda m: f"{m:%Y-%m}")
+    options = [m for m in months if m >= start]
+    default_last = add_months(default.end, -1)
+    final = right.selectbox(t("period_last"), options, format_func=lambda m: f"{m:%Y-%m}",
+                            index=options.index(default_last) if default_last in options else len(options) - 1)
+    return Period(start, add_months(final, 1))
+
+
+def fmt(value: float | None, unit: str, currency: str | None = None, signed: bool = False,
+        compact: bool = False) -> str:
+    """A figure for people: fractions as percentages, money with its currency, n/a for None."""
+    if value is None or value != value:
+        return t("na")
+    if unit == "fraction":
+        return f"{value:+.1%}" if signed else f"{value:.1%}"
+    if unit == "currency":
+        return f"{currency or ''} {value:,.0f}".strip() if compact else f"{currency or ''} {value:,.2f}".strip()
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    return f"{value:,.2f}"
 
 
 def language_switch() -> None:
@@ -42,3 +87,8 @@ def placeholder(work_key: str, show: str = "accounts") -> None:
     elif show == "accounts":
         st.caption(t("accounts_loaded", n=len(frame)))
     st.dataframe(frame, hide_index=True)
+
+
+def plain(text: str) -> str:
+    """Customer text made inert for st.markdown: Markdown punctuation escaped (HTML is never enabled)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))

@@ -127,6 +127,22 @@ def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) ->
     return grid
 
 
+def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame) -> pd.DataFrame:
+    """Per value-model feature: the median adoption rate of the account's peers (the other accounts active in the
+    period: its industry's when there are at least 5, else all), the group used and its size. Aggregates only."""
+    others = grid[grid["account_key"] != account.key]
+    industry = {a.key: a.industry for a in all_accounts(con)}
+    same = others[others["account_key"].map(industry) == account.industry] if account.industry else others.iloc[:0]
+    group, peers = ("industry", same) if same["account_key"].nunique() >= MIN_INDUSTRY_PEERS else ("all", others)
+    if peers.empty:
+        return pd.DataFrame(columns=["feature", "peer_median", "peer_group", "peers"])
+    frame = peers.groupby("feature", as_index=False)["adoption_rate"].median().rename(
+        columns={"adoption_rate": "peer_median"})
+    frame["peer_group"] = group
+    frame["peers"] = peers["account_key"].nunique()
+    return frame
+
+
 @metric("underused_features", unit="hours", higher_is_better=False,
         description="Value-model features this account adopts less than its peers do, ranked by the hours its "
                     "non-adopting active users leave on the table.",
@@ -141,24 +157,59 @@ def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start
     columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
                "hours_per_adopter", "hours_left", "value_left"]
     own = grid[grid["account_key"] == account.key]
-    if own.empty:
-        return pd.DataFrame(columns=columns)
-    others = grid[grid["account_key"] != account.key]
-    industry = {a.key: a.industry for a in all_accounts(con)}
-    same = others[others["account_key"].map(industry) == account.industry] if account.industry else others.iloc[:0]
-    group, peers = ("industry", same) if same["account_key"].nunique() >= MIN_INDUSTRY_PEERS else ("all", others)
-    if peers.empty:
+    peers = peer_adoption(con, account, grid)
+    if own.empty or peers.empty:
         return pd.DataFrame(columns=columns)
     totals = grid.groupby("feature")[["hours_saved", "adopters"]].sum()
     per_adopter = (totals["hours_saved"] / totals["adopters"]).where(totals["adopters"] > 0)
-    frame = own.set_index("feature")[["adoption_rate", "adopters", "active_users"]].join(
-        peers.groupby("feature")["adoption_rate"].median().rename("peer_median"))
+    frame = own.set_index("feature")[["adoption_rate", "adopters", "active_users"]].join(peers.set_index("feature"))
     frame = frame[frame["adoption_rate"] < frame["peer_median"]].copy()
-    frame["peer_group"] = group
-    frame["peers"] = peers["account_key"].nunique()
     frame["non_adopters"] = (frame["active_users"] - frame["adopters"]).astype("int64")
     frame["hours_per_adopter"] = per_adopter.reindex(frame.index)
     frame["hours_left"] = frame["non_adopters"] * frame["hours_per_adopter"]
     frame["value_left"] = frame["hours_left"] * account.hourly_cost if account.hourly_cost is not None else np.nan
     frame = frame.reset_index().sort_values(["hours_left", "feature"], ascending=[False, True])
     return frame[columns].reset_index(drop=True)
+
+
+def key_adoption_by_account(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                            grid: pd.DataFrame | None = None) -> pd.DataFrame:
+    """key_feature_adoption for every account active in the period: account_key, key_feature_adoption."""
+    grid = adoption_table(con, start=start, end=end) if grid is None else grid
+    return grid.groupby("account_key", as_index=False)["adoption_rate"].mean().rename(
+        columns={"adoption_rate": "key_feature_adoption"})
+
+
+def industry_heatmap(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                     grid: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean adoption rate of each value-model feature (rows) in each industry (columns)."""
+    grid = adoption_table(con, start=start, end=end) if grid is None else grid
+    industry = {a.key: a.industry or "(none)" for a in all_accounts(con)}
+    grid = grid.assign(industry=grid["account_key"].map(industry))
+    return grid.pivot_table(index="feature", columns="industry", values="adoption_rate", aggfunc="mean")
+
+
+def feature_trend(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """Per feature and month, across the portfolio: users, active users and adoption_rate."""
+    frame = query(con, "feature_trend", start=start, end=end)
+    frame["month"] = frame["month"].dt.date
+    return frame
+
+
+def cohort_curves(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Seat utilization by months since go-live, one curve per go-live quarter."""
+    return query(con, "cohort_curves")
+
+
+def breadth_distribution(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """Number of active users by count of distinct features used in the period."""
+    return query(con, "breadth_distribution", start=start, end=end)
+
+
+def adoption_vs_peers(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
+    """The account's adoption rate of each value-model feature beside its peers' median (aggregates only)."""
+    account = get_account(con, account_id)
+    grid = adoption_table(con, start=start, end=end)
+    own = grid.loc[grid["account_key"] == account.key, ["feature", "adoption_rate"]]
+    return own.merge(peer_adoption(con, account, grid), on="feature", how="left").sort_values(
+        "adoption_rate", ascending=False).reset_index(drop=True)

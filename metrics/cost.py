@@ -115,3 +115,10 @@ def portfolio_totals(con: duckdb.DuckDBPyConnection, *, start: date, end: date, 
         accounts=("account_key", "count"), hours_saved=("hours_saved", "sum"),
         value=("value", lambda v: v.sum(min_count=1)), fte_equivalent=("fte_equivalent", "sum"))
     return totals.sort_values([by, "currency"]).reset_index(drop=True)
+
+
+def monthly_hours(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """Hours saved per account and month of the period (for portfolio trends)."""
+    frame = query(con, "monthly_hours", start=start, end=end)
+    frame["month"] = frame["month"].dt.date
+    return frame

@@ -623,6 +623,11 @@ def ensure_demo(con) -> bool:
     return True
 
 
+def data_version(con) -> int:
+    """A number that changes whenever stored data changes: part of every cache key."""
+    return con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchall()[0][0]
+
+
 def recent_imports(con, limit: int = 20) -> pd.DataFrame:
     """The latest imports, newest first."""
     return con.execute(

@@ -1,8 +1,80 @@
-"""Placeholder until its issue lands: says so on screen and shows what is loaded."""
+"""Customer success > Account value report: headline KPIs, trends around go-live, adoption against peers, and
+the underused features to raise in the QBR."""
+from datetime import date
+
 import streamlit as st
 
+import charts
 from i18n import t
-from ui import placeholder
+from metrics import adoption, efficiency, ingest, report
+from metrics.period import Period
+from metrics.registry import METRICS
+from ui import cache_key, fmt, get_connection, period_picker, plain
 
 st.title(t("page_account"))
-placeholder("work_pages", show="accounts")
+con = get_connection()
+accounts = ingest.list_accounts(con)
+if accounts.empty:
+    st.warning(t("no_accounts"))
+    st.stop()
+names = dict(zip(accounts["account_id"], accounts["account_name"]))
+ids = list(names)
+wanted = st.query_params.get("account")
+account_id = st.selectbox(t("account"), ids, index=ids.index(wanted) if wanted in ids else 0,
+                          format_func=lambda a: f"{names[a]} ({a})")
+st.query_params["account"] = account_id
+period = period_picker(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
+    """Everything this page shows for one account and period; cached per account, period and data version."""
+    con, p = get_connection(), {"account_id": account_id, "start": start, "end": end}
+    first = con.execute("SELECT min(month) FROM account_month").fetchall()[0][0] or start
+    return {"report": report.account_report(con, account_id=account_id, period=Period(start, end)),
+            "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
+            "output": efficiency.output_per_person(con, account_id=account_id),
+            "peers": adoption.adoption_vs_peers(con, **p)}
+
+
+data = load(account_id, period.start, period.end, cache_key())
+rep, eff, money = data["report"], data["report"]["efficiency"], data["report"]["cost"]
+st.caption(t("period_caption", period=period.label(), go_live=rep["go_live_date"] or t("na")))
+kpis = report.headline_kpis(rep)
+for row in (kpis[:5], kpis[5:]):
+    for col, k in zip(st.columns(5), row):
+        col.metric(t(f"kpi_{k.name}"), fmt(k.value, k.unit, money["currency"], signed=k.unit == "fraction"
+                                          and "delta" in k.name, compact=True), help=f"{METRICS[k.name].formula}"
+                   + (f" — {k.reason}" if k.reason else ""))
+if eff["delta"] is not None:
+    st.caption(t("eff_caption", low=fmt(eff["ci_low"], "fraction", signed=True),
+                 high=fmt(eff["ci_high"], "fraction", signed=True), basis=eff["basis"], n=eff["comparison_accounts"]))
+windows = {t("baseline"): [date.fromisoformat(m) for m in eff["baseline_months"]],
+           t("current"): [date.fromisoformat(m) for m in eff["current_months"]]}
+go_live = date.fromisoformat(rep["go_live_date"]) if rep["go_live_date"] else None
+left, right = st.columns(2)
+left.plotly_chart(charts.timeline(data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"),
+                                  go_live=go_live, go_live_label=t("go_live")), key="mau")
+if data["output"]["output_per_person"].notna().any():
+    right.plotly_chart(charts.timeline(data["output"], "output_per_person", title=t("chart_output"),
+                                       y_title=t("per_person"), go_live=go_live, go_live_label=t("go_live"),
+                                       windows=windows), key="output")
+else:
+    right.info(t("no_outcomes"))
+if data["peers"].empty:
+    st.info(t("no_activity"))
+else:
+    st.plotly_chart(charts.adoption_vs_peers(data["peers"], title=t("chart_peers"), own=names[account_id],
+                                             peers=t("peer_median")), key="peers")
+st.subheader(t("recommendations"))
+for item in rep["adoption"]["underused_features"]:
+    st.markdown("- " + t("recommendation", feature=plain(item["feature"]), rate=fmt(item["adoption_rate"], "fraction"),
+                         median=fmt(item["peer_median"], "fraction"), users=item["non_adopters"],
+                         hours=fmt(item["hours_left"], "hours"),
+                         value=fmt(item["value_left"], "currency", money["currency"])))
+if not rep["adoption"]["underused_features"]:
+    st.caption(t("no_recommendations"))
+with st.expander(t("how_computed")):
+    st.dataframe([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
+                   "note": k.reason or ""} for k in kpis], hide_index=True)
+    st.dataframe(money["by_feature"], hide_index=True)

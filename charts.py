@@ -1,0 +1,62 @@
+"""Plotly figure builders for the pages (no Streamlit calls here)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from metrics.period import add_months
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
+    fig.update_layout(title=title, font_family=FONT, height=330, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", y=-0.2), yaxis_title=y_title, xaxis_title="")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _shade(fig: go.Figure, months: list[date], label: str, color: str) -> None:
+    if months:
+        fig.add_vrect(x0=min(months), x1=add_months(max(months), 1) - timedelta(days=1), fillcolor=color,
+                      opacity=0.12, line_width=0, annotation_text=label, annotation_position="top left")
+
+
+def timeline(frame: pd.DataFrame, column: str, *, title: str, y_title: str, go_live: date | None,
+             go_live_label: str, windows: dict[str, list[date]] | None = None) -> go.Figure:
+    """A monthly line with the go-live date marked and the baseline/current windows shaded."""
+    fig = go.Figure(go.Scatter(x=frame["month"], y=frame[column], mode="lines+markers", name=y_title))
+    for (label, months), color in zip((windows or {}).items(), ("#7f7f7f", "#2ca02c")):
+        _shade(fig, months, label, color)
+    if go_live:
+        fig.add_vline(x=pd.Timestamp(go_live).timestamp() * 1000, line_dash="dash", line_color="#d62728",
+                      annotation_text=go_live_label)
+    return _layout(fig, title, y_title)
+
+
+def adoption_vs_peers(frame: pd.DataFrame, *, title: str, own: str, peers: str) -> go.Figure:
+    """Grouped bars: the account's adoption rate per feature beside the peer median."""
+    fig = go.Figure([go.Bar(x=frame["feature"], y=frame["adoption_rate"], name=own),
+                     go.Bar(x=frame["feature"], y=frame["peer_median"], name=peers, marker_color="#bbbbbb")])
+    return _layout(fig.update_layout(barmode="group"), title, percent=True)
+
+
+def bars(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
+    """A plain bar chart."""
+    return _layout(px.bar(frame, x=x, y=y), title, y_title, percent)
+
+
+def lines(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
+          percent: bool = False) -> go.Figure:
+    """One line per group."""
+    return _layout(px.line(frame, x=x, y=y, color=color, markers=True), title, y_title, percent)
+
+
+def heatmap(frame: pd.DataFrame, *, title: str) -> go.Figure:
+    """Features x groups, cells as percentages."""
+    fig = px.imshow(frame, text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1)
+    return _layout(fig, title).update_layout(height=max(330, 28 * len(frame) + 120))

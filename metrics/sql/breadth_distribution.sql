@@ -1,0 +1,9 @@
+-- name: breadth_distribution
+-- contract: ($start, $end) -> how many active users in [start, end) used each number of distinct features.
+WITH per_user AS (
+    SELECT account_key, user_key, len(list_distinct(flatten(list(feature_keys)))) AS features
+    FROM account_user_month
+    WHERE month >= $start AND month < $end
+    GROUP BY account_key, user_key
+)
+SELECT features, count(*) AS users FROM per_user GROUP BY features ORDER BY features;

@@ -1,0 +1,11 @@
+-- name: monthly_hours
+-- contract: ($start, $end) -> per account and month of [start, end): hours saved by the value model.
+WITH final AS (
+    SELECT r.account_key, r.month,
+           sum(CASE d.basis WHEN 'unit' THEN r.units ELSE r.events END * d.minutes_saved / 60.0) AS hours_saved
+    FROM account_feature_month AS r
+    JOIN value_drivers AS d USING (feature_key)
+    WHERE r.month >= $start AND r.month < $end
+    GROUP BY r.account_key, r.month
+)
+SELECT * FROM final ORDER BY account_key, month;
