@@ -63,7 +63,10 @@ def fmt(value: float | None, unit: str, currency: str | None = None, signed: boo
     if unit == "fraction":
         return f"{value:+.1%}" if signed else f"{value:.1%}"
     if unit == "currency":
-        return f"{currency or ''} {value:,.0f}".strip() if compact else f"{currency or ''} {value:,.2f}".strip()
+        if compact and abs(value) >= 10_000:
+            scaled, suffix = (value / 1e6, "M") if abs(value) >= 1e6 else (value / 1e3, "k")
+            return f"{currency or ''} {scaled:,.1f}{suffix}".strip()
+        return f"{currency or ''} {value:,.2f}".strip()
     if unit == "hours":
         return f"{value:,.1f} h"
     return f"{value:,.2f}"

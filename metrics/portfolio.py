@@ -13,13 +13,14 @@ RENEWAL_WINDOW_DAYS = 180
 
 
 @metric("value_at_risk", unit="currency", higher_is_better=False,
-        description="Contract value exposed by weak adoption, weighted up when the renewal is near.",
-        formula=f"annual_contract_value x (1 - key_feature_adoption) x (1 if the renewal is within "
-                f"{RENEWAL_WINDOW_DAYS} days of the period end, else 0.5); accounts without activity count as "
-                "adoption 0")
+        description="Contract value exposed by weak adoption, weighted up when the renewal is near; accounts are "
+                    "ranked by the currency-free risk score, since money in different currencies is not comparable.",
+        formula=f"risk_score = (1 - key_feature_adoption) x (1 if the renewal is within {RENEWAL_WINDOW_DAYS} days "
+                "of the period end, else 0.5), adoption 0 without activity; value_at_risk = annual_contract_value "
+                "x risk_score, in the account's currency")
 def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
     """One row per account: attributes, hours_saved, value, fte_equivalent, roi, key_feature_adoption,
-    days_to_renewal and value_at_risk, ranked by value_at_risk (largest first)."""
+    days_to_renewal, risk_score and value_at_risk, ranked by risk_score (largest first)."""
     frame = cost.portfolio_value(con, start=start, end=end)
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end), on="account_key", how="left")
     renewal = con.execute("SELECT account_key, renewal_date FROM account").df()
@@ -27,5 +28,31 @@ def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -
     frame["days_to_renewal"] = (pd.to_datetime(frame["renewal_date"]) - pd.Timestamp(end)).dt.days
     near = frame["days_to_renewal"].between(-30, RENEWAL_WINDOW_DAYS)
     weight = near.map({True: 1.0, False: 0.5})
-    frame["value_at_risk"] = frame["annual_contract_value"] * (1 - frame["key_feature_adoption"].fillna(0)) * weight
-    return frame.sort_values(["value_at_risk", "account_id"], ascending=[False, True]).reset_index(drop=True)
+    frame["risk_score"] = (1 - frame["key_feature_adoption"].fillna(0)) * weight
+    frame["value_at_risk"] = frame["annual_contract_value"] * frame["risk_score"]
+    return frame.sort_values(["risk_score", "account_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def filter_accounts(table: pd.DataFrame, **selected: list[str]) -> pd.DataFrame:
+    """Rows of a per-account table whose industry/region/segment is among the selected values (all when empty)."""
+    for column, values in selected.items():
+        if values:
+            table = table[table[column].isin(values)]
+    return table
+
+
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
+    """Totals of a per-account table, one row per currency: accounts, hours_saved, value, fte_equivalent and the
+    mean key_feature_adoption. Money is never added across currencies."""
+    frame = table.assign(currency=table["currency"].fillna("(none)"))
+    return frame.groupby("currency", as_index=False).agg(
+        accounts=("account_key", "count"), hours_saved=("hours_saved", "sum"),
+        value=("value", lambda v: v.sum(min_count=1)), fte_equivalent=("fte_equivalent", "sum"),
+        key_feature_adoption=("key_feature_adoption", "mean"))
+
+
+def hours_trend(con: duckdb.DuckDBPyConnection, *, start: date, end: date, account_keys: list[int]) -> pd.DataFrame:
+    """Hours saved per month over the given accounts."""
+    frame = cost.monthly_hours(con, start=start, end=end)
+    frame = frame[frame["account_key"].isin(account_keys)]
+    return frame.groupby("month", as_index=False)["hours_saved"].sum()

@@ -1,8 +1,41 @@
-"""Placeholder until its issue lands: says so on screen and shows what is loaded."""
+"""Executives > Adoption explorer: feature adoption over time, cohort curves by go-live quarter, and how many
+features each active user uses."""
+from datetime import date
+
 import streamlit as st
 
+import charts
 from i18n import t
-from ui import placeholder
+from metrics import adoption
+from metrics.period import add_months
+from ui import cache_key, get_connection, period_picker
 
 st.title(t("page_adoption"))
-placeholder("work_pages", show="accounts")
+con = get_connection()
+period = period_picker(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load(start: date, end: date, key: tuple[str, int]) -> dict:
+    """Portfolio adoption figures: 12-month feature trend, cohort curves, breadth distribution."""
+    con = get_connection()
+    return {"trend": adoption.feature_trend(con, start=add_months(end, -12), end=end),
+            "cohorts": adoption.cohort_curves(con),
+            "breadth": adoption.breadth_distribution(con, start=start, end=end)}
+
+
+data = load(period.start, period.end, cache_key())
+if data["trend"].empty:
+    st.info(t("no_activity"))
+    st.stop()
+features = sorted(data["trend"]["feature"].unique())
+chosen = st.multiselect(t("features"), features, default=features[:5])
+trend = data["trend"][data["trend"]["feature"].isin(chosen)]
+st.plotly_chart(charts.lines(trend, "month", "adoption_rate", "feature", title=t("chart_feature_trend"),
+                             percent=True), key="trend")
+left, right = st.columns(2)
+left.plotly_chart(charts.lines(data["cohorts"], "months_since_go_live", "seat_utilization", "cohort",
+                               title=t("chart_cohorts"), percent=True), key="cohorts")
+right.plotly_chart(charts.bars(data["breadth"], "features", "users", title=t("chart_breadth"),
+                               y_title=t("users")), key="breadth")
+st.caption(t("adoption_caption"))

@@ -1,8 +1,58 @@
-"""Placeholder until its issue lands: says so on screen and shows what is loaded."""
+"""Executives > Portfolio: value delivered and adoption across accounts, the adoption heatmap, and the accounts
+that realize the most value or have the most at risk (click one to open its report)."""
+from datetime import date
+
 import streamlit as st
 
+import charts
 from i18n import t
-from ui import placeholder
+from metrics import adoption, portfolio
+from metrics.period import add_months
+from ui import cache_key, fmt, get_connection, period_picker
 
 st.title(t("page_portfolio"))
-placeholder("work_pages", show="accounts")
+con = get_connection()
+period = period_picker(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load(start: date, end: date, key: tuple[str, int]) -> dict:
+    """Portfolio-wide figures for a period (executives see every account)."""
+    con = get_connection()
+    return {"table": portfolio.portfolio_table(con, start=start, end=end),
+            "heatmap": adoption.industry_heatmap(con, start=start, end=end),
+            "hours": {"start": add_months(end, -12), "end": end}}
+
+
+data = load(period.start, period.end, cache_key())
+table = data["table"]
+filters = {c: st.sidebar.multiselect(t(f"filter_{c}"), sorted(table[c].dropna().unique()))
+           for c in ("industry", "region", "segment")}
+chosen = portfolio.filter_accounts(table, **filters)
+for row in portfolio.summarize(chosen).itertuples(index=False):
+    cols = st.columns(5)
+    cols[0].metric(t("accounts"), row.accounts)
+    cols[1].metric(t("kpi_value"), fmt(row.value, "currency", row.currency, compact=True))
+    cols[2].metric(t("kpi_hours_saved"), fmt(row.hours_saved, "hours"))
+    cols[3].metric(t("kpi_fte_equivalent"), fmt(row.fte_equivalent, "FTE"))
+    cols[4].metric(t("kpi_key_feature_adoption"), fmt(row.key_feature_adoption, "fraction"))
+trend = portfolio.hours_trend(con, **data["hours"], account_keys=list(chosen["account_key"]))
+left, right = st.columns(2)
+left.plotly_chart(charts.bars(trend, "month", "hours_saved", title=t("chart_hours_trend"), y_title="h"), key="trend")
+right.plotly_chart(charts.heatmap(data["heatmap"], title=t("chart_heatmap")), key="heatmap")
+columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
+           "renewal_date", "risk_score", "value_at_risk"]
+config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
+          "hours_saved": st.column_config.NumberColumn(format="%.1f"),
+          "value": st.column_config.NumberColumn(format="%.2f"),
+          "value_at_risk": st.column_config.NumberColumn(format="%.0f"),
+          "risk_score": st.column_config.NumberColumn(format="%.2f"),
+          "renewal_date": st.column_config.DateColumn()}
+for title, ranked in ((t("rank_value"), chosen.sort_values("hours_saved", ascending=False)),
+                      (t("rank_risk"), chosen)):
+    st.subheader(title)
+    picked = st.dataframe(ranked[columns], hide_index=True, column_config=config, on_select="rerun",
+                          selection_mode="single-row", key=title)
+    if picked.selection.rows:
+        st.switch_page("pages/account_report.py",
+                       query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"]})

@@ -35,10 +35,10 @@ def test_every_page_renders_without_an_exception_in_both_languages(db, monkeypat
                                                "value_model": "page_value_model"}[page[6:-3]]]
 
 
-def test_the_placeholder_pages_say_they_are_not_ready_and_list_the_demo_accounts(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/portfolio.py")
+def test_the_value_model_placeholder_says_it_is_not_ready_and_lists_the_demo_drivers(db, monkeypatch):
+    at = run_page(db, monkeypatch, "pages/value_model.py")
     assert "not available yet" in at.info[0].value
-    assert len(at.dataframe[0].value) == 40
+    assert len(at.dataframe[0].value) == 15
 
 
 def test_the_data_page_lists_the_demo_imports(db, monkeypatch):

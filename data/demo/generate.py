@@ -25,15 +25,15 @@ MONTHS = pd.period_range("2024-11", "2026-10", freq="M")
 INDUSTRIES = ["Logistics", "Manufacturing", "Retail", "Financial services", "Healthcare", "Professional services"]
 REGIONS_CN = ["East China", "North China", "South China"]
 REGIONS_INTL = ["North America", "Europe", "APAC"]
-CN_NAMES = ["华东物流集团", "深圳智造科技有限公司", "北京京北零售连锁", "上海浦江金融服务", "广州康健医疗",
-            "杭州云帆供应链", "苏州精工制造", "天津港通物流", "成都蓉城商贸", "南京金陵咨询", "青岛海联制造",
-            "厦门鹭岛零售"]
-EN_NAMES = ["Northwind Freight", "Acme Manufacturing", "Bluebird Retail", "Harbor Financial", "Mercy Health Partners",
-            "Summit Advisory", "Pioneer Parts", "Cedar Logistics", "Lumen Stores", "Atlas Insurance",
-            "Keystone Clinics", "Orbit Consulting", "Redwood Foods", "Vertex Components", "Granite Bank",
-            "Willow Pharmacy", "Beacon Legal", "Evergreen Grocers", "Falcon Express", "Maple Devices",
-            "Sterling Credit", "Aurora Care", "Cobalt Engineering", "Nimbus Partners", "Trident Shipping",
-            "Juniper Outfitters", "Quartz Capital", "Horizon Labs"]
+CN_CITIES = ["华东", "深圳", "北京", "上海", "广州", "杭州", "苏州", "天津", "成都", "南京", "青岛", "厦门"]
+EN_PREFIXES = ["Northwind", "Acme", "Bluebird", "Harbor", "Mercy", "Summit", "Pioneer", "Cedar", "Lumen", "Atlas",
+               "Keystone", "Orbit", "Redwood", "Vertex", "Granite", "Willow", "Beacon", "Evergreen", "Falcon", "Maple",
+               "Sterling", "Aurora", "Cobalt", "Nimbus", "Trident", "Juniper", "Quartz", "Horizon"]
+NAME_BY_INDUSTRY = {  # (English suffix, Chinese suffix)
+    "Logistics": ("Freight", "物流集团"), "Manufacturing": ("Manufacturing", "智造科技有限公司"),
+    "Retail": ("Stores", "零售连锁"), "Financial services": ("Capital", "金融服务有限公司"),
+    "Healthcare": ("Health", "医疗集团"), "Professional services": ("Advisory", "咨询有限公司"),
+}
 # (feature, minutes saved, basis, category, description, how advanced: 0 = core, 1 = needs a deep adopter)
 DRIVERS = [
     ("Smart dispatch", 6, "use", "efficiency", "Routes orders automatically / 自动派单", 0.1),
@@ -59,13 +59,13 @@ def make_accounts(rng: np.random.Generator) -> pd.DataFrame:
     """40 accounts with skewed sizes, spread go-live dates and four that never went live."""
     n = 40
     chinese = np.zeros(n, bool)
-    chinese[rng.choice(n - 4, size=len(CN_NAMES), replace=False)] = True
+    chinese[rng.choice(n - 4, size=len(CN_CITIES), replace=False)] = True
     industry = rng.choice(INDUSTRIES, size=n, p=[0.25, 0.22, 0.18, 0.13, 0.12, 0.10])
     seats = np.clip(rng.lognormal(4.6, 0.9, n), 15, 800).round().astype(int)
     live_offsets = rng.integers(0, 17, n)  # months after 2025-02
     go_live = [(pd.Period("2025-02", "M") + int(k)).to_timestamp() + pd.Timedelta(days=int(d))
                for k, d in zip(live_offsets, rng.integers(0, 27, n))]
-    cn_names, en_names = iter(CN_NAMES), iter(EN_NAMES)
+    cn_cities, en_prefixes = iter(CN_CITIES), iter(EN_PREFIXES)
     rows = []
     for i in range(n):
         cn = bool(chinese[i])
@@ -74,7 +74,8 @@ def make_accounts(rng: np.random.Generator) -> pd.DataFrame:
         segment = "SMB" if seats[i] < 80 else ("Mid-market" if seats[i] < 300 else "Enterprise")
         rows.append({
             "account_id": f"A{i + 1:03d}",
-            "account_name": next(cn_names) if cn else next(en_names),
+            "account_name": (next(cn_cities) + NAME_BY_INDUSTRY[industry[i]][1] if cn
+                             else f"{next(en_prefixes)} {NAME_BY_INDUSTRY[industry[i]][0]}"),
             "industry": industry[i],
             "region": rng.choice(REGIONS_CN) if cn else rng.choice(REGIONS_INTL),
             "segment": segment,
