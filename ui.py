@@ -95,3 +95,8 @@ def placeholder(work_key: str, show: str = "accounts") -> None:
 def plain(text: str) -> str:
     """Customer text made inert for st.markdown: Markdown punctuation escaped (HTML is never enabled)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+
+
+def current_user() -> str:
+    """Who is acting: the signed-in user's email when sign-in is configured, else 'local'."""
+    return str(st.user.get("email") or "local") if st.user.get("is_logged_in") else "local"

@@ -625,7 +625,8 @@ def ensure_demo(con) -> bool:
 
 def data_version(con) -> int:
     """A number that changes whenever stored data changes: part of every cache key."""
-    return con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchall()[0][0]
+    return con.execute("""SELECT (SELECT coalesce(max(import_id), 0) FROM imports) * 1000000
+                                 + (SELECT coalesce(max(version), 0) FROM value_model_version)""").fetchall()[0][0]
 
 
 def recent_imports(con, limit: int = 20) -> pd.DataFrame:

@@ -1,8 +1,45 @@
-"""Placeholder until its issue lands: says so on screen and shows what is loaded."""
+"""Data > Value model: edit minutes saved per feature and hourly costs, see the effect on portfolio value
+before saving, and revert to any saved version."""
 import streamlit as st
 
 from i18n import t
-from ui import placeholder
+from metrics import value_model
+from metrics.store import DataError
+from ui import current_user, get_connection, period_picker
 
 st.title(t("page_value_model"))
-placeholder("work_value_model", show="value_drivers")
+con = get_connection()
+drivers, hourly = value_model.current_model(con)
+st.subheader(t("value_drivers"))
+drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="drivers", column_config={
+    "minutes_saved": st.column_config.NumberColumn(min_value=0.0, step=0.5),
+    "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use"),
+    "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))})
+st.subheader(t("hourly_costs"))
+hourly = st.data_editor(hourly, hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
+                        column_config={"hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")})
+problems = value_model.validate(drivers, hourly)
+for problem in problems:
+    st.error(problem)
+if not problems:
+    st.subheader(t("effect"))
+    period = period_picker(con)
+    st.dataframe(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
+                                ("hours_saved_before", "value_before", "hours_saved_after", "value_after",
+                                 "value_change")})
+note = st.text_input(t("note"))
+if st.button(t("save"), type="primary", disabled=bool(problems)):
+    try:
+        version = value_model.save(con, drivers, hourly, user=current_user(), note=note)
+        st.success(t("saved", version=version))
+    except DataError as exc:
+        st.error(str(exc))
+st.subheader(t("versions"))
+history = value_model.versions(con)
+st.dataframe(history, hide_index=True)
+if not history.empty:
+    version = st.selectbox(t("revert_to"), list(history["version"]))
+    if st.button(t("revert")):
+        st.success(t("saved", version=value_model.revert(con, int(version), user=current_user())))
+        st.rerun()

@@ -1,14 +1,24 @@
-"""One AppTest smoke test per page, on a fresh database that the app fills with the demo data."""
+"""One AppTest test per page on the demo data: it renders in both languages, and the figures it shows are the
+metric functions' output."""
 from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from i18n import STRINGS
+from metrics import adoption, portfolio, report, value_model
+from metrics.period import default_period
+from metrics.store import connect
 
-PAGES = ["pages/account_report.py", "pages/portfolio.py", "pages/adoption.py", "pages/data_import.py",
-         "pages/value_model.py"]
+PAGES = {"pages/account_report.py": "page_account", "pages/portfolio.py": "page_portfolio",
+         "pages/adoption.py": "page_adoption", "pages/data_import.py": "page_import",
+         "pages/value_model.py": "page_value_model"}
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +35,80 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en") -> AppTest:
     return at.switch_page(page).run()
 
 
+def shown(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_page_renders_without_an_exception_in_both_languages(db, monkeypatch, page, lang):
     at = run_page(db, monkeypatch, page, lang)
     assert not at.exception
-    assert at.title[0].value == STRINGS[lang][{"account_report": "page_account", "portfolio": "page_portfolio",
-                                               "adoption": "page_adoption", "data_import": "page_import",
-                                               "value_model": "page_value_model"}[page[6:-3]]]
+    assert at.title[0].value == STRINGS[lang][PAGES[page]]
 
 
-def test_the_value_model_placeholder_says_it_is_not_ready_and_lists_the_demo_drivers(db, monkeypatch):
+def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
+    from ui import fmt
+
+    at = run_page(db, monkeypatch, "pages/account_report.py")
+    con = connect(db)
+    data = report.account_report(con, account_id="A001", period=default_period(con))
+    expected = {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data["cost"]["currency"],
+                                                      signed=k.unit == "fraction" and "delta" in k.name, compact=True)
+                for k in report.headline_kpis(data)}
+    assert shown(at) == expected
+    assert any(item["feature"] in m.value for item in data["adoption"]["underused_features"] for m in at.markdown)
+
+
+def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
+    from ui import fmt
+
+    at = run_page(db, monkeypatch, "pages/account_report.py")
+    at.selectbox[0].set_value("A002").run()
+    assert not at.exception
+    con = connect(db)
+    data = report.account_report(con, account_id="A002", period=default_period(con))
+    assert shown(at)["Hours saved"] == fmt(data["cost"]["hours_saved"], "hours")
+    assert shown(at)["Per-person efficiency"] == fmt(data["efficiency"]["delta"], "fraction", signed=True)
+
+
+def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
+    from ui import fmt
+
+    at = run_page(db, monkeypatch, "pages/portfolio.py")
+    con = connect(db)
+    period = default_period(con)
+    totals = portfolio.summarize(portfolio.portfolio_table(con, start=period.start, end=period.end))
+    values = [m.value for m in at.metric if m.label == "Value delivered"]
+    assert values == [fmt(r.value, "currency", r.currency, compact=True) for r in totals.itertuples()]
+    assert [m.value for m in at.metric if m.label == "Accounts"] == [str(n) for n in totals["accounts"]]
+    assert totals["accounts"].sum() == 40
+
+
+def test_the_adoption_explorer_plots_the_feature_trend_function(db, monkeypatch):
+    at = run_page(db, monkeypatch, "pages/adoption.py")
+    con = connect(db)
+    period = default_period(con)
+    from metrics.period import add_months
+    trend = adoption.feature_trend(con, start=add_months(period.end, -12), end=period.end)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    first = spec["data"][0]
+    y = first["y"]
+    plotted = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else y
+    expected = trend[trend["feature"] == first["name"]]["adoption_rate"].tolist()
+    assert list(plotted) == pytest.approx(expected)
+
+
+def test_the_value_model_page_shows_no_change_until_the_model_is_edited(db, monkeypatch):
     at = run_page(db, monkeypatch, "pages/value_model.py")
-    assert "not available yet" in at.info[0].value
-    assert len(at.dataframe[0].value) == 15
+    effect = next(d.value for d in at.dataframe if "value_change" in d.value.columns)
+    con = connect(db)
+    period = default_period(con)
+    table = portfolio.portfolio_table(con, start=period.start, end=period.end)
+    assert effect["value_change"].abs().max() == 0
+    assert effect.set_index("currency")["value_before"].to_dict() == pytest.approx(
+        table.groupby("currency")["value"].sum().to_dict())
+    assert len(value_model.current_model(con)[0]) == 15
 
 
 def test_the_data_page_lists_the_demo_imports(db, monkeypatch):

@@ -122,3 +122,26 @@ CREATE TABLE IF NOT EXISTS account_month (
     units            DOUBLE NOT NULL,
     features_used    INTEGER NOT NULL
 );
+
+-- value model versions: every save (and the imported state before the first save) is a full snapshot
+CREATE TABLE IF NOT EXISTS value_model_version (
+    version  INTEGER NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    saved_by VARCHAR NOT NULL,
+    note     VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS value_driver_history (
+    version       INTEGER NOT NULL,
+    feature       VARCHAR NOT NULL,
+    minutes_saved DOUBLE NOT NULL,
+    basis         VARCHAR NOT NULL,
+    category      VARCHAR,
+    description   VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS hourly_cost_history (
+    version     INTEGER NOT NULL,
+    account_id  VARCHAR NOT NULL,
+    hourly_cost DOUBLE
+);

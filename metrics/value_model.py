@@ -1,0 +1,131 @@
+"""The value model CS operations maintain: minutes saved per feature and hourly cost per account, validated,
+previewed against the portfolio before saving, versioned with who and when, and revertible."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.store import DataError, query
+
+BASES = ("use", "unit")
+CATEGORIES = ("cost", "efficiency", "revenue", "risk")
+DRIVER_COLUMNS = ["feature", "minutes_saved", "basis", "category", "description"]
+
+
+def current_model(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stored value drivers (feature, minutes_saved, basis, category, description) and hourly costs
+    (account_id, account_name, currency, hourly_cost)."""
+    drivers = con.execute(
+        """SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description
+           FROM value_drivers AS v JOIN feature AS f USING (feature_key) ORDER BY f.feature""").df()
+    hourly = con.execute(
+        "SELECT account_id, account_name, currency, hourly_cost FROM account ORDER BY account_id").df()
+    return drivers, hourly
+
+
+def validate(drivers: pd.DataFrame, hourly: pd.DataFrame) -> list[str]:
+    """Problems that block a save, each naming the row and column; empty when the model is valid."""
+    problems = []
+    for i, row in enumerate(drivers.itertuples(index=False), start=1):
+        if not isinstance(row.feature, str) or not row.feature.strip():
+            problems.append(f"value drivers row {i}, feature: missing")
+        if row.minutes_saved is None or pd.isna(row.minutes_saved) or row.minutes_saved < 0:
+            problems.append(f"value drivers row {i}, minutes_saved: must be a number >= 0")
+        if row.basis not in BASES:
+            problems.append(f"value drivers row {i}, basis: must be use or unit")
+        if isinstance(row.category, str) and row.category and row.category not in CATEGORIES:
+            problems.append(f"value drivers row {i}, category: must be one of {', '.join(CATEGORIES)}")
+    duplicated = drivers["feature"].dropna().str.strip()
+    for feature in sorted(set(duplicated[duplicated.duplicated()])):
+        problems.append(f"value drivers, feature: '{feature}' appears more than once")
+    for row in hourly.itertuples(index=False):
+        if row.hourly_cost is not None and not pd.isna(row.hourly_cost) and row.hourly_cost < 0:
+            problems.append(f"hourly costs {row.account_id}, hourly_cost: must be >= 0")
+    return problems
+
+
+def _value_by_currency(volume: pd.DataFrame, drivers: pd.DataFrame, hourly: pd.DataFrame) -> pd.DataFrame:
+    priced = volume.merge(drivers[["feature", "minutes_saved", "basis"]], on="feature")
+    amount = np.where(priced["basis"] == "unit", priced["units"], priced["events"])
+    priced["hours_saved"] = amount * priced["minutes_saved"] / 60
+    per_account = priced.groupby("account_id", as_index=False)["hours_saved"].sum()
+    frame = hourly.merge(per_account, on="account_id", how="left").fillna({"hours_saved": 0.0})
+    frame["value"] = frame["hours_saved"] * frame["hourly_cost"]
+    frame["currency"] = frame["currency"].fillna("(none)")
+    return frame.groupby("currency").agg(hours_saved=("hours_saved", "sum"),
+                                         value=("value", lambda v: v.sum(min_count=1)))
+
+
+def effect(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataFrame, *, start: date,
+           end: date) -> pd.DataFrame:
+    """Portfolio hours and value per currency in [start, end) under the stored model and under the proposed one."""
+    volume = query(con, "feature_volume", start=start, end=end).merge(
+        con.execute("SELECT account_key, account_id FROM account").df(), on="account_key")
+    stored_drivers, stored_hourly = current_model(con)
+    before = _value_by_currency(volume, stored_drivers, stored_hourly)
+    after = _value_by_currency(volume, drivers, hourly)
+    frame = before.merge(after, left_index=True, right_index=True, how="outer",
+                         suffixes=("_before", "_after")).reset_index()
+    frame["value_change"] = frame["value_after"] - frame["value_before"]
+    return frame
+
+
+def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Saved versions, newest first."""
+    return con.execute("SELECT version, saved_at, saved_by, note FROM value_model_version ORDER BY version DESC").df()
+
+
+def _snapshot(con, version: int, user: str, note: str) -> None:
+    con.execute("INSERT INTO value_model_version VALUES ($v, $at, $by, $note)",
+                {"v": version, "at": datetime.now(), "by": user, "note": note})
+    con.execute("""INSERT INTO value_driver_history
+                   SELECT $v, f.feature, v.minutes_saved, v.basis, v.category, v.description
+                   FROM value_drivers AS v JOIN feature AS f USING (feature_key)""", {"v": version})
+    con.execute("INSERT INTO hourly_cost_history SELECT $v, account_id, hourly_cost FROM account", {"v": version})
+
+
+def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataFrame, *, user: str,
+         note: str = "") -> int:
+    """Replace the value model in one transaction and record it as a new version; returns the version."""
+    problems = validate(drivers, hourly)
+    if problems:
+        raise DataError("; ".join(problems))
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        last = cur.execute("SELECT coalesce(max(version), 0) FROM value_model_version").fetchall()[0][0]
+        if last == 0:  # keep the imported model so the first edit can be reverted
+            last = 1
+            _snapshot(cur, last, "import", "value model as imported")
+        cur.register("vl_drivers", drivers[DRIVER_COLUMNS].assign(feature=drivers["feature"].str.strip()))
+        cur.register("vl_hourly", hourly[["account_id", "hourly_cost"]])
+        cur.execute("""INSERT INTO feature
+                       SELECT (SELECT coalesce(max(feature_key), 0) FROM feature) + row_number() OVER (ORDER BY d.feature),
+                              d.feature
+                       FROM vl_drivers AS d ANTI JOIN feature AS f ON f.feature = d.feature""")
+        cur.execute("DELETE FROM value_drivers")
+        cur.execute("""INSERT INTO value_drivers
+                       SELECT f.feature_key, d.minutes_saved, d.basis, nullif(d.category, ''), d.description
+                       FROM vl_drivers AS d JOIN feature AS f ON f.feature = d.feature""")
+        cur.execute("""UPDATE account SET hourly_cost = h.hourly_cost
+                       FROM vl_hourly AS h WHERE account.account_id = h.account_id""")
+        _snapshot(cur, last + 1, user, note)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return last + 1
+
+
+def revert(con: duckdb.DuckDBPyConnection, version: int, *, user: str) -> int:
+    """Save the model of an earlier version again, as a new version."""
+    drivers = con.execute(f"SELECT {', '.join(DRIVER_COLUMNS)} FROM value_driver_history WHERE version = $v "
+                          "ORDER BY feature", {"v": version}).df()
+    hourly = con.execute("SELECT account_id, hourly_cost FROM hourly_cost_history WHERE version = $v",
+                         {"v": version}).df()
+    if hourly.empty:
+        raise DataError(f"no value model version {version}")
+    return save(con, drivers, hourly, user=user, note=f"reverted to version {version}")

@@ -1,0 +1,66 @@
+"""The value model editor's engine: validation, effect preview, versioned saves and revert."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES
+from metrics import cost, ingest, value_model
+from metrics.store import DataError
+
+P = {"start": date(2025, 5, 1), "end": date(2025, 8, 1)}
+
+
+@pytest.fixture
+def mcon(con):
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        ingest.import_file(con, FIXTURES / "metrics" / name)
+    return con
+
+
+def test_validation_names_the_row_and_column_of_each_problem(mcon):
+    drivers, hourly = value_model.current_model(mcon)
+    drivers.loc[0, "minutes_saved"] = -1
+    drivers.loc[1, "basis"] = "hour"
+    drivers = pd.concat([drivers, drivers.iloc[[0]]], ignore_index=True)
+    hourly.loc[0, "hourly_cost"] = -5
+    assert value_model.validate(drivers, hourly) == [
+        "value drivers row 1, minutes_saved: must be a number >= 0",
+        "value drivers row 2, basis: must be use or unit",
+        "value drivers row 3, minutes_saved: must be a number >= 0",
+        "value drivers, feature: 'Dispatch' appears more than once",
+        "hourly costs M1, hourly_cost: must be >= 0",
+    ]
+    with pytest.raises(DataError, match="basis: must be use or unit"):
+        value_model.save(mcon, drivers, hourly, user="ops")
+
+
+def test_the_effect_preview_prices_the_proposed_model_without_saving_it(mcon):
+    drivers, hourly = value_model.current_model(mcon)
+    drivers.loc[drivers["feature"] == "Dispatch", "minutes_saved"] = 12  # 6 -> 12 minutes per dispatch
+    frame = value_model.effect(mcon, drivers, hourly, **P).set_index("currency")
+    # M1 (USD, 100/h): 4 dispatches x 6 more minutes = +0.4 h = +40 USD; M2 (CNY, 50/h): 2 dispatches = +0.2 h
+    assert frame.loc["USD", "value_before"] == pytest.approx(190.0)
+    assert frame.loc["USD", "value_change"] == pytest.approx(40.0)
+    assert frame.loc["CNY", "value_change"] == pytest.approx(10.0)
+    assert cost.cost(mcon, account_id="M1", **P).value == pytest.approx(190.0)  # nothing saved
+
+
+def test_a_save_is_a_new_version_and_revert_restores_the_imported_model(mcon):
+    drivers, hourly = value_model.current_model(mcon)
+    imported = drivers.copy()
+    before = ingest.data_version(mcon)
+    drivers.loc[drivers["feature"] == "Dispatch", "minutes_saved"] = 12
+    hourly.loc[hourly["account_id"] == "M1", "hourly_cost"] = 200
+    assert value_model.save(mcon, drivers, hourly, user="ops@example.com", note="new study") == 2
+    assert ingest.data_version(mcon) != before
+    assert cost.cost(mcon, account_id="M1", **P).value == pytest.approx((0.8 + 1.5) * 200)
+    history = value_model.versions(mcon)
+    assert list(zip(history["version"], history["saved_by"], history["note"])) == [
+        (2, "ops@example.com", "new study"), (1, "import", "value model as imported")]
+    assert value_model.revert(mcon, 1, user="ops@example.com") == 3
+    assert cost.cost(mcon, account_id="M1", **P).value == pytest.approx(190.0)
+    pd.testing.assert_frame_equal(value_model.current_model(mcon)[0], imported)
+    assert value_model.versions(mcon)["note"].iloc[0] == "reverted to version 1"
