@@ -1,0 +1,73 @@
+"""Real browser: the running app, every page in both languages, in headless Chromium (Debian's /usr/bin/chromium;
+never a downloaded browser). Skipped only where Chromium or Playwright is absent; CI installs both."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+from i18n import STRINGS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+PAGES = ["page_account", "page_portfolio", "page_adoption", "page_import", "page_value_model"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served on a free loopback port with a fresh database (the demo loads on first run)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "VALUELENS_DB": str(tmp_path_factory.mktemp("browser") / "app.duckdb")}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+                             "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=90_000)
+    page.wait_for_timeout(1000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(500)
+
+
+def test_every_page_opens_in_both_languages_without_an_exception_box(server):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(server)
+        settle(page)
+        for lang in ("en", "zh"):
+            if lang == "zh":
+                page.get_by_text("简体中文").click()
+                settle(page)
+            for key in PAGES:
+                title = STRINGS[lang][key]
+                page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+                settle(page)
+                assert page.locator("h1").first.inner_text().strip() == title
+                errors = page.locator('[data-testid="stException"]')
+                assert errors.count() == 0, errors.first.inner_text()
+        browser.close()
