@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, ROOT
-from metrics import adoption, cost, efficiency, ingest, report
+from metrics import adoption, cost, efficiency, ingest, portfolio, report, value_model  # noqa: F401  (registers all)
 from metrics.period import Period, default_period, resolve_period
 from metrics.registry import METRICS
 from metrics.store import DataError, connect
