@@ -22,6 +22,7 @@ KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
 MAX_REJECTS_SHOWN = 1000
+MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 _CHUNK = 1 << 22
 _PREVIEW_BYTES = 1 << 16
 _PREVIEW_ROWS = 200
@@ -245,18 +246,25 @@ def _decode_to_utf8(path: Path, file_name: str, workdir: Path) -> tuple[Path, st
         except UnicodeDecodeError:
             pass
     out = workdir / "transcoded.csv"
+    first_utf8 = first_other = None  # line numbers: a file mixing the two is refused, never half-garbled
     with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
-        decoder = codecs.getincrementaldecoder("gb18030")()
-        line = 1
-        try:
-            for chunk in iter(lambda: src.read(_CHUNK), b""):
-                text = decoder.decode(chunk)
-                dst.write(text)
-                line += text.count("\n")
-            dst.write(decoder.decode(b"", final=True))
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{file_name}: line {line}: not valid UTF-8 or GBK text ({exc.reason}); "
-                            "save the file as UTF-8 and import it again") from exc
+        for line_no, raw in enumerate(src, start=1):
+            if raw.isascii():
+                dst.write(raw.decode("ascii"))
+                continue
+            try:
+                raw.decode("utf-8")
+                first_utf8 = first_utf8 or line_no
+            except UnicodeDecodeError:
+                first_other = first_other or line_no
+            try:
+                dst.write(raw.decode("gb18030"))
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{file_name}: line {line_no}: not valid UTF-8 or GBK text ({exc.reason}); "
+                                "save the file as UTF-8 and import it again") from exc
+    if first_utf8 and first_other:
+        raise DataError(f"{file_name}: mixed encodings: line {first_utf8} is UTF-8 but line {first_other} is not "
+                        "(GBK?); save the whole file in one encoding, preferably UTF-8, and import it again")
     return out, "gb18030"
 
 
@@ -621,6 +629,13 @@ def ensure_demo(con) -> bool:
         return False
     load_demo(con)
     return True
+
+
+def check_size(file_name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> None:
+    """Refuse an upload over the limit before reading it (the CLI has no limit: use it, with Parquet, for big data)."""
+    if size > limit_mb * 1024 * 1024:
+        raise DataError(f"{file_name}: {size / 1024 / 1024:,.0f} MB is over the {limit_mb} MB upload limit; "
+                        "import it with `python cli.py import` instead (Parquet is fastest for large exports)")
 
 
 def data_version(con) -> int:

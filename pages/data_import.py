@@ -12,9 +12,10 @@ con = get_connection()
 
 def import_one(upload) -> None:
     """Preview one uploaded file, let the user fix kind and mapping, and import it on request."""
-    data = upload.getvalue()
     source = st.text_input(t("source"), ingest.default_source(upload.name), key=f"src-{upload.file_id}")
     try:
+        ingest.check_size(upload.name, upload.size)
+        data = upload.getvalue()
         detected = ingest.preview_bytes(con, data, upload.name, source=source)
         kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}",
                             index=ingest.KINDS.index(detected.kind) if detected.kind else None)
