@@ -9,7 +9,7 @@ import streamlit as st
 from i18n import LANGUAGES, t
 from metrics import ingest
 from metrics.period import Period, add_months, data_months, default_period
-from metrics.store import connect, db_path
+from metrics.store import Reader, connect, db_path, reader
 
 
 @st.cache_resource(show_spinner=False)
@@ -20,9 +20,9 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def get_connection() -> duckdb.DuckDBPyConnection:
-    """A cursor of the shared connection, for this script run (DuckDB cursors are per thread)."""
-    return _database(str(db_path())).cursor()
+def get_connection() -> Reader:
+    """A gated cursor of the shared connection, for this script run (DuckDB cursors are per thread)."""
+    return reader(_database(str(db_path())))
 
 
 def start_database() -> None:

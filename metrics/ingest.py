@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from metrics.store import ROOT, DataError, is_empty, sql
+from metrics.store import ROOT, DataError, commit, is_empty, sql
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
 DEMO_DIR = ROOT / "data" / "demo"
@@ -476,7 +476,7 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
         cur.execute("BEGIN TRANSACTION")
         try:
             result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
-            cur.execute("COMMIT")
+            commit(cur)
         except BaseException:
             cur.execute("ROLLBACK")
             raise

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from functools import cache
+from typing import Iterator
 from pathlib import Path
 
 import duckdb
@@ -41,6 +44,79 @@ def sql(name: str) -> str:
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
     """Run metrics/sql/<name>.sql with $named parameters and return a DataFrame."""
     return con.execute(sql(name), params or None).df()
+
+
+class _Gate:
+    """Statements of this process take turns with commits: many statements at once, or one COMMIT alone.
+
+    DuckDB 2.0 lets a statement that starts while another connection's COMMIT is running see part of that
+    transaction (an import's events without their rollups); tests/test_concurrency.py shows it. A COMMIT
+    waits for running statements to finish, and new statements wait for the COMMIT, which takes milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._statements = 0
+        self._committers = 0  # waiting or committing; new statements queue behind them so commits never starve
+
+    @contextmanager
+    def statement(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._committers == 0)
+            self._statements += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._statements -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def committing(self) -> Iterator[None]:
+        with self._cond:
+            self._committers += 1
+            self._cond.wait_for(lambda: self._statements == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._committers -= 1
+                self._cond.notify_all()
+
+
+GATE = _Gate()
+
+
+class Reader:
+    """A cursor whose statements never start in the middle of another connection's COMMIT (see _Gate).
+
+    Everything the app reads goes through one; other methods pass through to the DuckDB cursor.
+    """
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.raw = cursor
+
+    def execute(self, query: str, parameters: object = None) -> "Reader":
+        with GATE.statement():
+            self.raw.execute(query, parameters)  # materializes the result, so the snapshot is taken here
+        return self
+
+    def cursor(self) -> "Reader":
+        return Reader(self.raw.cursor())
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.raw, name)
+
+
+def reader(con: duckdb.DuckDBPyConnection) -> Reader:
+    """A gated cursor of `con` for this thread."""
+    return Reader(con.cursor())
+
+
+def commit(cur: duckdb.DuckDBPyConnection | Reader) -> None:
+    """COMMIT the open transaction of `cur` while no gated statement is running."""
+    with GATE.committing():
+        getattr(cur, "raw", cur).execute("COMMIT")
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.store import DataError, query
+from metrics.store import DataError, commit, query
 
 BASES = ("use", "unit")
 CATEGORIES = ("cost", "efficiency", "revenue", "risk")
@@ -113,7 +113,7 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
         cur.execute("""UPDATE account SET hourly_cost = h.hourly_cost
                        FROM vl_hourly AS h WHERE account.account_id = h.account_id""")
         _snapshot(cur, last + 1, user, note)
-        cur.execute("COMMIT")
+        commit(cur)
     except BaseException:
         cur.execute("ROLLBACK")
         raise
