@@ -2,18 +2,21 @@
 import streamlit as st
 
 from i18n import t
-from ui import language_switch, start_database
+from ui import language_switch, require_access, start_database
 
 st.set_page_config(page_title="ValueLens", page_icon=":material/trending_up:", layout="wide")
 language_switch()
+access = require_access()
 start_database()
-st.sidebar.caption(t("local_mode"))
 
-navigation = st.navigation({
+# a page left out of the navigation cannot be opened by URL either
+sections = {
     t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:", default=True)],
-    t("section_exec"): [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon=":material/dashboard:"),
-                        st.Page("pages/adoption.py", title=t("page_adoption"), icon=":material/trending_up:")],
-    t("section_data"): [st.Page("pages/data_import.py", title=t("page_import"), icon=":material/upload:"),
-                        st.Page("pages/value_model.py", title=t("page_value_model"), icon=":material/tune:")],
-})
-navigation.run()
+}
+if access.all_accounts:
+    sections[t("section_exec")] = [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon=":material/dashboard:"),
+                                   st.Page("pages/adoption.py", title=t("page_adoption"), icon=":material/trending_up:")]
+if access.manages_data:
+    sections[t("section_data")] = [st.Page("pages/data_import.py", title=t("page_import"), icon=":material/upload:"),
+                                   st.Page("pages/value_model.py", title=t("page_value_model"), icon=":material/tune:")]
+st.navigation(sections).run()

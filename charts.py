@@ -1,6 +1,7 @@
 """Plotly figure builders for the pages (no Streamlit calls here)."""
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 import pandas as pd
@@ -10,6 +11,22 @@ import plotly.graph_objects as go
 from metrics.period import add_months
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def inert(value: object) -> object:
+    """Customer text made literal for Plotly, which renders <a href>, <b> and <br> in labels, legends and hovers."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _inert_frame(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of `frame` with the text columns (and a text index and header) made inert."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(inert)
+    if not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(inert)
+    out.columns = out.columns.map(inert)
+    return out
 
 
 def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
@@ -40,23 +57,24 @@ def timeline(frame: pd.DataFrame, column: str, *, title: str, y_title: str, go_l
 
 def adoption_vs_peers(frame: pd.DataFrame, *, title: str, own: str, peers: str) -> go.Figure:
     """Grouped bars: the account's adoption rate per feature beside the peer median."""
-    fig = go.Figure([go.Bar(x=frame["feature"], y=frame["adoption_rate"], name=own),
-                     go.Bar(x=frame["feature"], y=frame["peer_median"], name=peers, marker_color="#bbbbbb")])
+    frame = _inert_frame(frame, "feature")
+    fig = go.Figure([go.Bar(x=frame["feature"], y=frame["adoption_rate"], name=inert(own)),
+                     go.Bar(x=frame["feature"], y=frame["peer_median"], name=inert(peers), marker_color="#bbbbbb")])
     return _layout(fig.update_layout(barmode="group"), title, percent=True)
 
 
 def bars(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
     """A plain bar chart."""
-    return _layout(px.bar(frame, x=x, y=y), title, y_title, percent)
+    return _layout(px.bar(_inert_frame(frame, x), x=x, y=y), title, y_title, percent)
 
 
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
           percent: bool = False) -> go.Figure:
     """One line per group."""
-    return _layout(px.line(frame, x=x, y=y, color=color, markers=True), title, y_title, percent)
+    return _layout(px.line(_inert_frame(frame, color), x=x, y=y, color=color, markers=True), title, y_title, percent)
 
 
 def heatmap(frame: pd.DataFrame, *, title: str) -> go.Figure:
     """Features x groups, cells as percentages."""
-    fig = px.imshow(frame, text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1)
+    fig = px.imshow(_inert_frame(frame), text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1)
     return _layout(fig, title).update_layout(height=max(330, 28 * len(frame) + 120))

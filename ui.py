@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from i18n import LANGUAGES, t
 from metrics import ingest
+from metrics.access import LOCAL, Access, access_for, load_roles
 from metrics.period import Period, add_months, data_months, default_period
-from metrics.store import Reader, connect, db_path, reader
+from metrics.store import DataError, Reader, connect, db_path, reader
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,6 +97,54 @@ def placeholder(work_key: str, show: str = "accounts") -> None:
 def plain(text: str) -> str:
     """Customer text made inert for st.markdown: Markdown punctuation escaped (HTML is never enabled)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+
+
+def sign_in_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section for st.login (OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def current_access() -> Access | None:
+    """This run's user and what they may see: LOCAL without sign-in, None when signed out or not in the roles file."""
+    if not sign_in_configured():
+        return LOCAL
+    if not st.user.get("is_logged_in"):
+        return None
+    return access_for(st.user.get("email"), load_roles())
+
+
+def require_access() -> Access:
+    """The app's gate: a sign-in screen when sign-in is configured and nobody (allowed) is signed in."""
+    if not sign_in_configured():
+        st.sidebar.caption(t("local_mode"))
+        return LOCAL
+    if not st.user.get("is_logged_in"):
+        st.title(t("app_title"))
+        st.info(t("sign_in_needed"))
+        st.button(t("sign_in"), on_click=st.login, type="primary")
+        st.stop()
+    try:
+        access = current_access()
+    except DataError as exc:
+        st.error(str(exc))
+        st.stop()
+    if access is None:
+        st.error(t("not_authorized", email=plain(st.user.get("email") or "?")))
+        st.button(t("sign_out"), on_click=st.logout)
+        st.stop()
+    st.sidebar.caption(t("signed_in_as", email=plain(access.user), role=t(f"role_{access.role}")))
+    st.sidebar.button(t("sign_out"), on_click=st.logout)
+    return access
+
+
+def visible_accounts(con) -> pd.DataFrame:
+    """The loaded accounts this run's user may see (every account in local mode)."""
+    access = current_access()
+    accounts = ingest.list_accounts(con)
+    return access.scope(accounts) if access else accounts.iloc[0:0]
 
 
 def current_user() -> str:

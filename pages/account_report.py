@@ -9,13 +9,13 @@ from i18n import t
 from metrics import adoption, efficiency, ingest, report
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import cache_key, fmt, get_connection, period_picker, plain
+from ui import cache_key, fmt, get_connection, period_picker, plain, visible_accounts
 
 st.title(t("page_account"))
 con = get_connection()
-accounts = ingest.list_accounts(con)
+accounts = visible_accounts(con)
 if accounts.empty:
-    st.warning(t("no_accounts"))
+    st.warning(t("no_accounts") if ingest.is_empty(con) else t("no_visible_accounts"))
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 ids = list(names)

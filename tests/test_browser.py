@@ -29,7 +29,8 @@ def server(tmp_path_factory):
         port = s.getsockname()[1]
     env = {**os.environ, "VALUELENS_DB": str(tmp_path_factory.mktemp("browser") / "app.duckdb")}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-                             "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+                             "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--client.showErrorDetails", "full"],  # the test wants to see any traceback
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -1,0 +1,87 @@
+"""Who may see which accounts: the roles file read into one Access record per signed-in user."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.store import ROOT, DataError
+
+DEFAULT_ROLES = ROOT / "roles.toml"
+ROLES = {
+    "ops": "CS operations: every account, imports data and maintains the value model",
+    "executive": "every account, the portfolio and adoption pages; no imports or value-model edits",
+    "csm": "only the accounts listed for them",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may see: `accounts` None means every account."""
+
+    user: str
+    role: str
+    accounts: frozenset[str] | None
+
+    @property
+    def all_accounts(self) -> bool:
+        return self.accounts is None
+
+    @property
+    def manages_data(self) -> bool:
+        """Imports and value-model edits: CS operations, and the single user of a local install."""
+        return self.role in ("ops", "local")
+
+    def can_see(self, account_id: str) -> bool:
+        return self.accounts is None or str(account_id) in self.accounts
+
+    def scope(self, frame: pd.DataFrame, column: str = "account_id") -> pd.DataFrame:
+        """The rows of `frame` about accounts this user may see."""
+        if self.accounts is None:
+            return frame
+        return frame[frame[column].astype(str).isin(self.accounts)].reset_index(drop=True)
+
+
+LOCAL = Access(user="local", role="local", accounts=None)
+
+
+def roles_path(path: str | Path | None = None) -> Path:
+    """The roles file: the argument, else $VALUELENS_ROLES, else roles.toml beside app.py."""
+    return Path(path or os.environ.get("VALUELENS_ROLES") or DEFAULT_ROLES)
+
+
+def load_roles(path: str | Path | None = None) -> dict[str, Access]:
+    """Read the roles file into {email (lower case): Access}; a missing file means nobody has access.
+
+    Format (TOML): one [[user]] table per person with `email`, `role` (ops, executive or csm) and, for a CSM,
+    `accounts` (a list of account ids).
+    """
+    file = roles_path(path)
+    if not file.is_file():
+        return {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file.name}: not a valid TOML roles file ({exc})") from exc
+    users: dict[str, Access] = {}
+    for number, entry in enumerate(data.get("user", []), start=1):
+        email, role = str(entry.get("email", "")).strip().lower(), str(entry.get("role", "")).strip()
+        if not email or role not in ROLES:
+            raise DataError(f"{file.name}: user entry {number} needs an email and a role "
+                            f"({', '.join(ROLES)}); found email={email!r}, role={role!r}")
+        if role == "csm":
+            accounts = entry.get("accounts")
+            if not isinstance(accounts, list) or not accounts:
+                raise DataError(f"{file.name}: user entry {number} ({email}) is a csm without an accounts list")
+            users[email] = Access(email, role, frozenset(str(a) for a in accounts))
+        else:
+            users[email] = Access(email, role, None)
+    return users
+
+
+def access_for(email: str | None, roles: dict[str, Access]) -> Access | None:
+    """The Access of a signed-in user, or None when the roles file does not list them."""
+    return roles.get(str(email or "").strip().lower())

@@ -1,0 +1,169 @@
+"""Confidentiality: with sign-in configured a user sees only the accounts the roles file gives them, nobody
+sees anything before signing in, and two sessions on two accounts never see each other's figures."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from i18n import STRINGS
+from metrics import access, report
+from metrics.period import default_period
+from metrics.store import DataError, connect
+from ui import fmt, plain
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
+        "client_id": "valuelens", "client_secret": "x",
+        "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+ROLES = """
+[[user]]
+email = "li.wei@example.com"
+role = "csm"
+accounts = ["A002"]
+
+[[user]]
+email = "Boss@Example.com"
+role = "executive"
+
+[[user]]
+email = "ops@example.com"
+role = "ops"
+"""
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """A demo database shared by this module's tests (the first app run loads it)."""
+    return str(tmp_path_factory.mktemp("access") / "app.duckdb")
+
+
+@pytest.fixture
+def roles_file(tmp_path, monkeypatch):
+    path = tmp_path / "roles.toml"
+    path.write_text(ROLES, encoding="utf-8")
+    monkeypatch.setenv("VALUELENS_ROLES", str(path))
+    return path
+
+
+def app(db: str, monkeypatch, user: dict | None, query: dict | None = None) -> AppTest:
+    """The app with sign-in configured (user given) or not (user None), run once."""
+    monkeypatch.setenv("VALUELENS_DB", db)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    if user is not None:
+        at.secrets["auth"] = AUTH
+        at.user.clear()
+        at.user.update(user)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def everything_shown(at: AppTest) -> str:
+    """All text an AppTest run put on the page, widgets' options included."""
+    parts = [str(e.value) for kind in ("title", "markdown", "caption", "info", "warning", "error", "metric")
+             for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [str(o) for box in at.selectbox for o in box.options]
+    return "\n".join(parts)
+
+
+def test_the_roles_file_gives_each_user_their_role_and_accounts(roles_file):
+    roles = access.load_roles()
+    assert roles == {
+        "li.wei@example.com": access.Access("li.wei@example.com", "csm", frozenset({"A002"})),
+        "boss@example.com": access.Access("boss@example.com", "executive", None),
+        "ops@example.com": access.Access("ops@example.com", "ops", None),
+    }
+    assert access.access_for(" BOSS@example.com", roles).all_accounts
+    assert access.access_for("stranger@example.com", roles) is None
+
+
+def test_a_roles_file_with_a_csm_without_accounts_is_refused_with_the_entry_named(tmp_path):
+    path = tmp_path / "roles.toml"
+    path.write_text('[[user]]\nemail = "a@x.com"\nrole = "csm"\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"roles.toml: user entry 1 \(a@x.com\) is a csm without an accounts list"):
+        access.load_roles(path)
+    path.write_text('[[user]]\nemail = "a@x.com"\nrole = "admin"\n', encoding="utf-8")
+    with pytest.raises(DataError, match="user entry 1 needs an email and a role"):
+        access.load_roles(path)
+
+
+def test_without_sign_in_configured_the_app_runs_in_local_mode_and_says_so(db, monkeypatch):
+    at = app(db, monkeypatch, user=None)
+    assert not at.exception
+    assert STRINGS["en"]["local_mode"] in [c.value for c in at.sidebar.caption]
+    assert len(at.selectbox[0].options) == 40
+
+
+def test_nobody_sees_an_account_before_signing_in(db, monkeypatch, roles_file):
+    at = app(db, monkeypatch, user={"is_logged_in": False})
+    assert not at.exception
+    assert [b.label for b in at.button] == [STRINGS["en"]["sign_in"]]
+    assert not at.selectbox and not at.metric
+    con = connect(db)
+    names = [r[0] for r in con.execute("SELECT account_name FROM account").fetchall()]
+    assert not any(name in everything_shown(at) for name in names)
+
+
+def test_a_signed_in_user_missing_from_the_roles_file_sees_no_account(db, monkeypatch, roles_file):
+    at = app(db, monkeypatch, user={"is_logged_in": True, "email": "stranger@example.com"})
+    assert not at.exception
+    assert at.error[0].value == STRINGS["en"]["not_authorized"].format(email=plain("stranger@example.com"))
+    assert not at.selectbox and not at.metric
+
+
+def test_a_csm_sees_only_their_own_accounts_even_when_the_url_names_another(db, monkeypatch, roles_file):
+    at = app(db, monkeypatch, user={"is_logged_in": True, "email": "li.wei@example.com"}, query={"account": "A001"})
+    assert not at.exception
+    assert at.selectbox[0].options == [at.selectbox[0].format_func("A002")]
+    assert at.selectbox[0].value == "A002"
+    con = connect(db)
+    other = con.execute("SELECT account_name FROM account WHERE account_id = 'A001'").fetchall()[0][0]
+    assert other not in everything_shown(at)
+    # portfolio, adoption explorer, import and value model are not in a CSM's navigation, so not reachable
+    for page in ("pages/portfolio.py", "pages/adoption.py", "pages/data_import.py", "pages/value_model.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page).run()
+
+
+def test_an_executive_sees_every_account_and_the_portfolio_but_cannot_import(db, monkeypatch, roles_file):
+    at = app(db, monkeypatch, user={"is_logged_in": True, "email": "boss@example.com"})
+    assert not at.exception
+    assert len(at.selectbox[0].options) == 40
+    assert STRINGS["en"]["signed_in_as"].format(email=plain("boss@example.com"), role="executive") in [
+        c.value for c in at.sidebar.caption]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/data_import.py").run()
+    assert not at.switch_page("pages/portfolio.py").run().exception
+
+
+def kpis_of(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected_kpis(db: str, account_id: str) -> dict[str, str]:
+    con = connect(db)
+    data = report.account_report(con, account_id=account_id, period=default_period(con))
+    return {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data["cost"]["currency"],
+                                                 signed=k.unit == "fraction" and "delta" in k.name, compact=True)
+            for k in report.headline_kpis(data)}
+
+
+def test_two_sessions_on_two_accounts_never_see_each_others_figures(db, monkeypatch):
+    first = app(db, monkeypatch, user=None)
+    second = app(db, monkeypatch, user=None)
+    first.selectbox[0].select("A003").run()
+    second.selectbox[0].select("A007").run()
+    first.run()  # both now served from the shared cache
+    second.run()
+    own_first, own_second = expected_kpis(db, "A003"), expected_kpis(db, "A007")
+    assert own_first != own_second
+    assert kpis_of(first) == own_first
+    assert kpis_of(second) == own_second
+
+
+def test_the_shipped_roles_example_is_a_valid_roles_file():
+    roles = access.load_roles(ROOT / "roles.example.toml")
+    assert {a.role for a in roles.values()} == {"ops", "executive", "csm"}
+    assert roles["li.wei@example.com"].accounts == frozenset({"A001", "A002", "A017"})

@@ -1,0 +1,71 @@
+"""Output safety and deployment hardening: customer text never becomes HTML, Markdown or a link on screen, and
+the server config keeps XSRF on, error details hidden and the upload limit set."""
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+import charts
+from conftest import FIXTURES, ROOT
+from metrics import ingest
+from metrics.store import connect
+
+HOSTILE_NAME = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) **=HYPERLINK("http://x","y")**'
+HOSTILE_FEATURE = '<a href="https://evil.example">Reports</a>'
+
+
+def test_the_server_config_is_hardened_for_a_shared_deployment():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] == ingest.MAX_UPLOAD_MB
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["runner"]["magicEnabled"] is False
+
+
+def test_chart_labels_legends_and_heatmap_axes_show_customer_text_literally():
+    frame = pd.DataFrame({"feature": [HOSTILE_FEATURE], "adoption_rate": [0.5], "peer_median": [0.4]})
+    fig = charts.adoption_vs_peers(frame, title="t", own=HOSTILE_NAME, peers="peers")
+    assert list(fig.data[0].x) == ['&lt;a href="https://evil.example"&gt;Reports&lt;/a&gt;']
+    assert "<img" not in fig.data[0].name
+    heat = charts.heatmap(pd.DataFrame([[0.5]], index=[HOSTILE_FEATURE], columns=["<b>Retail</b>"]), title="t")
+    assert list(heat.data[0].y) == ['&lt;a href="https://evil.example"&gt;Reports&lt;/a&gt;']
+    assert list(heat.data[0].x) == ["&lt;b&gt;Retail&lt;/b&gt;"]
+    lines = charts.lines(pd.DataFrame({"month": [1], "rate": [0.1], "feature": [HOSTILE_FEATURE]}),
+                         "month", "rate", "feature", title="t")
+    assert "<a" not in lines.data[0].name
+
+
+def test_a_hostile_account_and_feature_name_render_as_inert_text_on_the_account_report(tmp_path, monkeypatch):
+    db = tmp_path / "hostile.duckdb"
+    con = connect(db)
+    accounts = pd.read_csv(FIXTURES / "accounts.csv", dtype=str)
+    accounts.loc[accounts["account_id"] == "A2", "account_name"] = HOSTILE_NAME
+    accounts.to_csv(tmp_path / "accounts.csv", index=False)
+    for name in ("events.csv", "value_drivers.csv"):  # "Reports" is A2's underused feature, so a recommendation
+        frame = pd.read_csv(FIXTURES / name, dtype=str)
+        frame["feature"] = frame["feature"].replace("Reports", HOSTILE_FEATURE)
+        frame.to_csv(tmp_path / name, index=False)
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv"):
+        ingest.import_file(con, tmp_path / name)
+    ingest.import_file(con, FIXTURES / "outcomes.csv")
+    con.close()
+    monkeypatch.setenv("VALUELENS_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["account"] = "A2"
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].value == "A2"
+    markdown = [m for m in at.markdown] + [c for c in at.caption]
+    assert all(not m.proto.allow_html for m in markdown)
+    mentions = [m.value for m in markdown if "Reports" in m.value]
+    assert mentions, "the hostile feature should be recommended on this page"
+    # Markdown punctuation escaped, so the link and the tags are shown as typed, not rendered
+    assert all(r'\<a href="https://evil\.example"\>Reports\</a\>' in m for m in mentions)
+    for chart in at.get("plotly_chart"):
+        spec = json.dumps(json.loads(chart.proto.spec))
+        assert "<img" not in spec and "<a href" not in spec
+    assert any("&lt;a href" in json.dumps(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))
