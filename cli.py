@@ -1,4 +1,4 @@
-"""ValueLens from a terminal: import exports, load the demo data, list accounts, report on one."""
+"""ValueLens from a terminal: import exports, load the demo data, list accounts, report on one, export."""
 from __future__ import annotations
 
 import argparse
@@ -91,6 +91,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """One account's Excel report or QBR deck, or every account's into a folder, with a progress line."""
+    from exports import batch  # openpyxl and python-pptx load only for exports
+
+    con = connect(args.db)
+    template = Path(args.template).read_bytes() if args.template else None
+    try:
+        period = resolve_period(con, args.start, args.end)
+        if args.all:
+            def progress(done: int, total: int, account_id: str) -> None:
+                print(f"\r[{done}/{total}] {account_id}", end="\n" if done == total else "", file=sys.stderr,
+                      flush=True)
+            paths = batch.write_all(con, period, args.format, args.out, lang=args.lang, template=template,
+                                    progress=progress)
+            print(f"{len(paths)} {args.format} files in {args.out}")
+            return 0
+        data = batch.export_one(con, args.account, period, args.format, args.lang, template)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_bytes(data)
+    print(f"{args.out}: {args.format} for {args.account}, {period.label()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", action="store_true", help="print the whole report as JSON")
     rep.add_argument("--db", help=db_help)
     rep.set_defaults(func=cmd_report)
+
+    exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
+    who = exp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--account", metavar="ID")
+    who.add_argument("--all", action="store_true", help="every account; --out is then a folder")
+    exp.add_argument("--format", choices=("xlsx", "pptx"), required=True)
+    exp.add_argument("--out", required=True, metavar="PATH")
+    exp.add_argument("--lang", choices=("en", "zh"), default="en")
+    exp.add_argument("--start", metavar="YYYY-MM")
+    exp.add_argument("--end", metavar="YYYY-MM")
+    exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
+    exp.add_argument("--db", help=db_help)
+    exp.set_defaults(func=cmd_export)
     return parser
 
 

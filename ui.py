@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -91,12 +92,46 @@ def placeholder(work_key: str, show: str = "accounts") -> None:
         st.warning(t("no_accounts" if show == "accounts" else "no_value_drivers"))
     elif show == "accounts":
         st.caption(t("accounts_loaded", n=len(frame)))
-    st.dataframe(frame, hide_index=True)
+    table(frame, hide_index=True)
 
 
 def plain(text: str) -> str:
     """Customer text made inert for st.markdown: Markdown punctuation escaped (HTML is never enabled)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, key: tuple[str, int]) -> bytes:
+    """One account's Excel report or QBR deck, cached per account, period, language and data version."""
+    from exports.batch import export_one  # openpyxl and python-pptx load only when a file is asked for
+
+    return export_one(get_connection(), account_id, Period(start, end), fmt, lang)
+
+
+def table(frame: pd.DataFrame, **kwargs: object) -> object:
+    """st.dataframe whose built-in CSV download cannot carry a formula: customer text starting with = + - @ (or a
+    tab or CR) gets a leading apostrophe, numbers stay numbers."""
+    from exports.safety import safe_csv_frame
+
+    return st.dataframe(safe_csv_frame(pd.DataFrame(frame)), **kwargs)
+
+
+def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:
+    """Build every listed account's file into a zip with a progress bar, then offer it for download."""
+    fmt_ = st.radio(t("export_format"), ("xlsx", "pptx"), horizontal=True, key="export_all_format")
+    if not st.button(t("export_all"), key="export_all_go"):
+        return
+    from exports.batch import zip_all
+
+    bar = st.progress(0.0)
+
+    def progress(done: int, total: int, account_id: str) -> None:
+        bar.progress(done / total, text=t("export_running", done=done, total=total, account=account_id))
+
+    data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
+    st.success(t("export_ready", n=len(account_ids)))
+    st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.start:%Y-%m}_{fmt_}.zip",
+                       mime="application/zip", icon=":material/download:", key="export_all_zip")
 
 
 def sign_in_configured() -> bool:

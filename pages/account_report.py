@@ -5,11 +5,11 @@ from datetime import date
 import streamlit as st
 
 import charts
-from i18n import t
+from i18n import lang, t
 from metrics import adoption, efficiency, ingest, report
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import cache_key, fmt, get_connection, period_picker, plain, visible_accounts
+from ui import cache_key, export_file, fmt, get_connection, period_picker, plain, table, visible_accounts
 
 st.title(t("page_account"))
 con = get_connection()
@@ -38,6 +38,13 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
 
 
 data = load(account_id, period.start, period.end, cache_key())
+key, stem = cache_key(), f"ValueLens_{account_id}_{period.start:%Y-%m}"
+for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
+        ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):
+    # built on click, in its own thread: the closure holds this run's account, period and language
+    col.download_button(label, lambda f=fmt_, a=account_id, lg=lang(): export_file(a, period.start, period.end, f, lg, key),
+                        file_name=f"{stem}.{fmt_}", mime=mime, icon=":material/download:", key=f"dl-{fmt_}")
 rep, eff, money = data["report"], data["report"]["efficiency"], data["report"]["cost"]
 st.caption(t("period_caption", period=period.label(), go_live=rep["go_live_date"] or t("na")))
 kpis = report.headline_kpis(rep)
@@ -75,6 +82,6 @@ for item in rep["adoption"]["underused_features"]:
 if not rep["adoption"]["underused_features"]:
     st.caption(t("no_recommendations"))
 with st.expander(t("how_computed")):
-    st.dataframe([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
-                   "note": k.reason or ""} for k in kpis], hide_index=True)
-    st.dataframe(money["by_feature"], hide_index=True)
+    table([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
+            "note": k.reason or ""} for k in kpis], hide_index=True)
+    table(money["by_feature"], hide_index=True)

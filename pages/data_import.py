@@ -4,7 +4,7 @@ import streamlit as st
 from i18n import t
 from metrics import ingest
 from metrics.store import DataError
-from ui import get_connection
+from ui import get_connection, table
 
 st.title(t("page_import"))
 con = get_connection()
@@ -31,12 +31,12 @@ def import_one(upload) -> None:
                                   format_func=lambda c: c or t("ignore"))
             if column:
                 mapping[header] = column
-        st.dataframe({t("header"): list(mapping), t("column"): list(mapping.values())}, hide_index=True)
+        table({t("header"): list(mapping), t("column"): list(mapping.values())}, hide_index=True)
         missing = [c.name for c in ingest.CONTRACT[kind] if c.required and c.name not in mapping.values()]
         if missing:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
-        st.dataframe(preview.sample, hide_index=True)
+        table(preview.sample, hide_index=True)
         if st.button(t("import", file=upload.name), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
             show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source))
     except DataError as exc:
@@ -54,7 +54,7 @@ def show_result(result: ingest.ImportResult) -> None:
     rejected.metric(t("rejected"), result.rows_rejected)
     if result.rows_rejected:
         st.caption(t("rejects"))
-        st.dataframe(result.rejects, hide_index=True)
+        table(result.rejects, hide_index=True)
 
 
 for upload in st.file_uploader(t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True) or []:
@@ -62,8 +62,8 @@ for upload in st.file_uploader(t("upload"), type=["csv", "xlsx", "parquet"], acc
         import_one(upload)
 
 st.subheader(t("recent"))
-st.dataframe(ingest.recent_imports(con), hide_index=True)
+table(ingest.recent_imports(con), hide_index=True)
 with st.expander(t("contract")):
-    st.dataframe([{"kind": kind, "column": c.name, "required": c.required, "type": c.type,
+    table([{"kind": kind, "column": c.name, "required": c.required, "type": c.type,
                    "aliases": ", ".join(c.aliases)} for kind, cols in ingest.CONTRACT.items() for c in cols],
                  hide_index=True)

@@ -8,7 +8,8 @@ import charts
 from i18n import t
 from metrics import adoption, portfolio
 from metrics.period import add_months
-from ui import cache_key, fmt, get_connection, period_picker
+from i18n import lang
+from ui import cache_key, export_portfolio, fmt, get_connection, period_picker, table
 
 st.title(t("page_portfolio"))
 con = get_connection()
@@ -25,10 +26,10 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
 
 
 data = load(period.start, period.end, cache_key())
-table = data["table"]
-filters = {c: st.sidebar.multiselect(t(f"filter_{c}"), sorted(table[c].dropna().unique()))
+frame = data["table"]
+filters = {c: st.sidebar.multiselect(t(f"filter_{c}"), sorted(frame[c].dropna().unique()))
            for c in ("industry", "region", "segment")}
-chosen = portfolio.filter_accounts(table, **filters)
+chosen = portfolio.filter_accounts(frame, **filters)
 for row in portfolio.summarize(chosen).itertuples(index=False):
     cols = st.columns(5)
     cols[0].metric(t("accounts"), row.accounts)
@@ -51,8 +52,11 @@ config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, m
 for title, ranked in ((t("rank_value"), chosen.sort_values("hours_saved", ascending=False)),
                       (t("rank_risk"), chosen)):
     st.subheader(title)
-    picked = st.dataframe(ranked[columns], hide_index=True, column_config=config, on_select="rerun",
+    picked = table(ranked[columns], hide_index=True, column_config=config, on_select="rerun",
                           selection_mode="single-row", key=title)
     if picked.selection.rows:
         st.switch_page("pages/account_report.py",
                        query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"]})
+with st.expander(t("export_all")):
+    st.caption(t("export_all_help"))
+    export_portfolio(period, list(chosen["account_id"]), lang())

@@ -5,7 +5,7 @@ import streamlit as st
 from i18n import t
 from metrics import value_model
 from metrics.store import DataError
-from ui import current_user, get_connection, period_picker
+from ui import current_user, get_connection, period_picker, table
 
 st.title(t("page_value_model"))
 con = get_connection()
@@ -24,7 +24,7 @@ for problem in problems:
 if not problems:
     st.subheader(t("effect"))
     period = period_picker(con)
-    st.dataframe(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True,
+    table(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
                                 ("hours_saved_before", "value_before", "hours_saved_after", "value_after",
                                  "value_change")})
@@ -37,7 +37,7 @@ if st.button(t("save"), type="primary", disabled=bool(problems)):
         st.error(str(exc))
 st.subheader(t("versions"))
 history = value_model.versions(con)
-st.dataframe(history, hide_index=True)
+table(history, hide_index=True)
 if not history.empty:
     version = st.selectbox(t("revert_to"), list(history["version"]))
     if st.button(t("revert")):

@@ -1,0 +1,66 @@
+"""Exports for a whole portfolio at quarter end: one file per account, with progress reported as it goes."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from exports.deck import qbr_deck_pptx
+from exports.excel import value_report_xlsx
+from metrics import ingest
+from metrics.period import Period
+
+FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
+Progress = Callable[[int, int, str], None]
+
+
+def file_name(account_id: str, account_name: str, fmt: str) -> str:
+    """A safe file name: the id and the name (Chinese kept), path and shell characters replaced."""
+    stem = re.sub(r"[^\w-]+", "_", f"{account_id}_{account_name}", flags=re.UNICODE).strip("_")[:80]
+    return f"{stem}.{fmt}"
+
+
+def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
+               template: bytes | None = None) -> bytes:
+    """One account's Excel report or QBR deck as bytes."""
+    if fmt == "pptx":
+        return qbr_deck_pptx(con, account_id, period, lang, template)
+    return value_report_xlsx(con, account_id, period, lang)
+
+
+def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
+               account_ids: list[str] | None = None, template: bytes | None = None,
+               progress: Progress | None = None) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) for every account (or those given), calling progress(done, total, account_id)."""
+    accounts = ingest.list_accounts(con)
+    if account_ids is not None:
+        accounts = accounts[accounts["account_id"].isin(account_ids)]
+    total = len(accounts)
+    for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
+        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template)
+        if progress:
+            progress(done, total, account_id)
+
+
+def write_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, out_dir: str | Path, **kwargs) -> list[Path]:
+    """Write every account's file into out_dir; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in export_all(con, period, fmt, **kwargs):
+        (out / name).write_bytes(data)
+        paths.append(out / name)
+    return paths
+
+
+def zip_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, **kwargs) -> bytes:
+    """Every account's file in one zip, for a download button."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in export_all(con, period, fmt, **kwargs):
+            archive.writestr(name, data)
+    return buffer.getvalue()

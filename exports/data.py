@@ -1,0 +1,88 @@
+"""Everything an export shows for one account and period, read from the metric functions and nothing else."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from metrics import adoption, efficiency, ingest, report
+from metrics.accounts import Account, get_account
+from metrics.cost import HOURS_PER_YEAR
+from metrics.period import Period, add_months, data_months
+from metrics.registry import Kpi
+
+# A peer median over fewer accounts is (nearly) one other customer's own figure: exports withhold it.
+MIN_PEERS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """One account's report plus the series and tables the Excel report and the deck draw."""
+
+    account: Account
+    period: Period
+    report: dict[str, object]
+    kpis: list[Kpi]
+    mau: pd.DataFrame            # month, active_users: from the first month of data to the period's end
+    output: pd.DataFrame         # month, output_units, headcount, output_per_person, units_per_active_user, window
+    features: pd.DataFrame       # feature_adoption + peer_median + first use, value-model features first
+    peers: int                   # how many peer accounts the medians pool (0 when withheld or none)
+    peer_group: str | None       # "industry" or "all"
+    peers_shown: bool
+    drivers: pd.DataFrame        # the value model: feature, minutes_saved, basis, category, description
+    imports: pd.DataFrame        # recent imports, without file names or sources
+    hours_per_year: float = HOURS_PER_YEAR
+
+    @property
+    def currency(self) -> str | None:
+        return self.report["cost"]["currency"]
+
+    @property
+    def months(self) -> int:
+        return len(self.period.months)
+
+
+def _windows(output: pd.DataFrame, eff: dict[str, object]) -> pd.Series:
+    baseline = {date.fromisoformat(m) for m in eff["baseline_months"]}
+    current = {date.fromisoformat(m) for m in eff["current_months"]}
+    return output["month"].map(lambda m: "baseline" if m in baseline else "current" if m in current else "")
+
+
+def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period) -> ExportData:
+    """Read one account's figures for an export; DataError for an unknown account."""
+    account = get_account(con, account_id)
+    rep = report.account_report(con, account_id=account_id, period=period)
+    eff = rep["efficiency"]
+    first, _ = data_months(con)
+    mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end)
+
+    output = efficiency.output_per_person(con, account_id=account_id)
+    shown_from = date.fromisoformat(eff["baseline_months"][0]) if eff["baseline_months"] else period.start
+    output = output[(output["month"] >= min(shown_from, period.start)) & (output["month"] < period.end)].copy()
+    output["window"] = _windows(output, eff)
+    output = output.reset_index(drop=True)
+
+    features = adoption.feature_adoption(con, account_id=account_id, start=period.start, end=period.end)
+    vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end)
+    peers = int(vs_peers["peers"].max()) if len(vs_peers) and vs_peers["peers"].notna().any() else 0
+    group = vs_peers["peer_group"].dropna().iloc[0] if peers else None
+    shown = peers >= MIN_PEERS_SHOWN
+    medians = vs_peers[["feature", "peer_median"]] if shown else pd.DataFrame(columns=["feature", "peer_median"])
+    first_use = adoption.time_to_first_use(con, account_id=account_id)[
+        ["feature", "first_used_at", "days_from_go_live"]]
+    features = features.merge(medians, on="feature", how="left").merge(first_use, on="feature", how="left")
+    features = features.sort_values("has_value_driver", ascending=False, kind="stable").reset_index(drop=True)
+
+    imports = ingest.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
+                                          "rows_unchanged", "rows_rejected"]]
+    if not shown:
+        rep["adoption"]["underused_features"] = []
+    return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
+                      peers if shown else 0, group, shown, ingest.list_value_drivers(con), imports)
+
+
+def trend_start(period: Period, months: int = 12) -> date:
+    """The first month a trend chart shows: a year before the period's end."""
+    return add_months(period.end, -months)

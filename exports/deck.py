@@ -1,0 +1,435 @@
+"""The QBR deck: one account's value story as an editable PowerPoint with native charts, on a template."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from pptx import Presentation
+from pptx.chart.chart import Chart
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.slide import Slide, SlideLayout
+from pptx.text.text import TextFrame
+from pptx.util import Emu, Inches, Pt
+from lxml import etree
+
+from exports.data import MIN_PEERS_SHOWN, ExportData, gather
+from exports.safety import SafeCategoryChartData, safe_cell_text
+from exports.strings import FORMULAS_ZH, fmt, reason, text
+from metrics.period import Period
+from metrics.registry import METRICS
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "qbr_template.pptx"
+EAST_ASIAN = "Microsoft YaHei"  # PowerPoint and LibreOffice fall back to another CJK font where it is missing
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+MAX_BARS = 10
+MAX_ROWS = 5
+
+
+# ------------------------------------------------------------------------------------------------ text and fonts
+
+def _east_asian(run_props: etree._Element) -> None:
+    """Give a run (or a default run style) an East-Asian typeface: <a:ea> must follow <a:latin> in the schema."""
+    for old in run_props.findall(qn("a:ea")):
+        run_props.remove(old)
+    ea = etree.SubElement(run_props, qn("a:ea"))
+    ea.set("typeface", EAST_ASIAN)
+    latin = run_props.find(qn("a:latin"))
+    if latin is not None:
+        latin.addnext(ea)
+    else:
+        first = next((c for c in run_props if c.tag in {qn(t) for t in (
+            "a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")}), None)
+        if first is not None:
+            first.addprevious(ea)
+
+
+def _style(frame: TextFrame, lang: str, size: float | None = None, bold: bool | None = None,
+           color: MSO_THEME_COLOR | None = None) -> None:
+    """Size, weight and theme colour for every run; Chinese text gets the East-Asian font and zh-CN language."""
+    for paragraph in frame.paragraphs:
+        for run in paragraph.runs:
+            if size:
+                run.font.size = Pt(size)
+            if bold is not None:
+                run.font.bold = bold
+            if color is not None:
+                run.font.color.theme_color = color
+            if lang == "zh" or _CJK.search(run.text):
+                props = run._r.get_or_add_rPr()
+                props.set("lang", "zh-CN")
+                _east_asian(props)
+
+
+def _fill(frame: TextFrame, lines: list[str], lang: str, size: float, bold: bool = False,
+          color: MSO_THEME_COLOR | None = None) -> None:
+    """Replace a text frame's text with `lines`, one paragraph each; customer text stays plain text."""
+    frame.word_wrap = True
+    frame.text = safe_cell_text(lines[0]) if lines else ""
+    for line in lines[1:]:
+        frame.add_paragraph().text = safe_cell_text(line)
+    _style(frame, lang, size, bold, color)
+
+
+# ------------------------------------------------------------------------------------------------ the template
+
+def _layout(prs: Presentation, want: str) -> SlideLayout:
+    """The template's title, title-and-content or title-only layout, found by its placeholders (any template)."""
+    def kinds(layout: SlideLayout) -> set[int]:
+        return {p.placeholder_format.type for p in layout.placeholders}
+
+    body = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT}
+    tests = {
+        "title": lambda k: PP_PLACEHOLDER.CENTER_TITLE in k or PP_PLACEHOLDER.SUBTITLE in k,
+        "content": lambda k: PP_PLACEHOLDER.TITLE in k and len(k & body) >= 1,
+        "title_only": lambda k: PP_PLACEHOLDER.TITLE in k and not k & body,
+    }
+    names = {"title": "Title Slide", "content": "Title and Content", "title_only": "Title Only"}
+    layouts = list(prs.slide_layouts)
+    for layout in layouts:
+        if layout.name == names[want]:
+            return layout
+    for layout in layouts:
+        if tests[want](kinds(layout)):
+            return layout
+    return layouts[0] if want == "title" else layouts[min(1, len(layouts) - 1)]
+
+
+def _clear_slides(prs: Presentation) -> None:
+    """A user's template may hold example slides: the deck starts from its layouts and theme only."""
+    ids = prs.slides._sldIdLst
+    for slide_id in list(ids):
+        prs.part.drop_rel(slide_id.rId)
+        ids.remove(slide_id)
+
+
+class _Deck:
+    """Slides on the template's layouts, with a content area below the title of the title-only layout."""
+
+    def __init__(self, data: ExportData, lang: str, template: bytes | None) -> None:
+        self.data, self.lang = data, lang
+        self.prs = Presentation(io.BytesIO(template) if template else str(TEMPLATE))
+        _clear_slides(self.prs)
+        self.width, self.height = self.prs.slide_width, self.prs.slide_height
+        title = next((p for p in _layout(self.prs, "title_only").placeholders
+                      if p.placeholder_format.type == PP_PLACEHOLDER.TITLE), None)
+        margin = Inches(0.6)
+        self.left = title.left if title is not None and title.left else margin
+        self.top = (title.top + title.height + Inches(0.3)) if title is not None and title.height else Inches(1.5)
+        self.content_width = self.width - 2 * self.left
+        self.content_height = self.height - self.top - Inches(0.45)
+
+    def t(self, key: str, **values: object) -> str:
+        return text(self.lang, key, **values)
+
+    def f(self, value: float | None, unit: str, signed: bool = False) -> str:
+        return fmt(value, unit, self.lang, self.data.currency, signed)
+
+    def slide(self, title: str, layout: str = "title_only") -> Slide:
+        slide = self.prs.slides.add_slide(_layout(self.prs, layout))
+        if slide.shapes.title is not None:
+            slide.shapes.title.text = safe_cell_text(title)
+            _style(slide.shapes.title.text_frame, self.lang)
+        return slide
+
+    def textbox(self, slide: Slide, left: int, top: int, width: int, height: int, lines: list[str],
+                size: float = 16, bold: bool = False, color: MSO_THEME_COLOR | None = None,
+                bullets: bool = False) -> TextFrame:
+        frame = slide.shapes.add_textbox(left, top, width, height).text_frame
+        _fill(frame, [("• " if bullets else "") + line for line in lines], self.lang, size, bold, color)
+        for paragraph in frame.paragraphs:
+            paragraph.space_after = Pt(8)
+        return frame
+
+    def chart(self, slide: Slide, kind: XL_CHART_TYPE, categories: list[str], series: list[tuple[str, list]],
+              box: tuple[int, int, int, int], number_format: str, legend: bool = False,
+              labels: bool = False) -> Chart:
+        """A native, editable chart; its embedded workbook keeps every label as text."""
+        chart_data = SafeCategoryChartData(number_format=number_format)
+        chart_data.categories = [safe_cell_text(c) for c in categories]
+        for name, values in series:
+            chart_data.add_series(safe_cell_text(name), values)
+        chart = slide.shapes.add_chart(kind, *box, chart_data).chart
+        chart.font.size = Pt(12)
+        if self.lang == "zh" or any(_CJK.search(str(c)) for c in categories):
+            _east_asian(chart.font._rPr)
+        chart.has_legend = legend
+        if legend:
+            chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        if labels:
+            plot = chart.plots[0]
+            plot.has_data_labels = True
+            plot.data_labels.number_format, plot.data_labels.number_format_is_linked = number_format, False
+            plot.data_labels.font.size = Pt(11)
+        return chart
+
+    def table(self, slide: Slide, rows: list[list[str]], box: tuple[int, int, int, int], widths: list[float],
+              size: float = 12) -> None:
+        """An editable table; the first row is the header; `widths` are fractions of the box width."""
+        left, top, width, _ = box
+        shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, Inches(0.4) * len(rows))
+        grid = shape.table
+        for i, share in enumerate(widths):
+            grid.columns[i].width = Emu(int(width * share))
+        for r, values in enumerate(rows):
+            grid.rows[r].height = Inches(0.4)
+            for c, value in enumerate(values):
+                cell = grid.cell(r, c)
+                cell.text = safe_cell_text(value)
+                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+                cell.margin_top = cell.margin_bottom = Inches(0.03)
+                _style(cell.text_frame, self.lang, size, bold=True if r == 0 else None)
+
+    def card(self, slide: Slide, box: tuple[int, int, int, int], label: str, value: str) -> None:
+        """A headline figure: big number over its label, on the theme's light background colour."""
+        shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, *box)
+        shape.adjustments[0] = 0.08
+        shape.fill.solid()
+        shape.fill.fore_color.theme_color = MSO_THEME_COLOR.BACKGROUND_2
+        shape.line.fill.background()
+        frame = shape.text_frame
+        frame.word_wrap, frame.vertical_anchor = True, MSO_ANCHOR.MIDDLE
+        _fill(frame, [value, label], self.lang, 16)
+        top, bottom = frame.paragraphs
+        for paragraph in (top, bottom):
+            paragraph.alignment = PP_ALIGN.CENTER
+        for run in top.runs:
+            run.font.size, run.font.bold = Pt(30), True
+            run.font.color.theme_color = MSO_THEME_COLOR.ACCENT_1
+        for run in bottom.runs:
+            run.font.color.theme_color = MSO_THEME_COLOR.TEXT_1
+
+
+# ------------------------------------------------------------------------------------------------ slides
+
+def _title(deck: _Deck) -> None:
+    data = deck.data
+    slide = deck.prs.slides.add_slide(_layout(deck.prs, "title"))
+    title = slide.shapes.title
+    if title is not None:
+        title.text = safe_cell_text(data.account.name)
+        _style(title.text_frame, deck.lang)
+    subtitle = next((p for p in slide.placeholders if p.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE), None)
+    lines = [f"{deck.t('deck_title')} · {data.period.label()}", deck.t("prepared", date=date.today().isoformat())]
+    if subtitle is not None:
+        _fill(subtitle.text_frame, lines, deck.lang, 20)
+    else:
+        deck.textbox(slide, deck.left, deck.top + Inches(3), deck.content_width, Inches(1.2), lines, 20)
+
+
+def _summary(deck: _Deck) -> None:
+    rep, data = deck.data.report, deck.data
+    money, eff = rep["cost"], rep["efficiency"]
+    slide = deck.slide(deck.t("deck_exec"))
+    gap = Inches(0.3)
+    width = (deck.content_width - 2 * gap) // 3
+    cards = [("kpi_value", deck.f(money["value"], "currency") if money["value"] is not None
+              else deck.f(money["hours_saved"], "hours")),
+             ("kpi_roi", deck.f(money["roi"], "fraction", signed=True)),
+             ("kpi_efficiency_delta", deck.f(eff["delta"], "fraction", signed=True))]
+    for i, (key, value) in enumerate(cards):
+        label = deck.t(key if key != "kpi_value" or money["value"] is not None else "kpi_hours_saved")
+        deck.card(slide, (deck.left + i * (width + gap), deck.top, width, Inches(1.5)), label, value)
+    period = data.period.label()
+    hours, fte = deck.f(money["hours_saved"], "hours"), deck.f(money["fte_equivalent"], "number")
+    lines = [deck.t("exec_value", value=deck.f(money["value"], "currency"), period=period, hours=hours, fte=fte)
+             if money["value"] is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)]
+    if money["roi"] is not None:
+        lines.append(deck.t("exec_roi", roi=deck.f(money["roi"], "fraction", signed=True),
+                            payback=deck.f(money["payback_months"], "months")))
+    else:
+        lines.append(deck.t("exec_roi_na", reason=reason(deck.lang, money["reason"])))
+    if eff["delta"] is not None:
+        adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff["adjusted_delta"], "fraction", signed=True)) \
+            if eff["adjusted_delta"] is not None else ""
+        lines.append(deck.t("exec_eff", delta=deck.f(eff["delta"], "fraction", signed=True),
+                            low=deck.f(eff["ci_low"], "fraction", signed=True),
+                            high=deck.f(eff["ci_high"], "fraction", signed=True), adjusted=adjusted))
+    else:
+        lines.append(deck.t("exec_eff_na", reason=reason(deck.lang, eff["reason"])))
+    deck.textbox(slide, deck.left, deck.top + Inches(1.9), deck.content_width, deck.content_height - Inches(1.9),
+                 lines, 20, bullets=True)
+
+
+def _adoption(deck: _Deck) -> None:
+    data, use = deck.data, deck.data.report["adoption"]
+    slide = deck.slide(deck.t("deck_adoption"))
+    chart_width = int(deck.content_width * 0.66)
+    categories = [f"{m:%Y-%m}" for m in data.mau["month"]]
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, categories,
+                       [(deck.t("active_users"), [int(v) for v in data.mau["active_users"]])],
+                       (deck.left, deck.top, chart_width, deck.content_height), "#,##0")
+    chart.has_title = True
+    chart.chart_title.text_frame.text = deck.t("chart_mau")
+    _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+    chart.plots[0].series[0].smooth = False
+    lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use['key_feature_adoption'], 'fraction')}",
+             f"{deck.t('kpi_seat_utilization')}: {deck.f(use['seat_utilization'], 'fraction')}",
+             f"{deck.t('stickiness')}: {deck.f(use['stickiness'], 'fraction')}",
+             f"{deck.t('breadth')}: {deck.f(use['breadth'], 'number')}"]
+    if data.account.go_live_date:
+        lines.append(deck.t("go_live_note", date=data.account.go_live_date.isoformat()))
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _efficiency(deck: _Deck) -> None:
+    data, eff = deck.data, deck.data.report["efficiency"]
+    slide = deck.slide(deck.t("deck_efficiency"))
+    usage = eff["basis"].startswith("usage")
+    column = "units_per_active_user" if usage else "output_per_person"
+    rows = data.output[data.output["window"] != ""]
+    chart_width = int(deck.content_width * 0.62)
+    if len(rows) and eff["baseline"] is not None:
+        def values(window: str) -> list[float | None]:
+            return [float(v) if w == window and v == v else None for v, w in zip(rows[column], rows["window"])]
+
+        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [f"{m:%Y-%m}" for m in rows["month"]],
+                           [(deck.t("baseline"), values("baseline")), (deck.t("current"), values("current"))],
+                           (deck.left, deck.top, chart_width, deck.content_height), "#,##0.0", legend=True)
+        chart.plots[0].overlap, chart.plots[0].gap_width = 100, 60
+        chart.has_title = True
+        chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output")
+        _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+    lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage" if usage else "basis_outcomes"))]
+    if eff["delta"] is not None:
+        lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff["delta"], "fraction", signed=True),
+                               low=deck.f(eff["ci_low"], "fraction", signed=True),
+                               high=deck.f(eff["ci_high"], "fraction", signed=True)))
+        lines.insert(1, f"{deck.t('baseline_mean')}: {deck.f(eff['baseline'], 'number')} → "
+                        f"{deck.t('current')}: {deck.f(eff['current'], 'number')}")
+    if eff["adjusted_delta"] is not None:
+        lines.insert(2, deck.t("eff_points_adjusted", adjusted=deck.f(eff["adjusted_delta"], "fraction", signed=True),
+                               n=eff["comparison_accounts"]))
+    if eff["reason"]:
+        lines.insert(0, deck.t("exec_eff_na", reason=reason(deck.lang, eff["reason"])))
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _value(deck: _Deck) -> None:
+    data, money = deck.data, deck.data.report["cost"]
+    slide = deck.slide(deck.t("deck_value"))
+    rows = money["by_feature"][:MAX_BARS]
+    chart_width = int(deck.content_width * 0.66)
+    priced = money["value"] is not None
+    code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
+    if rows:
+        number_format = f'"{code} "#,##0' if priced and code else "#,##0.0"
+        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [r["feature"] for r in rows],
+                           [(deck.t("value" if priced else "hours_saved"),
+                             [r["value"] if priced else r["hours_saved"] for r in rows])],
+                           (deck.left, deck.top, chart_width, deck.content_height), number_format, labels=True)
+        chart.plots[0].gap_width = 50
+        chart.category_axis.reverse_order = True  # largest on top, as listed
+        chart.value_axis.visible = False
+        chart.value_axis.has_major_gridlines = False
+    else:
+        deck.textbox(slide, deck.left, deck.top, chart_width, Inches(1), [deck.t("no_value_rows")], 18)
+    lines = [deck.t("value_points", value=deck.f(money["value"], "currency"), hours=deck.f(money["hours_saved"], "hours"),
+                    fte=deck.f(money["fte_equivalent"], "number")),
+             f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency')}",
+             deck.t("value_formula_note")]
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _underused(deck: _Deck) -> None:
+    data = deck.data
+    slide = deck.slide(deck.t("deck_underused"))
+    items = data.report["adoption"]["underused_features"][:MAX_ROWS]
+    top = deck.top
+    if not data.peers_shown:
+        deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8),
+                     [deck.t("peers_hidden", min=MIN_PEERS_SHOWN)], 16)
+        top += Inches(1)
+    elif not items:
+        deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8), [deck.t("no_recommendations")], 16)
+        top += Inches(1)
+    else:
+        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
+                                     "value_left")]]
+        rows += [[i["feature"], deck.f(i["adoption_rate"], "fraction"), deck.f(i["peer_median"], "fraction"),
+                  deck.f(i["non_adopters"], "count"), deck.f(i["hours_left"], "hours"),
+                  deck.f(i["value_left"], "currency")] for i in items]
+        deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
+        top += Inches(0.4) * len(rows) + Inches(0.4)
+    steps = [deck.t("step", feature=i["feature"], users=i["non_adopters"], value=deck.f(i["value_left"], "currency")
+                    if i["value_left"] is not None else deck.f(i["hours_left"], "hours")) for i in items[:3]]
+    steps.append(deck.t("step_generic"))
+    deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.5), [deck.t("next_steps")], 18, bold=True,
+                 color=MSO_THEME_COLOR.TEXT_2)
+    deck.textbox(slide, deck.left, top + Inches(0.5), deck.content_width,
+                 deck.top + deck.content_height - top - Inches(0.5), steps, 16, bullets=True)
+
+
+def _goals(deck: _Deck) -> None:
+    rep = deck.data.report
+    slide = deck.slide(deck.t("deck_goals"))
+    target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
+    rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
+    for item in rep["adoption"]["underused_features"][:2]:
+        rows.append([deck.t("goal_adoption", feature=item["feature"]),
+                     f"{deck.t('adoption_rate')}: {deck.f(item['adoption_rate'], 'fraction')}", target, owner])
+    money = rep["cost"]
+    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money["value"], "currency")
+                 if money["value"] is not None else deck.f(money["hours_saved"], "hours")), target, owner])
+    if rep["efficiency"]["delta"] is not None:
+        rows.append([deck.t("goal_efficiency"),
+                     f"{deck.t('delta')}: {deck.f(rep['efficiency']['delta'], 'fraction', signed=True)}", target,
+                     owner])
+    rows.append([deck.t("goal_seats"),
+                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep['adoption']['seat_utilization'], 'fraction')}",
+                 target, owner])
+    rows.append([deck.t("placeholder_goal"), "", target, owner])
+    deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
+
+
+def _appendix(deck: _Deck) -> None:
+    data = deck.data
+    slide = deck.slide(deck.t("deck_appendix"))
+    formulas = [[deck.t("metric"), deck.t("formula")]]
+    formulas += [[deck.t(f"kpi_{k.name}"), FORMULAS_ZH[k.name] if deck.lang == "zh" else METRICS[k.name].formula]
+                 for k in data.kpis]
+    left_width = int(deck.content_width * 0.58)
+    deck.table(slide, formulas, (deck.left, deck.top, left_width, 0), [0.3, 0.7], size=10)
+    assumptions = [[deck.t("assumption"), deck.t("figure")],
+                   [deck.t("period"), data.period.label()],
+                   [deck.t("hourly_cost"), deck.f(data.account.hourly_cost, "currency")],
+                   [deck.t("hours_per_year"), deck.f(data.hours_per_year, "count")],
+                   [deck.t("acv"), deck.f(data.account.annual_contract_value, "currency")]]
+    unit = {"use": deck.t("basis_use"), "unit": deck.t("basis_unit")}
+    assumptions += [[safe_cell_text(d.feature), f"{d.minutes_saved:g} min / {unit.get(d.basis, d.basis)}"]
+                    for d in data.drivers.itertuples(index=False)]
+    side = deck.left + left_width + Inches(0.3)
+    deck.table(slide, assumptions, (side, deck.top, deck.width - side - deck.left, 0), [0.55, 0.45], size=10)
+    for table_shape in [s for s in slide.shapes if s.has_table]:
+        for row in table_shape.table.rows:
+            row.height = Inches(0.28)
+
+
+def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
+    """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
+    deck = _Deck(data, lang, template)
+    for make in (_title, _summary, _adoption, _efficiency, _value, _underused, _goals, _appendix):
+        make(deck)
+    deck.prs.core_properties.title = f"{text(lang, 'deck_title')}: {safe_cell_text(data.account.name)}"
+    deck.prs.core_properties.author = "ValueLens"
+    out = io.BytesIO()
+    deck.prs.save(out)
+    return out.getvalue()
+
+
+def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
+                  template: bytes | None = None) -> bytes:
+    """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account."""
+    return build_pptx(gather(con, account_id, period), lang, template)

@@ -1,0 +1,432 @@
+"""The Excel value report: one account's figures with a live value model (formulas over visible assumptions)."""
+from __future__ import annotations
+
+import io
+import re
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+
+from exports.data import MIN_PEERS_SHOWN, ExportData, gather
+from exports.safety import safe_cell_text, write_text
+from exports.strings import FORMULAS_ZH, fmt, kind_label, reason, text
+from metrics.period import Period
+from metrics.registry import METRICS
+
+FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
+CJK_FONT = "Microsoft YaHei"  # Excel falls back to another CJK font where it is missing; so does LibreOffice
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+INPUT_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+TITLE_COLOR, INPUT_COLOR, NOTE_COLOR = "1F4E79", "0000FF", "595959"
+PCT, SIGNED_PCT, HOURS, TWO, INT = "0.0%", "+0.0%;-0.0%;0.0%", "#,##0.0", "#,##0.00", "#,##0"
+DAY, MONTH = "yyyy-mm-dd", "yyyy-mm"
+HEADER_ROW = 4  # every table sheet: title, subtitle, blank, then the header (frozen)
+
+
+class _Book:
+    """Cell writing with the workbook's language, font and currency format in one place."""
+
+    def __init__(self, data: ExportData, lang: str) -> None:
+        self.data, self.lang = data, lang
+        self.wb = Workbook()
+        code = data.currency or ""
+        # the currency code comes from customer data: only a plain ISO code goes into a number format
+        self.money = f'"{code} "#,##0.00' if re.fullmatch(r"[A-Za-z]{3}", code) else TWO
+
+    def t(self, key: str, **values: object) -> str:
+        return text(self.lang, key, **values)
+
+    def font(self, value: object = None, **style: object) -> Font:
+        name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(self.lang, FONTS["en"])
+        return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+
+    def put(self, ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
+            bold: bool = False, color: str | None = None, size: float = 11, italic: bool = False,
+            customer: bool = False) -> None:
+        """Write a value; `customer` text goes through the formula-injection guard, own text and numbers don't."""
+        cell = ws.cell(row=row, column=col)
+        if value is None:
+            cell.value = None
+        elif customer or (isinstance(value, str) and not value.startswith("=")):
+            write_text(cell, value)
+        else:
+            cell.value = value
+        cell.font = self.font(cell.value, bold=bold, color=color, size=size, italic=italic)
+        if number_format:
+            cell.number_format = number_format
+
+    def header(self, ws: Worksheet, row: int, labels: list[str], col: int = 1, tall: bool = True) -> None:
+        """A table header; `tall` (two lines) for the main table, one line for side tables sharing its rows."""
+        for i, label in enumerate(labels):
+            cell = ws.cell(row=row, column=col + i, value=label)
+            cell.font = self.font(label, bold=True, color="FFFFFF")
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=tall)
+        if tall:
+            ws.row_dimensions[row].height = 32
+
+    def wrap(self, ws: Worksheet, row: int, col: int) -> None:
+        """Wrap a long text cell and make its row tall enough (LibreOffice does not size rows when it opens xlsx)."""
+        cell = ws.cell(row=row, column=col)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        width = ws.column_dimensions[get_column_letter(col)].width or 10
+        chars = sum(2 if _CJK.match(ch) else 1 for ch in str(cell.value or ""))
+        lines = max(1, -(-chars // int(width * 1.05)))
+        current = ws.row_dimensions[row].height or 15
+        ws.row_dimensions[row].height = max(current, 15 * lines + 2)
+
+    def title(self, ws: Worksheet, title: str, subtitle: str) -> None:
+        self.put(ws, 1, 1, title, bold=True, size=16, color=TITLE_COLOR, customer=True)
+        self.put(ws, 2, 1, subtitle, color=NOTE_COLOR, customer=True)
+        ws.row_dimensions[1].height = 26
+
+    def subtitle(self) -> str:
+        return f"{safe_cell_text(self.data.account.name)} ({safe_cell_text(self.data.account.account_id)}) · " \
+               f"{self.t('period')} {self.data.period.label()}"
+
+    def sheet(self, key: str, first: bool = False) -> Worksheet:
+        ws = self.wb.active if first else self.wb.create_sheet()
+        ws.title = self.t(f"sheet_{key}")
+        ws.sheet_view.showGridLines = False
+        # printed or saved as PDF: landscape, each sheet one page wide
+        ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0 if key == "notes" else 1
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        return ws
+
+    def name(self, name: str, ws: Worksheet, ref: str) -> None:
+        """A workbook-level defined name, so formulas read =F5*HourlyCost rather than ='Summary'!$B$12."""
+        self.wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{ref}")
+
+    def na(self) -> str:
+        return '"' + self.t("na").replace('"', '""') + '"'
+
+
+def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
+    for column, width in widths.items():
+        ws.column_dimensions[column].width = width
+
+
+def _summary(book: _Book, ws: Worksheet) -> None:
+    data, t, acc = book.data, book.t, book.data.account
+    book.title(ws, t("report_title", account=safe_cell_text(acc.name)), book.subtitle())
+    facts = [("account", acc.name, None, True), ("account_id", acc.account_id, None, True),
+             ("industry", acc.industry, None, True), ("period", data.period.label(), None, False),
+             ("go_live", acc.go_live_date, DAY, False), ("currency", data.currency, None, True),
+             ("seats", acc.seats, INT, False)]
+    for row, (key, value, number_format, customer) in enumerate(facts, start=4):
+        book.put(ws, row, 1, t(key), bold=True)
+        book.put(ws, row, 2, value if value is not None else t("na"), number_format, customer=customer)
+        ws.cell(row=row, column=2).alignment = Alignment(horizontal="left")
+
+    row = 12
+    book.put(ws, row, 1, t("assumptions"), bold=True, size=13, color=TITLE_COLOR)
+    book.put(ws, row + 1, 1, t("assumptions_hint"), italic=True, color=NOTE_COLOR)
+    assumptions = [("hourly_cost", "HourlyCost", acc.hourly_cost, book.money, True),
+                   ("hours_per_year", "HoursPerYear", data.hours_per_year, INT, True),
+                   ("months_in_period", "MonthsInPeriod", data.months, INT, False),
+                   ("acv", "AnnualContractValue", acc.annual_contract_value, book.money, True)]
+    for offset, (key, name, value, number_format, is_input) in enumerate(assumptions, start=2):
+        book.put(ws, row + offset, 1, t(key), bold=True)
+        book.put(ws, row + offset, 2, value, number_format, color=INPUT_COLOR if is_input else None)
+        if is_input:
+            ws.cell(row=row + offset, column=2).fill = INPUT_FILL
+        book.name(name, ws, f"$B${row + offset}")
+
+    row = 20
+    book.put(ws, row, 1, t("headline"), bold=True, size=13, color=TITLE_COLOR)
+    book.header(ws, row + 1, [t("metric"), t("figure"), t("unit"), t("how"), t("note")])
+    na = book.na()
+    live = {
+        "value": (f'=IF(ISNUMBER(HourlyCost),TotalValue,{na})', book.money),
+        "hours_saved": ("=TotalHoursSaved", HOURS),
+        "fte_equivalent": ("=TotalHoursSaved/(MonthsInPeriod*HoursPerYear/12)", TWO),
+        "roi": ("=IF(AND(ISNUMBER(TotalValue),ISNUMBER(AnnualContractValue),AnnualContractValue<>0),"
+                f"(TotalValue*12/MonthsInPeriod-AnnualContractValue)/AnnualContractValue,{na})", SIGNED_PCT),
+        "payback_months": ("=IF(AND(ISNUMBER(TotalValue),ISNUMBER(AnnualContractValue),AnnualContractValue<>0),"
+                           f"IF(TotalValue>0,AnnualContractValue/(TotalValue/MonthsInPeriod),{na}),{na})", TWO),
+    }
+    units = {"currency": data.currency or "", "hours": t("unit_hours"), "FTE": "FTE", "fraction": "%",
+             "months": t("unit_months")}
+    _widths(ws, {"A": 34, "B": 22, "C": 10, "D": 62, "E": 34})
+    for offset, k in enumerate(data.kpis, start=2):
+        r = row + offset
+        book.put(ws, r, 1, t(f"kpi_{k.name}"), bold=True)
+        if k.name in live:
+            formula, number_format = live[k.name]
+            book.put(ws, r, 2, formula, number_format)
+            note = t("live")
+        else:
+            book.put(ws, r, 2, k.value if k.value is not None else t("na"),
+                     SIGNED_PCT if "delta" in k.name else PCT)
+            note = reason(book.lang, k.reason)
+        book.put(ws, r, 3, units.get(k.unit, k.unit), customer=k.unit == "currency")
+        book.put(ws, r, 4, FORMULAS_ZH[k.name] if book.lang == "zh" else METRICS[k.name].formula)
+        book.put(ws, r, 5, note, italic=True, color=NOTE_COLOR)
+        for c in (1, 2, 5):
+            ws.cell(row=r, column=c).alignment = Alignment(vertical="top")
+        ws.cell(row=r, column=3).alignment = Alignment(vertical="top", indent=1)
+        book.wrap(ws, r, 4)
+
+
+def _value(book: _Book, ws: Worksheet) -> None:
+    data, t = book.data, book.t
+    book.title(ws, t("value_title"), book.subtitle())
+    book.put(ws, 3, 1, t("value_formula_note"), italic=True, color=NOTE_COLOR)
+    book.header(ws, HEADER_ROW, [t("feature"), t("basis_col"), t("events"), t("units"), t("minutes_saved"),
+                                 t("hours_saved"), t("value"), t("category"), t("description")])
+    drivers = data.drivers.set_index("feature")
+    rows = data.report["cost"]["by_feature"]
+    first = HEADER_ROW + 1
+    value_if = "IF(ISNUMBER(HourlyCost),{expr},\"\")"
+    for r, item in enumerate(rows, start=first):
+        volume_col = "D" if item["basis"] == "unit" else "C"
+        book.put(ws, r, 1, item["feature"], customer=True)
+        book.put(ws, r, 2, t("basis_unit" if item["basis"] == "unit" else "basis_use"))
+        book.put(ws, r, 3, item["events"], INT)
+        book.put(ws, r, 4, item["units"], TWO)
+        book.put(ws, r, 5, item["minutes_saved"], TWO, color=INPUT_COLOR)
+        ws.cell(row=r, column=5).fill = INPUT_FILL
+        book.put(ws, r, 6, f"={volume_col}{r}*E{r}/60", TWO)
+        book.put(ws, r, 7, "=" + value_if.format(expr=f"F{r}*HourlyCost"), book.money)
+        driver = drivers.loc[item["feature"]] if item["feature"] in drivers.index else None
+        book.put(ws, r, 8, None if driver is None else driver["category"], customer=True)
+        book.put(ws, r, 9, None if driver is None else driver["description"], customer=True)
+    last = first + len(rows) - 1
+    total = last + 1
+    if not rows:
+        book.put(ws, first, 1, t("no_value_rows"), italic=True, color=NOTE_COLOR)
+        total = first + 1
+    book.put(ws, total, 1, t("total"), bold=True)
+    sums = {3: (INT, "C"), 4: (TWO, "D"), 6: (TWO, "F")}
+    for col, (number_format, letter) in sums.items():
+        book.put(ws, total, col, f"=SUM({letter}{first}:{letter}{last})" if rows else 0, number_format, bold=True)
+    book.put(ws, total, 7, f"=IF(ISNUMBER(HourlyCost),{f'SUM(G{first}:G{last})' if rows else 0},{book.na()})",
+             book.money, bold=True)
+    for col in range(1, 10):
+        ws.cell(row=total, column=col).fill = TOTAL_FILL
+    book.name("TotalHoursSaved", ws, f"$F${total}")
+    book.name("TotalValue", ws, f"$G${total}")
+    ws.freeze_panes = ws.cell(row=first, column=2)
+    _widths(ws, {"A": 26, "B": 12, "C": 10, "D": 12, "E": 16, "F": 14, "G": 18, "H": 14, "I": 44})
+    if rows:
+        priced = data.account.hourly_cost is not None
+        chart = BarChart()
+        chart.type, chart.style = "bar", 10
+        chart.title = t("chart_value" if priced else "chart_hours")
+        chart.add_data(Reference(ws, min_col=7 if priced else 6, min_row=first, max_row=last))
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.legend = None
+        chart.y_axis.numFmt = book.money if priced else HOURS
+        chart.x_axis.scaling.orientation = "maxMin"  # largest first, top down, like the table
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.gapWidth = 60
+        chart.width, chart.height = 16, max(6.0, 0.7 * len(rows) + 3)
+        ws.add_chart(chart, f"A{total + 3}")
+
+
+def _efficiency(book: _Book, ws: Worksheet) -> None:
+    data, t = book.data, book.t
+    eff = data.report["efficiency"]
+    usage = eff["basis"].startswith("usage")
+    book.title(ws, t("efficiency_title"), book.subtitle())
+    book.put(ws, 3, 1, f"{t('basis')}: {t('basis_usage' if usage else 'basis_outcomes')}", italic=True,
+             color=NOTE_COLOR)
+    book.header(ws, HEADER_ROW, [t("month"), t("output_units"), t("headcount"), t("output_per_person"),
+                                 t("units_per_active_user"), t("window")])
+    first = HEADER_ROW + 1
+    for r, row in enumerate(data.output.itertuples(index=False), start=first):
+        book.put(ws, r, 1, row.month, MONTH)
+        for col, value in ((2, row.output_units), (3, row.headcount), (4, row.output_per_person),
+                           (5, row.units_per_active_user)):
+            book.put(ws, r, col, None if value != value else value, TWO)
+        book.put(ws, r, 6, t(row.window) if row.window else "")
+    last = first + len(data.output) - 1
+    ws.freeze_panes = ws.cell(row=first, column=2)
+
+    block = [("baseline_mean", eff["baseline"], TWO), ("current_mean", eff["current"], TWO),
+             ("delta", eff["delta"], SIGNED_PCT), ("interval", eff["ci_low"], SIGNED_PCT),
+             ("adjusted_delta", eff["adjusted_delta"], SIGNED_PCT),
+             ("adjusted_interval", eff["adjusted_ci_low"], SIGNED_PCT),
+             ("comparison_accounts", eff["comparison_accounts"], INT),
+             ("comparison_delta", eff["comparison_delta"], SIGNED_PCT)]
+    book.header(ws, HEADER_ROW, [t("metric"), t("figure"), ""], col=8, tall=False)
+    for r, (key, value, number_format) in enumerate(block, start=first):
+        book.put(ws, r, 8, t(key), bold=True)
+        book.put(ws, r, 9, value if value is not None else t("na"), number_format)
+        if key.endswith("interval"):
+            high = eff["ci_high" if key == "interval" else "adjusted_ci_high"]
+            book.put(ws, r, 10, high if high is not None else t("na"), number_format)
+    r = first + len(block)
+    book.put(ws, r, 8, t("method"), bold=True)
+    book.put(ws, r, 9, eff["method"] or t("na"))
+    if eff["reason"]:
+        book.put(ws, r + 1, 8, t("reason"), bold=True)
+        book.put(ws, r + 1, 9, reason(book.lang, eff["reason"]), color="C00000")
+    _widths(ws, {"A": 11, "B": 13, "C": 11, "D": 14, "E": 16, "F": 12, "G": 3, "H": 40, "I": 14, "J": 14})
+    if len(data.output):
+        column = 5 if usage else 4
+        chart = LineChart()
+        chart.title = t("chart_units" if usage else "chart_output")
+        chart.add_data(Reference(ws, min_col=column, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.legend = None
+        chart.x_axis.number_format = MONTH
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.width, chart.height = 18, 7.5
+        ws.add_chart(chart, f"H{first + len(block) + 4}")
+
+
+def _adoption(book: _Book, ws: Worksheet) -> None:
+    data, t, use = book.data, book.t, book.data.report["adoption"]
+    book.title(ws, t("adoption_title"), book.subtitle())
+    if data.peers_shown:
+        book.put(ws, 3, 1, t(f"peer_group_{data.peer_group}", n=data.peers), italic=True, color=NOTE_COLOR)
+    else:
+        book.put(ws, 3, 1, t("peers_hidden", min=MIN_PEERS_SHOWN), italic=True, color=NOTE_COLOR)
+    book.header(ws, HEADER_ROW, [t("feature"), t("in_value_model"), t("adopters"), t("adoption_rate"),
+                                 t("peer_median"), t("depth"), t("first_used"), t("days_from_go_live")])
+    first = HEADER_ROW + 1
+    for r, row in enumerate(data.features.itertuples(index=False), start=first):
+        book.put(ws, r, 1, row.feature, customer=True)
+        book.put(ws, r, 2, t("yes" if row.has_value_driver else "no"))
+        book.put(ws, r, 3, row.adopters, INT)
+        for col, value, number_format in ((4, row.adoption_rate, PCT), (5, row.peer_median, PCT),
+                                          (6, row.depth, TWO), (8, row.days_from_go_live, INT)):
+            book.put(ws, r, col, None if value is None or value != value else float(value), number_format)
+        first_used = row.first_used_at
+        book.put(ws, r, 7, None if first_used is None or first_used != first_used else first_used.date(), DAY)
+    ws.freeze_panes = ws.cell(row=first, column=2)
+
+    overview = [("kpi_key_feature_adoption", use["key_feature_adoption"], PCT), ("breadth", use["breadth"], TWO),
+                ("kpi_seat_utilization", use["seat_utilization"], PCT), ("stickiness", use["stickiness"], PCT)]
+    book.header(ws, HEADER_ROW, [t("overview"), t("figure")], col=10, tall=False)
+    for r, (key, value, number_format) in enumerate(overview, start=first):
+        book.put(ws, r, 10, t(key), bold=True)
+        book.put(ws, r, 11, value if value is not None else t("na"), number_format)
+    mau_row = first + len(overview) + 1
+    book.header(ws, mau_row, [t("month"), t("active_users")], col=10, tall=False)
+    for r, row in enumerate(data.mau.itertuples(index=False), start=mau_row + 1):
+        book.put(ws, r, 10, row.month, MONTH)
+        book.put(ws, r, 11, row.active_users, INT)
+    _widths(ws, {"A": 26, "B": 14, "C": 10, "D": 12, "E": 12, "F": 12, "G": 12, "H": 12, "I": 3, "J": 30, "K": 12})
+
+    mau = LineChart()
+    mau.title = t("chart_mau")
+    mau.add_data(Reference(ws, min_col=11, min_row=mau_row, max_row=mau_row + len(data.mau)), titles_from_data=True)
+    mau.set_categories(Reference(ws, min_col=10, min_row=mau_row + 1, max_row=mau_row + len(data.mau)))
+    mau.legend = None
+    mau.x_axis.number_format = MONTH
+    mau.x_axis.delete = mau.y_axis.delete = False
+    mau.width, mau.height = 16, 7.5
+    ws.add_chart(mau, "M4")
+    valued = int(data.features["has_value_driver"].sum())
+    if valued:
+        peers = BarChart()
+        peers.type, peers.title, peers.gapWidth = "bar", t("chart_peers"), 60
+        last = first + valued - 1
+        peers.add_data(Reference(ws, min_col=4, max_col=5 if data.peers_shown else 4, min_row=HEADER_ROW,
+                                 max_row=last), titles_from_data=True)
+        peers.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        peers.y_axis.numFmt, peers.y_axis.scaling.min, peers.y_axis.scaling.max = "0%", 0, 1
+        peers.x_axis.scaling.orientation = "maxMin"
+        peers.x_axis.delete = peers.y_axis.delete = False
+        peers.legend.position = "b"
+        peers.width, peers.height = 16, max(7.5, 0.8 * valued + 3)
+        ws.add_chart(peers, "M20")
+
+
+def _recommendations(book: _Book, ws: Worksheet) -> None:
+    data, t = book.data, book.t
+    book.title(ws, t("recommendations_title"), book.subtitle())
+    book.header(ws, HEADER_ROW, [t("feature"), t("adoption_rate"), t("peer_median"), t("non_adopters"),
+                                 t("hours_left"), t("value_left"), t("action")])
+    first = HEADER_ROW + 1
+    ws.freeze_panes = ws.cell(row=first, column=2)
+    _widths(ws, {"A": 26, "B": 12, "C": 12, "D": 14, "E": 14, "F": 18, "G": 90})
+    items = data.report["adoption"]["underused_features"]
+    if not data.peers_shown:
+        book.put(ws, first, 1, t("peers_hidden", min=MIN_PEERS_SHOWN), italic=True, color=NOTE_COLOR)
+        return
+    if not items:
+        book.put(ws, first, 1, t("no_recommendations"), italic=True, color=NOTE_COLOR)
+        return
+    for r, item in enumerate(items, start=first):
+        book.put(ws, r, 1, item["feature"], customer=True)
+        book.put(ws, r, 2, item["adoption_rate"], PCT)
+        book.put(ws, r, 3, item["peer_median"], PCT)
+        book.put(ws, r, 4, item["non_adopters"], INT)
+        book.put(ws, r, 5, item["hours_left"], HOURS)
+        book.put(ws, r, 6, item["value_left"] if item["value_left"] is not None else t("na"), book.money)
+        book.put(ws, r, 7, recommendation(item, book.lang, data.currency), customer=True)
+        book.wrap(ws, r, 7)
+
+
+def recommendation(item: dict[str, object], lang: str, currency: str | None) -> str:
+    """One underused feature as a sentence for a QBR."""
+    return text(lang, "recommendation", feature=safe_cell_text(item["feature"]),
+                rate=fmt(item["adoption_rate"], "fraction", lang), median=fmt(item["peer_median"], "fraction", lang),
+                users=item["non_adopters"], hours=fmt(item["hours_left"], "hours", lang),
+                value=fmt(item["value_left"], "currency", lang, currency))
+
+
+def _notes(book: _Book, ws: Worksheet) -> None:
+    data, t = book.data, book.t
+    book.title(ws, t("notes_title"), book.subtitle())
+    book.put(ws, 4, 1, t("method_notes"), bold=True, size=13, color=TITLE_COLOR)
+    notes = [t("note_period", period=data.period.label()),
+             t("note_value", currency=safe_cell_text(data.currency or t("na"))),
+             t("note_efficiency"), t("note_adjusted"), t("note_confidential", min=MIN_PEERS_SHOWN),
+             t("note_formulas")]
+    for r, note in enumerate(notes, start=5):
+        book.put(ws, r, 1, f"• {note}")
+    row = 5 + len(notes) + 1
+    book.put(ws, row, 1, t("sources"), bold=True, size=13, color=TITLE_COLOR)
+    columns = ["kind", "file_format", "imported_at", "rows_read", "rows_loaded", "rows_unchanged", "rows_rejected"]
+    book.header(ws, row + 1, [t(c) for c in columns])
+    for r, item in enumerate(data.imports.itertuples(index=False), start=row + 2):
+        book.put(ws, r, 1, kind_label(book.lang, item.kind), customer=True)
+        book.put(ws, r, 2, item.file_format, customer=True)
+        book.put(ws, r, 3, item.imported_at.to_pydatetime(), "yyyy-mm-dd hh:mm")
+        for col, value in enumerate(item[3:], start=4):
+            book.put(ws, r, col, int(value), INT)
+    _widths(ws, {"A": 18, "B": 10, "C": 18, "D": 12, "E": 12, "F": 14, "G": 12})
+
+
+def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
+    """The workbook for already gathered figures."""
+    book = _Book(data, lang)
+    sheets = {key: book.sheet(key, first=key == "summary")
+              for key in ("summary", "value", "efficiency", "adoption", "recommendations", "notes")}
+    _value(book, sheets["value"])  # defines TotalHoursSaved and TotalValue, which the summary refers to
+    _summary(book, sheets["summary"])
+    _efficiency(book, sheets["efficiency"])
+    _adoption(book, sheets["adoption"])
+    _recommendations(book, sheets["recommendations"])
+    _notes(book, sheets["notes"])
+    book.wb.move_sheet(sheets["value"], offset=2)  # order: summary, efficiency, adoption, value, ...
+    book.wb.calculation.fullCalcOnLoad = True
+    book.wb.properties.title = text(lang, "report_title", account=safe_cell_text(data.account.name))
+    book.wb.properties.creator = "ValueLens"
+    out = io.BytesIO()
+    book.wb.save(out)
+    return out.getvalue()
+
+
+def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en") -> bytes:
+    """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account."""
+    return build_xlsx(gather(con, account_id, period), lang)
+
+
+def sheet_names(lang: str = "en") -> dict[str, str]:
+    """Sheet key -> sheet title in `lang` (for tests and readers)."""
+    return {key: text(lang, f"sheet_{key}")
+            for key in ("summary", "efficiency", "adoption", "value", "recommendations", "notes")}
+

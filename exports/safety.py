@@ -1,0 +1,87 @@
+"""Customer text made inert for spreadsheets: it is always written as text, never as a formula.
+
+A cell whose text starts with = + - @ (or their full-width forms), a tab or a carriage return is read as a formula
+by Excel, LibreOffice or Google Sheets when it is typed in, pasted or opened from CSV (CSV/formula injection).
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pandas as pd
+from openpyxl.cell.cell import Cell
+from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
+from pptx.util import lazyproperty
+from xlsxwriter import Workbook as XlsxWorkbook
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# Characters XML 1.0 forbids: openpyxl and python-pptx refuse them, so they are dropped.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could read `text` as a formula."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def safe_cell_text(value: object) -> str:
+    """Customer data as plain text for an xlsx or pptx cell: str(), characters XML forbids removed, content kept.
+
+    The text itself is not changed (no apostrophe added): `write_text` stores it with the text type and Excel's
+    quote prefix, so it shows literally and stays text when the cell is edited.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return _ILLEGAL_XML.sub("", str(value))
+
+
+def write_text(cell: Cell, value: object) -> Cell:
+    """Store customer text in an openpyxl cell as a string, never a formula, whatever it starts with."""
+    text = safe_cell_text(value)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl marks text starting with "=" as a formula; this undoes that
+    if is_formula_like(text):
+        cell.quotePrefix = True  # Excel and LibreOffice keep it text even when the user edits the cell
+    return cell
+
+
+class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
+    """python-pptx's chart workbook writer with XlsxWriter's string-to-formula (and URL) conversion off."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        workbook = XlsxWorkbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False})
+        worksheet = workbook.add_worksheet()
+        yield workbook, worksheet
+        workbook.close()
+
+
+class SafeCategoryChartData(CategoryChartData):
+    """Chart data whose embedded workbook (what PowerPoint's "Edit data" opens) keeps every label as text.
+
+    python-pptx writes that workbook with XlsxWriter, whose `write()` turns a string starting with "=" into a
+    formula: a feature named =HYPERLINK(...) would become a live formula there.
+    """
+
+    @lazyproperty
+    def _workbook_writer(self):
+        return _TextOnlyWorkbookWriter(self)
+
+
+def safe_csv_text(value: object) -> object:
+    """One CSV value: text a spreadsheet would run as a formula gets a leading apostrophe; others pass unchanged."""
+    if isinstance(value, str) and is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` safe to download as CSV: text columns (and text headers) escaped, numbers left as numbers."""
+    out = frame.copy()
+    for column in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column])):
+            out[column] = out[column].map(safe_csv_text)
+    out.columns = [safe_csv_text(c) for c in out.columns]
+    return out

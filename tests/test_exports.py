@@ -1,0 +1,195 @@
+"""Exports: the Excel value report and the QBR deck show the metric functions' figures, the Excel value model
+recalculates to the same values, and customer text never becomes a formula."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from conftest import FIXTURES
+from exports.deck import qbr_deck_pptx
+from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
+from exports.safety import safe_csv_frame
+from metrics import ingest, report
+from metrics.accounts import get_account
+from metrics.period import default_period
+from metrics.store import connect
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    con = connect(tmp_path_factory.mktemp("exports") / "demo.duckdb")
+    ingest.load_demo(con)
+    return con
+
+
+def rows(ws) -> list[tuple]:
+    return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def find_row(ws, first_cell: object) -> tuple:
+    return next(r for r in rows(ws) if r and r[0] == first_cell)
+
+
+def recalculated(xlsx: bytes, tmp_path) -> openpyxl.Workbook:
+    """The workbook after LibreOffice has opened it, recalculated every formula and saved it again."""
+    src = tmp_path / "in" / "report.xlsx"
+    src.parent.mkdir()
+    src.write_bytes(xlsx)
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    return openpyxl.load_workbook(out / "report.xlsx", data_only=True)
+
+
+@pytest.mark.parametrize("account_id, lang", [("A001", "zh"), ("A002", "en")])
+def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_id, lang):
+    period = default_period(demo)
+    data = report.account_report(demo, account_id=account_id, period=period)
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, account_id, period, lang)))
+    names = sheet_names(lang)
+    assert wb.sheetnames == list(names.values())
+    value = wb[names["value"]]
+    shown = {r[0]: (r[2], r[3], r[4]) for r in rows(value)[4:] if r[0] in {f["feature"] for f in data["cost"]["by_feature"]}}
+    assert shown == {f["feature"]: (f["events"], pytest.approx(f["units"]), pytest.approx(f["minutes_saved"]))
+                     for f in data["cost"]["by_feature"]}
+    assert all(wb[names[key]].freeze_panes == "B5" for key in ("efficiency", "adoption", "value", "recommendations"))
+    assert value._charts and wb[names["adoption"]]._charts and wb[names["efficiency"]]._charts
+    if lang == "zh":
+        assert wb[names["summary"]]["A1"].font.name == CJK_FONT
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
+def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent(demo, tmp_path):
+    period = default_period(demo)
+    data = report.account_report(demo, account_id="A001", period=period)
+    wb = recalculated(value_report_xlsx(demo, "A001", period, "en"), tmp_path)
+    value = wb[sheet_names("en")["value"]]
+    by_feature = {r[0]: r for r in rows(value)}
+    for item in data["cost"]["by_feature"]:
+        assert by_feature[item["feature"]][5] == pytest.approx(item["hours_saved"], abs=0.005)
+        assert round(by_feature[item["feature"]][6], 2) == round(item["value"], 2)
+    total = find_row(value, "Total")
+    assert total[5] == pytest.approx(data["cost"]["hours_saved"], abs=0.005)
+    assert round(total[6], 2) == data["cost"]["value"]
+    summary = {r[0]: r[1] for r in rows(wb[sheet_names("en")["summary"]]) if r and isinstance(r[0], str)}
+    assert round(summary["Value delivered"], 2) == data["cost"]["value"]
+    assert summary["ROI"] == pytest.approx(data["cost"]["roi"], abs=1e-6)
+    assert summary["FTE equivalent"] == pytest.approx(data["cost"]["fte_equivalent"], abs=1e-6)
+    assert summary["Payback (months)"] == pytest.approx(data["cost"]["payback_months"], abs=1e-6)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
+def test_changing_an_assumption_in_excel_changes_the_value(demo, tmp_path):
+    period = default_period(demo)
+    data = report.account_report(demo, account_id="A001", period=period)
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")))
+    cost_cell = wb.defined_names["HourlyCost"].attr_text.split("!")[1].replace("$", "")
+    wb[sheet_names("en")["summary"]][cost_cell] = get_account(demo, "A001").hourly_cost * 2
+    out = io.BytesIO()
+    wb.save(out)
+    total = find_row(recalculated(out.getvalue(), tmp_path)[sheet_names("en")["value"]], "Total")
+    assert round(total[6], 2) == pytest.approx(round(2 * data["cost"]["value"], 2), abs=0.011)
+
+
+def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(demo):
+    period = default_period(demo)
+    data = report.account_report(demo, account_id="A001", period=period)
+    prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    assert titles[1:] == ["Executive summary", "Adoption trend", "Per-person efficiency before and after go-live",
+                          "Value by feature", "Underused features and next steps", "Goals for next quarter",
+                          "Appendix: formulas and assumptions"]
+    charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) >= 3
+    value_chart = next(c for c in charts if c.plots[0].categories and
+                       set(c.plots[0].categories) <= {f["feature"] for f in data["cost"]["by_feature"]})
+    shown = dict(zip(value_chart.plots[0].categories, value_chart.plots[0].series[0].values))
+    assert shown == {f["feature"]: pytest.approx(f["value"], abs=0.005) for f in data["cost"]["by_feature"]
+                     if f["feature"] in shown}
+    text = "\n".join(p.text for s in prs.slides for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs)
+    assert f"{data['cost']['value']:,.2f}" in text
+
+
+def test_chinese_deck_text_uses_an_east_asian_font(demo):
+    prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "zh")))
+    title = prs.slides[0].shapes.title.text_frame.paragraphs[0].runs[0]
+    ea = title._r.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
+    assert title.text and ea is not None and ea.get("typeface")
+
+
+def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
+    template = Presentation()
+    template.slide_width, template.slide_height = 9144000, 6858000  # 4:3, unlike the default 16:9
+    buffer = io.BytesIO()
+    template.save(buffer)
+    prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "en", template=buffer.getvalue())))
+    assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)
+    assert len(prs.slides) == 8
+
+
+def hostile_database(tmp_path):
+    con = connect(tmp_path / "hostile.duckdb")
+    accounts = pd.read_csv(FIXTURES / "accounts.csv", dtype=str)
+    accounts.loc[accounts["account_id"] == "A1", "account_name"] = HYPERLINK
+    accounts.to_csv(tmp_path / "accounts.csv", index=False)
+    events = pd.read_csv(FIXTURES / "events.csv", dtype=str)
+    drivers = pd.read_csv(FIXTURES / "value_drivers.csv", dtype=str)
+    for frame in (events, drivers):
+        frame["feature"] = frame["feature"].replace("Dispatch", "@SUM(1+1)")
+    events.to_csv(tmp_path / "events.csv", index=False)
+    drivers.to_csv(tmp_path / "value_drivers.csv", index=False)
+    for path in (tmp_path / "accounts.csv", tmp_path / "value_drivers.csv", tmp_path / "events.csv",
+                 FIXTURES / "outcomes.csv"):
+        ingest.import_file(con, path)
+    return con
+
+
+def test_an_account_named_like_a_formula_comes_out_as_plain_text_everywhere(tmp_path):
+    con = hostile_database(tmp_path)
+    period = default_period(con)
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(con, "A1", period, "en")))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and ("HYPERLINK" in c.value or "SUM(1+1)" in c.value)]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert {c.value for c in cells} >= {HYPERLINK, "@SUM(1+1)"}
+    deck = qbr_deck_pptx(con, "A1", period, "en")
+    prs = Presentation(io.BytesIO(deck))
+    assert prs.slides[0].shapes.title.text == HYPERLINK
+    with zipfile.ZipFile(io.BytesIO(deck)) as z:  # the charts' embedded workbooks ("Edit data" in PowerPoint)
+        for name in (n for n in z.namelist() if n.endswith(".xlsx")):
+            book = openpyxl.load_workbook(io.BytesIO(z.read(name)))
+            assert not [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row
+                        if c.data_type == "f"], name
+    csv = safe_csv_frame(pd.DataFrame({"account_name": [HYPERLINK, "＝1+1", "Acme"], "value": [-1.5, 2.0, 3.0]}))
+    assert csv.to_dict("list") == {"account_name": ["'" + HYPERLINK, "'＝1+1", "Acme"], "value": [-1.5, 2.0, 3.0]}
+
+
+def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_account(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "app.duckdb"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Excel 价值报告", "QBR 汇报 PPT"]
+    at.switch_page("pages/portfolio.py").run()
+    at.sidebar.multiselect[0].select(at.sidebar.multiselect[0].options[0]).run()  # one industry
+    at.button(key="export_all_go").click().run()
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["下载 zip"]
+    assert at.get("progress")[0].proto.value == 100
