@@ -193,3 +193,24 @@ def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_ac
     assert not at.exception
     assert [b.proto.label for b in at.get("download_button")] == ["下载 zip"]
     assert at.get("progress")[0].proto.value == 100
+
+
+def test_the_cli_exports_one_account_and_every_account_with_a_progress_line(tmp_path, capsys):
+    import cli
+
+    db = tmp_path / "cli.duckdb"
+    con = connect(db)
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    con.close()
+    assert cli.main(["export", "--account", "A2", "--format", "pptx", "--lang", "zh", "--out",
+                     str(tmp_path / "one.pptx"), "--db", str(db)]) == 0
+    assert Presentation(tmp_path / "one.pptx").slides[0].shapes.title.text == "华东物流集团"
+    assert cli.main(["export", "--all", "--format", "xlsx", "--out", str(tmp_path / "all"), "--db", str(db)]) == 0
+    out = capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["A1_Acme_Logistics.xlsx", "A2_华东物流集团.xlsx",
+                                                                     "A3_Never_Live_Ltd.xlsx"]
+    assert "[1/3] A1" in out.err and "[3/3] A3" in out.err
+    assert cli.main(["export", "--account", "NOPE", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"),
+                     "--db", str(db)]) == 2
+    assert "unknown account 'NOPE'" in capsys.readouterr().err
