@@ -11,7 +11,9 @@ start_database()
 
 # a page left out of the navigation cannot be opened by URL either
 sections = {
-    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:", default=True)],
+    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:", default=True),
+                      st.Page("pages/benchmarks.py", title=t("page_benchmarks"), icon=":material/leaderboard:"),
+                      st.Page("pages/case_studies.py", title=t("page_case_studies"), icon=":material/workspace_premium:")],
 }
 if access.all_accounts:
     sections[t("section_exec")] = [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon=":material/dashboard:"),

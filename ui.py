@@ -134,6 +134,37 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
                        mime="application/zip", icon=":material/download:", key="export_all_zip")
 
 
+BENCH_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",
+               "hours_saved_per_seat": "hours", "value_per_seat": "currency"}
+
+
+def show_benchmark(bench: dict) -> None:
+    """A benchmark record (metrics.benchmarks.Benchmark.to_dict) as a table and a percentile chart."""
+    import charts
+    from metrics.benchmarks import REASONS
+
+    rows = []
+    for f in bench["figures"]:
+        unit = BENCH_UNITS[f["metric"]]
+        cohort = t(f"cohort_{f['cohort']}") + (f" ({f['cohort_label']})" if f["cohort_label"] else "") \
+            if f["cohort"] else t("na")
+
+        def show(value: float | None, u: str = unit, m: dict = f) -> str:
+            return fmt(value, u, m["currency"], signed=m["metric"] == "efficiency_delta")
+        rows.append({t("bench_figure"): t(f"fig_{f['metric']}"), t("bench_own"): show(f["value"]),
+                     t("bench_percentile"): t("na") if f["percentile"] is None else f"{f['percentile']:.0f}",
+                     t("bench_p25"): show(f["p25"]), t("bench_median"): show(f["median"]),
+                     t("bench_p75"): show(f["p75"]), t("bench_pooled"): show(f["pooled"]),
+                     t("bench_peers"): f["peers"] or 0, t("bench_cohort"): cohort,
+                     t("bench_note"): f["reason"] or REASONS.get(f["pooled_reason"] or "", "")})
+    table(rows, hide_index=True)
+    ranked = pd.DataFrame({"figure": [t(f"fig_{f['metric']}") for f in bench["figures"] if f["percentile"] is not None],
+                           "percentile": [f["percentile"] for f in bench["figures"] if f["percentile"] is not None]})
+    if not ranked.empty:
+        st.plotly_chart(charts.bars(ranked, "figure", "percentile", title=t("bench_chart")), key="bench_chart")
+    st.caption(t("bench_caption"))
+
+
 def sign_in_configured() -> bool:
     """True when .streamlit/secrets.toml has an [auth] section for st.login (OIDC)."""
     try:

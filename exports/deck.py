@@ -109,11 +109,14 @@ def _clear_slides(prs: Presentation) -> None:
         ids.remove(slide_id)
 
 
-class _Deck:
-    """Slides on the template's layouts, with a content area below the title of the title-only layout."""
+class Deck:
+    """The slide builder of every ValueLens deck (QBR, case study): slides on the template's layouts, a content
+    area below the title of the title-only layout, native charts and tables, East-Asian fonts for Chinese."""
 
-    def __init__(self, data: ExportData, lang: str, template: bytes | None) -> None:
+    def __init__(self, lang: str, template: bytes | None = None, *, currency: str | None = None,
+                 data: ExportData | None = None) -> None:
         self.data, self.lang = data, lang
+        self.currency = currency if data is None else data.currency
         self.prs = Presentation(io.BytesIO(template) if template else str(TEMPLATE))
         _clear_slides(self.prs)
         self.width, self.height = self.prs.slide_width, self.prs.slide_height
@@ -129,7 +132,28 @@ class _Deck:
         return text(self.lang, key, **values)
 
     def f(self, value: float | None, unit: str, signed: bool = False) -> str:
-        return fmt(value, unit, self.lang, self.data.currency, signed)
+        return fmt(value, unit, self.lang, self.currency, signed)
+
+    def title_slide(self, title: str, lines: list[str]) -> Slide:
+        """The opening slide: a title and a few lines under it."""
+        slide = self.prs.slides.add_slide(_layout(self.prs, "title"))
+        if slide.shapes.title is not None:
+            slide.shapes.title.text = safe_cell_text(title)
+            _style(slide.shapes.title.text_frame, self.lang)
+        subtitle = next((p for p in slide.placeholders if p.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE), None)
+        if subtitle is not None:
+            _fill(subtitle.text_frame, lines, self.lang, 20)
+        else:
+            self.textbox(slide, self.left, self.top + Inches(3), self.content_width, Inches(1.2), lines, 20)
+        return slide
+
+    def save(self, title: str) -> bytes:
+        """The deck as .pptx bytes, with its document title."""
+        self.prs.core_properties.title = safe_cell_text(title)
+        self.prs.core_properties.author = "ValueLens"
+        out = io.BytesIO()
+        self.prs.save(out)
+        return out.getvalue()
 
     def slide(self, title: str, layout: str = "title_only") -> Slide:
         slide = self.prs.slides.add_slide(_layout(self.prs, layout))
@@ -208,22 +232,13 @@ class _Deck:
 
 # ------------------------------------------------------------------------------------------------ slides
 
-def _title(deck: _Deck) -> None:
+def _title(deck: Deck) -> None:
     data = deck.data
-    slide = deck.prs.slides.add_slide(_layout(deck.prs, "title"))
-    title = slide.shapes.title
-    if title is not None:
-        title.text = safe_cell_text(data.account.name)
-        _style(title.text_frame, deck.lang)
-    subtitle = next((p for p in slide.placeholders if p.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE), None)
-    lines = [f"{deck.t('deck_title')} · {data.period.label()}", deck.t("prepared", date=date.today().isoformat())]
-    if subtitle is not None:
-        _fill(subtitle.text_frame, lines, deck.lang, 20)
-    else:
-        deck.textbox(slide, deck.left, deck.top + Inches(3), deck.content_width, Inches(1.2), lines, 20)
+    deck.title_slide(data.account.name, [f"{deck.t('deck_title')} · {data.period.label()}",
+                                         deck.t("prepared", date=date.today().isoformat())])
 
 
-def _summary(deck: _Deck) -> None:
+def _summary(deck: Deck) -> None:
     rep, data = deck.data.report, deck.data
     money, eff = rep["cost"], rep["efficiency"]
     slide = deck.slide(deck.t("deck_exec"))
@@ -257,7 +272,7 @@ def _summary(deck: _Deck) -> None:
                  lines, 20, bullets=True)
 
 
-def _adoption(deck: _Deck) -> None:
+def _adoption(deck: Deck) -> None:
     data, use = deck.data, deck.data.report["adoption"]
     slide = deck.slide(deck.t("deck_adoption"))
     chart_width = int(deck.content_width * 0.66)
@@ -280,7 +295,7 @@ def _adoption(deck: _Deck) -> None:
                  bullets=True)
 
 
-def _efficiency(deck: _Deck) -> None:
+def _efficiency(deck: Deck) -> None:
     data, eff = deck.data, deck.data.report["efficiency"]
     slide = deck.slide(deck.t("deck_efficiency"))
     usage = eff["basis"].startswith("usage")
@@ -315,7 +330,7 @@ def _efficiency(deck: _Deck) -> None:
                  bullets=True)
 
 
-def _value(deck: _Deck) -> None:
+def _value(deck: Deck) -> None:
     data, money = deck.data, deck.data.report["cost"]
     slide = deck.slide(deck.t("deck_value"))
     rows = money["by_feature"][:MAX_BARS]
@@ -343,7 +358,7 @@ def _value(deck: _Deck) -> None:
                  bullets=True)
 
 
-def _underused(deck: _Deck) -> None:
+def _underused(deck: Deck) -> None:
     data = deck.data
     slide = deck.slide(deck.t("deck_underused"))
     items = data.report["adoption"]["underused_features"][:MAX_ROWS]
@@ -372,7 +387,7 @@ def _underused(deck: _Deck) -> None:
                  deck.top + deck.content_height - top - Inches(0.5), steps, 16, bullets=True)
 
 
-def _goals(deck: _Deck) -> None:
+def _goals(deck: Deck) -> None:
     rep = deck.data.report
     slide = deck.slide(deck.t("deck_goals"))
     target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
@@ -394,7 +409,7 @@ def _goals(deck: _Deck) -> None:
     deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
 
 
-def _appendix(deck: _Deck) -> None:
+def _appendix(deck: Deck) -> None:
     data = deck.data
     slide = deck.slide(deck.t("deck_appendix"))
     formulas = [[deck.t("metric"), deck.t("formula")]]
@@ -419,14 +434,10 @@ def _appendix(deck: _Deck) -> None:
 
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
-    deck = _Deck(data, lang, template)
+    deck = Deck(lang, template, data=data)
     for make in (_title, _summary, _adoption, _efficiency, _value, _underused, _goals, _appendix):
         make(deck)
-    deck.prs.core_properties.title = f"{text(lang, 'deck_title')}: {safe_cell_text(data.account.name)}"
-    deck.prs.core_properties.author = "ValueLens"
-    out = io.BytesIO()
-    deck.prs.save(out)
-    return out.getvalue()
+    return deck.save(f"{text(lang, 'deck_title')}: {data.account.name}")
 
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",

@@ -7,9 +7,11 @@ import streamlit as st
 import charts
 from i18n import lang, t
 from metrics import adoption, efficiency, ingest, report
+from metrics.benchmarks import benchmark
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import cache_key, export_file, fmt, get_connection, period_picker, plain, table, visible_accounts
+from ui import (cache_key, export_file, fmt, get_connection, period_picker, plain, show_benchmark, table,
+                visible_accounts)
 
 st.title(t("page_account"))
 con = get_connection()
@@ -34,7 +36,8 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
     return {"report": report.account_report(con, account_id=account_id, period=Period(start, end)),
             "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
             "output": efficiency.output_per_person(con, account_id=account_id),
-            "peers": adoption.adoption_vs_peers(con, **p)}
+            "peers": adoption.adoption_vs_peers(con, **p),
+            "bench": benchmark(con, **p, cohort="industry").to_dict()}
 
 
 data = load(account_id, period.start, period.end, cache_key())
@@ -81,6 +84,8 @@ for item in rep["adoption"]["underused_features"]:
                          value=fmt(item["value_left"], "currency", money["currency"])))
 if not rep["adoption"]["underused_features"]:
     st.caption(t("no_recommendations"))
+with st.expander(t("peer_section")):
+    show_benchmark(data["bench"])
 with st.expander(t("how_computed")):
     table([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
             "note": k.reason or ""} for k in kpis], hide_index=True)

@@ -18,7 +18,8 @@ from metrics.store import connect
 
 PAGES = {"pages/account_report.py": "page_account", "pages/portfolio.py": "page_portfolio",
          "pages/adoption.py": "page_adoption", "pages/data_import.py": "page_import",
-         "pages/value_model.py": "page_value_model"}
+         "pages/value_model.py": "page_value_model", "pages/benchmarks.py": "page_benchmarks",
+         "pages/case_studies.py": "page_case_studies"}
 
 
 @pytest.fixture(scope="module")

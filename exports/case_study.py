@@ -1,0 +1,370 @@
+"""Benchmark case study (标杆案例) drafts in English or Chinese, from a metrics.case_study.CaseStudy record: Markdown
+now. Every number printed is a field of the record, formatted; nothing is computed here."""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from exports.strings import reason
+from metrics.case_study import SIGNIFICANT_DIGITS, CaseStudy
+from metrics.efficiency import BASELINE_MONTHS, CONFIDENCE, USAGE_BASIS
+from metrics.period import Period
+
+MILESTONES = (1, 3, 6, 12, 24, 36)
+
+INDUSTRY_ZH = {"logistics": "物流", "retail": "零售", "manufacturing": "制造", "financial services": "金融服务",
+               "healthcare": "医疗健康", "professional services": "专业服务"}
+REGION_ZH = {"east china": "华东地区", "north china": "华北地区", "south china": "华南地区", "europe": "欧洲",
+             "north america": "北美地区", "apac": "亚太地区"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Case study: {name}",
+        "describe": "{article} {seats}-seat {industry} company{region}",
+        "describe_no_seats": "{article} {industry} company{region}",
+        "in_region": " in {region}",
+        "profile": "Customer profile",
+        "customer": "Customer",
+        "industry": "Industry",
+        "region": "Region",
+        "segment": "Segment",
+        "seats": "Seats",
+        "go_live": "Go-live",
+        "period": "Period",
+        "challenge": "The challenge",
+        "baseline_outcomes": "Before go-live, output per person averaged {baseline} a month{window}.",
+        "baseline_usage": "Before go-live, each active user handled {baseline} work units a month{window} "
+                          "(no business outcomes were reported, so this is usage-based).",
+        "baseline_window": " ({months}, the {n} months before the go-live month)",
+        "baseline_window_anon": " (the {n} months before the go-live month)",
+        "baseline_na": "No baseline figures are available: {reason}.",
+        "solution": "The solution",
+        "steps_intro": "{who} took up {n} value features, in this order:",
+        "the_customer": "The customer",
+        "col_n": "#",
+        "col_feature": "Feature",
+        "col_first_used": "First used",
+        "col_days": "Days from go-live",
+        "col_rate": "Adoption in the period",
+        "col_hours": "Hours saved in the period",
+        "no_steps": "No feature priced in the value model was used yet.",
+        "ttv_after": "Time to value: the first value feature was in use {days} days after go-live.",
+        "ttv_before": "Time to value: the first value feature was already in use {days} days before go-live (pilot).",
+        "curves": "Adoption over time (share of each month's active users):",
+        "month_n": "Month {n}",
+        "results": "The results",
+        "results_window": "The results (months {first}–{last} after go-live)",
+        "eff": "**Per-person efficiency**: {delta} ({conf} interval {low} to {high}): {current} against {baseline} "
+               "per person per month.",
+        "eff_usage": "**Per-person efficiency (usage-based)**: {delta} ({conf} interval {low} to {high}): {current} "
+                     "against {baseline} work units per active user per month.",
+        "eff_na": "**Per-person efficiency**: n/a ({reason}).",
+        "adjusted": "**Net of the market trend**: {delta} ({conf} interval {low} to {high}), against {n} comparable "
+                    "accounts not yet live.",
+        "hours": "**Hours saved**: {hours} h in the period, {fte} FTE.",
+        "value": "**Money saved**: {value}.",
+        "value_na": "**Money saved**: n/a ({reason}).",
+        "roi": "**Return on the annual contract**: {roi}; payback in {payback} months.",
+        "roi_no_payback": "**Return on the annual contract**: {roi}.",
+        "roi_na": "**Return on the annual contract**: n/a ({reason}).",
+        "adoption": "**Adoption**: {kfa} key feature adoption; {breadth} features per active user.",
+        "quote": "In the customer's words",
+        "quote_text": "> “[Quote to be agreed with the customer]”\n>\n> — [Name, title], {who}",
+        "footer": "Figures from ValueLens{period}. Efficiency compares the period's months after go-live with the "
+                  "{n} months before the go-live month, with a {conf} bootstrap interval over months.",
+        "footer_period": " for {period}",
+        "footer_anon": "Anonymized: name and dates withheld, figures rounded to {digits} significant digits and "
+                       "percentages to whole numbers.",
+        "na": "n/a",
+    },
+    "zh": {
+        "title": "标杆案例：{name}",
+        "describe": "{region}一家{seats}席位的{industry}企业",
+        "describe_no_seats": "{region}一家{industry}企业",
+        "profile": "客户概况",
+        "customer": "客户",
+        "industry": "行业",
+        "region": "区域",
+        "segment": "客户分层",
+        "seats": "席位数",
+        "go_live": "上线日期",
+        "period": "统计期",
+        "challenge": "面临的挑战",
+        "baseline_outcomes": "上线前{window}，人均产出为每月 {baseline}。",
+        "baseline_usage": "上线前{window}，每位活跃用户每月处理 {baseline} 件工作（客户未提供业务产出数据，按使用量计算）。",
+        "baseline_window": "（上线当月之前 {n} 个月：{months}）",
+        "baseline_window_anon": "（上线当月之前 {n} 个月）",
+        "baseline_na": "暂无基线数据：{reason}。",
+        "solution": "解决方案",
+        "steps_intro": "{who}按以下顺序采用了 {n} 个价值功能：",
+        "the_customer": "该客户",
+        "col_n": "序号",
+        "col_feature": "功能",
+        "col_first_used": "首次使用",
+        "col_days": "距上线天数",
+        "col_rate": "统计期采用率",
+        "col_hours": "统计期节省工时",
+        "no_steps": "尚未使用任何计入价值模型的功能。",
+        "ttv_after": "价值实现时间：上线后 {days} 天开始使用第一个价值功能。",
+        "ttv_before": "价值实现时间：上线前 {days} 天（试点期）即已使用第一个价值功能。",
+        "curves": "采用率变化（每月活跃用户中使用该功能的比例）：",
+        "month_n": "第 {n} 个月",
+        "results": "实施成果",
+        "results_window": "实施成果（上线后第 {first}–{last} 个月）",
+        "eff": "**人效提升**：{delta}（{conf} 置信区间 {low} 至 {high}）：人均每月产出 {current}，上线前为 {baseline}。",
+        "eff_usage": "**人效提升（按使用量）**：{delta}（{conf} 置信区间 {low} 至 {high}）：每活跃用户每月 {current} 件工作，"
+                     "上线前为 {baseline} 件。",
+        "eff_na": "**人效提升**：不适用（{reason}）。",
+        "adjusted": "**剔除市场趋势后**：{delta}（{conf} 置信区间 {low} 至 {high}），对照 {n} 个尚未上线的可比客户。",
+        "hours": "**节省工时**：统计期内 {hours} 小时，相当于 {fte} 个 FTE。",
+        "value": "**节省金额**：{value}。",
+        "value_na": "**节省金额**：不适用（{reason}）。",
+        "roi": "**年合同回报率**：{roi}；{payback} 个月回本。",
+        "roi_no_payback": "**年合同回报率**：{roi}。",
+        "roi_na": "**年合同回报率**：不适用（{reason}）。",
+        "adoption": "**功能采用**：关键功能采用率 {kfa}；每位活跃用户使用 {breadth} 个功能。",
+        "quote": "客户证言",
+        "quote_text": "> “[待客户确认的引语]”\n>\n> —— [姓名，职务]，{who}",
+        "footer": "数据来自 ValueLens{period}。人效为统计期内上线之后各月对比上线当月之前 {n} 个月，按月自助法 {conf} 置信区间。",
+        "footer_period": "，统计期 {period}",
+        "footer_anon": "已匿名：不显示名称和日期，数字保留 {digits} 位有效数字，百分比取整。",
+        "na": "不适用",
+    },
+}
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _t(lang: str, key: str, **values: object) -> str:
+    template = TEXT.get(lang, TEXT["en"])[key]
+    return template.format(**values) if values else template
+
+
+def _md(text: object) -> str:
+    """Customer text made inert in Markdown: its punctuation escaped, newlines flattened."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _sig(value: float) -> str:
+    """A value already rounded to significant digits, without spurious decimals (27000.0 -> '27,000')."""
+    if value == 0:
+        return "0"
+    decimals = max(0, 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+class _Format:
+    """Numbers as the study is told: exact at fixed decimals, or (anonymized) as rounded by metrics.anonymize."""
+
+    def __init__(self, study: CaseStudy, lang: str) -> None:
+        self.anon, self.lang, self.currency = study.anonymized, lang, study.currency
+
+    def pct(self, value: float | None, signed: bool = False) -> str:
+        if value is None:
+            return _t(self.lang, "na")
+        return f"{value:{'+' if signed else ''}.{0 if self.anon else 1}%}"
+
+    def num(self, value: float | None, decimals: int) -> str:
+        if value is None:
+            return _t(self.lang, "na")
+        return _sig(value) if self.anon else f"{value:,.{decimals}f}"
+
+    def money(self, value: float) -> str:
+        return f"{self.currency or ''} {self.num(value, 2)}".strip()
+
+
+def describe(study: CaseStudy, lang: str = "en") -> str:
+    """The customer as a description, e.g. 'a 300-seat logistics company in East China' / '华东地区一家300席位的物流企业'."""
+    industry, region = study.industry or "", study.region or ""
+    if lang == "zh":
+        values = {"industry": INDUSTRY_ZH.get(industry.lower(), industry), "seats": study.seats,
+                  "region": REGION_ZH.get(region.lower(), region)}
+    else:
+        lead = str(study.seats) if study.seats else industry.lower()
+        values = {"industry": industry.lower(), "seats": study.seats,
+                  "article": "an" if lead.startswith(("8", "a", "e", "i", "o", "u")) or
+                  re.fullmatch(r"1[18](000)*", lead) else "a",
+                  "region": _t(lang, "in_region", region=region) if region else ""}
+    return " ".join(_t(lang, "describe" if study.seats else "describe_no_seats", **values).split())
+
+
+def _label(lang: str, mapping: dict[str, str], value: str | None) -> str:
+    if value is None:
+        return _t(lang, "na")
+    return mapping.get(value.lower(), value) if lang == "zh" else value
+
+
+def _profile(study: CaseStudy, lang: str, who: str) -> list[str]:
+    rows = [] if study.anonymized else [(_t(lang, "customer"), who)]
+    rows += [(_t(lang, "industry"), _md(_label(lang, INDUSTRY_ZH, study.industry))),
+             (_t(lang, "region"), _md(_label(lang, REGION_ZH, study.region))),
+             (_t(lang, "segment"), _md(study.segment or _t(lang, "na"))),
+             (_t(lang, "seats"), str(study.seats) if study.seats else _t(lang, "na"))]
+    if not study.anonymized:
+        rows += [(_t(lang, "go_live"), study.go_live_date.isoformat() if study.go_live_date else _t(lang, "na")),
+                 (_t(lang, "period"), Period(study.start, study.end).label())]
+    return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def _challenge(study: CaseStudy, lang: str, f: _Format) -> str:
+    eff = study.efficiency
+    if eff.baseline is None:
+        return _t(lang, "baseline_na", reason=reason(lang, eff.reason))
+    if study.anonymized:
+        window = _t(lang, "baseline_window_anon", n=BASELINE_MONTHS)
+    else:
+        window = _t(lang, "baseline_window", n=BASELINE_MONTHS,
+                    months=f"{eff.baseline_months[0]:%Y-%m} – {eff.baseline_months[-1]:%Y-%m}")
+    key = "baseline_usage" if eff.basis == USAGE_BASIS else "baseline_outcomes"
+    return _t(lang, key, baseline=f.num(eff.baseline, 2), window=window)
+
+
+def _steps(study: CaseStudy, lang: str, f: _Format) -> list[str]:
+    columns = ["col_n", "col_feature", *([] if study.anonymized else ["col_first_used"]), "col_days", "col_rate",
+               "col_hours"]
+    lines = ["| " + " | ".join(_t(lang, c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    for n, step in enumerate(study.steps, start=1):
+        cells = [str(n), _md(step.feature)]
+        if not study.anonymized:
+            cells.append(step.first_used.isoformat())
+        cells += [f.num(step.days_from_go_live, 0), f.pct(step.adoption_rate), f.num(step.hours_saved, 1)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _curves(study: CaseStudy, lang: str) -> list[str]:
+    curves = study.curves.dropna(subset=["months_since_go_live"])
+    if curves.empty:
+        return []
+    offsets = sorted(set(curves["months_since_go_live"].astype(int)))
+    shown = [m for m in offsets if m in MILESTONES or m == offsets[-1]]
+    table = curves.pivot_table(index="feature", columns="months_since_go_live", values="adoption_rate")
+    lines = [_t(lang, "curves"), "",
+             "| " + _t(lang, "col_feature") + " | " + " | ".join(_t(lang, "month_n", n=m) for m in shown) + " |",
+             "|---|" + "---|" * len(shown)]
+    for step in study.steps:
+        if step.feature in table.index:
+            row = table.loc[step.feature]
+            cells = [f"{row[m]:.0%}" if m in row.index and not pd.isna(row[m]) else "–" for m in shown]
+            lines.append(f"| {_md(step.feature)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _results(study: CaseStudy, lang: str, f: _Format) -> list[str]:
+    eff, conf = study.efficiency, f"{CONFIDENCE:.0%}"
+    if eff.delta is None:
+        lines = [_t(lang, "eff_na", reason=reason(lang, eff.reason))]
+    else:
+        lines = [_t(lang, "eff_usage" if eff.basis == USAGE_BASIS else "eff", delta=f.pct(eff.delta, True),
+                    conf=conf, low=f.pct(eff.ci_low, True), high=f.pct(eff.ci_high, True),
+                    current=f.num(eff.current, 2), baseline=f.num(eff.baseline, 2))]
+    if eff.adjusted_delta is not None:
+        lines.append(_t(lang, "adjusted", delta=f.pct(eff.adjusted_delta, True), conf=conf,
+                        low=f.pct(eff.adjusted_ci_low, True), high=f.pct(eff.adjusted_ci_high, True),
+                        n=eff.comparison_accounts))
+    lines.append(_t(lang, "hours", hours=f.num(study.hours_saved, 1), fte=f.num(study.fte_equivalent, 2)))
+    lines.append(_t(lang, "value", value=f.money(study.value)) if study.value is not None else
+                 _t(lang, "value_na", reason=reason(lang, study.cost_reason)))
+    if study.roi is None:
+        lines.append(_t(lang, "roi_na", reason=reason(lang, study.cost_reason)))
+    elif study.payback_months is None:
+        lines.append(_t(lang, "roi_no_payback", roi=f.pct(study.roi, True)))
+    else:
+        lines.append(_t(lang, "roi", roi=f.pct(study.roi, True), payback=f.num(study.payback_months, 1)))
+    lines.append(_t(lang, "adoption", kfa=f.pct(study.key_feature_adoption), breadth=f.num(study.breadth, 2)))
+    return ["- " + line for line in lines]
+
+
+def draft(study: CaseStudy, lang: str = "en") -> str:
+    """The case study as Markdown text in `lang` ('en' or 'zh'): profile, challenge, solution, results, quote."""
+    f = _Format(study, lang)
+    described = describe(study, lang)
+    who = described if study.anonymized else _md(study.name)
+    title = described[:1].upper() + described[1:] if study.anonymized else who
+    ttv = study.time_to_value_days
+    out = [f"# {_t(lang, 'title', name=_md(title) if study.anonymized else title)}", "",
+           *([] if study.anonymized else [f"*{_md(described)}*", ""]),
+           f"## {_t(lang, 'profile')}", "", *_profile(study, lang, who), "",
+           f"## {_t(lang, 'challenge')}", "", _challenge(study, lang, f), "", f"## {_t(lang, 'solution')}", ""]
+    if study.steps:
+        out += [_t(lang, "steps_intro", who=_t(lang, "the_customer") if study.anonymized else who,
+                   n=len(study.steps)), "", *_steps(study, lang, f), ""]
+        if ttv is not None:
+            out += [_t(lang, "ttv_before" if ttv < 0 else "ttv_after", days=f.num(abs(ttv), 0)), ""]
+        curves = _curves(study, lang)
+        out += [*curves, ""] if curves else []
+    else:
+        out += [_t(lang, "no_steps"), ""]
+    window = study.months_after_go_live
+    heading = _t(lang, "results_window", first=window[0], last=window[1]) if window else _t(lang, "results")
+    out += [f"## {heading}", "", *_results(study, lang, f), "", f"## {_t(lang, 'quote')}", "",
+            _t(lang, "quote_text", who=_t(lang, "the_customer") if study.anonymized else who), "", "---", ""]
+    period = "" if study.anonymized else _t(lang, "footer_period", period=Period(study.start, study.end).label())
+    footer = _t(lang, "footer", period=period, n=BASELINE_MONTHS, conf=f"{CONFIDENCE:.0%}")
+    if study.anonymized:
+        footer += ("" if lang == "zh" else " ") + _t(lang, "footer_anon", digits=SIGNIFICANT_DIGITS)
+    return "\n".join([*out, f"*{footer}*", ""])
+
+
+def markdown(study: CaseStudy, lang: str = "en") -> bytes:
+    """The Markdown draft as UTF-8 bytes, for a download."""
+    return draft(study, lang).encode("utf-8")
+
+
+def _plain(markdown_text: str) -> str:
+    """A line of the Markdown draft as plain slide text: escapes and emphasis removed."""
+    return re.sub(r"\\(.)", r"\1", markdown_text.removeprefix("- ")).replace("**", "")
+
+
+def case_study_pptx(study: CaseStudy, lang: str = "en", template: bytes | None = None) -> bytes:
+    """The case study as an editable deck, built with the QBR deck's builder: title, profile and challenge,
+    solution (features in order, adoption curves), results, quote."""
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    from exports.deck import Deck
+
+    f, deck = _Format(study, lang), Deck(lang, template, currency=study.currency)
+    described = describe(study, lang)
+    title = described[:1].upper() + described[1:] if study.anonymized else str(study.name)
+    period = "" if study.anonymized else Period(study.start, study.end).label()
+    deck.title_slide(_t(lang, "title", name=title), [described if not study.anonymized else "", period])
+    left, top, width, height = deck.left, deck.top, deck.content_width, deck.content_height
+
+    slide = deck.slide(_t(lang, "profile"))
+    rows = [[k, _plain(v)] for k, v in (line.strip("|").split(" | ", 1) for line in _profile(study, lang, title)[2:])]
+    deck.table(slide, [[_t(lang, "profile"), ""], *rows], (left, top, width // 2, height), [0.4, 0.6])
+    deck.textbox(slide, left + width // 2 + Inches(0.3), top, width // 2 - Inches(0.3), height,
+                 [_t(lang, "challenge"), _plain(_challenge(study, lang, f))], 16)
+
+    slide = deck.slide(_t(lang, "solution"))
+    if study.steps:
+        shown = study.steps[:10]
+        rows = [[_t(lang, "col_n"), _t(lang, "col_feature"), _t(lang, "col_days"), _t(lang, "col_rate")]]
+        rows += [[str(n), step.feature, f.num(step.days_from_go_live, 0), f.pct(step.adoption_rate)]
+                 for n, step in enumerate(shown, start=1)]
+        deck.table(slide, rows, (left, top, width * 9 // 20, height), [0.1, 0.5, 0.2, 0.2], size=11)
+        curves = study.curves.dropna(subset=["months_since_go_live"])
+        top_features = [s.feature for s in sorted(study.steps, key=lambda s: -s.hours_saved)[:5]]
+        table = curves[curves["feature"].isin(top_features)].pivot_table(
+            index="months_since_go_live", columns="feature", values="adoption_rate")
+        if not table.empty:
+            deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, [_t(lang, "month_n", n=int(m)) for m in table.index],
+                       [(name, [None if pd.isna(v) else float(v) for v in table[name]]) for name in top_features
+                        if name in table.columns],
+                       (left + width // 2, top, width // 2, height), "0%", legend=True)
+    else:
+        deck.textbox(slide, left, top, width, height, [_t(lang, "no_steps")])
+
+    window = study.months_after_go_live
+    slide = deck.slide(_t(lang, "results_window", first=window[0], last=window[1]) if window else _t(lang, "results"))
+    deck.textbox(slide, left, top, width, height, [_plain(line) for line in _results(study, lang, f)], 16,
+                 bullets=True)
+
+    slide = deck.slide(_t(lang, "quote"))
+    quote = _t(lang, "quote_text", who=_t(lang, "the_customer") if study.anonymized else title)
+    deck.textbox(slide, left, top, width, height,
+                 [_plain(line.lstrip("> ")) for line in quote.split("\n") if line.strip("> ")], 24)
+    return deck.save(_t(lang, "title", name=title))

@@ -1,0 +1,30 @@
+"""Customer success > Peer benchmarks: where one account stands among the anonymous peers of a predefined cohort."""
+from datetime import date
+
+import streamlit as st
+
+from i18n import t
+from metrics.benchmarks import COHORTS, benchmark
+from metrics.period import Period
+from ui import cache_key, get_connection, period_picker, show_benchmark, visible_accounts
+
+st.title(t("page_benchmarks"))
+con = get_connection()
+accounts = visible_accounts(con)
+if accounts.empty:
+    st.warning(t("no_accounts"))
+    st.stop()
+names = dict(zip(accounts["account_id"], accounts["account_name"]))
+account_id = st.selectbox(t("account"), list(names), format_func=lambda a: f"{names[a]} ({a})", key="bench_account")
+cohort = st.radio(t("cohort"), COHORTS, format_func=lambda c: t(f"cohort_{c}"), horizontal=True, key="bench_cohort")
+period = period_picker(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load(account_id: str, cohort: str, start: date, end: date, key: tuple[str, int]) -> dict:
+    """The account's benchmark: its own figures and anonymous cohort aggregates only (what the browser may get)."""
+    return benchmark(get_connection(), account_id=account_id, start=start, end=end, cohort=cohort).to_dict()
+
+
+show_benchmark(load(account_id, cohort, period.start, period.end, cache_key()))
+st.caption(Period(period.start, period.end).label())

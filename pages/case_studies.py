@@ -1,0 +1,58 @@
+"""Customer success > Case studies (标杆案例): rank the accounts with the strongest evidence, draft one's story."""
+from datetime import date
+
+import streamlit as st
+
+from exports.case_study import case_study_pptx, markdown
+from i18n import LANGUAGES, lang, t
+from metrics.case_study import anonymize, case_study, case_study_candidates
+from ui import cache_key, current_access, get_connection, period_picker, table
+
+st.title(t("page_case_studies"))
+con = get_connection()
+period = period_picker(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def candidates(start: date, end: date, key: tuple[str, int]):
+    """Every candidate with its evidence; scoped to the user's accounts before anything is shown."""
+    return case_study_candidates(get_connection(), start=start, end=end, limit=10_000)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def draft(account_id: str, start: date, end: date, anonymous: bool, language: str, key: tuple[str, int]):
+    """The case study's Markdown and deck for one account (anonymized or not) in one language."""
+    study = case_study(get_connection(), account_id=account_id, start=start, end=end)
+    study = anonymize(study) if anonymous else study
+    return markdown(study, language).decode("utf-8"), case_study_pptx(study, language)
+
+
+access = current_access()
+ranked = access.scope(candidates(period.start, period.end, cache_key())).head(20)
+if ranked.empty:
+    st.info(t("cs_none"))
+    st.stop()
+st.subheader(t("cs_candidates"))
+table(ranked, hide_index=True, column_config={
+    "score": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f"),
+    "key_feature_adoption": st.column_config.NumberColumn(format="percent"),
+    "efficiency_delta": st.column_config.NumberColumn(format="percent"),
+    "efficiency_ci_low": st.column_config.NumberColumn(format="percent"),
+    "efficiency_ci_high": st.column_config.NumberColumn(format="percent"),
+    "roi": st.column_config.NumberColumn(format="percent"),
+    "hours_saved": st.column_config.NumberColumn(format="%.1f"), "value": st.column_config.NumberColumn(format="%.2f")})
+names = dict(zip(ranked["account_id"], ranked["account_name"]))
+left, middle, right = st.columns([2, 2, 1])
+account_id = left.selectbox(t("cs_pick"), list(names), format_func=lambda a: f"{names[a]} ({a})", key="cs_account")
+anonymous = middle.toggle(t("cs_anonymize"), key="cs_anonymous")
+language = right.radio(t("cs_language"), list(LANGUAGES), format_func=LANGUAGES.get, key="cs_lang",
+                       index=list(LANGUAGES).index(lang()))
+text, deck = draft(account_id, period.start, period.end, anonymous, language, cache_key())
+stem = f"case_study_{'anonymous' if anonymous else account_id}_{language}"
+cols = st.columns([1, 1, 4])
+cols[0].download_button(t("cs_download_md"), text.encode("utf-8"), file_name=f"{stem}.md", mime="text/markdown",
+                        icon=":material/download:")
+cols[1].download_button(t("cs_download_pptx"), deck, file_name=f"{stem}.pptx", icon=":material/download:",
+                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+with st.container(border=True):
+    st.markdown(text)
