@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from metrics import adoption, efficiency, ingest, report
+from metrics.benchmarks import benchmark
 from metrics.accounts import Account, get_account
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, add_months, data_months
@@ -34,6 +35,7 @@ class ExportData:
     drivers: pd.DataFrame        # the value model: feature, minutes_saved, basis, category, description
     imports: pd.DataFrame        # recent imports, without file names or sources
     hours_per_year: float = HOURS_PER_YEAR
+    bench: dict | None = None    # metrics.benchmarks.benchmark(...).to_dict(): own figures and anonymous aggregates
 
     @property
     def currency(self) -> str | None:
@@ -80,7 +82,28 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period) -> E
     if not shown:
         rep["adoption"]["underused_features"] = []
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
-                      peers if shown else 0, group, shown, ingest.list_value_drivers(con), imports)
+                      peers if shown else 0, group, shown, ingest.list_value_drivers(con), imports,
+                      bench=benchmark(con, account_id=account_id, start=period.start, end=period.end,
+                                      cohort="industry").to_dict())
+
+
+PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",
+              "hours_saved_per_seat": "hours", "value_per_seat": "currency"}
+PEER_COLUMNS = ("figure", "own", "percentile", "p25", "median", "p75", "peers", "cohort")
+
+
+def peer_rows(data: ExportData, lang: str) -> list[dict[str, object]]:
+    """The peer benchmark as rows for a sheet or a slide: raw numbers, their unit, and the cohort in words."""
+    from exports.strings import text
+
+    rows = []
+    for f in (data.bench or {}).get("figures", []):
+        cohort = text(lang, f"cohort_{f['cohort']}") if f["cohort"] else text(lang, "cohort_none")
+        rows.append({"metric": f["metric"], "figure": text(lang, f"fig_{f['metric']}"), "unit": PEER_UNITS[f["metric"]],
+                     "own": f["value"], "percentile": f["percentile"], "p25": f["p25"], "median": f["median"],
+                     "p75": f["p75"], "peers": f["peers"] or 0,
+                     "cohort": cohort + (f" ({f['cohort_label']})" if f["cohort_label"] else "")})
+    return rows
 
 
 def trend_start(period: Period, months: int = 12) -> date:

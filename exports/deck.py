@@ -19,7 +19,7 @@ from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 from lxml import etree
 
-from exports.data import MIN_PEERS_SHOWN, ExportData, gather
+from exports.data import MIN_PEERS_SHOWN, ExportData, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
 from exports.strings import FORMULAS_ZH, fmt, reason, text
 from metrics.period import Period
@@ -387,6 +387,25 @@ def _underused(deck: Deck) -> None:
                  deck.top + deck.content_height - top - Inches(0.5), steps, 16, bullets=True)
 
 
+def _peers(deck: Deck) -> None:
+    """Where the account stands among anonymous peers (metrics.benchmarks, the Benchmarks page's function)."""
+    rows = peer_rows(deck.data, deck.lang)
+    if not rows:
+        return
+    slide = deck.slide(deck.t("peers_title"))
+    columns = ("figure", "own", "percentile", "median", "p25", "p75", "peers", "cohort")
+    table = [[deck.t(f"peer_col_{c}") for c in columns]]
+    for row in rows:
+        shown = {k: deck.f(row[k], row["unit"], signed=row["metric"] == "efficiency_delta")
+                 for k in ("own", "p25", "median", "p75")}
+        table.append([row["figure"], shown["own"], deck.f(row["percentile"], "count"), shown["median"], shown["p25"],
+                      shown["p75"], str(row["peers"]), row["cohort"]])
+    deck.table(slide, table, (deck.left, deck.top, deck.content_width, 0),
+               [0.22, 0.11, 0.09, 0.11, 0.11, 0.11, 0.07, 0.18])
+    deck.textbox(slide, deck.left, deck.top + Inches(0.4) * len(table) + Inches(0.3), deck.content_width,
+                 Inches(0.8), [deck.t("peers_note")], 12)
+
+
 def _goals(deck: Deck) -> None:
     rep = deck.data.report
     slide = deck.slide(deck.t("deck_goals"))
@@ -435,7 +454,7 @@ def _appendix(deck: Deck) -> None:
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
     deck = Deck(lang, template, data=data)
-    for make in (_title, _summary, _adoption, _efficiency, _value, _underused, _goals, _appendix):
+    for make in (_title, _summary, _adoption, _efficiency, _value, _peers, _underused, _goals, _appendix):
         make(deck)
     return deck.save(f"{text(lang, 'deck_title')}: {data.account.name}")
 

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from exports.data import MIN_PEERS_SHOWN, ExportData, gather
+from exports.data import MIN_PEERS_SHOWN, PEER_COLUMNS, ExportData, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
 from exports.strings import FORMULAS_ZH, fmt, kind_label, reason, text
 from metrics.period import Period
@@ -400,15 +400,34 @@ def _notes(book: _Book, ws: Worksheet) -> None:
     _widths(ws, {"A": 18, "B": 10, "C": 18, "D": 12, "E": 12, "F": 14, "G": 12})
 
 
+def _peers(book: _Book, ws: Worksheet) -> None:
+    """The peer benchmark: own figure, percentile and anonymous quartiles per figure (metrics.benchmarks)."""
+    data, t = book.data, book.t
+    book.title(ws, t("peers_title"), book.subtitle())
+    book.put(ws, 3, 1, t("peers_note"), italic=True, color=NOTE_COLOR)
+    book.header(ws, HEADER_ROW, [t(f"peer_col_{c}") for c in PEER_COLUMNS])
+    formats = {"fraction": PCT, "hours": TWO, "currency": book.money, "number": TWO}
+    for r, row in enumerate(peer_rows(data, book.lang), start=HEADER_ROW + 1):
+        book.put(ws, r, 1, row["figure"])
+        for c, key in enumerate(("own", "percentile", "p25", "median", "p75"), start=2):
+            value = row[key]
+            book.put(ws, r, c, value, "0" if key == "percentile" else formats[row["unit"]])
+        book.put(ws, r, 7, row["peers"], INT)
+        book.put(ws, r, 8, row["cohort"], customer=True)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
+    _widths(ws, {"A": 30, "B": 14, "C": 12, "D": 14, "E": 14, "F": 14, "G": 8, "H": 30})
+
+
 def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
     """The workbook for already gathered figures."""
     book = _Book(data, lang)
     sheets = {key: book.sheet(key, first=key == "summary")
-              for key in ("summary", "value", "efficiency", "adoption", "recommendations", "notes")}
+              for key in ("summary", "value", "efficiency", "adoption", "peers", "recommendations", "notes")}
     _value(book, sheets["value"])  # defines TotalHoursSaved and TotalValue, which the summary refers to
     _summary(book, sheets["summary"])
     _efficiency(book, sheets["efficiency"])
     _adoption(book, sheets["adoption"])
+    _peers(book, sheets["peers"])
     _recommendations(book, sheets["recommendations"])
     _notes(book, sheets["notes"])
     book.wb.move_sheet(sheets["value"], offset=2)  # order: summary, efficiency, adoption, value, ...
@@ -428,5 +447,5 @@ def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: P
 def sheet_names(lang: str = "en") -> dict[str, str]:
     """Sheet key -> sheet title in `lang` (for tests and readers)."""
     return {key: text(lang, f"sheet_{key}")
-            for key in ("summary", "efficiency", "adoption", "value", "recommendations", "notes")}
+            for key in ("summary", "efficiency", "adoption", "value", "peers", "recommendations", "notes")}
 

@@ -108,7 +108,7 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     assert titles[1:] == ["Executive summary", "Adoption trend", "Per-person efficiency before and after go-live",
-                          "Value by feature", "Underused features and next steps", "Goals for next quarter",
+                          "Value by feature", "Where you stand among peers", "Underused features and next steps", "Goals for next quarter",
                           "Appendix: formulas and assumptions"]
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 3
@@ -135,7 +135,7 @@ def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
     template.save(buffer)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "en", template=buffer.getvalue())))
     assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)
-    assert len(prs.slides) == 8
+    assert len(prs.slides) == 9
 
 
 def hostile_database(tmp_path):
@@ -214,3 +214,25 @@ def test_the_cli_exports_one_account_and_every_account_with_a_progress_line(tmp_
     assert cli.main(["export", "--account", "NOPE", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"),
                      "--db", str(db)]) == 2
     assert "unknown account 'NOPE'" in capsys.readouterr().err
+
+
+def test_both_files_carry_the_peer_benchmark_of_the_benchmarks_page_and_no_peer_name(demo):
+    from metrics.benchmarks import benchmark
+
+    period = default_period(demo)
+    bench = benchmark(demo, account_id="A001", start=period.start, end=period.end, cohort="industry")
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")))
+    peers = rows(wb[sheet_names("en")["peers"]])[4:]
+    assert [(r[1], r[2], r[4], r[6]) for r in peers] == [
+        (pytest.approx(f.value) if f.value is not None else None,
+         pytest.approx(f.percentile) if f.percentile is not None else None,
+         pytest.approx(f.median) if f.median is not None else None, f.peers or 0) for f in bench.figures]
+    prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
+    slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == "Where you stand among peers")
+    grid = next(sh.table for sh in slide.shapes if sh.has_table)
+    assert [grid.cell(r, 2).text for r in range(1, len(grid.rows))] == [
+        "n/a" if f.percentile is None else f"{f.percentile:,.0f}" for f in bench.figures]
+    others = [n for a, n in zip(*ingest.list_accounts(demo)[["account_id", "account_name"]].T.values) if a != "A001"]
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    texts += [sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame]
+    assert not [n for n in others if any(n in text for text in texts)]
