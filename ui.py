@@ -206,6 +206,23 @@ def require_access() -> Access:
     return access
 
 
+def guard(need: str = "accounts") -> Access:
+    """First line of every page: stop unless this run's user may open it. app.py's navigation already leaves
+    pages out by role, but a page can also run on its own (Streamlit serves pages/ directly to the first visitor
+    after a restart, before app.py has declared the navigation), so each page checks again.
+    need: "accounts" (any signed-in user), "all_accounts" (executive, ops) or "data" (ops, local)."""
+    access = current_access() if not sign_in_configured() or st.user.get("is_logged_in") else None
+    try:
+        allowed = access is not None and (need == "accounts" or (need == "all_accounts" and access.all_accounts)
+                                          or (need == "data" and access.manages_data))
+    except DataError:
+        allowed = False
+    if not allowed:
+        st.error(t("page_not_allowed"))
+        st.stop()
+    return access
+
+
 def visible_accounts(con) -> pd.DataFrame:
     """The loaded accounts this run's user may see (every account in local mode)."""
     access = current_access()

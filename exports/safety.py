@@ -70,9 +70,15 @@ class SafeCategoryChartData(CategoryChartData):
         return _TextOnlyWorkbookWriter(self)
 
 
+_SIGNED_FIGURE = re.compile(r"[+-]\d[\d,]*(?:\.\d+)?(?: ?(?:%|h|小时))?")
+
+
 def safe_csv_text(value: object) -> object:
-    """One CSV value: text a spreadsheet would run as a formula gets a leading apostrophe; others pass unchanged."""
-    if isinstance(value, str) and is_formula_like(value):
+    """One CSV value: text a spreadsheet would run as a formula gets a leading apostrophe; others pass unchanged.
+
+    A signed figure as ValueLens formats it ("-6.6%", "+1,234.50", "-1.5 h") is left alone: a spreadsheet reads
+    it as a number or as text, never as a formula, and the app shows it in tables."""
+    if isinstance(value, str) and is_formula_like(value) and not _SIGNED_FIGURE.fullmatch(value):
         return "'" + value
     return value
 

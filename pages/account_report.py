@@ -10,9 +10,10 @@ from metrics import adoption, efficiency, ingest, report
 from metrics.benchmarks import benchmark
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import (cache_key, export_file, fmt, get_connection, period_picker, plain, show_benchmark, table,
+from ui import (cache_key, export_file, fmt, get_connection, guard, period_picker, plain, show_benchmark, table,
                 visible_accounts)
 
+guard("accounts")
 st.title(t("page_account"))
 con = get_connection()
 accounts = visible_accounts(con)

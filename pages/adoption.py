@@ -8,8 +8,9 @@ import charts
 from i18n import t
 from metrics import adoption
 from metrics.period import add_months
-from ui import cache_key, get_connection, period_picker
+from ui import cache_key, get_connection, guard, period_picker
 
+guard("all_accounts")
 st.title(t("page_adoption"))
 con = get_connection()
 period = period_picker(con)

@@ -6,8 +6,9 @@ import streamlit as st
 from i18n import t
 from metrics.benchmarks import COHORTS, benchmark
 from metrics.period import Period
-from ui import cache_key, get_connection, period_picker, show_benchmark, visible_accounts
+from ui import cache_key, get_connection, guard, period_picker, show_benchmark, visible_accounts
 
+guard("accounts")
 st.title(t("page_benchmarks"))
 con = get_connection()
 accounts = visible_accounts(con)

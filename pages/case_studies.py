@@ -6,8 +6,9 @@ import streamlit as st
 from exports.case_study import case_study_pptx, markdown
 from i18n import LANGUAGES, lang, t
 from metrics.case_study import anonymize, case_study, case_study_candidates
-from ui import cache_key, current_access, get_connection, period_picker, table
+from ui import cache_key, current_access, get_connection, guard, period_picker, table
 
+guard("accounts")
 st.title(t("page_case_studies"))
 con = get_connection()
 period = period_picker(con)
@@ -49,7 +50,7 @@ language = right.radio(t("cs_language"), list(LANGUAGES), format_func=LANGUAGES.
                        index=list(LANGUAGES).index(lang()))
 text, deck = draft(account_id, period.start, period.end, anonymous, language, cache_key())
 stem = f"case_study_{'anonymous' if anonymous else account_id}_{language}"
-cols = st.columns([1, 1, 4])
+cols = st.columns([1, 1, 2])
 cols[0].download_button(t("cs_download_md"), text.encode("utf-8"), file_name=f"{stem}.md", mime="text/markdown",
                         icon=":material/download:")
 cols[1].download_button(t("cs_download_pptx"), deck, file_name=f"{stem}.pptx", icon=":material/download:",

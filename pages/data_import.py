@@ -4,8 +4,9 @@ import streamlit as st
 from i18n import t
 from metrics import ingest
 from metrics.store import DataError
-from ui import get_connection, table
+from ui import get_connection, guard, table
 
+guard("data")
 st.title(t("page_import"))
 con = get_connection()
 

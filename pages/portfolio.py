@@ -9,8 +9,9 @@ from i18n import t
 from metrics import adoption, portfolio
 from metrics.period import add_months
 from i18n import lang
-from ui import cache_key, export_portfolio, fmt, get_connection, period_picker, table
+from ui import cache_key, export_portfolio, fmt, get_connection, guard, period_picker, table
 
+guard("all_accounts")
 st.title(t("page_portfolio"))
 con = get_connection()
 period = period_picker(con)

@@ -5,8 +5,9 @@ import streamlit as st
 from i18n import t
 from metrics import value_model
 from metrics.store import DataError
-from ui import current_user, get_connection, period_picker, table
+from ui import current_user, get_connection, guard, period_picker, table
 
+guard("data")
 st.title(t("page_value_model"))
 con = get_connection()
 drivers, hourly = value_model.current_model(con)

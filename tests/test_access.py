@@ -167,3 +167,31 @@ def test_the_shipped_roles_example_is_a_valid_roles_file():
     roles = access.load_roles(ROOT / "roles.example.toml")
     assert {a.role for a in roles.values()} == {"ops", "executive", "csm"}
     assert roles["li.wei@example.com"].accounts == frozenset({"A001", "A002", "A017"})
+
+
+@pytest.mark.parametrize("page", ["pages/portfolio.py", "pages/adoption.py", "pages/data_import.py",
+                                  "pages/value_model.py"])
+def test_a_page_run_on_its_own_still_refuses_a_csm(db, monkeypatch, roles_file, page):
+    # Streamlit serves pages/ directly to the first visitor after a restart, before app.py's navigation exists
+    app(db, monkeypatch, user=None)  # make sure the demo is loaded
+    monkeypatch.setenv("VALUELENS_DB", db)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = AUTH
+    at.user.clear()
+    at.user.update({"is_logged_in": True, "email": "li.wei@example.com"})
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [STRINGS["en"]["page_not_allowed"]]
+    assert not at.dataframe and not at.metric and not at.get("plotly_chart")
+
+
+def test_a_page_run_on_its_own_refuses_anyone_not_signed_in(db, monkeypatch, roles_file):
+    monkeypatch.setenv("VALUELENS_DB", db)
+    at = AppTest.from_file(str(ROOT / "pages/account_report.py"), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user.clear()
+    at.user.update({"is_logged_in": False})
+    at.run()
+    assert [e.value for e in at.error] == [STRINGS["en"]["page_not_allowed"]]
+    assert not at.selectbox and not at.metric

@@ -171,8 +171,12 @@ def test_an_account_named_like_a_formula_comes_out_as_plain_text_everywhere(tmp_
             book = openpyxl.load_workbook(io.BytesIO(z.read(name)))
             assert not [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row
                         if c.data_type == "f"], name
-    csv = safe_csv_frame(pd.DataFrame({"account_name": [HYPERLINK, "＝1+1", "Acme"], "value": [-1.5, 2.0, 3.0]}))
-    assert csv.to_dict("list") == {"account_name": ["'" + HYPERLINK, "'＝1+1", "Acme"], "value": [-1.5, 2.0, 3.0]}
+    csv = safe_csv_frame(pd.DataFrame({"account_name": [HYPERLINK, "＝1+1", "Acme", "-2+3+cmd|' /C calc'!A0"],
+                                       "delta": ["-6.6%", "+1,234.50", "-1.5 h", "@SUM(A1)"],
+                                       "value": [-1.5, 2.0, 3.0, 4.0]}))
+    assert csv.to_dict("list") == {"account_name": ["'" + HYPERLINK, "'＝1+1", "Acme", "'-2+3+cmd|' /C calc'!A0"],
+                                   "delta": ["-6.6%", "+1,234.50", "-1.5 h", "'@SUM(A1)"],
+                                   "value": [-1.5, 2.0, 3.0, 4.0]}
 
 
 def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_account(tmp_path, monkeypatch):
