@@ -31,6 +31,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import files; exit 1 when any file could not be read at all."""
     con = connect(args.db)
     paths = [Path(p) for p in args.paths]
+    folders = [p for p in paths if ingest.is_rollup_dir(p)]  # rollups built by metrics/spark_rollup.py
+    paths = [p for p in paths if p not in folders]
     missing = [p for p in paths if not p.is_file()]
     failed = 0
     for path in missing:
@@ -48,6 +50,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             failed += 1
             continue
         _print_result(result)
+    for folder in folders:
+        try:
+            _print_result(ingest.import_rollups(con, folder, force=args.force))
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 
@@ -122,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     db_help = "database file (default: $VALUELENS_DB or data/valuelens.duckdb)"
 
-    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet)")
+    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet) and rollup folders built by Spark")
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--kind", choices=ingest.KINDS, help="what the files hold (default: detected from headers)")
     imp.add_argument("--map", action="append", metavar="HEADER=COLUMN",

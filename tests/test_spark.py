@@ -1,0 +1,136 @@
+"""The rollup step on Spark: metrics/spark_rollup.py in local mode gives DuckDB's rollups row for row, and a
+database loaded from its output reports what one loaded from the raw events does."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES
+from metrics import ingest, report
+from metrics.period import Period, default_period
+from metrics.store import connect
+
+pyspark = pytest.importorskip("pyspark", reason="PySpark is a test-only requirement (requirements-test.txt)")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java 17 (CI installs openjdk-17-jre-headless)", allow_module_level=True)
+
+from metrics import spark_rollup  # noqa: E402
+
+NOW = datetime(2026, 11, 1)
+
+TEXT_ROLLUPS = {
+    "account_user_month": """
+        WITH names AS (
+            SELECT x.account_key, x.user_key, x.month, list_sort(list(f.feature)) AS features
+            FROM (SELECT account_key, user_key, month, unnest(feature_keys) AS feature_key
+                  FROM account_user_month) AS x
+            JOIN feature AS f USING (feature_key)
+            GROUP BY ALL
+        )
+        SELECT a.account_id, u.user_id, r.month, r.active_days, r.events, r.duration_seconds, r.units,
+               r.features_used, n.features
+        FROM account_user_month AS r JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)
+        JOIN names AS n USING (account_key, user_key, month)""",
+    "account_feature_month": """
+        SELECT a.account_id, f.feature, r.month, r.users, r.events, r.units, r.duration_seconds, r.first_used_at
+        FROM account_feature_month AS r JOIN account AS a USING (account_key) JOIN feature AS f USING (feature_key)""",
+    "account_month": """
+        SELECT a.account_id, r.month, r.active_users, r.active_user_days, r.events, r.duration_seconds, r.units,
+               r.features_used
+        FROM account_month AS r JOIN account AS a USING (account_key)""",
+}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_rollup.session("local[1]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """About 60,000 events over 3 accounts of the fixture, plus one unknown account, a negative duration and a
+    duplicate (the later row wins), as Parquet."""
+    folder = tmp_path_factory.mktemp("spark")
+    events = folder / "events.parquet"
+    duckdb.execute(f"""COPY (
+        SELECT CASE WHEN i = 7 THEN 'ZZ' ELSE 'A' || (1 + i % 3) END AS account_id,
+               'u' || (i % 97)                                          AS user_id,
+               TIMESTAMP '2024-11-01' + to_seconds((i * 7919) % (700 * 86400)) AS event_time,
+               'F' || (hash(i) % 12)                                    AS feature,
+               CASE WHEN i = 11 THEN -5 ELSE (i % 50) END               AS duration_seconds,
+               CASE WHEN i % 4 = 0 THEN NULL ELSE i % 3 END            AS units
+        FROM range(60000) AS t(i)
+        UNION ALL  -- a duplicate of row 0's key with other figures: the last row wins in both engines
+        SELECT 'A1', 'u0', TIMESTAMP '2024-11-01', 'F' || (hash(0) % 12), 99, 9
+    ) TO '{events}' (FORMAT parquet)""")
+    return folder, events
+
+
+def text_rollups(con) -> dict[str, list[tuple]]:
+    return {name: sorted(con.execute(q).fetchall()) for name, q in TEXT_ROLLUPS.items()}
+
+
+def spark_rows(folder, name: str) -> list[tuple]:
+    columns = {"account_user_month": "account_id, user_id, month, active_days, events, duration_seconds, units, "
+                                     "features_used, list_sort(features)",
+               "account_feature_month": "account_id, feature, month, users, events, units, duration_seconds, "
+                                        "first_used_at",
+               "account_month": "account_id, month, active_users, active_user_days, events, duration_seconds, "
+                                "units, features_used"}[name]
+    return sorted(duckdb.execute(f"SELECT {columns} FROM read_parquet('{folder}/{name}/*.parquet')").fetchall())
+
+
+def test_spark_rollups_equal_duckdbs_row_for_row(spark, generated, tmp_path):
+    folder, events = generated
+    counts = spark_rollup.run(spark, [str(events)], str(FIXTURES / "accounts.csv"), str(tmp_path / "out"), now=NOW)
+    con = connect(":memory:")
+    ingest.import_file(con, FIXTURES / "accounts.csv")
+    result = ingest.import_file(con, events)
+    assert result.rows_rejected == counts["rejects"] == 2
+    duck = text_rollups(con)
+    for name in spark_rollup.ROLLUPS:
+        rows = spark_rows(tmp_path / "out", name)
+        assert len(rows) == counts[name] and len(rows) > 0
+        assert rows == [tuple(pytest.approx(v) if isinstance(v, float) else v for v in row) for row in duck[name]], name
+
+
+def test_a_database_loaded_from_spark_rollups_reports_what_raw_events_give(spark, generated, tmp_path):
+    folder, events = generated
+    spark_rollup.run(spark, [str(events)], str(FIXTURES / "accounts.csv"), str(tmp_path / "out"), now=NOW)
+    raw, rolled = connect(":memory:"), connect(":memory:")
+    for con in (raw, rolled):
+        for name in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
+            ingest.import_file(con, FIXTURES / name)
+    ingest.import_file(raw, events)
+    result = ingest.import_rollups(rolled, tmp_path / "out")
+    assert (result.kind, result.rows_rejected) == ("rollups", 0)
+    assert ingest.import_rollups(rolled, tmp_path / "out").skipped  # the same folder again changes nothing
+    period = Period(datetime(2025, 7, 1).date(), datetime(2025, 10, 1).date())
+    for account_id in ("A1", "A2"):
+        a = report.account_report(raw, account_id=account_id, period=period)
+        b = report.account_report(rolled, account_id=account_id, period=period)
+        assert json.dumps(b, sort_keys=True, default=str) == json.dumps(a, sort_keys=True, default=str)
+    assert rolled.execute("SELECT count(*) FROM events").fetchall() == [(0,)]  # reports never needed raw events
+
+
+def test_the_cli_imports_a_spark_rollup_folder_and_refuses_unknown_accounts(spark, generated, tmp_path, capsys):
+    import cli
+
+    folder, events = generated
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        (FIXTURES / "accounts.csv").read_text(encoding="utf-8") + "ZZ,Zed Ltd,Retail,Europe,SMB,5,,,,,\n",
+        encoding="utf-8")
+    spark_rollup.run(spark, [str(events)], str(accounts), str(tmp_path / "out"), now=NOW)
+    db = tmp_path / "cli.duckdb"
+    assert cli.main(["import", str(FIXTURES / "accounts.csv"), str(tmp_path / "out"), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "out [rollups]:" in out and "unknown account" in out
+    assert connect(db).execute("SELECT count(*) FROM account_month JOIN account USING (account_key) "
+                               "WHERE account_id = 'ZZ'").fetchall() == [(0,)]
