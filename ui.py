@@ -105,7 +105,16 @@ def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, ke
     """One account's Excel report or QBR deck, cached per account, period, language and data version."""
     from exports.batch import export_one  # openpyxl and python-pptx load only when a file is asked for
 
-    return export_one(get_connection(), account_id, Period(start, end), fmt, lang)
+    return export_one(get_connection(), account_id, Period(start, end), fmt, lang, peers=peer_table(start, end, key))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
+    """Every account's benchmark figures for a period (metrics.benchmarks.metric_table), computed once per period
+    and data version. It names every account: server-side input to benchmark() only, never shown or returned."""
+    from metrics.benchmarks import metric_table
+
+    return metric_table(get_connection(), start=start, end=end)
 
 
 def table(frame: pd.DataFrame, **kwargs: object) -> object:

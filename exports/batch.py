@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from exports.deck import qbr_deck_pptx
 from exports.excel import value_report_xlsx
 from metrics import ingest
+from metrics.benchmarks import metric_table
 from metrics.period import Period
 
 FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
@@ -25,11 +27,11 @@ def file_name(account_id: str, account_name: str, fmt: str) -> str:
 
 
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
-               template: bytes | None = None) -> bytes:
-    """One account's Excel report or QBR deck as bytes."""
+               template: bytes | None = None, peers: pd.DataFrame | None = None) -> bytes:
+    """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, if already built)."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template)
-    return value_report_xlsx(con, account_id, period, lang)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers)
+    return value_report_xlsx(con, account_id, period, lang, peers)
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
@@ -40,8 +42,9 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     if account_ids is not None:
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)
+    peers = metric_table(con, start=period.start, end=period.end)  # once for the portfolio, not once per account
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
-        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template)
+        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers)
         if progress:
             progress(done, total, account_id)
 

@@ -52,8 +52,10 @@ def _windows(output: pd.DataFrame, eff: dict[str, object]) -> pd.Series:
     return output["month"].map(lambda m: "baseline" if m in baseline else "current" if m in current else "")
 
 
-def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period) -> ExportData:
-    """Read one account's figures for an export; DataError for an unknown account."""
+def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
+           peer_figures: pd.DataFrame | None = None) -> ExportData:
+    """Read one account's figures for an export; DataError for an unknown account. `peer_figures`: the period's
+    metrics.benchmarks.metric_table, when a portfolio export computes it once for every account."""
     account = get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period)
     eff = rep["efficiency"]
@@ -84,7 +86,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period) -> E
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, ingest.list_value_drivers(con), imports,
                       bench=benchmark(con, account_id=account_id, start=period.start, end=period.end,
-                                      cohort="industry").to_dict())
+                                      cohort="industry", table=peer_figures).to_dict())
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

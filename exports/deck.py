@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from pptx import Presentation
 from pptx.chart.chart import Chart
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
@@ -460,6 +461,6 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
 
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
-                  template: bytes | None = None) -> bytes:
+                  template: bytes | None = None, peers: pd.DataFrame | None = None) -> bytes:
     """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account."""
-    return build_pptx(gather(con, account_id, period), lang, template)
+    return build_pptx(gather(con, account_id, period, peers), lang, template)

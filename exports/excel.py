@@ -5,6 +5,7 @@ import io
 import re
 
 import duckdb
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -439,9 +440,10 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
     return out.getvalue()
 
 
-def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en") -> bytes:
+def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
+                      peers: pd.DataFrame | None = None) -> bytes:
     """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account."""
-    return build_xlsx(gather(con, account_id, period), lang)
+    return build_xlsx(gather(con, account_id, period, peers), lang)
 
 
 def sheet_names(lang: str = "en") -> dict[str, str]:

@@ -245,13 +245,14 @@ def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> Be
                 f"figure (value per seat: same currency; efficiency: same basis); >= {MIN_PEERS} peers, else "
                 "widen to all accounts, else suppress")
 def benchmark(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-              cohort: str = "industry") -> Benchmark:
+              cohort: str = "industry", table: pd.DataFrame | None = None) -> Benchmark:
     """The account's figures against its cohort: own value, percentile, peer quartiles, pooled per-seat rates;
     anonymous aggregates only."""
     if cohort not in COHORTS:
         raise DataError(f"unknown cohort '{cohort}' (use one of {', '.join(COHORTS)})")
     account = get_account(con, account_id)
-    table = metric_table(con, start=start, end=end)
+    # `table`: metric_table for the same period, when the caller computes it once for many accounts
+    table = metric_table(con, start=start, end=end) if table is None else table
     label = _attribute(account, cohort)
     return Benchmark(account.account_id, cohort, None if cohort == "all" else label, start, end,
                      tuple(_figure(table, account, name, cohort) for name in FIGURES))

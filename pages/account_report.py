@@ -10,8 +10,8 @@ from metrics import adoption, efficiency, ingest, report
 from metrics.benchmarks import benchmark
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import (cache_key, export_file, fmt, get_connection, guard, period_picker, plain, show_benchmark, table,
-                visible_accounts)
+from ui import (cache_key, export_file, fmt, get_connection, guard, peer_table, period_picker, plain, show_benchmark,
+                table, visible_accounts)
 
 guard("accounts")
 st.title(t("page_account"))
@@ -38,7 +38,7 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
             "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
             "output": efficiency.output_per_person(con, account_id=account_id),
             "peers": adoption.adoption_vs_peers(con, **p),
-            "bench": benchmark(con, **p, cohort="industry").to_dict()}
+            "bench": benchmark(con, **p, cohort="industry", table=peer_table(start, end, key)).to_dict()}
 
 
 data = load(account_id, period.start, period.end, cache_key())

@@ -6,7 +6,7 @@ import streamlit as st
 from i18n import t
 from metrics.benchmarks import COHORTS, benchmark
 from metrics.period import Period
-from ui import cache_key, get_connection, guard, period_picker, show_benchmark, visible_accounts
+from ui import cache_key, get_connection, guard, peer_table, period_picker, show_benchmark, visible_accounts
 
 guard("accounts")
 st.title(t("page_benchmarks"))
@@ -24,7 +24,8 @@ period = period_picker(con)
 @st.cache_data(show_spinner=False, max_entries=256)
 def load(account_id: str, cohort: str, start: date, end: date, key: tuple[str, int]) -> dict:
     """The account's benchmark: its own figures and anonymous cohort aggregates only (what the browser may get)."""
-    return benchmark(get_connection(), account_id=account_id, start=start, end=end, cohort=cohort).to_dict()
+    return benchmark(get_connection(), account_id=account_id, start=start, end=end, cohort=cohort,
+                     table=peer_table(start, end, key)).to_dict()
 
 
 show_benchmark(load(account_id, cohort, period.start, period.end, cache_key()))

@@ -1,0 +1,140 @@
+"""The scale benchmark: each scenario in a fresh process, printed as seconds, peak memory and a ratio to its
+baseline measured in the same run.
+
+Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python bench/run.py /tmp/vlbench/10m
+
+Scenarios (baseline in brackets):
+- import events CSV / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE TABLE AS SELECT * FROM
+  read_csv / read_parquet of the same file]
+- one account's full report from the rollups, warm median of 10 [the same metrics in pandas from the raw Parquet]
+- all-accounts recompute (portfolio table) [the same figures in pandas from the raw Parquet]
+- every account's peer-benchmark figures for the period, built once per period and data version [all-accounts
+  recompute]
+- Excel report and QBR deck of one account, peer figures already built [that account's report]
+"""
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "import_parquet", "report_one", "pandas_one",
+             "recompute_all", "pandas_all", "peer_table", "export_xlsx", "export_pptx")
+BASELINE = {"import_csv": "bare_csv", "import_parquet": "bare_parquet", "report_one": "report_one",
+            "pandas_one": "report_one", "recompute_all": "recompute_all", "pandas_all": "recompute_all",
+            "peer_table": "recompute_all", "export_xlsx": "report_one", "export_pptx": "report_one"}
+
+
+def _timed(work, runs: int = 1) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _largest_account(con) -> str:
+    return con.execute("""SELECT a.account_id FROM account_month JOIN account AS a USING (account_key)
+                          GROUP BY ALL ORDER BY sum(events) DESC, 1 LIMIT 1""").fetchall()[0][0]
+
+
+def scenario(name: str, data: Path, work: Path) -> float:
+    """Run one scenario in this process; returns its seconds."""
+    sys.path.insert(0, str(ROOT))
+    import duckdb
+
+    from metrics import ingest, portfolio, report
+    from metrics.period import default_period
+    from metrics.store import connect
+
+    db = work / "valuelens.duckdb"
+    if name.startswith("bare_"):
+        reader = "read_csv" if name == "bare_csv" else "read_parquet"
+        file = data / ("events.csv" if name == "bare_csv" else "events.parquet")
+        con = duckdb.connect(str(work / f"{name}.duckdb"))
+        return _timed(lambda: con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{file}')"))
+    if name.startswith("import_"):
+        target = db if name == "import_parquet" else work / "csv.duckdb"
+        con = connect(target)
+        for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
+            ingest.import_file(con, data / small)
+        file = data / ("events.csv" if name == "import_csv" else "events.parquet")
+        return _timed(lambda: ingest.import_file(con, file))
+    con = connect(db)
+    period = default_period(con)
+    account_id = _largest_account(con)
+    if name == "report_one":
+        report.account_report(con, account_id=account_id, period=period)  # cold run fills DuckDB's caches
+        return _timed(lambda: report.account_report(con, account_id=account_id, period=period), runs=10)
+    if name == "recompute_all":
+        portfolio.portfolio_table(con, start=period.start, end=period.end)
+        return _timed(lambda: portfolio.portfolio_table(con, start=period.start, end=period.end), runs=5)
+    from metrics.benchmarks import metric_table
+
+    if name == "peer_table":
+        return _timed(lambda: metric_table(con, start=period.start, end=period.end))
+    if name.startswith("export_"):
+        from exports.batch import export_one
+
+        fmt = name.removeprefix("export_")
+        peers = metric_table(con, start=period.start, end=period.end)  # built once per period (cached by the app)
+        export_one(con, account_id, period, fmt, peers=peers)
+        return _timed(lambda: export_one(con, account_id, period, fmt, peers=peers), runs=5)
+    if name in ("pandas_one", "pandas_all"):
+        return _timed(lambda: pandas_figures(data, period, account_id if name == "pandas_one" else None))
+    raise SystemExit(f"unknown scenario {name}")
+
+
+def pandas_figures(data: Path, period, account_id: str | None) -> dict:
+    """The comparison: MAU per month, feature adoption and hours saved per account, in plain pandas from the raw
+    file (what a notebook would do without rollups)."""
+    import pandas as pd
+
+    filters = [("account_id", "==", account_id)] if account_id else None
+    events = pd.read_parquet(data / "events.parquet", filters=filters)
+    events = events[(events["event_time"] >= pd.Timestamp(period.start)) & (events["event_time"] < pd.Timestamp(period.end))]
+    events["month"] = events["event_time"].dt.to_period("M")
+    mau = events.groupby(["account_id", "month"])["user_id"].nunique()
+    active = events.groupby("account_id")["user_id"].nunique()
+    adopters = events.groupby(["account_id", "feature"])["user_id"].nunique()
+    adoption = adopters / active.reindex(adopters.index.get_level_values(0)).to_numpy()
+    drivers = pd.read_csv(data / "value_drivers.csv")
+    merged = events.merge(drivers, on="feature")
+    merged["hours"] = merged["minutes_saved"] / 60 * merged["units"].where(merged["basis"] == "unit", 1)
+    hours = merged.groupby("account_id")["hours"].sum()
+    return {"mau": mau, "adoption": adoption, "hours": hours}
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--scenario":  # child process
+        seconds = scenario(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+        return
+    data = Path(sys.argv[1])
+    work = Path(tempfile.mkdtemp(prefix="vlbench-"))
+    events = sum(1 for _ in open(data / "events.csv", "rb")) - 1
+    print(f"{events:,} events in {data}; work in {work}")
+    results = {}
+    for name in SCENARIOS:
+        out = subprocess.run([sys.executable, __file__, "--scenario", name, str(data), str(work)],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(f"{name}: failed\n{out.stderr[-2000:]}")
+            continue
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        base = results.get(BASELINE[name]) if name in BASELINE else None
+        ratio = f"{results[name]['seconds'] / base['seconds']:.2f}" if base else "1.00"
+        print(f"{name:<16}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
+              + (f" {BASELINE[name]}" if name in BASELINE and BASELINE[name] != name else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main()
