@@ -2,6 +2,7 @@
 before saving, and revert to any saved version."""
 import streamlit as st
 
+from exports.safety import safe_csv_frame
 from i18n import t
 from metrics import value_model
 from metrics.store import DataError
@@ -17,7 +18,9 @@ drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="driv
     "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use"),
     "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))})
 st.subheader(t("hourly_costs"))
-hourly = st.data_editor(hourly, hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
+# account names are shown, never saved: made formula-safe for the editor's CSV download like every table
+hourly = st.data_editor(hourly.assign(account_name=safe_csv_frame(hourly[["account_name"]])["account_name"]),
+                        hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
                         column_config={"hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")})
 problems = value_model.validate(drivers, hourly)
 for problem in problems:
