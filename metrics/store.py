@@ -31,6 +31,9 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target)
+    limit = os.environ.get("VALUELENS_MEMORY_LIMIT")  # e.g. "1GB": DuckDB spills to disk beyond it
+    if limit:
+        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     con.execute(sql("schema"))
     return con
 

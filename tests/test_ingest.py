@@ -259,3 +259,10 @@ def test_headers_match_aliases_regardless_of_case_width_and_spacing():
         "时长（秒）": "duration_seconds", "处理量": "units"}
     assert ingest._auto_mapping([" Account ID ", "ACCOUNT_NAME"], "accounts") == {
         " Account ID ": "account_id", "ACCOUNT_NAME": "account_name"}
+
+
+def test_the_memory_limit_comes_from_the_environment_when_set(monkeypatch):
+    from metrics.store import connect
+
+    monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "700MB")
+    assert connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchall() == [("667.5 MiB",)]
