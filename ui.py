@@ -220,12 +220,12 @@ def guard(need: str = "accounts") -> Access:
     pages out by role, but a page can also run on its own (Streamlit serves pages/ directly to the first visitor
     after a restart, before app.py has declared the navigation), so each page checks again.
     need: "accounts" (any signed-in user), "all_accounts" (executive, ops) or "data" (ops, local)."""
-    access = current_access() if not sign_in_configured() or st.user.get("is_logged_in") else None
     try:
-        allowed = access is not None and (need == "accounts" or (need == "all_accounts" and access.all_accounts)
-                                          or (need == "data" and access.manages_data))
-    except DataError:
-        allowed = False
+        access = current_access()
+    except DataError:  # an unreadable roles file: nobody gets in (app.py shows the file's error)
+        access = None
+    allowed = access is not None and (need == "accounts" or (need == "all_accounts" and access.all_accounts)
+                                      or (need == "data" and access.manages_data))
     if not allowed:
         st.error(t("page_not_allowed"))
         st.stop()
