@@ -97,7 +97,7 @@ _TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "valu
 _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "events": ("account_key", "user_id", "feature", "event_time")}
+               "events": ("account_key", "user_key", "feature_key", "event_time")}  # coded: see _merge_events
 
 
 @dataclass(frozen=True)
@@ -552,17 +552,14 @@ def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[i
 
 def _merge(cur, kind: str, present: list[str]) -> int:
     """Upsert the good rows of vl_checked into the kind's table; return how many rows were new or changed."""
+    if kind == "events":
+        return _merge_events(cur)
     names = [c.name for c in CONTRACT[kind]]
     partition = ", ".join(_BATCH_KEYS[kind])
     # the last row of the file wins when a key repeats within the batch
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_good AS
                     SELECT * EXCLUDE (errors) FROM vl_checked WHERE len(errors) = 0
                     QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY line DESC) = 1""")
-    if kind == "events":
-        cur.execute(sql("key_features"))
-        cur.execute(sql("merge_events"))
-        cur.execute(sql("rollup"))
-        return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
     if kind == "accounts":
         cur.execute(sql("key_accounts"))
     if kind == "value_drivers":
@@ -571,6 +568,23 @@ def _merge(cur, kind: str, present: list[str]) -> int:
     attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
         ["account_id"] if kind == "accounts" else [])
     _merge_table(cur, table, keys, attrs, present)
+    return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+
+
+def _merge_events(cur) -> int:
+    """Code, deduplicate and upsert the good events of vl_checked, then rebuild the touched rollups."""
+    cur.execute(sql("code_events"))
+    # integer keys are the batch keys coded one to one; the last row of the file wins when a key repeats. Exports
+    # rarely repeat a key, and finding none is cheaper than a window over the whole batch.
+    repeated = cur.execute("""SELECT count(*) FROM (SELECT 1 FROM vl_coded
+                                                    GROUP BY account_key, user_key, feature_key, event_time
+                                                    HAVING count(*) > 1)""").fetchall()[0][0]
+    if repeated:
+        cur.execute("""CREATE OR REPLACE TEMP TABLE vl_coded AS SELECT * FROM vl_coded
+                       QUALIFY row_number() OVER (PARTITION BY account_key, user_key, feature_key, event_time
+                                                  ORDER BY line DESC) = 1""")
+    cur.execute(sql("merge_events"))
+    cur.execute(sql("rollup"))
     return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
 
 

@@ -17,11 +17,11 @@ from metrics.store import connect, reader
 ROWS = 600_000
 
 
-def _big_events(path) -> None:
+def _big_events(path, rows: int = ROWS) -> None:
     duckdb.execute(f"""COPY (SELECT 'A1' AS account_id, 'u' || (i % 400) AS user_id,
                                     TIMESTAMP '2025-01-01' + to_seconds(i * 37) AS event_time,
                                     'F' || (i % 25) AS feature, 30 AS duration_seconds, 1 AS units
-                             FROM range({ROWS}) AS t(i)) TO '{path}' (HEADER)""")
+                             FROM range({rows}) AS t(i)) TO '{path}' (HEADER)""")
 
 
 def test_readers_see_either_none_or_all_of_a_batch_while_it_imports(tmp_path):
@@ -58,7 +58,7 @@ def test_an_import_killed_midway_leaves_the_database_as_before(tmp_path):
     ingest.import_file(con, FIXTURES / "accounts.csv")
     before = snapshot(con)
     con.close()
-    _big_events(tmp_path / "events.csv")
+    _big_events(tmp_path / "events.csv", rows=4 * ROWS)  # big enough to still be importing when killed
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})

@@ -17,27 +17,37 @@ WITH typed AS (
         s.units                      AS raw_units
     FROM vl_stage AS s
 ),
-final AS (
-    SELECT
-        t.*,
-        a.account_key,
-        list_filter([
-            vl_err(t.account_id IS NULL, 'account_id', t.raw_account_id, 'missing value'),
-            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL, 'account_id', t.raw_account_id,
-                   'unknown account (import it in an accounts file first)'),
-            vl_err(t.user_id IS NULL, 'user_id', NULL, 'missing value'),
-            vl_err(t.raw_event_time IS NULL OR vl_text(t.raw_event_time) IS NULL, 'event_time', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_event_time) IS NOT NULL AND t.event_time IS NULL, 'event_time', t.raw_event_time,
-                   'not a date/time (use YYYY-MM-DD HH:MM:SS)'),
-            vl_err(t.event_time > $now + INTERVAL 1 DAY, 'event_time', t.raw_event_time, 'in the future'),
-            vl_err(t.feature IS NULL, 'feature', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_duration_seconds) IS NOT NULL AND t.duration_seconds IS NULL, 'duration_seconds',
-                   t.raw_duration_seconds, 'not a number'),
-            vl_err(t.duration_seconds < 0, 'duration_seconds', t.raw_duration_seconds, 'must be >= 0'),
-            vl_err(vl_text(t.raw_units) IS NOT NULL AND t.units IS NULL, 'units', t.raw_units, 'not a number'),
-            vl_err(t.units < 0, 'units', t.raw_units, 'must be >= 0')
-        ], lambda x: x IS NOT NULL) AS errors
+joined AS (
+    SELECT t.*, a.account_key
     FROM typed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
+),
+final AS (
+    -- the raw columns are needed only to describe errors, so they are not kept; a row passing the cheap `ok`
+    -- test below cannot fail any check of the list, which is then built only for the failing rows
+    SELECT
+        j.line, j.account_id, j.user_id, j.event_time, j.feature, j.duration_seconds, j.units, j.account_key,
+        CASE WHEN j.account_key IS NOT NULL AND j.user_id IS NOT NULL AND j.feature IS NOT NULL
+                  AND j.event_time IS NOT NULL AND j.event_time <= $now + INTERVAL 1 DAY
+                  AND (j.duration_seconds >= 0 OR (j.duration_seconds IS NULL AND vl_text(j.raw_duration_seconds) IS NULL))
+                  AND (j.units >= 0 OR (j.units IS NULL AND vl_text(j.raw_units) IS NULL))
+             THEN []
+             ELSE list_filter([
+            vl_err(j.account_id IS NULL, 'account_id', j.raw_account_id, 'missing value'),
+            vl_err(j.account_id IS NOT NULL AND j.account_key IS NULL, 'account_id', j.raw_account_id,
+                   'unknown account (import it in an accounts file first)'),
+            vl_err(j.user_id IS NULL, 'user_id', NULL, 'missing value'),
+            vl_err(j.raw_event_time IS NULL OR vl_text(j.raw_event_time) IS NULL, 'event_time', NULL, 'missing value'),
+            vl_err(vl_text(j.raw_event_time) IS NOT NULL AND j.event_time IS NULL, 'event_time', j.raw_event_time,
+                   'not a date/time (use YYYY-MM-DD HH:MM:SS)'),
+            vl_err(j.event_time > $now + INTERVAL 1 DAY, 'event_time', j.raw_event_time, 'in the future'),
+            vl_err(j.feature IS NULL, 'feature', NULL, 'missing value'),
+            vl_err(vl_text(j.raw_duration_seconds) IS NOT NULL AND j.duration_seconds IS NULL, 'duration_seconds',
+                   j.raw_duration_seconds, 'not a number'),
+            vl_err(j.duration_seconds < 0, 'duration_seconds', j.raw_duration_seconds, 'must be >= 0'),
+            vl_err(vl_text(j.raw_units) IS NOT NULL AND j.units IS NULL, 'units', j.raw_units, 'not a number'),
+            vl_err(j.units < 0, 'units', j.raw_units, 'must be >= 0')
+        ], lambda x: x IS NOT NULL) END AS errors
+    FROM joined AS j
 )
 SELECT * FROM final;
