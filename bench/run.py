@@ -2,6 +2,7 @@
 baseline measured in the same run.
 
 Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python bench/run.py /tmp/vlbench/10m
+(`--only import_parquet,report_one` runs some scenarios; a scenario's baseline must run too for its ratio)
 
 Scenarios (baseline in brackets):
 - import events CSV / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE TABLE AS SELECT * FROM
@@ -119,11 +120,12 @@ def main() -> None:
         print(json.dumps({"seconds": seconds, "peak_mb": peak}))
         return
     data = Path(sys.argv[1])
-    work = Path(tempfile.mkdtemp(prefix="vlbench-"))
+    only = sys.argv[3].split(",") if len(sys.argv) == 4 and sys.argv[2] == "--only" else SCENARIOS
+    work = Path(tempfile.mkdtemp(prefix="vlbench-", dir=data.parent))
     events = sum(1 for _ in open(data / "events.csv", "rb")) - 1
     print(f"{events:,} events in {data}; work in {work}")
     results = {}
-    for name in SCENARIOS:
+    for name in [n for n in SCENARIOS if n in only]:
         out = subprocess.run([sys.executable, __file__, "--scenario", name, str(data), str(work)],
                              capture_output=True, text=True)
         if out.returncode:
