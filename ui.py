@@ -117,6 +117,15 @@ def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
     return metric_table(get_connection(), start=start, end=end)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def report_inputs(start: date, end: date, key: tuple[str, int]) -> object:
+    """The all-accounts inputs of a period's account reports (metrics.report.period_inputs), once per period and
+    data version; server-side input to account_report only, never shown."""
+    from metrics.report import period_inputs
+
+    return period_inputs(get_connection(), Period(start, end))
+
+
 def table(frame: pd.DataFrame, **kwargs: object) -> object:
     """st.dataframe whose built-in CSV download cannot carry a formula: customer text starting with = + - @ (or a
     tab or CR) gets a leading apostrophe, numbers stay numbers."""

@@ -127,11 +127,12 @@ def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) ->
     return grid
 
 
-def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame) -> pd.DataFrame:
+def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame,
+                  accounts: list[Account] | None = None) -> pd.DataFrame:
     """Per value-model feature: the median adoption rate of the account's peers (the other accounts active in the
     period: its industry's when there are at least 5, else all), the group used and its size. Aggregates only."""
     others = grid[grid["account_key"] != account.key]
-    industry = {a.key: a.industry for a in all_accounts(con)}
+    industry = {a.key: a.industry for a in (all_accounts(con) if accounts is None else accounts)}
     same = others[others["account_key"].map(industry) == account.industry] if account.industry else others.iloc[:0]
     group, peers = ("industry", same) if same["account_key"].nunique() >= MIN_INDUSTRY_PEERS else ("all", others)
     if peers.empty:
@@ -150,14 +151,14 @@ def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.Dat
                 "(>= 5 such accounts, else all other accounts); hours_left = (active users - adopters) x "
                 "(hours saved by f / adopters of f, over all accounts in the period)")
 def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-                       grid: pd.DataFrame | None = None) -> pd.DataFrame:
+                       grid: pd.DataFrame | None = None, accounts: list[Account] | None = None) -> pd.DataFrame:
     """Underused features with peer median, peer group, non-adopters, hours and value left; biggest first."""
     account = get_account(con, account_id)
     grid = adoption_table(con, start=start, end=end) if grid is None else grid
     columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
                "hours_per_adopter", "hours_left", "value_left"]
     own = grid[grid["account_key"] == account.key]
-    peers = peer_adoption(con, account, grid)
+    peers = peer_adoption(con, account, grid, accounts)
     if own.empty or peers.empty:
         return pd.DataFrame(columns=columns)
     totals = grid.groupby("feature")[["hours_saved", "adopters"]].sum()

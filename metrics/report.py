@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import pandas as pd
 
 from metrics import adoption, cost, efficiency
-from metrics.accounts import get_account
+from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
 
@@ -28,14 +30,37 @@ def _records(frame, money: tuple[str, ...] = ()) -> list[dict[str, object]]:
              for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period) -> dict[str, object]:
-    """The full report as plain JSON-ready data: fractions stay fractions, money keeps two decimals."""
+@dataclass(frozen=True)
+class PeriodInputs:
+    """What every account's report of one period reads about all accounts: the peer adoption grid, the monthly
+    efficiency series and the account list. Build it once per period and data version, like the peer table."""
+
+    grid: pd.DataFrame
+    series: pd.DataFrame
+    accounts: list[Account]
+
+
+def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
+    """The all-accounts inputs of the period's reports (see PeriodInputs)."""
+    return PeriodInputs(adoption.adoption_table(con, start=period.start, end=period.end), efficiency.monthly(con),
+                        all_accounts(con))
+
+
+def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
+                   inputs: PeriodInputs | None = None) -> dict[str, object]:
+    """The full report as plain JSON-ready data: fractions stay fractions, money keeps two decimals.
+
+    `inputs` (period_inputs of the same period and data) saves recomputing the all-accounts parts; same result.
+    """
     account = get_account(con, account_id)
     start, end = period.start, period.end
-    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end)
+    inputs = inputs or period_inputs(con, period)
+    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series,
+                                accounts=inputs.accounts)
     money = cost.cost(con, account_id=account_id, start=start, end=end)
     features = adoption.feature_adoption(con, account_id=account_id, start=start, end=end)
-    underused = adoption.underused_features(con, account_id=account_id, start=start, end=end)
+    underused = adoption.underused_features(con, account_id=account_id, start=start, end=end, grid=inputs.grid,
+                                            accounts=inputs.accounts)
     return {
         "account_id": account.account_id,
         "account_name": account.name,

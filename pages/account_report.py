@@ -10,8 +10,8 @@ from metrics import adoption, efficiency, ingest, report
 from metrics.benchmarks import benchmark
 from metrics.period import Period
 from metrics.registry import METRICS
-from ui import (cache_key, export_file, fmt, get_connection, guard, peer_table, period_picker, plain, show_benchmark,
-                table, visible_accounts)
+from ui import (cache_key, export_file, fmt, get_connection, guard, peer_table, period_picker, plain, report_inputs,
+                show_benchmark, table, visible_accounts)
 
 guard("accounts")
 st.title(t("page_account"))
@@ -34,7 +34,8 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
     """Everything this page shows for one account and period; cached per account, period and data version."""
     con, p = get_connection(), {"account_id": account_id, "start": start, "end": end}
     first = con.execute("SELECT min(month) FROM account_month").fetchall()[0][0] or start
-    return {"report": report.account_report(con, account_id=account_id, period=Period(start, end)),
+    return {"report": report.account_report(con, account_id=account_id, period=Period(start, end),
+                                            inputs=report_inputs(start, end, key)),
             "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
             "output": efficiency.output_per_person(con, account_id=account_id),
             "peers": adoption.adoption_vs_peers(con, **p),

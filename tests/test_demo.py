@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics import ingest
+from metrics import ingest, report
+from metrics.period import default_period
 from metrics.store import connect
 
 
@@ -75,3 +76,11 @@ def test_demo_rollups_equal_the_same_figures_computed_with_pandas_from_the_raw_f
            FROM account_month r JOIN account a USING (account_key) ORDER BY a.account_id, r.month""").df()
     stored["month"] = pd.to_datetime(stored["month"])
     pd.testing.assert_frame_equal(stored, per_account, check_dtype=False)
+
+
+def test_a_report_given_its_periods_shared_inputs_equals_the_report_computing_them_itself(demo):
+    period = default_period(demo)
+    inputs = report.period_inputs(demo, period)
+    for account_id in ("A001", "A017", "A040"):
+        assert report.account_report(demo, account_id=account_id, period=period, inputs=inputs) == \
+            report.account_report(demo, account_id=account_id, period=period), account_id

@@ -266,3 +266,32 @@ def test_the_memory_limit_comes_from_the_environment_when_set(monkeypatch):
 
     monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "700MB")
     assert connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchall() == [("667.5 MiB",)]
+
+
+def test_active_days_count_the_first_and_the_last_day_of_a_month_and_a_user_is_counted_once_per_feature(loaded,
+                                                                                                        tmp_path):
+    (tmp_path / "edges.csv").write_text(
+        "account_id,user_id,event_time,feature,duration_seconds,units\n"
+        "A3,e1,2025-01-01 00:00:00,Dispatch,10,1\n"
+        "A3,e1,2025-01-31 23:59:59,Dispatch,20,\n"
+        "A3,e1,2025-01-31 08:00:00,Invoice,5,2\n"
+        "A3,e2,2025-01-31 09:00:00,Dispatch,,\n"
+        "A3,e2,2025-02-28 09:00:00,Dispatch,1,1\n", encoding="utf-8")
+    ingest.import_file(loaded, tmp_path / "edges.csv")
+    a3 = "(SELECT account_key FROM account WHERE account_id = 'A3')"
+    assert table(loaded, f"""SELECT u.user_id, r.month, r.active_days, r.events, r.duration_seconds, r.units,
+                                    r.features_used, len(r.feature_keys)
+                             FROM account_user_month r JOIN users u USING (account_key, user_key)
+                             WHERE r.account_key = {a3} ORDER BY ALL""") == [
+        ("e1", date(2025, 1, 1), 2, 3, 35.0, 3.0, 2, 2),
+        ("e2", date(2025, 1, 1), 1, 1, 0.0, 0.0, 1, 1),
+        ("e2", date(2025, 2, 1), 1, 1, 1.0, 1.0, 1, 1)]
+    assert table(loaded, f"""SELECT f.feature, r.month, r.users, r.events, r.units, r.duration_seconds, r.first_used_at
+                             FROM account_feature_month r JOIN feature f USING (feature_key)
+                             WHERE r.account_key = {a3} ORDER BY ALL""") == [
+        ("Dispatch", date(2025, 1, 1), 2, 3, 1.0, 30.0, datetime(2025, 1, 1)),
+        ("Dispatch", date(2025, 2, 1), 1, 1, 1.0, 1.0, datetime(2025, 2, 28, 9)),
+        ("Invoice", date(2025, 1, 1), 1, 1, 2.0, 5.0, datetime(2025, 1, 31, 8))]
+    assert table(loaded, f"SELECT month, active_users, active_user_days, events, features_used FROM account_month "
+                         f"WHERE account_key = {a3} ORDER BY month") == [
+        (date(2025, 1, 1), 2, 3, 4, 2), (date(2025, 2, 1), 1, 1, 1, 1)]

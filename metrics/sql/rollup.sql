@@ -5,6 +5,7 @@ DELETE FROM account_user_month AS r USING vl_touched AS t WHERE r.account_key = 
 DELETE FROM account_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 
+-- rows are stored in (account_key, month) order so that one account's queries skip most of a table (zone maps)
 -- DISTINCT aggregates are the slow part of a rollup, so the touched events are first grouped per user, feature
 -- and month (distinct by construction); active days are counted as bits of a day-of-month mask
 CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS
@@ -27,7 +28,8 @@ SELECT r.account_key, r.user_key, r.month,
        count(*)                                     AS features_used,
        list_sort(list(r.feature_key))               AS feature_keys
 FROM vl_user_feature_month AS r
-GROUP BY r.account_key, r.user_key, r.month;
+GROUP BY r.account_key, r.user_key, r.month
+ORDER BY r.account_key, r.month;
 
 INSERT INTO account_feature_month BY NAME
 SELECT r.account_key, r.feature_key, r.month,
@@ -37,7 +39,8 @@ SELECT r.account_key, r.feature_key, r.month,
        coalesce(sum(r.duration_seconds), 0)     AS duration_seconds,
        min(r.first_used_at)                     AS first_used_at
 FROM vl_user_feature_month AS r
-GROUP BY r.account_key, r.feature_key, r.month;
+GROUP BY r.account_key, r.feature_key, r.month
+ORDER BY r.account_key, r.month;
 
 INSERT INTO account_month BY NAME
 WITH by_user AS (
@@ -59,6 +62,7 @@ by_feature AS (
 )
 SELECT u.*, f.features_used
 FROM by_user AS u
-JOIN by_feature AS f ON f.account_key = u.account_key AND f.month = u.month;
+JOIN by_feature AS f ON f.account_key = u.account_key AND f.month = u.month
+ORDER BY u.account_key, u.month;
 
 DROP TABLE vl_user_feature_month;
