@@ -7,7 +7,11 @@ Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python
 Scenarios (baseline in brackets):
 - import events CSV / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE TABLE AS SELECT * FROM
   read_csv / read_parquet of the same file]
-- one account's full report from the rollups, warm median of 10 [the same metrics in pandas from the raw Parquet]
+- import_parquet_capped: the same with VALUELENS_MEMORY_LIMIT=700MB, into a fresh database [bare read_parquet]
+- one account's full report from the rollups, warm median of 10, the period's shared inputs built
+  (metrics.report.period_inputs, once per period and data version, as the account page caches them) [itself];
+  building those inputs [report]; the report computing them itself, as the CLI does [report]; the same account's
+  figures in pandas from the raw Parquet [report]
 - all-accounts recompute (portfolio table) [the same figures in pandas from the raw Parquet]
 - every account's peer-benchmark figures for the period, built once per period and data version [all-accounts
   recompute]
@@ -25,11 +29,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "import_parquet", "report_one", "pandas_one",
-             "recompute_all", "pandas_all", "peer_table", "export_xlsx", "export_pptx")
-BASELINE = {"import_csv": "bare_csv", "import_parquet": "bare_parquet", "report_one": "report_one",
+SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "import_parquet", "import_parquet_capped", "report_one",
+             "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table", "export_xlsx",
+             "export_pptx")
+BASELINE = {"import_csv": "bare_csv", "import_parquet": "bare_parquet", "import_parquet_capped": "bare_parquet",
+            "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",
             "pandas_one": "report_one", "recompute_all": "recompute_all", "pandas_all": "recompute_all",
             "peer_table": "recompute_all", "export_xlsx": "report_one", "export_pptx": "report_one"}
+CAPPED_MEMORY = "700MB"  # VALUELENS_MEMORY_LIMIT of import_parquet_capped: DuckDB spills to disk beyond it
 
 
 def _timed(work, runs: int = 1) -> float:
@@ -62,7 +69,11 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = duckdb.connect(str(work / f"{name}.duckdb"))
         return _timed(lambda: con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{file}')"))
     if name.startswith("import_"):
-        target = db if name == "import_parquet" else work / "csv.duckdb"
+        if name == "import_parquet_capped":
+            import os
+
+            os.environ["VALUELENS_MEMORY_LIMIT"] = CAPPED_MEMORY
+        target = db if name == "import_parquet" else work / f"{name}.duckdb"
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
@@ -71,9 +82,17 @@ def scenario(name: str, data: Path, work: Path) -> float:
     con = connect(db)
     period = default_period(con)
     account_id = _largest_account(con)
+    if name == "report_inputs":
+        report.period_inputs(con, period)
+        return _timed(lambda: report.period_inputs(con, period), runs=5)
+    if name == "report_cold":
+        report.account_report(con, account_id=account_id, period=period)  # the first run fills DuckDB's caches
+        return _timed(lambda: report.account_report(con, account_id=account_id, period=period), runs=5)
     if name == "report_one":
-        report.account_report(con, account_id=account_id, period=period)  # cold run fills DuckDB's caches
-        return _timed(lambda: report.account_report(con, account_id=account_id, period=period), runs=10)
+        inputs = report.period_inputs(con, period)
+        report.account_report(con, account_id=account_id, period=period, inputs=inputs)
+        return _timed(lambda: report.account_report(con, account_id=account_id, period=period, inputs=inputs),
+                      runs=10)
     if name == "recompute_all":
         portfolio.portfolio_table(con, start=period.start, end=period.end)
         return _timed(lambda: portfolio.portfolio_table(con, start=period.start, end=period.end), runs=5)
@@ -122,7 +141,10 @@ def main() -> None:
     data = Path(sys.argv[1])
     only = sys.argv[3].split(",") if len(sys.argv) == 4 and sys.argv[2] == "--only" else SCENARIOS
     work = Path(tempfile.mkdtemp(prefix="vlbench-", dir=data.parent))
-    events = sum(1 for _ in open(data / "events.csv", "rb")) - 1
+    import duckdb
+
+    events = duckdb.execute("SELECT sum(num_rows) FROM parquet_file_metadata($f)",
+                            {"f": str(data / "events.parquet")}).fetchall()[0][0]
     print(f"{events:,} events in {data}; work in {work}")
     results = {}
     for name in [n for n in SCENARIOS if n in only]:
@@ -134,7 +156,7 @@ def main() -> None:
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
         base = results.get(BASELINE[name]) if name in BASELINE else None
         ratio = f"{results[name]['seconds'] / base['seconds']:.2f}" if base else "1.00"
-        print(f"{name:<16}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
+        print(f"{name:<22}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
               + (f" {BASELINE[name]}" if name in BASELINE and BASELINE[name] != name else ""), flush=True)
 
 

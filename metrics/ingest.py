@@ -584,8 +584,10 @@ def _merge_events(cur) -> int:
                        QUALIFY row_number() OVER (PARTITION BY account_key, user_key, feature_key, event_time
                                                   ORDER BY line DESC) = 1""")
     cur.execute(sql("merge_events"))
+    changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+    cur.execute("DROP TABLE vl_changed")
     cur.execute(sql("rollup"))
-    return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+    return changed
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

@@ -21,6 +21,9 @@ DELETE FROM events AS e USING vl_changed AS c
 WHERE e.account_key = c.account_key AND e.user_key = c.user_key AND e.feature_key = c.feature_key
   AND e.event_time = c.event_time;
 
+DROP TABLE vl_coded;
+DROP TABLE vl_stored;
+
 INSERT INTO events BY NAME SELECT * FROM vl_changed;
 
 CREATE OR REPLACE TEMP TABLE vl_touched AS SELECT DISTINCT account_key, month FROM vl_changed;
