@@ -574,15 +574,15 @@ def _merge(cur, kind: str, present: list[str]) -> int:
 def _merge_events(cur) -> int:
     """Code, deduplicate and upsert the good events of vl_checked, then rebuild the touched rollups."""
     cur.execute(sql("code_events"))
-    # integer keys are the batch keys coded one to one; the last row of the file wins when a key repeats. Exports
-    # rarely repeat a key, and finding none is cheaper than a window over the whole batch.
-    repeated = cur.execute("""SELECT count(*) FROM (SELECT 1 FROM vl_coded
-                                                    GROUP BY account_key, user_key, feature_key, event_time
-                                                    HAVING count(*) > 1)""").fetchall()[0][0]
-    if repeated:
-        cur.execute("""CREATE OR REPLACE TEMP TABLE vl_coded AS SELECT * FROM vl_coded
-                       QUALIFY row_number() OVER (PARTITION BY account_key, user_key, feature_key, event_time
-                                                  ORDER BY line DESC) = 1""")
+    # integer keys are the batch keys coded one to one; the last row of the file wins when a key repeats. Only the
+    # repeated keys are looked at (an aggregate, which spills to disk), never a window over the whole batch.
+    cur.execute("""CREATE OR REPLACE TEMP TABLE vl_repeated AS
+                   SELECT account_key, user_key, feature_key, event_time, max(line) AS last_line
+                   FROM vl_coded GROUP BY account_key, user_key, feature_key, event_time HAVING count(*) > 1""")
+    cur.execute("""DELETE FROM vl_coded AS c USING vl_repeated AS r
+                   WHERE c.account_key = r.account_key AND c.user_key = r.user_key AND c.feature_key = r.feature_key
+                     AND c.event_time = r.event_time AND c.line <> r.last_line""")
+    cur.execute("DROP TABLE vl_repeated")
     cur.execute(sql("merge_events"))
     changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
     cur.execute("DROP TABLE vl_changed")
