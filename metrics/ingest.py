@@ -24,6 +24,7 @@ DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.x
 MAX_REJECTS_SHOWN = 1000
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 _CHUNK = 1 << 22
+ROLLUP_PART_ROWS = 10_000_000  # changed events rolled up at a time (see _merge_events)
 _PREVIEW_BYTES = 1 << 16
 _PREVIEW_ROWS = 200
 
@@ -586,7 +587,18 @@ def _merge_events(cur) -> int:
     cur.execute(sql("merge_events"))
     changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
     cur.execute("DROP TABLE vl_changed")
-    cur.execute(sql("rollup"))
+    # a rollup's aggregates hold state per user-month in memory; a big batch is rolled up in parts by account so
+    # that an import under a memory limit (VALUELENS_MEMORY_LIMIT) does not run out of it
+    parts = max(1, -(-changed // ROLLUP_PART_ROWS))
+    if parts == 1:
+        cur.execute(sql("rollup"))
+        return changed
+    cur.execute("ALTER TABLE vl_touched RENAME TO vl_touched_all")
+    for part in range(parts):
+        cur.execute("""CREATE OR REPLACE TEMP TABLE vl_touched AS
+                       SELECT * FROM vl_touched_all WHERE account_key % $parts = $part""",
+                    {"parts": parts, "part": part})
+        cur.execute(sql("rollup"))
     return changed
 
 

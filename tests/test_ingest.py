@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from conftest import FIXTURES, csv_to_xlsx, snapshot, table
 from metrics import ingest
-from metrics.store import DataError
+from metrics.store import DataError, connect
 
 ACCOUNTS = [
     (1, "A1", "Acme Logistics", "Logistics", "North America", "Mid-market", 100, date(2025, 3, 15), 50.0, "USD",
@@ -295,3 +295,15 @@ def test_active_days_count_the_first_and_the_last_day_of_a_month_and_a_user_is_c
     assert table(loaded, f"SELECT month, active_users, active_user_days, events, features_used FROM account_month "
                          f"WHERE account_key = {a3} ORDER BY month") == [
         (date(2025, 1, 1), 2, 3, 4, 2), (date(2025, 2, 1), 1, 1, 1, 1)]
+
+
+def test_rollups_built_in_parts_by_account_equal_rollups_built_at_once(monkeypatch):
+    def rollups(part_rows: int) -> dict[str, list[tuple]]:
+        monkeypatch.setattr(ingest, "ROLLUP_PART_ROWS", part_rows)
+        db = connect(":memory:")
+        for name in ("accounts.csv", "value_drivers.csv", "events.csv"):
+            ingest.import_file(db, FIXTURES / name)
+        return {name: table(db, query) for name, (query, _) in ROLLUPS.items()}
+
+    at_once, in_parts = rollups(10_000_000), rollups(2)  # the fixture's 7 events in 4 parts
+    assert in_parts == at_once == {name: expected for name, (_, expected) in ROLLUPS.items()}
