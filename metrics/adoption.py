@@ -1,6 +1,9 @@
 """Feature adoption: who uses what, how broadly, how deeply, and which valuable features are left unused."""
 from __future__ import annotations
 
+import calendar
+import math
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -8,14 +11,61 @@ import numpy as np
 import pandas as pd
 
 from metrics.accounts import Account, all_accounts, get_account
+from metrics.period import Period
 from metrics.registry import metric
-from metrics.store import query
+from metrics.store import query, sql
 
 MIN_INDUSTRY_PEERS = 5
 
 
 def _params(account: Account | None, start: date, end: date) -> dict[str, object]:
     return {"account_key": account.key if account else None, "start": start, "end": end}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One account's usage in [start, end), read by a few small queries on its own rollup rows (usage_*.sql), whose
+    cost does not grow with the raw events. The per-account adoption metrics and hours saved are pure functions of it,
+    so a report reads the rollups once."""
+
+    active_users: int  # distinct users active in the period
+    user_features: int  # distinct (user, feature) pairs in the period
+    months: pd.DataFrame  # month, active_users, active_user_days, days_in_month: every month of the period
+    features: pd.DataFrame  # feature_adoption's columns, most adopted first
+    hours: pd.DataFrame  # hours_saved's columns, largest first
+
+
+def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date) -> Usage:
+    """The account's usage in [start, end) (see Usage)."""
+    params = _params(account, start, end)
+    adopters = dict(con.execute(sql("usage_adopters"), params).fetchall())
+    active = int(con.execute(sql("usage_active_users"), params).fetchall()[0][0])
+    volume = {key: (int(events), float(units)) for key, events, units in
+              con.execute(sql("usage_volume"), params).fetchall()}
+    used = dict((month, (users, days)) for month, users, days in con.execute(sql("usage_months"), params).fetchall())
+    months = [(m, *used.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
+    features, hours = [], []
+    for key, name, has_driver, minutes, basis in con.execute(sql("feature_catalog")).fetchall():
+        if not has_driver and key not in volume:
+            continue
+        n, (events, units) = adopters.get(key, 0), volume.get(key, (0, 0.0))
+        features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
+                         has_driver))
+        if has_driver and key in volume:  # hours_saved.sql's arithmetic, for one account
+            hours.append((name, float(events), units, minutes, basis,
+                          (units if basis == "unit" else events) * minutes / 60.0))
+    features.sort(key=lambda row: (-row[1], row[0]))
+    hours.sort(key=lambda row: (-row[5], row[0]))
+    return Usage(active, sum(adopters.values()),
+                 pd.DataFrame(months, columns=["month", "active_users", "active_user_days", "days_in_month"]),
+                 pd.DataFrame(features, columns=["feature", "adopters", "adoption_rate", "events", "depth",
+                                                 "has_value_driver"]),
+                 pd.DataFrame(hours, columns=["feature", "events", "units", "minutes_saved", "basis", "hours_saved"]))
+
+
+def mau_of(use: Usage) -> pd.DataFrame:
+    """mau from a Usage."""
+    return use.months[["month", "active_users"]].copy()
 
 
 @metric("mau", unit="users", higher_is_better=True,
@@ -28,25 +78,17 @@ def mau(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: da
     return frame[["month", "active_users"]].astype({"active_users": "int64"})
 
 
+def feature_adoption_of(use: Usage) -> pd.DataFrame:
+    """feature_adoption from a Usage."""
+    return use.features.copy()
+
+
 @metric("adoption_rate", unit="fraction", higher_is_better=True,
         description="Share of the period's active users who used the feature at least once in the period.",
         formula="distinct users of f in [start, end) / distinct active users in [start, end)")
 def feature_adoption(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
     """Per feature used in the period or priced in the value model: adopters, adoption_rate, events, depth."""
-    account = get_account(con, account_id)
-    used = query(con, "adoption_matrix", **_params(account, start, end))
-    active = int(used["active_users"].iloc[0]) if len(used) else 0
-    features = con.execute(
-        """SELECT f.feature_key, f.feature, d.feature_key IS NOT NULL AS has_value_driver
-           FROM feature AS f LEFT JOIN value_drivers AS d USING (feature_key)""").df()
-    frame = features.merge(used[["feature_key", "adopters", "events"]], on="feature_key", how="left")
-    frame = frame[frame["has_value_driver"] | frame["adopters"].notna()].copy()
-    frame["adopters"] = frame["adopters"].fillna(0).astype("int64")
-    frame["events"] = frame["events"].fillna(0).astype("int64")
-    frame["adoption_rate"] = frame["adopters"] / active if active else np.nan
-    frame["depth"] = (frame["events"] / frame["adopters"]).where(frame["adopters"] > 0)
-    frame = frame.sort_values(["adopters", "feature"], ascending=[False, True])
-    return frame[["feature", "adopters", "adoption_rate", "events", "depth", "has_value_driver"]].reset_index(drop=True)
+    return feature_adoption_of(usage(con, get_account(con, account_id), start, end))
 
 
 @metric("key_feature_adoption", unit="fraction", higher_is_better=True,
@@ -68,13 +110,24 @@ def depth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: 
     return dict(zip(frame["feature"], frame["depth"]))
 
 
+def breadth_of(use: Usage) -> float | None:
+    """breadth from a Usage: the mean of each user's distinct features is the pairs over the users."""
+    return use.user_features / use.active_users if use.active_users else None
+
+
 @metric("breadth", unit="features per user", higher_is_better=True,
         description="Mean number of distinct features each active user used in the period.",
         formula="mean over the period's active users of count(distinct features used in [start, end))")
 def breadth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """Mean distinct features per active user; None without active users."""
-    frame = query(con, "breadth", **_params(get_account(con, account_id), start, end))
-    return float(frame["breadth"].iloc[0]) if len(frame) else None
+    return breadth_of(usage(con, get_account(con, account_id), start, end))
+
+
+def seat_utilization_of(account: Account, use: Usage) -> float | None:
+    """seat_utilization from a Usage."""
+    if not account.seats:
+        return None
+    return float(use.months["active_users"].astype(float).mean() / account.seats)
 
 
 @metric("seat_utilization", unit="fraction", higher_is_better=True,
@@ -83,9 +136,16 @@ def breadth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end
 def seat_utilization(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """Mean monthly MAU over seats; None when the account has no seat count."""
     account = get_account(con, account_id)
-    if not account.seats:
+    return seat_utilization_of(account, usage(con, account, start, end)) if account.seats else None
+
+
+def stickiness_of(use: Usage) -> float | None:
+    """stickiness from a Usage."""
+    frame = use.months[use.months["active_users"] > 0]
+    if frame.empty:
         return None
-    return float(mau(con, account_id=account_id, start=start, end=end)["active_users"].mean() / account.seats)
+    ratio = frame["active_user_days"].astype(float) / frame["days_in_month"] / frame["active_users"]
+    return float(ratio.mean())
 
 
 @metric("stickiness", unit="fraction", higher_is_better=True,
@@ -93,12 +153,7 @@ def seat_utilization(con: duckdb.DuckDBPyConnection, *, account_id: str, start: 
         formula="mean over months with MAU > 0 of (user-active-days / days in month) / MAU")
 def stickiness(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """DAU/MAU averaged over the period's months with activity; None without activity."""
-    frame = query(con, "mau", **_params(get_account(con, account_id), start, end))
-    frame = frame[frame["active_users"] > 0]
-    if frame.empty:
-        return None
-    ratio = frame["active_user_days"] / frame["days_in_month"] / frame["active_users"]
-    return float(ratio.mean())
+    return stickiness_of(usage(con, get_account(con, account_id), start, end))
 
 
 @metric("time_to_first_use", unit="days", higher_is_better=False,
@@ -127,21 +182,73 @@ def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) ->
     return grid
 
 
-def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame,
+@dataclass(frozen=True)
+class PeerGrid:
+    """adoption_table as arrays: the period's active accounts (rows) x value-model features (columns), so that an
+    account's peer medians are a few array operations. Build it once per period with peer_grid."""
+
+    features: list[str]
+    rows: dict[int, int]  # account_key -> row
+    industries: np.ndarray  # per row
+    rates: np.ndarray  # adoption_rate, rows x features
+    adopters: np.ndarray  # rows x features
+    active_users: np.ndarray  # per row
+    hours_per_adopter: np.ndarray  # per feature, over all accounts in the period; NaN without adopters
+
+
+def peer_grid(grid: pd.DataFrame, accounts: list[Account]) -> PeerGrid:
+    """PeerGrid from adoption_table's result and every account (for industries)."""
+    rates = grid.pivot(index="account_key", columns="feature", values="adoption_rate")
+    adopters = grid.pivot(index="account_key", columns="feature", values="adopters").reindex_like(rates)
+    totals = grid.groupby("feature")[["hours_saved", "adopters"]].sum().reindex(rates.columns)
+    per_adopter = (totals["hours_saved"] / totals["adopters"]).where(totals["adopters"] > 0)
+    industry = {a.key: a.industry for a in accounts}
+    active = grid.groupby("account_key")["active_users"].first().reindex(rates.index)
+    return PeerGrid(list(rates.columns), {int(k): i for i, k in enumerate(rates.index)},
+                    np.array([industry.get(k) for k in rates.index], dtype=object), rates.to_numpy(dtype=float),
+                    adopters.to_numpy(dtype=float), active.to_numpy(dtype=float), per_adopter.to_numpy(dtype=float))
+
+
+def _peers_of(account: Account, peers: PeerGrid) -> tuple[str, np.ndarray]:
+    """The peer group's name and row mask: other active accounts of the account's industry when there are at least
+    MIN_INDUSTRY_PEERS, else all other active accounts."""
+    others = np.ones(len(peers.industries), dtype=bool)
+    if account.key in peers.rows:
+        others[peers.rows[account.key]] = False
+    same = others & (peers.industries == account.industry) if account.industry else np.zeros_like(others)
+    return ("industry", same) if same.sum() >= MIN_INDUSTRY_PEERS else ("all", others)
+
+
+def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame | PeerGrid,
                   accounts: list[Account] | None = None) -> pd.DataFrame:
     """Per value-model feature: the median adoption rate of the account's peers (the other accounts active in the
     period: its industry's when there are at least 5, else all), the group used and its size. Aggregates only."""
-    others = grid[grid["account_key"] != account.key]
-    industry = {a.key: a.industry for a in (all_accounts(con) if accounts is None else accounts)}
-    same = others[others["account_key"].map(industry) == account.industry] if account.industry else others.iloc[:0]
-    group, peers = ("industry", same) if same["account_key"].nunique() >= MIN_INDUSTRY_PEERS else ("all", others)
-    if peers.empty:
+    peers = grid if isinstance(grid, PeerGrid) else peer_grid(grid, all_accounts(con) if accounts is None else accounts)
+    group, mask = _peers_of(account, peers)
+    if not mask.any():
         return pd.DataFrame(columns=["feature", "peer_median", "peer_group", "peers"])
-    frame = peers.groupby("feature", as_index=False)["adoption_rate"].median().rename(
-        columns={"adoption_rate": "peer_median"})
-    frame["peer_group"] = group
-    frame["peers"] = peers["account_key"].nunique()
-    return frame
+    return pd.DataFrame({"feature": peers.features, "peer_median": np.median(peers.rates[mask], axis=0),
+                         "peer_group": group, "peers": int(mask.sum())})
+
+
+def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
+    """underused_features from the period's PeerGrid."""
+    columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
+               "hours_per_adopter", "hours_left", "value_left"]
+    row = peers.rows.get(account.key)
+    group, mask = _peers_of(account, peers)
+    if row is None or not mask.any():
+        return pd.DataFrame(columns=columns)
+    rate, median = peers.rates[row], np.median(peers.rates[mask], axis=0)
+    below = np.flatnonzero(rate < median)
+    non_adopters = (peers.active_users[row] - peers.adopters[row, below]).astype("int64")
+    hours_left = non_adopters * peers.hours_per_adopter[below]
+    frame = pd.DataFrame({
+        "feature": [peers.features[i] for i in below], "adoption_rate": rate[below], "peer_median": median[below],
+        "peer_group": group, "peers": int(mask.sum()), "non_adopters": non_adopters,
+        "hours_per_adopter": peers.hours_per_adopter[below], "hours_left": hours_left,
+        "value_left": hours_left * account.hourly_cost if account.hourly_cost is not None else np.nan})
+    return frame.sort_values(["hours_left", "feature"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
 @metric("underused_features", unit="hours", higher_is_better=False,
@@ -151,26 +258,12 @@ def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.Dat
                 "(>= 5 such accounts, else all other accounts); hours_left = (active users - adopters) x "
                 "(hours saved by f / adopters of f, over all accounts in the period)")
 def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-                       grid: pd.DataFrame | None = None, accounts: list[Account] | None = None) -> pd.DataFrame:
-    """Underused features with peer median, peer group, non-adopters, hours and value left; biggest first."""
-    account = get_account(con, account_id)
-    grid = adoption_table(con, start=start, end=end) if grid is None else grid
-    columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
-               "hours_per_adopter", "hours_left", "value_left"]
-    own = grid[grid["account_key"] == account.key]
-    peers = peer_adoption(con, account, grid, accounts)
-    if own.empty or peers.empty:
-        return pd.DataFrame(columns=columns)
-    totals = grid.groupby("feature")[["hours_saved", "adopters"]].sum()
-    per_adopter = (totals["hours_saved"] / totals["adopters"]).where(totals["adopters"] > 0)
-    frame = own.set_index("feature")[["adoption_rate", "adopters", "active_users"]].join(peers.set_index("feature"))
-    frame = frame[frame["adoption_rate"] < frame["peer_median"]].copy()
-    frame["non_adopters"] = (frame["active_users"] - frame["adopters"]).astype("int64")
-    frame["hours_per_adopter"] = per_adopter.reindex(frame.index)
-    frame["hours_left"] = frame["non_adopters"] * frame["hours_per_adopter"]
-    frame["value_left"] = frame["hours_left"] * account.hourly_cost if account.hourly_cost is not None else np.nan
-    frame = frame.reset_index().sort_values(["hours_left", "feature"], ascending=[False, True])
-    return frame[columns].reset_index(drop=True)
+                       peers: PeerGrid | None = None) -> pd.DataFrame:
+    """Underused features with peer median, peer group, non-adopters, hours and value left; biggest first.
+    `peers`: the period's peer_grid, when already built."""
+    if peers is None:
+        peers = peer_grid(adoption_table(con, start=start, end=end), all_accounts(con))
+    return underused_of(get_account(con, account_id), peers)
 
 
 def key_adoption_by_account(con: duckdb.DuckDBPyConnection, *, start: date, end: date,

@@ -153,7 +153,7 @@ def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> p
     It names every account: an input to computations only, never to be shown, exported or cached by a page."""
     accounts = all_accounts(con)
     grid = adoption.adoption_table(con, start=start, end=end)
-    series = efficiency.monthly(con)
+    series = efficiency.SeriesIndex(efficiency.monthly(con), accounts)
     frame = cost.portfolio_value(con, start=start, end=end)
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end, grid=grid),
                         on="account_key", how="left")
@@ -166,8 +166,8 @@ def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> p
     go_live = {a.key: a.go_live_date for a in accounts}
     frame["go_live_date"] = frame["account_key"].map(go_live)
     frame["seat_band"] = frame["seats"].map(seat_band)
-    results = {a.key: efficiency.efficiency(con, account_id=a.account_id, start=start, end=end, series=series,
-                                            accounts=accounts) for a in accounts}
+    results = {a.key: efficiency.efficiency(con, account_id=a.account_id, start=start, end=end, series=series)
+               for a in accounts}
     for column, attribute in (("efficiency_delta", "delta"), ("efficiency_ci_low", "ci_low"),
                               ("efficiency_ci_high", "ci_high"), ("efficiency_basis", "basis")):
         frame[column] = frame["account_key"].map({k: getattr(r, attribute) for k, r in results.items()})

@@ -7,7 +7,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from metrics.accounts import get_account
+from metrics import adoption
+from metrics.accounts import Account, get_account
 from metrics.period import Period
 from metrics.registry import define, metric
 from metrics.store import query
@@ -36,9 +37,12 @@ class Cost:
                 "(basis unit), in [start, end)")
 def hours_saved(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
     """Per feature with a value driver: events, units, minutes_saved, basis, hours_saved; largest first."""
-    account = get_account(con, account_id)
-    frame = query(con, "hours_saved", account_key=account.key, start=start, end=end)
-    return frame.drop(columns="account_key").reset_index(drop=True)
+    return hours_saved_of(adoption.usage(con, get_account(con, account_id), start, end))
+
+
+def hours_saved_of(use: adoption.Usage) -> pd.DataFrame:
+    """hours_saved from an account's Usage (the same arithmetic as hours_saved.sql for all accounts)."""
+    return use.hours.copy()
 
 
 _COST = "metrics.cost.cost"
@@ -60,8 +64,13 @@ def cost(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: d
          hours_per_year: float = HOURS_PER_YEAR) -> Cost:
     """Hours saved, value, FTE equivalent, ROI and payback for one account and period."""
     account = get_account(con, account_id)
-    by_feature = hours_saved(con, account_id=account_id, start=start, end=end)
-    months = len(Period(start, end).months)
+    return cost_of(account, adoption.usage(con, account, start, end), Period(start, end), hours_per_year)
+
+
+def cost_of(account: Account, use: adoption.Usage, period: Period, hours_per_year: float = HOURS_PER_YEAR) -> Cost:
+    """cost from the account and its Usage in the period."""
+    by_feature = hours_saved_of(use)
+    months = len(period.months)
     hours = float(by_feature["hours_saved"].sum())
     reasons = []
     if account.hourly_cost is None:

@@ -12,7 +12,7 @@ import pandas as pd
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import add_months
 from metrics.registry import metric
-from metrics.store import query
+from metrics.store import DataError, query
 
 BASELINE_MONTHS = 3
 BOOTSTRAP_SAMPLES = 2000
@@ -51,6 +51,49 @@ def monthly(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> p
     return frame
 
 
+class SeriesIndex:
+    """monthly() of every account, indexed for lookups: one account's months are a slice found by binary search, so
+    an account's windows and its comparison group's cost microseconds, not a scan of the whole frame. Build it once
+    per period and data version (metrics.report.period_inputs, metrics.benchmarks.metric_table)."""
+
+    def __init__(self, frame: pd.DataFrame, accounts: list[Account]) -> None:
+        frame = frame.sort_values(["account_key", "month"], kind="stable")
+        self.accounts = accounts
+        self.by_id = {a.account_id: a for a in accounts}
+        self._keys = frame["account_key"].to_numpy(dtype="int64")
+        months = pd.to_datetime(frame["month"])
+        self._months = (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype="int64")
+        self._values = {c: frame[c].to_numpy(dtype=float) for c in ("output_per_person", "units_per_active_user")}
+        # go-live month of every account (no go-live date: never live), to find comparison accounts without a loop
+        never = np.iinfo("int64").max
+        self._live = np.array([_ordinal(a.go_live_date) if a.go_live_date else never for a in accounts], dtype="int64")
+
+    def not_yet_live(self, month: date, but: Account) -> list[Account]:
+        """Accounts other than `but` whose go-live month is after `month` (or that have no go-live date)."""
+        return [self.accounts[i] for i in np.flatnonzero(self._live > _ordinal(month))
+                if self.accounts[i].key != but.key]
+
+    def account(self, account_id: str) -> Account:
+        """The account with this id; DataError when there is none (as get_account)."""
+        if account_id not in self.by_id:
+            raise DataError(f"unknown account '{account_id}'")
+        return self.by_id[account_id]
+
+    def values(self, key: int, months: list[date], column: str) -> np.ndarray:
+        """The account's non-missing `column` values in `months`, in month order."""
+        lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
+        values = self._values[column][lo:hi][np.isin(self._months[lo:hi], [_ordinal(m) for m in months])]
+        return values[~np.isnan(values)]
+
+    def has_outcomes(self, key: int) -> bool:
+        lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
+        return bool((~np.isnan(self._values["output_per_person"][lo:hi])).any())
+
+
+def _ordinal(month: date) -> int:
+    return month.year * 12 + month.month - 1
+
+
 @metric("output_per_person", unit="output units per person per month", higher_is_better=True,
         description="Monthly business output per person, from the outcomes the customer reports.",
         formula="output_units / headcount, per month")
@@ -75,11 +118,6 @@ def windows(account: Account, start: date, end: date) -> tuple[list[date], list[
     return (baseline, current) if current else "the period has no full month after the go-live month"
 
 
-def _series(frame: pd.DataFrame, months: list[date], column: str) -> np.ndarray:
-    values = frame.loc[frame["month"].isin(months), column].dropna()
-    return values.to_numpy(dtype=float)
-
-
 def _resampled_ratios(base: np.ndarray, cur: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """BOOTSTRAP_SAMPLES draws of mean(current) / mean(baseline), resampling each window's months with replacement."""
     b = base[rng.integers(0, len(base), (BOOTSTRAP_SAMPLES, len(base)))].mean(axis=1)
@@ -94,22 +132,17 @@ def _interval(draws: np.ndarray) -> tuple[float, float]:
     return float(np.quantile(ok, tail)), float(np.quantile(ok, 1 - tail))
 
 
-def _comparison_windows(account: Account, accounts: list[Account], series: pd.DataFrame, baseline: list[date],
+def _comparison_windows(account: Account, series: SeriesIndex, baseline: list[date],
                         current: list[date]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Baseline and current output per person of the comparison group: accounts of the same industry not yet live
     in either window (else all such accounts), each with outcomes in both windows and a positive baseline."""
-    last_current = max(current)
-
-    def not_yet_live(a: Account) -> bool:
-        return a.key != account.key and (a.go_live_date is None or
-                                         date(a.go_live_date.year, a.go_live_date.month, 1) > last_current)
 
     def windows_of(a: Account) -> tuple[np.ndarray, np.ndarray] | None:
-        rows = series[series["account_key"] == a.key]
-        base, cur = _series(rows, baseline, "output_per_person"), _series(rows, current, "output_per_person")
+        base = series.values(a.key, baseline, "output_per_person")
+        cur = series.values(a.key, current, "output_per_person")
         return (base, cur) if len(base) and len(cur) and base.mean() > 0 else None
 
-    candidates = [a for a in accounts if not_yet_live(a)]
+    candidates = series.not_yet_live(max(current), but=account)
     same = [a for a in candidates if account.industry and a.industry == account.industry]
     for group in (same, candidates):
         found = [w for w in map(windows_of, group) if w is not None]
@@ -125,18 +158,18 @@ def _comparison_windows(account: Account, accounts: list[Account], series: pd.Da
         formula="mean(output_per_person over current months) / mean(output_per_person over the 3 months before "
                 "the go-live month) - 1; the go-live month itself is excluded")
 def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-               series: pd.DataFrame | None = None, accounts: list[Account] | None = None) -> Efficiency:
-    """Per-person efficiency before and after go-live; None figures with a reason when data is too thin."""
-    account = get_account(con, account_id)
-    series = monthly(con) if series is None else series
-    own = series[series["account_key"] == account.key]
-    has_outcomes = own["output_per_person"].notna().any()
+               series: SeriesIndex | None = None) -> Efficiency:
+    """Per-person efficiency before and after go-live; None figures with a reason when data is too thin.
+    `series`: SeriesIndex of monthly() and every account, when already built (same result)."""
+    series = SeriesIndex(monthly(con), all_accounts(con)) if series is None else series
+    account = series.account(account_id)
+    has_outcomes = series.has_outcomes(account.key)
     column, basis = ("output_per_person", OUTCOMES_BASIS) if has_outcomes else ("units_per_active_user", USAGE_BASIS)
     spans = windows(account, start, end)
     if isinstance(spans, str):
         return Efficiency(basis, reason=spans)
     baseline_months, current_months = spans
-    base, cur = _series(own, baseline_months, column), _series(own, current_months, column)
+    base, cur = series.values(account.key, baseline_months, column), series.values(account.key, current_months, column)
     if not len(base):
         return Efficiency(basis, baseline_months=baseline_months, current_months=current_months,
                           reason="no data in the 3 months before the go-live month")
@@ -151,8 +184,7 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
     rng = np.random.default_rng(account.key)
     own_draws = _resampled_ratios(base, cur, rng)
     ci_low, ci_high = _interval(own_draws - 1)
-    group = _comparison_windows(account, accounts or all_accounts(con), series, baseline_months,
-                                current_months) if has_outcomes else []
+    group = _comparison_windows(account, series, baseline_months, current_months) if has_outcomes else []
     if not group:
         return Efficiency(basis, baseline, current, delta, ci_low, ci_high, method=BOOTSTRAP_METHOD,
                           baseline_months=baseline_months, current_months=current_months)

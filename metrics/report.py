@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from metrics import adoption, cost, efficiency
-from metrics.accounts import Account, all_accounts, get_account
+from metrics.accounts import all_accounts
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
 
@@ -32,18 +31,19 @@ def _records(frame, money: tuple[str, ...] = ()) -> list[dict[str, object]]:
 
 @dataclass(frozen=True)
 class PeriodInputs:
-    """What every account's report of one period reads about all accounts: the peer adoption grid, the monthly
-    efficiency series and the account list. Build it once per period and data version, like the peer table."""
+    """What every account's report of one period reads about all accounts: the peer adoption grid and the monthly
+    efficiency series with the account list, indexed for lookups. Build it once per period and data version, like
+    the peer table; a report given it reads only its own account's rollups."""
 
-    grid: pd.DataFrame
-    series: pd.DataFrame
-    accounts: list[Account]
+    peers: adoption.PeerGrid
+    series: efficiency.SeriesIndex
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs)."""
-    return PeriodInputs(adoption.adoption_table(con, start=period.start, end=period.end), efficiency.monthly(con),
-                        all_accounts(con))
+    accounts = all_accounts(con)
+    return PeriodInputs(adoption.peer_grid(adoption.adoption_table(con, start=period.start, end=period.end), accounts),
+                        efficiency.SeriesIndex(efficiency.monthly(con), accounts))
 
 
 def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
@@ -51,16 +51,16 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     """The full report as plain JSON-ready data: fractions stay fractions, money keeps two decimals.
 
     `inputs` (period_inputs of the same period and data) saves recomputing the all-accounts parts; same result.
+    Everything about the account itself comes from one read of its rollups (adoption.usage).
     """
-    account = get_account(con, account_id)
-    start, end = period.start, period.end
     inputs = inputs or period_inputs(con, period)
-    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series,
-                                accounts=inputs.accounts)
-    money = cost.cost(con, account_id=account_id, start=start, end=end)
-    features = adoption.feature_adoption(con, account_id=account_id, start=start, end=end)
-    underused = adoption.underused_features(con, account_id=account_id, start=start, end=end, grid=inputs.grid,
-                                            accounts=inputs.accounts)
+    account = inputs.series.account(account_id)
+    start, end = period.start, period.end
+    use = adoption.usage(con, account, start, end)
+    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series)
+    money = cost.cost_of(account, use, period)
+    features = adoption.feature_adoption_of(use)
+    underused = adoption.underused_of(account, inputs.peers)
     return {
         "account_id": account.account_id,
         "account_name": account.name,
@@ -68,12 +68,12 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
         "go_live_date": account.go_live_date.isoformat() if account.go_live_date else None,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "adoption": {
-            "mau": _records(adoption.mau(con, account_id=account_id, start=start, end=end)),
+            "mau": _records(adoption.mau_of(use)),
             "features": _records(features[["feature", "adopters", "adoption_rate", "depth", "has_value_driver"]]),
             "key_feature_adoption": _num(adoption.key_feature_adoption(features)),
-            "breadth": _num(adoption.breadth(con, account_id=account_id, start=start, end=end)),
-            "seat_utilization": _num(adoption.seat_utilization(con, account_id=account_id, start=start, end=end)),
-            "stickiness": _num(adoption.stickiness(con, account_id=account_id, start=start, end=end)),
+            "breadth": _num(adoption.breadth_of(use)),
+            "seat_utilization": _num(adoption.seat_utilization_of(account, use)),
+            "stickiness": _num(adoption.stickiness_of(use)),
             "underused_features": _records(underused, money=("value_left",)),
         },
         "efficiency": {
