@@ -584,9 +584,20 @@ def _merge_events(cur) -> int:
                    WHERE c.account_key = r.account_key AND c.user_key = r.user_key AND c.feature_key = r.feature_key
                      AND c.event_time = r.event_time AND c.line <> r.last_line""")
     cur.execute("DROP TABLE vl_repeated")
-    cur.execute(sql("merge_events"))
-    changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
-    cur.execute("DROP TABLE vl_changed")
+    cur.execute("CREATE OR REPLACE TEMP TABLE vl_touched AS SELECT DISTINCT account_key, month FROM vl_coded")
+    overlap = cur.execute("""SELECT count(*) FROM (SELECT 1 FROM events AS e
+                             SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month
+                             LIMIT 1)""").fetchall()[0][0]
+    if overlap:
+        cur.execute(sql("merge_events"))
+        changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+        cur.execute("DROP TABLE vl_changed")
+    else:
+        # no stored event shares the batch's account-months (a first load, or the next months' export): every row
+        # is new, so the comparison with stored events and its copy of the batch are skipped
+        changed = cur.execute("SELECT count(*) FROM vl_coded").fetchall()[0][0]
+        cur.execute("INSERT INTO events BY NAME SELECT * EXCLUDE (line) FROM vl_coded")
+        cur.execute("DROP TABLE vl_coded")
     # a rollup's aggregates hold state per user-month in memory; a big batch is rolled up in parts by account so
     # that an import under a memory limit (VALUELENS_MEMORY_LIMIT) does not run out of it
     parts = max(1, -(-changed // ROLLUP_PART_ROWS))

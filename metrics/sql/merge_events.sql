@@ -1,12 +1,12 @@
 -- name: merge_events
--- contract: vl_coded (coded events, one row per key) -> upserts `events` on (account_key, user_key, feature_key,
--- event_time), leaves vl_changed (the rows written) and vl_touched (the account-months whose rollups must be rebuilt).
-CREATE OR REPLACE TEMP TABLE vl_batch_months AS SELECT DISTINCT account_key, month FROM vl_coded;
+-- contract: vl_coded (coded events, one row per key) and vl_touched (its account-months) -> upserts `events` on
+-- (account_key, user_key, feature_key, event_time), leaves vl_changed (the rows written) and vl_touched replaced by
+-- the account-months whose rollups must be rebuilt. ingest runs it only when stored events share the batch's months.
 
 -- only stored events of the batch's account-months can match a batch row (a key's month is part of its time)
 CREATE OR REPLACE TEMP TABLE vl_stored AS
 SELECT e.* FROM events AS e
-SEMI JOIN vl_batch_months AS b ON b.account_key = e.account_key AND b.month = e.month;
+SEMI JOIN vl_touched AS b ON b.account_key = e.account_key AND b.month = e.month;
 
 -- rows identical to what is stored are left alone (re-exported overlaps)
 CREATE OR REPLACE TEMP TABLE vl_changed AS
