@@ -117,10 +117,11 @@ def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
     return metric_table(get_connection(), start=start, end=end)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def report_inputs(start: date, end: date, key: tuple[str, int]) -> object:
     """The all-accounts inputs of a period's account reports (metrics.report.period_inputs), once per period and
-    data version; server-side input to account_report only, never shown."""
+    data version; server-side input to account_report only, never shown. A shared read-only object (cache_resource):
+    copying it out of cache_data on every rerun would cost more than the report it serves."""
     from metrics.report import period_inputs
 
     return period_inputs(get_connection(), Period(start, end))

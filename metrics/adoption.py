@@ -35,8 +35,14 @@ class Usage:
     hours: pd.DataFrame  # hours_saved's columns, largest first
 
 
-def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date) -> Usage:
-    """The account's usage in [start, end) (see Usage)."""
+def feature_catalog(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every feature: (feature_key, feature, has_value_driver, minutes_saved, basis)."""
+    return con.execute(sql("feature_catalog")).fetchall()
+
+
+def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date,
+          catalog: list[tuple] | None = None) -> Usage:
+    """The account's usage in [start, end) (see Usage); `catalog`: feature_catalog, when already read."""
     params = _params(account, start, end)
     adopters = dict(con.execute(sql("usage_adopters"), params).fetchall())
     active = int(con.execute(sql("usage_active_users"), params).fetchall()[0][0])
@@ -45,7 +51,7 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
     used = dict((month, (users, days)) for month, users, days in con.execute(sql("usage_months"), params).fetchall())
     months = [(m, *used.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
     features, hours = [], []
-    for key, name, has_driver, minutes, basis in con.execute(sql("feature_catalog")).fetchall():
+    for key, name, has_driver, minutes, basis in feature_catalog(con) if catalog is None else catalog:
         if not has_driver and key not in volume:
             continue
         n, (events, units) = adopters.get(key, 0), volume.get(key, (0, 0.0))
@@ -141,11 +147,13 @@ def seat_utilization(con: duckdb.DuckDBPyConnection, *, account_id: str, start: 
 
 def stickiness_of(use: Usage) -> float | None:
     """stickiness from a Usage."""
-    frame = use.months[use.months["active_users"] > 0]
-    if frame.empty:
+    months = use.months
+    users = months["active_users"].to_numpy(dtype=float)
+    active = users > 0
+    if not active.any():
         return None
-    ratio = frame["active_user_days"].astype(float) / frame["days_in_month"] / frame["active_users"]
-    return float(ratio.mean())
+    days = months["active_user_days"].to_numpy(dtype=float)[active]
+    return float(np.mean(days / months["days_in_month"].to_numpy(dtype=float)[active] / users[active]))
 
 
 @metric("stickiness", unit="fraction", higher_is_better=True,
@@ -240,15 +248,15 @@ def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
     if row is None or not mask.any():
         return pd.DataFrame(columns=columns)
     rate, median = peers.rates[row], np.median(peers.rates[mask], axis=0)
-    below = np.flatnonzero(rate < median)
-    non_adopters = (peers.active_users[row] - peers.adopters[row, below]).astype("int64")
-    hours_left = non_adopters * peers.hours_per_adopter[below]
-    frame = pd.DataFrame({
-        "feature": [peers.features[i] for i in below], "adoption_rate": rate[below], "peer_median": median[below],
-        "peer_group": group, "peers": int(mask.sum()), "non_adopters": non_adopters,
-        "hours_per_adopter": peers.hours_per_adopter[below], "hours_left": hours_left,
-        "value_left": hours_left * account.hourly_cost if account.hourly_cost is not None else np.nan})
-    return frame.sort_values(["hours_left", "feature"], ascending=[False, True])[columns].reset_index(drop=True)
+    hourly = account.hourly_cost
+    rows = []
+    for i in np.flatnonzero(rate < median):
+        non_adopters = int(peers.active_users[row] - peers.adopters[row, i])
+        hours_left = non_adopters * float(peers.hours_per_adopter[i])
+        rows.append((peers.features[i], float(rate[i]), float(median[i]), group, int(mask.sum()), non_adopters,
+                     float(peers.hours_per_adopter[i]), hours_left, hours_left * hourly if hourly is not None else math.nan))
+    rows.sort(key=lambda r: (-r[7] if not math.isnan(r[7]) else math.inf, r[0]))  # NaN last, as sort_values
+    return pd.DataFrame(rows, columns=columns)
 
 
 @metric("underused_features", unit="hours", higher_is_better=False,

@@ -24,9 +24,11 @@ def _num(value: object, digits: int | None = None) -> float | int | None:
 
 
 def _records(frame, money: tuple[str, ...] = ()) -> list[dict[str, object]]:
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].tolist() for c in frame.columns]  # Python scalars, column by column (to_dict is slower)
     return [{k: (_num(v, 2 if k in money else None) if not isinstance(v, (str, bool, date)) else
                  v.isoformat() if isinstance(v, date) else v)
-             for k, v in row.items()} for row in frame.to_dict("records")]
+             for k, v in zip(columns, row)} for row in zip(*values)]
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,14 @@ class PeriodInputs:
 
     peers: adoption.PeerGrid
     series: efficiency.SeriesIndex
+    catalog: list[tuple]  # adoption.feature_catalog
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs)."""
     accounts = all_accounts(con)
     return PeriodInputs(adoption.peer_grid(adoption.adoption_table(con, start=period.start, end=period.end), accounts),
-                        efficiency.SeriesIndex(efficiency.monthly(con), accounts))
+                        efficiency.SeriesIndex(efficiency.monthly(con), accounts), adoption.feature_catalog(con))
 
 
 def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
@@ -56,7 +59,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     inputs = inputs or period_inputs(con, period)
     account = inputs.series.account(account_id)
     start, end = period.start, period.end
-    use = adoption.usage(con, account, start, end)
+    use = adoption.usage(con, account, start, end, inputs.catalog)
     eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series)
     money = cost.cost_of(account, use, period)
     features = adoption.feature_adoption_of(use)
