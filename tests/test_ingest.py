@@ -307,3 +307,18 @@ def test_rollups_built_in_parts_by_account_equal_rollups_built_at_once(monkeypat
 
     at_once, in_parts = rollups(10_000_000), rollups(2)  # the fixture's 7 events in 4 parts
     assert in_parts == at_once == {name: expected for name, (_, expected) in ROLLUPS.items()}
+
+
+def test_events_of_new_months_imported_after_earlier_months_equal_one_import_of_all(con, tmp_path):
+    lines = (FIXTURES / "events.csv").read_text(encoding="utf-8").splitlines()
+    header, march, april = lines[0], [r for r in lines[1:] if "2025-03" in r], [r for r in lines[1:] if "2025-04" in r]
+    for name in ("accounts.csv", "value_drivers.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    results = []
+    for name, rows in (("march.csv", march), ("april.csv", april)):  # April's account-months hold no stored events
+        (tmp_path / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+        results.append(ingest.import_file(con, tmp_path / name))
+    assert [(r.rows_loaded, r.rows_unchanged) for r in results] == [(4, 0), (3, 0)]
+    assert table(con, STORED["events"][0]) == STORED["events"][1]
+    assert {name: table(con, query) for name, (query, _) in ROLLUPS.items()} == \
+        {name: expected for name, (_, expected) in ROLLUPS.items()}
