@@ -36,7 +36,7 @@ class Usage:
 
 
 def feature_catalog(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Every feature: (feature_key, feature, has_value_driver, minutes_saved, basis)."""
+    """Every feature: (feature_key, feature, has_value_driver)."""
     return con.execute(sql("feature_catalog")).fetchall()
 
 
@@ -50,18 +50,17 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
               con.execute(sql("usage_volume"), params).fetchall()}
     used = dict((month, (users, days)) for month, users, days in con.execute(sql("usage_months"), params).fetchall())
     months = [(m, *used.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
-    features, hours = [], []
-    for key, name, has_driver, minutes, basis in feature_catalog(con) if catalog is None else catalog:
+    features = []
+    for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
         if not has_driver and key not in volume:
             continue
         n, (events, units) = adopters.get(key, 0), volume.get(key, (0, 0.0))
         features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
                          has_driver))
-        if has_driver and key in volume:  # hours_saved.sql's arithmetic, for one account
-            hours.append((name, float(events), units, minutes, basis,
-                          (units if basis == "unit" else events) * minutes / 60.0))
     features.sort(key=lambda row: (-row[1], row[0]))
-    hours.sort(key=lambda row: (-row[5], row[0]))
+    # the same query the portfolio uses for every account, so one formula prices both
+    hours = [(name, float(events), float(units), minutes, basis, hours_saved) for _, name, events, units, minutes,
+             basis, hours_saved in con.execute(sql("hours_saved"), params).fetchall()]
     return Usage(active, sum(adopters.values()),
                  pd.DataFrame(months, columns=["month", "active_users", "active_user_days", "days_in_month"]),
                  pd.DataFrame(features, columns=["feature", "adopters", "adoption_rate", "events", "depth",
