@@ -575,42 +575,84 @@ def _merge(cur, kind: str, present: list[str]) -> int:
 def _merge_events(cur) -> int:
     """Code, deduplicate and upsert the good events of vl_checked, then rebuild the touched rollups."""
     cur.execute(sql("code_events"))
-    # integer keys are the batch keys coded one to one; the last row of the file wins when a key repeats. Only the
-    # repeated keys are looked at (an aggregate, which spills to disk), never a window over the whole batch.
-    cur.execute("""CREATE OR REPLACE TEMP TABLE vl_repeated AS
-                   SELECT account_key, user_key, feature_key, event_time, max(line) AS last_line
-                   FROM vl_coded GROUP BY account_key, user_key, feature_key, event_time HAVING count(*) > 1""")
-    cur.execute("""DELETE FROM vl_coded AS c USING vl_repeated AS r
-                   WHERE c.account_key = r.account_key AND c.user_key = r.user_key AND c.feature_key = r.feature_key
-                     AND c.event_time = r.event_time AND c.line <> r.last_line""")
-    cur.execute("DROP TABLE vl_repeated")
     cur.execute("CREATE OR REPLACE TEMP TABLE vl_touched AS SELECT DISTINCT account_key, month FROM vl_coded")
     overlap = cur.execute("""SELECT count(*) FROM (SELECT 1 FROM events AS e
                              SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month
                              LIMIT 1)""").fetchall()[0][0]
     if overlap:
+        # the batch is compared with the stored events of its account-months (merge_events.sql), which leaves
+        # vl_touched = the account-months it changed; their rollups are rebuilt from the stored events
+        _drop_repeated(cur)
         cur.execute(sql("merge_events"))
         changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
         cur.execute("DROP TABLE vl_changed")
     else:
         # no stored event shares the batch's account-months (a first load, or the next months' export): every row
-        # is new, so the comparison with stored events and its copy of the batch are skipped
+        # is new, so the batch is inserted as is and its rollups are built from the batch itself
         changed = cur.execute("SELECT count(*) FROM vl_coded").fetchall()[0][0]
-        cur.execute("INSERT INTO events BY NAME SELECT * EXCLUDE (line) FROM vl_coded")
-        cur.execute("DROP TABLE vl_coded")
+    source = "events" if overlap else "vl_coded"
     # a rollup's aggregates hold state per user-month in memory; a big batch is rolled up in parts by account so
     # that an import under a memory limit (VALUELENS_MEMORY_LIMIT) does not run out of it
     parts = max(1, -(-changed // ROLLUP_PART_ROWS))
-    if parts == 1:
-        cur.execute(sql("rollup"))
-        return changed
     cur.execute("ALTER TABLE vl_touched RENAME TO vl_touched_all")
     for part in range(parts):
         cur.execute("""CREATE OR REPLACE TEMP TABLE vl_touched AS
                        SELECT * FROM vl_touched_all WHERE account_key % $parts = $part""",
                     {"parts": parts, "part": part})
+        within = "" if source == "vl_coded" and parts == 1 else \
+            "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month"
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_rollup_events AS SELECT e.* FROM {source} AS e {within}")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {sql('user_feature_month')}")
+        if not overlap:
+            _drop_repeated_in_groups(cur)
         cur.execute(sql("rollup"))
+    cur.execute("DROP VIEW vl_rollup_events")
+    if not overlap:
+        changed = cur.execute("SELECT count(*) FROM vl_coded").fetchall()[0][0]
+        cur.execute("INSERT INTO events BY NAME SELECT * EXCLUDE (line) FROM vl_coded")
+        cur.execute("DROP TABLE vl_coded")
     return changed
+
+
+def _drop_repeated_in_groups(cur) -> None:
+    """_drop_repeated for a new batch whose vl_user_feature_month is built, then those groups rebuilt.
+
+    A key can repeat only within a user-feature-month group of two or more events, and two events at different
+    times cannot repeat one, so only the other groups' rows (a few percent of a batch) are looked at.
+    """
+    within = """SEMI JOIN vl_user_feature_month AS g
+        ON g.account_key = c.account_key AND g.user_key = c.user_key AND g.feature_key = c.feature_key
+        AND g.month = c.month AND (g.events > 2 OR (g.events = 2 AND g.first_used_at = g.last_used_at))"""
+    if not _drop_repeated(cur, within, keep=True):
+        cur.execute("DROP TABLE vl_repeated")
+        return
+    groups = "SELECT DISTINCT account_key, user_key, feature_key, month FROM vl_repeated"
+    on = "g.account_key = r.account_key AND g.user_key = r.user_key AND g.feature_key = r.feature_key AND g.month = r.month"
+    cur.execute(f"DELETE FROM vl_user_feature_month AS g USING ({groups}) AS r WHERE {on}")
+    cur.execute(f"""CREATE OR REPLACE TEMP VIEW vl_rollup_events AS
+                    SELECT g.* FROM vl_coded AS g SEMI JOIN ({groups}) AS r ON {on}""")
+    cur.execute(f"INSERT INTO vl_user_feature_month {sql('user_feature_month')}")
+    cur.execute("DROP TABLE vl_repeated")
+
+
+def _drop_repeated(cur, within: str = "", keep: bool = False) -> int:
+    """Keep the file's last row where an event key repeats in vl_coded (coded keys are the batch keys one to one),
+    looking only at the rows `within` selects; return how many rows were dropped. With `keep`, the repeated keys
+    stay in vl_repeated.
+
+    Only the repeated keys are kept (an aggregate, which spills to disk), never a window over the whole batch.
+    """
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_repeated AS
+                    SELECT c.account_key, c.user_key, c.feature_key, c.month, c.event_time, max(c.line) AS last_line
+                    FROM vl_coded AS c {within}
+                    GROUP BY c.account_key, c.user_key, c.feature_key, c.month, c.event_time HAVING count(*) > 1""")
+    dropped = cur.execute("""DELETE FROM vl_coded AS c USING vl_repeated AS r
+                             WHERE c.account_key = r.account_key AND c.user_key = r.user_key
+                               AND c.feature_key = r.feature_key AND c.event_time = r.event_time
+                               AND c.line <> r.last_line""").fetchall()[0][0]
+    if not keep:
+        cur.execute("DROP TABLE vl_repeated")
+    return dropped
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

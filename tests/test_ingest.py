@@ -219,6 +219,32 @@ def test_an_overlapping_export_upserts_on_natural_keys_and_rebuilds_only_touched
         (1, date(2025, 3, 1), 2, 3, 4, 320.0, 6.0, 2), *ACCOUNT_MONTH[1:]]
 
 
+@pytest.mark.parametrize("part_rows", [10_000_000, 3])
+def test_keys_repeated_in_a_first_load_keep_the_files_last_row(con, tmp_path, monkeypatch, part_rows):
+    monkeypatch.setattr(ingest, "ROLLUP_PART_ROWS", part_rows)
+    for name in ("accounts.csv", "value_drivers.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    path = tmp_path / "events_repeated.csv"
+    path.write_text("account_id,user_id,event_time,feature,duration_seconds,units\n"
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"   # two events, one key: the second wins
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,95,1\n"
+                    "A1,u2,2025-03-04 09:00:00,Dispatch,1,1\n"    # three events, two keys
+                    "A1,u2,2025-03-05 11:00:00,Dispatch,2,1\n"
+                    "A1,u2,2025-03-05 11:00:00,Dispatch,3,1\n"
+                    "A1,u3,2025-03-06 08:00:00,Invoice,4,1\n"     # two events, two keys: both kept
+                    "A1,u3,2025-03-07 08:00:00,Invoice,5,1\n"
+                    "A2,u1,2025-03-03 10:00:00,Dispatch,6,1\n", encoding="utf-8")  # another account's user
+    result = ingest.import_file(con, path)
+    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (6, 2, 0)  # as in an overlap
+    assert table(con, "SELECT duration_seconds FROM events ORDER BY duration_seconds") == [
+        (1.0,), (3.0,), (4.0,), (5.0,), (6.0,), (95.0,)]
+    assert table(con, """SELECT u.user_id, r.active_days, r.events, r.duration_seconds FROM account_user_month r
+                         JOIN users u USING (user_key) WHERE r.account_key = 1 ORDER BY 1""") == [
+        ("u1", 1, 1, 95.0), ("u2", 2, 2, 4.0), ("u3", 2, 2, 9.0)]
+    assert table(con, "SELECT account_key, events, duration_seconds FROM account_month ORDER BY 1") == [
+        (1, 5, 108.0), (2, 1, 6.0)]
+
+
 def test_an_accounts_update_keeps_keys_and_leaves_columns_absent_from_the_file_alone(loaded, tmp_path):
     path = tmp_path / "accounts_update.csv"
     path.write_text("account_id,account_name,seats\nA1,Acme Logistics Inc,120\nA4,New Co,5\n", encoding="utf-8")

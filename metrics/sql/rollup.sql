@@ -1,24 +1,12 @@
 -- name: rollup
--- contract: vl_touched(account_key, month) -> the three rollups rebuilt from `events` for exactly those
--- account-months; other rows are left as they are.
+-- contract: vl_touched(account_key, month) and vl_user_feature_month (user_feature_month.sql over the events of
+-- those account-months) -> the three rollups rebuilt for exactly those account-months; other rows are left as they
+-- are. vl_user_feature_month is dropped.
 DELETE FROM account_user_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 
 -- rows are stored in (account_key, month) order so that one account's queries skip most of a table (zone maps)
--- DISTINCT aggregates are the slow part of a rollup, so the touched events are first grouped per user, feature
--- and month (distinct by construction); active days are counted as bits of a day-of-month mask
-CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS
-SELECT e.account_key, e.user_key, e.feature_key, e.month,
-       bit_or(CAST(1 AS INTEGER) << (day(e.event_time) - 1))  AS day_mask,
-       count(*)                                               AS events,
-       sum(e.duration_seconds)                                AS duration_seconds,
-       sum(e.units)                                           AS units,
-       min(e.event_time)                                      AS first_used_at
-FROM events AS e
-SEMI JOIN vl_touched AS t ON e.account_key = t.account_key AND e.month = t.month
-GROUP BY e.account_key, e.user_key, e.feature_key, e.month;
-
 INSERT INTO account_user_month BY NAME
 SELECT r.account_key, r.user_key, r.month,
        bit_count(bit_or(r.day_mask))                AS active_days,

@@ -1,6 +1,7 @@
 -- name: validate_events
 -- contract: vl_stage(line, account_id, user_id, event_time, feature, duration_seconds, units) -> vl_checked:
--- one typed row per input row with account_key resolved and `errors` (empty list when the row is good).
+-- one typed row per input row with account_key resolved (account_id is not kept) and `errors` (empty list when the
+-- row is good).
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -26,7 +27,7 @@ final AS (
     -- the raw columns are needed only to describe errors, so they are not kept; a row passing the cheap `ok`
     -- test below cannot fail any check of the list, which is then built only for the failing rows
     SELECT
-        j.line, j.account_id, j.user_id, j.event_time, j.feature, j.duration_seconds, j.units, j.account_key,
+        j.line, j.user_id, j.event_time, j.feature, j.duration_seconds, j.units, j.account_key,
         CASE WHEN j.account_key IS NOT NULL AND j.user_id IS NOT NULL AND j.feature IS NOT NULL
                   AND j.event_time IS NOT NULL AND j.event_time <= $now + INTERVAL 1 DAY
                   AND (j.duration_seconds >= 0 OR (j.duration_seconds IS NULL AND vl_text(j.raw_duration_seconds) IS NULL))
