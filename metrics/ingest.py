@@ -24,7 +24,7 @@ DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.x
 MAX_REJECTS_SHOWN = 1000
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 _CHUNK = 1 << 22
-ROLLUP_PART_ROWS = 10_000_000  # changed events rolled up at a time (see _merge_events)
+ROLLUP_PART_ROWS = 2_000_000  # changed events rolled up at a time (see _merge_events)
 _PREVIEW_BYTES = 1 << 16
 _PREVIEW_ROWS = 200
 
@@ -585,26 +585,31 @@ def _merge_events(cur) -> int:
         _drop_repeated(cur)
         cur.execute(sql("merge_events"))
         changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
-        cur.execute("DROP TABLE vl_changed")
     else:
         # no stored event shares the batch's account-months (a first load, or the next months' export): every row
         # is new, so the batch is inserted as is and its rollups are built from the batch itself
         changed = cur.execute("SELECT count(*) FROM vl_coded").fetchall()[0][0]
     source = "events" if overlap else "vl_coded"
-    # a rollup's aggregates hold state per user-month in memory; a big batch is rolled up in parts by account so
-    # that an import under a memory limit (VALUELENS_MEMORY_LIMIT) does not run out of it
-    parts = max(1, -(-changed // ROLLUP_PART_ROWS))
+    # a rollup's aggregates hold state per user-month in memory, so a big batch is rolled up in parts: ranges of
+    # accounts with about ROLLUP_PART_ROWS changed events each. Under a memory limit (VALUELENS_MEMORY_LIMIT) a
+    # part fits in memory, and a part reads only its blocks of the batch, which is stored in account order.
+    parts = cur.execute(f"""SELECT min(account_key), max(account_key) FROM (
+                                SELECT account_key, (sum(n) OVER (ORDER BY account_key) - n) // $rows AS part
+                                FROM (SELECT account_key, count(*) AS n FROM {"vl_changed" if overlap else "vl_coded"}
+                                      GROUP BY account_key))
+                            GROUP BY part ORDER BY part""", {"rows": ROLLUP_PART_ROWS}).fetchall()
+    if overlap:
+        cur.execute("DROP TABLE vl_changed")
     cur.execute("ALTER TABLE vl_touched RENAME TO vl_touched_all")
-    for part in range(parts):
-        cur.execute("""CREATE OR REPLACE TEMP TABLE vl_touched AS
-                       SELECT * FROM vl_touched_all WHERE account_key % $parts = $part""",
-                    {"parts": parts, "part": part})
-        within = "" if source == "vl_coded" and parts == 1 else \
-            "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month"
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_rollup_events AS SELECT e.* FROM {source} AS e {within}")
+    for span in parts if len(parts) > 1 else [None]:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_touched AS SELECT * FROM vl_touched_all AS t "
+                    f"WHERE {_accounts('t', span)}")
+        within = "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month" if overlap else ""
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_rollup_events AS SELECT e.* FROM {source} AS e {within} "
+                    f"WHERE {_accounts('e', span)}")
         cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {sql('user_feature_month')}")
         if not overlap:
-            _drop_repeated_in_groups(cur)
+            _drop_repeated_in_groups(cur, span)
         cur.execute(sql("rollup"))
     cur.execute("DROP VIEW vl_rollup_events")
     if not overlap:
@@ -614,15 +619,23 @@ def _merge_events(cur) -> int:
     return changed
 
 
-def _drop_repeated_in_groups(cur) -> None:
-    """_drop_repeated for a new batch whose vl_user_feature_month is built, then those groups rebuilt.
+def _accounts(alias: str, span: tuple[int, int] | None) -> str:
+    """SQL condition: the account key of `alias` lies in span (all when None). Keys are ints from the database,
+    written into the text because a view takes no parameters."""
+    return "true" if span is None else f"{alias}.account_key BETWEEN {int(span[0])} AND {int(span[1])}"
+
+
+def _drop_repeated_in_groups(cur, span: tuple[int, int] | None) -> None:
+    """_drop_repeated for the rows of a new batch with account keys in span, whose vl_user_feature_month is built;
+    the groups that held a repeated key are rebuilt.
 
     A key can repeat only within a user-feature-month group of two or more events, and two events at different
     times cannot repeat one, so only the other groups' rows (a few percent of a batch) are looked at.
     """
-    within = """SEMI JOIN vl_user_feature_month AS g
+    within = f"""SEMI JOIN vl_user_feature_month AS g
         ON g.account_key = c.account_key AND g.user_key = c.user_key AND g.feature_key = c.feature_key
-        AND g.month = c.month AND (g.events > 2 OR (g.events = 2 AND g.first_used_at = g.last_used_at))"""
+        AND g.month = c.month AND (g.events > 2 OR (g.events = 2 AND g.first_used_at = g.last_used_at))
+        WHERE {_accounts('c', span)}"""
     if not _drop_repeated(cur, within, keep=True):
         cur.execute("DROP TABLE vl_repeated")
         return

@@ -1,6 +1,7 @@
 -- name: code_events
 -- contract: vl_checked (validated events) -> codes new features and users, leaves vl_coded: the good rows with
--- integer keys and their month, still carrying `line` (the batch may repeat a key; ingest keeps its last row).
+-- integer keys and their month, still carrying `line` (the batch may repeat a key; ingest keeps its last row), in
+-- (account, month) order: a range of accounts is then a few of its blocks, and `events` is stored in that order.
 -- vl_checked is dropped (its rejects are stored by then), so the batch is held in memory once, not twice.
 INSERT INTO feature
 WITH new_features AS (
@@ -30,6 +31,7 @@ SELECT c.line, c.account_key, u.user_key, f.feature_key, c.event_time,
 FROM vl_checked AS c
 JOIN feature AS f ON f.feature = c.feature
 JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id
-WHERE len(c.errors) = 0;
+WHERE len(c.errors) = 0
+ORDER BY c.account_key, month;
 
 DROP TABLE vl_checked;
