@@ -149,6 +149,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart_heatmap": "Adoption of value features by industry",
         "rank_value": "Accounts by value realized (hours saved) — select one to open its report",
         "rank_risk": "Accounts by value at risk (weak adoption, renewal near) — select one to open its report",
+        "cell_value": "Value in the file",
     },
     "zh": {
         "app_title": "ValueLens 价值透镜",
@@ -292,7 +293,54 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart_hours_trend": "每月节省工时（近 12 个月）",
         "chart_heatmap": "各行业价值功能采用率",
         "rank_value": "按已实现价值（节省工时）排序 — 选中一行查看其报告",
+        "cell_value": "文件中的值",
         "rank_risk": "按风险价值（采用不足、临近续约）排序 — 选中一行查看其报告",
+    },
+}
+
+
+# Headings of the column ids that pages' tables show (ui.table and the editors apply them; the data keeps its ids,
+# so selections, edits and CSV downloads are unchanged). A column id missing here is shown as it is.
+COLUMNS: dict[str, dict[str, str]] = {
+    "en": {
+        "account_id": "Account ID", "account_name": "Account", "industry": "Industry", "region": "Region",
+        "seats": "Seats", "currency": "Currency", "renewal_date": "Renewal date",
+        "feature": "Feature", "events": "Events", "units": "Units", "minutes_saved": "Minutes saved each",
+        "basis": "Basis", "category": "Category", "description": "Description", "hourly_cost": "Hourly cost",
+        "hours_saved": "Hours saved", "value": "Value", "roi": "ROI", "key_feature_adoption": "Key feature adoption",
+        "features_adopted": "Features adopted", "risk_score": "Risk score", "value_at_risk": "Value at risk",
+        "score": "Case-study score", "efficiency_delta": "Per-person efficiency change",
+        "efficiency_ci_low": "90 % interval, low", "efficiency_ci_high": "90 % interval, high",
+        "time_to_value_days": "Days to first value",
+        "hours_saved_before": "Hours saved (saved model)", "value_before": "Value (saved model)",
+        "hours_saved_after": "Hours saved (edited model)", "value_after": "Value (edited model)",
+        "value_change": "Change in value", "version": "Version", "saved_at": "Saved at", "saved_by": "Saved by",
+        "note": "Note", "metric": "Metric", "formula": "Formula", "unit": "Unit",
+        "import_id": "Import", "file_name": "File", "kind": "Kind of data", "source": "Source",
+        "file_format": "Format", "encoding": "Encoding", "imported_at": "Imported at", "rows_read": "Rows read",
+        "rows_loaded": "Rows loaded", "rows_unchanged": "Rows unchanged", "rows_rejected": "Rows rejected",
+        "column": "Column", "required": "Required", "type": "Type", "aliases": "Headers also accepted",
+        "line": "Line", "column_name": "Column", "reason": "Problem",
+    },
+    "zh": {
+        "account_id": "客户编号", "account_name": "客户名称", "industry": "行业", "region": "区域",
+        "seats": "席位数", "currency": "币种", "renewal_date": "续约日期",
+        "feature": "功能", "events": "使用次数", "units": "业务量", "minutes_saved": "每次节省分钟",
+        "basis": "计算依据", "category": "类别", "description": "说明", "hourly_cost": "人力小时成本",
+        "hours_saved": "节省工时", "value": "价值", "roi": "投资回报率", "key_feature_adoption": "关键功能采用率",
+        "features_adopted": "已采用功能数", "risk_score": "风险分", "value_at_risk": "风险价值",
+        "score": "案例评分", "efficiency_delta": "人均效率变化",
+        "efficiency_ci_low": "90% 置信区间下限", "efficiency_ci_high": "90% 置信区间上限",
+        "time_to_value_days": "首次见效天数",
+        "hours_saved_before": "节省工时（已保存模型）", "value_before": "价值（已保存模型）",
+        "hours_saved_after": "节省工时（编辑后模型）", "value_after": "价值（编辑后模型）",
+        "value_change": "价值变化", "version": "版本", "saved_at": "保存时间", "saved_by": "保存人",
+        "note": "备注", "metric": "指标", "formula": "公式", "unit": "单位",
+        "import_id": "导入编号", "file_name": "文件", "kind": "数据类别", "source": "来源",
+        "file_format": "格式", "encoding": "编码", "imported_at": "导入时间", "rows_read": "读取行数",
+        "rows_loaded": "载入行数", "rows_unchanged": "未变行数", "rows_rejected": "拒绝行数",
+        "column": "列", "required": "必填", "type": "数据类型", "aliases": "可识别的其他表头",
+        "line": "行号", "column_name": "列", "reason": "问题",
     },
 }
 
@@ -306,3 +354,8 @@ def t(key: str, **fmt: object) -> str:
     """The UI text for `key` in the current language."""
     text = STRINGS[lang()][key]
     return text.format(**fmt) if fmt else text
+
+
+def column_label(column: str) -> str | None:
+    """The heading of a table column id in the current language, or None when it has none."""
+    return COLUMNS[lang()].get(column)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from i18n import LANGUAGES, t
+from i18n import LANGUAGES, column_label, t
 from metrics import ingest
 from metrics.access import LOCAL, Access, access_for, load_roles
 from metrics.period import Period, add_months, data_months, default_period
@@ -127,12 +127,28 @@ def report_inputs(start: date, end: date, key: tuple[str, int]) -> object:
     return period_inputs(get_connection(), Period(start, end))
 
 
-def table(frame: pd.DataFrame, **kwargs: object) -> object:
-    """st.dataframe whose built-in CSV download cannot carry a formula: customer text starting with = + - @ (or a
-    tab or CR) gets a leading apostrophe, numbers stay numbers."""
+def labelled(columns: object, config: dict | None = None) -> dict:
+    """`config` (a column_config) with each column id that has a heading in the current language headed by it;
+    a label set in `config`, a plain-string label or a hidden (None) column is kept as it is."""
+    config = dict(config or {})
+    for column in columns:
+        label = column_label(str(column))
+        current = config.get(column, {})
+        if label is not None and isinstance(current, dict) and not current.get("label"):
+            config[column] = {**current, "label": label}
+    return config
+
+
+def table(frame: pd.DataFrame, *, labels: bool = True, **kwargs: object) -> object:
+    """st.dataframe with column ids headed in the current language (`labels=False` shows a file's own headers),
+    whose built-in CSV download cannot carry a formula: customer text starting with = + - @ (or a tab or CR) gets
+    a leading apostrophe, numbers stay numbers. The download keeps the column ids."""
     from exports.safety import safe_csv_frame
 
-    return st.dataframe(safe_csv_frame(pd.DataFrame(frame)), **kwargs)
+    frame = safe_csv_frame(pd.DataFrame(frame))
+    if labels:
+        kwargs["column_config"] = labelled(frame.columns, kwargs.get("column_config"))
+    return st.dataframe(frame, **kwargs)
 
 
 def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:

@@ -37,7 +37,7 @@ def import_one(upload) -> None:
         if missing:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
-        table(preview.sample, hide_index=True)
+        table(preview.sample, hide_index=True, labels=False)  # the file's own headers
         if st.button(t("import", file=upload.name), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
             show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source))
     except DataError as exc:
@@ -55,7 +55,7 @@ def show_result(result: ingest.ImportResult) -> None:
     rejected.metric(t("rejected"), result.rows_rejected)
     if result.rows_rejected:
         st.caption(t("rejects"))
-        table(result.rejects, hide_index=True)
+        table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
 
 
 for upload in st.file_uploader(t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True) or []:

@@ -6,22 +6,24 @@ from exports.safety import safe_csv_frame
 from i18n import t
 from metrics import value_model
 from metrics.store import DataError
-from ui import current_user, get_connection, guard, period_picker, table
+from ui import current_user, get_connection, guard, labelled, period_picker, table
 
 guard("data")
 st.title(t("page_value_model"))
 con = get_connection()
 drivers, hourly = value_model.current_model(con)
 st.subheader(t("value_drivers"))
-drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="drivers", column_config={
-    "minutes_saved": st.column_config.NumberColumn(min_value=0.0, step=0.5),
-    "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use"),
-    "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))})
+drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="drivers", column_config=labelled(
+    drivers.columns, {
+        "minutes_saved": st.column_config.NumberColumn(min_value=0.0, step=0.5),
+        "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use"),
+        "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))}))
 st.subheader(t("hourly_costs"))
 # account names are shown, never saved: made formula-safe for the editor's CSV download like every table
 hourly = st.data_editor(hourly.assign(account_name=safe_csv_frame(hourly[["account_name"]])["account_name"]),
                         hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
-                        column_config={"hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")})
+                        column_config=labelled(hourly.columns, {
+                            "hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")}))
 problems = value_model.validate(drivers, hourly)
 for problem in problems:
     st.error(problem)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 
@@ -11,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from i18n import STRINGS
+from i18n import COLUMNS, STRINGS
 from metrics import adoption, portfolio, report, value_model
 from metrics.period import default_period
 from metrics.store import connect
@@ -46,6 +47,20 @@ def test_every_page_renders_without_an_exception_in_both_languages(db, monkeypat
     at = run_page(db, monkeypatch, page, lang)
     assert not at.exception
     assert at.title[0].value == STRINGS[lang][PAGES[page]]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_table_heads_its_columns_in_the_chosen_language(db, monkeypatch, page, lang):
+    at = run_page(db, monkeypatch, page, lang)
+    for frame in at.dataframe:  # tables and editors
+        config = json.loads(frame.proto.columns or "{}")
+        for column in frame.value.columns:
+            label = config.get(column, {}).get("label")
+            if re.fullmatch(r"[a-z][a-z0-9_]*", column):  # a column id, never shown as it is
+                assert label == COLUMNS[lang][column], (page, column, label)
+            else:  # already a heading in this language
+                assert label is None, (page, column, label)
 
 
 def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
@@ -121,3 +136,4 @@ def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
 
 def test_both_languages_have_the_same_keys():
     assert STRINGS["en"].keys() == STRINGS["zh"].keys()
+    assert COLUMNS["en"].keys() == COLUMNS["zh"].keys()
