@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "bare_rollups", "import_parquet", "import_parquet_capped", "report_one",
-             "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table", "export_xlsx",
-             "export_pptx")
+SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "bare_rollups", "import_parquet", "import_parquet_capped",
+             "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
+             "export_xlsx", "export_pptx")
 BASELINE = {"import_csv": "bare_csv", "bare_rollups": "bare_parquet", "import_parquet": "bare_parquet",
             "import_parquet_capped": "bare_parquet",
             "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",

@@ -585,18 +585,18 @@ def _merge_events(cur) -> int:
         _drop_repeated(cur)
         cur.execute(sql("merge_events"))
         changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+        source, changes = "events", "vl_changed"
+        within = "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month"
     else:
         # no stored event shares the batch's account-months (a first load, or the next months' export): every row
-        # is new, so the batch is inserted as is and its rollups are built from the batch itself
-        changed = cur.execute("SELECT count(*) FROM vl_coded").fetchall()[0][0]
-    source = "events" if overlap else "vl_coded"
+        # is new, so its rollups are built from the batch itself, which is inserted as is after them
+        source, changes, within = "vl_coded", "vl_coded", ""
     # a rollup's aggregates hold state per user-month in memory, so a big batch is rolled up in parts: ranges of
     # accounts with about ROLLUP_PART_ROWS changed events each. Under a memory limit (VALUELENS_MEMORY_LIMIT) a
     # part fits in memory, and a part reads only its blocks of the batch, which is stored in account order.
     parts = cur.execute(f"""SELECT min(account_key), max(account_key) FROM (
                                 SELECT account_key, (sum(n) OVER (ORDER BY account_key) - n) // $rows AS part
-                                FROM (SELECT account_key, count(*) AS n FROM {"vl_changed" if overlap else "vl_coded"}
-                                      GROUP BY account_key))
+                                FROM (SELECT account_key, count(*) AS n FROM {changes} GROUP BY account_key))
                             GROUP BY part ORDER BY part""", {"rows": ROLLUP_PART_ROWS}).fetchall()
     if overlap:
         cur.execute("DROP TABLE vl_changed")
@@ -604,7 +604,6 @@ def _merge_events(cur) -> int:
     for span in parts if len(parts) > 1 else [None]:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_touched AS SELECT * FROM vl_touched_all AS t "
                     f"WHERE {_accounts('t', span)}")
-        within = "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month" if overlap else ""
         cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_rollup_events AS SELECT e.* FROM {source} AS e {within} "
                     f"WHERE {_accounts('e', span)}")
         cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {sql('user_feature_month')}")
@@ -640,7 +639,8 @@ def _drop_repeated_in_groups(cur, span: tuple[int, int] | None) -> None:
         cur.execute("DROP TABLE vl_repeated")
         return
     groups = "SELECT DISTINCT account_key, user_key, feature_key, month FROM vl_repeated"
-    on = "g.account_key = r.account_key AND g.user_key = r.user_key AND g.feature_key = r.feature_key AND g.month = r.month"
+    on = ("g.account_key = r.account_key AND g.user_key = r.user_key AND g.feature_key = r.feature_key "
+          "AND g.month = r.month")
     cur.execute(f"DELETE FROM vl_user_feature_month AS g USING ({groups}) AS r WHERE {on}")
     cur.execute(f"""CREATE OR REPLACE TEMP VIEW vl_rollup_events AS
                     SELECT g.* FROM vl_coded AS g SEMI JOIN ({groups}) AS r ON {on}""")
