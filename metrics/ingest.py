@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from metrics.store import ROOT, DataError, commit, is_empty, sql
+from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
 DEMO_DIR = ROOT / "data" / "demo"
@@ -474,13 +474,14 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions
             raw = _stage(cur, path, file_name, Path(tmp))
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
-            commit(cur)
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+        with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
+                commit(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
     finally:
         _drop_staging(cur)
     return result
@@ -735,6 +736,12 @@ def import_rollups(con, path: str | Path, *, force: bool = False) -> ImportResul
         _drop_staging(cur)
         raise DataError(f"{path.name}: cannot read the rollups ({exc})") from exc
     read = sum(cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for table in staged)
+    with WRITER:
+        return _import_rollups_locked(cur, path, digest, staged, read)
+
+
+def _import_rollups_locked(cur, path: Path, digest: str, staged: dict[str, str], read: int) -> ImportResult:
+    """The writing half of import_rollups, under store.WRITER."""
     cur.execute("BEGIN TRANSACTION")
     try:
         cur.execute(sql("merge_rollups"))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 from contextlib import contextmanager
 from functools import cache
 from typing import Iterator
@@ -25,12 +27,38 @@ def db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get("VALUELENS_DB") or DEFAULT_DB)
 
 
-def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a ValueLens database; ':memory:' gives a throwaway one."""
+LOCK_WAIT_SECONDS = 60.0  # how long a process waits for another one holding the database file ($VALUELENS_LOCK_WAIT)
+
+
+def connect(path: str | Path | None = None, *, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a ValueLens database; ':memory:' gives a throwaway one.
+
+    DuckDB lets one process hold a database file. While another process holds it (an import from a second
+    terminal, the app), this waits up to `wait` seconds ($VALUELENS_LOCK_WAIT, default 60) and then raises
+    DataError naming that process, never a traceback.
+    """
     target = ":memory:" if str(path) == ":memory:" else str(db_path(path))
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(target)
+    if wait is None:
+        wait = float(os.environ.get("VALUELENS_LOCK_WAIT") or LOCK_WAIT_SECONDS)
+    deadline, pause = time.monotonic() + wait, 0.05
+    while True:
+        try:
+            con = duckdb.connect(target)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise DataError(f"{Path(target).name}: cannot open the database: {str(exc).splitlines()[0]}") from exc
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", str(exc))
+                holder = f"process {pid.group(1)}" if pid else "another process"
+                raise DataError(f"{Path(target).name}: the database is in use by {holder} (the app, or another "
+                                f"import); waited {wait:g} s. Try again when it has finished, or stop the app "
+                                "for large imports.") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+    con.execute("SET TimeZone = 'UTC'")  # time-zone-aware inputs are stored as UTC, whatever the server's zone
     limit = os.environ.get("VALUELENS_MEMORY_LIMIT")  # e.g. "1GB": DuckDB spills to disk beyond it
     if limit:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
@@ -88,6 +116,12 @@ class _Gate:
 
 
 GATE = _Gate()
+
+# One writer at a time in this process. New integer keys (accounts, users, features) are max + 1 inside the
+# writer's transaction and DuckDB has no lock that two transactions taking the same max would meet (they commit
+# different rows), so two imports from two sessions of the app must not overlap. Across processes DuckDB's file
+# lock already admits one process (see connect).
+WRITER = threading.RLock()
 
 
 class Reader:

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.store import DataError, commit, query
+from metrics.store import WRITER, DataError, commit, query
 
 BASES = ("use", "unit")
 CATEGORIES = ("cost", "efficiency", "revenue", "risk")
@@ -94,6 +94,12 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
     if problems:
         raise DataError("; ".join(problems))
     cur = con.cursor()
+    with WRITER:  # new feature keys are max + 1 (store.WRITER)
+        return _save_locked(cur, drivers, hourly, user, note)
+
+
+def _save_locked(cur, drivers: pd.DataFrame, hourly: pd.DataFrame, user: str, note: str) -> int:
+    """The transaction of save(), under store.WRITER."""
     cur.execute("BEGIN TRANSACTION")
     try:
         last = cur.execute("SELECT coalesce(max(version), 0) FROM value_model_version").fetchall()[0][0]

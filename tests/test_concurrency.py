@@ -77,3 +77,82 @@ def test_an_import_killed_midway_leaves_the_database_as_before(tmp_path):
     assert "done" not in rest, "the import finished before it could be killed; make the file bigger"
     con = connect(db)
     assert snapshot(con) == before
+
+
+def _accounts_file(path, prefix: str, n: int) -> None:
+    rows = "\n".join(f"{prefix}{i},{prefix} company {i},Retail,EMEA,SMB,10" for i in range(n))
+    path.write_text("account_id,account_name,industry,region,segment,seats\n" + rows + "\n", encoding="utf-8")
+
+
+def _events_file(path, prefix: str, n: int) -> None:
+    rows = "\n".join(f"{prefix}{i % 20},{prefix}-user{i},2025-03-0{1 + i % 9} 10:00:00,{prefix}-feature{i % 3},60,1"
+                     for i in range(n))
+    path.write_text("account_id,user_id,event_time,feature,duration_seconds,units\n" + rows + "\n", encoding="utf-8")
+
+
+def _keys_are_unique(con) -> None:
+    for table, key, natural in (("account", "account_key", "account_id"), ("users", "user_key", "account_key, user_id"),
+                                ("feature", "feature_key", "feature")):
+        assert con.execute(f"SELECT count(*) - count(DISTINCT {key}) FROM {table}").fetchall()[0][0] == 0, table
+        assert con.execute(f"SELECT count(*) - count(DISTINCT ({natural})) FROM {table}").fetchall()[0][0] == 0, table
+
+
+def test_imports_from_many_sessions_at_once_give_every_account_user_and_feature_its_own_key(tmp_path):
+    con = connect(tmp_path / "t.duckdb")
+    prefixes = [f"P{p}-" for p in range(6)]
+    for prefix in prefixes:
+        _accounts_file(tmp_path / f"{prefix}accounts.csv", prefix, 300)
+        _events_file(tmp_path / f"{prefix}events.csv", prefix, 3000)
+    errors: list[BaseException] = []
+
+    def run(prefix: str) -> None:  # one app session: its own cursor, accounts then their events
+        try:
+            ingest.import_file(con.cursor(), tmp_path / f"{prefix}accounts.csv")
+            ingest.import_file(con.cursor(), tmp_path / f"{prefix}events.csv")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in prefixes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    _keys_are_unique(con)
+    assert con.execute("SELECT count(*) FROM account").fetchall()[0][0] == 6 * 300
+    # every account's events stayed with that account: user ids carry their account's prefix
+    assert con.execute("""SELECT count(*) FROM users AS u JOIN account AS a USING (account_key)
+                          WHERE NOT starts_with(u.user_id, split_part(a.account_id, '-', 1))""").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM users").fetchall()[0][0] == 6 * 3000
+
+
+def test_two_cli_imports_at_once_wait_for_each_other_and_both_land(tmp_path):
+    db = tmp_path / "p.duckdb"
+    for prefix in ("X-", "Y-"):
+        _accounts_file(tmp_path / f"{prefix}accounts.csv", prefix, 2000)
+        _events_file(tmp_path / f"{prefix}events.csv", prefix, 20000)
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import", str(tmp_path / f"{p}accounts.csv"),
+                               str(tmp_path / f"{p}events.csv"), "--db", str(db)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in ("X-", "Y-")]
+    outs = [proc.communicate(timeout=300) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outs
+    con = connect(db)
+    _keys_are_unique(con)
+    assert con.execute("SELECT count(*) FROM account").fetchall() == [(4000,)]
+    assert con.execute("SELECT count(*) FROM events").fetchall() == [(40000,)]
+
+
+def test_a_database_held_by_another_process_gives_one_message_after_waiting(tmp_path):
+    db = tmp_path / "h.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+                               "print('held', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "accounts", "--db", str(db)],
+                              capture_output=True, text=True, env={**__import__("os").environ,
+                                                                   "VALUELENS_LOCK_WAIT": "1"})
+    finally:
+        holder.kill()
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"h.duckdb: the database is in use by process {holder.pid}" in done.stderr
