@@ -19,6 +19,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_value_model": "Value model",
         "loading_demo": "Loading the demo data into an empty database…",
         "local_mode": "Single-user local mode: sign-in is not configured.",
+        "sign_in_broken": "Sign-in is configured but its settings cannot be used, so nobody can sign in until "
+                          "an administrator fixes them: {reason}",
         "sign_in_needed": "ValueLens holds customers' confidential figures. Sign in to see the accounts you work on.",
         "sign_in": "Sign in",
         "page_not_allowed": "This page is not available to you. Sign in from the app's start page.",
@@ -164,6 +166,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_value_model": "价值模型",
         "loading_demo": "数据库为空，正在加载演示数据…",
         "local_mode": "单用户本地模式：未配置登录。",
+        "sign_in_broken": "已配置登录，但其设置无法使用，在管理员修复之前任何人都无法登录：{reason}",
         "sign_in_needed": "ValueLens 含有客户的保密数据。请登录后查看您负责的客户。",
         "sign_in": "登录",
         "page_not_allowed": "您无权访问此页面。请从应用首页登录。",

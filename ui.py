@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -10,7 +11,7 @@ import streamlit as st
 
 from i18n import LANGUAGES, column_label, t
 from metrics import ingest
-from metrics.access import LOCAL, Access, access_for, load_roles
+from metrics.access import LOCAL, Access, access_for, auth_problem, load_roles, secrets_problem
 from metrics.period import Period, add_months, data_months, default_period
 from metrics.store import DataError, Reader, connect, db_path, reader
 
@@ -200,28 +201,56 @@ def show_benchmark(bench: dict) -> None:
     st.caption(t("bench_caption"))
 
 
-def sign_in_configured() -> bool:
-    """True when .streamlit/secrets.toml has an [auth] section for st.login (OIDC)."""
+def sign_in_state() -> tuple[str, str | None]:
+    """("local", None) when no sign-in is configured at all, ("on", None) when it is, ("broken", why) when a
+    secrets file exists but cannot be read or its [auth] is incomplete: then nobody gets in (fail closed).
+    Checked on every run, so a secrets file edited while the server runs is judged as it is now."""
+    from streamlit import config
+
+    paths = list(config.get_option("secrets.files") or [])
+    problem = secrets_problem(paths)
+    if problem:
+        return "broken", problem
     try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return False
+        has_auth = "auth" in st.secrets
+    except st.errors.StreamlitSecretNotFoundError as exc:
+        if any(Path(p).exists() for p in paths):
+            return "broken", str(exc)
+        return "local", None
+    except FileNotFoundError:
+        return "local", None
+    if not has_auth:
+        return "local", None
+    problem = auth_problem(st.secrets["auth"])
+    return ("broken", problem) if problem else ("on", None)
+
+
+def sign_in_configured() -> bool:
+    """True when sign-in is configured, also when it is configured wrongly (then nobody gets in)."""
+    return sign_in_state()[0] != "local"
 
 
 def current_access() -> Access | None:
-    """This run's user and what they may see: LOCAL without sign-in, None when signed out or not in the roles file."""
-    if not sign_in_configured():
+    """This run's user and what they may see: LOCAL without sign-in, None when signed out, not in the roles
+    file, or when the sign-in configuration is broken."""
+    state, _ = sign_in_state()
+    if state == "local":
         return LOCAL
-    if not st.user.get("is_logged_in"):
+    if state == "broken" or not st.user.get("is_logged_in"):
         return None
     return access_for(st.user.get("email"), load_roles())
 
 
 def require_access() -> Access:
     """The app's gate: a sign-in screen when sign-in is configured and nobody (allowed) is signed in."""
-    if not sign_in_configured():
+    state, problem = sign_in_state()
+    if state == "local":
         st.sidebar.caption(t("local_mode"))
         return LOCAL
+    if state == "broken":
+        st.title(t("app_title"))
+        st.error(t("sign_in_broken", reason=plain(problem or "")))
+        st.stop()
     if not st.user.get("is_logged_in"):
         st.title(t("app_title"))
         st.info(t("sign_in_needed"))

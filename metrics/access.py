@@ -82,6 +82,41 @@ def load_roles(path: str | Path | None = None) -> dict[str, Access]:
     return users
 
 
+AUTH_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+def secrets_problem(paths: list[str] | tuple[str, ...]) -> str | None:
+    """Why the sign-in secrets on disk cannot be trusted, or None. A secrets file that exists but does not parse
+    must stop the app (fail closed), not read as "sign-in not configured"."""
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            continue
+        if path.suffix != ".toml":
+            if not path.is_dir():
+                return f"{path}: a secrets path must be a .toml file or a folder"
+            continue
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return f"{path.name}: the sign-in secrets cannot be read ({exc})"
+    return None
+
+
+def auth_problem(auth: object) -> str | None:
+    """Why an [auth] section of the secrets cannot sign anyone in, or None. The provider's keys sit in [auth]
+    itself or in one [auth.<provider>] table each (Streamlit's st.login)."""
+    if not hasattr(auth, "get"):
+        return "[auth] in the secrets file is not a table"
+    missing = [k for k in AUTH_KEYS if not str(auth.get(k) or "").strip()]
+    providers = [v for v in (auth.values() if hasattr(auth, "values") else []) if hasattr(v, "get")]
+    candidates = providers or [auth]
+    if not any(all(str(c.get(k) or "").strip() for k in PROVIDER_KEYS) for c in candidates):
+        missing.append(" / ".join(PROVIDER_KEYS))
+    return f"[auth] in the secrets file lacks {', '.join(missing)}" if missing else None
+
+
 def access_for(email: str | None, roles: dict[str, Access]) -> Access | None:
     """The Access of a signed-in user, or None when the roles file does not list them."""
     return roles.get(str(email or "").strip().lower())

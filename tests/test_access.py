@@ -195,3 +195,63 @@ def test_a_page_run_on_its_own_refuses_anyone_not_signed_in(db, monkeypatch, rol
     at.run()
     assert [e.value for e in at.error] == [STRINGS["en"]["page_not_allowed"]]
     assert not at.selectbox and not at.metric
+
+
+@pytest.fixture
+def secrets_on_disk(tmp_path, monkeypatch):
+    """Point Streamlit's secrets.files at one file of this test's; the test writes it."""
+    import streamlit as st
+    from streamlit import config
+
+    path = tmp_path / "secrets.toml"
+    saved = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(path)])
+    st.secrets._reset()
+    yield path
+    config.set_option("secrets.files", saved)
+    st.secrets._reset()
+
+
+VALID_SECRETS = "[auth]\n" + "\n".join(f'{k} = "{v}"' for k, v in AUTH.items()) + "\n"
+
+
+def test_sign_in_settings_are_judged_by_what_is_on_disk(tmp_path):
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(VALID_SECRETS, encoding="utf-8")
+    bad.write_text(VALID_SECRETS.replace('client_id = "', 'client_id = '), encoding="utf-8")
+    assert access.secrets_problem([str(tmp_path / "absent.toml"), str(good)]) is None
+    assert access.secrets_problem([str(good), str(bad)]).startswith("bad.toml: the sign-in secrets cannot be read")
+    assert access.auth_problem(AUTH) is None
+    assert access.auth_problem({"cookie_secret": "x", "google": {k: AUTH[k] for k in access.PROVIDER_KEYS}}) == (
+        "[auth] in the secrets file lacks redirect_uri")
+    assert access.auth_problem({**AUTH, "client_id": " "}) == (
+        "[auth] in the secrets file lacks client_id / client_secret / server_metadata_url")
+
+
+@pytest.mark.parametrize("content", [
+    VALID_SECRETS.replace('cookie_secret = "', 'cookie_secret = '),  # a typo: the file does not parse
+    VALID_SECRETS.replace("[auth]", "[auth\n"),
+    "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\n",  # [auth] without the provider
+])
+def test_sign_in_settings_that_cannot_be_used_let_nobody_in(db, monkeypatch, roles_file, secrets_on_disk, content):
+    app(db, monkeypatch, user=None)  # the demo is loaded (local mode: no secrets file yet)
+    secrets_on_disk.write_text(content, encoding="utf-8")
+    at = app(db, monkeypatch, user=None)
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith(STRINGS["en"]["sign_in_broken"].split("{")[0])
+    assert STRINGS["en"]["local_mode"] not in [c.value for c in at.sidebar.caption]
+    assert not at.selectbox and not at.metric and not at.dataframe
+    for page in ("pages/data_import.py", "pages/value_model.py", "pages/account_report.py"):
+        direct = AppTest.from_file(str(ROOT / page), default_timeout=120).run()
+        assert [e.value for e in direct.error] == [STRINGS["en"]["page_not_allowed"]], page
+        assert not direct.selectbox and not direct.metric and not direct.dataframe
+
+
+def test_a_secrets_file_broken_while_the_server_runs_closes_the_app(db, monkeypatch, roles_file, secrets_on_disk):
+    secrets_on_disk.write_text(VALID_SECRETS, encoding="utf-8")
+    at = app(db, monkeypatch, user=None)
+    assert [b.label for b in at.button] == [STRINGS["en"]["sign_in"]]  # sign-in is on
+    secrets_on_disk.write_text(VALID_SECRETS + "oops =\n", encoding="utf-8")
+    at.run()
+    assert at.error and at.error[0].value.startswith(STRINGS["en"]["sign_in_broken"].split("{")[0])
+    assert not at.button and not at.selectbox
