@@ -124,6 +124,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart_output": "Output per person per month",
         "chart_peers": "Adoption of value features vs peer median",
         "peer_median": "Peer median",
+        "peers_withheld": "Peer medians withheld: fewer than {min} other accounts to compare with, and one "
+                          "customer's figures are never shown to another.",
+        "peers_rounded": "Peer medians rounded to 5 percentage points: fewer than {min} other accounts.",
         "no_outcomes": "No business outcomes for this account: efficiency is usage-based. Import an outcomes file to see output per person.",
         "no_activity": "No usage in this period.",
         "recommendations": "Recommendations for the QBR",
@@ -270,6 +273,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart_output": "每月人均产出",
         "chart_peers": "价值功能采用率 vs 同行中位数",
         "peer_median": "同行中位数",
+        "peers_withheld": "同行中位数不予显示：可比的其他客户少于 {min} 个，任何客户的数据都不会展示给其他客户。",
+        "peers_rounded": "同行中位数已取整到 5 个百分点：其他客户少于 {min} 个。",
         "no_outcomes": "该客户没有业务产出数据：人效按使用量计算。导入产出文件即可查看人均产出。",
         "no_activity": "该期间没有使用数据。",
         "recommendations": "QBR 建议",

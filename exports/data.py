@@ -7,15 +7,15 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from metrics import adoption, efficiency, ingest, report
+from metrics import adoption, efficiency, ingest, privacy, report
 from metrics.benchmarks import benchmark
 from metrics.accounts import Account, get_account
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, add_months, data_months
 from metrics.registry import Kpi
 
-# A peer median over fewer accounts is (nearly) one other customer's own figure: exports withhold it.
-MIN_PEERS_SHOWN = 5
+# what may be shown of other customers is decided in metrics.privacy, for every surface alike
+MIN_PEERS_SHOWN = privacy.MIN_OTHERS
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end)
     peers = int(vs_peers["peers"].max()) if len(vs_peers) and vs_peers["peers"].notna().any() else 0
     group = vs_peers["peer_group"].dropna().iloc[0] if peers else None
-    shown = peers >= MIN_PEERS_SHOWN
+    shown = bool(vs_peers["peer_median"].notna().any())  # metrics.privacy withholds medians over too few peers
     medians = vs_peers[["feature", "peer_median"]] if shown else pd.DataFrame(columns=["feature", "peer_median"])
     first_use = adoption.time_to_first_use(con, account_id=account_id)[
         ["feature", "first_used_at", "days_from_go_live"]]

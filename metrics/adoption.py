@@ -10,12 +10,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics import privacy
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import Period
 from metrics.registry import metric
 from metrics.store import query, sql
 
-MIN_INDUSTRY_PEERS = 5
 
 
 def _params(account: Account | None, start: date, end: date) -> dict[str, object]:
@@ -218,42 +218,49 @@ def peer_grid(grid: pd.DataFrame, accounts: list[Account]) -> PeerGrid:
 
 def _peers_of(account: Account, peers: PeerGrid) -> tuple[str, np.ndarray]:
     """The peer group's name and row mask: other active accounts of the account's industry when there are at least
-    MIN_INDUSTRY_PEERS, else all other active accounts."""
+    privacy.MIN_OTHERS, else all other active accounts (the policy may still withhold their figures)."""
     others = np.ones(len(peers.industries), dtype=bool)
     if account.key in peers.rows:
         others[peers.rows[account.key]] = False
     same = others & (peers.industries == account.industry) if account.industry else np.zeros_like(others)
-    return ("industry", same) if same.sum() >= MIN_INDUSTRY_PEERS else ("all", others)
+    return ("industry", same) if privacy.may_show(int(same.sum())) else ("all", others)
 
 
 def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.DataFrame | PeerGrid,
                   accounts: list[Account] | None = None) -> pd.DataFrame:
     """Per value-model feature: the median adoption rate of the account's peers (the other accounts active in the
-    period: its industry's when there are at least 5, else all), the group used and its size. Aggregates only."""
+    period: its industry's when there are at least 5, else all), the group used, its size and whether the median
+    was rounded, as metrics.privacy lets it through (NaN medians when withheld). Aggregates only."""
     peers = grid if isinstance(grid, PeerGrid) else peer_grid(grid, all_accounts(con) if accounts is None else accounts)
     group, mask = _peers_of(account, peers)
     if not mask.any():
-        return pd.DataFrame(columns=["feature", "peer_median", "peer_group", "peers"])
-    return pd.DataFrame({"feature": peers.features, "peer_median": np.median(peers.rates[mask], axis=0),
-                         "peer_group": group, "peers": int(mask.sum())})
+        return pd.DataFrame(columns=["feature", "peer_median", "peer_group", "peers", "peer_rounded"])
+    medians, was_rounded = privacy.medians(peers.rates[mask])
+    return pd.DataFrame({"feature": peers.features,
+                         "peer_median": medians if medians is not None else np.full(len(peers.features), np.nan),
+                         "peer_group": group, "peers": int(mask.sum()), "peer_rounded": was_rounded})
 
 
 def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
-    """underused_features from the period's PeerGrid."""
+    """underused_features from the period's PeerGrid; empty when the policy withholds the peer medians."""
     columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
                "hours_per_adopter", "hours_left", "value_left"]
     row = peers.rows.get(account.key)
     group, mask = _peers_of(account, peers)
-    if row is None or not mask.any():
+    median = privacy.medians(peers.rates[mask])[0] if row is not None else None
+    if median is None:
         return pd.DataFrame(columns=columns)
-    rate, median = peers.rates[row], np.median(peers.rates[mask], axis=0)
+    rate = peers.rates[row]
+    # hours per adopter pools every account adopting the feature: shown only when enough others adopt it
+    other_adopters = (peers.adopters[mask] > 0).sum(axis=0)
     hourly = account.hourly_cost
     rows = []
     for i in np.flatnonzero(rate < median):
         non_adopters = int(peers.active_users[row] - peers.adopters[row, i])
-        hours_left = non_adopters * float(peers.hours_per_adopter[i])
+        per_adopter = float(peers.hours_per_adopter[i]) if privacy.may_show(int(other_adopters[i])) else math.nan
+        hours_left = non_adopters * per_adopter
         rows.append((peers.features[i], float(rate[i]), float(median[i]), group, int(mask.sum()), non_adopters,
-                     float(peers.hours_per_adopter[i]), hours_left, hours_left * hourly if hourly is not None else math.nan))
+                     per_adopter, hours_left, hours_left * hourly if hourly is not None else math.nan))
     rows.sort(key=lambda r: (-r[7] if not math.isnan(r[7]) else math.inf, r[0]))  # NaN last, as sort_values
     return pd.DataFrame(rows, columns=columns)
 
@@ -262,8 +269,10 @@ def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
         description="Value-model features this account adopts less than its peers do, ranked by the hours its "
                     "non-adopting active users leave on the table.",
         formula="features with adoption_rate < median adoption_rate of other accounts in the same industry "
-                "(>= 5 such accounts, else all other accounts); hours_left = (active users - adopters) x "
-                "(hours saved by f / adopters of f, over all accounts in the period)")
+                "(>= 5 such accounts, else all other accounts; the median as metrics.privacy publishes it: "
+                "withheld under 5, rounded to 0.05 under 10); hours_left = (active users - adopters) x "
+                "(hours saved by f / adopters of f, over all accounts in the period; withheld when fewer than 5 "
+                "other accounts adopt f)")
 def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
                        peers: PeerGrid | None = None) -> pd.DataFrame:
     """Underused features with peer median, peer group, non-adopters, hours and value left; biggest first.

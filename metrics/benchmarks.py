@@ -2,9 +2,10 @@
 
 `benchmark` is the one function the Benchmarks page, the account report's peer section and the QBR exports call.
 It returns the account's own figures and cohort aggregates only: no peer name, id or single peer value, and
-no minimum or maximum. A cohort figure is published when at least MIN_PEERS other accounts contribute to it and,
-for a summed figure, no single one of them holds more than MAX_SHARE of the sum; otherwise the cohort widens to all
-accounts, and failing that the figure is suppressed with the reason.
+no minimum or maximum. What is published follows metrics.privacy, the one policy: a cohort figure needs at least
+MIN_PEERS other accounts (else the cohort widens to all accounts, and failing that the figure is suppressed with the
+reason), quartiles need at least privacy.MIN_OTHERS_FOR_QUARTILES and a median over fewer is rounded, and a pooled
+sum is withheld when one account holds more than MAX_SHARE of it.
 """
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import adoption, cost, efficiency
+from metrics import adoption, cost, efficiency, privacy
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.registry import METRICS, define, metric
 from metrics.store import DataError, query
 
 COHORTS = ("industry", "region", "segment", "seat_band", "all")
 SEAT_BANDS: tuple[tuple[int, int | None], ...] = ((1, 49), (50, 199), (200, 499), (500, None))
-MIN_PEERS = 5
-MAX_SHARE = 0.25
+MIN_PEERS = privacy.MIN_OTHERS
+MAX_SHARE = privacy.MAX_SHARE
+MIN_QUARTILE_PEERS = privacy.MIN_OTHERS_FOR_QUARTILES
 FIGURES = ("key_feature_adoption", "breadth", "efficiency_delta", "hours_saved_per_seat", "value_per_seat")
 # per-seat figures also publish a pooled rate (sum over peers / their seats): the sums the dominance rule guards
 SUMMED = {"hours_saved_per_seat": "hours_saved", "value_per_seat": "value"}
@@ -47,9 +49,12 @@ define("value_per_seat", unit="currency per seat", higher_is_better=True, functi
        formula="value / seats = hours_saved x hourly_cost / seats, in [start, end)")
 define("peer_median", unit="as the figure", higher_is_better=None, function="metrics.benchmarks.benchmark",
        description="Median and quartiles of a figure over the other accounts of the cohort; published only when "
-                   f"at least {MIN_PEERS} other accounts have the figure (never their minimum or maximum).",
+                   f"at least {MIN_PEERS} other accounts have the figure, quartiles only from {MIN_QUARTILE_PEERS} "
+                   "(never their minimum or maximum).",
        formula="25th, 50th and 75th percentile (linear interpolation) of the figure over the cohort's other "
-               f"accounts; >= {MIN_PEERS} of them, else widen to all accounts, else suppress")
+               f"accounts; >= {MIN_PEERS} of them, else widen to all accounts, else suppress; quartiles need "
+               f">= {MIN_QUARTILE_PEERS}, and a median over fewer is rounded (fractions to "
+               f"{privacy.ROUND_FRACTION_TO}, other units to {privacy.ROUND_SIGNIFICANT} significant digits)")
 define("peer_pooled", unit="as the figure", higher_is_better=None, function="metrics.benchmarks.benchmark",
        description="The cohort's other accounts taken together for a per-seat figure: their summed hours (or value) "
                    f"over their summed seats; suppressed when one of them holds more than {MAX_SHARE:.0%} of "
@@ -187,20 +192,15 @@ def _attribute(account: Account, cohort: str) -> str | None:
 
 def _dominated(peers: pd.DataFrame, columns: list[str]) -> bool:
     """True when one peer holds more than MAX_SHARE of the peers' sum of any of `columns`."""
-    for column in columns:
-        values = peers[column].astype(float)
-        total = values.sum()
-        if total > 0 and values.max() / total > MAX_SHARE:
-            return True
-    return False
+    return any(privacy.dominated(peers[column].to_numpy(dtype=float)) for column in columns)
 
 
-def _aggregates(own: float | None, values: np.ndarray) -> dict[str, float | None]:
-    p25, median, p75 = (float(q) for q in np.quantile(values, [0.25, 0.5, 0.75]))
+def _aggregates(own: float | None, values: np.ndarray, unit: str) -> dict[str, float | None]:
+    stat = privacy.peer_stat(values, "fraction" if unit == "fraction" else "number")
     percentile = None
     if own is not None:
         percentile = float(100 * ((values < own).sum() + 0.5 * (values == own).sum()) / len(values))
-    return {"percentile": percentile, "p25": p25, "median": median, "p75": p75}
+    return {"percentile": percentile, "p25": stat.p25, "median": stat.median, "p75": stat.p75}
 
 
 def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> BenchmarkFigure:
@@ -223,7 +223,7 @@ def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> Be
             reasons.append((scope, "no_attribute"))
             continue
         peers = pool if scope == "all" else pool[pool[scope] == label]
-        if len(peers) < MIN_PEERS:
+        if not privacy.may_show(len(peers)):
             reasons.append((scope, "too_few"))
             continue
         pooled, pooled_reason = None, None
@@ -234,7 +234,7 @@ def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> Be
                 pooled = float(peers[SUMMED[name]].sum() / peers["seats"].sum())
         return BenchmarkFigure(**base, cohort=scope, cohort_label=None if scope == "all" else label,
                                peers=len(peers), pooled=pooled, pooled_reason=pooled_reason, reasons=tuple(reasons),
-                               **_aggregates(own, peers[name].to_numpy(dtype=float)))
+                               **_aggregates(own, peers[name].to_numpy(dtype=float), METRICS[name].unit))
     return BenchmarkFigure(**base, reasons=tuple(reasons))
 
 

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics import privacy
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import add_months
 from metrics.registry import metric
@@ -20,6 +21,8 @@ CONFIDENCE = 0.90
 BOOTSTRAP_METHOD = f"bootstrap over months ({BOOTSTRAP_SAMPLES} resamples, {CONFIDENCE:.0%} interval)"
 OUTCOMES_BASIS = "outcomes: output_units / headcount"
 USAGE_BASIS = "usage-based: work units per active user (no outcomes)"
+NO_COMPARISON = f"fewer than {privacy.MIN_OTHERS} comparable accounts not yet live in both windows"
+NO_COMPARISON_USAGE = "usage-based figures are not trend-adjusted"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Efficiency:
     baseline_months: list[date] = field(default_factory=list)
     current_months: list[date] = field(default_factory=list)
     reason: str | None = None
+    adjusted_reason: str | None = None  # why the trend-adjusted figures are None while the delta is not
 
 
 def monthly(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> pd.DataFrame:
@@ -135,7 +139,8 @@ def _interval(draws: np.ndarray) -> tuple[float, float]:
 def _comparison_windows(account: Account, series: SeriesIndex, baseline: list[date],
                         current: list[date]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Baseline and current output per person of the comparison group: accounts of the same industry not yet live
-    in either window (else all such accounts), each with outcomes in both windows and a positive baseline."""
+    in either window (else all such accounts), each with outcomes in both windows and a positive baseline; empty
+    when fewer than privacy.MIN_OTHERS such accounts exist (their mean change would be one customer's own)."""
 
     def windows_of(a: Account) -> tuple[np.ndarray, np.ndarray] | None:
         base = series.values(a.key, baseline, "output_per_person")
@@ -146,7 +151,7 @@ def _comparison_windows(account: Account, series: SeriesIndex, baseline: list[da
     same = [a for a in candidates if account.industry and a.industry == account.industry]
     for group in (same, candidates):
         found = [w for w in map(windows_of, group) if w is not None]
-        if found:
+        if privacy.may_show(len(found)):  # the group's mean change is shown: never one or two accounts' own
             return found
     return []
 
@@ -187,7 +192,8 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
     group = _comparison_windows(account, series, baseline_months, current_months) if has_outcomes else []
     if not group:
         return Efficiency(basis, baseline, current, delta, ci_low, ci_high, method=BOOTSTRAP_METHOD,
-                          baseline_months=baseline_months, current_months=current_months)
+                          baseline_months=baseline_months, current_months=current_months,
+                          adjusted_reason=NO_COMPARISON if has_outcomes else NO_COMPARISON_USAGE)
     comparison_delta = float(np.mean([c.mean() / b.mean() - 1 for b, c in group]))
     comparison_draws = np.mean([_resampled_ratios(b, c, rng) - 1 for b, c in group], axis=0)
     adjusted = (1 + delta) / (1 + comparison_delta) - 1
@@ -198,7 +204,8 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
 
 @metric("adjusted_delta", unit="fraction", higher_is_better=True,
         description="Efficiency delta net of the market trend: difference-in-differences against comparable "
-                    "accounts (same industry, else all) that were not yet live in either window.",
+                    "accounts (same industry, else all) that were not yet live in either window; withheld with "
+                    f"the reason when fewer than {privacy.MIN_OTHERS} such accounts exist.",
         formula="(1 + efficiency_delta) / (1 + mean efficiency change of the comparison accounts over the same "
                 "windows) - 1; its 90 % interval resamples the months of the account and of every comparison account")
 def adjusted_delta(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:

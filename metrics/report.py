@@ -90,6 +90,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
             "baseline_months": [m.isoformat() for m in eff.baseline_months],
             "current_months": [m.isoformat() for m in eff.current_months],
             "reason": eff.reason,
+            "adjusted_reason": eff.adjusted_reason,
         },
         "cost": {
             "hours_saved": _num(money.hours_saved), "value": _num(money.value, 2), "currency": money.currency,
@@ -109,7 +110,7 @@ def headline_kpis(report: dict[str, object]) -> list[Kpi]:
         kpi("hours_saved", money["hours_saved"]),
         kpi("fte_equivalent", money["fte_equivalent"]),
         kpi("efficiency_delta", eff["delta"], reason=eff["reason"]),
-        kpi("adjusted_delta", eff["adjusted_delta"], reason=eff["reason"] or "no comparable accounts"),
+        kpi("adjusted_delta", eff["adjusted_delta"], reason=eff["reason"] or eff["adjusted_reason"]),
         kpi("key_feature_adoption", use["key_feature_adoption"], reason="no active users or no value model"),
         kpi("seat_utilization", use["seat_utilization"], reason="no seat count"),
         kpi("roi", money["roi"], reason=money["reason"]),

@@ -8,6 +8,7 @@ import charts
 from i18n import lang, t
 from metrics import adoption, efficiency, ingest, report
 from metrics.benchmarks import benchmark
+from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.period import Period
 from metrics.registry import METRICS
 from ui import (cache_key, export_file, fmt, get_connection, guard, peer_table, period_picker, plain, report_inputs,
@@ -78,6 +79,10 @@ if data["peers"].empty:
 else:
     st.plotly_chart(charts.adoption_vs_peers(data["peers"], title=t("chart_peers"), own=names[account_id],
                                              peers=t("peer_median")), key="peers")
+    if data["peers"]["peer_median"].isna().all():  # metrics.privacy withheld them
+        st.caption(t("peers_withheld", min=MIN_OTHERS))
+    elif data["peers"]["peer_rounded"].any():
+        st.caption(t("peers_rounded", min=MIN_OTHERS_FOR_QUARTILES))
 st.subheader(t("recommendations"))
 for item in rep["adoption"]["underused_features"]:
     st.markdown("- " + t("recommendation", feature=plain(item["feature"]), rate=fmt(item["adoption_rate"], "fraction"),

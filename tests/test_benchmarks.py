@@ -71,16 +71,25 @@ def test_seat_bands_cover_every_seat_count_and_none_without_seats():
     assert (seat_band(None), seat_band(0), seat_band(float("nan"))) == (None, None, None)
 
 
-def test_five_other_accounts_show_the_percentile_quartiles_and_pooled_rate(con, tmp_path):
-    # peers' hours per seat: 2.6, 2.8, 3.0, 3.2, 3.4 (events / 10 seats); the account: 3.1
+def test_five_other_accounts_show_the_percentile_a_rounded_median_and_pooled_rate_but_no_quartiles(con, tmp_path):
+    # peers' hours per seat: 2.6, 2.8, 3.0, 3.2, 3.4 (events / 10 seats); the account: 3.1. Quartiles of five
+    # would be the 2nd and 4th peer's own values (metrics.privacy: quartiles need 10)
     others = [Acct(f"P{i}", events=e) for i, e in enumerate((26, 28, 30, 32, 34), start=1)]
     portfolio(con, tmp_path, [Acct("A", events=31), *others])
     figure = benchmark(con, account_id="A", cohort="industry", **P).figure("hours_saved_per_seat")
     assert figure == benchmarks.BenchmarkFigure(
         "hours_saved_per_seat", "hours per seat", pytest.approx(3.1), cohort="industry", cohort_label="Logistics",
-        peers=5, percentile=60.0, p25=pytest.approx(2.8), median=pytest.approx(3.0), p75=pytest.approx(3.2),
-        pooled=pytest.approx(150 / 50))
+        peers=5, percentile=60.0, p25=None, median=3.0, p75=None, pooled=pytest.approx(150 / 50))
     assert not figure.widened and figure.reason is None
+
+
+def test_ten_other_accounts_show_exact_quartiles(con, tmp_path):
+    # peers' hours per seat 2.1, 2.2, ..., 3.0: linear quartiles at 2.325, 2.55, 2.775
+    others = [Acct(f"P{i}", events=e) for i, e in enumerate(range(21, 31), start=1)]
+    portfolio(con, tmp_path, [Acct("A", events=31), *others])
+    figure = benchmark(con, account_id="A", cohort="industry", **P).figure("hours_saved_per_seat")
+    assert (figure.peers, figure.p25, figure.median, figure.p75) == (
+        10, pytest.approx(2.325), pytest.approx(2.55), pytest.approx(2.775))
 
 
 @pytest.mark.parametrize("others, shown", [(4, False), (5, True)])

@@ -44,9 +44,17 @@ def test_a_hostile_account_and_feature_name_render_as_inert_text_on_the_account_
     con = connect(db)
     accounts = pd.read_csv(FIXTURES / "accounts.csv", dtype=str)
     accounts.loc[accounts["account_id"] == "A2", "account_name"] = HOSTILE_NAME
+    # five more Logistics accounts use "Reports" in April, so it is A2's underused feature against a peer median
+    # the privacy policy lets through (5 or more other accounts), and the page recommends it
+    peers = [f"Q{i}" for i in range(1, 6)]
+    accounts = pd.concat([accounts, pd.DataFrame({"account_id": peers, "account_name": peers,
+                                                  "industry": "Logistics"})])
     accounts.to_csv(tmp_path / "accounts.csv", index=False)
-    for name in ("events.csv", "value_drivers.csv"):  # "Reports" is A2's underused feature, so a recommendation
+    for name in ("events.csv", "value_drivers.csv"):
         frame = pd.read_csv(FIXTURES / name, dtype=str)
+        if name == "events.csv":
+            frame = pd.concat([frame, pd.DataFrame({"account_id": peers, "user_id": "q", "feature": "Reports",
+                                                    "event_time": "2025-04-03 09:00:00"})])
         frame["feature"] = frame["feature"].replace("Reports", HOSTILE_FEATURE)
         frame.to_csv(tmp_path / name, index=False)
     for name in ("accounts.csv", "value_drivers.csv", "events.csv"):
