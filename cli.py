@@ -17,8 +17,9 @@ def _print_result(result: ingest.ImportResult) -> None:
     if result.skipped:
         print(f"{result.file_name}: already imported (same content), nothing to do")
         return
+    excluded = f", {result.rows_excluded} blank lines excluded" if result.rows_excluded else ""
     print(f"{result.file_name} [{result.kind}]: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
-          f"{result.rows_unchanged} skipped as duplicates (of {result.rows_read} rows read)")
+          f"{result.rows_unchanged} skipped as duplicates{excluded} (of {result.rows_read} rows read)")
     for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
         column = f", column {row.column_name}" if isinstance(row.column_name, str) else ""
         value = f" ({row.value!r})" if isinstance(row.value, str) else ""

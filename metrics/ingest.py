@@ -129,6 +129,7 @@ class ImportResult:
     rows_rejected: int
     skipped: bool
     rejects: pd.DataFrame = field(repr=False, compare=False)
+    rows_excluded: int = 0  # lines excluded by a rule (blank lines); with the counts above, every line of the file
 
 
 # ---------------------------------------------------------------- headers
@@ -204,7 +205,9 @@ class _Raw:
     encoding: str | None
     headers: list[str]
     structural_rejects: list[tuple[int, str, str]]  # line, value, reason
-    rows: int
+    rows: int  # records read: staged rows plus structural rejects
+    excluded: int = 0  # lines excluded by a rule (blank lines)
+    delimiter: str | None = None
 
 
 def _sniff_format(head: bytes, file_name: str) -> str:
@@ -269,7 +272,24 @@ def _decode_to_utf8(path: Path, file_name: str, workdir: Path) -> tuple[Path, st
     return out, "gb18030"
 
 
+def _physical_lines(path: Path) -> tuple[int, bool]:
+    """How many physical lines a text file has (a last line without a line break counts), and whether any line
+    ends in a lone carriage return (old Mac style), which only the careful reader splits."""
+    lines = crlf = cr = 0
+    last = b"\n"
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            lines += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+    return lines + (last not in (b"\n", b"")), cr > crlf
+
+
 def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+    """Stage a CSV file. DuckDB's reader is tried first; when its rows and rejects do not account for every
+    physical line (a quoted line break, an unterminated quote swallowing the rest of the file, mixed or lone-CR
+    line endings, blank lines) or it refuses the file, the careful reader (_stage_csv_lines) reads it instead."""
     text_path, encoding = _decode_to_utf8(path, file_name, workdir)
     with text_path.open(encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
@@ -277,6 +297,17 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
         raise DataError(f"{file_name}: the file is empty (no header row)")
     delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
     headers = _unique_headers(next(csv.reader([first], delimiter=delim, quotechar='"')))
+    encoding = encoding.replace("-sig", " with BOM")
+    physical, lone_cr = _physical_lines(text_path)
+    staged = None if lone_cr else _stage_csv_duckdb(con, text_path, headers, delim)
+    if staged is not None and staged[0] + len(staged[1]) + 1 == physical:
+        rows, structural = staged
+        return _Raw("csv", encoding, headers, structural, rows + len(structural), delimiter=delim)
+    return _stage_csv_lines(con, text_path, file_name, headers, delim, encoding, physical)
+
+
+def _stage_csv_duckdb(con, text_path: Path, headers: list[str], delim: str) -> tuple[int, list] | None:
+    """DuckDB's fast reader: (good rows, malformed-line rejects), staged as vl_raw; None when it refuses."""
     columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
     con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
     try:
@@ -287,8 +318,9 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
                                       rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')""",
             {"path": str(text_path), "columns": columns, "delim": delim},
         )
-    except duckdb.Error as exc:
-        raise DataError(f"{file_name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+        return None
     bad = con.execute("SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line").fetchall()
     con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
     # good row i sits on line i + 2, plus the malformed lines DuckDB skipped before it
@@ -301,8 +333,111 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
     else:
         con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows")
     rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
-    structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}") for line, csv_line, msg in bad]
-    return _Raw("csv", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural))
+    structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}")
+                  for line, csv_line, msg in bad]
+    return rows, structural
+
+
+MAX_RECORD_LINES = 50  # a quoted field may span this many lines; past it the opening line is an unterminated quote
+_RECORD_BATCH = 100_000
+
+
+def _stage_csv_lines(con, text_path: Path, file_name: str, headers: list[str], delim: str, encoding: str,
+                     physical: int) -> _Raw:
+    """The careful CSV reader: every physical line ends up in a staged row, a reject or the excluded count.
+
+    A record is one line, or several when a quoted field holds line breaks (up to MAX_RECORD_LINES). A line that
+    opens a quote never closed within that span is rejected alone ("unterminated quote") and reading goes on
+    with the next line, so one bad line never takes the rest of the file with it. Blank lines are excluded.
+    """
+    import pyarrow as pa
+
+    width = len(headers)
+    structural: list[tuple[int, str, str]] = []
+    batch: list[list[object]] = [[] for _ in range(width + 1)]
+    excluded = 0
+    con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows (line BIGINT, "
+                + ", ".join(f"c{i} VARCHAR" for i in range(width)) + ")")
+
+    def flush() -> None:
+        if batch[0]:
+            table = pa.table({"line": pa.array(batch[0], pa.int64()),
+                              **{f"c{i}": pa.array(batch[i + 1], pa.string()) for i in range(width)}})
+            con.register("vl_batch", table)
+            con.execute("INSERT INTO vl_raw_rows SELECT * FROM vl_batch")
+            con.unregister("vl_batch")
+            for column in batch:
+                column.clear()
+
+    def emit(line_no: int, fields: list[str]) -> None:
+        if len(fields) > width:
+            structural.append((line_no, delim.join(fields)[:200],
+                               f"malformed CSV row: {len(fields)} fields, the header has {width}"))
+            return
+        batch[0].append(line_no)
+        for i in range(width):
+            batch[i + 1].append(fields[i] if i < len(fields) else None)
+        if len(batch[0]) >= _RECORD_BATCH:
+            flush()
+
+    def parse(text: str) -> list[str] | str:
+        try:
+            return next(csv.reader([text], delimiter=delim, quotechar='"', strict=True))
+        except csv.Error as exc:
+            return str(exc)
+        except StopIteration:
+            return []
+
+    with text_path.open(encoding="utf-8-sig", newline="") as fh:
+        lines = iter(fh)
+        next(lines)  # the header
+        queue: list[tuple[int, str]] = []  # lines read ahead for a multi-line record, not yet accounted for
+        line_no = 1
+
+        def take() -> tuple[int, str] | None:
+            nonlocal line_no
+            if queue:
+                return queue.pop(0)
+            text = next(lines, None)
+            if text is None:
+                return None
+            line_no += 1
+            return line_no, text
+
+        while (item := take()) is not None:
+            start, text = item
+            if not text.strip():
+                excluded += 1
+                continue
+            fields = parse(text)
+            if not isinstance(fields, str):
+                emit(start, fields)
+                continue
+            if "unexpected end of data" not in fields:  # broken quoting within the line
+                structural.append((start, text.rstrip("\r\n")[:200], f"malformed CSV row: {fields}"))
+                continue
+            # an open quote: join the next lines until the record parses, within MAX_RECORD_LINES
+            ahead: list[tuple[int, str]] = []
+            record, joined = text, None
+            while len(ahead) < MAX_RECORD_LINES - 1 and (following := take()) is not None:
+                ahead.append(following)
+                record += following[1]
+                result = parse(record)
+                if not isinstance(result, str):
+                    joined = result
+                    break
+                if "unexpected end of data" not in result:
+                    break
+            if joined is not None and len(joined) <= width:
+                emit(start, joined)
+                continue
+            structural.append((start, text.rstrip("\r\n")[:200],
+                               "malformed CSV row: a quote opened on this line is never closed"))
+            queue[:0] = ahead  # the lines read ahead are read again as lines of their own
+    flush()
+    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    return _Raw("csv", encoding, headers, structural, rows + len(structural), excluded=excluded, delimiter=delim)
 
 
 def _cell_text(value: object) -> str | None:
@@ -519,6 +654,9 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw")
     import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+    if raw.delimiter == ";":  # ',' is the decimal mark there
+        cur.execute(sql("macros_decimal_comma"))
+    _find_bad_identifiers(cur, [c for c in _IDENTIFIERS[kind] if c in by_column])
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
     good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
@@ -526,15 +664,45 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     unchanged = good - loaded
     cur.execute(
         """INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
-                                      $read, $loaded, $unchanged, $rejected)""",
+                                      $read, $loaded, $unchanged, $rejected, $excluded)""",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
-         "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected},
+         "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,
+         "excluded": raw.excluded},
     )
     _save_mapping(cur, source, resolved)
     rejects = cur.execute(
         "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
         {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
-    return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects)
+    return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
+                        raw.excluded)
+
+
+# identifier columns per kind: normalising them must not change them (see _find_bad_identifiers)
+_IDENTIFIERS = {"events": ("account_id", "user_id", "feature"), "accounts": ("account_id",),
+                "outcomes": ("account_id",), "value_drivers": ("feature",)}
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}  # control, format (zero-width, bidi), private, separators
+
+
+def identifier_problem(value: str) -> str | None:
+    """The identifier `value` (already trimmed) as it should have been written, when it differs from it by
+    invisible characters, or by look-alike letters, digits or spaces that NFKC folds (full-width Ａ００２, ligatures,
+    no-break spaces); None when it is clean. Full-width punctuation in Chinese text (（）：) is left alone."""
+    cleaned = "".join(ch for ch in value if unicodedata.category(ch) not in _INVISIBLE)
+    folded = "".join(n if n != ch and any((c.isascii() and c.isalnum()) or c.isspace() for c in n) else ch
+                     for ch in cleaned for n in [unicodedata.normalize("NFKC", ch)])
+    return folded if folded != value else None
+
+
+def _find_bad_identifiers(cur, columns: list[str]) -> None:
+    """Fill vl_bad_ids with the identifier values of vl_stage that identifier_problem refuses. Plain printable
+    ASCII cannot be refused, so only other values are looked at (a few distinct ones in practice)."""
+    cur.execute("DELETE FROM vl_bad_ids")
+    for column in columns:
+        values = cur.execute(f"""SELECT DISTINCT vl_text({column}) FROM vl_stage
+                                 WHERE NOT regexp_full_match(vl_text({column}), '[ -~]*')""").fetchall()
+        bad = [(column, v) for (v,) in values if v is not None and identifier_problem(v)]
+        if bad:
+            cur.executemany("INSERT INTO vl_bad_ids VALUES (?, ?)", bad)
 
 
 def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:
@@ -755,7 +923,7 @@ def _import_rollups_locked(cur, path: Path, digest: str, staged: dict[str, str],
                             [(import_id, path.name, a, "unknown account (import it in an accounts file first)")
                              for a in unknown])
         cur.execute("""INSERT INTO imports VALUES ($id, $file, $sha, 'rollups', 'spark', 'parquet', NULL,
-                                                  now()::TIMESTAMP, $read, $loaded, 0, $refused)""",
+                                                  now()::TIMESTAMP, $read, $loaded, 0, $refused, 0)""",
                     {"id": import_id, "file": path.name, "sha": digest, "read": read, "loaded": loaded,
                      "refused": refused})
         rejects = cur.execute("SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id",

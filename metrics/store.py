@@ -58,7 +58,7 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
                                 "for large imports.") from exc
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
-    con.execute("SET TimeZone = 'UTC'")  # time-zone-aware inputs are stored as UTC, whatever the server's zone
+    con.execute("SET GLOBAL TimeZone = 'UTC'")  # time-zone-aware inputs are stored as UTC, whatever the server's zone
     limit = os.environ.get("VALUELENS_MEMORY_LIMIT")  # e.g. "1GB": DuckDB spills to disk beyond it
     if limit:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")

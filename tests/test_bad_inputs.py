@@ -83,3 +83,190 @@ def test_the_upload_limit_matches_the_server_config():
 
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert f"maxUploadSize = {ingest.MAX_UPLOAD_MB}" in config
+
+
+# ---------------------------------------------------------------- every line accounted for
+
+def _reasons(result) -> list[tuple[int, str | None, str]]:
+    return [(r.line, r.column_name if isinstance(r.column_name, str) else None, r.reason)
+            for r in result.rejects.itertuples()]
+
+
+def _accounted(result, lines: int) -> None:
+    """Every physical line but the header is a loaded, unchanged, rejected or excluded row (one record a line)."""
+    assert result.rows_loaded + result.rows_unchanged + result.rows_rejected + result.rows_excluded == lines - 1
+
+
+def test_an_unterminated_quote_midway_through_100000_rows_costs_that_one_line(loaded, tmp_path):
+    rows = ["account_id,user_id,event_time,feature,duration_seconds,units"]
+    rows += [f"A1,big{i},2025-03-01 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},Dispatch,60,1"
+             for i in range(100_000)]
+    rows[50_001] = rows[50_001].replace("A1,", 'A1,"', 1)  # line 50,002 of the file opens a quote it never closes
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = ingest.import_file(loaded, tmp_path / "big.csv")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (100_000, 99_999, 1)
+    assert _reasons(result) == [(50_002, None, "malformed CSV row: a quote opened on this line is never closed")]
+    _accounted(result, 100_001)
+    assert table(loaded, "SELECT count(*) FROM users WHERE starts_with(user_id, 'big')") == [(99_999,)]
+
+
+def test_a_quoted_line_break_loads_and_later_lines_keep_their_numbers(loaded):
+    result = ingest.import_file(loaded, BAD / "quoted_newline.csv")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    assert _reasons(result) == [(4, "minutes_saved", "must be >= 0")]  # physical line 4: the record spans 2-3
+    assert table(loaded, "SELECT v.description FROM value_drivers v JOIN feature f USING (feature_key) "
+                         "WHERE f.feature = 'Dispatch'") == [("Routes orders\nautomatically, in two lines",)]
+
+
+def test_an_unterminated_quote_is_one_reject_and_the_next_lines_load(loaded):
+    result = ingest.import_file(loaded, BAD / "unterminated_quote.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 2)
+    assert _reasons(result) == [(3, None, "malformed CSV row: a quote opened on this line is never closed"),
+                                (5, "duration_seconds", "must be >= 0")]
+    _accounted(result, 5)
+
+
+@pytest.mark.parametrize("name, users", [("mixed_line_endings.csv", ["m1", "m2", "m3"]), ("lone_cr.csv", ["c1", "c2"])])
+def test_mixed_and_old_mac_line_endings_load_with_clean_values(loaded, name, users):
+    result = ingest.import_file(loaded, BAD / name)
+    assert (result.rows_loaded, result.rows_rejected) == (len(users), 0)
+    assert table(loaded, f"SELECT user_id FROM users WHERE user_id IN {tuple(users) + ('',)} ORDER BY 1") == [
+        (u,) for u in users]
+    assert table(loaded, f"""SELECT count(*), sum(e.units), sum(e.duration_seconds) FROM events e
+                             JOIN users u USING (user_key) WHERE u.user_id IN {tuple(users) + ('',)}""") == [
+        (len(users), len(users), 60 * len(users))]
+
+
+def test_blank_lines_are_excluded_and_counted(loaded):
+    result = ingest.import_file(loaded, BAD / "blank_lines.csv")
+    assert (result.rows_loaded, result.rows_rejected, result.rows_excluded) == (2, 0, 3)
+    _accounted(result, 6)
+    assert table(loaded, "SELECT rows_excluded FROM imports ORDER BY import_id DESC LIMIT 1") == [(3,)]
+
+
+# ---------------------------------------------------------------- values validated for what they mean
+
+def test_nan_infinity_and_overflowing_numbers_are_rejected_not_stored(loaded):
+    result = ingest.import_file(loaded, BAD / "non_finite.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 4)
+    assert [(line, column) for line, column, _ in _reasons(result)] == [
+        (2, "duration_seconds"), (3, "units"), (4, "duration_seconds"), (5, "duration_seconds")]
+    assert {reason for _, _, reason in _reasons(result)} == {"not a number"}
+    assert table(loaded, "SELECT count(*) FROM events WHERE NOT isfinite(duration_seconds) OR NOT isfinite(units)") \
+        == [(0,)]
+
+
+def test_non_finite_values_of_a_typed_parquet_column_are_rejected(loaded, tmp_path):
+    import duckdb
+
+    duckdb.execute(f"""COPY (SELECT * FROM (VALUES ('Dispatch', 'nan'::DOUBLE), ('Reports', 'inf'::DOUBLE),
+                                                   ('Triage', 4.0)) AS t(feature, minutes_saved))
+                       TO '{tmp_path / "drivers.parquet"}' (FORMAT parquet)""")
+    result = ingest.import_file(loaded, tmp_path / "drivers.parquet")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    # a Parquet file has no header line: its rows are numbered from 1
+    assert [(line, column) for line, column, _ in _reasons(result)] == [(1, "minutes_saved"), (2, "minutes_saved")]
+
+
+def test_a_decimal_comma_in_a_semicolon_file_is_a_decimal_mark(loaded):
+    result = ingest.import_file(loaded, BAD / "decimal_comma.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (3, 1)
+    assert table(loaded, "SELECT f.feature, v.minutes_saved FROM value_drivers v JOIN feature f USING (feature_key) "
+                         "WHERE f.feature IN ('Dispatch', 'Reports', '智能排班') ORDER BY 2") == [
+        ("智能排班", 2.5), ("Dispatch", 45.5), ("Reports", 1234.5)]
+    (line, column, reason), = _reasons(result)
+    assert (line, column) == (5, "minutes_saved") and "1.234 is ambiguous" in reason
+
+
+def test_a_comma_that_is_not_a_thousands_separator_is_not_a_number_in_a_comma_file(loaded):
+    result = ingest.import_file(loaded, BAD / "comma_in_number.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert _reasons(result) == [(2, "minutes_saved", "not a number")]  # never 4550
+    assert table(loaded, "SELECT v.minutes_saved FROM value_drivers v JOIN feature f USING (feature_key) "
+                         "WHERE f.feature = 'Reports'") == [(1234.5,)]
+
+
+@pytest.mark.parametrize("name, loaded_rows, lines", [("total_rows_drivers.csv", 1, [3, 4]),
+                                                      ("total_rows_accounts.csv", 1, [3, 4])])
+def test_total_and_subtotal_rows_are_rejected_in_every_kind(loaded, name, loaded_rows, lines):
+    before = table(loaded, "SELECT count(*) FROM feature")
+    result = ingest.import_file(loaded, BAD / name)
+    assert result.rows_loaded + result.rows_unchanged == loaded_rows
+    totals = [line for line, _, reason in _reasons(result) if reason == "a total or subtotal row, not data"]
+    assert totals == lines
+    assert table(loaded, "SELECT count(*) FROM feature WHERE feature IN ('合计', 'Total:')") == [(0,)]
+    assert table(loaded, "SELECT count(*) FROM account WHERE account_id IN ('总计', 'Subtotal')") == [(0,)]
+    if name == "total_rows_drivers.csv":
+        assert table(loaded, "SELECT count(*) FROM feature") == before
+
+
+def test_a_total_row_in_events_and_outcomes_is_named_as_such(loaded, tmp_path):
+    (tmp_path / "ev.csv").write_text("account_id,user_id,event_time,feature\nA1,t1,2025-03-03 09:00,Dispatch\n"
+                                     "合计,,,\n", encoding="utf-8")
+    (tmp_path / "out.csv").write_text("account_id,month,output_units,headcount\nA1,2025-05,10,1\nTotal,,10,1\n",
+                                      encoding="utf-8")
+    for name in ("ev.csv", "out.csv"):
+        result = ingest.import_file(loaded, tmp_path / name)
+        assert result.rows_loaded == 1
+        assert (3, "account_id", "a total or subtotal row, not data") in _reasons(result)
+
+
+def test_identifiers_with_invisible_or_look_alike_characters_are_rejected(loaded):
+    result = ingest.import_file(loaded, BAD / "lookalike_ids.csv")
+    assert [(line, reason) for line, _, reason in _reasons(result)] == [
+        (2, "invisible or look-alike characters in an identifier"),
+        (3, "invisible or look-alike characters in an identifier"),
+        (4, "invisible or look-alike characters in an identifier")]
+    assert table(loaded, "SELECT count(*) FROM account WHERE account_id LIKE '%1' AND account_id <> 'A1' "
+                         "AND account_id NOT LIKE 'T%'") == [(0,)]
+    assert table(loaded, "SELECT account_name FROM account WHERE account_id IN ('A1', '华东（上海）') ORDER BY 1") == [
+        ("Chinese with full-width brackets",), ("Plain",)]
+    assert ingest.identifier_problem("A1\u200b") == "A1" and ingest.identifier_problem("Ａ００２") == "A002"
+    assert ingest.identifier_problem("智能排班（新）") is None
+
+
+def test_dates_before_1990_or_after_2100_are_rejected_so_no_page_breaks(loaded):
+    result = ingest.import_file(loaded, BAD / "implausible_dates.csv")
+    assert [(line, column, reason) for line, column, reason in _reasons(result)] == [
+        (2, "event_time", "before 1990"), (3, "event_time", "before 1990")]
+    result = ingest.import_file(loaded, BAD / "implausible_account_dates.csv")
+    assert [(line, column) for line, column, _ in _reasons(result)] == [(2, "go_live_date"), (3, "renewal_date")]
+    assert table(loaded, "SELECT min(event_time) >= '1990-01-01' FROM events") == [(True,)]
+
+
+def test_seats_that_are_not_a_whole_number_or_overflow_are_rejected_and_the_good_rows_load(loaded):
+    result = ingest.import_file(loaded, BAD / "huge_seats.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert [(line, column) for line, column, _ in _reasons(result)] == [(2, "seats"), (3, "seats")]
+    assert table(loaded, "SELECT seats FROM account WHERE account_id = 'H3'") == [(25,)]
+
+
+def test_time_zone_offsets_are_converted_to_utc(loaded):
+    result = ingest.import_file(loaded, BAD / "time_zones.csv")
+    assert result.rows_loaded == 4
+    assert table(loaded, """SELECT u.user_id, e.event_time FROM events e JOIN users u USING (user_key)
+                            WHERE u.user_id LIKE 'z_' ORDER BY 1""") == [
+        ("z1", datetime(2025, 3, 10, 2, 0)), ("z2", datetime(2025, 3, 10, 2, 30)), ("z3", datetime(2025, 3, 10, 10, 0)),
+        ("z4", datetime(2025, 3, 10, 6, 0))]
+
+
+def test_a_time_zone_aware_parquet_column_is_stored_as_utc_whatever_the_servers_zone(tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from conftest import ROOT
+
+    duckdb.execute(f"""COPY (SELECT 'A1' AS account_id, 'p1' AS user_id, 'Dispatch' AS feature,
+                                    TIMESTAMPTZ '2025-03-10 10:00:00+08' AS event_time)
+                       TO '{tmp_path / "tz.parquet"}' (FORMAT parquet)""")
+    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from metrics import ingest; "
+              f"from metrics.store import connect; con = connect(':memory:'); "
+              f"ingest.import_file(con, {str(FIXTURES / 'accounts.csv')!r}); "
+              f"ingest.import_file(con, {str(tmp_path / 'tz.parquet')!r}); "
+              "print(con.execute('SELECT CAST(event_time AS VARCHAR) FROM events').fetchall()[0][0])")
+    seen = {zone: subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                 env={"TZ": zone, "PATH": "/usr/bin:/bin"}).stdout.strip()
+            for zone in ("UTC", "Asia/Shanghai", "America/New_York")}
+    assert set(seen.values()) == {"2025-03-10 02:00:00"}, seen

@@ -1,22 +1,36 @@
 -- name: macros
--- contract: temp parsing macros used by the validate_* queries; values may be text or native types.
+-- contract: temp parsing macros used by the validate_* queries; values may be text or native types. The session
+-- time zone is UTC (store.connect), so a time with an offset is stored as UTC and a time without one as written.
 
--- text: trimmed, empty -> NULL
-CREATE OR REPLACE TEMP MACRO vl_text(v) AS nullif(trim(CAST(v AS VARCHAR)), '');
+-- text: trimmed (spaces, tabs, line breaks, no-break and ideographic spaces), empty -> NULL
+CREATE OR REPLACE TEMP MACRO vl_text(v) AS
+    nullif(trim(CAST(v AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)), '');
 
--- typeof() is folded when a query is planned, so a typed column (Parquet, Excel dates) skips the text parsers below
--- number: accepts thousands separators; NULL when not a number
-CREATE OR REPLACE TEMP MACRO vl_num(v) AS CASE
-    WHEN typeof(v) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER',
-                       'UBIGINT', 'FLOAT', 'DOUBLE') OR starts_with(typeof(v), 'DECIMAL') THEN CAST(v AS DOUBLE)
-    ELSE TRY_CAST(replace(vl_text(v), ',', '') AS DOUBLE)
+-- number from text, '.' as the decimal mark: a ',' must separate groups of three digits (1,234.5), so "45,50" is
+-- not silently 4550. ingest redefines this macro for a ';'-delimited file, where ',' is the decimal mark.
+CREATE OR REPLACE TEMP MACRO vl_num_text(t) AS CASE
+    WHEN NOT contains(t, ',') THEN TRY_CAST(t AS DOUBLE)
+    WHEN regexp_full_match(t, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?') THEN TRY_CAST(replace(t, ',', '') AS DOUBLE)
 END;
 
--- timestamp: ISO, 2025/3/1, 2025年3月1日 (with optional time), or an Excel serial day number
+CREATE OR REPLACE TEMP MACRO vl_nan_reason() AS 'not a number';
+
+-- typeof() is folded when a query is planned, so a typed column (Parquet, Excel dates) skips the text parsers below
+CREATE OR REPLACE TEMP MACRO vl_num_any(v) AS CASE
+    WHEN typeof(v) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER',
+                       'UBIGINT', 'FLOAT', 'DOUBLE') OR starts_with(typeof(v), 'DECIMAL') THEN CAST(v AS DOUBLE)
+    ELSE vl_num_text(vl_text(v))
+END;
+
+-- number: finite only (NaN, inf and 1e400 are not numbers here); NULL when not a number
+CREATE OR REPLACE TEMP MACRO vl_num(v) AS CASE WHEN isfinite(vl_num_any(v)) THEN vl_num_any(v) END;
+
+-- timestamp: ISO (an offset or Z is converted to UTC), 2025/3/1, 2025年3月1日 (with optional time), or an Excel
+-- serial day number; a time-zone-aware typed column is converted to UTC
 CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
     WHEN typeof(v) = 'DATE' OR starts_with(typeof(v), 'TIMESTAMP') THEN TRY_CAST(v AS TIMESTAMP)
     ELSE COALESCE(
-        TRY_CAST(v AS TIMESTAMP),
+        CAST(TRY_CAST(vl_text(v) AS TIMESTAMPTZ) AS TIMESTAMP),
         try_strptime(vl_text(v), [
             '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
             '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
@@ -34,6 +48,17 @@ CREATE OR REPLACE TEMP MACRO vl_month(v) AS CAST(date_trunc('month', COALESCE(
     try_strptime(vl_text(v), ['%Y-%m', '%Y/%m', '%Y年%m月', '%Y%m'])
 )) AS DATE);
 
+-- dates a row may carry (see README, import rules): nothing before 1990, nothing after 2100 (events and outcomes
+-- also nothing in the future); a year-1 or BC date would otherwise break every period picker
+CREATE OR REPLACE TEMP MACRO vl_plausible(d) AS d >= DATE '1990-01-01' AND d < DATE '2101-01-01';
+
+-- a total or subtotal line of a spreadsheet (合计, 小计, Total, ...): not data, whatever kind the file is
+CREATE OR REPLACE TEMP MACRO vl_is_total(t) AS length(t) <= 16 AND rtrim(lower(replace(t, ' ', '')), ':：') IN (
+    '合计', '总计', '小计', '共计', '总合计', 'total', 'totals', 'subtotal', 'grandtotal');
+
 -- one reject record, or NULL when the check passes
 CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
     CASE WHEN failed THEN {'column_name': col, 'value': left(CAST(v AS VARCHAR), 200), 'reason': reason} END;
+
+-- an identifier that normalising (NFKC, invisible characters removed) would change: ingest lists them first
+CREATE TEMP TABLE IF NOT EXISTS vl_bad_ids (column_name VARCHAR, value VARCHAR);

@@ -145,3 +145,6 @@ CREATE TABLE IF NOT EXISTS hourly_cost_history (
     account_id  VARCHAR NOT NULL,
     hourly_cost DOUBLE
 );
+
+-- added after the first release: lines excluded by a rule (blank lines), so every line of a file is accounted for
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_excluded BIGINT DEFAULT 0;

@@ -1,6 +1,6 @@
 -- name: validate_accounts
 -- contract: vl_stage(line, account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost,
--- currency, annual_contract_value, renewal_date) -> vl_checked: typed rows with `errors`.
+-- currency, annual_contract_value, renewal_date) and vl_bad_ids -> vl_checked: typed rows with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -24,25 +24,34 @@ WITH typed AS (
 final AS (
     SELECT
         t.* EXCLUDE (seats_num),
-        CAST(t.seats_num AS INTEGER) AS seats,
+        TRY_CAST(t.seats_num AS INTEGER) AS seats,
         list_filter([
             vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
+            vl_err(vl_is_total(t.account_id) OR vl_is_total(t.account_name), 'account_id', t.raw_account_id,
+                   'a total or subtotal row, not data'),
+            vl_err(t.account_id IN (SELECT value FROM vl_bad_ids WHERE column_name = 'account_id'), 'account_id',
+                   t.raw_account_id, 'invisible or look-alike characters in an identifier'),
             vl_err(t.account_name IS NULL, 'account_name', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_seats) IS NOT NULL AND t.seats_num IS NULL, 'seats', t.raw_seats, 'not a number'),
+            vl_err(vl_text(t.raw_seats) IS NOT NULL AND t.seats_num IS NULL, 'seats', t.raw_seats, vl_nan_reason()),
             vl_err(t.seats_num < 0 OR t.seats_num <> floor(t.seats_num), 'seats', t.raw_seats,
                    'must be a whole number >= 0'),
+            vl_err(t.seats_num > 100000000, 'seats', t.raw_seats, 'too large (at most 100,000,000)'),
             vl_err(vl_text(t.raw_go_live_date) IS NOT NULL AND t.go_live_date IS NULL, 'go_live_date',
                    t.raw_go_live_date, 'not a date (use YYYY-MM-DD)'),
+            vl_err(NOT vl_plausible(t.go_live_date), 'go_live_date', t.raw_go_live_date,
+                   'outside 1990-01-01 to 2100-12-31'),
             vl_err(vl_text(t.raw_hourly_cost) IS NOT NULL AND t.hourly_cost IS NULL, 'hourly_cost',
-                   t.raw_hourly_cost, 'not a number'),
+                   t.raw_hourly_cost, vl_nan_reason()),
             vl_err(t.hourly_cost < 0, 'hourly_cost', t.raw_hourly_cost, 'must be >= 0'),
             vl_err(t.currency IS NOT NULL AND NOT regexp_full_match(t.currency, '[A-Z]{3}'), 'currency',
                    t.raw_currency, 'not an ISO currency code (e.g. USD, CNY)'),
             vl_err(vl_text(t.raw_annual_contract_value) IS NOT NULL AND t.annual_contract_value IS NULL,
-                   'annual_contract_value', t.raw_annual_contract_value, 'not a number'),
+                   'annual_contract_value', t.raw_annual_contract_value, vl_nan_reason()),
             vl_err(t.annual_contract_value < 0, 'annual_contract_value', t.raw_annual_contract_value, 'must be >= 0'),
             vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
-                   t.raw_renewal_date, 'not a date (use YYYY-MM-DD)')
+                   t.raw_renewal_date, 'not a date (use YYYY-MM-DD)'),
+            vl_err(NOT vl_plausible(t.renewal_date), 'renewal_date', t.raw_renewal_date,
+                   'outside 1990-01-01 to 2100-12-31')
         ], lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
 )
