@@ -45,9 +45,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             continue
         try:
             result = ingest.import_file(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
-                                        force=args.force)
+                                        force=args.force, sheet=args.sheet)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken file never stops the rest of the batch
+            print(f"error: {path.name}: could not be imported ({type(exc).__name__}: {str(exc)[:200]}); "
+                  "nothing of it was stored", file=sys.stderr)
             failed += 1
             continue
         _print_result(result)
@@ -138,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="map a file header to a contract column (repeatable)")
     imp.add_argument("--source", help="name of where the files come from; header mappings are remembered per source")
     imp.add_argument("--force", action="store_true", help="import again even if the same content was imported")
+    imp.add_argument("--sheet", help="the workbook sheet to read (default: the first visible sheet)")
     imp.add_argument("--db", help=db_help)
     imp.set_defaults(func=cmd_import)
 

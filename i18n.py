@@ -94,6 +94,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "loaded": "Loaded",
         "unchanged": "Duplicates skipped",
         "rejected": "Rejected",
+        "excluded": "Blank lines excluded",
+        "import_failed": "{file} could not be read: the file is damaged or not an export ValueLens understands. "
+                         "Nothing was changed; the other files are not affected.",
         "already": "{file} was already imported (same content): nothing changed.",
         "rejects": "Rejected rows (line, column, value, reason)",
         "recent": "Recent imports",
@@ -243,6 +246,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "loaded": "已导入",
         "unchanged": "重复已跳过",
         "rejected": "已拒绝",
+        "excluded": "已排除的空行",
+        "import_failed": "无法读取 {file}：文件已损坏，或不是 ValueLens 能识别的导出文件。未做任何更改，其他文件不受影响。",
         "already": "{file} 已导入过（内容相同），未做任何更改。",
         "rejects": "被拒绝的行（行号、列、值、原因）",
         "recent": "最近的导入",

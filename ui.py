@@ -97,8 +97,10 @@ def placeholder(work_key: str, show: str = "accounts") -> None:
 
 
 def plain(text: str) -> str:
-    """Customer text made inert for st.markdown: Markdown punctuation escaped (HTML is never enabled)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+    """Customer text made inert for st.markdown and every label: Markdown punctuation escaped, and with it `$`
+    (LaTeX math), `:` (Streamlit's :color[...] and :icon: directives), `&` (HTML entities), `^` and `=`.
+    HTML is never enabled."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=])", r"\\\1", str(text))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -452,18 +452,82 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None) -> _Raw:
+MAX_XLSX_ROWS = 1_048_576  # Excel's own sheet limit; larger exports belong in CSV or Parquet
+MAX_XLSX_UNZIPPED = 1 << 30  # all parts of a workbook, uncompressed
+MAX_SHARED_STRINGS = 256 << 20  # xl/sharedStrings.xml, uncompressed
+MAX_CELL_BYTES = 32_767 * 4 + 1024  # Excel's 32,767 characters a cell, at up to 4 bytes each, plus markup slack
+
+
+def _check_workbook(path: Path, file_name: str, sheet_name: str | None) -> None:
+    """Refuse a workbook whose parts would take too much memory or time before any XML is parsed: a zip bomb, a
+    huge shared string, more rows than a sheet can hold."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_XLSX_UNZIPPED:
+                raise DataError(f"{file_name}: the workbook unpacks to more than {MAX_XLSX_UNZIPPED >> 20:,} MB; "
+                                "export the data as CSV or Parquet instead")
+            names = {i.filename: i for i in infos}
+            shared = names.get("xl/sharedStrings.xml")
+            if shared is not None:
+                if shared.file_size > MAX_SHARED_STRINGS:
+                    raise DataError(f"{file_name}: the workbook's text table unpacks to more than "
+                                    f"{MAX_SHARED_STRINGS >> 20} MB; export the data as CSV or Parquet instead")
+                with zf.open(shared) as fh:
+                    run = 0  # bytes since the last '<': the longest text between two tags
+                    for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                        parts = chunk.split(b"<")
+                        run += len(parts[0])
+                        longest = max([run, *map(len, parts[1:-1])]) if len(parts) > 1 else run
+                        if longest > MAX_CELL_BYTES:
+                            raise DataError(f"{file_name}: a cell holds more text than Excel allows "
+                                            "(32,767 characters); the workbook is damaged or not a real export")
+                        run = len(parts[-1]) if len(parts) > 1 else run
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        head = fh.read(4096)
+                    found = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+                    if found and int(found.group(1)) > MAX_XLSX_ROWS:
+                        raise DataError(f"{file_name}: a sheet claims {int(found.group(1)):,} rows, more than Excel's "
+                                        f"{MAX_XLSX_ROWS:,}; export the data as CSV or Parquet instead")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): {exc}") from exc
+
+
+def _pick_sheet(wb, file_name: str, sheet_name: str | None):
+    """The sheet named `sheet_name`, else the first visible sheet with content; hidden sheets are never read."""
+    visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if sheet_name is not None:
+        chosen = next((ws for ws in wb.worksheets if ws.title == sheet_name), None)
+        if chosen is None:
+            raise DataError(f"{file_name}: no sheet named '{sheet_name}' (sheets: "
+                            f"{', '.join(ws.title for ws in visible)})")
+        return chosen
+    if not visible:
+        raise DataError(f"{file_name}: the workbook has no visible sheet")
+    return next((ws for ws in visible if ws.max_row and ws.max_row > 0), visible[0])
+
+
+def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None, sheet_name: str | None = None) -> _Raw:
     from openpyxl import load_workbook
 
+    _check_workbook(path, file_name, sheet_name)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): {exc}") from exc
+    except DataError:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds; every one is a damaged workbook
+        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): "
+                        f"{type(exc).__name__}: {str(exc)[:200]}") from exc
     try:
-        sheet = next((ws for ws in wb.worksheets if ws.max_row and ws.max_row > 0), wb.worksheets[0])
+        sheet = _pick_sheet(wb, file_name, sheet_name)
         rows = sheet.iter_rows(values_only=True)
         header_row, headers, records = 0, None, []
         for excel_row, values in enumerate(rows, start=1):
+            if excel_row > MAX_XLSX_ROWS + 1:
+                raise DataError(f"{file_name}: more rows than Excel's {MAX_XLSX_ROWS:,}; export the data as CSV or "
+                                "Parquet instead")
             if headers is None:
                 if any(v is not None and str(v).strip() for v in values):
                     header_row, headers = excel_row, _unique_headers(list(values))
@@ -473,8 +537,11 @@ def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None) ->
                 records.append([excel_row, *cells, *[None] * (len(headers) - len(cells))])
                 if max_rows is not None and len(records) >= max_rows:
                     break
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{file_name}: cannot read the Excel workbook (damaged or truncated): {exc}") from exc
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{file_name}: cannot read the Excel workbook (damaged or truncated): "
+                        f"{type(exc).__name__}: {str(exc)[:200]}") from exc
     finally:
         wb.close()
     if headers is None:
@@ -507,15 +574,16 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
     return _Raw("parquet", None, headers, [], rows)
 
 
-def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False) -> _Raw:
-    """Stage a file as vl_raw; with head_only, just enough of it for a preview."""
+def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
+           sheet: str | None = None) -> _Raw:
+    """Stage a file as vl_raw; with head_only, just enough of it for a preview; `sheet`: a workbook's sheet."""
     with path.open("rb") as fh:
         head = fh.read(_PREVIEW_BYTES if head_only else 8192)
     if not head:
         raise DataError(f"{file_name}: the file is empty")
     fmt = _sniff_format(head, file_name)
     if fmt == "xlsx":
-        return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None)
+        return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None, sheet_name=sheet)
     if fmt == "parquet":
         return _stage_parquet(con, path, file_name)
     if head_only and len(head) == _PREVIEW_BYTES:
@@ -535,13 +603,14 @@ def _sha256(path: Path) -> str:
 # ---------------------------------------------------------------- preview
 
 def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
-                 mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20) -> Preview:
+                 mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20,
+                 sheet: str | None = None) -> Preview:
     """Read a file's header and first rows and say how it would be imported; nothing is stored."""
     path = Path(path)
     file_name = file_name or path.name
     cur = con.cursor()
     with tempfile.TemporaryDirectory() as tmp:
-        raw = _stage(cur, path, file_name, Path(tmp), head_only=True)
+        raw = _stage(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
         sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
@@ -590,7 +659,7 @@ def import_bytes(con, data: bytes, file_name: str, **kwargs) -> ImportResult:
 
 def import_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
                 mapping: dict[str, str] | None = None, source: str | None = None,
-                force: bool = False) -> ImportResult:
+                force: bool = False, sheet: str | None = None) -> ImportResult:
     """Validate and load one export in a single transaction; bad rows go to `rejects`, the rest upsert.
 
     Raises DataError, with the database unchanged, when the file cannot be read or lacks a required column.
@@ -608,7 +677,7 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions
-            raw = _stage(cur, path, file_name, Path(tmp))
+            raw = _stage(cur, path, file_name, Path(tmp), sheet=sheet)
         with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -944,7 +1013,7 @@ def kind_order(con, paths: list[Path]) -> list[Path]:
     def rank(path: Path) -> int:
         try:
             kind = preview_file(con, path, rows=1).kind
-        except DataError:
+        except Exception:  # noqa: BLE001 - unreadable files go last; importing them reports why
             return len(KINDS)
         return KINDS.index(kind) if kind else len(KINDS)
     return sorted(paths, key=rank)

@@ -1,10 +1,12 @@
 """Data > Import data: upload exports, check kind and column mapping, import, see rejects."""
+import logging
+
 import streamlit as st
 
 from i18n import t
 from metrics import ingest
 from metrics.store import DataError
-from ui import get_connection, guard, table
+from ui import get_connection, guard, plain, table
 
 guard("data")
 st.title(t("page_import"))
@@ -28,7 +30,7 @@ def import_one(upload) -> None:
         choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
         mapping = dict(preview.mapping)
         for header in preview.unmapped:
-            column = st.selectbox(t("map_header", header=header), choices, key=f"map-{upload.file_id}-{header}",
+            column = st.selectbox(t("map_header", header=plain(header)), choices, key=f"map-{upload.file_id}-{header}",
                                   format_func=lambda c: c or t("ignore"))
             if column:
                 mapping[header] = column
@@ -38,28 +40,32 @@ def import_one(upload) -> None:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
         table(preview.sample, hide_index=True, labels=False)  # the file's own headers
-        if st.button(t("import", file=upload.name), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
+        if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
             show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source))
-    except DataError as exc:
-        st.error(str(exc))
+    except DataError as exc:  # file names and headers in the message are the customer's text: inert
+        st.error(plain(str(exc)))
+    except Exception:  # one broken file never takes the page, or the other files, with it
+        logging.getLogger(__name__).exception("import of %s failed", upload.name)
+        st.error(t("import_failed", file=plain(upload.name)))
 
 
 def show_result(result: ingest.ImportResult) -> None:
     """Counts and rejects of one import."""
     if result.skipped:
-        st.info(t("already", file=result.file_name))
+        st.info(t("already", file=plain(result.file_name)))
         return
-    loaded, unchanged, rejected = st.columns(3)
+    loaded, unchanged, rejected, excluded = st.columns(4)
     loaded.metric(t("loaded"), result.rows_loaded)
     unchanged.metric(t("unchanged"), result.rows_unchanged)
     rejected.metric(t("rejected"), result.rows_rejected)
+    excluded.metric(t("excluded"), result.rows_excluded)
     if result.rows_rejected:
         st.caption(t("rejects"))
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
 
 
 for upload in st.file_uploader(t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True) or []:
-    with st.expander(upload.name, expanded=True):
+    with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
 
 st.subheader(t("recent"))

@@ -270,3 +270,88 @@ def test_a_time_zone_aware_parquet_column_is_stored_as_utc_whatever_the_servers_
                                  env={"TZ": zone, "PATH": "/usr/bin:/bin"}).stdout.strip()
             for zone in ("UTC", "Asia/Shanghai", "America/New_York")}
     assert set(seen.values()) == {"2025-03-10 02:00:00"}, seen
+
+
+# ---------------------------------------------------------------- workbooks
+
+def _workbook(path, sheets: list[tuple[str, list[list[object]], str]], active: int = 0):
+    """A workbook as Excel writes one (XlsxWriter: text in the shared-strings table), sheets possibly hidden."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    for index, (title, rows, state) in enumerate(sheets):
+        ws = book.add_worksheet(title)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, row)
+        if index == active:
+            ws.activate()
+        if state == "hidden":
+            ws.hide()
+    book.close()
+    return path
+
+
+def _rewrite_part(path, part: str, content: bytes) -> None:
+    """Replace one part of a workbook's zip (the rest copied as is)."""
+    import zipfile
+
+    source = path.read_bytes()
+    import io
+    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, content if item.filename == part else zin.read(item.filename))
+
+
+ACCOUNT_ROWS = [["account_id", "account_name", "seats"], ["A2", "Right name", 199]]
+
+
+def test_a_hidden_first_sheet_is_ignored_and_a_sheet_can_be_chosen_by_name(loaded, tmp_path):
+    path = _workbook(tmp_path / "accounts.xlsx", [("Old", [["account_id", "account_name", "seats"], ["A2", "Wrong", 1]],
+                                                   "hidden"), ("Accounts", ACCOUNT_ROWS, "visible")], active=1)
+    result = ingest.import_file(loaded, path)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 0)
+    assert table(loaded, "SELECT account_name, seats FROM account WHERE account_id = 'A2'") == [("Right name", 199)]
+    ingest.import_file(loaded, path, sheet="Old", force=True)
+    assert table(loaded, "SELECT account_name, seats FROM account WHERE account_id = 'A2'") == [("Wrong", 1)]
+    with pytest.raises(DataError, match="accounts.xlsx: no sheet named 'Nope' \\(sheets: Accounts\\)"):
+        ingest.import_file(loaded, path, sheet="Nope")
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%s;" % (str(i - 1).encode() if i > 1 else b"")) * 10)
+                             for i in range(1, 10))
+                  + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+                    b'uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+
+
+@pytest.mark.parametrize("part, content, message", ids=["billion_laughs", "damaged_xml", "huge_string", "too_many_rows"], argvalues=[
+    ("xl/sharedStrings.xml", BILLION_LAUGHS, "cannot (open|read) the Excel workbook"),
+    ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"', "cannot (open|read)"),
+    ("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+                             + b"a" * 400_000 + b"</t></si></sst>", "more text than Excel allows"),
+    ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                                 b'spreadsheetml/2006/main"><dimension ref="A1:C1500000"/><sheetData/></worksheet>',
+     "claims 1,500,000 rows"),
+])
+def test_a_hostile_or_damaged_workbook_is_one_message_naming_the_file(loaded, tmp_path, part, content, message):
+    path = _workbook(tmp_path / "bad.xlsx", [("Accounts", ACCOUNT_ROWS, "visible")])
+    _rewrite_part(path, part, content)
+    before = snapshot(loaded)
+    with pytest.raises(DataError, match=f"bad.xlsx: .*{message}"):
+        ingest.import_file(loaded, path)
+    with pytest.raises(DataError, match="bad.xlsx: "):
+        ingest.preview_file(loaded, path)
+    assert snapshot(loaded) == before
+
+
+def test_one_bad_file_never_stops_the_others_in_a_cli_batch(tmp_path, capsys):
+    from cli import main
+
+    bad = _workbook(tmp_path / "bad.xlsx", [("Accounts", ACCOUNT_ROWS, "visible")])
+    _rewrite_part(bad, "xl/sharedStrings.xml", BILLION_LAUGHS)
+    db = str(tmp_path / "batch.duckdb")
+    code = main(["import", str(bad), str(FIXTURES / "accounts.csv"), str(BAD / "huge_seats.csv"), "--db", db])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err
+    assert "error: bad.xlsx: cannot" in err
+    assert "accounts.csv [accounts]: 3 loaded" in out and "huge_seats.csv [accounts]: 1 loaded, 2 rejected" in out
