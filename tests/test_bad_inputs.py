@@ -355,3 +355,21 @@ def test_one_bad_file_never_stops_the_others_in_a_cli_batch(tmp_path, capsys):
     assert code == 1 and "Traceback" not in err
     assert "error: bad.xlsx: cannot" in err
     assert "accounts.csv [accounts]: 3 loaded" in out and "huge_seats.csv [accounts]: 1 loaded, 2 rejected" in out
+
+
+# ---------------------------------------------------------------- encodings
+
+@pytest.mark.parametrize("name, detected", [("big5.csv", "big5"), ("shift_jis.csv", "cp932"),
+                                            ("cp1252.csv", "cp125")])
+def test_an_encoding_other_than_utf8_or_gbk_is_refused_naming_what_it_looks_like(loaded, name, detected):
+    before = snapshot(loaded)
+    with pytest.raises(DataError, match=f"{name}: not UTF-8, and read as GBK it would be garbled text "
+                                        f"\\(it looks like {detected}"):
+        ingest.import_file(loaded, BAD / name)
+    assert snapshot(loaded) == before
+
+
+def test_gbk_chinese_with_rare_name_characters_still_loads(loaded):
+    result = ingest.import_file(loaded, BAD / "gbk_rare_names.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (3, 0)
+    assert table(loaded, "SELECT account_name FROM account WHERE account_id = 'G3'") == [("喆堃科技",)]

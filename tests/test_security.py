@@ -72,8 +72,41 @@ def test_a_hostile_account_and_feature_name_render_as_inert_text_on_the_account_
     mentions = [m.value for m in markdown if "Reports" in m.value]
     assert mentions, "the hostile feature should be recommended on this page"
     # Markdown punctuation escaped, so the link and the tags are shown as typed, not rendered
-    assert all(r'\<a href="https://evil\.example"\>Reports\</a\>' in m for m in mentions)
+    assert all(r'\<a href\="https\://evil\.example"\>Reports\</a\>' in m for m in mentions)
     for chart in at.get("plotly_chart"):
         spec = json.dumps(json.loads(chart.proto.spec))
         assert "<img" not in spec and "<a href" not in spec
     assert any("&lt;a href" in json.dumps(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))
+
+
+def test_the_import_page_shows_file_names_headers_and_errors_as_text_and_one_bad_file_spares_the_others(
+        tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_bad_inputs import ACCOUNT_ROWS, BILLION_LAUGHS, _rewrite_part, _workbook
+    from ui import plain
+
+    monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "import.duckdb"))
+    hostile_name = "$x^2$ :red[boom] ![i](http://evil.example/a.png).csv"
+    hostile_header = "**bold** $y$ :material/home:"
+    bomb = _workbook(tmp_path / "bomb.xlsx", [("Accounts", ACCOUNT_ROWS, "visible")])
+    _rewrite_part(bomb, "xl/sharedStrings.xml", BILLION_LAUGHS)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    at = at.switch_page("pages/data_import.py").run()
+    at.file_uploader[0].set_value([
+        (hostile_name, f"account_id,account_name,{hostile_header}\nZ1,Zed,1\n".encode(), "text/csv"),
+        ("bomb.xlsx", bomb.read_bytes(), "application/octet-stream"),
+        ("good.csv", (FIXTURES / "accounts.csv").read_bytes(), "text/csv")])
+    at.run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert [plain(n) for n in (hostile_name, "bomb.xlsx", "good.csv")] == labels[:3]
+    assert any(plain(hostile_header) in box.label for box in at.selectbox)
+    assert not any(hostile_header in box.label for box in at.selectbox)  # never the raw, renderable text
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith(plain("bomb.xlsx: cannot"))
+    buttons = [b.label for b in at.button]
+    assert any(plain(hostile_name) in b for b in buttons) and any("good\\.csv" in b for b in buttons)
