@@ -305,17 +305,19 @@ def _detected(sample: bytes) -> str:
 
 
 def _physical_lines(path: Path) -> tuple[int, bool]:
-    """How many physical lines a text file has (a last line without a line break counts), and whether any line
-    ends in a lone carriage return (old Mac style), which only the careful reader splits."""
+    """How many physical lines a text file has (a last line without a line break counts), and whether its line
+    endings are mixed (some \\r\\n, some \\n) or include a lone \\r (old Mac style): such files go to the careful
+    reader, which splits lines itself and leaves no \\r in a value."""
     lines = crlf = cr = 0
     last = b"\n"
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             lines += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            if b"\r" in chunk or last == b"\r":
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
-    return lines + (last not in (b"\n", b"")), cr > crlf
+    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines)
 
 
 def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
@@ -330,8 +332,8 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
     delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
     headers = _unique_headers(next(csv.reader([first], delimiter=delim, quotechar='"')))
     encoding = encoding.replace("-sig", " with BOM")
-    physical, lone_cr = _physical_lines(text_path)
-    staged = None if lone_cr else _stage_csv_duckdb(con, text_path, headers, delim)
+    physical, mixed_endings = _physical_lines(text_path)
+    staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, delim)
     if staged is not None and staged[0] + len(staged[1]) + 1 == physical:
         rows, structural = staged
         return _Raw("csv", encoding, headers, structural, rows + len(structural), delimiter=delim)
@@ -757,8 +759,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
-    _find_bad_identifiers(cur, [c for c in _IDENTIFIERS[kind] if c in by_column])
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
+    _check_identifiers(cur, kind)
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
     good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
     loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
@@ -778,10 +780,15 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         raw.excluded)
 
 
-# identifier columns per kind: normalising them must not change them (see _find_bad_identifiers)
-_IDENTIFIERS = {"events": ("account_id", "user_id", "feature"), "accounts": ("account_id",),
-                "outcomes": ("account_id",), "value_drivers": ("feature",)}
+# identifier columns of vl_checked per kind (events keep account_key only: an unknown account id is rejected anyway)
+_IDENTIFIERS = {"events": ("user_id", "feature"), "accounts": ("account_id",), "outcomes": ("account_id",),
+                "value_drivers": ("feature",)}
+# columns whose total rows (合计, Total, ...) only this pass catches; the validate_*.sql files check the others
+_TOTALS_HERE = {"events": ("user_id", "feature")}
+_TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "subtotal", "grandtotal"})
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}  # control, format (zero-width, bidi), private, separators
+BAD_IDENTIFIER = "invisible or look-alike characters in an identifier"
+TOTAL_ROW = "a total or subtotal row, not data"  # also in the validate_*.sql files
 
 
 def identifier_problem(value: str) -> str | None:
@@ -794,16 +801,32 @@ def identifier_problem(value: str) -> str | None:
     return folded if folded != value else None
 
 
-def _find_bad_identifiers(cur, columns: list[str]) -> None:
-    """Fill vl_bad_ids with the identifier values of vl_stage that identifier_problem refuses. Plain printable
-    ASCII cannot be refused, so only other values are looked at (a few distinct ones in practice)."""
+def is_total(value: str) -> bool:
+    """True for the label of a spreadsheet's total line (macros.sql vl_is_total says the same in SQL)."""
+    return len(value) <= 16 and value.replace(" ", "").lower().rstrip(":：") in _TOTAL_WORDS
+
+
+def _check_identifiers(cur, kind: str) -> None:
+    """Reject the rows of vl_checked whose identifiers carry invisible or look-alike characters, or (where the SQL
+    does not) read as a total row. Checked once per distinct value, not per row; plain printable ASCII can only be
+    a total label, so the Unicode work is done for the few other values."""
+    bad: list[tuple[str, str, str]] = []
+    for column in _IDENTIFIERS[kind]:
+        totals = column in _TOTALS_HERE.get(kind, ())
+        for (value,) in cur.execute(f"SELECT DISTINCT {column} FROM vl_checked WHERE {column} IS NOT NULL").fetchall():
+            if totals and is_total(value):
+                bad.append((column, value, TOTAL_ROW))
+            elif not (value.isascii() and value.isprintable()) and identifier_problem(value):
+                bad.append((column, value, BAD_IDENTIFIER))
     cur.execute("DELETE FROM vl_bad_ids")
-    for column in columns:
-        values = cur.execute(f"""SELECT DISTINCT vl_text({column}) FROM vl_stage
-                                 WHERE NOT regexp_full_match(vl_text({column}), '[ -~]*')""").fetchall()
-        bad = [(column, v) for (v,) in values if v is not None and identifier_problem(v)]
-        if bad:
-            cur.executemany("INSERT INTO vl_bad_ids VALUES (?, ?)", bad)
+    if not bad:
+        return
+    cur.executemany("INSERT INTO vl_bad_ids VALUES (?, ?, ?)", bad)
+    for column in {c for c, _, _ in bad}:
+        cur.execute(f"""UPDATE vl_checked AS c
+                        SET errors = list_append(c.errors, {{'column_name': b.column_name, 'value': left(b.value, 200),
+                                                             'reason': b.reason}})
+                        FROM vl_bad_ids AS b WHERE b.column_name = '{column}' AND c.{column} = b.value""")
 
 
 def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:

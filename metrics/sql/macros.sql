@@ -2,16 +2,16 @@
 -- contract: temp parsing macros used by the validate_* queries; values may be text or native types. The session
 -- time zone is UTC (store.connect), so a time with an offset is stored as UTC and a time without one as written.
 
--- text: trimmed (spaces, tabs, line breaks, no-break and ideographic spaces), empty -> NULL
-CREATE OR REPLACE TEMP MACRO vl_text(v) AS
-    nullif(trim(CAST(v AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)), '');
+-- text: trimmed, empty -> NULL (line-ending debris never reaches here: files with mixed or lone-CR line endings are
+-- read by the careful reader of ingest, which splits lines itself)
+CREATE OR REPLACE TEMP MACRO vl_text(v) AS nullif(trim(CAST(v AS VARCHAR)), '');
 
 -- number from text, '.' as the decimal mark: a ',' must separate groups of three digits (1,234.5), so "45,50" is
 -- not silently 4550. ingest redefines this macro for a ';'-delimited file, where ',' is the decimal mark.
-CREATE OR REPLACE TEMP MACRO vl_num_text(t) AS CASE
-    WHEN NOT contains(t, ',') THEN TRY_CAST(t AS DOUBLE)
-    WHEN regexp_full_match(t, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?') THEN TRY_CAST(replace(t, ',', '') AS DOUBLE)
-END;
+CREATE OR REPLACE TEMP MACRO vl_num_text(t) AS COALESCE(
+    TRY_CAST(t AS DOUBLE),
+    CASE WHEN regexp_full_match(t, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?') THEN TRY_CAST(replace(t, ',', '') AS DOUBLE) END
+);
 
 CREATE OR REPLACE TEMP MACRO vl_nan_reason() AS 'not a number';
 
@@ -25,12 +25,15 @@ END;
 -- number: finite only (NaN, inf and 1e400 are not numbers here); NULL when not a number
 CREATE OR REPLACE TEMP MACRO vl_num(v) AS CASE WHEN isfinite(vl_num_any(v)) THEN vl_num_any(v) END;
 
--- timestamp: ISO (an offset or Z is converted to UTC), 2025/3/1, 2025年3月1日 (with optional time), or an Excel
+-- timestamp (no comments inside a macro body: DuckDB keeps it as one line): ISO (an offset or Z is converted to UTC;
+-- only a text longer than 19 bytes has room for one, so the slower zone-aware cast is tried only there), 2025/3/1, 2025年3月1日 (with optional time), or an Excel
 -- serial day number; a time-zone-aware typed column is converted to UTC
 CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
     WHEN typeof(v) = 'DATE' OR starts_with(typeof(v), 'TIMESTAMP') THEN TRY_CAST(v AS TIMESTAMP)
     ELSE COALESCE(
-        CAST(TRY_CAST(vl_text(v) AS TIMESTAMPTZ) AS TIMESTAMP),
+        CASE WHEN strlen(vl_text(v)) > 19 OR ends_with(vl_text(v), 'Z')
+             THEN CAST(TRY_CAST(vl_text(v) AS TIMESTAMPTZ) AS TIMESTAMP)
+             ELSE TRY_CAST(vl_text(v) AS TIMESTAMP) END,
         try_strptime(vl_text(v), [
             '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
             '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
@@ -60,5 +63,6 @@ CREATE OR REPLACE TEMP MACRO vl_is_total(t) AS length(t) <= 16 AND rtrim(lower(r
 CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
     CASE WHEN failed THEN {'column_name': col, 'value': left(CAST(v AS VARCHAR), 200), 'reason': reason} END;
 
--- an identifier that normalising (NFKC, invisible characters removed) would change: ingest lists them first
-CREATE TEMP TABLE IF NOT EXISTS vl_bad_ids (column_name VARCHAR, value VARCHAR);
+-- identifiers that normalising would change (invisible or look-alike characters) or that read as a total row:
+-- ingest._check_identifiers finds them among the distinct values of a batch and rejects their rows
+CREATE TEMP TABLE IF NOT EXISTS vl_bad_ids (column_name VARCHAR, value VARCHAR, reason VARCHAR);

@@ -1,6 +1,6 @@
 -- name: validate_accounts
 -- contract: vl_stage(line, account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost,
--- currency, annual_contract_value, renewal_date) and vl_bad_ids -> vl_checked: typed rows with `errors`.
+-- currency, annual_contract_value, renewal_date) -> vl_checked: typed rows with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -29,8 +29,6 @@ final AS (
             vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
             vl_err(vl_is_total(t.account_id) OR vl_is_total(t.account_name), 'account_id', t.raw_account_id,
                    'a total or subtotal row, not data'),
-            vl_err(t.account_id IN (SELECT value FROM vl_bad_ids WHERE column_name = 'account_id'), 'account_id',
-                   t.raw_account_id, 'invisible or look-alike characters in an identifier'),
             vl_err(t.account_name IS NULL, 'account_name', NULL, 'missing value'),
             vl_err(vl_text(t.raw_seats) IS NOT NULL AND t.seats_num IS NULL, 'seats', t.raw_seats, vl_nan_reason()),
             vl_err(t.seats_num < 0 OR t.seats_num <> floor(t.seats_num), 'seats', t.raw_seats,

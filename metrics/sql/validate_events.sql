@@ -1,12 +1,9 @@
 -- name: validate_events
--- contract: vl_stage(line, account_id, user_id, event_time, feature, duration_seconds, units) and vl_bad_ids ->
--- vl_checked: one typed row per input row with account_key resolved (account_id is not kept) and `errors` (empty
--- list when the row is good).
+-- contract: vl_stage(line, account_id, user_id, event_time, feature, duration_seconds, units) -> vl_checked: one
+-- typed row per input row with account_key resolved (account_id is not kept) and `errors` (empty list when the row
+-- is good). User ids and features are checked afterwards, once per distinct value (ingest._check_identifiers).
 CREATE OR REPLACE TEMP TABLE vl_checked AS
-WITH bad AS (
-    SELECT column_name, value FROM vl_bad_ids
-),
-typed AS (
+WITH typed AS (
     SELECT
         s.line,
         vl_text(s.account_id)        AS account_id,
@@ -16,8 +13,6 @@ typed AS (
         vl_num(s.duration_seconds)   AS duration_seconds,
         vl_num(s.units)              AS units,
         s.account_id                 AS raw_account_id,
-        s.user_id                    AS raw_user_id,
-        s.feature                    AS raw_feature,
         s.event_time                 AS raw_event_time,
         s.duration_seconds           AS raw_duration_seconds,
         s.units                      AS raw_units
@@ -38,30 +33,19 @@ final AS (
                   AND j.event_time >= TIMESTAMP '1990-01-01'
                   AND (j.duration_seconds >= 0 OR (j.duration_seconds IS NULL AND vl_text(j.raw_duration_seconds) IS NULL))
                   AND (j.units >= 0 OR (j.units IS NULL AND vl_text(j.raw_units) IS NULL))
-                  AND NOT vl_is_total(j.user_id) AND NOT vl_is_total(j.feature)
-                  AND j.user_id NOT IN (SELECT value FROM bad WHERE column_name = 'user_id')
-                  AND j.feature NOT IN (SELECT value FROM bad WHERE column_name = 'feature')
              THEN []
              ELSE list_filter([
             vl_err(j.account_id IS NULL, 'account_id', j.raw_account_id, 'missing value'),
-            vl_err(vl_is_total(j.account_id) OR vl_is_total(j.user_id) OR vl_is_total(j.feature), 'account_id',
-                   j.raw_account_id, 'a total or subtotal row, not data'),
-            vl_err(j.account_id IN (SELECT value FROM bad WHERE column_name = 'account_id'), 'account_id',
-                   j.raw_account_id, 'invisible or look-alike characters in an identifier'),
-            vl_err(j.account_id IS NOT NULL AND j.account_key IS NULL AND NOT vl_is_total(j.account_id)
-                   AND j.account_id NOT IN (SELECT value FROM bad WHERE column_name = 'account_id'), 'account_id',
+            vl_err(vl_is_total(j.account_id), 'account_id', j.raw_account_id, 'a total or subtotal row, not data'),
+            vl_err(j.account_id IS NOT NULL AND j.account_key IS NULL AND NOT vl_is_total(j.account_id), 'account_id',
                    j.raw_account_id, 'unknown account (import it in an accounts file first)'),
             vl_err(j.user_id IS NULL, 'user_id', NULL, 'missing value'),
-            vl_err(j.user_id IN (SELECT value FROM bad WHERE column_name = 'user_id'), 'user_id', j.raw_user_id,
-                   'invisible or look-alike characters in an identifier'),
             vl_err(j.raw_event_time IS NULL OR vl_text(j.raw_event_time) IS NULL, 'event_time', NULL, 'missing value'),
             vl_err(vl_text(j.raw_event_time) IS NOT NULL AND j.event_time IS NULL, 'event_time', j.raw_event_time,
                    'not a date/time (use YYYY-MM-DD HH:MM:SS)'),
             vl_err(j.event_time > $now + INTERVAL 1 DAY, 'event_time', j.raw_event_time, 'in the future'),
             vl_err(j.event_time < TIMESTAMP '1990-01-01', 'event_time', j.raw_event_time, 'before 1990'),
             vl_err(j.feature IS NULL, 'feature', NULL, 'missing value'),
-            vl_err(j.feature IN (SELECT value FROM bad WHERE column_name = 'feature'), 'feature', j.raw_feature,
-                   'invisible or look-alike characters in an identifier'),
             vl_err(vl_text(j.raw_duration_seconds) IS NOT NULL AND j.duration_seconds IS NULL, 'duration_seconds',
                    j.raw_duration_seconds, vl_nan_reason()),
             vl_err(j.duration_seconds < 0, 'duration_seconds', j.raw_duration_seconds, 'must be >= 0'),

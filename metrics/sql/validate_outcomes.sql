@@ -1,5 +1,5 @@
 -- name: validate_outcomes
--- contract: vl_stage(line, account_id, month, output_units, headcount, hours_worked) and vl_bad_ids -> vl_checked:
+-- contract: vl_stage(line, account_id, month, output_units, headcount, hours_worked) -> vl_checked:
 -- typed rows with account_key resolved and `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
@@ -22,10 +22,7 @@ final AS (
             vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
             vl_err(vl_is_total(t.account_id) OR vl_is_total(vl_text(t.raw_month)), 'account_id', t.raw_account_id,
                    'a total or subtotal row, not data'),
-            vl_err(t.account_id IN (SELECT value FROM vl_bad_ids WHERE column_name = 'account_id'), 'account_id',
-                   t.raw_account_id, 'invisible or look-alike characters in an identifier'),
-            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id)
-                   AND t.account_id NOT IN (SELECT value FROM vl_bad_ids WHERE column_name = 'account_id'),
+            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id),
                    'account_id', t.raw_account_id, 'unknown account (import it in an accounts file first)'),
             vl_err(vl_text(t.raw_month) IS NULL, 'month', NULL, 'missing value'),
             vl_err(vl_text(t.raw_month) IS NOT NULL AND t.month IS NULL, 'month', t.raw_month,

@@ -1,5 +1,5 @@
 -- name: validate_value_drivers
--- contract: vl_stage(line, feature, minutes_saved, basis, category, description) and vl_bad_ids -> vl_checked:
+-- contract: vl_stage(line, feature, minutes_saved, basis, category, description) -> vl_checked:
 -- typed rows (basis and category normalised from English or Chinese words) with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
@@ -35,8 +35,6 @@ final AS (
         list_filter([
             vl_err(t.feature IS NULL, 'feature', NULL, 'missing value'),
             vl_err(vl_is_total(t.feature), 'feature', t.feature, 'a total or subtotal row, not data'),
-            vl_err(t.feature IN (SELECT value FROM vl_bad_ids WHERE column_name = 'feature'), 'feature', t.feature,
-                   'invisible or look-alike characters in an identifier'),
             vl_err(vl_text(t.raw_minutes_saved) IS NULL, 'minutes_saved', NULL, 'missing value'),
             vl_err(vl_text(t.raw_minutes_saved) IS NOT NULL AND t.minutes_saved IS NULL, 'minutes_saved',
                    t.raw_minutes_saved, vl_nan_reason()),
