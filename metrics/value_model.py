@@ -2,12 +2,14 @@
 previewed against the portfolio before saving, versioned with who and when, and revertible."""
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.ingest import identifier_problem, is_total
 from metrics.store import WRITER, DataError, commit, query
 
 BASES = ("use", "unit")
@@ -32,7 +34,12 @@ def validate(drivers: pd.DataFrame, hourly: pd.DataFrame) -> list[str]:
     for i, row in enumerate(drivers.itertuples(index=False), start=1):
         if not isinstance(row.feature, str) or not row.feature.strip():
             problems.append(f"value drivers row {i}, feature: missing")
-        if row.minutes_saved is None or pd.isna(row.minutes_saved) or row.minutes_saved < 0:
+        elif is_total(row.feature.strip()):
+            problems.append(f"value drivers row {i}, feature: a total or subtotal row, not a feature")
+        elif identifier_problem(row.feature.strip()):
+            problems.append(f"value drivers row {i}, feature: invisible or look-alike characters "
+                            f"(did you mean '{identifier_problem(row.feature.strip())}'?)")
+        if not _finite(row.minutes_saved) or row.minutes_saved < 0:
             problems.append(f"value drivers row {i}, minutes_saved: must be a number >= 0")
         if row.basis not in BASES:
             problems.append(f"value drivers row {i}, basis: must be use or unit")
@@ -42,9 +49,18 @@ def validate(drivers: pd.DataFrame, hourly: pd.DataFrame) -> list[str]:
     for feature in sorted(set(duplicated[duplicated.duplicated()])):
         problems.append(f"value drivers, feature: '{feature}' appears more than once")
     for row in hourly.itertuples(index=False):
-        if row.hourly_cost is not None and not pd.isna(row.hourly_cost) and row.hourly_cost < 0:
-            problems.append(f"hourly costs {row.account_id}, hourly_cost: must be >= 0")
+        if row.hourly_cost is not None and not pd.isna(row.hourly_cost) and (
+                not _finite(row.hourly_cost) or row.hourly_cost < 0):
+            problems.append(f"hourly costs {row.account_id}, hourly_cost: must be a number >= 0")
     return problems
+
+
+def _finite(value: object) -> bool:
+    """A real, finite number (NaN, infinity and text are not)."""
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _value_by_currency(volume: pd.DataFrame, drivers: pd.DataFrame, hourly: pd.DataFrame) -> pd.DataFrame:

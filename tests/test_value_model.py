@@ -31,10 +31,25 @@ def test_validation_names_the_row_and_column_of_each_problem(mcon):
         "value drivers row 2, basis: must be use or unit",
         "value drivers row 3, minutes_saved: must be a number >= 0",
         "value drivers, feature: 'Dispatch' appears more than once",
-        "hourly costs M1, hourly_cost: must be >= 0",
+        "hourly costs M1, hourly_cost: must be a number >= 0",
     ]
     with pytest.raises(DataError, match="basis: must be use or unit"):
         value_model.save(mcon, drivers, hourly, user="ops")
+
+
+def test_validation_refuses_infinite_numbers_total_rows_and_look_alike_features(mcon):
+    drivers, hourly = value_model.current_model(mcon)
+    drivers = pd.concat([drivers.iloc[[0]]] * 3, ignore_index=True)
+    drivers.loc[0, "minutes_saved"] = float("inf")
+    drivers.loc[1, "feature"] = "合计"
+    drivers.loc[2, "feature"] = "Dis\u200bpatch"
+    hourly.loc[0, "hourly_cost"] = float("inf")
+    assert value_model.validate(drivers, hourly) == [
+        "value drivers row 1, minutes_saved: must be a number >= 0",
+        "value drivers row 2, feature: a total or subtotal row, not a feature",
+        "value drivers row 3, feature: invisible or look-alike characters (did you mean 'Dispatch'?)",
+        "hourly costs M1, hourly_cost: must be a number >= 0",
+    ]
 
 
 def test_the_effect_preview_prices_the_proposed_model_without_saving_it(mcon):
