@@ -268,9 +268,10 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
     r = first + len(block)
     book.put(ws, r, 8, t("method"), bold=True)
     book.put(ws, r, 9, eff["method"] or t("na"))
-    if eff["reason"]:
+    why = eff["reason"] or (eff["adjusted_reason"] if eff["delta"] is not None else None)
+    if why:  # why the delta, or only its trend adjustment, is missing
         book.put(ws, r + 1, 8, t("reason"), bold=True)
-        book.put(ws, r + 1, 9, reason(book.lang, eff["reason"]), color="C00000")
+        book.put(ws, r + 1, 9, reason(book.lang, why), color="C00000")
     _widths(ws, {"A": 11, "B": 13, "C": 11, "D": 14, "E": 16, "F": 12, "G": 3, "H": 40, "I": 14, "J": 14})
     if len(data.output):
         column = 5 if usage else 4

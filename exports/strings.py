@@ -20,7 +20,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_notes": "Data notes",
         "sheet_peers": "Peers",
         "peers_title": "Where you stand among peers",
-        "peers_note": "Anonymous cohorts: a figure needs at least 5 other accounts; a pooled rate is withheld when one account holds over 25 % of its sum. No peer is named.",
+        "peers_note": "Anonymous cohorts: a figure needs at least 5 other accounts; a pooled rate is withheld when one account holds over 25 % of its sum; quartiles need 10, and under 10 the median is rounded. No peer is named.",
         "peer_col_figure": "Figure",
         "peer_col_own": "You",
         "peer_col_percentile": "Percentile",
@@ -217,7 +217,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_notes": "数据说明",
         "sheet_peers": "同行对标",
         "peers_title": "在同行中的位置",
-        "peers_note": "匿名对比：至少 5 家其他客户才显示；若某一家客户占合计值超过 25 %，则不显示合计比率。不出现任何同行名称。",
+        "peers_note": "匿名对比：至少 5 家其他客户才显示；若某一家客户占合计值超过 25 %，则不显示合计比率；四分位数至少需要 10 家，不足 10 家时中位数取整显示。不出现任何同行名称。",
         "peer_col_figure": "指标",
         "peer_col_own": "贵公司",
         "peer_col_percentile": "百分位",
@@ -417,6 +417,9 @@ REASONS_ZH: dict[str, str] = {
     "no hourly cost for the account": "该客户没有人力小时成本",
     "no annual contract value": "没有年合同金额",
     "no comparable accounts": "没有可比客户",
+    "fewer than 5 comparable accounts not yet live in both windows":
+        "两个窗口期内均未上线的可比客户少于 5 个（任何客户的变化都不会展示给其他客户）",
+    "usage-based figures are not trend-adjusted": "按使用量计算的人效不做趋势调整",
     "no active users or no value model": "没有活跃用户或没有价值模型",
     "no seat count": "没有席位数",
 }

@@ -60,8 +60,13 @@ for row in (kpis[:5], kpis[5:]):
                                           and "delta" in k.name, compact=True), help=f"{METRICS[k.name].formula}"
                    + (f" — {k.reason}" if k.reason else ""))
 if eff["delta"] is not None:
-    st.caption(t("eff_caption", low=fmt(eff["ci_low"], "fraction", signed=True),
-                 high=fmt(eff["ci_high"], "fraction", signed=True), basis=eff["basis"], n=eff["comparison_accounts"]))
+    interval = {"low": fmt(eff["ci_low"], "fraction", signed=True), "high": fmt(eff["ci_high"], "fraction", signed=True),
+                "basis": t("basis_usage" if eff["basis"] == efficiency.USAGE_BASIS else "basis_outcomes")}
+    if eff["adjusted_delta"] is not None:
+        st.caption(t("eff_caption", **interval, n=eff["comparison_accounts"]))
+    else:
+        reason = "adjusted_usage" if eff["adjusted_reason"] == efficiency.NO_COMPARISON_USAGE else "adjusted_too_few"
+        st.caption(t("eff_caption_unadjusted", **interval, reason=t(reason)))
 windows = {t("baseline"): [date.fromisoformat(m) for m in eff["baseline_months"]],
            t("current"): [date.fromisoformat(m) for m in eff["current_months"]]}
 go_live = date.fromisoformat(rep["go_live_date"]) if rep["go_live_date"] else None
