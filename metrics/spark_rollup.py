@@ -1,7 +1,7 @@
 """The rollup step on Apache Spark, for event volumes beyond one machine.
 
 Reads raw events (Parquet or CSV, the data contract's columns) and the accounts file, applies the same rules as
-metrics/ingest.py (required values, known accounts, no negative durations or units, nothing in the future, one row
+metrics/ingest (required values, known accounts, no negative durations or units, nothing in the future, one row
 per account, user, feature and time with the last one winning) and writes the three rollups ValueLens reads, keyed
 by the contract's text ids, as Parquet: DIR/account_user_month, DIR/account_feature_month, DIR/account_month, and
 the rows it refused in DIR/rejects. `python cli.py import DIR` loads them (metrics.ingest.import_rollups).
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 ROLLUPS = ("account_user_month", "account_feature_month", "account_month")
 KEY = ("account_id", "user_id", "feature", "event_time")
-# the date/time shapes metrics/ingest.py accepts in text (ISO, slashes, Chinese dates)
+# the date/time shapes metrics/ingest accepts in text (ISO, slashes, Chinese dates)
 TIME_FORMATS = ("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd", "yyyy/M/d H:mm:ss",
                 "yyyy/M/d H:mm", "yyyy/M/d", "yyyy年M月d日 H:mm:ss", "yyyy年M月d日")
 

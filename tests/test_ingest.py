@@ -186,8 +186,8 @@ def test_a_truncated_xlsx_fails_cleanly_and_changes_nothing(loaded, tmp_path):
 
 
 def test_an_import_that_fails_midway_is_rolled_back_whole(loaded, monkeypatch):
-    real_sql = ingest.sql
-    monkeypatch.setattr(ingest, "sql", lambda name: real_sql(name) + (
+    real_sql = ingest.merge.sql
+    monkeypatch.setattr(ingest.merge, "sql", lambda name: real_sql(name) + (
         "\nSELECT * FROM table_that_does_not_exist;" if name == "rollup" else ""))
     before = snapshot(loaded)
     with pytest.raises(duckdb.CatalogException):
@@ -221,7 +221,7 @@ def test_an_overlapping_export_upserts_on_natural_keys_and_rebuilds_only_touched
 
 @pytest.mark.parametrize("part_rows", [10_000_000, 3])
 def test_keys_repeated_in_a_first_load_keep_the_files_last_row(con, tmp_path, monkeypatch, part_rows):
-    monkeypatch.setattr(ingest, "ROLLUP_PART_ROWS", part_rows)
+    monkeypatch.setattr(ingest.merge, "ROLLUP_PART_ROWS", part_rows)
     for name in ("accounts.csv", "value_drivers.csv"):
         ingest.import_file(con, FIXTURES / name)
     path = tmp_path / "events_repeated.csv"
@@ -325,7 +325,7 @@ def test_active_days_count_the_first_and_the_last_day_of_a_month_and_a_user_is_c
 
 def test_rollups_built_in_parts_by_account_equal_rollups_built_at_once(monkeypatch):
     def rollups(part_rows: int) -> dict[str, list[tuple]]:
-        monkeypatch.setattr(ingest, "ROLLUP_PART_ROWS", part_rows)
+        monkeypatch.setattr(ingest.merge, "ROLLUP_PART_ROWS", part_rows)
         db = connect(":memory:")
         for name in ("accounts.csv", "value_drivers.csv", "events.csv"):
             ingest.import_file(db, FIXTURES / name)

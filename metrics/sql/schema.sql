@@ -1,6 +1,6 @@
 -- name: schema
 -- contract: creates every ValueLens table if missing; idempotent. Keys are integer codes;
--- uniqueness is enforced by metrics/ingest.py (no index constraints, so bulk loads stay fast).
+-- uniqueness is enforced by metrics/ingest (no index constraints, so bulk loads stay fast).
 
 CREATE SEQUENCE IF NOT EXISTS import_seq START 1;
 

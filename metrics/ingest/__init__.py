@@ -1,0 +1,233 @@
+"""Customer exports (CSV, XLSX, Parquet; UTF-8 or GBK; English or Chinese headers) -> validated DuckDB tables -> rollups.
+
+The package: `contract` (kinds, columns, aliases, header mapping, result records), `readers` (one per format, every
+line accounted for), `checks` (identifier and total-row checks, rejects), `merge` (upserts and rollups), `rollups`
+(rollups built on Spark). This module runs an import or a preview through them, in one transaction per file.
+"""
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.ingest.checks import (BAD_IDENTIFIER, TOTAL_ROW, _check_identifiers, _store_rejects, identifier_problem,
+                                   is_total)
+from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, Column, ImportResult, Preview,
+                                     _auto_mapping, _empty_rejects, _resolve_mapping, default_source, detect_kind,
+                                     saved_mapping)
+from metrics.ingest.merge import _merge, _save_mapping
+from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage
+from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
+from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql
+
+DEMO_DIR = ROOT / "data" / "demo"
+DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
+MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
+
+__all__ = ["BAD_IDENTIFIER", "CONTRACT", "DEMO_DIR", "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
+           "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size", "data_version",
+           "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
+           "import_rollups", "is_rollup_dir", "is_total", "kind_order", "list_accounts", "list_value_drivers",
+           "load_demo", "preview_bytes", "preview_file", "recent_imports", "saved_mapping", "_auto_mapping"]
+
+
+# ---------------------------------------------------------------- preview
+
+def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
+                 mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20,
+                 sheet: str | None = None) -> Preview:
+    """Read a file's header and first rows and say how it would be imported; nothing is stored."""
+    path = Path(path)
+    file_name = file_name or path.name
+    cur = con.cursor()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = _stage(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
+        sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
+        _drop_staging(cur)
+    sample.columns = raw.headers
+    kind = _check_kind(kind) or detect_kind(raw.headers)
+    source = source or default_source(file_name)
+    resolved = _resolve_mapping(con, raw.headers, kind, mapping, source) if kind else {}
+    missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
+    return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
+                   [h for h in raw.headers if h not in resolved], missing, sample)
+
+
+def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
+    """preview_file for uploaded content."""
+    with _spooled(data, file_name) as path:
+        return preview_file(con, path, file_name=file_name, **kwargs)
+
+
+def _check_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in KINDS:
+        raise DataError(f"unknown kind '{kind}' (expected one of: {', '.join(KINDS)})")
+    return kind
+
+
+class _spooled:
+    """Uploaded bytes as a temporary file, removed afterwards."""
+
+    def __init__(self, data: bytes, file_name: str) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+        self.path = Path(self._dir.name) / (Path(file_name).name or "upload")
+        self.path.write_bytes(data)
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self._dir.cleanup()
+
+
+# ---------------------------------------------------------------- import
+
+def import_bytes(con, data: bytes, file_name: str, **kwargs) -> ImportResult:
+    """import_file for uploaded content."""
+    with _spooled(data, file_name) as path:
+        return import_file(con, path, file_name=file_name, **kwargs)
+
+
+def import_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
+                mapping: dict[str, str] | None = None, source: str | None = None,
+                force: bool = False, sheet: str | None = None) -> ImportResult:
+    """Validate and load one export in a single transaction; bad rows go to `rejects`, the rest upsert.
+
+    Raises DataError, with the database unchanged, when the file cannot be read or lacks a required column.
+    Re-importing the same content (SHA-256) for the same kind is a no-op unless `force`.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    if not path.is_file():
+        raise DataError(f"{file_name}: no such file")
+    _check_kind(kind)
+    digest = _sha256(path)
+    source = source or default_source(file_name)
+    cur = con.cursor()
+    cur.execute(sql("macros"))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            # staging is connection-local and outside the transaction, so row ids are file positions
+            raw = _stage(cur, path, file_name, Path(tmp), sheet=sheet)
+        with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
+                commit(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+    finally:
+        _drop_staging(cur)
+    return result
+
+
+
+
+def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
+            source: str, force: bool) -> ImportResult:
+    kind = kind or detect_kind(raw.headers)
+    if kind is None:
+        raise DataError(f"{file_name}: cannot tell what this file is; its headers ({', '.join(raw.headers[:12])}) "
+                        "match none of events, accounts, outcomes, value_drivers. Choose the kind and map the columns.")
+    if not force:
+        done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k",
+                           {"d": digest, "k": kind}).fetchall()
+        if done:
+            return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
+    resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source)
+    missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
+    if missing:
+        raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
+                        f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
+    if raw.rows == 0:
+        raise DataError(f"{file_name}: the file has a header but no data rows")
+    by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
+    select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw")
+    import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+    if raw.delimiter == ";":  # ',' is the decimal mark there
+        cur.execute(sql("macros_decimal_comma"))
+    cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
+    _check_identifiers(cur, kind)
+    rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
+    good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
+    loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
+    unchanged = good - loaded
+    cur.execute(
+        """INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
+                                      $read, $loaded, $unchanged, $rejected, $excluded)""",
+        {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
+         "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,
+         "excluded": raw.excluded},
+    )
+    _save_mapping(cur, source, resolved)
+    rejects = cur.execute(
+        "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
+        {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
+    return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
+                        raw.excluded)
+
+
+# ---------------------------------------------------------------- many files, demo, listings
+
+def kind_order(con, paths: list[Path]) -> list[Path]:
+    """Paths ordered so that accounts and value drivers load before the events and outcomes that refer to them."""
+    def rank(path: Path) -> int:
+        try:
+            kind = preview_file(con, path, rows=1).kind
+        except Exception:  # noqa: BLE001 - unreadable files go last; importing them reports why
+            return len(KINDS)
+        return KINDS.index(kind) if kind else len(KINDS)
+    return sorted(paths, key=rank)
+
+
+def load_demo(con) -> list[ImportResult]:
+    """Import the embedded demo dataset in data/demo."""
+    return [import_file(con, DEMO_DIR / name, source="demo " + Path(name).stem) for name in DEMO_FILES]
+
+
+def ensure_demo(con) -> bool:
+    """Load the demo data when the database holds no account yet; True if it did."""
+    if not is_empty(con):
+        return False
+    load_demo(con)
+    return True
+
+
+def check_size(file_name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> None:
+    """Refuse an upload over the limit before reading it (the CLI has no limit: use it, with Parquet, for big data)."""
+    if size > limit_mb * 1024 * 1024:
+        raise DataError(f"{file_name}: {size / 1024 / 1024:,.0f} MB is over the {limit_mb} MB upload limit; "
+                        "import it with `python cli.py import` instead (Parquet is fastest for large exports)")
+
+
+def data_version(con) -> int:
+    """A number that changes whenever stored data changes: part of every cache key."""
+    return con.execute("""SELECT (SELECT coalesce(max(import_id), 0) FROM imports) * 1000000
+                                 + (SELECT coalesce(max(version), 0) FROM value_model_version)""").fetchall()[0][0]
+
+
+def recent_imports(con, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, newest first."""
+    return con.execute(
+        """SELECT import_id, file_name, kind, source, file_format, encoding, imported_at,
+                  rows_read, rows_loaded, rows_unchanged, rows_rejected
+           FROM imports ORDER BY import_id DESC LIMIT $n""", {"n": limit}).df()
+
+
+def list_accounts(con) -> pd.DataFrame:
+    """All accounts with their attributes, by account_id."""
+    return con.execute(
+        """SELECT account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost, currency,
+                  annual_contract_value, renewal_date
+           FROM account ORDER BY account_id""").df()
+
+
+def list_value_drivers(con) -> pd.DataFrame:
+    """The value model: minutes saved per use or work item, by feature."""
+    return con.execute(
+        """SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description
+           FROM value_drivers AS v JOIN feature AS f USING (feature_key) ORDER BY f.feature""").df()

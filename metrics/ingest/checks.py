@@ -1,0 +1,68 @@
+"""Row checks done in Python once per distinct value (identifiers, total labels) and the rejects table."""
+from __future__ import annotations
+
+import unicodedata
+
+
+# identifier columns of vl_checked per kind (events keep account_key only: an unknown account id is rejected anyway)
+_IDENTIFIERS = {"events": ("user_id", "feature"), "accounts": ("account_id",), "outcomes": ("account_id",),
+                "value_drivers": ("feature",)}
+# columns whose total rows (合计, Total, ...) only this pass catches; the validate_*.sql files check the others
+_TOTALS_HERE = {"events": ("user_id", "feature")}
+_TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "subtotal", "grandtotal"})
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}  # control, format (zero-width, bidi), private, separators
+BAD_IDENTIFIER = "invisible or look-alike characters in an identifier"
+TOTAL_ROW = "a total or subtotal row, not data"  # also in the validate_*.sql files
+
+
+def identifier_problem(value: str) -> str | None:
+    """The identifier `value` (already trimmed) as it should have been written, when it differs from it by
+    invisible characters, or by look-alike letters, digits or spaces that NFKC folds (full-width Ａ００２, ligatures,
+    no-break spaces); None when it is clean. Full-width punctuation in Chinese text (（）：) is left alone."""
+    cleaned = "".join(ch for ch in value if unicodedata.category(ch) not in _INVISIBLE)
+    folded = "".join(n if n != ch and any((c.isascii() and c.isalnum()) or c.isspace() for c in n) else ch
+                     for ch in cleaned for n in [unicodedata.normalize("NFKC", ch)])
+    return folded if folded != value else None
+
+
+def is_total(value: str) -> bool:
+    """True for the label of a spreadsheet's total line (macros.sql vl_is_total says the same in SQL)."""
+    return len(value) <= 16 and value.replace(" ", "").lower().rstrip(":：") in _TOTAL_WORDS
+
+
+def _check_identifiers(cur, kind: str) -> None:
+    """Reject the rows of vl_checked whose identifiers carry invisible or look-alike characters, or (where the SQL
+    does not) read as a total row. Checked once per distinct value, not per row; plain printable ASCII can only be
+    a total label, so the Unicode work is done for the few other values."""
+    bad: list[tuple[str, str, str]] = []
+    for column in _IDENTIFIERS[kind]:
+        totals = column in _TOTALS_HERE.get(kind, ())
+        for (value,) in cur.execute(f"SELECT DISTINCT {column} FROM vl_checked WHERE {column} IS NOT NULL").fetchall():
+            if totals and is_total(value):
+                bad.append((column, value, TOTAL_ROW))
+            elif not (value.isascii() and value.isprintable()) and identifier_problem(value):
+                bad.append((column, value, BAD_IDENTIFIER))
+    cur.execute("DELETE FROM vl_bad_ids")
+    if not bad:
+        return
+    cur.executemany("INSERT INTO vl_bad_ids VALUES (?, ?, ?)", bad)
+    for column in {c for c, _, _ in bad}:
+        cur.execute(f"""UPDATE vl_checked AS c
+                        SET errors = list_append(c.errors, {{'column_name': b.column_name, 'value': left(b.value, 200),
+                                                             'reason': b.reason}})
+                        FROM vl_bad_ids AS b WHERE b.column_name = '{column}' AND c.{column} = b.value""")
+
+
+def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:
+    """Write one reject per failed check; return the number of rejected rows."""
+    cur.execute(
+        """INSERT INTO rejects
+           SELECT $id, $file, line, e.column_name, e.value, e.reason
+           FROM (SELECT line, unnest(errors) AS e FROM vl_checked WHERE len(errors) > 0)""",
+        {"id": import_id, "file": file_name},
+    )
+    if structural:
+        cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)",
+                        [(import_id, file_name, line, value, reason) for line, value, reason in structural])
+    bad_rows = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) > 0").fetchall()[0][0]
+    return bad_rows + len(structural)

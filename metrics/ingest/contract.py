@@ -1,0 +1,186 @@
+"""The data contract: kinds, columns and their aliases, header mapping, and the records an import returns."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from metrics.store import DataError
+
+KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
+MAX_REJECTS_SHOWN = 1000
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the data contract: its name, whether it is required, its type and accepted header aliases."""
+
+    name: str
+    required: bool
+    type: str
+    description: str
+    aliases: tuple[str, ...] = ()
+
+
+_ACCOUNT_ID = Column("account_id", True, "text", "Customer account identifier",
+                     ("客户ID", "客户编号", "客户代码", "账户ID", "account", "customer_id", "customer", "tenant_id"))
+_FEATURE = Column("feature", True, "text", "Feature or module name",
+                  ("功能", "功能模块", "模块", "功能名称", "feature_name", "module"))
+
+CONTRACT: dict[str, tuple[Column, ...]] = {
+    "events": (
+        _ACCOUNT_ID,
+        Column("user_id", True, "text", "User identifier (unique within the account)",
+               ("用户ID", "用户编号", "用户", "员工ID", "user", "member_id")),
+        Column("event_time", True, "date-time", "When the feature was used",
+               ("事件时间", "时间", "发生时间", "使用时间", "timestamp", "time", "event_timestamp", "occurred_at")),
+        _FEATURE,
+        Column("duration_seconds", False, "number >= 0", "Time spent in the feature, seconds",
+               ("时长(秒)", "时长", "耗时(秒)", "使用时长(秒)", "duration", "duration_s", "seconds")),
+        Column("units", False, "number >= 0", "Work items completed with the event",
+               ("处理量", "数量", "件数", "work_items", "items", "quantity")),
+    ),
+    "accounts": (
+        _ACCOUNT_ID,
+        Column("account_name", True, "text", "Customer name", ("客户名称", "公司名称", "企业名称", "name", "company")),
+        Column("industry", False, "text", "Industry", ("行业", "所属行业")),
+        Column("region", False, "text", "Region", ("区域", "地区", "大区")),
+        Column("segment", False, "text", "Segment (e.g. SMB, Enterprise)", ("客户分层", "分层", "客户类型", "tier")),
+        Column("seats", False, "whole number >= 0", "Licensed seats", ("席位数", "席位", "账号数", "licenses", "seat_count")),
+        Column("go_live_date", False, "date", "Go-live date", ("上线日期", "上线时间", "go_live", "golive", "launch_date")),
+        Column("hourly_cost", False, "number >= 0", "Loaded cost per person-hour, in the account's currency",
+               ("时薪", "人力成本", "小时成本", "人力成本(时)", "loaded_hourly_cost", "cost_per_hour")),
+        Column("currency", False, "ISO code", "Currency of money figures (USD, CNY, ...)", ("币种", "货币")),
+        Column("annual_contract_value", False, "number >= 0", "Annual contract value",
+               ("年合同额", "合同金额", "年度合同金额", "acv", "arr")),
+        Column("renewal_date", False, "date", "Next renewal date", ("续约日期", "到期日", "到期日期", "renewal")),
+    ),
+    "outcomes": (
+        _ACCOUNT_ID,
+        Column("month", True, "month (YYYY-MM)", "Month of the business result", ("月份", "月", "期间", "period")),
+        Column("output_units", True, "number >= 0", "Business output in the month (orders, tickets, ...)",
+               ("产出量", "产出", "业务量", "output")),
+        Column("headcount", True, "number > 0", "People producing that output", ("人数", "员工数", "人员数", "fte")),
+        Column("hours_worked", False, "number >= 0", "Hours worked by those people", ("工时", "工作时长", "hours")),
+    ),
+    "value_drivers": (
+        _FEATURE,
+        Column("minutes_saved", True, "number >= 0", "Minutes saved per use or per work item",
+               ("节省分钟", "节省时长(分钟)", "节省时间(分钟)", "节省时间", "minutes")),
+        Column("basis", False, "use | unit", "use = per event, unit = per work item (default use)",
+               ("计量方式", "计算基础", "基础")),
+        Column("category", False, "cost | efficiency | revenue | risk", "Kind of value",
+               ("类别", "价值类别", "分类", "价值类型")),
+        Column("description", False, "text", "What the feature saves", ("说明", "描述", "备注")),
+    ),
+}
+
+# natural keys (after coding) and the stored table of each kind
+_TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events"}
+_KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",)}
+# the same keys before coding: a repeated key within one file keeps its last row
+_BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
+               "events": ("account_key", "user_key", "feature_key", "event_time")}  # coded: see _merge_events
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an import would read: format, encoding, detected kind, header mapping and a sample."""
+
+    file_name: str
+    file_format: str
+    encoding: str | None
+    kind: str | None
+    headers: list[str]
+    mapping: dict[str, str]
+    unmapped: list[str]
+    missing: list[str]
+    sample: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of importing one file."""
+
+    file_name: str
+    kind: str
+    import_id: int | None
+    rows_read: int
+    rows_loaded: int
+    rows_unchanged: int
+    rows_rejected: int
+    skipped: bool
+    rejects: pd.DataFrame = field(repr=False, compare=False)
+    rows_excluded: int = 0  # lines excluded by a rule (blank lines); with the counts above, every line of the file
+
+
+# ---------------------------------------------------------------- headers
+
+def _norm(header: str) -> str:
+    """Header comparison form: NFKC (full-width -> half-width), lower case, no spaces, _ or -."""
+    return re.sub(r"[\s_\-.]+", "", unicodedata.normalize("NFKC", str(header)).strip().lower())
+
+
+_ALIASES: dict[str, dict[str, str]] = {
+    kind: {_norm(alias): col.name for col in cols for alias in (col.name, *col.aliases)}
+    for kind, cols in CONTRACT.items()
+}
+
+
+def _auto_mapping(headers: list[str], kind: str) -> dict[str, str]:
+    aliases = _ALIASES[kind]
+    return {h: aliases[_norm(h)] for h in headers if _norm(h) in aliases}
+
+
+def detect_kind(headers: list[str]) -> str | None:
+    """The kind whose required columns the headers cover, preferring the one matching most columns."""
+    best: tuple[int, int, str] | None = None
+    for kind in ("events", "outcomes", "value_drivers", "accounts"):
+        mapped = set(_auto_mapping(headers, kind).values())
+        required = {c.name for c in CONTRACT[kind] if c.required}
+        score = (len(required & mapped) * 100 // len(required), len(mapped), kind)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best and best[0] > 0 else None
+
+
+def default_source(file_name: str) -> str:
+    """A stable name for where a file comes from: its stem without dates, numbers and separators."""
+    stem = Path(file_name).stem.lower()
+    return re.sub(r"[\d\s_\-.()]+", " ", stem).strip() or stem
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Header -> column mapping remembered for a source."""
+    rows = con.execute("SELECT header, column_name FROM column_mapping WHERE source = $s", {"s": source}).fetchall()
+    return dict(rows)
+
+
+def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str] | None,
+                     source: str | None) -> dict[str, str]:
+    allowed = {c.name for c in CONTRACT[kind]}
+    resolved = _auto_mapping(headers, kind)
+    remembered = saved_mapping(con, source) if source else {}
+    for header, column in {**remembered, **(mapping or {})}.items():
+        if header in headers and column in allowed:
+            resolved[header] = column
+        elif header in headers and column in ("", None):
+            resolved.pop(header, None)
+    for header, column in (mapping or {}).items():
+        if column and column not in allowed:
+            raise DataError(f"'{column}' is not a column of {kind} (expected one of: {', '.join(sorted(allowed))})")
+    seen: dict[str, str] = {}
+    for header, column in resolved.items():
+        if column in seen:
+            raise DataError(f"headers '{seen[column]}' and '{header}' both map to {column}; map only one of them")
+        seen[column] = header
+    return resolved
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"line": pd.Series(dtype="int64"), "column_name": pd.Series(dtype="object"),
+                         "value": pd.Series(dtype="object"), "reason": pd.Series(dtype="object")})

@@ -1,0 +1,469 @@
+"""One reader per format: a file staged as the temp table vl_raw(line, c0..cN), every line accounted for."""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from metrics.store import DataError
+
+_CHUNK = 1 << 22
+_PREVIEW_BYTES = 1 << 16
+_PREVIEW_ROWS = 200
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class _Raw:
+    """A file staged as temp table vl_raw(line, c0..cN) plus what was learnt reading it."""
+
+    file_format: str
+    encoding: str | None
+    headers: list[str]
+    structural_rejects: list[tuple[int, str, str]]  # line, value, reason
+    rows: int  # records read: staged rows plus structural rejects
+    excluded: int = 0  # lines excluded by a rule (blank lines)
+    delimiter: str | None = None
+
+
+def _sniff_format(head: bytes, file_name: str) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"%PDF"):
+        raise DataError(f"{file_name}: this is a PDF, not a CSV, XLSX or Parquet export")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{file_name}: old binary Excel (.xls) is not supported; save it as .xlsx or CSV")
+    if b"\x00" in head[:4096]:
+        raise DataError(f"{file_name}: binary content; expected a CSV, XLSX or Parquet export")
+    return "csv"
+
+
+def _unique_headers(raw: list[object]) -> list[str]:
+    out: list[str] = []
+    for i, h in enumerate(raw):
+        name = str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
+        base, n = name, 2
+        while name in out:
+            name, n = f"{base} ({n})", n + 1
+        out.append(name)
+    return out
+
+
+def _decode_to_utf8(path: Path, file_name: str, workdir: Path) -> tuple[Path, str]:
+    """UTF-8 files are read in place; GBK/GB18030 files are transcoded to a UTF-8 copy (DuckDB reads only UTF-8)."""
+    with path.open("rb") as fh:
+        head = fh.read(3)
+        encoding = "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return path, encoding
+        except UnicodeDecodeError:
+            pass
+    out = workdir / "transcoded.csv"
+    first_utf8 = first_other = None  # line numbers: a file mixing the two is refused, never half-garbled
+    chinese = other = 0  # non-ASCII characters of the GB18030 reading inside / outside GB2312
+    sample = bytearray()  # non-ASCII lines, to name the encoding when the file is not Chinese
+    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        for line_no, raw in enumerate(src, start=1):
+            if raw.isascii():
+                dst.write(raw.decode("ascii"))
+                continue
+            if len(sample) < 1 << 16:
+                sample += raw
+            try:
+                raw.decode("utf-8")
+                first_utf8 = first_utf8 or line_no
+            except UnicodeDecodeError:
+                first_other = first_other or line_no
+            try:
+                text = raw.decode("gb18030")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{file_name}: line {line_no}: not valid UTF-8 or GBK text ({exc.reason})"
+                                f"{_detected(bytes(sample))}; save the file as UTF-8 and import it again") from exc
+            for ch in text:
+                if ord(ch) > 127:
+                    chinese, other = (chinese + 1, other) if _in_gb2312(ch) else (chinese, other + 1)
+            dst.write(text)
+    if first_utf8 and first_other:
+        raise DataError(f"{file_name}: mixed encodings: line {first_utf8} is UTF-8 but line {first_other} is not "
+                        "(GBK?); save the whole file in one encoding, preferably UTF-8, and import it again")
+    if other > GBK_MAX_RARE * (chinese + other):
+        raise DataError(f"{file_name}: not UTF-8, and read as GBK it would be garbled text{_detected(bytes(sample))}; "
+                        "only UTF-8 and GBK/GB18030 are supported: save the file as UTF-8 and import it again")
+    return out, "gb18030"
+
+
+# Chinese text in GBK is almost all GB2312 characters; Big5, Shift-JIS or cp1252 bytes read as GBK are mostly not
+# (measured: Big5 35 %, Shift-JIS 0 % inside GB2312, real GBK customer lists 97 %)
+GBK_MAX_RARE = 0.2
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _detected(sample: bytes) -> str:
+    """' (it looks like <encoding>)' from charset_normalizer's best guess, or ''."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best() if sample else None
+    return f" (it looks like {best.encoding})" if best is not None and best.encoding else ""
+
+
+def _physical_lines(path: Path) -> tuple[int, bool]:
+    """How many physical lines a text file has (a last line without a line break counts), and whether its line
+    endings are mixed (some \\r\\n, some \\n) or include a lone \\r (old Mac style): such files go to the careful
+    reader, which splits lines itself and leaves no \\r in a value."""
+    lines = crlf = cr = 0
+    last = b"\n"
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            lines += chunk.count(b"\n")
+            if b"\r" in chunk or last == b"\r":
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines)
+
+
+def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+    """Stage a CSV file. DuckDB's reader is tried first; when its rows and rejects do not account for every
+    physical line (a quoted line break, an unterminated quote swallowing the rest of the file, mixed or lone-CR
+    line endings, blank lines) or it refuses the file, the careful reader (_stage_csv_lines) reads it instead."""
+    text_path, encoding = _decode_to_utf8(path, file_name, workdir)
+    with text_path.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise DataError(f"{file_name}: the file is empty (no header row)")
+    delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
+    headers = _unique_headers(next(csv.reader([first], delimiter=delim, quotechar='"')))
+    encoding = encoding.replace("-sig", " with BOM")
+    physical, mixed_endings = _physical_lines(text_path)
+    staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, delim)
+    if staged is not None and staged[0] + len(staged[1]) + 1 == physical:
+        rows, structural = staged
+        return _Raw("csv", encoding, headers, structural, rows + len(structural), delimiter=delim)
+    return _stage_csv_lines(con, text_path, file_name, headers, delim, encoding, physical)
+
+
+def _stage_csv_duckdb(con, text_path: Path, headers: list[str], delim: str) -> tuple[int, list] | None:
+    """DuckDB's fast reader: (good rows, malformed-line rejects), staged as vl_raw; None when it refuses."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
+    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
+               SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = false, delim = $delim,
+                                      quote = '"', escape = '"', null_padding = true, store_rejects = true,
+                                      rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')""",
+            {"path": str(text_path), "columns": columns, "delim": delim},
+        )
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+        return None
+    bad = con.execute("SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line").fetchall()
+    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    # good row i sits on line i + 2, plus the malformed lines DuckDB skipped before it
+    shifts = [line - 2 - j for j, (line, _, _) in enumerate(bad)]
+    if shifts:
+        con.execute("""CREATE OR REPLACE TEMP TABLE vl_raw_lines AS
+                       SELECT rowid + 2 + len(list_filter($shifts, lambda s: s <= rowid)) AS line, *
+                       FROM vl_raw_rows""", {"shifts": shifts})
+        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_lines")
+    else:
+        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows")
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
+    structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}")
+                  for line, csv_line, msg in bad]
+    return rows, structural
+
+
+MAX_RECORD_LINES = 50  # a quoted field may span this many lines; past it the opening line is an unterminated quote
+_RECORD_BATCH = 100_000
+
+
+def _stage_csv_lines(con, text_path: Path, file_name: str, headers: list[str], delim: str, encoding: str,
+                     physical: int) -> _Raw:
+    """The careful CSV reader: every physical line ends up in a staged row, a reject or the excluded count.
+
+    A record is one line, or several when a quoted field holds line breaks (up to MAX_RECORD_LINES). A line that
+    opens a quote never closed within that span is rejected alone ("unterminated quote") and reading goes on
+    with the next line, so one bad line never takes the rest of the file with it. Blank lines are excluded.
+    """
+    import pyarrow as pa
+
+    width = len(headers)
+    structural: list[tuple[int, str, str]] = []
+    batch: list[list[object]] = [[] for _ in range(width + 1)]
+    excluded = 0
+    con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows (line BIGINT, "
+                + ", ".join(f"c{i} VARCHAR" for i in range(width)) + ")")
+
+    def flush() -> None:
+        if batch[0]:
+            table = pa.table({"line": pa.array(batch[0], pa.int64()),
+                              **{f"c{i}": pa.array(batch[i + 1], pa.string()) for i in range(width)}})
+            con.register("vl_batch", table)
+            con.execute("INSERT INTO vl_raw_rows SELECT * FROM vl_batch")
+            con.unregister("vl_batch")
+            for column in batch:
+                column.clear()
+
+    def emit(line_no: int, fields: list[str]) -> None:
+        if len(fields) > width:
+            structural.append((line_no, delim.join(fields)[:200],
+                               f"malformed CSV row: {len(fields)} fields, the header has {width}"))
+            return
+        batch[0].append(line_no)
+        for i in range(width):
+            batch[i + 1].append(fields[i] if i < len(fields) else None)
+        if len(batch[0]) >= _RECORD_BATCH:
+            flush()
+
+    def parse(text: str) -> list[str] | str:
+        try:
+            return next(csv.reader([text], delimiter=delim, quotechar='"', strict=True))
+        except csv.Error as exc:
+            return str(exc)
+        except StopIteration:
+            return []
+
+    with text_path.open(encoding="utf-8-sig", newline="") as fh:
+        lines = iter(fh)
+        next(lines)  # the header
+        queue: list[tuple[int, str]] = []  # lines read ahead for a multi-line record, not yet accounted for
+        line_no = 1
+
+        def take() -> tuple[int, str] | None:
+            nonlocal line_no
+            if queue:
+                return queue.pop(0)
+            text = next(lines, None)
+            if text is None:
+                return None
+            line_no += 1
+            return line_no, text
+
+        while (item := take()) is not None:
+            start, text = item
+            if not text.strip():
+                excluded += 1
+                continue
+            fields = parse(text)
+            if not isinstance(fields, str):
+                emit(start, fields)
+                continue
+            if "unexpected end of data" not in fields:  # broken quoting within the line
+                structural.append((start, text.rstrip("\r\n")[:200], f"malformed CSV row: {fields}"))
+                continue
+            # an open quote: join the next lines until the record parses, within MAX_RECORD_LINES
+            ahead: list[tuple[int, str]] = []
+            record, joined = text, None
+            while len(ahead) < MAX_RECORD_LINES - 1 and (following := take()) is not None:
+                ahead.append(following)
+                record += following[1]
+                result = parse(record)
+                if not isinstance(result, str):
+                    joined = result
+                    break
+                if "unexpected end of data" not in result:
+                    break
+            if joined is not None and len(joined) <= width:
+                emit(start, joined)
+                continue
+            structural.append((start, text.rstrip("\r\n")[:200],
+                               "malformed CSV row: a quote opened on this line is never closed"))
+            queue[:0] = ahead  # the lines read ahead are read again as lines of their own
+    flush()
+    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    return _Raw("csv", encoding, headers, structural, rows + len(structural), excluded=excluded, delimiter=delim)
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+MAX_XLSX_ROWS = 1_048_576  # Excel's own sheet limit; larger exports belong in CSV or Parquet
+MAX_XLSX_UNZIPPED = 1 << 30  # all parts of a workbook, uncompressed
+MAX_SHARED_STRINGS = 256 << 20  # xl/sharedStrings.xml, uncompressed
+MAX_CELL_BYTES = 32_767 * 4 + 1024  # Excel's 32,767 characters a cell, at up to 4 bytes each, plus markup slack
+
+
+def _check_workbook(path: Path, file_name: str, sheet_name: str | None) -> None:
+    """Refuse a workbook whose parts would take too much memory or time before any XML is parsed: a zip bomb, a
+    huge shared string, more rows than a sheet can hold."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_XLSX_UNZIPPED:
+                raise DataError(f"{file_name}: the workbook unpacks to more than {MAX_XLSX_UNZIPPED >> 20:,} MB; "
+                                "export the data as CSV or Parquet instead")
+            names = {i.filename: i for i in infos}
+            shared = names.get("xl/sharedStrings.xml")
+            if shared is not None:
+                if shared.file_size > MAX_SHARED_STRINGS:
+                    raise DataError(f"{file_name}: the workbook's text table unpacks to more than "
+                                    f"{MAX_SHARED_STRINGS >> 20} MB; export the data as CSV or Parquet instead")
+                with zf.open(shared) as fh:
+                    run = 0  # bytes since the last '<': the longest text between two tags
+                    for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                        parts = chunk.split(b"<")
+                        run += len(parts[0])
+                        longest = max([run, *map(len, parts[1:-1])]) if len(parts) > 1 else run
+                        if longest > MAX_CELL_BYTES:
+                            raise DataError(f"{file_name}: a cell holds more text than Excel allows "
+                                            "(32,767 characters); the workbook is damaged or not a real export")
+                        run = len(parts[-1]) if len(parts) > 1 else run
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        head = fh.read(4096)
+                    found = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+                    if found and int(found.group(1)) > MAX_XLSX_ROWS:
+                        raise DataError(f"{file_name}: a sheet claims {int(found.group(1)):,} rows, more than Excel's "
+                                        f"{MAX_XLSX_ROWS:,}; export the data as CSV or Parquet instead")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): {exc}") from exc
+
+
+def _pick_sheet(wb, file_name: str, sheet_name: str | None):
+    """The sheet named `sheet_name`, else the first visible sheet with content; hidden sheets are never read."""
+    visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if sheet_name is not None:
+        chosen = next((ws for ws in wb.worksheets if ws.title == sheet_name), None)
+        if chosen is None:
+            raise DataError(f"{file_name}: no sheet named '{sheet_name}' (sheets: "
+                            f"{', '.join(ws.title for ws in visible)})")
+        return chosen
+    if not visible:
+        raise DataError(f"{file_name}: the workbook has no visible sheet")
+    return next((ws for ws in visible if ws.max_row and ws.max_row > 0), visible[0])
+
+
+def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None, sheet_name: str | None = None) -> _Raw:
+    from openpyxl import load_workbook
+
+    _check_workbook(path, file_name, sheet_name)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except DataError:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds; every one is a damaged workbook
+        raise DataError(f"{file_name}: cannot open the Excel workbook: its XML is damaged, truncated or not "
+                        "what Excel writes; open it in Excel and save it again, or export CSV") from exc
+    try:
+        sheet = _pick_sheet(wb, file_name, sheet_name)
+        rows = sheet.iter_rows(values_only=True)
+        headers, records = None, []
+        for excel_row, values in enumerate(rows, start=1):
+            if excel_row > MAX_XLSX_ROWS + 1:
+                raise DataError(f"{file_name}: more rows than Excel's {MAX_XLSX_ROWS:,}; export the data as CSV or "
+                                "Parquet instead")
+            if headers is None:
+                if any(v is not None and str(v).strip() for v in values):
+                    headers = _unique_headers(list(values))
+                continue
+            if any(v is not None and str(v).strip() != "" for v in values):
+                cells = [_cell_text(v) for v in values[: len(headers)]]
+                records.append([excel_row, *cells, *[None] * (len(headers) - len(cells))])
+                if max_rows is not None and len(records) >= max_rows:
+                    break
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{file_name}: cannot read the Excel workbook: its XML is damaged, truncated or not "
+                        "what Excel writes; open it in Excel and save it again, or export CSV") from exc
+    finally:
+        wb.close()
+    if headers is None:
+        raise DataError(f"{file_name}: the workbook's first sheet is empty (no header row)")
+    frame = pd.DataFrame(records, columns=["line", *[f"c{i}" for i in range(len(headers))]], dtype=object)
+    frame["line"] = frame["line"].astype("int64")
+    con.register("vl_xlsx", frame)
+    casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(headers)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT line, {casts} FROM vl_xlsx")
+    con.unregister("vl_xlsx")
+    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    return _Raw("xlsx", None, headers, [], len(records))
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
+    try:
+        names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()]
+    except duckdb.Error as exc:
+        raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
+    headers = _unique_headers(names)
+    cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
+    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
+                    SELECT file_row_number + 1 AS line, {cols} FROM read_parquet({literal}, file_row_number = true)""")
+    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
+    return _Raw("parquet", None, headers, [], rows)
+
+
+def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
+           sheet: str | None = None) -> _Raw:
+    """Stage a file as vl_raw; with head_only, just enough of it for a preview; `sheet`: a workbook's sheet."""
+    with path.open("rb") as fh:
+        head = fh.read(_PREVIEW_BYTES if head_only else 8192)
+    if not head:
+        raise DataError(f"{file_name}: the file is empty")
+    fmt = _sniff_format(head, file_name)
+    if fmt == "xlsx":
+        return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None, sheet_name=sheet)
+    if fmt == "parquet":
+        return _stage_parquet(con, path, file_name)
+    if head_only and len(head) == _PREVIEW_BYTES:
+        path = workdir / "head.csv"
+        path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
+    return _stage_csv(con, path, file_name, workdir)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _drop_staging(cur) -> None:
+    """Drop the temp views and tables (all named vl_*) an import or preview leaves on its cursor."""
+    for name, is_view in cur.execute(
+            """SELECT view_name, true FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'vl_')
+               UNION ALL
+               SELECT table_name, false FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'vl_')
+               ORDER BY 2 DESC""").fetchall():
+        cur.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS {name}")
