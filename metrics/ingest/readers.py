@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import hashlib
+import json
 import re
+import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -36,8 +40,13 @@ class _Raw:
 
 
 def _sniff_format(head: bytes, file_name: str) -> str:
+    """The format by content, never by name: parquet, xlsx, gzip, json or csv."""
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1] in (b"[", b"{"):
+        return "json"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"%PDF"):
@@ -45,7 +54,7 @@ def _sniff_format(head: bytes, file_name: str) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(f"{file_name}: old binary Excel (.xls) is not supported; save it as .xlsx or CSV")
     if b"\x00" in head[:4096]:
-        raise DataError(f"{file_name}: binary content; expected a CSV, XLSX or Parquet export")
+        raise DataError(f"{file_name}: binary content; expected a CSV, JSON, XLSX or Parquet export")
     return "csv"
 
 
@@ -327,6 +336,9 @@ def _check_workbook(path: Path, file_name: str, sheet_name: str | None) -> None:
                 raise DataError(f"{file_name}: the workbook unpacks to more than {MAX_XLSX_UNZIPPED >> 20:,} MB; "
                                 "export the data as CSV or Parquet instead")
             names = {i.filename: i for i in infos}
+            if "xl/workbook.xml" not in names:
+                raise DataError(f"{file_name}: a zip archive, not an Excel workbook ({len(infos)} files inside); "
+                                "unpack it and import the exports it holds")
             shared = names.get("xl/sharedStrings.xml")
             if shared is not None:
                 if shared.file_size > MAX_SHARED_STRINGS:
@@ -441,6 +453,22 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
     if not head:
         raise DataError(f"{file_name}: the file is empty")
     fmt = _sniff_format(head, file_name)
+    if fmt == "gzip":  # a gzipped export: unpacked beside the other temporary files, then read as what it holds
+        inner = workdir / (Path(file_name).stem or "unpacked")
+        try:
+            with gzip.open(path, "rb") as src, inner.open("wb") as dst:
+                inner_head = src.read(_PREVIEW_BYTES)
+                dst.write(inner_head)
+                if not head_only or _sniff_format(inner_head, file_name) not in ("csv", "json"):
+                    shutil.copyfileobj(src, dst, _CHUNK)
+                    head_only = False
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
+        if head_only:
+            return _stage_head(con, inner, file_name, workdir)
+        return _stage(con, inner, file_name, workdir, sheet=sheet)
+    if fmt == "json":
+        return _stage_json(con, path, file_name, workdir, head_only)
     if fmt == "xlsx":
         return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None, sheet_name=sheet)
     if fmt == "parquet":
@@ -449,6 +477,134 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
         path = workdir / "head.csv"
         path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
     return _stage_csv(con, path, file_name, workdir)
+
+
+def _stage_head(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+    """A preview of an unpacked file's head (its last, cut line dropped)."""
+    data = path.read_bytes()
+    if _sniff_format(data, file_name) == "json":
+        return _stage_json(con, path, file_name, workdir, head_only=True)
+    cut = workdir / "head.csv"
+    cut.write_bytes(data[: data.rfind(b"\n") + 1] or data)
+    return _stage_csv(con, cut, file_name, workdir)
+
+
+# ---------------------------------------------------------------- JSON
+# Three shapes, as analytics tools export them: JSON lines (one object a line: Mixpanel, PostHog, Amplitude's
+# export files), an array of objects, and an API response wrapping its rows in one array field ({"results": [...]}).
+# DuckDB reads them (read_csv for lines, so each line keeps its number; read_json_objects for the others); nested
+# fields become dotted headers ("properties.company_id") that a mapping can name, and a one-element list is unwrapped.
+_JSON_SAMPLE = 1000
+_JSON_MAX_OBJECT = 1 << 30
+
+
+def _json_shape(path: Path, file_name: str) -> tuple[str, str | None]:
+    """("lines", None), ("array", None) or ("wrapped", field) for a JSON export."""
+    with path.open("rb") as fh:
+        head = fh.read(_PREVIEW_BYTES).lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+        first_line = head.split(b"\n", 1)[0].strip()
+    if head[:1] == b"[":
+        return "array", None
+    try:
+        json.loads(first_line)
+        complete_line = True
+    except ValueError:
+        complete_line = False
+    if complete_line and head[len(first_line):].strip():
+        return "lines", None
+    try:
+        with path.open("rb") as fh:
+            whole = json.load(fh) if path.stat().st_size <= 64 << 20 else None
+    except ValueError as exc:
+        raise DataError(f"{file_name}: not valid JSON ({exc})") from exc
+    if whole is None:  # a big single object: take the first array field the head shows
+        match = re.search(rb'"([^"]+)"\s*:\s*\[', head)
+        if not match:
+            raise DataError(f"{file_name}: a JSON object without an array of rows")
+        return "wrapped", match.group(1).decode("utf-8", "replace")
+    arrays = [k for k, v in whole.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)] \
+        if isinstance(whole, dict) else []
+    if complete_line and not arrays:
+        return "lines", None  # a single JSON line
+    if len(arrays) != 1:
+        raise DataError(f"{file_name}: a JSON object with {len(arrays)} arrays of rows; expected one "
+                        "(as in an API response {\"results\": [...]})")
+    return "wrapped", arrays[0]
+
+
+def _json_literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _flatten(record: object, prefix: tuple[str, ...], out: dict[tuple[str, ...], str]) -> None:
+    """Leaf paths of a record -> how to reach them ("key" or "[0]" steps); a one-element list is unwrapped."""
+    if isinstance(record, dict):
+        for key, value in record.items():
+            _flatten(value, prefix + (str(key),), out)
+    elif isinstance(record, list) and len(record) == 1 and isinstance(record[0], (dict, list)):
+        _flatten(record[0], prefix + ("[0]",), out)
+    elif prefix:
+        out.setdefault(prefix, "list" if isinstance(record, list) and len(record) == 1 else "leaf")
+
+
+def _json_path(steps: tuple[str, ...], unwrap: bool) -> str:
+    parts = "".join("[0]" if s == "[0]" else '."' + s.replace('"', '\\"') + '"' for s in steps)
+    return "$" + parts + ("[0]" if unwrap else "")
+
+
+def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool = False) -> _Raw:
+    """Stage a JSON export as vl_raw: one row per record, one column per leaf field (dotted headers)."""
+    text_path, encoding = _decode_to_utf8(path, file_name, workdir)
+    shape, field_name = _json_shape(text_path, file_name)
+    literal = _json_literal(text_path)
+    try:
+        if shape == "lines":
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json_rows AS
+                            SELECT j FROM read_csv({literal}, columns = {{'j': 'VARCHAR'}}, header = false,
+                                                   delim = chr(30), quote = '', escape = '', auto_detect = false)""")
+            con.execute("""CREATE OR REPLACE TEMP TABLE vl_json AS
+                           SELECT rowid + 1 AS line, j FROM vl_json_rows""")
+            con.execute("DROP TABLE vl_json_rows")
+        elif shape == "array":
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json AS
+                            SELECT row_number() OVER () AS line, CAST(json AS VARCHAR) AS j
+                            FROM read_json_objects({literal}, format = 'array',
+                                                   maximum_object_size = {_JSON_MAX_OBJECT})""")
+        else:
+            key = field_name.replace('"', '\\"')
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json AS
+                            SELECT row_number() OVER () AS line, CAST(r AS VARCHAR) AS j
+                            FROM (SELECT unnest(json_extract(json, '$."{key}"[*]')) AS r
+                                  FROM read_json_objects({literal}, format = 'unstructured',
+                                                         maximum_object_size = {_JSON_MAX_OBJECT}))""")
+    except duckdb.Error as exc:
+        raise DataError(f"{file_name}: cannot be read as JSON: {str(exc).splitlines()[0]}") from exc
+    blank = con.execute("SELECT count(*) FROM vl_json WHERE j IS NULL OR trim(j) = ''").fetchall()[0][0]
+    bad = con.execute("""SELECT line, left(j, 200), CASE WHEN json_valid(j) THEN 'not a JSON object'
+                                                        ELSE 'not valid JSON' END
+                         FROM vl_json WHERE trim(j) <> '' AND (NOT json_valid(j) OR json_type(j) <> 'OBJECT')
+                         ORDER BY line""").fetchall()
+    sample = [json.loads(j) for (j,) in con.execute(
+        f"""SELECT j FROM vl_json WHERE trim(j) <> '' AND json_valid(j) AND json_type(j) = 'OBJECT'
+            ORDER BY line LIMIT {_JSON_SAMPLE}""").fetchall()]
+    paths: dict[tuple[str, ...], str] = {}
+    for record in sample:
+        _flatten(record, (), paths)
+    if not paths:
+        raise DataError(f"{file_name}: no JSON object with fields found")
+    headers = _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
+    columns = ", ".join(f"json_extract_string(j, '{_json_path(steps, kind == 'list').replace(chr(39), chr(39) * 2)}')"
+                        f" AS c{i}" for i, (steps, kind) in enumerate(paths.items()))
+    limit = f"ORDER BY line LIMIT {_PREVIEW_ROWS}" if head_only else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
+                    SELECT line, {columns} FROM vl_json
+                    WHERE trim(j) <> '' AND json_valid(j) AND json_type(j) = 'OBJECT' {limit}""")
+    con.execute("DROP TABLE vl_json")
+    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    structural = [(int(line), str(text), f"malformed JSON record: {reason}") for line, text, reason in bad]
+    return _Raw("json", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural),
+                excluded=blank if shape == "lines" else 0)
 
 
 def _sha256(path: Path) -> str:

@@ -25,7 +25,9 @@ END;
 -- number: finite only (NaN, inf and 1e400 are not numbers here); NULL when not a number
 CREATE OR REPLACE TEMP MACRO vl_num(v) AS CASE WHEN isfinite(vl_num_any(v)) THEN vl_num_any(v) END;
 
--- timestamp (no comments inside a macro body: DuckDB keeps it as one line): ISO (an offset or Z is converted to UTC;
+-- timestamp (no comments inside a macro body: DuckDB keeps it as one line): epoch seconds (9-10 digits) or
+-- milliseconds (12-13 digits), told apart by magnitude, as Mixpanel, Pendo and Segment write them; ISO (an offset or
+-- Z is converted to UTC;
 -- only a text longer than 19 bytes has room for one, so the slower zone-aware cast is tried only there), 2025/3/1, 2025年3月1日 (with optional time), or an Excel
 -- serial day number; a time-zone-aware typed column is converted to UTC
 CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
@@ -39,6 +41,11 @@ CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
             '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
             '%Y-%m-%d %H:%M', '%Y.%m.%d', '%Y%m%d'
         ]),
+        CASE WHEN regexp_full_match(vl_text(v), '[0-9]{9,10}(\.[0-9]+)?')
+             THEN CAST(to_timestamp(CAST(vl_text(v) AS DOUBLE)) AS TIMESTAMP)
+             WHEN regexp_full_match(vl_text(v), '[0-9]{12,13}')
+             THEN CAST(epoch_ms(CAST(vl_text(v) AS BIGINT)) AS TIMESTAMP)
+        END,
         CASE WHEN regexp_full_match(vl_text(v), '[2-7][0-9]{4}(\.[0-9]+)?')
              THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(vl_text(v) AS DOUBLE) * 86400000000) AS BIGINT))
         END

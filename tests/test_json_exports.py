@@ -1,0 +1,100 @@
+"""JSON exports as analytics tools write them load without code: JSON lines (Mixpanel's raw export,
+https://docs.mixpanel.com/reference/raw-event-export: one object a line, {"event", "properties": {"time" in epoch
+seconds or milliseconds, "distinct_id", "$insert_id", ...}}), an API response wrapping its rows in one array field
+(PostHog's list endpoints: {"results": [...], "next": ...}, ISO timestamps with offsets), a plain array, and any of them
+gzipped. Nested fields are dotted headers a mapping names; each shape gives the same rollups as the contract's CSV."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, table
+from metrics import ingest
+from metrics.store import DataError, connect
+
+EXPORTS = FIXTURES / "exports"
+MIXPANEL = {"event": "feature", "properties.distinct_id": "user_id", "properties.time": "event_time",
+            "properties.company_id": "account_id", "properties.duration": "duration_seconds",
+            "properties.items": "units"}
+POSTHOG = {"event": "feature", "distinct_id": "user_id", "timestamp": "event_time",
+           "properties.$groups.company": "account_id", "properties.duration": "duration_seconds",
+           "properties.units": "units"}
+ROLLUPS = ("account_user_month", "account_feature_month", "account_month")
+
+
+def _database():
+    con = connect(":memory:")
+    for name in ("accounts.csv", "value_drivers.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    return con
+
+
+def _rollups(con) -> dict[str, list[tuple]]:
+    return {name: sorted(map(repr, con.execute(f"SELECT * EXCLUDE (account_key) FROM {name}").fetchall()))
+            for name in ROLLUPS}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, list[tuple]]:
+    con = _database()
+    assert ingest.import_file(con, EXPORTS / "usage_contract.csv").rows_loaded == 4
+    return _rollups(con)
+
+
+@pytest.mark.parametrize("name, mapping, loaded, rejected, excluded", [
+    ("mixpanel.ndjson", MIXPANEL, 4, 1, 1),
+    ("mixpanel.ndjson.gz", MIXPANEL, 4, 0, 0),
+    ("posthog_results.json", POSTHOG, 4, 0, 0),
+    ("contract_array.json", None, 4, 0, 0),
+])
+def test_each_json_shape_gives_the_same_rollups_as_the_contract_csv(reference, name, mapping, loaded, rejected,
+                                                                   excluded):
+    con = _database()
+    result = ingest.import_file(con, EXPORTS / name, kind="events" if mapping else None, mapping=mapping)
+    assert (result.kind, result.rows_loaded, result.rows_rejected, result.rows_excluded) == (
+        "events", loaded, rejected, excluded)
+    assert _rollups(con) == reference
+    assert table(con, "SELECT DISTINCT file_format FROM imports WHERE kind = 'events'") == [("json",)]
+
+
+def test_a_malformed_json_line_is_one_reject_by_its_line_and_a_blank_line_is_excluded():
+    con = _database()
+    result = ingest.import_file(con, EXPORTS / "mixpanel.ndjson", kind="events", mapping=MIXPANEL)
+    assert [(r.line, r.reason) for r in result.rejects.itertuples()] == [
+        (4, "malformed JSON record: not valid JSON")]
+    # lines 1, 2, 5, 6 loaded; 3 blank; 4 rejected: every line of the file accounted for
+    assert result.rows_loaded + result.rows_rejected + result.rows_excluded == 6
+
+
+def test_nested_fields_are_dotted_headers_and_a_one_element_list_is_unwrapped():
+    con = _database()
+    preview = ingest.preview_file(con, EXPORTS / "posthog_results.json")
+    assert preview.file_format == "json"
+    assert preview.headers == ["id", "event", "distinct_id", "timestamp", "properties.$groups.company",
+                               "properties.duration", "properties.units"]
+    assert preview.sample["properties.units"].tolist() == ["2", "1", "0", "5"]
+    assert preview.sample["properties.$groups.company"].tolist() == ["A1", "A1", "A1", "A2"]
+    assert ingest.preview_file(con, EXPORTS / "contract_array.json").kind == "events"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"a": [{"x": 1}], "b": [{"y": 2}]}', "a JSON object with 2 arrays of rows"),
+    (b'[{"a": 1}, {"a": ', "cannot be read as JSON"),
+    (b"\x1f\x8b\x08\x00garbage", "the gzip file is damaged or truncated"),
+])
+def test_a_json_or_gzip_file_that_cannot_be_read_is_one_message(tmp_path, content, message):
+    con = _database()
+    path = tmp_path / "export.json"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=f"export.json: {message}"):
+        ingest.import_file(con, path, kind="events")
+
+
+def test_a_zip_that_is_not_a_workbook_is_one_message(tmp_path):
+    import zipfile
+
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("123/2025-03-05_1#0.json.gz", b"")
+        zf.writestr("123/2025-03-05_2#0.json.gz", b"")
+    with pytest.raises(DataError, match=r"export.zip: a zip archive, not an Excel workbook \(2 files inside\)"):
+        ingest.import_file(_database(), path)
