@@ -29,7 +29,7 @@ def _print_result(result: ingest.ImportResult) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import files; exit 1 when any file could not be read at all."""
+    """Import files; exit 1 when any file could not be read at all, or loaded nothing and rejected rows."""
     con = connect(args.db)
     paths = [Path(p) for p in args.paths]
     folders = [p for p in paths if ingest.is_rollup_dir(p)]  # rollups built by metrics/spark_rollup.py
@@ -56,6 +56,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             failed += 1
             continue
         _print_result(result)
+        if not result.skipped and result.rows_loaded + result.rows_unchanged == 0 and result.rows_rejected:
+            print(f"error: {path.name}: nothing loaded, every one of its {result.rows_rejected} rows was rejected",
+                  file=sys.stderr)
+            failed += 1
     for folder in folders:
         try:
             _print_result(ingest.import_rollups(con, folder, force=args.force))

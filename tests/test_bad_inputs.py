@@ -387,3 +387,28 @@ def test_event_user_ids_and_features_with_invisible_characters_or_total_labels_a
     assert _reasons(result) == [(2, "user_id", ingest.BAD_IDENTIFIER), (3, "user_id", ingest.TOTAL_ROW),
                                 (4, "feature", ingest.BAD_IDENTIFIER)]
     assert table(loaded, "SELECT count(*) FROM users WHERE user_id NOT IN ('u1', 'u2', '张伟', 'u7')") == [(0,)]
+
+
+def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_message_says_what_is_missing(loaded,
+                                                                                                           tmp_path):
+    # Pendo's feature events export, as documented: accountId, visitorId, featureId, day (epoch ms), numEvents, ...
+    path = tmp_path / "pendo_feature_events.csv"
+    path.write_text("accountId,visitorId,featureId,day,numEvents,numMinutes\nA1,v1,f-9Qx,1741132800000,3,2\n",
+                    encoding="utf-8")
+    assert ingest.preview_file(loaded, path).kind is None
+    before = snapshot(loaded)
+    with pytest.raises(DataError, match=r"cover no kind's required columns \(required column\(s\) missing for "
+                                        r"accounts: account_name; required column\(s\) missing for events: user_id, "
+                                        r"event_time, feature; required column\(s\) missing for outcomes: month, "
+                                        r"output_units, headcount\)"):
+        ingest.import_file(loaded, path)
+    assert snapshot(loaded) == before
+
+
+def test_the_cli_exits_1_when_a_file_loads_nothing_and_rejects_rows(tmp_path, capsys):
+    from cli import main
+
+    db = str(tmp_path / "exit.duckdb")
+    assert main(["import", str(FIXTURES / "accounts.csv"), "--db", db]) == 0
+    assert main(["import", str(BAD / "unknown_account.csv"), "--db", db]) == 1
+    assert "error: unknown_account.csv: nothing loaded, every one of its 1 rows was rejected" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from metrics.ingest.checks import (BAD_IDENTIFIER, TOTAL_ROW, _check_identifiers
                                    is_total)
 from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, Column, ImportResult, Preview,
                                      _auto_mapping, _empty_rejects, _resolve_mapping, default_source, detect_kind,
+                                     missing_by_kind,
                                      saved_mapping)
 from metrics.ingest.merge import _merge, _save_mapping
 from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage
@@ -130,8 +131,11 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
             source: str, force: bool) -> ImportResult:
     kind = kind or detect_kind(raw.headers)
     if kind is None:
+        partial = "; ".join(f"required column(s) missing for {k}: {', '.join(cols)}"
+                            for k, cols in missing_by_kind(raw.headers).items())
         raise DataError(f"{file_name}: cannot tell what this file is; its headers ({', '.join(raw.headers[:12])}) "
-                        "match none of events, accounts, outcomes, value_drivers. Choose the kind and map the columns.")
+                        f"cover no kind's required columns{' (' + partial + ')' if partial else ''}. "
+                        "Choose the kind and map the columns.")
     if not force:
         done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k",
                            {"d": digest, "k": kind}).fetchall()

@@ -137,15 +137,26 @@ def _auto_mapping(headers: list[str], kind: str) -> dict[str, str]:
 
 
 def detect_kind(headers: list[str]) -> str | None:
-    """The kind whose required columns the headers cover, preferring the one matching most columns."""
-    best: tuple[int, int, str] | None = None
+    """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
+    no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
+    best: tuple[int, str] | None = None
     for kind in ("events", "outcomes", "value_drivers", "accounts"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
-        score = (len(required & mapped) * 100 // len(required), len(mapped), kind)
-        if best is None or score[:2] > best[:2]:
-            best = score
-    return best[2] if best and best[0] > 0 else None
+        if required <= mapped and (best is None or len(mapped) > best[0]):
+            best = (len(mapped), kind)
+    return best[1] if best else None
+
+
+def missing_by_kind(headers: list[str]) -> dict[str, list[str]]:
+    """For each kind some of whose required columns the headers match: the required columns still missing."""
+    out = {}
+    for kind in KINDS:
+        mapped = set(_auto_mapping(headers, kind).values())
+        required = [c.name for c in CONTRACT[kind] if c.required]
+        if mapped & set(required):
+            out[kind] = [c for c in required if c not in mapped]
+    return out
 
 
 def default_source(file_name: str) -> str:
