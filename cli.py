@@ -34,13 +34,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     folders = [p for p in paths if ingest.is_rollup_dir(p)]  # rollups built by metrics/spark_rollup.py
     paths = [p for p in paths if p not in folders]
-    missing = [p for p in paths if not p.is_file()]
+    missing = [p for p in paths if not p.is_file() and not p.is_dir()]  # a folder of export files reads as one
     failed = 0
     for path in missing:
         print(f"error: {path}: no such file", file=sys.stderr)
         failed += 1
     mapping = dict(m.split("=", 1) for m in args.map or [])
-    for path in ingest.kind_order(con, [p for p in paths if p.is_file()]) if not args.kind else paths:
+    for path in ingest.kind_order(con, [p for p in paths if p not in missing]) if not args.kind else paths:
         if path in missing:
             continue
         try:

@@ -64,7 +64,7 @@ def show_result(result: ingest.ImportResult) -> None:
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
 
 
-for upload in st.file_uploader(t("upload"), type=["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz"], accept_multiple_files=True) or []:
+for upload in st.file_uploader(t("upload"), type=["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"], accept_multiple_files=True) or []:
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
 

@@ -89,12 +89,68 @@ def test_a_json_or_gzip_file_that_cannot_be_read_is_one_message(tmp_path, conten
         ingest.import_file(con, path, kind="events")
 
 
-def test_a_zip_that_is_not_a_workbook_is_one_message(tmp_path):
+def _amplitude_zip(path, hours: list[list[str]]) -> None:
+    """Amplitude's Export API answer (https://amplitude.com/docs/apis/analytics/export): a zip holding one gzipped
+    JSON-lines file an hour, named <project>/<project>_<date>_<hour>#0.json.gz."""
+    import gzip
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for hour, lines in enumerate(hours):
+            zf.writestr(f"123/123_2025-03-05_{hour}#0.json.gz", gzip.compress(("\n".join(lines) + "\n").encode()))
+
+
+def _amplitude_line(account: str, user: str, time: str, feature: str, duration: int, units: int) -> str:
+    import json
+
+    return json.dumps({"event_type": feature, "user_id": user, "event_time": time + ".000000",
+                       "groups": {"company": [account]}, "event_properties": {"duration": duration, "units": units}},
+                      ensure_ascii=False)
+
+
+AMPLITUDE = {"event_type": "feature", "user_id": "user_id", "event_time": "event_time", "groups.company": "account_id",
+             "event_properties.duration": "duration_seconds", "event_properties.units": "units"}
+
+
+def test_an_amplitude_zip_of_gzipped_hourly_files_is_one_import_with_the_contract_csvs_rollups(reference, tmp_path):
+    rows = [("A1", "u1", "2025-03-05 01:00:00", "Dispatch", 60, 2), ("A1", "u2", "2025-03-05 02:30:00", "Reports", 30, 1),
+            ("A1", "u1", "2025-04-01 08:00:00", "智能排班", 600, 0), ("A2", "张伟", "2025-04-02 09:00:00", "Dispatch", 10, 5)]
+    lines = [_amplitude_line(*r) for r in rows]
+    _amplitude_zip(tmp_path / "export.zip", [lines[:2], [lines[2], "{broken"], [lines[3]]])
+    con = _database()
+    result = ingest.import_file(con, tmp_path / "export.zip", kind="events", mapping=AMPLITUDE)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert _rollups(con) == reference
+    # the reject names the member and the line within it
+    assert [(r.line, r.value[:30]) for r in result.rejects.itertuples()] == [(2, "123/123_2025-03-05_1#0.json.gz")]
+
+
+def test_a_folder_of_csv_exports_is_one_import_and_rejects_name_the_file(reference, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    lines = (EXPORTS / "usage_contract.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "part-1.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / "part-2.csv").write_text("\n".join([lines[0], "A1,u9,not a time,Dispatch,1,1", *lines[3:]]) + "\n",
+                                       encoding="utf-8")
+    con = _database()
+    result = ingest.import_file(con, folder)
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("events", 4, 1)
+    assert _rollups(con) == reference
+    assert [(r.line, r.column_name, r.value) for r in result.rejects.itertuples()] == [
+        (2, "event_time", "part-2.csv: not a time")]
+
+
+def test_an_archive_of_the_wrong_content_is_one_message(tmp_path):
     import zipfile
 
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("123/2025-03-05_1#0.json.gz", b"")
-        zf.writestr("123/2025-03-05_2#0.json.gz", b"")
-    with pytest.raises(DataError, match=r"export.zip: a zip archive, not an Excel workbook \(2 files inside\)"):
+        zf.writestr("report.pdf", b"%PDF-1.4 ...")
+    with pytest.raises(DataError, match="export.zip: report.pdf: this is a PDF"):
+        ingest.import_file(_database(), path)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.json", b'{"a": 1}\n')
+        zf.writestr("b.csv", b"a,b\n1,2\n")
+    with pytest.raises(DataError, match="export.zip: b.csv is csv; an archive or folder must hold JSON lines or CSV "
+                                        "files of one format \\(the first was json\\)"):
         ingest.import_file(_database(), path)

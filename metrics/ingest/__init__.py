@@ -6,6 +6,7 @@ line accounted for), `checks` (identifier and total-row checks, rejects), `merge
 """
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, Column,
                                      missing_by_kind,
                                      saved_mapping)
 from metrics.ingest.merge import _merge, _save_mapping
-from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage
+from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
 from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql
 
@@ -44,7 +45,7 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     file_name = file_name or path.name
     cur = con.cursor()
     with tempfile.TemporaryDirectory() as tmp:
-        raw = _stage(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
+        raw = _stage_path(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
         sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
@@ -60,6 +61,31 @@ def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
     """preview_file for uploaded content."""
     with _spooled(data, file_name) as path:
         return preview_file(con, path, file_name=file_name, **kwargs)
+
+
+def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool = False,
+                sheet: str | None = None) -> _Raw:
+    """A file, or a folder of export files read as one (JSON lines or CSV, gzipped or not)."""
+    if path.is_dir():
+        return _stage_members(cur, folder_members(path), file_name, workdir, head_only)
+    return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet)
+
+
+def _folder_sha256(folder: Path) -> str:
+    """A folder's content digest: its files' names and digests."""
+    digest = hashlib.sha256()
+    for name, _ in folder_members(folder):
+        digest.update(f"{name}:{_sha256(folder / name)}\n".encode())
+    return digest.hexdigest()
+
+
+def _name_members(cur, import_id: int, members: tuple[tuple[int, int, str, int], ...]) -> None:
+    """Rejects of an archive or folder name their member and the line within it, not the combined line."""
+    cur.executemany("INSERT INTO vl_members VALUES (?, ?, ?, ?)", list(members))
+    cur.execute("""UPDATE rejects AS r SET line = r.line - m.line_offset,
+                                           value = m.member || ': ' || coalesce(r.value, '')
+                   FROM vl_members AS m
+                   WHERE r.import_id = $id AND r.line BETWEEN m.first_line AND m.last_line""", {"id": import_id})
 
 
 def _check_kind(kind: str | None) -> str | None:
@@ -101,17 +127,17 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     """
     path = Path(path)
     file_name = file_name or path.name
-    if not path.is_file():
+    if not path.is_file() and not path.is_dir():
         raise DataError(f"{file_name}: no such file")
     _check_kind(kind)
-    digest = _sha256(path)
+    digest = _sha256(path) if path.is_file() else _folder_sha256(path)
     source = source or default_source(file_name)
     cur = con.cursor()
     cur.execute(sql("macros"))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions
-            raw = _stage(cur, path, file_name, Path(tmp), sheet=sheet)
+            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
         with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -157,6 +183,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
     _check_identifiers(cur, kind)
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
+    if raw.members:
+        _name_members(cur, import_id, raw.members)
     good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
     loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
     unchanged = good - loaded

@@ -37,6 +37,9 @@ class _Raw:
     rows: int  # records read: staged rows plus structural rejects
     excluded: int = 0  # lines excluded by a rule (blank lines)
     delimiter: str | None = None
+    # an archive or folder read as one file: (first line in the combined file, last line, member, line offset), so
+    # that a reject names the member and its own line number (line - offset)
+    members: tuple[tuple[int, int, str, int], ...] = ()
 
 
 def _sniff_format(head: bytes, file_name: str) -> str:
@@ -466,9 +469,15 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
             raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
         if head_only:
             return _stage_head(con, inner, file_name, workdir)
-        return _stage(con, inner, file_name, workdir, sheet=sheet)
+        raw = _stage(con, inner, file_name, workdir, sheet=sheet)
+        if raw.file_format == "parquet":  # its view reads the unpacked file, which goes with the workdir
+            con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT * FROM vl_raw")
+            con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+        return raw
     if fmt == "json":
         return _stage_json(con, path, file_name, workdir, head_only)
+    if fmt == "xlsx" and not _is_workbook(path):
+        return _stage_members(con, _zip_members(path, file_name), file_name, workdir, head_only)
     if fmt == "xlsx":
         return _stage_xlsx(con, path, file_name, max_rows=_PREVIEW_ROWS if head_only else None, sheet_name=sheet)
     if fmt == "parquet":
@@ -477,6 +486,94 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
         path = workdir / "head.csv"
         path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
     return _stage_csv(con, path, file_name, workdir)
+
+
+# ---------------------------------------------------------------- archives and folders
+# Amplitude's Export API answers with a zip of gzipped JSON-lines files, one an hour; warehouses and S3 exports come
+# as folders of such files. Their members (JSON lines or CSV with one header, gzipped or not) are read as one file:
+# one import, one transaction, and a reject names the member and the line within it.
+MAX_ARCHIVE_UNZIPPED = 4 << 30  # Amplitude's own export limit
+_SKIPPED = ("__MACOSX/", ".")
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except zipfile.BadZipFile:
+        return True  # a damaged workbook: the workbook reader says so
+
+
+def _zip_members(path: Path, file_name: str) -> list[tuple[str, object]]:
+    """(member name, opener) for the data files of a zip archive, in name order."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{file_name}: the zip archive is damaged ({exc})") from exc
+    infos = [i for i in zf.infolist() if not i.is_dir() and not any(
+        part.startswith(_SKIPPED) for part in Path(i.filename).parts)]
+    if sum(i.file_size for i in infos) > MAX_ARCHIVE_UNZIPPED:
+        raise DataError(f"{file_name}: the archive unpacks to more than {MAX_ARCHIVE_UNZIPPED >> 30} GB")
+    return [(i.filename, (lambda i=i: zf.open(i))) for i in sorted(infos, key=lambda i: i.filename)]
+
+
+def folder_members(folder: Path) -> list[tuple[str, object]]:
+    """(relative name, opener) for the data files of a folder and its subfolders, in name order."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(_SKIPPED) for part in p.relative_to(folder).parts))
+    return [(str(p.relative_to(folder)), (lambda p=p: p.open("rb"))) for p in files]
+
+
+def _stage_members(con, members: list[tuple[str, object]], file_name: str, workdir: Path,
+                   head_only: bool = False) -> _Raw:
+    """Members of one format, unpacked (gzip too) into one combined file, staged as one."""
+    if not members:
+        raise DataError(f"{file_name}: no data files inside")
+    combined = workdir / "combined"
+    spans: list[tuple[int, int, str, int]] = []
+    fmt, header, lines = None, None, 0
+    with combined.open("wb") as out:
+        for name, opener in members:
+            with opener() as raw_stream:
+                magic = raw_stream.read(2)
+            with opener() as raw_stream:
+                stream = gzip.GzipFile(fileobj=raw_stream) if magic == b"\x1f\x8b" else raw_stream
+                try:
+                    data = stream.read(_PREVIEW_BYTES) if head_only else stream.read()
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise DataError(f"{file_name}: {name}: damaged or truncated ({exc})") from exc
+            if head_only:
+                data = data[: data.rfind(b"\n") + 1]
+            if not data.strip():
+                continue
+            kind = _sniff_format(data[:8192], f"{file_name}: {name}")
+            if kind not in ("json", "csv") or (fmt is not None and kind != fmt):
+                raise DataError(f"{file_name}: {name} is {kind}; an archive or folder must hold JSON lines or CSV "
+                                f"files of one format{f' (the first was {fmt})' if fmt else ''}")
+            fmt = fmt or kind
+            offset = lines
+            if kind == "csv":
+                first, _, rest = data.partition(b"\n")
+                if header is None:
+                    header = first
+                elif first.strip() != header.strip():
+                    raise DataError(f"{file_name}: {name} has other headers than the first CSV file")
+                else:
+                    data, offset = rest, lines - 1  # its header line is dropped: its line 2 is the next line
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            out.write(data)
+            count = data.count(b"\n")
+            spans.append((lines + 1, lines + count, name, offset))
+            lines += count
+            if head_only and lines >= _PREVIEW_ROWS:
+                break
+    if fmt is None:
+        raise DataError(f"{file_name}: the data files inside are empty")
+    raw = _stage_json(con, combined, file_name, workdir, head_only) if fmt == "json" else \
+        _stage_csv(con, combined, file_name, workdir)
+    return _Raw(raw.file_format, raw.encoding, raw.headers, raw.structural_rejects, raw.rows, raw.excluded,
+                raw.delimiter, tuple(spans))
 
 
 def _stage_head(con, path: Path, file_name: str, workdir: Path) -> _Raw:

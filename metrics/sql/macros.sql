@@ -73,3 +73,6 @@ CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
 -- identifiers that normalising would change (invisible or look-alike characters) or that read as a total row:
 -- ingest._check_identifiers finds them among the distinct values of a batch and rejects their rows
 CREATE TEMP TABLE IF NOT EXISTS vl_bad_ids (column_name VARCHAR, value VARCHAR, reason VARCHAR);
+
+-- the members of an archive or folder read as one file: their line ranges in the combined file (see ingest.readers)
+CREATE TEMP TABLE IF NOT EXISTS vl_members (first_line BIGINT, last_line BIGINT, member VARCHAR, line_offset BIGINT);
