@@ -18,8 +18,10 @@ def _print_result(result: ingest.ImportResult) -> None:
         print(f"{result.file_name}: already imported (same content), nothing to do")
         return
     excluded = f", {result.rows_excluded} blank lines excluded" if result.rows_excluded else ""
-    print(f"{result.file_name} [{result.kind}]: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
-          f"{result.rows_unchanged} skipped as duplicates{excluded} (of {result.rows_read} rows read)")
+    filtered = f", {result.rows_filtered} left out by the event filter" if result.rows_filtered else ""
+    preset = f" [preset {result.preset}]" if result.preset else ""
+    print(f"{result.file_name} [{result.kind}]{preset}: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
+          f"{result.rows_unchanged} skipped as duplicates{excluded}{filtered} (of {result.rows_read} rows read)")
     for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
         column = f", column {row.column_name}" if isinstance(row.column_name, str) else ""
         value = f" ({row.value!r})" if isinstance(row.value, str) else ""
@@ -40,12 +42,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {path}: no such file", file=sys.stderr)
         failed += 1
     mapping = dict(m.split("=", 1) for m in args.map or [])
+    preset = "" if args.preset == "none" else args.preset
+    event_filter = ingest.EventFilter(tuple(args.include or ()), tuple(args.exclude or ()), args.value_model_only) \
+        if args.include or args.exclude or args.value_model_only else None
     for path in ingest.kind_order(con, [p for p in paths if p not in missing]) if not args.kind else paths:
         if path in missing:
             continue
         try:
             result = ingest.import_file(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
-                                        force=args.force, sheet=args.sheet)
+                                        force=args.force, sheet=args.sheet, preset=preset, event_filter=event_filter)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -148,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", help="name of where the files come from; header mappings are remembered per source")
     imp.add_argument("--force", action="store_true", help="import again even if the same content was imported")
     imp.add_argument("--sheet", help="the workbook sheet to read (default: the first visible sheet)")
+    imp.add_argument("--preset", choices=["none", *ingest.PRESETS],
+                     help="the analytics tool the export comes from: its documented fields and tracking noise "
+                          "(default: remembered for the source, else detected from the fields)")
+    imp.add_argument("--include", action="append", metavar="EVENT",
+                     help="count only these events (exact names; * any text, ? one character); repeatable")
+    imp.add_argument("--exclude", action="append", metavar="EVENT", help="leave these events out; repeatable")
+    imp.add_argument("--value-model-only", action="store_true", help="count only the value model's features")
     imp.add_argument("--db", help=db_help)
     imp.set_defaults(func=cmd_import)
 

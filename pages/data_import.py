@@ -20,12 +20,17 @@ def import_one(upload) -> None:
         ingest.check_size(upload.name, upload.size)
         data = upload.getvalue()
         detected = ingest.preview_bytes(con, data, upload.name, source=source)
+        presets = ["", *ingest.PRESETS]
+        preset = st.selectbox(t("preset"), presets, key=f"preset-{upload.file_id}",
+                              index=presets.index(detected.preset or ""), help=t("preset_help"),
+                              format_func=lambda p: ingest.PRESETS[p].tool if p else t("no_preset"))
         kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}",
                             index=ingest.KINDS.index(detected.kind) if detected.kind else None)
         if kind is None:
             st.warning(t("kind_unknown"))
             return
-        preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source)
+        event_filter = event_filter_inputs(upload.file_id) if kind == "events" else None
+        preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source, preset=preset)
         st.caption(t("detected", fmt=preview.file_format, enc=preview.encoding or "-", kind=detected.kind or "?"))
         choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
         mapping = dict(preview.mapping)
@@ -41,7 +46,8 @@ def import_one(upload) -> None:
         st.caption(t("preview"))
         table(preview.sample, hide_index=True, labels=False)  # the file's own headers
         if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
-            show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source))
+            show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source,
+                                            preset=preset, event_filter=event_filter))
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
         st.error(plain(str(exc)))
     except Exception:  # one broken file never takes the page, or the other files, with it
@@ -49,22 +55,34 @@ def import_one(upload) -> None:
         st.error(t("import_failed", file=plain(upload.name)))
 
 
+def event_filter_inputs(file_id: str) -> ingest.EventFilter:
+    """Include / exclude patterns and the value-model switch for an events file."""
+    left, right = st.columns(2)
+    include = left.text_input(t("include_events"), key=f"inc-{file_id}", help=t("patterns_help"))
+    exclude = right.text_input(t("exclude_events"), key=f"exc-{file_id}", help=t("patterns_help"))
+    only = st.checkbox(t("value_model_only"), key=f"only-{file_id}")
+    split = lambda text: tuple(p.strip() for p in text.split(",") if p.strip())  # noqa: E731
+    return ingest.EventFilter(split(include), split(exclude), only)
+
+
 def show_result(result: ingest.ImportResult) -> None:
     """Counts and rejects of one import."""
     if result.skipped:
         st.info(t("already", file=plain(result.file_name)))
         return
-    loaded, unchanged, rejected, excluded = st.columns(4)
+    loaded, unchanged, rejected, excluded, filtered = st.columns(5)
     loaded.metric(t("loaded"), result.rows_loaded)
     unchanged.metric(t("unchanged"), result.rows_unchanged)
     rejected.metric(t("rejected"), result.rows_rejected)
     excluded.metric(t("excluded"), result.rows_excluded)
+    filtered.metric(t("filtered"), result.rows_filtered)
     if result.rows_rejected:
         st.caption(t("rejects"))
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
 
 
-for upload in st.file_uploader(t("upload"), type=["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"], accept_multiple_files=True) or []:
+UPLOAD_TYPES = ["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"]
+for upload in st.file_uploader(t("upload"), type=UPLOAD_TYPES, accept_multiple_files=True) or []:
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
 

@@ -15,11 +15,12 @@ import pandas as pd
 
 from metrics.ingest.checks import (BAD_IDENTIFIER, TOTAL_ROW, _check_identifiers, _store_rejects, identifier_problem,
                                    is_total)
-from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, Column, ImportResult, Preview,
+from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS, Column, EventFilter, ImportResult,
+                                     Preset, Preview, check_preset, saved_settings, suggest_preset,
                                      _auto_mapping, _empty_rejects, _resolve_mapping, default_source, detect_kind,
                                      missing_by_kind,
                                      saved_mapping)
-from metrics.ingest.merge import _merge, _save_mapping
+from metrics.ingest.merge import _merge, _save_mapping, _save_settings
 from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
 from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql
@@ -28,7 +29,7 @@ DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
-__all__ = ["BAD_IDENTIFIER", "CONTRACT", "DEMO_DIR", "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
+__all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR", "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size", "data_version",
            "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order", "list_accounts", "list_value_drivers",
@@ -39,8 +40,9 @@ __all__ = ["BAD_IDENTIFIER", "CONTRACT", "DEMO_DIR", "DEMO_FILES", "KINDS", "MAX
 
 def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
                  mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20,
-                 sheet: str | None = None) -> Preview:
-    """Read a file's header and first rows and say how it would be imported; nothing is stored."""
+                 sheet: str | None = None, preset: str | None = None) -> Preview:
+    """Read a file's header and first rows and say how it would be imported; nothing is stored. `preset` None:
+    the source's remembered preset, else the one the export's fields suggest; "" for none."""
     path = Path(path)
     file_name = file_name or path.name
     cur = con.cursor()
@@ -49,12 +51,27 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
         sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
-    kind = _check_kind(kind) or detect_kind(raw.headers)
     source = source or default_source(file_name)
-    resolved = _resolve_mapping(con, raw.headers, kind, mapping, source) if kind else {}
+    chosen, _ = _settings(con, source, preset, None, raw.headers)
+    kind = _check_kind(kind) or (chosen.kind if chosen else None) or detect_kind(raw.headers)
+    resolved = _resolve_mapping(con, raw.headers, kind, mapping, source, chosen) if kind else {}
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
-                   [h for h in raw.headers if h not in resolved], missing, sample)
+                   [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None)
+
+
+def _settings(con, source: str, preset: str | None, event_filter: EventFilter | None,
+              headers: list[str]) -> tuple[Preset | None, EventFilter]:
+    """The preset and event filter an import uses: those given; with neither, the ones remembered for the source;
+    with none remembered, the preset the export's fields identify. A preset of "" means none."""
+    if preset is None and event_filter is None:
+        saved = saved_settings(con, source)
+        if saved is not None:
+            preset, event_filter = saved
+            preset = preset or ""
+    if preset is None:
+        preset = suggest_preset(headers)
+    return check_preset(preset), event_filter or EventFilter()
 
 
 def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
@@ -119,8 +136,12 @@ def import_bytes(con, data: bytes, file_name: str, **kwargs) -> ImportResult:
 
 def import_file(con, path: str | Path, *, file_name: str | None = None, kind: str | None = None,
                 mapping: dict[str, str] | None = None, source: str | None = None,
-                force: bool = False, sheet: str | None = None) -> ImportResult:
+                force: bool = False, sheet: str | None = None, preset: str | None = None,
+                event_filter: EventFilter | None = None) -> ImportResult:
     """Validate and load one export in a single transaction; bad rows go to `rejects`, the rest upsert.
+
+    `preset` (an analytics tool's documented fields, presets/*.toml) and `event_filter` are remembered per source;
+    with neither given the source's remembered ones apply, else the preset the export's fields identify.
 
     Raises DataError, with the database unchanged, when the file cannot be read or lacks a required column.
     Re-importing the same content (SHA-256) for the same kind is a no-op unless `force`.
@@ -141,7 +162,7 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
         with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
             cur.execute("BEGIN TRANSACTION")
             try:
-                result = _import(cur, raw, file_name, digest, kind, mapping, source, force)
+                result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset, event_filter)
                 commit(cur)
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -154,8 +175,10 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
 
 
 def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
-            source: str, force: bool) -> ImportResult:
-    kind = kind or detect_kind(raw.headers)
+            source: str, force: bool, preset_name: str | None = None,
+            event_filter: EventFilter | None = None) -> ImportResult:
+    preset, event_filter = _settings(cur, source, preset_name, event_filter, raw.headers)
+    kind = kind or (preset.kind if preset else None) or detect_kind(raw.headers)
     if kind is None:
         partial = "; ".join(f"required column(s) missing for {k}: {', '.join(cols)}"
                             for k, cols in missing_by_kind(raw.headers).items())
@@ -167,7 +190,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                            {"d": digest, "k": kind}).fetchall()
         if done:
             return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
-    resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source)
+    resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source, preset)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
     if missing:
         raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
@@ -176,7 +199,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         raise DataError(f"{file_name}: the file has a header but no data rows")
     by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw")
+    effective = event_filter.merged(preset)
+    keep = effective.keep_sql(by_column["feature"]) if kind == "events" and effective.active else "true"
+    filtered = 0 if keep == "true" else cur.execute(f"SELECT count(*) FROM vl_raw WHERE NOT {keep}").fetchall()[0][0]
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw WHERE {keep}")
     import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
@@ -190,17 +216,18 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     unchanged = good - loaded
     cur.execute(
         """INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
-                                      $read, $loaded, $unchanged, $rejected, $excluded)""",
+                                      $read, $loaded, $unchanged, $rejected, $excluded, $filtered)""",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
          "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,
-         "excluded": raw.excluded},
+         "excluded": raw.excluded, "filtered": filtered},
     )
     _save_mapping(cur, source, resolved)
+    _save_settings(cur, source, preset.name if preset else None, event_filter)
     rejects = cur.execute(
         "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
         {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
-                        raw.excluded)
+                        raw.excluded, filtered, preset.name if preset else None)
 
 
 # ---------------------------------------------------------------- many files, demo, listings

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,7 @@ class Preview:
     unmapped: list[str]
     missing: list[str]
     sample: pd.DataFrame
+    preset: str | None = None  # the preset used, or the one suggested by the export's fields
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class ImportResult:
     skipped: bool
     rejects: pd.DataFrame = field(repr=False, compare=False)
     rows_excluded: int = 0  # lines excluded by a rule (blank lines); with the counts above, every line of the file
+    rows_filtered: int = 0  # events left out by the source's event filter (a preset's tracking noise, ...)
+    preset: str | None = None  # the analytics tool's preset applied
 
 
 # ---------------------------------------------------------------- headers
@@ -171,10 +175,129 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]
     return dict(rows)
 
 
+# ---------------------------------------------------------------- presets and event filters
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An analytics tool's documented export fields (presets/<name>.toml): which field is which contract column,
+    the fields that identify the tool, and the tool's own tracking events to exclude."""
+
+    name: str
+    tool: str
+    documentation: str
+    kind: str
+    identify: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+
+    def mapping(self, headers: list[str]) -> dict[str, str]:
+        """header -> contract column for the first of each column's fields the export has."""
+        out = {}
+        for column, fields in self.columns.items():
+            found = next((f for f in fields if f in headers), None)
+            if found is not None:
+                out[found] = column
+        return out
+
+
+def _load_presets() -> dict[str, Preset]:
+    presets = {}
+    for path in sorted(PRESET_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        filters = data.get("filters", {})
+        presets[path.stem] = Preset(path.stem, data["tool"], data["documentation"], data["kind"],
+                                    tuple(data["identify"]),
+                                    {c: tuple(f) for c, f in data["columns"].items()},
+                                    tuple(filters.get("exclude", ())), tuple(filters.get("include", ())))
+    return presets
+
+
+PRESETS: dict[str, Preset] = _load_presets()
+
+
+def suggest_preset(headers: list[str]) -> str | None:
+    """The preset whose identifying fields the export has, if exactly one has them all."""
+    found = [p.name for p in PRESETS.values() if all(h in headers for h in p.identify)]
+    return found[0] if len(found) == 1 else None
+
+
+def check_preset(name: str | None) -> Preset | None:
+    if name in (None, ""):
+        return None
+    if name not in PRESETS:
+        raise DataError(f"unknown preset '{name}' (expected one of: {', '.join(PRESETS)})")
+    return PRESETS[name]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events of a source count as feature use: names matching `include` (all when empty), not matching
+    `exclude`, and with `value_model_only` only the value model's features. Patterns are exact names where `*`
+    stands for any text and `?` for one character (nothing else is special, so "[Amplitude]*" means what it says)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    value_model_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.include or self.exclude or self.value_model_only)
+
+    def merged(self, preset: Preset | None) -> "EventFilter":
+        """This filter plus the preset's own exclusions and inclusions."""
+        if preset is None:
+            return self
+        return EventFilter(tuple(dict.fromkeys(preset.include + self.include)),
+                           tuple(dict.fromkeys(preset.exclude + self.exclude)), self.value_model_only)
+
+    def keep_sql(self, column: str) -> str:
+        """SQL condition on the staged column holding the event name: the row is kept. A row without a name is
+        kept, so that validation rejects it with its reason."""
+        conditions = []
+        if self.include:
+            conditions.append(f"regexp_full_match(trim({column}), {_sql_text(glob_regex(self.include))})")
+        if self.exclude:
+            conditions.append(f"NOT regexp_full_match(trim({column}), {_sql_text(glob_regex(self.exclude))})")
+        if self.value_model_only:
+            conditions.append(f"trim({column}) IN (SELECT f.feature FROM value_drivers AS v "
+                              "JOIN feature AS f USING (feature_key))")
+        if not conditions:
+            return "true"
+        return f"({column} IS NULL OR trim({column}) = '' OR ({' AND '.join(conditions)}))"
+
+
+def glob_regex(patterns: tuple[str, ...]) -> str:
+    """One regular expression matching any of the patterns (`*` any text, `?` one character, the rest literal)."""
+    return "(?:" + "|".join(re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns) + ")"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def saved_settings(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, EventFilter] | None:
+    """The preset and event filter remembered for a source, or None."""
+    rows = con.execute("""SELECT preset, include, exclude, value_model_only FROM source_settings
+                          WHERE source = $s""", {"s": source}).fetchall()
+    if not rows:
+        return None
+    preset, include, exclude, only = rows[0]
+    return preset, EventFilter(tuple(include or ()), tuple(exclude or ()), bool(only))
+
+
 def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str] | None,
-                     source: str | None) -> dict[str, str]:
+                     source: str | None, preset: Preset | None = None) -> dict[str, str]:
     allowed = {c.name for c in CONTRACT[kind]}
     resolved = _auto_mapping(headers, kind)
+    if preset is not None and preset.kind == kind:
+        for header, column in preset.mapping(headers).items():
+            for other in [h for h, c in resolved.items() if c == column]:
+                resolved.pop(other)
+            resolved[header] = column
     remembered = saved_mapping(con, source) if source else {}
     for header, column in {**remembered, **(mapping or {})}.items():
         if header in headers and column in allowed:

@@ -142,6 +142,14 @@ def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], prese
     cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM vl_changed")
 
 
+def _save_settings(cur, source: str, preset: str | None, event_filter) -> None:
+    """Remember a source's preset and event filter (contract.EventFilter) for its next file."""
+    cur.execute("DELETE FROM source_settings WHERE source = $s", {"s": source})
+    cur.execute("INSERT INTO source_settings VALUES ($s, $p, $i, $e, $v)",
+                {"s": source, "p": preset, "i": list(event_filter.include), "e": list(event_filter.exclude),
+                 "v": event_filter.value_model_only})
+
+
 def _save_mapping(cur, source: str, resolved: dict[str, str]) -> None:
     """Remember the header mapping of a source for its next file."""
     cur.execute("DELETE FROM column_mapping WHERE source = $s", {"s": source})

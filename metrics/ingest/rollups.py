@@ -66,7 +66,7 @@ def _import_rollups_locked(cur, path: Path, digest: str, staged: dict[str, str],
                             [(import_id, path.name, a, "unknown account (import it in an accounts file first)")
                              for a in unknown])
         cur.execute("""INSERT INTO imports VALUES ($id, $file, $sha, 'rollups', 'spark', 'parquet', NULL,
-                                                  now()::TIMESTAMP, $read, $loaded, 0, $refused, 0)""",
+                                                  now()::TIMESTAMP, $read, $loaded, 0, $refused, 0, 0)""",
                     {"id": import_id, "file": path.name, "sha": digest, "read": read, "loaded": loaded,
                      "refused": refused})
         rejects = cur.execute("SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id",

@@ -148,3 +148,15 @@ CREATE TABLE IF NOT EXISTS hourly_cost_history (
 
 -- added after the first release: lines excluded by a rule (blank lines), so every line of a file is accounted for
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_excluded BIGINT DEFAULT 0;
+
+-- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
+
+-- per source: the analytics tool's preset and the event filter, remembered like the header mapping
+CREATE TABLE IF NOT EXISTS source_settings (
+    source           VARCHAR NOT NULL,
+    preset           VARCHAR,
+    include          VARCHAR[],
+    exclude          VARCHAR[],
+    value_model_only BOOLEAN
+);
