@@ -25,14 +25,14 @@ VALUE_DRIVERS = [
     ("智能排班", 12.0, "use", "efficiency", "自动排班"),
 ]
 # (account_key, user_key, feature_key, event_time, month, duration_seconds, units); Dispatch=1, Reports=2, 智能排班=3
-EVENTS = [
-    (1, 1, 1, datetime(2025, 3, 3, 9), date(2025, 3, 1), 60.0, 2.0),
-    (1, 1, 1, datetime(2025, 3, 3, 10), date(2025, 3, 1), 30.0, 1.0),
-    (1, 1, 2, datetime(2025, 3, 10, 9, 30), date(2025, 3, 1), 120.0, None),
-    (1, 2, 1, datetime(2025, 3, 4, 14), date(2025, 3, 1), 45.0, 3.0),
-    (1, 2, 3, datetime(2025, 4, 1, 8), date(2025, 4, 1), 600.0, 0.0),
-    (2, 3, 1, datetime(2025, 4, 2, 9), date(2025, 4, 1), 10.0, 5.0),
-    (2, 3, 3, datetime(2025, 4, 2, 9, 5), date(2025, 4, 1), 20.0, None),
+EVENTS = [  # ..., duration_seconds, units, event_count (1: a raw event)
+    (1, 1, 1, datetime(2025, 3, 3, 9), date(2025, 3, 1), 60.0, 2.0, 1),
+    (1, 1, 1, datetime(2025, 3, 3, 10), date(2025, 3, 1), 30.0, 1.0, 1),
+    (1, 1, 2, datetime(2025, 3, 10, 9, 30), date(2025, 3, 1), 120.0, None, 1),
+    (1, 2, 1, datetime(2025, 3, 4, 14), date(2025, 3, 1), 45.0, 3.0, 1),
+    (1, 2, 3, datetime(2025, 4, 1, 8), date(2025, 4, 1), 600.0, 0.0, 1),
+    (2, 3, 1, datetime(2025, 4, 2, 9), date(2025, 4, 1), 10.0, 5.0, 1),
+    (2, 3, 3, datetime(2025, 4, 2, 9, 5), date(2025, 4, 1), 20.0, None, 1),
 ]
 OUTCOMES = [
     (1, date(2025, 1, 1), 1000.0, 10.0, 1600.0),

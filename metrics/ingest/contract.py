@@ -44,6 +44,10 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
                ("时长(秒)", "时长", "耗时(秒)", "使用时长(秒)", "duration", "duration_s", "seconds")),
         Column("units", False, "number >= 0", "Work items completed with the event",
                ("处理量", "数量", "件数", "work_items", "items", "quantity")),
+        Column("event_count", False, "whole number >= 1", "How many events the row stands for, in a pre-aggregated "
+               "export (default 1)", ("事件数", "次数", "使用次数", "num_events", "numevents", "event_total")),
+        Column("duration_minutes", False, "number >= 0", "Time spent in the feature, minutes (instead of seconds)",
+               ("时长(分钟)", "使用时长(分钟)", "minutes", "num_minutes", "numminutes")),
     ),
     "accounts": (
         _ACCOUNT_ID,

@@ -89,7 +89,7 @@ def _drop_repeated_in_groups(cur, span: tuple[int, int] | None) -> None:
     """
     within = f"""SEMI JOIN vl_user_feature_month AS g
         ON g.account_key = c.account_key AND g.user_key = c.user_key AND g.feature_key = c.feature_key
-        AND g.month = c.month AND (g.events > 2 OR (g.events = 2 AND g.first_used_at = g.last_used_at))
+        AND g.month = c.month AND (g.event_rows > 2 OR (g.event_rows = 2 AND g.first_used_at = g.last_used_at))
         WHERE {_accounts('c', span)}"""
     if not _drop_repeated(cur, within, keep=True):
         cur.execute("DROP TABLE vl_repeated")

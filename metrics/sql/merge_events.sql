@@ -10,12 +10,13 @@ SEMI JOIN vl_touched AS b ON b.account_key = e.account_key AND b.month = e.month
 
 -- rows identical to what is stored are left alone (re-exported overlaps)
 CREATE OR REPLACE TEMP TABLE vl_changed AS
-SELECT c.account_key, c.user_key, c.feature_key, c.event_time, c.month, c.duration_seconds, c.units
+SELECT c.account_key, c.user_key, c.feature_key, c.event_time, c.month, c.duration_seconds, c.units, c.event_count
 FROM vl_coded AS c
 ANTI JOIN vl_stored AS e
     ON  e.account_key = c.account_key AND e.user_key = c.user_key AND e.feature_key = c.feature_key
     AND e.event_time = c.event_time
-    AND e.duration_seconds IS NOT DISTINCT FROM c.duration_seconds AND e.units IS NOT DISTINCT FROM c.units;
+    AND e.duration_seconds IS NOT DISTINCT FROM c.duration_seconds AND e.units IS NOT DISTINCT FROM c.units
+    AND e.event_count IS NOT DISTINCT FROM c.event_count;
 
 DELETE FROM events AS e USING vl_changed AS c
 WHERE e.account_key = c.account_key AND e.user_key = c.user_key AND e.feature_key = c.feature_key

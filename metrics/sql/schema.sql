@@ -149,6 +149,9 @@ CREATE TABLE IF NOT EXISTS hourly_cost_history (
 -- added after the first release: lines excluded by a rule (blank lines), so every line of a file is accounted for
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_excluded BIGINT DEFAULT 0;
 
+-- pre-aggregated exports: a row can stand for several events (Pendo's daily feature rows); metrics count these
+ALTER TABLE events ADD COLUMN IF NOT EXISTS event_count INTEGER DEFAULT 1;
+
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
 
