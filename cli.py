@@ -22,6 +22,8 @@ def _print_result(result: ingest.ImportResult) -> None:
     preset = f" [preset {result.preset}]" if result.preset else ""
     print(f"{result.file_name} [{result.kind}]{preset}: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
           f"{result.rows_unchanged} skipped as duplicates{excluded}{filtered} (of {result.rows_read} rows read)")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
     for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
         column = f", column {row.column_name}" if isinstance(row.column_name, str) else ""
         value = f" ({row.value!r})" if isinstance(row.value, str) else ""

@@ -76,6 +76,8 @@ def show_result(result: ingest.ImportResult) -> None:
     rejected.metric(t("rejected"), result.rows_rejected)
     excluded.metric(t("excluded"), result.rows_excluded)
     filtered.metric(t("filtered"), result.rows_filtered)
+    for warning in result.warnings:
+        st.warning(plain(warning))
     if result.rows_rejected:
         st.caption(t("rejects"))
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})

@@ -391,14 +391,18 @@ def test_event_user_ids_and_features_with_invisible_characters_or_total_labels_a
 
 def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_message_says_what_is_missing(loaded,
                                                                                                            tmp_path):
-    # Pendo's feature events export, as documented: accountId, visitorId, featureId, day (epoch ms), numEvents, ...
+    # Pendo's feature events (accountId, visitorId, featureId, day, numEvents, ...): its preset recognises them
     path = tmp_path / "pendo_feature_events.csv"
     path.write_text("accountId,visitorId,featureId,day,numEvents,numMinutes\nA1,v1,f-9Qx,1741132800000,3,2\n",
                     encoding="utf-8")
+    assert (ingest.preview_file(loaded, path).kind, ingest.preview_file(loaded, path).preset) == ("events", "pendo")
+    # the same table from a tool no preset knows: one id column matches accounts, but nothing is guessed
+    path.write_text("accountId,visitorId,featureId,day,hits\nA1,v1,f-9Qx,1741132800000,3\n", encoding="utf-8")
     assert ingest.preview_file(loaded, path).kind is None
     before = snapshot(loaded)
     with pytest.raises(DataError, match=r"cover no kind's required columns \(required column\(s\) missing for "
-                                        r"accounts: account_name; required column\(s\) missing for events: user_id, "
+                                        r"accounts: account_name; required column\(s\) missing for features: feature_name; "
+                                        r"required column\(s\) missing for events: user_id, "
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
                                         r"output_units, headcount\)"):
         ingest.import_file(loaded, path)

@@ -229,3 +229,59 @@ def test_the_import_page_suggests_the_preset_and_shows_what_the_filter_left_out(
     # filter still leaves out Mixpanel's own two events
     assert shown[en["filtered"]] == "2"
     assert shown[en["excluded"]] == "1"
+
+
+def test_pendo_daily_rows_with_a_feature_list_count_like_the_raw_events_they_summarize(tmp_path):
+    """Pendo's featureEvents rows (one per visitor, account, feature and day; numEvents, numMinutes; opaque feature
+    ids named by the feature list) give the same adoption, events and hours saved as the raw events."""
+    import json
+    from datetime import date, datetime, timezone
+
+    from metrics import report
+    from metrics.period import Period
+
+    raw = ["account_id,user_id,event_time,feature,duration_seconds"]
+    pendo, expected_events = [], 0
+    ids = {"Dispatch": "fX1", "Reports": "fY2", "Triage": "fZ3"}  # Triage is not in the value model
+    for day in (3, 4, 10):
+        for user, feature, n in (("u1", "Dispatch", 3), ("u2", "Dispatch", 1), ("u2", "Reports", 2),
+                                 ("u1", "Triage", 4)):
+            for i in range(n):
+                raw.append(f"A1,{user},2025-03-{day:02d} 09:{i:02d}:00,{feature},60")
+            midnight = datetime(2025, 3, day, tzinfo=timezone.utc)  # Pendo's day: epoch milliseconds
+            pendo.append({"accountId": "A1", "visitorId": user, "featureId": ids[feature],
+                          "day": int(midnight.timestamp() * 1000), "numEvents": n, "numMinutes": n})
+            expected_events += n
+    (tmp_path / "raw.csv").write_text("\n".join(raw) + "\n", encoding="utf-8")
+    (tmp_path / "feature_events.json").write_text(json.dumps(pendo), encoding="utf-8")
+    (tmp_path / "features.json").write_text(json.dumps([{"id": v, "name": k, "kind": "Feature"}
+                                                         for k, v in ids.items()]), encoding="utf-8")
+    period = Period(date(2025, 3, 1), date(2025, 4, 1))
+    reports = []
+    for files in (["raw.csv"], ["features.json", "feature_events.json"]):
+        con = _database()
+        results = [ingest.import_file(con, tmp_path / name) for name in files]
+        assert [r.kind for r in results] == (["events"] if len(files) == 1 else ["features", "events"])
+        assert results[-1].preset == (None if len(files) == 1 else "pendo")
+        rep = report.account_report(con, account_id="A1", period=period)
+        reports.append((rep["adoption"]["features"], rep["cost"]["hours_saved"], rep["cost"]["value"],
+                        table(con, "SELECT sum(events), sum(duration_seconds) FROM account_month")))
+    assert reports[0] == reports[1]
+    assert reports[0][3] == [(expected_events, 60.0 * expected_events)]
+
+
+def test_a_feature_list_imported_after_the_events_names_the_stored_ids_and_merges_them_into_the_value_model(
+        tmp_path):
+    con = _database()
+    (tmp_path / "ev.csv").write_text("account_id,user_id,event_time,feature\nA1,u1,2025-03-03 09:00,fX1\n"
+                                     "A1,u2,2025-03-04 09:00,fX1\nA1,u1,2025-03-05 09:00,fQ9\n", encoding="utf-8")
+    result = ingest.import_file(con, tmp_path / "ev.csv")
+    assert result.warnings == ("no feature of the value model appears in these events for A1: their hours saved "
+                               "will be 0 (check the event names, the preset, or a feature list for opaque ids)",)
+    (tmp_path / "features.csv").write_text("id,name\nfX1,Dispatch\nfQ9,Quick search\n", encoding="utf-8")
+    assert ingest.import_file(con, tmp_path / "features.csv").kind == "features"
+    # fX1's events now count for the value model's Dispatch; fQ9, unpriced, is renamed in place
+    assert table(con, """SELECT f.feature, r.users, r.events FROM account_feature_month AS r
+                         JOIN feature AS f USING (feature_key) ORDER BY 1""") == [
+        ("Dispatch", 2, 2), ("Quick search", 1, 1)]
+    assert table(con, "SELECT count(*) FROM feature WHERE feature IN ('fX1', 'fQ9')") == [(0,)]

@@ -53,7 +53,7 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     sample.columns = raw.headers
     source = source or default_source(file_name)
     chosen, _ = _settings(con, source, preset, None, raw.headers)
-    kind = _check_kind(kind) or (chosen.kind if chosen else None) or detect_kind(raw.headers)
+    kind = _check_kind(kind) or detect_kind(raw.headers) or (chosen.kind if chosen else None)
     resolved = _resolve_mapping(con, raw.headers, kind, mapping, source, chosen) if kind else {}
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
@@ -103,6 +103,30 @@ def _name_members(cur, import_id: int, members: tuple[tuple[int, int, str, int],
                                            value = m.member || ': ' || coalesce(r.value, '')
                    FROM vl_members AS m
                    WHERE r.import_id = $id AND r.line BETWEEN m.first_line AND m.last_line""", {"id": import_id})
+
+
+def _name_features(cur) -> None:
+    """Events whose feature is an id of the feature list (the `features` kind) take its name."""
+    if cur.execute("SELECT count(*) FROM feature_name_map").fetchall()[0][0]:
+        cur.execute("""UPDATE vl_checked SET feature = m.feature_name FROM feature_name_map AS m
+                       WHERE vl_checked.feature = m.feature_id""")
+
+
+def _value_model_warnings(cur) -> tuple[str, ...]:
+    """Accounts of the batch none of whose events is a value-model feature: their hours saved will be 0."""
+    if not cur.execute("SELECT count(*) FROM value_drivers").fetchall()[0][0]:
+        return ("no value model is imported yet: hours saved and value will be 0 until value drivers are imported",)
+    accounts = [a for (a,) in cur.execute(
+        """SELECT a.account_id FROM (
+               SELECT c.account_key, bool_or(c.feature IN (SELECT f.feature FROM value_drivers AS v
+                                                           JOIN feature AS f USING (feature_key))) AS priced
+               FROM vl_checked AS c WHERE len(c.errors) = 0 GROUP BY c.account_key) AS b
+           JOIN account AS a USING (account_key) WHERE NOT b.priced ORDER BY a.account_id""").fetchall()]
+    if not accounts:
+        return ()
+    shown = ", ".join(accounts[:10]) + (f" and {len(accounts) - 10} more" if len(accounts) > 10 else "")
+    return (f"no feature of the value model appears in these events for {shown}: their hours saved will be 0 "
+            "(check the event names, the preset, or a feature list for opaque ids)",)
 
 
 def _check_kind(kind: str | None) -> str | None:
@@ -178,7 +202,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
             source: str, force: bool, preset_name: str | None = None,
             event_filter: EventFilter | None = None) -> ImportResult:
     preset, event_filter = _settings(cur, source, preset_name, event_filter, raw.headers)
-    kind = kind or (preset.kind if preset else None) or detect_kind(raw.headers)
+    kind = kind or detect_kind(raw.headers) or (preset.kind if preset else None)
     if kind is None:
         partial = "; ".join(f"required column(s) missing for {k}: {', '.join(cols)}"
                             for k, cols in missing_by_kind(raw.headers).items())
@@ -208,6 +232,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         cur.execute(sql("macros_decimal_comma"))
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
     _check_identifiers(cur, kind)
+    warnings: tuple[str, ...] = ()
+    if kind == "events":
+        _name_features(cur)
+        warnings = _value_model_warnings(cur)
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
     if raw.members:
         _name_members(cur, import_id, raw.members)
@@ -227,7 +255,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
         {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
-                        raw.excluded, filtered, preset.name if preset else None)
+                        raw.excluded, filtered, preset.name if preset else None, warnings)
 
 
 # ---------------------------------------------------------------- many files, demo, listings

@@ -12,7 +12,7 @@ import pandas as pd
 
 from metrics.store import DataError
 
-KINDS: tuple[str, ...] = ("accounts", "value_drivers", "events", "outcomes")
+KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "events", "outcomes")  # the order files load in
 MAX_REJECTS_SHOWN = 1000
 
 
@@ -72,6 +72,10 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("headcount", True, "number > 0", "People producing that output", ("人数", "员工数", "人员数", "fte")),
         Column("hours_worked", False, "number >= 0", "Hours worked by those people", ("工时", "工作时长", "hours")),
     ),
+    "features": (  # a feature list: the analytics tool's opaque ids -> the names the value model uses
+        Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
+        Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
+    ),
     "value_drivers": (
         _FEATURE,
         Column("minutes_saved", True, "number >= 0", "Minutes saved per use or per work item",
@@ -85,10 +89,13 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
 }
 
 # natural keys (after coding) and the stored table of each kind
-_TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events"}
-_KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",)}
+_TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events",
+           "features": "feature_name_map"}
+_KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",),
+         "features": ("feature_id",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
+               "features": ("feature_id",),
                "events": ("account_key", "user_key", "feature_key", "event_time")}  # coded: see _merge_events
 
 
@@ -124,6 +131,7 @@ class ImportResult:
     rows_excluded: int = 0  # lines excluded by a rule (blank lines); with the counts above, every line of the file
     rows_filtered: int = 0  # events left out by the source's event filter (a preset's tracking noise, ...)
     preset: str | None = None  # the analytics tool's preset applied
+    warnings: tuple[str, ...] = ()  # what loaded but will not count as the user expects (no value-model feature)
 
 
 # ---------------------------------------------------------------- headers
@@ -148,7 +156,7 @@ def detect_kind(headers: list[str]) -> str | None:
     """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
     no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
     best: tuple[int, str] | None = None
-    for kind in ("events", "outcomes", "value_drivers", "accounts"):
+    for kind in ("events", "outcomes", "value_drivers", "accounts", "features"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
         if required <= mapped and (best is None or len(mapped) > best[0]):
@@ -262,13 +270,15 @@ class EventFilter:
         """SQL condition on the staged column holding the event name: the row is kept. A row without a name is
         kept, so that validation rejects it with its reason."""
         conditions = []
+        # an id the feature list names is matched by its name
+        name = (f"coalesce((SELECT m.feature_name FROM feature_name_map AS m WHERE m.feature_id = trim({column})), "
+                f"trim({column}))")
         if self.include:
-            conditions.append(f"regexp_full_match(trim({column}), {_sql_text(glob_regex(self.include))})")
+            conditions.append(f"regexp_full_match({name}, {_sql_text(glob_regex(self.include))})")
         if self.exclude:
-            conditions.append(f"NOT regexp_full_match(trim({column}), {_sql_text(glob_regex(self.exclude))})")
+            conditions.append(f"NOT regexp_full_match({name}, {_sql_text(glob_regex(self.exclude))})")
         if self.value_model_only:
-            conditions.append(f"trim({column}) IN (SELECT f.feature FROM value_drivers AS v "
-                              "JOIN feature AS f USING (feature_key))")
+            conditions.append(f"{name} IN (SELECT f.feature FROM value_drivers AS v JOIN feature AS f USING (feature_key))")
         if not conditions:
             return "true"
         return f"({column} IS NULL OR trim({column}) = '' OR ({' AND '.join(conditions)}))"

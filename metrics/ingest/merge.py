@@ -25,7 +25,42 @@ def _merge(cur, kind: str, present: list[str]) -> int:
     attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
         ["account_id"] if kind == "accounts" else [])
     _merge_table(cur, table, keys, attrs, present)
-    return cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+    changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
+    if kind == "features" and changed:
+        _name_stored_features(cur)
+    return changed
+
+
+def _name_stored_features(cur) -> None:
+    """Features stored under an id that the feature list now names take that name: renamed in place, or, when a
+    feature of that name exists (the value model's), merged into it, its events re-keyed and the rollups of
+    their account-months rebuilt."""
+    renames = cur.execute("""SELECT f.feature_key, m.feature_name FROM feature AS f
+                             JOIN feature_name_map AS m ON m.feature_id = f.feature
+                             WHERE m.feature_name <> f.feature ORDER BY f.feature_key""").fetchall()
+    merged: list[tuple[int, int]] = []
+    for old_key, name in renames:
+        target = cur.execute("SELECT feature_key FROM feature WHERE feature = $n", {"n": name}).fetchall()
+        if target:
+            merged.append((old_key, target[0][0]))
+        else:
+            cur.execute("UPDATE feature SET feature = $n WHERE feature_key = $k", {"n": name, "k": old_key})
+    if not merged:
+        return
+    cur.execute("CREATE OR REPLACE TEMP TABLE vl_rekey (old_key INTEGER, new_key INTEGER)")
+    cur.executemany("INSERT INTO vl_rekey VALUES (?, ?)", merged)
+    cur.execute("""CREATE OR REPLACE TEMP TABLE vl_touched AS
+                   SELECT DISTINCT e.account_key, e.month FROM events AS e SEMI JOIN vl_rekey AS r
+                   ON r.old_key = e.feature_key""")
+    cur.execute("UPDATE events SET feature_key = r.new_key FROM vl_rekey AS r WHERE events.feature_key = r.old_key")
+    cur.execute("DELETE FROM value_drivers USING vl_rekey AS r WHERE value_drivers.feature_key = r.old_key")
+    cur.execute("DELETE FROM feature USING vl_rekey AS r WHERE feature.feature_key = r.old_key")
+    cur.execute("""CREATE OR REPLACE TEMP VIEW vl_rollup_events AS
+                   SELECT e.* FROM events AS e SEMI JOIN vl_touched AS t
+                   ON t.account_key = e.account_key AND t.month = e.month""")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {sql('user_feature_month')}")
+    cur.execute(sql("rollup"))
+    cur.execute("DROP VIEW vl_rollup_events")
 
 
 def _merge_events(cur) -> int:

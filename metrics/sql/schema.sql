@@ -152,6 +152,12 @@ ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_excluded BIGINT DEFAULT 0;
 -- pre-aggregated exports: a row can stand for several events (Pendo's daily feature rows); metrics count these
 ALTER TABLE events ADD COLUMN IF NOT EXISTS event_count INTEGER DEFAULT 1;
 
+-- an analytics tool's feature ids and their names (the `features` kind): events are named at import
+CREATE TABLE IF NOT EXISTS feature_name_map (
+    feature_id   VARCHAR NOT NULL,
+    feature_name VARCHAR NOT NULL
+);
+
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
 
