@@ -8,7 +8,7 @@ from pathlib import Path
 
 from metrics import ingest, report
 from metrics.period import resolve_period
-from metrics.store import DataError, connect, db_path
+from metrics.store import DataError, connect, db_path, set_workspace_timezone, workspace_timezone
 
 REJECTS_SHOWN = 5
 
@@ -30,6 +30,15 @@ def _print_result(result: ingest.ImportResult) -> None:
         print(f"  line {row.line}{column}: {row.reason}{value}")
     if result.rows_rejected > REJECTS_SHOWN:
         print(f"  ... see the rejects table for all {result.rows_rejected} rejected rows")
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Print the workspace settings, changing the time zone first when asked."""
+    con = connect(args.db)
+    if args.timezone:
+        set_workspace_timezone(con, args.timezone)
+    print(f"timezone: {workspace_timezone(con)}")
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -164,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--value-model-only", action="store_true", help="count only the value model's features")
     imp.add_argument("--db", help=db_help)
     imp.set_defaults(func=cmd_import)
+
+    settings = sub.add_parser("settings", help="show or change workspace settings")
+    settings.add_argument("--timezone", metavar="ZONE",
+                          help="the zone months are counted in (IANA name, e.g. Asia/Shanghai; default UTC): "
+                               "offset times and epochs are converted to it at import, from now on")
+    settings.add_argument("--db", help=db_help)
+    settings.set_defaults(func=cmd_settings)
 
     demo = sub.add_parser("demo", help="load the embedded demo data")
     demo.add_argument("--db", help=db_help)

@@ -96,6 +96,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "rejected": "Rejected",
         "excluded": "Blank lines excluded",
         "filtered": "Left out by the event filter",
+        "workspace_timezone": "Workspace time zone",
+        "timezone": "Time zone months are counted in",
+        "timezone_help": "An IANA name such as UTC, Asia/Shanghai or Europe/Berlin. Times with an offset and epoch "
+                         "times are converted to it at import; times without one are taken as already in it. "
+                         "Applies to imports from now on.",
+        "save_timezone": "Save time zone",
+        "timezone_saved": "Time zone set to {zone}; it applies to the next imports.",
         "preset": "Exported from",
         "no_preset": "(no preset: map the columns)",
         "preset_help": "An analytics tool's export: its documented fields are mapped and its own tracking events "
@@ -263,6 +270,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "rejected": "已拒绝",
         "excluded": "已排除的空行",
         "filtered": "被事件筛选排除",
+        "workspace_timezone": "工作区时区",
+        "timezone": "按此时区统计月份",
+        "timezone_help": "IANA 时区名，如 UTC、Asia/Shanghai、Europe/Berlin。带时差的时间和时间戳在导入时换算为该时区；不带时差的时间视为已是该时区。对之后的导入生效。",
+        "save_timezone": "保存时区",
+        "timezone_saved": "时区已设为 {zone}，对之后的导入生效。",
         "preset": "数据来源工具",
         "no_preset": "（不使用预设：手动映射列）",
         "preset_help": "分析工具的导出文件：按其文档映射字段，并排除工具自动采集的事件（页面浏览、会话、自动捕获）。按数据来源记住。",

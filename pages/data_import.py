@@ -5,7 +5,7 @@ import streamlit as st
 
 from i18n import t
 from metrics import ingest
-from metrics.store import DataError
+from metrics.store import DataError, set_workspace_timezone, workspace_timezone
 from ui import get_connection, guard, plain, table
 
 guard("data")
@@ -87,6 +87,14 @@ UPLOAD_TYPES = ["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz"
 for upload in st.file_uploader(t("upload"), type=UPLOAD_TYPES, accept_multiple_files=True) or []:
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
+
+with st.expander(t("workspace_timezone")):
+    zone = st.text_input(t("timezone"), workspace_timezone(con), help=t("timezone_help"))
+    if st.button(t("save_timezone")):
+        try:
+            st.success(t("timezone_saved", zone=plain(set_workspace_timezone(con, zone))))
+        except DataError as exc:
+            st.error(plain(str(exc)))
 
 st.subheader(t("recent"))
 table(ingest.recent_imports(con), hide_index=True)

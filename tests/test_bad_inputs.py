@@ -416,3 +416,34 @@ def test_the_cli_exits_1_when_a_file_loads_nothing_and_rejects_rows(tmp_path, ca
     assert main(["import", str(FIXTURES / "accounts.csv"), "--db", db]) == 0
     assert main(["import", str(BAD / "unknown_account.csv"), "--db", db]) == 1
     assert "error: unknown_account.csv: nothing loaded, every one of its 1 rows was rejected" in capsys.readouterr().err
+
+
+def test_months_are_counted_in_the_workspace_time_zone(loaded, tmp_path):
+    from metrics.store import set_workspace_timezone, workspace_timezone
+
+    assert workspace_timezone(loaded) == "UTC"
+    with pytest.raises(DataError, match="unknown time zone 'Mars/Olympus'"):
+        set_workspace_timezone(loaded, "Mars/Olympus")
+    set_workspace_timezone(loaded, "Asia/Shanghai")
+    (tmp_path / "tz.csv").write_text(
+        "account_id,user_id,event_time,feature\n"
+        "A1,s1,2026-09-01T07:30:00+08:00,Dispatch\n"   # the same instant twice, written two ways
+        "A1,s2,2026-08-31T23:30:00Z,Dispatch\n"
+        "A1,s3,2026-09-01 07:30:00,Dispatch\n"          # no offset: already Shanghai time
+        "A1,s4,1788219000000,Dispatch\n", encoding="utf-8")  # epoch ms of 2026-08-31 23:30 UTC
+    assert ingest.import_file(loaded, tmp_path / "tz.csv").rows_loaded == 4
+    assert table(loaded, """SELECT u.user_id, e.event_time, e.month FROM events e JOIN users u USING (user_key)
+                            WHERE u.user_id LIKE 's_' ORDER BY 1""") == [
+        (u, datetime(2026, 9, 1, 7, 30), datetime(2026, 9, 1).date()) for u in ("s1", "s2", "s3", "s4")]
+
+
+def test_the_cli_shows_and_sets_the_workspace_time_zone(tmp_path, capsys):
+    from cli import main
+
+    db = str(tmp_path / "settings.duckdb")
+    assert main(["settings", "--db", db]) == 0
+    assert main(["settings", "--timezone", "Asia/Shanghai", "--db", db]) == 0
+    assert main(["settings", "--timezone", "Nope/X", "--db", db]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["timezone: UTC", "timezone: Asia/Shanghai"]
+    assert "unknown time zone 'Nope/X'" in err

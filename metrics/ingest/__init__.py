@@ -23,7 +23,7 @@ from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS
 from metrics.ingest.merge import _merge, _save_mapping, _save_settings
 from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
-from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql
+from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql, workspace_timezone
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
@@ -179,6 +179,8 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     source = source or default_source(file_name)
     cur = con.cursor()
     cur.execute(sql("macros"))
+    # this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
+    cur.execute(f"SET TimeZone = '{workspace_timezone(con).replace(chr(39), '')}'")  # validated when it was set
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions

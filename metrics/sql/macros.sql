@@ -1,6 +1,7 @@
 -- name: macros
--- contract: temp parsing macros used by the validate_* queries; values may be text or native types. The session
--- time zone is UTC (store.connect), so a time with an offset is stored as UTC and a time without one as written.
+-- contract: temp parsing macros used by the validate_* queries; values may be text or native types. An import's
+-- session time zone is the workspace's (store.workspace_timezone, UTC by default): a time with an offset, an epoch or
+-- a zone-aware typed column is converted to it, a time without one is taken as already in it.
 
 -- text: trimmed, empty -> NULL (line-ending debris never reaches here: files with mixed or lone-CR line endings are
 -- read by the careful reader of ingest, which splits lines itself)
@@ -44,7 +45,7 @@ CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
         CASE WHEN regexp_full_match(vl_text(v), '[0-9]{9,10}(\.[0-9]+)?')
              THEN CAST(to_timestamp(CAST(vl_text(v) AS DOUBLE)) AS TIMESTAMP)
              WHEN regexp_full_match(vl_text(v), '[0-9]{12,13}')
-             THEN CAST(epoch_ms(CAST(vl_text(v) AS BIGINT)) AS TIMESTAMP)
+             THEN CAST(to_timestamp(CAST(vl_text(v) AS DOUBLE) / 1000) AS TIMESTAMP)
         END,
         CASE WHEN regexp_full_match(vl_text(v), '[2-7][0-9]{4}(\.[0-9]+)?')
              THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(vl_text(v) AS DOUBLE) * 86400000000) AS BIGINT))

@@ -158,6 +158,12 @@ CREATE TABLE IF NOT EXISTS feature_name_map (
     feature_name VARCHAR NOT NULL
 );
 
+-- workspace settings (name -> value): timezone, the zone months are counted in
+CREATE TABLE IF NOT EXISTS settings (
+    name  VARCHAR NOT NULL,
+    value VARCHAR
+);
+
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
 
