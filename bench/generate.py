@@ -58,7 +58,8 @@ def outcomes_frame(accounts: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
 
 
 def write(out: Path, n_events: int, n_accounts: int, n_users: int, seed: int = 7) -> None:
-    """Write accounts.csv, value_drivers.csv, outcomes.csv, events.parquet and events.csv into `out`."""
+    """Write accounts.csv, value_drivers.csv, outcomes.csv, events.parquet, events.csv and events.ndjson.gz into
+    `out`."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     accounts = accounts_frame(n_accounts, n_users, rng)
@@ -84,6 +85,10 @@ def write(out: Path, n_events: int, n_accounts: int, n_users: int, seed: int = 7
         JOIN u ON u.user_no = hash(i, 1) % {len(users)}""")
     con.execute(f"COPY (SELECT * FROM events ORDER BY event_time) TO '{out / 'events.parquet'}' (FORMAT parquet)")
     con.execute(f"COPY (SELECT * FROM read_parquet('{out / 'events.parquet'}')) TO '{out / 'events.csv'}' (HEADER)")
+    # JSON lines, gzipped, as analytics tools export them (event_time as ISO text with Z)
+    con.execute(f"""COPY (SELECT account_id, user_id, strftime(event_time, '%Y-%m-%dT%H:%M:%SZ') AS event_time, feature,
+                                 duration_seconds, units FROM read_parquet('{out / 'events.parquet'}'))
+                     TO '{out / 'events.ndjson.gz'}' (FORMAT json, COMPRESSION gzip)""")
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python
 (`--only import_parquet,report_one` runs some scenarios; a scenario's baseline must run too for its ratio)
 
 Scenarios (baseline in brackets):
-- import events CSV / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE TABLE AS SELECT * FROM
-  read_csv / read_parquet of the same file]
+- import events CSV / JSON lines (gzipped) / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE
+  TABLE AS SELECT * FROM read_csv / read_json / read_parquet of the same file]
 - import_parquet_capped: the same with VALUELENS_MEMORY_LIMIT=700MB, into a fresh database [bare read_parquet]
 - bare_rollups: the rollups' aggregations written plainly, by text ids, over the table bare_parquet loaded (no
   validation, coding, deduplication or sorting) [bare read_parquet]. Each import is also printed against its bare
@@ -32,10 +32,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_parquet", "bare_rollups", "import_parquet", "import_parquet_capped",
+SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_parquet", "bare_rollups", "import_parquet",
+             "import_parquet_capped",
              "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
              "export_xlsx", "export_pptx")
-BASELINE = {"import_csv": "bare_csv", "bare_rollups": "bare_parquet", "import_parquet": "bare_parquet",
+BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "bare_rollups": "bare_parquet",
+            "import_parquet": "bare_parquet",
             "import_parquet_capped": "bare_parquet",
             "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",
             "pandas_one": "report_one", "recompute_all": "recompute_all", "pandas_all": "recompute_all",
@@ -94,8 +96,9 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = duckdb.connect(str(work / "bare_parquet.duckdb"))
         return _timed(lambda: con.execute(BARE_ROLLUPS))
     if name.startswith("bare_"):
-        reader = "read_csv" if name == "bare_csv" else "read_parquet"
-        file = data / ("events.csv" if name == "bare_csv" else "events.parquet")
+        reader, file = {"bare_csv": ("read_csv", data / "events.csv"),
+                        "bare_json": ("read_json", data / "events.ndjson.gz")}.get(
+            name, ("read_parquet", data / "events.parquet"))
         con = duckdb.connect(str(work / f"{name}.duckdb"))
         return _timed(lambda: con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{file}')"))
     if name.startswith("import_"):
@@ -107,7 +110,7 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
-        file = data / ("events.csv" if name == "import_csv" else "events.parquet")
+        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz"}.get(name, "events.parquet")
         return _timed(lambda: ingest.import_file(con, file))
     con = connect(db)
     period = default_period(con)

@@ -1,8 +1,9 @@
 """The rollup step on Apache Spark, for event volumes beyond one machine.
 
 Reads raw events (Parquet or CSV, the data contract's columns) and the accounts file, applies the same rules as
-metrics/ingest (required values, known accounts, no negative durations or units, nothing in the future, one row
-per account, user, feature and time with the last one winning) and writes the three rollups ValueLens reads, keyed
+metrics/ingest (required values, known accounts, no negative durations or units, nothing in the future; every row
+is an event, a pre-aggregated row counting `event_count` of them, and a repeated `event_id` keeps its last row) and
+writes the three rollups ValueLens reads, keyed
 by the contract's text ids, as Parquet: DIR/account_user_month, DIR/account_feature_month, DIR/account_month, and
 the rows it refused in DIR/rejects. `python cli.py import DIR` loads them (metrics.ingest.import_rollups).
 
@@ -16,7 +17,7 @@ import sys
 from datetime import datetime, timedelta
 
 ROLLUPS = ("account_user_month", "account_feature_month", "account_month")
-KEY = ("account_id", "user_id", "feature", "event_time")
+ID_KEY = ("account_id", "event_id")  # an event re-sent under its id: the last row wins
 # the date/time shapes metrics/ingest accepts in text (ISO, slashes, Chinese dates)
 TIME_FORMATS = ("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd", "yyyy/M/d H:mm:ss",
                 "yyyy/M/d H:mm", "yyyy/M/d", "yyyy年M月d日 H:mm:ss", "yyyy年M月d日")
@@ -67,6 +68,8 @@ def validated(spark, events_paths: list[str], accounts_path: str, now: datetime 
         (col["duration_seconds"].cast("double") if "duration_seconds" in col else F.lit(None).cast("double"))
         .alias("duration_seconds"),
         (col["units"].cast("double") if "units" in col else F.lit(None).cast("double")).alias("units"),
+        (col["event_count"].cast("long") if "event_count" in col else F.lit(1).cast("long")).alias("event_count"),
+        (_text(col["event_id"]) if "event_id" in col else F.lit(None).cast("string")).alias("event_id"),
         F.col("_position"))
     accounts = _read(spark, [accounts_path]).select(_text(F.col("account_id")).alias("account_id")).distinct() \
         .withColumn("_known", F.lit(True))
@@ -79,13 +82,15 @@ def validated(spark, events_paths: list[str], accounts_path: str, now: datetime 
         F.when(F.col("event_time") > F.lit(limit).cast("timestamp_ntz"), F.lit("event_time: in the future")),
         F.when(F.col("feature").isNull(), F.lit("feature: missing value")),
         F.when(F.col("duration_seconds") < 0, F.lit("duration_seconds: must be >= 0")),
-        F.when(F.col("units") < 0, F.lit("units: must be >= 0"))))
+        F.when(F.col("units") < 0, F.lit("units: must be >= 0")),
+        F.when(F.col("event_count").isNull() | (F.col("event_count") < 1), F.lit("event_count: must be >= 1"))))
     from pyspark.sql.window import Window
 
-    latest = Window.partitionBy(*KEY).orderBy(F.col("_position").desc())
+    latest = Window.partitionBy(*ID_KEY).orderBy(F.col("_position").desc())
     good = checked.where(F.col("reason").isNull()) \
-        .withColumn("_n", F.row_number().over(latest)).where(F.col("_n") == 1) \
-        .select("account_id", "user_id", "feature", "event_time", "duration_seconds", "units") \
+        .withColumn("_n", F.when(F.col("event_id").isNull(), F.lit(1)).otherwise(F.row_number().over(latest))) \
+        .where(F.col("_n") == 1) \
+        .select("account_id", "user_id", "feature", "event_time", "duration_seconds", "units", "event_count") \
         .withColumn("month", F.to_date(F.date_trunc("month", F.col("event_time"))))
     rejects = checked.where(F.col("reason").isNotNull()).select(
         "account_id", "user_id", F.col("event_time").cast("string").alias("event_time"), "feature", "reason")
@@ -98,14 +103,14 @@ def rollups(good) -> dict[str, object]:
 
     user_month = good.groupBy("account_id", "user_id", "month").agg(
         F.countDistinct(F.to_date("event_time")).cast("int").alias("active_days"),
-        F.count(F.lit(1)).alias("events"),
+        F.sum("event_count").alias("events"),
         F.coalesce(F.sum("duration_seconds"), F.lit(0.0)).alias("duration_seconds"),
         F.coalesce(F.sum("units"), F.lit(0.0)).alias("units"),
         F.countDistinct("feature").cast("int").alias("features_used"),
         F.array_sort(F.collect_set("feature")).alias("features"))
     feature_month = good.groupBy("account_id", "feature", "month").agg(
         F.countDistinct("user_id").cast("int").alias("users"),
-        F.count(F.lit(1)).alias("events"),
+        F.sum("event_count").alias("events"),
         F.coalesce(F.sum("units"), F.lit(0.0)).alias("units"),
         F.coalesce(F.sum("duration_seconds"), F.lit(0.0)).alias("duration_seconds"),
         F.min("event_time").alias("first_used_at"))

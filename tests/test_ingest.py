@@ -25,14 +25,14 @@ VALUE_DRIVERS = [
     ("智能排班", 12.0, "use", "efficiency", "自动排班"),
 ]
 # (account_key, user_key, feature_key, event_time, month, duration_seconds, units); Dispatch=1, Reports=2, 智能排班=3
-EVENTS = [  # ..., duration_seconds, units, event_count (1: a raw event)
-    (1, 1, 1, datetime(2025, 3, 3, 9), date(2025, 3, 1), 60.0, 2.0, 1),
-    (1, 1, 1, datetime(2025, 3, 3, 10), date(2025, 3, 1), 30.0, 1.0, 1),
-    (1, 1, 2, datetime(2025, 3, 10, 9, 30), date(2025, 3, 1), 120.0, None, 1),
-    (1, 2, 1, datetime(2025, 3, 4, 14), date(2025, 3, 1), 45.0, 3.0, 1),
-    (1, 2, 3, datetime(2025, 4, 1, 8), date(2025, 4, 1), 600.0, 0.0, 1),
-    (2, 3, 1, datetime(2025, 4, 2, 9), date(2025, 4, 1), 10.0, 5.0, 1),
-    (2, 3, 3, datetime(2025, 4, 2, 9, 5), date(2025, 4, 1), 20.0, None, 1),
+EVENTS = [  # ..., duration_seconds, units, event_count (1: a raw event), event_id
+    (1, 1, 1, datetime(2025, 3, 3, 9), date(2025, 3, 1), 60.0, 2.0, 1, None),
+    (1, 1, 1, datetime(2025, 3, 3, 10), date(2025, 3, 1), 30.0, 1.0, 1, None),
+    (1, 1, 2, datetime(2025, 3, 10, 9, 30), date(2025, 3, 1), 120.0, None, 1, None),
+    (1, 2, 1, datetime(2025, 3, 4, 14), date(2025, 3, 1), 45.0, 3.0, 1, None),
+    (1, 2, 3, datetime(2025, 4, 1, 8), date(2025, 4, 1), 600.0, 0.0, 1, None),
+    (2, 3, 1, datetime(2025, 4, 2, 9), date(2025, 4, 1), 10.0, 5.0, 1, None),
+    (2, 3, 3, datetime(2025, 4, 2, 9, 5), date(2025, 4, 1), 20.0, None, 1, None),
 ]
 OUTCOMES = [
     (1, date(2025, 1, 1), 1000.0, 10.0, 1600.0),
@@ -203,46 +203,88 @@ def test_reimporting_the_same_file_is_a_no_op(loaded):
     assert snapshot(loaded) == before
 
 
-def test_an_overlapping_export_upserts_on_natural_keys_and_rebuilds_only_touched_months(loaded, tmp_path):
+def test_an_overlapping_export_adds_only_what_the_store_lacks_and_rebuilds_only_touched_months(loaded, tmp_path):
     path = tmp_path / "events_again.csv"
     path.write_text("account_id,user_id,event_time,feature,duration_seconds,units\n"
-                    "A1,u1,2025-03-03 09:00:00,Dispatch,60,2\n"        # identical: unchanged
-                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"        # same key, new duration: updated
-                    "A1,u1,2025-03-03 10:00:00,Dispatch,95,1\n", encoding="utf-8")  # repeated in batch: last wins
+                    "A1,u1,2025-03-03 09:00:00,Dispatch,60,2\n"        # identical to a stored event: unchanged
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"        # same minute, other duration: another event
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,95,1\n", encoding="utf-8")  # and another
     result = ingest.import_file(loaded, path)
-    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (1, 2, 0)
-    assert table(loaded, "SELECT count(*) FROM events") == [(7,)]
-    assert table(loaded, "SELECT duration_seconds FROM events WHERE event_time = '2025-03-03 10:00:00'") == [(95.0,)]
+    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (2, 1, 0)
+    assert table(loaded, "SELECT count(*) FROM events") == [(9,)]
+    assert table(loaded, "SELECT duration_seconds FROM events WHERE event_time = '2025-03-03 10:00:00' ORDER BY 1") \
+        == [(30.0,), (90.0,), (95.0,)]
+    # u1 in March: 60 + 30 + 120 stored, 90 + 95 added; units 2 + 1 + 1 + 1
     assert table(loaded, ROLLUPS["account_user_month"][0]) == [
-        (1, 1, date(2025, 3, 1), 2, 3, 275.0, 3.0, 2, [1, 2]), *USER_MONTH[1:]]
+        (1, 1, date(2025, 3, 1), 2, 5, 395.0, 5.0, 2, [1, 2]), *USER_MONTH[1:]]
     assert table(loaded, ROLLUPS["account_month"][0]) == [
-        (1, date(2025, 3, 1), 2, 3, 4, 320.0, 6.0, 2), *ACCOUNT_MONTH[1:]]
+        (1, date(2025, 3, 1), 2, 3, 6, 440.0, 8.0, 2), *ACCOUNT_MONTH[1:]]
+    again = ingest.import_file(loaded, path, force=True)  # the same export again adds nothing
+    assert (again.rows_loaded, again.rows_unchanged) == (0, 3)
+    assert table(loaded, "SELECT count(*) FROM events") == [(9,)]
+
+
+def test_identical_rows_are_a_multiset_a_row_k_times_in_the_file_and_j_times_stored_ends_as_max_j_k(loaded,
+                                                                                                   tmp_path):
+    row = "A1,u1,2025-03-03 09:00:00,Dispatch,60,2\n"  # stored once by the fixture
+    header = "account_id,user_id,event_time,feature,duration_seconds,units\n"
+    for copies, loaded_rows, stored in ((3, 2, 3), (2, 0, 3), (4, 1, 4)):
+        (tmp_path / "again.csv").write_text(header + row * copies, encoding="utf-8")
+        result = ingest.import_file(loaded, tmp_path / "again.csv", force=True)
+        assert (result.rows_loaded, result.rows_unchanged) == (loaded_rows, copies - loaded_rows)
+        assert table(loaded, "SELECT count(*) FROM events WHERE event_time = '2025-03-03 09:00:00'") == [(stored,)]
+        assert table(loaded, "SELECT events FROM account_feature_month WHERE account_key = 1 AND feature_key = 1 "
+                             "AND month = '2025-03-01'") == [(stored + 2,)]  # + 10:00 and u2's 14:00
+
+
+def test_an_event_id_de_duplicates_and_a_corrected_event_replaces_the_stored_one(loaded, tmp_path):
+    header = "account_id,user_id,event_time,feature,duration_seconds,insert_id\n"
+    (tmp_path / "ids.csv").write_text(header + "A1,u9,2025-05-20 09:00:00,Dispatch,10,e1\n"
+                                      "A1,u9,2025-05-20 09:00:00,Dispatch,10,e2\n"   # same row, other id: 2 events
+                                      "A1,u9,2025-05-21 09:00:00,Dispatch,11,e3\n"
+                                      "A1,u9,2025-05-21 09:00:00,Dispatch,12,e3\n",  # e3 re-sent: the last wins
+                                      encoding="utf-8")
+    first = ingest.import_file(loaded, tmp_path / "ids.csv")  # May holds no stored event: a first load
+    assert (first.rows_loaded, first.rows_unchanged) == (3, 1)
+    (tmp_path / "ids2.csv").write_text(header + "A1,u9,2025-05-20 09:00:00,Dispatch,10,e1\n"  # unchanged
+                                       "A1,u9,2025-06-02 09:00:00,Dispatch,13,e3\n",  # e3 corrected, into June
+                                       encoding="utf-8")
+    second = ingest.import_file(loaded, tmp_path / "ids2.csv")  # overlaps May
+    assert (second.rows_loaded, second.rows_unchanged) == (1, 1)
+    assert table(loaded, """SELECT e.event_id, e.event_time, e.duration_seconds FROM events e
+                            JOIN users u USING (user_key) WHERE u.user_id = 'u9' ORDER BY 1""") == [
+        ("e1", datetime(2025, 5, 20, 9), 10.0), ("e2", datetime(2025, 5, 20, 9), 10.0),
+        ("e3", datetime(2025, 6, 2, 9), 13.0)]
+    # May lost e3 and June gained it: both months' rollups were rebuilt
+    assert table(loaded, """SELECT r.month, r.events, r.duration_seconds FROM account_user_month r
+                            JOIN users u USING (user_key) WHERE u.user_id = 'u9' ORDER BY 1""") == [
+        (date(2025, 5, 1), 2, 20.0), (date(2025, 6, 1), 1, 13.0)]
 
 
 @pytest.mark.parametrize("part_rows", [10_000_000, 3])
-def test_keys_repeated_in_a_first_load_keep_the_files_last_row(con, tmp_path, monkeypatch, part_rows):
+def test_a_first_load_keeps_every_row_repeated_ones_included(con, tmp_path, monkeypatch, part_rows):
     monkeypatch.setattr(ingest.merge, "ROLLUP_PART_ROWS", part_rows)
     for name in ("accounts.csv", "value_drivers.csv"):
         ingest.import_file(con, FIXTURES / name)
     path = tmp_path / "events_repeated.csv"
     path.write_text("account_id,user_id,event_time,feature,duration_seconds,units\n"
-                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"   # two events, one key: the second wins
+                    "A1,u1,2025-03-03 10:00:00,Dispatch,90,1\n"   # same minute, other durations: two events
                     "A1,u1,2025-03-03 10:00:00,Dispatch,95,1\n"
-                    "A1,u2,2025-03-04 09:00:00,Dispatch,1,1\n"    # three events, two keys
+                    "A1,u2,2025-03-04 09:00:00,Dispatch,1,1\n"
                     "A1,u2,2025-03-05 11:00:00,Dispatch,2,1\n"
-                    "A1,u2,2025-03-05 11:00:00,Dispatch,3,1\n"
-                    "A1,u3,2025-03-06 08:00:00,Invoice,4,1\n"     # two events, two keys: both kept
+                    "A1,u2,2025-03-05 11:00:00,Dispatch,2,1\n"    # an identical row: a repeated event, kept
+                    "A1,u3,2025-03-06 08:00:00,Invoice,4,1\n"
                     "A1,u3,2025-03-07 08:00:00,Invoice,5,1\n"
                     "A2,u1,2025-03-03 10:00:00,Dispatch,6,1\n", encoding="utf-8")  # another account's user
     result = ingest.import_file(con, path)
-    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (6, 2, 0)  # as in an overlap
+    assert (result.rows_loaded, result.rows_unchanged, result.rows_rejected) == (8, 0, 0)
     assert table(con, "SELECT duration_seconds FROM events ORDER BY duration_seconds") == [
-        (1.0,), (3.0,), (4.0,), (5.0,), (6.0,), (95.0,)]
+        (1.0,), (2.0,), (2.0,), (4.0,), (5.0,), (6.0,), (90.0,), (95.0,)]
     assert table(con, """SELECT u.user_id, r.active_days, r.events, r.duration_seconds FROM account_user_month r
                          JOIN users u USING (user_key) WHERE r.account_key = 1 ORDER BY 1""") == [
-        ("u1", 1, 1, 95.0), ("u2", 2, 2, 4.0), ("u3", 2, 2, 9.0)]
+        ("u1", 1, 2, 185.0), ("u2", 2, 3, 5.0), ("u3", 2, 2, 9.0)]
     assert table(con, "SELECT account_key, events, duration_seconds FROM account_month ORDER BY 1") == [
-        (1, 5, 108.0), (2, 1, 6.0)]
+        (1, 7, 199.0), (2, 1, 6.0)]
 
 
 def test_an_accounts_update_keeps_keys_and_leaves_columns_absent_from_the_file_alone(loaded, tmp_path):

@@ -48,6 +48,8 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
                "export (default 1)", ("事件数", "次数", "使用次数", "num_events", "numevents", "event_total")),
         Column("duration_minutes", False, "number >= 0", "Time spent in the feature, minutes (instead of seconds)",
                ("时长(分钟)", "使用时长(分钟)", "minutes", "num_minutes", "numminutes")),
+        Column("event_id", False, "text", "The tool's own id of the event; events de-duplicate on it",
+               ("事件ID", "事件编号", "insert_id", "$insert_id", "message_id", "messageid", "uuid")),
     ),
     "accounts": (
         _ACCOUNT_ID,
@@ -95,8 +97,7 @@ _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "va
          "features": ("feature_id",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "features": ("feature_id",),
-               "events": ("account_key", "user_key", "feature_key", "event_time")}  # coded: see _merge_events
+               "features": ("feature_id",)}  # events: an event_id, or the whole row as a multiset (_merge_events)
 
 
 @dataclass(frozen=True)

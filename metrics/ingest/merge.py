@@ -73,14 +73,16 @@ def _merge_events(cur) -> int:
     if overlap:
         # the batch is compared with the stored events of its account-months (merge_events.sql), which leaves
         # vl_touched = the account-months it changed; their rollups are rebuilt from the stored events
-        _drop_repeated(cur)
+        _drop_repeated_ids(cur)
         cur.execute(sql("merge_events"))
         changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
         source, changes = "events", "vl_changed"
         within = "SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month"
     else:
         # no stored event shares the batch's account-months (a first load, or the next months' export): every row
-        # is new, so its rollups are built from the batch itself, which is inserted as is after them
+        # is new (identical rows too: a repeated event), so its rollups are built from the batch itself, which is
+        # inserted as is after them; only a repeated event id keeps its last row
+        _drop_repeated_ids(cur)
         source, changes, within = "vl_coded", "vl_coded", ""
     # a rollup's aggregates hold state per user-month in memory, so a big batch is rolled up in parts: ranges of
     # accounts with about ROLLUP_PART_ROWS changed events each. Under a memory limit (VALUELENS_MEMORY_LIMIT) a
@@ -98,8 +100,6 @@ def _merge_events(cur) -> int:
         cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_rollup_events AS SELECT e.* FROM {source} AS e {within} "
                     f"WHERE {_accounts('e', span)}")
         cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {sql('user_feature_month')}")
-        if not overlap:
-            _drop_repeated_in_groups(cur, span)
         cur.execute(sql("rollup"))
     cur.execute("DROP VIEW vl_rollup_events")
     if not overlap:
@@ -115,48 +115,17 @@ def _accounts(alias: str, span: tuple[int, int] | None) -> str:
     return "true" if span is None else f"{alias}.account_key BETWEEN {int(span[0])} AND {int(span[1])}"
 
 
-def _drop_repeated_in_groups(cur, span: tuple[int, int] | None) -> None:
-    """_drop_repeated for the rows of a new batch with account keys in span, whose vl_user_feature_month is built;
-    the groups that held a repeated key are rebuilt.
-
-    A key can repeat only within a user-feature-month group of two or more events, and two events at different
-    times cannot repeat one, so only the other groups' rows (a few percent of a batch) are looked at.
-    """
-    within = f"""SEMI JOIN vl_user_feature_month AS g
-        ON g.account_key = c.account_key AND g.user_key = c.user_key AND g.feature_key = c.feature_key
-        AND g.month = c.month AND (g.event_rows > 2 OR (g.event_rows = 2 AND g.first_used_at = g.last_used_at))
-        WHERE {_accounts('c', span)}"""
-    if not _drop_repeated(cur, within, keep=True):
-        cur.execute("DROP TABLE vl_repeated")
-        return
-    groups = "SELECT DISTINCT account_key, user_key, feature_key, month FROM vl_repeated"
-    on = ("g.account_key = r.account_key AND g.user_key = r.user_key AND g.feature_key = r.feature_key "
-          "AND g.month = r.month")
-    cur.execute(f"DELETE FROM vl_user_feature_month AS g USING ({groups}) AS r WHERE {on}")
-    cur.execute(f"""CREATE OR REPLACE TEMP VIEW vl_rollup_events AS
-                    SELECT g.* FROM vl_coded AS g SEMI JOIN ({groups}) AS r ON {on}""")
-    cur.execute(f"INSERT INTO vl_user_feature_month {sql('user_feature_month')}")
-    cur.execute("DROP TABLE vl_repeated")
-
-
-def _drop_repeated(cur, within: str = "", keep: bool = False) -> int:
-    """Keep the file's last row where an event key repeats in vl_coded (coded keys are the batch keys one to one),
-    looking only at the rows `within` selects; return how many rows were dropped. With `keep`, the repeated keys
-    stay in vl_repeated.
-
-    Only the repeated keys are kept (an aggregate, which spills to disk), never a window over the whole batch.
-    """
-    cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_repeated AS
-                    SELECT c.account_key, c.user_key, c.feature_key, c.month, c.event_time, max(c.line) AS last_line
-                    FROM vl_coded AS c {within}
-                    GROUP BY c.account_key, c.user_key, c.feature_key, c.month, c.event_time HAVING count(*) > 1""")
-    dropped = cur.execute("""DELETE FROM vl_coded AS c USING vl_repeated AS r
-                             WHERE c.account_key = r.account_key AND c.user_key = r.user_key
-                               AND c.feature_key = r.feature_key AND c.event_time = r.event_time
-                               AND c.line <> r.last_line""").fetchall()[0][0]
-    if not keep:
-        cur.execute("DROP TABLE vl_repeated")
-    return dropped
+def _drop_repeated_ids(cur) -> int:
+    """Keep the file's last row of an event id that repeats within the batch (a re-sent, corrected event); return
+    how many rows were dropped. Rows without an id are never dropped here: identical rows are repeated events."""
+    has_ids = cur.execute("SELECT count(*) FROM (SELECT 1 FROM vl_coded WHERE event_id IS NOT NULL LIMIT 1)")
+    if not has_ids.fetchall()[0][0]:
+        return 0
+    return cur.execute("""DELETE FROM vl_coded AS c USING (
+                              SELECT account_key, event_id, max(line) AS last_line FROM vl_coded
+                              WHERE event_id IS NOT NULL GROUP BY account_key, event_id HAVING count(*) > 1) AS r
+                          WHERE c.account_key = r.account_key AND c.event_id = r.event_id
+                            AND c.line <> r.last_line""").fetchall()[0][0]
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

@@ -457,6 +457,14 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
         raise DataError(f"{file_name}: the file is empty")
     fmt = _sniff_format(head, file_name)
     if fmt == "gzip":  # a gzipped export: unpacked beside the other temporary files, then read as what it holds
+        try:
+            with gzip.open(path, "rb") as src:
+                inner_head = src.read(_PREVIEW_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
+        lines = _sniff_format(inner_head, file_name) == "json" and _json_shape_of_head(inner_head) == "lines"
+        if lines and not head_only:
+            return _stage_json(con, path, file_name, workdir, compressed=True)  # DuckDB reads the .gz itself
         inner = workdir / (Path(file_name).stem or "unpacked")
         try:
             with gzip.open(path, "rb") as src, inner.open("wb") as dst:
@@ -649,16 +657,32 @@ def _json_path(steps: tuple[str, ...], unwrap: bool) -> str:
     return "$" + parts + ("[0]" if unwrap else "")
 
 
-def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool = False) -> _Raw:
-    """Stage a JSON export as vl_raw: one row per record, one column per leaf field (dotted headers)."""
-    text_path, encoding = _decode_to_utf8(path, file_name, workdir)
-    shape, field_name = _json_shape(text_path, file_name)
+def _json_shape_of_head(head: bytes) -> str | None:
+    """"lines" when the head's first line is a whole JSON object and more follows, else None (look closer)."""
+    head = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+    first, _, rest = head.partition(b"\n")
+    try:
+        return "lines" if isinstance(json.loads(first), dict) and rest.strip() else None
+    except ValueError:
+        return None
+
+
+def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
+                compressed: bool = False) -> _Raw:
+    """Stage a JSON export as vl_raw: one row per record, one column per leaf field (dotted headers). With
+    `compressed`, `path` is a gzipped JSON-lines file DuckDB reads as it is (JSON is UTF-8 by definition)."""
+    if compressed:
+        text_path, encoding, shape, field_name = path, "utf-8", "lines", None
+    else:
+        text_path, encoding = _decode_to_utf8(path, file_name, workdir)
+        shape, field_name = _json_shape(text_path, file_name)
     literal = _json_literal(text_path)
     try:
         if shape == "lines":
             con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json_rows AS
                             SELECT j FROM read_csv({literal}, columns = {{'j': 'VARCHAR'}}, header = false,
-                                                   delim = chr(30), quote = '', escape = '', auto_detect = false)""")
+                                                   delim = chr(30), quote = '', escape = '', auto_detect = false,
+                                                   compression = '{"gzip" if compressed else "none"}')""")
             con.execute("""CREATE OR REPLACE TEMP TABLE vl_json AS
                            SELECT rowid + 1 AS line, j FROM vl_json_rows""")
             con.execute("DROP TABLE vl_json_rows")
@@ -676,27 +700,33 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
                                                          maximum_object_size = {_JSON_MAX_OBJECT}))""")
     except duckdb.Error as exc:
         raise DataError(f"{file_name}: cannot be read as JSON: {str(exc).splitlines()[0]}") from exc
-    blank = con.execute("SELECT count(*) FROM vl_json WHERE j IS NULL OR trim(j) = ''").fetchall()[0][0]
-    bad = con.execute("""SELECT line, left(j, 200), CASE WHEN json_valid(j) THEN 'not a JSON object'
-                                                        ELSE 'not valid JSON' END
-                         FROM vl_json WHERE trim(j) <> '' AND (NOT json_valid(j) OR json_type(j) <> 'OBJECT')
-                         ORDER BY line""").fetchall()
+    # each record is parsed once to check it and once to extract every field (one list of paths)
+    con.execute("""CREATE OR REPLACE TEMP TABLE vl_json_checked AS
+                   SELECT line, j, CASE WHEN j IS NULL OR trim(j) = '' THEN 'blank'
+                                        WHEN NOT json_valid(j) THEN 'not valid JSON'
+                                        WHEN NOT starts_with(ltrim(j), '{') THEN 'not a JSON object' END AS problem
+                   FROM vl_json""")
+    con.execute("DROP TABLE vl_json")
+    blank = con.execute("SELECT count(*) FROM vl_json_checked WHERE problem = 'blank'").fetchall()[0][0]
+    bad = con.execute("""SELECT line, left(j, 200), problem FROM vl_json_checked
+                         WHERE problem IS NOT NULL AND problem <> 'blank' ORDER BY line""").fetchall()
     sample = [json.loads(j) for (j,) in con.execute(
-        f"""SELECT j FROM vl_json WHERE trim(j) <> '' AND json_valid(j) AND json_type(j) = 'OBJECT'
-            ORDER BY line LIMIT {_JSON_SAMPLE}""").fetchall()]
+        f"""SELECT j FROM vl_json_checked WHERE problem IS NULL ORDER BY line LIMIT {_JSON_SAMPLE}""").fetchall()]
     paths: dict[tuple[str, ...], str] = {}
     for record in sample:
         _flatten(record, (), paths)
     if not paths:
         raise DataError(f"{file_name}: no JSON object with fields found")
     headers = _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
-    columns = ", ".join(f"json_extract_string(j, '{_json_path(steps, kind == 'list').replace(chr(39), chr(39) * 2)}')"
-                        f" AS c{i}" for i, (steps, kind) in enumerate(paths.items()))
+    path_list = "[" + ", ".join("'" + _json_path(steps, kind == "list").replace("'", "''") + "'"
+                                for steps, kind in paths.items()) + "]"
+    columns = ", ".join(f"v[{i + 1}] AS c{i}" for i in range(len(paths)))
     limit = f"ORDER BY line LIMIT {_PREVIEW_ROWS}" if head_only else ""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
-                    SELECT line, {columns} FROM vl_json
-                    WHERE trim(j) <> '' AND json_valid(j) AND json_type(j) = 'OBJECT' {limit}""")
-    con.execute("DROP TABLE vl_json")
+                    SELECT line, {columns}
+                    FROM (SELECT line, json_extract_string(j, {path_list}) AS v FROM vl_json_checked
+                          WHERE problem IS NULL {limit})""")
+    con.execute("DROP TABLE vl_json_checked")
     con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
     rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
     structural = [(int(line), str(text), f"malformed JSON record: {reason}") for line, text, reason in bad]

@@ -27,7 +27,8 @@ FROM new_users;
 
 CREATE OR REPLACE TEMP TABLE vl_coded AS
 SELECT c.line, c.account_key, u.user_key, f.feature_key, c.event_time,
-       CAST(date_trunc('month', c.event_time) AS DATE) AS month, c.duration_seconds, c.units, c.event_count
+       CAST(date_trunc('month', c.event_time) AS DATE) AS month, c.duration_seconds, c.units, c.event_count,
+       c.event_id
 FROM vl_checked AS c
 JOIN feature AS f ON f.feature = c.feature
 JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id

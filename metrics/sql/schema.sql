@@ -164,6 +164,10 @@ CREATE TABLE IF NOT EXISTS settings (
     value VARCHAR
 );
 
+-- the analytics tool's own event id (insert_id, $insert_id, uuid, messageId) where it has one: events de-duplicate on
+-- it; without one, identical rows are matched as a multiset (see ingest.merge)
+ALTER TABLE events ADD COLUMN IF NOT EXISTS event_id VARCHAR;
+
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
 

@@ -1,6 +1,6 @@
 -- name: validate_events
 -- contract: vl_stage(line, account_id, user_id, event_time, feature, duration_seconds, units, event_count,
--- duration_minutes) -> vl_checked: one
+-- duration_minutes, event_id) -> vl_checked: one
 -- typed row per input row with account_key resolved (account_id is not kept) and `errors` (empty list when the row
 -- is good). User ids and features are checked afterwards, once per distinct value (ingest._check_identifiers).
 CREATE OR REPLACE TEMP TABLE vl_checked AS
@@ -14,6 +14,7 @@ WITH typed AS (
         vl_num(s.duration_seconds)   AS duration_seconds,
         vl_num(s.units)              AS units,
         vl_num(s.event_count)        AS event_count_num,
+        vl_text(s.event_id)          AS event_id,
         vl_num(s.duration_minutes)   AS duration_minutes,
         s.account_id                 AS raw_account_id,
         s.event_time                 AS raw_event_time,
@@ -32,7 +33,7 @@ final AS (
     -- the raw columns are needed only to describe errors, so they are not kept; a row passing the cheap `ok`
     -- test below cannot fail any check of the list, which is then built only for the failing rows
     SELECT
-        j.line, j.user_id, j.event_time, j.feature, j.units, j.account_key,
+        j.line, j.user_id, j.event_time, j.feature, j.units, j.account_key, j.event_id,
         coalesce(j.duration_seconds, j.duration_minutes * 60) AS duration_seconds,
         CAST(coalesce(j.event_count_num, 1) AS INTEGER) AS event_count,
         CASE WHEN j.account_key IS NOT NULL AND j.user_id IS NOT NULL AND j.feature IS NOT NULL
