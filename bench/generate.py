@@ -89,6 +89,12 @@ def write(out: Path, n_events: int, n_accounts: int, n_users: int, seed: int = 7
     con.execute(f"""COPY (SELECT account_id, user_id, strftime(event_time, '%Y-%m-%dT%H:%M:%SZ') AS event_time, feature,
                                  duration_seconds, units FROM read_parquet('{out / 'events.parquet'}'))
                      TO '{out / 'events.ndjson.gz'}' (FORMAT json, COMPRESSION gzip)""")
+    # the same usage pre-aggregated per user, feature and day, as Pendo's feature events (a row stands for N events)
+    con.execute(f"""COPY (SELECT account_id, user_id, strftime(date_trunc('day', event_time), '%Y-%m-%dT00:00:00Z')
+                                 AS event_time, feature, count(*) AS event_count,
+                                 sum(duration_seconds) / 60 AS duration_minutes, sum(units) AS units
+                          FROM read_parquet('{out / 'events.parquet'}') GROUP BY ALL)
+                     TO '{out / 'events_daily.ndjson.gz'}' (FORMAT json, COMPRESSION gzip)""")
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python
 
 Scenarios (baseline in brackets):
 - import events CSV / JSON lines (gzipped) / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE
-  TABLE AS SELECT * FROM read_csv / read_json / read_parquet of the same file]
+  TABLE AS SELECT * FROM read_csv / read_json / read_parquet of the same file]; import_daily: the same usage
+  pre-aggregated per user, feature and day (event_count, duration_minutes), as Pendo exports it [its bare read_json]
 - import_parquet_capped: the same with VALUELENS_MEMORY_LIMIT=700MB, into a fresh database [bare read_parquet]
 - bare_rollups: the rollups' aggregations written plainly, by text ids, over the table bare_parquet loaded (no
   validation, coding, deduplication or sorting) [bare read_parquet]. Each import is also printed against its bare
@@ -32,11 +33,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_parquet", "bare_rollups", "import_parquet",
+SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet", "bare_rollups", "import_parquet",
              "import_parquet_capped",
              "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
              "export_xlsx", "export_pptx")
-BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "bare_rollups": "bare_parquet",
+BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
+            "bare_rollups": "bare_parquet",
             "import_parquet": "bare_parquet",
             "import_parquet_capped": "bare_parquet",
             "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",
@@ -97,7 +99,8 @@ def scenario(name: str, data: Path, work: Path) -> float:
         return _timed(lambda: con.execute(BARE_ROLLUPS))
     if name.startswith("bare_"):
         reader, file = {"bare_csv": ("read_csv", data / "events.csv"),
-                        "bare_json": ("read_json", data / "events.ndjson.gz")}.get(
+                        "bare_json": ("read_json", data / "events.ndjson.gz"),
+                        "bare_daily": ("read_json", data / "events_daily.ndjson.gz")}.get(
             name, ("read_parquet", data / "events.parquet"))
         con = duckdb.connect(str(work / f"{name}.duckdb"))
         return _timed(lambda: con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{file}')"))
@@ -110,7 +113,8 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
-        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz"}.get(name, "events.parquet")
+        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz",
+                       "import_daily": "events_daily.ndjson.gz"}.get(name, "events.parquet")
         return _timed(lambda: ingest.import_file(con, file))
     con = connect(db)
     period = default_period(con)

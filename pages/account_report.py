@@ -60,7 +60,8 @@ for row in (kpis[:5], kpis[5:]):
                                           and "delta" in k.name, compact=True), help=f"{METRICS[k.name].formula}"
                    + (f" — {k.reason}" if k.reason else ""))
 if eff["delta"] is not None:
-    interval = {"low": fmt(eff["ci_low"], "fraction", signed=True), "high": fmt(eff["ci_high"], "fraction", signed=True),
+    interval = {"low": fmt(eff["ci_low"], "fraction", signed=True),
+                "high": fmt(eff["ci_high"], "fraction", signed=True),
                 "basis": t("basis_usage" if eff["basis"] == efficiency.USAGE_BASIS else "basis_outcomes")}
     if eff["adjusted_delta"] is not None:
         st.caption(t("eff_caption", **interval, n=eff["comparison_accounts"]))

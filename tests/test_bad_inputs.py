@@ -404,6 +404,7 @@ def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_me
     before = snapshot(loaded)
     with pytest.raises(DataError, match=r"cover no kind's required columns \(required column\(s\) missing for "
                                         r"accounts: account_name; required column\(s\) missing for features: feature_name; "
+                                        r"required column\(s\) missing for users: user_id; "
                                         r"required column\(s\) missing for events: user_id, "
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
                                         r"output_units, headcount\)"):

@@ -285,3 +285,22 @@ def test_a_feature_list_imported_after_the_events_names_the_stored_ids_and_merge
                          JOIN feature AS f USING (feature_key) ORDER BY 1""") == [
         ("Dispatch", 2, 2), ("Quick search", 1, 1)]
     assert table(con, "SELECT count(*) FROM feature WHERE feature IN ('fX1', 'fQ9')") == [(0,)]
+
+
+def test_a_user_directory_gives_events_that_carry_only_the_user_their_account(tmp_path):
+    con = _database()
+    (tmp_path / "events.csv").write_text("user_id,event_time,feature\nu1,2025-03-03 09:00,Dispatch\n"
+                                         "u2,2025-03-03 09:05,Dispatch\nu9,2025-03-03 09:10,Dispatch\n",
+                                         encoding="utf-8")
+    with pytest.raises(DataError, match="required column\\(s\\) missing for events: account_id"):
+        ingest.import_file(con, tmp_path / "events.csv", kind="events")
+    (tmp_path / "directory.csv").write_text("user_id,account_id\nu1,A1\nu2,A2\nu3,NOPE\n", encoding="utf-8")
+    directory = ingest.import_file(con, tmp_path / "directory.csv")
+    assert (directory.kind, directory.rows_loaded, directory.rows_rejected) == ("users", 2, 1)
+    result = ingest.import_file(con, tmp_path / "events.csv", kind="events")
+    # u9 is in no directory: its event has no account and is rejected with the reason
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert [(r.line, r.column_name, r.reason) for r in result.rejects.itertuples()] == [
+        (4, "account_id", "missing value")]
+    assert table(con, """SELECT a.account_id, u.user_id FROM events e JOIN users u USING (user_key)
+                         JOIN account a ON a.account_key = e.account_key ORDER BY 1""") == [("A1", "u1"), ("A2", "u2")]

@@ -29,7 +29,8 @@ DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
-__all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR", "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
+__all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
+           "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size", "data_version",
            "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order", "list_accounts", "list_value_drivers",
@@ -53,11 +54,18 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     sample.columns = raw.headers
     source = source or default_source(file_name)
     chosen, _ = _settings(con, source, preset, None, raw.headers)
-    kind = _check_kind(kind) or detect_kind(raw.headers) or (chosen.kind if chosen else None)
+    kind = _check_kind(kind) or _kind_of(raw.headers, chosen)
     resolved = _resolve_mapping(con, raw.headers, kind, mapping, source, chosen) if kind else {}
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
                    [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None)
+
+
+def _kind_of(headers: list[str], preset: Preset | None) -> str | None:
+    """The preset's kind when the export has the fields that identify its tool, else the kind the headers cover."""
+    if preset is not None and all(h in headers for h in preset.identify):
+        return preset.kind
+    return detect_kind(headers) or (preset.kind if preset else None)
 
 
 def _settings(con, source: str, preset: str | None, event_filter: EventFilter | None,
@@ -204,7 +212,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
             source: str, force: bool, preset_name: str | None = None,
             event_filter: EventFilter | None = None) -> ImportResult:
     preset, event_filter = _settings(cur, source, preset_name, event_filter, raw.headers)
-    kind = kind or detect_kind(raw.headers) or (preset.kind if preset else None)
+    kind = kind or _kind_of(raw.headers, preset)
     if kind is None:
         partial = "; ".join(f"required column(s) missing for {k}: {', '.join(cols)}"
                             for k, cols in missing_by_kind(raw.headers).items())
@@ -218,17 +226,27 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
             return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
     resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source, preset)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
+    directory = kind == "events" and cur.execute("SELECT count(*) FROM user_directory").fetchall()[0][0] > 0
+    if directory and missing == ["account_id"]:
+        missing = []  # events that carry only the user: the user directory gives the account
     if missing:
         raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
     if raw.rows == 0:
         raise DataError(f"{file_name}: the file has a header but no data rows")
     by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
+    if directory:  # an event without an account takes its user's account from the directory
+        by_column["account_id"] = (f"coalesce(nullif(trim(CAST({by_column['account_id']} AS VARCHAR)), ''), "
+                                   "d.account_id)" if "account_id" in by_column else "d.account_id")
+        user = by_column["user_id"]
+        stage_from = f"vl_raw LEFT JOIN user_directory AS d ON d.user_id = trim(CAST({user} AS VARCHAR))"
+    else:
+        stage_from = "vl_raw"
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     effective = event_filter.merged(preset)
     keep = effective.keep_sql(by_column["feature"]) if kind == "events" and effective.active else "true"
     filtered = 0 if keep == "true" else cur.execute(f"SELECT count(*) FROM vl_raw WHERE NOT {keep}").fetchall()[0][0]
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM vl_raw WHERE {keep}")
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM {stage_from} WHERE {keep}")
     import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from metrics.store import DataError
 
-KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "events", "outcomes")  # the order files load in
+KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes")  # load order
 MAX_REJECTS_SHOWN = 1000
 
 
@@ -78,6 +78,10 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
         Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
     ),
+    "users": (  # a user directory: which account a user belongs to, for events that carry only the user
+        Column("user_id", True, "text", "User identifier, as the events carry it", ("用户ID", "用户编号")),
+        _ACCOUNT_ID,
+    ),
     "value_drivers": (
         _FEATURE,
         Column("minutes_saved", True, "number >= 0", "Minutes saved per use or per work item",
@@ -92,12 +96,12 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
 
 # natural keys (after coding) and the stored table of each kind
 _TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events",
-           "features": "feature_name_map"}
+           "features": "feature_name_map", "users": "user_directory"}
 _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",),
-         "features": ("feature_id",)}
+         "features": ("feature_id",), "users": ("user_id",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "features": ("feature_id",)}  # events: an event_id, or the whole row as a multiset (_merge_events)
+               "features": ("feature_id",), "users": ("user_id",)}  # events: an event_id, or the whole row as a multiset (_merge_events)
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def detect_kind(headers: list[str]) -> str | None:
     """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
     no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
     best: tuple[int, str] | None = None
-    for kind in ("events", "outcomes", "value_drivers", "accounts", "features"):
+    for kind in ("events", "outcomes", "value_drivers", "accounts", "features", "users"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
         if required <= mapped and (best is None or len(mapped) > best[0]):
@@ -279,7 +283,8 @@ class EventFilter:
         if self.exclude:
             conditions.append(f"NOT regexp_full_match({name}, {_sql_text(glob_regex(self.exclude))})")
         if self.value_model_only:
-            conditions.append(f"{name} IN (SELECT f.feature FROM value_drivers AS v JOIN feature AS f USING (feature_key))")
+            conditions.append(f"{name} IN (SELECT f.feature FROM value_drivers AS v "
+                              "JOIN feature AS f USING (feature_key))")
         if not conditions:
             return "true"
         return f"({column} IS NULL OR trim({column}) = '' OR ({' AND '.join(conditions)}))"

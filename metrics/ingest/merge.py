@@ -23,7 +23,7 @@ def _merge(cur, kind: str, present: list[str]) -> int:
         cur.execute(sql("key_features"))
     table, keys = _TARGET[kind], _KEYS[kind]
     attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
-        ["account_id"] if kind == "accounts" else [])
+        ["account_id"] if kind in ("accounts", "users") else [])
     _merge_table(cur, table, keys, attrs, present)
     changed = cur.execute("SELECT count(*) FROM vl_changed").fetchall()[0][0]
     if kind == "features" and changed:

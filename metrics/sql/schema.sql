@@ -168,6 +168,12 @@ CREATE TABLE IF NOT EXISTS settings (
 -- it; without one, identical rows are matched as a multiset (see ingest.merge)
 ALTER TABLE events ADD COLUMN IF NOT EXISTS event_id VARCHAR;
 
+-- a user directory (the `users` kind): the account of each user, for events that carry only the user
+CREATE TABLE IF NOT EXISTS user_directory (
+    user_id    VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL
+);
+
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
 

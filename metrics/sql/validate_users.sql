@@ -1,0 +1,22 @@
+-- name: validate_users
+-- contract: vl_stage(line, user_id, account_id) -> vl_checked: typed rows with `errors`.
+CREATE OR REPLACE TEMP TABLE vl_checked AS
+WITH typed AS (
+    SELECT s.line, vl_text(s.user_id) AS user_id, vl_text(s.account_id) AS account_id, s.account_id AS raw_account_id
+    FROM vl_stage AS s
+),
+final AS (
+    SELECT
+        t.* EXCLUDE (raw_account_id),
+        list_filter([
+            vl_err(t.user_id IS NULL, 'user_id', NULL, 'missing value'),
+            vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
+            vl_err(vl_is_total(t.user_id) OR vl_is_total(t.account_id), 'user_id', t.user_id,
+                   'a total or subtotal row, not data'),
+            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id), 'account_id',
+                   t.raw_account_id, 'unknown account (import it in an accounts file first)')
+        ], lambda x: x IS NOT NULL) AS errors
+    FROM typed AS t
+    LEFT JOIN account AS a ON a.account_id = t.account_id
+)
+SELECT * FROM final;
