@@ -171,17 +171,24 @@ def set_workspace_timezone(con: duckdb.DuckDBPyConnection, zone: str) -> str:
     known = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = $z", {"z": zone}).fetchall()[0][0]
     if not known:
         raise DataError(f"unknown time zone '{zone}' (use an IANA name such as UTC, Asia/Shanghai, Europe/Berlin)")
+    with write_transaction(con.cursor()) as cur:
+        cur.execute("DELETE FROM settings WHERE name = 'timezone'")
+        cur.execute("INSERT INTO settings VALUES ('timezone', $z)", {"z": zone})
+    return zone
+
+
+@contextmanager
+def write_transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One writing transaction: taken in turn with the process's other writers (WRITER), committed while no reader
+    statement runs (commit), rolled back on any error, which is raised again."""
     with WRITER:
-        cur = con.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
-            cur.execute("DELETE FROM settings WHERE name = 'timezone'")
-            cur.execute("INSERT INTO settings VALUES ('timezone', $z)", {"z": zone})
+            yield cur
             commit(cur)
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-    return zone
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

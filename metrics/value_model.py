@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.ingest import identifier_problem, is_total
-from metrics.store import WRITER, DataError, commit, query
+from metrics.store import DataError, query, write_transaction
 
 BASES = ("use", "unit")
 CATEGORIES = ("cost", "efficiency", "revenue", "risk")
@@ -109,15 +109,7 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
     problems = validate(drivers, hourly)
     if problems:
         raise DataError("; ".join(problems))
-    cur = con.cursor()
-    with WRITER:  # new feature keys are max + 1 (store.WRITER)
-        return _save_locked(cur, drivers, hourly, user, note)
-
-
-def _save_locked(cur, drivers: pd.DataFrame, hourly: pd.DataFrame, user: str, note: str) -> int:
-    """The transaction of save(), under store.WRITER."""
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with write_transaction(con.cursor()) as cur:  # new feature keys are max + 1: one writer at a time
         last = cur.execute("SELECT coalesce(max(version), 0) FROM value_model_version").fetchall()[0][0]
         if last == 0:  # keep the imported model so the first edit can be reverted
             last = 1
@@ -135,10 +127,6 @@ def _save_locked(cur, drivers: pd.DataFrame, hourly: pd.DataFrame, user: str, no
         cur.execute("""UPDATE account SET hourly_cost = h.hourly_cost
                        FROM vl_hourly AS h WHERE account.account_id = h.account_id""")
         _snapshot(cur, last + 1, user, note)
-        commit(cur)
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
     return last + 1
 
 

@@ -23,7 +23,7 @@ from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS
 from metrics.ingest.merge import _merge, _save_mapping, _save_settings
 from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
-from metrics.store import ROOT, WRITER, DataError, commit, is_empty, sql, workspace_timezone
+from metrics.store import ROOT, DataError, is_empty, sql, workspace_timezone, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
@@ -193,14 +193,8 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions
             raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
-        with WRITER:  # new keys are max + 1: one writing transaction at a time (store.WRITER)
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset, event_filter)
-                commit(cur)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
+            result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset, event_filter)
     finally:
         _drop_staging(cur)
     return result

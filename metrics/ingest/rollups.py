@@ -8,7 +8,7 @@ import duckdb
 
 from metrics.ingest.contract import ImportResult, _empty_rejects
 from metrics.ingest.readers import _drop_staging, _sha256
-from metrics.store import WRITER, DataError, commit, sql
+from metrics.store import DataError, sql, write_transaction
 
 
 # ---------------------------------------------------------------- rollups built elsewhere (Spark)
@@ -47,34 +47,24 @@ def import_rollups(con, path: str | Path, *, force: bool = False) -> ImportResul
         _drop_staging(cur)
         raise DataError(f"{path.name}: cannot read the rollups ({exc})") from exc
     read = sum(cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for table in staged)
-    with WRITER:
-        return _import_rollups_locked(cur, path, digest, staged, read)
-
-
-def _import_rollups_locked(cur, path: Path, digest: str, staged: dict[str, str], read: int) -> ImportResult:
-    """The writing half of import_rollups, under store.WRITER."""
-    cur.execute("BEGIN TRANSACTION")
     try:
-        cur.execute(sql("merge_rollups"))
-        import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
-        unknown = [r[0] for r in cur.execute("SELECT account_id FROM vl_unknown ORDER BY 1").fetchall()]
-        refused = sum(cur.execute(f"SELECT count(*) FROM {table} SEMI JOIN vl_unknown USING (account_id)")
-                      .fetchall()[0][0] for table in staged)
-        loaded = read - refused
-        if unknown:
-            cur.executemany("INSERT INTO rejects VALUES (?, ?, NULL, 'account_id', ?, ?)",
-                            [(import_id, path.name, a, "unknown account (import it in an accounts file first)")
-                             for a in unknown])
-        cur.execute("""INSERT INTO imports VALUES ($id, $file, $sha, 'rollups', 'spark', 'parquet', NULL,
-                                                  now()::TIMESTAMP, $read, $loaded, 0, $refused, 0, 0)""",
-                    {"id": import_id, "file": path.name, "sha": digest, "read": read, "loaded": loaded,
-                     "refused": refused})
-        rejects = cur.execute("SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id",
-                              {"id": import_id}).df()
-        commit(cur)
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+        with write_transaction(cur):
+            cur.execute(sql("merge_rollups"))
+            import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+            unknown = [r[0] for r in cur.execute("SELECT account_id FROM vl_unknown ORDER BY 1").fetchall()]
+            refused = sum(cur.execute(f"SELECT count(*) FROM {table} SEMI JOIN vl_unknown USING (account_id)")
+                          .fetchall()[0][0] for table in staged)
+            loaded = read - refused
+            if unknown:
+                cur.executemany("INSERT INTO rejects VALUES (?, ?, NULL, 'account_id', ?, ?)",
+                                [(import_id, path.name, a, "unknown account (import it in an accounts file first)")
+                                 for a in unknown])
+            cur.execute("""INSERT INTO imports VALUES ($id, $file, $sha, 'rollups', 'spark', 'parquet', NULL,
+                                                      now()::TIMESTAMP, $read, $loaded, 0, $refused, 0, 0)""",
+                        {"id": import_id, "file": path.name, "sha": digest, "read": read, "loaded": loaded,
+                         "refused": refused})
+            rejects = cur.execute("SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id",
+                                  {"id": import_id}).df()
     finally:
         _drop_staging(cur)
     return ImportResult(path.name, "rollups", import_id, read, loaded, 0, refused, False, rejects)
