@@ -304,3 +304,27 @@ def test_a_user_directory_gives_events_that_carry_only_the_user_their_account(tm
         (4, "account_id", "missing value")]
     assert table(con, """SELECT a.account_id, u.user_id FROM events e JOIN users u USING (user_key)
                          JOIN account a ON a.account_key = e.account_key ORDER BY 1""") == [("A1", "u1"), ("A2", "u2")]
+
+
+def test_a_posthog_csv_export_maps_into_its_json_text_properties_column(tmp_path):
+    import csv
+    import json
+    from datetime import datetime
+
+    path = tmp_path / "posthog_events.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["uuid", "event", "distinct_id", "timestamp", "properties"])
+        writer.writerow(["u-1", "Dispatch", "u1", "2025-03-05T09:00:00+08:00",
+                         json.dumps({"$groups": {"company": "A1"}, "duration": 60})])
+        writer.writerow(["u-2", "$pageview", "u1", "2025-03-05T09:01:00+08:00",
+                         json.dumps({"$groups": {"company": "A1"}})])
+        writer.writerow(["u-3", "Reports", "u2", "2025-03-05T10:30:00+08:00", "not json"])
+    con = _database()
+    result = ingest.import_file(con, path, mapping={"properties.duration": "duration_seconds"})
+    assert (result.preset, result.rows_loaded, result.rows_filtered, result.rows_rejected) == ("posthog", 1, 1, 1)
+    # the row whose properties are not JSON has no account: rejected with the reason, not a crash
+    assert [(r.line, r.column_name, r.reason) for r in result.rejects.itertuples()] == [
+        (4, "account_id", "missing value")]
+    assert table(con, "SELECT e.event_id, e.event_time, e.duration_seconds FROM events e") == [
+        ("u-1", datetime(2025, 3, 5, 1, 0), 60.0)]

@@ -18,7 +18,7 @@ from metrics.ingest.checks import (BAD_IDENTIFIER, TOTAL_ROW, _check_identifiers
 from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS, Column, EventFilter, ImportResult,
                                      Preset, Preview, check_preset, saved_settings, suggest_preset,
                                      _auto_mapping, _empty_rejects, _resolve_mapping, default_source, detect_kind,
-                                     missing_by_kind,
+                                     json_field, missing_by_kind,
                                      saved_mapping)
 from metrics.ingest.merge import _merge, _save_mapping, _save_settings
 from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
@@ -59,6 +59,18 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
                    [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None)
+
+
+def _field_sql(name: str, headers: list[str]) -> str:
+    """The staged column of a header, or the extraction of a dotted path from a JSON-text column (NULL where the
+    cell is not JSON)."""
+    if name in headers:
+        return f"c{headers.index(name)}"
+    header, path = json_field(name, headers)
+    column = f"c{headers.index(header)}"
+    json_path = "$" + "".join('."' + step.replace('"', '\\"') + '"' for step in path)
+    literal = "'" + json_path.replace("'", "''") + "'"
+    return f"CASE WHEN json_valid({column}) THEN json_extract_string({column}, {literal}) END"
 
 
 def _kind_of(headers: list[str], preset: Preset | None) -> str | None:
@@ -228,7 +240,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
     if raw.rows == 0:
         raise DataError(f"{file_name}: the file has a header but no data rows")
-    by_column = {column: f"c{raw.headers.index(header)}" for header, column in resolved.items()}
+    by_column = {column: _field_sql(header, raw.headers) for header, column in resolved.items()}
     if directory:  # an event without an account takes its user's account from the directory
         by_column["account_id"] = (f"coalesce(nullif(trim(CAST({by_column['account_id']} AS VARCHAR)), ''), "
                                    "d.account_id)" if "account_id" in by_column else "d.account_id")

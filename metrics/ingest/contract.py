@@ -215,10 +215,28 @@ class Preset:
         """header -> contract column for the first of each column's fields the export has."""
         out = {}
         for column, fields in self.columns.items():
-            found = next((f for f in fields if f in headers), None)
+            found = next((f for f in fields if has_field(f, headers)), None)
             if found is not None:
                 out[found] = column
         return out
+
+
+def json_field(name: str, headers: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(header, path) when `name` is a dotted path into a column holding JSON text (PostHog's `properties` in a CSV
+    export: "properties.$groups.company" is header "properties", path ("$groups", "company")); None otherwise."""
+    if name in headers or "." not in name:
+        return None
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        header = ".".join(parts[:cut])
+        if header in headers:
+            return header, tuple(parts[cut:])
+    return None
+
+
+def has_field(name: str, headers: list[str]) -> bool:
+    """True when the export has `name`: a header, or a dotted path into a JSON-text column."""
+    return name in headers or json_field(name, headers) is not None
 
 
 def _load_presets() -> dict[str, Preset]:
@@ -320,9 +338,9 @@ def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str]
             resolved[header] = column
     remembered = saved_mapping(con, source) if source else {}
     for header, column in {**remembered, **(mapping or {})}.items():
-        if header in headers and column in allowed:
+        if has_field(header, headers) and column in allowed:
             resolved[header] = column
-        elif header in headers and column in ("", None):
+        elif has_field(header, headers) and column in ("", None):
             resolved.pop(header, None)
     for header, column in (mapping or {}).items():
         if column and column not in allowed:
