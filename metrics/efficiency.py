@@ -2,6 +2,7 @@
 difference-in-differences adjustment against accounts that were not yet live."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -46,6 +47,12 @@ class Efficiency:
     current_months: list[date] = field(default_factory=list)
     reason: str | None = None
     adjusted_reason: str | None = None  # why the trend-adjusted figures are None while the delta is not
+
+
+def seed_of(account_id: str) -> int:
+    """The bootstrap seed of an account: from its id, not its integer key (which depends on import order), so an
+    interval is the same whatever was imported before."""
+    return int.from_bytes(hashlib.sha256(str(account_id).encode("utf-8")).digest()[:8], "little")
 
 
 def monthly(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> pd.DataFrame:
@@ -186,7 +193,7 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
         return Efficiency(basis, baseline, current, baseline_months=baseline_months, current_months=current_months,
                           reason="zero baseline")
     delta = current / baseline - 1
-    rng = np.random.default_rng(account.key)
+    rng = np.random.default_rng(seed_of(account.account_id))
     own_draws = _resampled_ratios(base, cur, rng)
     ci_low, ci_high = _interval(own_draws - 1)
     group = _comparison_windows(account, series, baseline_months, current_months) if has_outcomes else []

@@ -9,15 +9,18 @@ import pandas as pd
 from metrics import adoption, cost
 from metrics.registry import metric
 
-RENEWAL_WINDOW_DAYS = 180
+RENEWAL_WINDOW_DAYS = 180  # a renewal this many days after the period end or sooner is near
+RENEWAL_OVERDUE_DAYS = 30  # ... and one up to this many days overdue still is (not yet renewed)
+NEAR_WEIGHT, FAR_WEIGHT = 1.0, 0.5
 
 
 @metric("value_at_risk", unit="currency", higher_is_better=False,
         description="Contract value exposed by weak adoption, weighted up when the renewal is near; accounts are "
                     "ranked by the currency-free risk score, since money in different currencies is not comparable.",
-        formula=f"risk_score = (1 - key_feature_adoption) x (1 if the renewal is within {RENEWAL_WINDOW_DAYS} days "
-                "of the period end, else 0.5), adoption 0 without activity; value_at_risk = annual_contract_value "
-                "x risk_score, in the account's currency")
+        formula=f"risk_score = (1 - key_feature_adoption) x ({NEAR_WEIGHT:g} if the renewal is between "
+                f"{RENEWAL_OVERDUE_DAYS} days before and {RENEWAL_WINDOW_DAYS} days after the period end, else "
+                f"{FAR_WEIGHT:g}), adoption 0 without activity; value_at_risk = annual_contract_value x risk_score, "
+                "in the account's currency")
 def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
     """One row per account: attributes, hours_saved, value, fte_equivalent, roi, key_feature_adoption,
     days_to_renewal, risk_score and value_at_risk, ranked by risk_score (largest first)."""
@@ -26,8 +29,8 @@ def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -
     renewal = con.execute("SELECT account_key, renewal_date FROM account").df()
     frame = frame.merge(renewal, on="account_key")
     frame["days_to_renewal"] = (pd.to_datetime(frame["renewal_date"]) - pd.Timestamp(end)).dt.days
-    near = frame["days_to_renewal"].between(-30, RENEWAL_WINDOW_DAYS)
-    weight = near.map({True: 1.0, False: 0.5})
+    near = frame["days_to_renewal"].between(-RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS)
+    weight = near.map({True: NEAR_WEIGHT, False: FAR_WEIGHT})
     frame["risk_score"] = (1 - frame["key_feature_adoption"].fillna(0)) * weight
     frame["value_at_risk"] = frame["annual_contract_value"] * frame["risk_score"]
     return frame.sort_values(["risk_score", "account_id"], ascending=[False, True]).reset_index(drop=True)

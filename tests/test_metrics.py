@@ -279,3 +279,61 @@ def test_every_registered_metric_is_documented_in_metrics_md():
     assert set(METRICS) <= headings, sorted(set(METRICS) - headings)
     for spec in METRICS.values():
         assert spec.description and spec.unit and spec.formula
+
+
+def test_the_interval_is_90_percent_and_does_not_depend_on_what_was_imported_before(tmp_path):
+    assert efficiency.CONFIDENCE == 0.90 and "90% interval" in efficiency.BOOTSTRAP_METHOD
+    figures = []
+    for unrelated_first in (False, True):
+        con = connect(":memory:")
+        if unrelated_first:  # another account takes the first integer key
+            (tmp_path / "other.csv").write_text("account_id,account_name\nZZ0,Other\n", encoding="utf-8")
+            ingest.import_file(con, tmp_path / "other.csv")
+        for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+            ingest.import_file(con, FIXTURES / "metrics" / name)
+        result = efficiency.efficiency(con, account_id="M1", **P)
+        figures.append((result.ci_low, result.ci_high))
+    assert figures[0] == figures[1]
+    # the interval is the 5th to 95th percentile of the draws
+    base, cur = [11.0, 10.0, 12.0], [13.0, 14.0, 15.0]
+    draws = efficiency._resampled_ratios(np.array(base), np.array(cur), np.random.default_rng(1)) - 1
+    assert efficiency._interval(draws) == (pytest.approx(float(np.quantile(draws, 0.05))),
+                                           pytest.approx(float(np.quantile(draws, 0.95))))
+
+
+def test_value_at_risk_weighs_weak_adoption_by_how_near_the_renewal_is(con, tmp_path):
+    # the period ends 2025-08-01; renewals 31 and 30 days overdue, 180 and 181 days ahead, none
+    accounts = ["account_id,account_name,annual_contract_value,renewal_date",
+                "R1,Overdue long,1000,2025-07-01", "R2,Overdue,1000,2025-07-02", "R3,Near,1000,2026-01-28",
+                "R4,Far,1000,2026-01-29", "R5,No date,1000,", "R6,Half adopted,1000,2025-09-01"]
+    (tmp_path / "accounts.csv").write_text("\n".join(accounts) + "\n", encoding="utf-8")
+    (tmp_path / "drivers.csv").write_text("feature,minutes_saved\nDispatch,5\n", encoding="utf-8")
+    (tmp_path / "events.csv").write_text("account_id,user_id,event_time,feature\n"  # R6: 1 of 2 users on Dispatch
+                                         "R6,a,2025-07-03 09:00,Dispatch\nR6,b,2025-07-03 09:00,Other\n",
+                                         encoding="utf-8")
+    for name in ("accounts.csv", "drivers.csv", "events.csv"):
+        ingest.import_file(con, tmp_path / name)
+    table = portfolio.portfolio_table(con, start=date(2025, 5, 1), end=date(2025, 8, 1)).set_index("account_id")
+    # no activity: adoption 0, risk = the weight; R6: (1 - 0.5) x 1 (renewal 31 days ahead)
+    expected = {"R1": 0.5, "R2": 1.0, "R3": 1.0, "R4": 0.5, "R5": 0.5, "R6": 0.5}
+    assert table["risk_score"].to_dict() == expected
+    assert table["value_at_risk"].to_dict() == {k: 1000 * v for k, v in expected.items()}
+    assert table["days_to_renewal"].to_dict()["R1"] == -31
+
+
+def test_report_json_from_the_cli_is_the_whole_golden_report_and_its_key_figures_by_hand(tmp_path, capsys):
+    """End to end: import the fixture files and print M1's report as the CLI does. The whole JSON is pinned
+    (tests/fixtures/metrics/report_M1.json); its key figures are also checked against hand arithmetic."""
+    from cli import main
+
+    db = str(tmp_path / "golden.duckdb")
+    assert main(["import", *[str(FIXTURES / "metrics" / n) for n in
+                             ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv")], "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", db]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((FIXTURES / "metrics" / "report_M1.json").read_text(encoding="utf-8"))
+    # by hand: output per person 11 before go-live, 14 after; hours saved 1.9 at USD 100 an hour
+    assert printed["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
+    assert (printed["cost"]["hours_saved"], printed["cost"]["value"]) == (pytest.approx(1.9), 190.0)
+    assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
