@@ -20,6 +20,8 @@ HOSTILE_FEATURE = '<a href="https://evil.example">Reports</a>'
 def test_the_server_config_is_hardened_for_a_shared_deployment():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True  # cross-origin requests refused (the README promises it)
+    assert config["server"]["runOnSave"] is False and config["client"]["toolbarMode"] == "viewer"
     assert config["server"]["maxUploadSize"] == ingest.MAX_UPLOAD_MB
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
