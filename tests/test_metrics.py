@@ -343,3 +343,11 @@ def test_report_json_from_the_cli_is_the_whole_golden_report_and_its_key_figures
     assert printed["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
     assert (printed["cost"]["hours_saved"], printed["cost"]["value"]) == (pytest.approx(1.9), 190.0)
     assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
+
+
+def test_stickiness_averages_only_the_months_with_active_users(mcon):
+    # M1 from May to September 2025: active users 2, 2, 1, 1 and none in September, which is left out of the mean
+    # (counted as a zero it would give a fifth less)
+    five = adoption.stickiness(mcon, account_id="M1", start=date(2025, 5, 1), end=date(2025, 10, 1))
+    assert five == pytest.approx((2 / 31 / 2 + 3 / 30 / 2 + 2 / 31 / 1 + 1 / 31 / 1) / 4)
+    assert adoption.stickiness(mcon, account_id="M1", start=date(2025, 9, 1), end=date(2025, 10, 1)) is None
