@@ -18,7 +18,8 @@ from i18n import STRINGS
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
-PAGES = ["page_account", "page_portfolio", "page_adoption", "page_import", "page_value_model"]
+PAGES = ["page_account", "page_benchmarks", "page_case_studies", "page_portfolio", "page_adoption", "page_import",
+         "page_value_model"]  # every page of the navigation
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,10 @@ def test_every_page_opens_in_both_languages_without_an_exception_box(server):
                 errors = page.locator('[data-testid="stException"]')
                 assert errors.count() == 0, errors.first.inner_text()
         browser.close()
+
+
+def test_the_browser_test_opens_every_page_of_the_navigation():
+    import re
+
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert set(PAGES) == set(re.findall(r'title=t\("(page_[a-z_]+)"\)', app))
