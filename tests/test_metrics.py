@@ -210,7 +210,9 @@ def test_the_report_json_carries_the_metric_functions_figures(mcon, capsys):
     assert "NaN" not in json.dumps(data)
 
 
-def test_the_cli_prints_the_report_as_json_and_rejects_an_unknown_account(tmp_path, capsys):
+def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_account(tmp_path, capsys):
+    """End to end: import the fixture files and print M1's report as the CLI does. The whole JSON is pinned
+    (tests/fixtures/metrics/report_M1.json); its key figures are also checked against hand arithmetic."""
     from cli import main
 
     db = str(tmp_path / "m.duckdb")
@@ -218,8 +220,13 @@ def test_the_cli_prints_the_report_as_json_and_rejects_an_unknown_account(tmp_pa
                              ("events.csv", "outcomes.csv", "accounts.csv", "value_drivers.csv")], "--db", db]) == 0
     capsys.readouterr()
     assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", db]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert (data["account_name"], data["cost"]["hours_saved"]) == ("Alpha", pytest.approx(1.9))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((FIXTURES / "metrics" / "report_M1.json").read_text(encoding="utf-8"))
+    # by hand: output per person 11 before go-live, 14 after; hours saved 1.9 at USD 100 an hour
+    assert printed["account_name"] == "Alpha"
+    assert printed["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
+    assert (printed["cost"]["hours_saved"], printed["cost"]["value"]) == (pytest.approx(1.9), 190.0)
+    assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
     assert main(["report", "--account", "nope", "--db", db]) == 2
     assert "unknown account 'nope'" in capsys.readouterr().err
 
@@ -325,24 +332,6 @@ def test_value_at_risk_weighs_weak_adoption_by_how_near_the_renewal_is(con, tmp_
     assert table["risk_score"].to_dict() == expected
     assert table["value_at_risk"].to_dict() == {k: 1000 * v for k, v in expected.items()}
     assert table["days_to_renewal"].to_dict()["R1"] == -31
-
-
-def test_report_json_from_the_cli_is_the_whole_golden_report_and_its_key_figures_by_hand(tmp_path, capsys):
-    """End to end: import the fixture files and print M1's report as the CLI does. The whole JSON is pinned
-    (tests/fixtures/metrics/report_M1.json); its key figures are also checked against hand arithmetic."""
-    from cli import main
-
-    db = str(tmp_path / "golden.duckdb")
-    assert main(["import", *[str(FIXTURES / "metrics" / n) for n in
-                             ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv")], "--db", db]) == 0
-    capsys.readouterr()
-    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", db]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    assert printed == json.loads((FIXTURES / "metrics" / "report_M1.json").read_text(encoding="utf-8"))
-    # by hand: output per person 11 before go-live, 14 after; hours saved 1.9 at USD 100 an hour
-    assert printed["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
-    assert (printed["cost"]["hours_saved"], printed["cost"]["value"]) == (pytest.approx(1.9), 190.0)
-    assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
 
 
 def test_stickiness_averages_only_the_months_with_active_users(mcon):
