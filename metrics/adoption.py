@@ -17,7 +17,6 @@ from metrics.registry import metric
 from metrics.store import query, sql
 
 
-
 def _params(account: Account | None, start: date, end: date) -> dict[str, object]:
     return {"account_key": account.key if account else None, "start": start, "end": end}
 

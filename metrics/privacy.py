@@ -23,13 +23,7 @@ MAX_SHARE = 0.25
 ROUND_FRACTION_TO = 0.05
 ROUND_SIGNIFICANT = 2
 
-# reason codes; text for people lives with the catalogs (i18n.py, exports/strings.py) under "privacy_<code>"
-TOO_FEW = "too_few"
-DOMINATED = "dominated"
-REASONS = {
-    TOO_FEW: f"fewer than {MIN_OTHERS} other accounts",
-    DOMINATED: f"one account would contribute more than {MAX_SHARE:.0%} of the total",
-}
+TOO_FEW = "too_few"  # the reason code of a withheld figure (metrics.benchmarks.REASONS has its text)
 
 
 @dataclass(frozen=True)
