@@ -29,7 +29,7 @@ def import_one(upload) -> None:
         if kind is None:
             st.warning(t("kind_unknown"))
             return
-        event_filter = event_filter_inputs(upload.file_id) if kind == "events" else None
+        event_filter = event_filter_inputs(upload.file_id, source) if kind == "events" else None
         preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source, preset=preset)
         st.caption(t("detected", fmt=preview.file_format, enc=preview.encoding or "-", kind=detected.kind or "?"))
         choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
@@ -45,7 +45,8 @@ def import_one(upload) -> None:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
         table(preview.sample, hide_index=True, labels=False)  # the file's own headers
-        if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing), type="primary"):
+        if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing),
+                     type="primary"):
             show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source,
                                             preset=preset, event_filter=event_filter))
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
@@ -55,12 +56,16 @@ def import_one(upload) -> None:
         st.error(t("import_failed", file=plain(upload.name)))
 
 
-def event_filter_inputs(file_id: str) -> ingest.EventFilter:
-    """Include / exclude patterns and the value-model switch for an events file."""
+def event_filter_inputs(file_id: str, source: str) -> ingest.EventFilter:
+    """Include / exclude patterns and the value-model switch for an events file, filled in with what the source
+    remembers (an import saves what is here)."""
+    saved = (ingest.saved_settings(con, source) or (None, ingest.EventFilter()))[1]
     left, right = st.columns(2)
-    include = left.text_input(t("include_events"), key=f"inc-{file_id}", help=t("patterns_help"))
-    exclude = right.text_input(t("exclude_events"), key=f"exc-{file_id}", help=t("patterns_help"))
-    only = st.checkbox(t("value_model_only"), key=f"only-{file_id}")
+    include = left.text_input(t("include_events"), ", ".join(saved.include), key=f"inc-{file_id}",
+                              help=t("patterns_help"))
+    exclude = right.text_input(t("exclude_events"), ", ".join(saved.exclude), key=f"exc-{file_id}",
+                               help=t("patterns_help"))
+    only = st.checkbox(t("value_model_only"), saved.value_model_only, key=f"only-{file_id}")
     split = lambda text: tuple(p.strip() for p in text.split(",") if p.strip())  # noqa: E731
     return ingest.EventFilter(split(include), split(exclude), only)
 

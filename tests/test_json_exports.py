@@ -328,3 +328,46 @@ def test_a_posthog_csv_export_maps_into_its_json_text_properties_column(tmp_path
         (4, "account_id", "missing value")]
     assert table(con, "SELECT e.event_id, e.event_time, e.duration_seconds FROM events e") == [
         ("u-1", datetime(2025, 3, 5, 1, 0), 60.0)]
+
+
+def test_a_gzipped_csv_is_unpacked_previewed_from_its_head_and_imported_whole(tmp_path):
+    import gzip
+
+    # 4,000 events, about 190 KB unpacked: more than the 64 KB head a preview unpacks
+    rows = "".join(f"A1,u{i % 50},2025-03-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00,Dispatch,{i},1\n"
+                   for i in range(4000))
+    path = tmp_path / "usage.csv.gz"
+    path.write_bytes(gzip.compress(("account_id,user_id,event_time,feature,duration_seconds,units\n"
+                                    + rows).encode()))
+    con = _database()
+    preview = ingest.preview_file(con, path)
+    assert (preview.file_format, preview.kind, len(preview.sample)) == ("csv", "events", 20)
+    assert ingest.import_file(con, path).rows_loaded == 4000
+    assert table(con, "SELECT sum(events), sum(duration_seconds) FROM account_month") == [(4000, 3999 * 4000 / 2)]
+
+
+def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from i18n import STRINGS
+    from metrics.store import connect
+
+    en = STRINGS["en"]
+    db = tmp_path / "page.duckdb"
+    con = connect(db)
+    for name in ("accounts.csv", "value_drivers.csv"):
+        ingest.import_file(con, FIXTURES / name)
+    ingest.import_file(con, EXPORTS / "usage_contract.csv", source="usage contract",
+                       event_filter=ingest.EventFilter(exclude=("Rep*", "Debug"), value_model_only=True))
+    con.close()
+    monkeypatch.setenv("VALUELENS_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    at = at.switch_page("pages/data_import.py").run()
+    at.file_uploader[0].set_value(("usage_contract_2.csv", (EXPORTS / "usage_contract.csv").read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception
+    assert next(box for box in at.text_input if box.label == en["exclude_events"]).value == "Rep*, Debug"
+    assert next(box for box in at.checkbox if box.label == en["value_model_only"]).value is True

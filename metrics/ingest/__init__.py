@@ -21,7 +21,7 @@ from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS
                                      json_field, missing_by_kind,
                                      saved_mapping)
 from metrics.ingest.merge import _merge, _save_mapping, _save_settings
-from metrics.ingest.readers import _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
+from metrics.ingest.readers import _json_path, _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
 from metrics.store import ROOT, DataError, is_empty, sql, workspace_timezone, write_transaction
 
@@ -34,7 +34,8 @@ __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "su
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size", "data_version",
            "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order", "list_accounts", "list_value_drivers",
-           "load_demo", "preview_bytes", "preview_file", "recent_imports", "saved_mapping", "_auto_mapping"]
+           "load_demo", "preview_bytes", "preview_file", "recent_imports", "saved_mapping", "saved_settings",
+           "_auto_mapping"]
 
 
 # ---------------------------------------------------------------- preview
@@ -68,8 +69,7 @@ def _field_sql(name: str, headers: list[str]) -> str:
         return f"c{headers.index(name)}"
     header, path = json_field(name, headers)
     column = f"c{headers.index(header)}"
-    json_path = "$" + "".join('."' + step.replace('"', '\\"') + '"' for step in path)
-    literal = "'" + json_path.replace("'", "''") + "'"
+    literal = "'" + _json_path(path).replace("'", "''") + "'"
     return f"CASE WHEN json_valid({column}) THEN json_extract_string({column}, {literal}) END"
 
 
@@ -212,8 +212,6 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     return result
 
 
-
-
 def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
             source: str, force: bool, preset_name: str | None = None,
             event_filter: EventFilter | None = None) -> ImportResult:
@@ -327,7 +325,7 @@ def recent_imports(con, limit: int = 20) -> pd.DataFrame:
     """The latest imports, newest first."""
     return con.execute(
         """SELECT import_id, file_name, kind, source, file_format, encoding, imported_at,
-                  rows_read, rows_loaded, rows_unchanged, rows_rejected
+                  rows_read, rows_loaded, rows_unchanged, rows_rejected, rows_excluded, rows_filtered
            FROM imports ORDER BY import_id DESC LIMIT $n""", {"n": limit}).df()
 
 

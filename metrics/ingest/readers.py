@@ -457,26 +457,26 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
         raise DataError(f"{file_name}: the file is empty")
     fmt = _sniff_format(head, file_name)
     if fmt == "gzip":  # a gzipped export: unpacked beside the other temporary files, then read as what it holds
+        inner = workdir / (Path(file_name).stem or "unpacked")
         try:
             with gzip.open(path, "rb") as src:
                 inner_head = src.read(_PREVIEW_BYTES)
+                inner_format = _sniff_format(inner_head, file_name)
+                # JSON lines are read by DuckDB from the .gz itself; anything else is unpacked, a preview of CSV
+                # or JSON only its head
+                direct = not head_only and inner_format == "json" and _json_shape_of_head(inner_head) == "lines"
+                whole = not head_only or inner_format not in ("csv", "json")
+                if not direct:
+                    with inner.open("wb") as dst:
+                        dst.write(inner_head)
+                        if whole:
+                            shutil.copyfileobj(src, dst, _CHUNK)
         except (OSError, EOFError, zlib.error) as exc:
             raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
-        lines = _sniff_format(inner_head, file_name) == "json" and _json_shape_of_head(inner_head) == "lines"
-        if lines and not head_only:
-            return _stage_json(con, path, file_name, workdir, compressed=True)  # DuckDB reads the .gz itself
-        inner = workdir / (Path(file_name).stem or "unpacked")
-        try:
-            with gzip.open(path, "rb") as src, inner.open("wb") as dst:
-                inner_head = src.read(_PREVIEW_BYTES)
-                dst.write(inner_head)
-                if not head_only or _sniff_format(inner_head, file_name) not in ("csv", "json"):
-                    shutil.copyfileobj(src, dst, _CHUNK)
-                    head_only = False
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
-        if head_only:
-            return _stage_head(con, inner, file_name, workdir)
+        if direct:
+            return _stage_json(con, path, file_name, workdir, compressed=True)
+        if not whole:
+            return _stage(con, inner, file_name, workdir, head_only=True)
         raw = _stage(con, inner, file_name, workdir, sheet=sheet)
         if raw.file_format == "parquet":  # its view reads the unpacked file, which goes with the workdir
             con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT * FROM vl_raw")
@@ -584,16 +584,6 @@ def _stage_members(con, members: list[tuple[str, object]], file_name: str, workd
                 raw.delimiter, tuple(spans))
 
 
-def _stage_head(con, path: Path, file_name: str, workdir: Path) -> _Raw:
-    """A preview of an unpacked file's head (its last, cut line dropped)."""
-    data = path.read_bytes()
-    if _sniff_format(data, file_name) == "json":
-        return _stage_json(con, path, file_name, workdir, head_only=True)
-    cut = workdir / "head.csv"
-    cut.write_bytes(data[: data.rfind(b"\n") + 1] or data)
-    return _stage_csv(con, cut, file_name, workdir)
-
-
 # ---------------------------------------------------------------- JSON
 # Three shapes, as analytics tools export them: JSON lines (one object a line: Mixpanel, PostHog, Amplitude's
 # export files), an array of objects, and an API response wrapping its rows in one array field ({"results": [...]}).
@@ -607,16 +597,11 @@ def _json_shape(path: Path, file_name: str) -> tuple[str, str | None]:
     """("lines", None), ("array", None) or ("wrapped", field) for a JSON export."""
     with path.open("rb") as fh:
         head = fh.read(_PREVIEW_BYTES).lstrip(codecs.BOM_UTF8 + b" \t\r\n")
-        first_line = head.split(b"\n", 1)[0].strip()
     if head[:1] == b"[":
         return "array", None
-    try:
-        json.loads(first_line)
-        complete_line = True
-    except ValueError:
-        complete_line = False
-    if complete_line and head[len(first_line):].strip():
+    if _json_shape_of_head(head) == "lines":
         return "lines", None
+    complete_line = _is_json(head.split(b"\n", 1)[0])  # a single record on its one line
     try:
         with path.open("rb") as fh:
             whole = json.load(fh) if path.stat().st_size <= 64 << 20 else None
@@ -652,19 +637,24 @@ def _flatten(record: object, prefix: tuple[str, ...], out: dict[tuple[str, ...],
         out.setdefault(prefix, "list" if isinstance(record, list) and len(record) == 1 else "leaf")
 
 
-def _json_path(steps: tuple[str, ...], unwrap: bool) -> str:
+def _json_path(steps: tuple[str, ...], unwrap: bool = False) -> str:
+    """A DuckDB JSON path for keys (quoted, so `$` and `.` inside a key are literal) and "[0]" steps."""
     parts = "".join("[0]" if s == "[0]" else '."' + s.replace('"', '\\"') + '"' for s in steps)
     return "$" + parts + ("[0]" if unwrap else "")
 
 
-def _json_shape_of_head(head: bytes) -> str | None:
-    """"lines" when the head's first line is a whole JSON object and more follows, else None (look closer)."""
-    head = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")
-    first, _, rest = head.partition(b"\n")
+def _is_json(text: bytes) -> bool:
     try:
-        return "lines" if isinstance(json.loads(first), dict) and rest.strip() else None
+        json.loads(text)
+        return True
     except ValueError:
-        return None
+        return False
+
+
+def _json_shape_of_head(head: bytes) -> str | None:
+    """"lines" when the head's first line is a whole JSON value and more follows, else None (look closer)."""
+    first, _, rest = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").partition(b"\n")
+    return "lines" if _is_json(first) and rest.strip() else None
 
 
 def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
