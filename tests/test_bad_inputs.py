@@ -450,3 +450,19 @@ def test_the_cli_shows_and_sets_the_workspace_time_zone(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out.splitlines() == ["timezone: UTC", "timezone: Asia/Shanghai"]
     assert "unknown time zone 'Nope/X'" in err
+
+
+def test_the_sql_and_python_definitions_of_a_total_row_agree():
+    import re
+
+    from conftest import ROOT
+    from metrics.ingest import checks
+
+    macros = (ROOT / "metrics" / "sql" / "macros.sql").read_text(encoding="utf-8")
+    body = macros[macros.index("MACRO vl_is_total"):].split(";")[0]
+    assert set(re.findall(r"'([^']+)'", body.split(" IN (")[1])) == checks._TOTAL_WORDS
+    assert "length(t) <= 16" in body and "rtrim(lower(replace(t, ' ', '')), ':：')" in body
+    for name in ("validate_accounts", "validate_events", "validate_outcomes", "validate_value_drivers",
+                 "validate_features", "validate_users"):
+        sql_text = (ROOT / "metrics" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+        assert f"'{checks.TOTAL_ROW}'" in sql_text, name
