@@ -371,3 +371,56 @@ def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path
     assert not at.exception
     assert next(box for box in at.text_input if box.label == en["exclude_events"]).value == "Rep*, Debug"
     assert next(box for box in at.checkbox if box.label == en["value_model_only"]).value is True
+
+
+def _typed_reader_file(path, blank_line: bool) -> None:
+    """20,600 JSON lines, more than DuckDB's type sample (20,480 records), so that the types come from the first
+    lines and the last ones must still be read right: the whole-number duration column ends with 1.5, and the times,
+    all `Z` in the sample, end naive and `+08:00` (06:30 on 1 April in Shanghai is 22:30 on 31 March in UTC). The
+    blank line, when there is one, comes after the sample, before line 20,551, which has an unknown account."""
+    lines = []
+    for n in range(20_600):
+        account = "NOPE" if n == 20_550 else ("A1", "A2")[n % 2]
+        duration = "1.5" if n == 20_599 else str(30 + n % 7)
+        day = 1 + n % 28
+        time = (f"2025-03-{day:02d}T10:00:00Z" if n < 20_480 else
+                f"2025-03-{day:02d} 10:00:00" if n % 2 else f"2025-04-{day:02d}T06:30:00+08:00")
+        lines.append(f'{{"account_id": "{account}", "user_id": "u{n % 40}", "event_time": "{time}", '
+                     f'"feature": "Dispatch", "duration_seconds": {duration}, "units": {n % 3}}}')
+    if blank_line:
+        lines.insert(20_500, "")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
+def test_the_typed_json_reader_stores_what_the_careful_line_reader_stores(tmp_path, monkeypatch, zone):
+    """A clean JSON-lines file is read by DuckDB's typed reader; one with a blank line by the careful reader, which
+    numbers every line. Both must store the same events (no rounded number, no dropped offset, naive times in the
+    workspace zone) and name the same record's line, the blank one counted."""
+    from metrics.ingest import readers
+    from metrics.store import set_workspace_timezone
+
+    typed_used = []
+    real = readers._stage_json_lines_typed
+    monkeypatch.setattr(readers, "_stage_json_lines_typed",
+                        lambda *a: typed_used.append(real(*a)) or typed_used[-1])
+    stored = {}
+    for blank in (False, True):
+        con = _database()
+        set_workspace_timezone(con, zone)
+        _typed_reader_file(tmp_path / "usage.ndjson", blank)
+        result = ingest.import_file(con, tmp_path / "usage.ndjson", kind="events", force=True)
+        assert (result.rows_loaded, result.rows_rejected, result.rows_excluded) == (20_599, 1, int(blank))
+        assert table(con, "SELECT line, value FROM rejects") == [(20_551 + blank, "NOPE")]
+        stored[blank] = (table(con, """SELECT a.account_id, u.user_id, e.event_time, e.duration_seconds, e.units
+                                       FROM events AS e JOIN account AS a USING (account_key)
+                                       JOIN users AS u USING (user_key) ORDER BY ALL"""), _rollups(con))
+    assert [used is not None for used in typed_used] == [True, False]
+    assert stored[False] == stored[True]
+    events = stored[False][0]
+    assert max(e[3] for e in events) == 36 and 1.5 in {e[3] for e in events}
+    times = {e[2].isoformat() for e in events}
+    shanghai, utc = "2025-04-01T06:30:00", "2025-03-31T22:30:00"
+    assert (shanghai in times, utc in times) == ((True, False) if zone == "Asia/Shanghai" else (False, True))
+    assert "2025-03-02T10:00:00" in times  # naive: as written, in either zone
+    assert ("2025-03-01T18:00:00" in times) == (zone == "Asia/Shanghai")  # 10:00Z

@@ -666,6 +666,11 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
     else:
         text_path, encoding = _decode_to_utf8(path, file_name, workdir)
         shape, field_name = _json_shape(text_path, file_name)
+    if shape == "lines" and not head_only:
+        fast = _stage_json_lines_typed(con, text_path, compressed)
+        if fast is not None:
+            return _Raw("json", encoding.replace("-sig", " with BOM"), fast, [], con.execute(
+                "SELECT count(*) FROM vl_raw_rows").fetchall()[0][0])
     literal = _json_literal(text_path)
     try:
         if shape == "lines":
@@ -722,6 +727,96 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
     structural = [(int(line), str(text), f"malformed JSON record: {reason}") for line, text, reason in bad]
     return _Raw("json", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural),
                 excluded=blank if shape == "lines" else 0)
+
+
+# DuckDB's typed reader parses each record once, in parallel, and is what a clean export takes. It has no line numbers
+# and skips blank lines, so it is used only when the records it returns are exactly the file's physical lines (each
+# is then its own line number, the table keeping the file's order); any malformed or non-object line, blank line or
+# value its column type cannot hold makes it fail, and the careful reader above (one line a row) takes over. Types
+# are kept only where they lose nothing: numbers are read as their text (a BIGINT column rounds 1.5 to 2, a DOUBLE
+# one loses digits of a long id), times with a zone (TIMESTAMPTZ) only in a UTC workspace (a zone-less time is read
+# as UTC, as the workspace reads it; a TIMESTAMP column would drop an offset), nested fields as JSON.
+_TYPED_JSON_KEEP = {"TIMESTAMP": "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ", "DATE": "DATE",
+                    "BOOLEAN": "BOOLEAN"}
+
+
+def _head_records(path: Path, compressed: bool) -> list[dict] | None:
+    """The first _JSON_SAMPLE records of a JSON-lines file, or None when one of them is not a JSON object."""
+    records = []
+    with (gzip.open(path, "rb") if compressed else path.open("rb")) as fh:
+        for raw in fh:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                return None
+            if not isinstance(record, dict):
+                return None
+            records.append(record)
+            if len(records) == _JSON_SAMPLE:
+                break
+    return records
+
+
+def _line_count(path: Path, compressed: bool) -> int:
+    """Physical lines of a file (a last line without a line break counts), unpacking a gzipped one as it goes."""
+    lines, last = 0, b"\n"
+    inflate = zlib.decompressobj(wbits=31) if compressed else None
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            data = inflate.decompress(chunk) if inflate else chunk
+            if data:
+                lines += data.count(b"\n")
+                last = data[-1:]
+    return lines + (last != b"\n")
+
+
+def _stage_json_lines_typed(con, path: Path, compressed: bool) -> list[str] | None:
+    """Stage a clean JSON-lines file with DuckDB's typed reader as vl_raw; its headers, or None (nothing staged)
+    when the careful reader must read it."""
+    sample = _head_records(path, compressed)
+    paths: dict[tuple[str, ...], str] = {}
+    for record in sample or ():
+        _flatten(record, (), paths)
+    if not paths:
+        return None
+    literal = _json_literal(path)
+    options = f"format = 'newline_delimited', records = true, compression = '{'gzip' if compressed else 'none'}'"
+    utc = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0] in ("UTC", "Etc/UTC", "GMT")
+    try:
+        detected = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                                    f"read_json({literal}, {options}))").fetchall())
+        nested = {steps[0] for steps, kind in paths.items() if len(steps) > 1 or kind == "list"}
+        tops = list(dict.fromkeys(steps[0] for steps in paths))
+        columns = {key: "JSON" if key in nested else
+                   (_TYPED_JSON_KEEP.get(detected.get(key, ""), "VARCHAR") if utc else "VARCHAR") for key in tops}
+        spec = "{" + ", ".join(f"{_sql_text(k)}: '{t}'" for k, t in columns.items()) + "}"
+        names = {key: f"k{i}" for i, key in enumerate(tops)}
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
+                        SELECT {', '.join(f'{_quote_ident(k)} AS {names[k]}' for k in tops)}
+                        FROM read_json({literal}, {options}, columns = {spec})""")
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS vl_raw_rows")
+        return None
+    records = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    if records != _line_count(path, compressed):  # a blank line somewhere: the careful reader counts it
+        con.execute("DROP TABLE vl_raw_rows")
+        return None
+    fields = []
+    for steps, kind in paths.items():
+        column = names[steps[0]]
+        if steps[0] not in nested:
+            fields.append(column)
+        else:
+            inner = "'" + _json_path(steps[1:], kind == "list").replace("'", "''") + "'"
+            fields.append(f"json_extract_string({column}, {inner})")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
+                    SELECT rowid + 1 AS line, {', '.join(f'{f} AS c{i}' for i, f in enumerate(fields))}
+                    FROM vl_raw_rows""")
+    return _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _sha256(path: Path) -> str:
