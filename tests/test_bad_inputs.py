@@ -460,9 +460,25 @@ def test_the_sql_and_python_definitions_of_a_total_row_agree():
 
     macros = (ROOT / "metrics" / "sql" / "macros.sql").read_text(encoding="utf-8")
     body = macros[macros.index("MACRO vl_is_total"):].split(";")[0]
-    assert set(re.findall(r"'([^']+)'", body.split(" IN (")[1])) == checks._TOTAL_WORDS
+    assert set(re.search(r"'([^'|]+(?:\|[^'|]+)+)'", body).group(1).split("|")) == checks._TOTAL_WORDS
     assert "length(t) <= 16" in body and "rtrim(lower(replace(t, ' ', '')), ':：')" in body
     for name in ("validate_accounts", "validate_events", "validate_outcomes", "validate_value_drivers",
                  "validate_features", "validate_users"):
         sql_text = (ROOT / "metrics" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
         assert f"'{checks.TOTAL_ROW}'" in sql_text, name
+
+
+def test_cells_padded_with_spaces_are_trimmed_and_a_cell_of_spaces_is_empty(loaded, tmp_path):
+    """A padded id names the same account, user and feature as the plain one (vl_text trims only cells that start
+    or end with a space); a cell of spaces is a missing value."""
+    path = tmp_path / "padded.csv"
+    path.write_text('account_id,user_id,event_time,feature,duration_seconds,units\n'
+                    '" A1",u9 ,2025-04-02 09:00:00, Dispatch ,60 , 1\n'
+                    'A1,"   ",2025-04-02 10:00:00,Dispatch,60,1\n', encoding="utf-8")
+    result = ingest.import_file(loaded, path)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert [(r.line, r.column_name, r.reason) for r in result.rejects.itertuples()] == [(3, "user_id", "missing value")]
+    assert table(loaded, """SELECT a.account_id, u.user_id, f.feature, e.duration_seconds, e.units
+                            FROM events AS e JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)
+                            JOIN feature AS f USING (feature_key) WHERE u.user_id LIKE 'u9%'""") == [
+        ("A1", "u9", "Dispatch", 60.0, 1.0)]
