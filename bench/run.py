@@ -8,7 +8,8 @@ Scenarios (baseline in brackets):
 - import events CSV / JSON lines (gzipped) / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE
   TABLE AS SELECT * FROM read_csv / read_json / read_parquet of the same file]; import_daily: the same usage
   pre-aggregated per user, feature and day (event_count, duration_minutes), as Pendo exports it [its bare read_json]
-- import_parquet_capped: the same with VALUELENS_MEMORY_LIMIT=700MB, into a fresh database [bare read_parquet]
+- import_parquet_capped: the same with VALUELENS_MEMORY_LIMIT=700MB, into a fresh database [bare read_parquet];
+  import_json_capped: the JSON-lines import so capped [bare read_json]
 - bare_rollups: the rollups' aggregations written plainly, by text ids, over the table bare_parquet loaded (no
   validation, coding, deduplication or sorting) [bare read_parquet]. Each import is also printed against its bare
   load plus these: what loading the file and then aggregating it as it is would cost.
@@ -34,13 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet", "bare_rollups", "import_parquet",
-             "import_parquet_capped",
+             "import_parquet_capped", "import_json_capped",
              "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
              "export_xlsx", "export_pptx")
 BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
             "bare_rollups": "bare_parquet",
             "import_parquet": "bare_parquet",
-            "import_parquet_capped": "bare_parquet",
+            "import_parquet_capped": "bare_parquet", "import_json_capped": "bare_json",
             "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",
             "pandas_one": "report_one", "recompute_all": "recompute_all", "pandas_all": "recompute_all",
             "peer_table": "recompute_all", "export_xlsx": "report_one", "export_pptx": "report_one"}
@@ -105,7 +106,7 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = duckdb.connect(str(work / f"{name}.duckdb"))
         return _timed(lambda: con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{file}')"))
     if name.startswith("import_"):
-        if name == "import_parquet_capped":
+        if name.endswith("_capped"):
             import os
 
             os.environ["VALUELENS_MEMORY_LIMIT"] = CAPPED_MEMORY
@@ -113,7 +114,7 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
-        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz",
+        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz", "import_json_capped": "events.ndjson.gz",
                        "import_daily": "events_daily.ndjson.gz"}.get(name, "events.parquet")
         return _timed(lambda: ingest.import_file(con, file))
     con = connect(db)
