@@ -2,7 +2,9 @@
 import streamlit as st
 
 from i18n import t
-from ui import language_switch, require_access, start_database
+from ui.session import start_database
+from ui.signin import require_access
+from ui.widgets import language_switch
 
 st.set_page_config(page_title="ValueLens", page_icon=":material/trending_up:", layout="wide")
 language_switch()
@@ -11,13 +13,17 @@ start_database()
 
 # a page left out of the navigation cannot be opened by URL either
 sections = {
-    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:", default=True),
+    t("section_cs"): [st.Page("pages/account_report.py", title=t("page_account"), icon=":material/insights:",
+                              default=True),
                       st.Page("pages/benchmarks.py", title=t("page_benchmarks"), icon=":material/leaderboard:"),
-                      st.Page("pages/case_studies.py", title=t("page_case_studies"), icon=":material/workspace_premium:")],
+                      st.Page("pages/case_studies.py", title=t("page_case_studies"),
+                              icon=":material/workspace_premium:")],
 }
 if access.all_accounts:
-    sections[t("section_exec")] = [st.Page("pages/portfolio.py", title=t("page_portfolio"), icon=":material/dashboard:"),
-                                   st.Page("pages/adoption.py", title=t("page_adoption"), icon=":material/trending_up:")]
+    sections[t("section_exec")] = [st.Page("pages/portfolio.py", title=t("page_portfolio"),
+                                           icon=":material/dashboard:"),
+                                   st.Page("pages/adoption.py", title=t("page_adoption"),
+                                           icon=":material/trending_up:")]
 if access.manages_data:
     sections[t("section_data")] = [st.Page("pages/data_import.py", title=t("page_import"), icon=":material/upload:"),
                                    st.Page("pages/value_model.py", title=t("page_value_model"), icon=":material/tune:")]

@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from metrics import ingest, report
+from metrics import catalog, ingest, report
 from metrics.period import resolve_period
-from metrics.store import DataError, connect, db_path, set_workspace_timezone, workspace_timezone
+from metrics.settings import set_workspace_timezone, workspace_timezone
+from metrics.store import DataError, connect, db_path
 
 REJECTS_SHOWN = 5
 
@@ -94,7 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_accounts(args: argparse.Namespace) -> int:
     """List accounts as a table or JSON."""
-    frame = ingest.list_accounts(connect(args.db))
+    frame = catalog.list_accounts(connect(args.db))
     if args.json:
         for column in ("go_live_date", "renewal_date"):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")

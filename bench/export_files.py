@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from exports import batch  # noqa: E402
-from metrics import ingest, report  # noqa: E402
+from metrics import catalog, ingest, report  # noqa: E402
 from metrics.period import default_period  # noqa: E402
 from metrics.store import connect  # noqa: E402
 
@@ -38,14 +38,15 @@ def main() -> None:
     con = connect(Path(tempfile.mkdtemp()) / "bench.duckdb")
     ingest.load_demo(con)
     period = default_period(con)
-    accounts = len(ingest.list_accounts(con))
+    accounts = len(catalog.list_accounts(con))
     baseline = median_seconds(lambda: report.account_report(con, account_id=ACCOUNT, period=period))
     rows = [("account report, figures only (baseline)", baseline)]
     for fmt in ("xlsx", "pptx"):
-        rows.append((f"one account, {fmt}", median_seconds(lambda: batch.export_one(con, ACCOUNT, period, fmt, "zh"))))
+        rows.append((f"one account, {fmt}",
+                     median_seconds(lambda fmt=fmt: batch.export_one(con, ACCOUNT, period, fmt, "zh"))))
     for fmt in ("xlsx", "pptx"):
         rows.append((f"portfolio of {accounts} accounts, {fmt} zip",
-                     median_seconds(lambda: batch.zip_all(con, period, fmt, lang="zh"), runs=1)))
+                     median_seconds(lambda fmt=fmt: batch.zip_all(con, period, fmt, lang="zh"), runs=1)))
     print(f"{'scenario':<44}{'seconds':>10}{'x baseline':>12}")
     for name, seconds in rows:
         print(f"{name:<44}{seconds:>10.3f}{seconds / baseline:>12.1f}")

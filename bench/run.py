@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet", "bare_rollups", "import_parquet",
+SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet",
+             "bare_rollups", "import_parquet",
              "import_parquet_capped", "import_json_capped",
              "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
              "export_xlsx", "export_pptx")
@@ -114,7 +115,8 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
-        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz", "import_json_capped": "events.ndjson.gz",
+        file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz",
+                       "import_json_capped": "events.ndjson.gz",
                        "import_daily": "events_daily.ndjson.gz"}.get(name, "events.parquet")
         return _timed(lambda: ingest.import_file(con, file))
     con = connect(db)
@@ -157,7 +159,8 @@ def pandas_figures(data: Path, period, account_id: str | None) -> dict:
 
     filters = [("account_id", "==", account_id)] if account_id else None
     events = pd.read_parquet(data / "events.parquet", filters=filters)
-    events = events[(events["event_time"] >= pd.Timestamp(period.start)) & (events["event_time"] < pd.Timestamp(period.end))]
+    in_period = (events["event_time"] >= pd.Timestamp(period.start)) & (events["event_time"] < pd.Timestamp(period.end))
+    events = events[in_period]
     events["month"] = events["event_time"].dt.to_period("M")
     mau = events.groupby(["account_id", "month"])["user_id"].nunique()
     active = events.groupby("account_id")["user_id"].nunique()

@@ -12,7 +12,7 @@ import pandas as pd
 
 from exports.deck import qbr_deck_pptx
 from exports.excel import value_report_xlsx
-from metrics import ingest
+from metrics import catalog
 from metrics.benchmarks import metric_table
 from metrics.period import Period
 
@@ -38,7 +38,7 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
                account_ids: list[str] | None = None, template: bytes | None = None,
                progress: Progress | None = None) -> Iterator[tuple[str, bytes]]:
     """(file name, bytes) for every account (or those given), calling progress(done, total, account_id)."""
-    accounts = ingest.list_accounts(con)
+    accounts = catalog.list_accounts(con)
     if account_ids is not None:
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)

@@ -7,9 +7,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from metrics import adoption, efficiency, ingest, privacy, report
-from metrics.benchmarks import benchmark
+from metrics import adoption, catalog, efficiency, privacy, report
 from metrics.accounts import Account, get_account
+from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, add_months, data_months
 from metrics.registry import Kpi
@@ -79,12 +79,12 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     features = features.merge(medians, on="feature", how="left").merge(first_use, on="feature", how="left")
     features = features.sort_values("has_value_driver", ascending=False, kind="stable").reset_index(drop=True)
 
-    imports = ingest.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
+    imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
                                           "rows_unchanged", "rows_rejected"]]
     if not shown:
         rep["adoption"]["underused_features"] = []
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
-                      peers if shown else 0, group, shown, ingest.list_value_drivers(con), imports,
+                      peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
                       bench=benchmark(con, account_id=account_id, start=period.start, end=period.end,
                                       cohort="industry", table=peer_figures).to_dict())
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from lxml import etree
 from pptx import Presentation
 from pptx.chart.chart import Chart
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
@@ -18,7 +19,6 @@ from pptx.oxml.ns import qn
 from pptx.slide import Slide, SlideLayout
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
-from lxml import etree
 
 from exports.data import MIN_PEERS_SHOWN, ExportData, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
@@ -350,7 +350,8 @@ def _value(deck: Deck) -> None:
         chart.value_axis.has_major_gridlines = False
     else:
         deck.textbox(slide, deck.left, deck.top, chart_width, Inches(1), [deck.t("no_value_rows")], 18)
-    lines = [deck.t("value_points", value=deck.f(money["value"], "currency"), hours=deck.f(money["hours_saved"], "hours"),
+    lines = [deck.t("value_points", value=deck.f(money["value"], "currency"), hours=deck.f(money["hours_saved"],
+                                                                                           "hours"),
                     fte=deck.f(money["fte_equivalent"], "number")),
              f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency')}",
              deck.t("value_formula_note")]

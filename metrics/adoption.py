@@ -53,7 +53,7 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
     for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
         if not has_driver and key not in volume:
             continue
-        n, (events, units) = adopters.get(key, 0), volume.get(key, (0, 0.0))
+        n, events = adopters.get(key, 0), volume.get(key, (0, 0.0))[0]
         features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
                          has_driver))
     features.sort(key=lambda row: (-row[1], row[0]))

@@ -12,7 +12,6 @@ import pandas as pd
 from metrics import adoption, cost, efficiency
 from metrics.accounts import get_account
 from metrics.benchmarks import metric_table
-from metrics.period import add_months
 from metrics.registry import metric
 from metrics.store import query
 

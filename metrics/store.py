@@ -7,19 +7,17 @@ import threading
 import time
 from contextlib import contextmanager
 from functools import cache
-from typing import Iterator
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pandas as pd
 
+from metrics.errors import DataError  # noqa: F401  (re-exported: the store raises it, callers catch it from here too)
+
 ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 DEFAULT_DB = ROOT / "data" / "valuelens.duckdb"
-
-
-class DataError(Exception):
-    """A problem the user can fix (bad file, missing column, unknown account); the message says where."""
 
 
 def db_path(path: str | Path | None = None) -> Path:
@@ -154,27 +152,6 @@ def commit(cur: duckdb.DuckDBPyConnection | Reader) -> None:
     """COMMIT the open transaction of `cur` while no gated statement is running."""
     with GATE.committing():
         getattr(cur, "raw", cur).execute("COMMIT")
-
-
-DEFAULT_TIMEZONE = "UTC"
-
-
-def workspace_timezone(con: duckdb.DuckDBPyConnection) -> str:
-    """The zone the workspace counts months in: offset timestamps are converted to it at import (default UTC)."""
-    rows = con.execute("SELECT value FROM settings WHERE name = 'timezone'").fetchall()
-    return rows[0][0] if rows and rows[0][0] else DEFAULT_TIMEZONE
-
-
-def set_workspace_timezone(con: duckdb.DuckDBPyConnection, zone: str) -> str:
-    """Set the workspace time zone (an IANA name such as Asia/Shanghai); it applies to imports from now on."""
-    zone = str(zone).strip()
-    known = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = $z", {"z": zone}).fetchall()[0][0]
-    if not known:
-        raise DataError(f"unknown time zone '{zone}' (use an IANA name such as UTC, Asia/Shanghai, Europe/Berlin)")
-    with write_transaction(con.cursor()) as cur:
-        cur.execute("DELETE FROM settings WHERE name = 'timezone'")
-        cur.execute("INSERT INTO settings VALUES ('timezone', $z)", {"z": zone})
-    return zone
 
 
 @contextmanager

@@ -117,7 +117,8 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
         cur.register("vl_drivers", drivers[DRIVER_COLUMNS].assign(feature=drivers["feature"].str.strip()))
         cur.register("vl_hourly", hourly[["account_id", "hourly_cost"]])
         cur.execute("""INSERT INTO feature
-                       SELECT (SELECT coalesce(max(feature_key), 0) FROM feature) + row_number() OVER (ORDER BY d.feature),
+                       SELECT (SELECT coalesce(max(feature_key),
+                                               0) FROM feature) + row_number() OVER (ORDER BY d.feature),
                               d.feature
                        FROM vl_drivers AS d ANTI JOIN feature AS f ON f.feature = d.feature""")
         cur.execute("DELETE FROM value_drivers")

@@ -6,20 +6,23 @@ import streamlit as st
 
 import charts
 from i18n import lang, t
-from metrics import adoption, efficiency, ingest, report
+from metrics import adoption, catalog, efficiency, report
 from metrics.benchmarks import benchmark
+from metrics.period import Period, data_months
 from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
-from metrics.period import Period
 from metrics.registry import METRICS
-from ui import (cache_key, export_file, fmt, get_connection, guard, peer_table, period_picker, plain, report_inputs,
-                show_benchmark, table, visible_accounts)
+from ui.downloads import export_file
+from ui.session import cache_key, get_connection, peer_table, report_inputs
+from ui.signin import guard, visible_accounts
+from ui.text import fmt, plain
+from ui.widgets import period_picker, show_benchmark, table
 
 guard("accounts")
 st.title(t("page_account"))
 con = get_connection()
 accounts = visible_accounts(con)
 if accounts.empty:
-    st.warning(t("no_accounts") if ingest.is_empty(con) else t("no_visible_accounts"))
+    st.warning(t("no_accounts") if catalog.is_empty(con) else t("no_visible_accounts"))
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 ids = list(names)
@@ -34,7 +37,7 @@ period = period_picker(con)
 def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
     """Everything this page shows for one account and period; cached per account, period and data version."""
     con, p = get_connection(), {"account_id": account_id, "start": start, "end": end}
-    first = con.execute("SELECT min(month) FROM account_month").fetchall()[0][0] or start
+    first = data_months(con)[0] or start
     return {"report": report.account_report(con, account_id=account_id, period=Period(start, end),
                                             inputs=report_inputs(start, end, key)),
             "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
@@ -44,12 +47,13 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
 
 
 data = load(account_id, period.start, period.end, cache_key())
-key, stem = cache_key(), f"ValueLens_{account_id}_{period.start:%Y-%m}"
+key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.start:%Y-%m}", lang()
 for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):
     # built on click, in its own thread: the closure holds this run's account, period and language
-    col.download_button(label, lambda f=fmt_, a=account_id, lg=lang(): export_file(a, period.start, period.end, f, lg, key),
+    col.download_button(label, lambda f=fmt_, a=account_id, lg=language: export_file(a, period.start, period.end,
+                                                                                     f, lg, key),
                         file_name=f"{stem}.{fmt_}", mime=mime, icon=":material/download:", key=f"dl-{fmt_}")
 rep, eff, money = data["report"], data["report"]["efficiency"], data["report"]["cost"]
 st.caption(t("period_caption", period=period.label(), go_live=rep["go_live_date"] or t("na")))

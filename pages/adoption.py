@@ -8,7 +8,9 @@ import charts
 from i18n import t
 from metrics import adoption
 from metrics.period import add_months
-from ui import cache_key, get_connection, guard, period_picker
+from ui.session import cache_key, get_connection
+from ui.signin import guard
+from ui.widgets import period_picker
 
 guard("all_accounts")
 st.title(t("page_adoption"))

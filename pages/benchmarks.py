@@ -6,7 +6,9 @@ import streamlit as st
 from i18n import t
 from metrics.benchmarks import COHORTS, benchmark
 from metrics.period import Period
-from ui import cache_key, get_connection, guard, peer_table, period_picker, show_benchmark, visible_accounts
+from ui.session import cache_key, get_connection, peer_table
+from ui.signin import guard, visible_accounts
+from ui.widgets import period_picker, show_benchmark
 
 guard("accounts")
 st.title(t("page_benchmarks"))

@@ -3,10 +3,12 @@ from datetime import date
 
 import streamlit as st
 
-from exports.case_study import case_study_pptx, markdown
 from i18n import LANGUAGES, lang, t
-from metrics.case_study import anonymize, case_study, case_study_candidates
-from ui import cache_key, current_access, get_connection, guard, period_picker, table
+from metrics.case_study import case_study_candidates
+from ui.downloads import case_study_draft as draft
+from ui.session import cache_key, get_connection
+from ui.signin import current_access, guard
+from ui.widgets import period_picker, table
 
 guard("accounts")
 st.title(t("page_case_studies"))
@@ -18,14 +20,6 @@ period = period_picker(con)
 def candidates(start: date, end: date, key: tuple[str, int]):
     """Every candidate with its evidence; scoped to the user's accounts before anything is shown."""
     return case_study_candidates(get_connection(), start=start, end=end, limit=10_000)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def draft(account_id: str, start: date, end: date, anonymous: bool, language: str, key: tuple[str, int]):
-    """The case study's Markdown and deck for one account (anonymized or not) in one language."""
-    study = case_study(get_connection(), account_id=account_id, start=start, end=end)
-    study = anonymize(study) if anonymous else study
-    return markdown(study, language).decode("utf-8"), case_study_pptx(study, language)
 
 
 access = current_access()

@@ -4,9 +4,13 @@ import logging
 import streamlit as st
 
 from i18n import t
-from metrics import ingest
-from metrics.store import DataError, set_workspace_timezone, workspace_timezone
-from ui import get_connection, guard, plain, table
+from metrics import catalog, ingest
+from metrics.errors import DataError
+from metrics.settings import set_workspace_timezone, workspace_timezone
+from ui.session import get_connection
+from ui.signin import guard
+from ui.text import plain
+from ui.widgets import table
 
 guard("data")
 st.title(t("page_import"))
@@ -102,7 +106,7 @@ with st.expander(t("workspace_timezone")):
             st.error(plain(str(exc)))
 
 st.subheader(t("recent"))
-table(ingest.recent_imports(con), hide_index=True)
+table(catalog.recent_imports(con), hide_index=True)
 with st.expander(t("contract")):
     table([{"kind": kind, "column": c.name, "required": c.required, "type": c.type,
                    "aliases": ", ".join(c.aliases)} for kind, cols in ingest.CONTRACT.items() for c in cols],

@@ -5,11 +5,14 @@ from datetime import date
 import streamlit as st
 
 import charts
-from i18n import t
+from i18n import lang, t
 from metrics import adoption, portfolio
 from metrics.period import add_months
-from i18n import lang
-from ui import cache_key, export_portfolio, fmt, get_connection, guard, period_picker, table
+from ui.downloads import export_portfolio
+from ui.session import cache_key, get_connection
+from ui.signin import guard
+from ui.text import fmt
+from ui.widgets import period_picker, table
 
 guard("all_accounts")
 st.title(t("page_portfolio"))

@@ -2,11 +2,13 @@
 before saving, and revert to any saved version."""
 import streamlit as st
 
-from exports.safety import safe_csv_frame
 from i18n import t
 from metrics import value_model
-from metrics.store import DataError
-from ui import current_user, get_connection, guard, labelled, period_picker, table
+from metrics.errors import DataError
+from ui.session import get_connection
+from ui.signin import current_user, guard
+from ui.text import formula_safe, labelled
+from ui.widgets import period_picker, table
 
 guard("data")
 st.title(t("page_value_model"))
@@ -20,7 +22,7 @@ drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="driv
         "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))}))
 st.subheader(t("hourly_costs"))
 # account names are shown, never saved: made formula-safe for the editor's CSV download like every table
-hourly = st.data_editor(hourly.assign(account_name=safe_csv_frame(hourly[["account_name"]])["account_name"]),
+hourly = st.data_editor(hourly.assign(account_name=formula_safe(hourly[["account_name"]])["account_name"]),
                         hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
                         column_config=labelled(hourly.columns, {
                             "hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")}))

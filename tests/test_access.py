@@ -3,14 +3,14 @@ sees anything before signing in, and two sessions on two accounts never see each
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from i18n import STRINGS
 from metrics import access, report
 from metrics.period import default_period
 from metrics.store import DataError, connect
-from ui import fmt, plain
+from ui.text import fmt, plain
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
         "client_id": "valuelens", "client_secret": "x",

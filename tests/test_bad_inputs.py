@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from conftest import FIXTURES, snapshot, table
+
 from metrics import ingest
 from metrics.store import DataError
 
@@ -257,7 +257,6 @@ def test_a_time_zone_aware_parquet_column_is_stored_as_utc_whatever_the_servers_
     import sys
 
     import duckdb
-
     from conftest import ROOT
 
     duckdb.execute(f"""COPY (SELECT 'A1' AS account_id, 'p1' AS user_id, 'Dispatch' AS feature,
@@ -326,9 +325,11 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                     b'uniqueCount="1"><si><t>&lol9;</t></si></sst>')
 
 
-@pytest.mark.parametrize("part, content, message", ids=["billion_laughs", "damaged_xml", "huge_string", "too_many_rows"], argvalues=[
+@pytest.mark.parametrize("part, content, message", ids=["billion_laughs", "damaged_xml", "huge_string",
+                                                        "too_many_rows"], argvalues=[
     ("xl/sharedStrings.xml", BILLION_LAUGHS, "cannot (open|read) the Excel workbook"),
-    ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"', "cannot (open|read)"),
+    ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"',
+     "cannot (open|read)"),
     ("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
                              + b"a" * 400_000 + b"</t></si></sst>", "more text than Excel allows"),
     ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -403,7 +404,8 @@ def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_me
     assert ingest.preview_file(loaded, path).kind is None
     before = snapshot(loaded)
     with pytest.raises(DataError, match=r"cover no kind's required columns \(required column\(s\) missing for "
-                                        r"accounts: account_name; required column\(s\) missing for features: feature_name; "
+                                        r"accounts: account_name; "
+                                        r"required column\(s\) missing for features: feature_name; "
                                         r"required column\(s\) missing for users: user_id; "
                                         r"required column\(s\) missing for events: user_id, "
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
@@ -422,7 +424,7 @@ def test_the_cli_exits_1_when_a_file_loads_nothing_and_rejects_rows(tmp_path, ca
 
 
 def test_months_are_counted_in_the_workspace_time_zone(loaded, tmp_path):
-    from metrics.store import set_workspace_timezone, workspace_timezone
+    from metrics.settings import set_workspace_timezone, workspace_timezone
 
     assert workspace_timezone(loaded) == "UTC"
     with pytest.raises(DataError, match="unknown time zone 'Mars/Olympus'"):
@@ -456,6 +458,7 @@ def test_the_sql_and_python_definitions_of_a_total_row_agree():
     import re
 
     from conftest import ROOT
+
     from metrics.ingest import checks
 
     macros = (ROOT / "metrics" / "sql" / "macros.sql").read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-
 from conftest import FIXTURES
+
 from metrics import adoption, benchmarks, cost, efficiency, ingest
 from metrics.benchmarks import Benchmark, benchmark, seat_band
 from metrics.store import DataError

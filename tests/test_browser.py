@@ -11,8 +11,8 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import ROOT
+
 from i18n import STRINGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -7,12 +7,12 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from exports.case_study import case_study_pptx, markdown
-from metrics import adoption, cost, efficiency, ingest
+from metrics import adoption, catalog, cost, efficiency, ingest
 from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
 from metrics.case_study import anonymize, case_study, case_study_candidates, time_to_value
@@ -112,7 +112,7 @@ def test_the_curves_a_case_study_shows_are_the_monthly_adoption_rates(demo):
 def test_an_anonymized_case_study_names_no_one_in_markdown_or_slides(demo):
     con, _ = demo
     period = default_period(con)
-    accounts = ingest.list_accounts(con)
+    accounts = catalog.list_accounts(con)
     study = anonymize(case_study(con, account_id="A002", start=period.start, end=period.end))
     for lang in ("en", "zh"):
         text = markdown(study, lang).decode()
@@ -156,7 +156,7 @@ def test_the_benchmarks_page_shows_the_benchmark_functions_figures_and_no_peer_n
                                          for f in bench.figures]
     assert list(shown["Peers"]) == [f.peers or 0 for f in bench.figures]
     own = get_account(con, "A004").name
-    others = [n for n in ingest.list_accounts(con)["account_name"] if n != own]
+    others = [n for n in catalog.list_accounts(con)["account_name"] if n != own]
     page_text = shown.to_csv() + "\n".join(str(e.value) for e in (*at.markdown, *at.caption))
     assert not [n for n in others if n in page_text]
 

@@ -9,8 +9,8 @@ import threading
 import time
 
 import duckdb
-
 from conftest import FIXTURES, ROOT, snapshot
+
 from metrics import ingest
 from metrics.store import connect, reader
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics import ingest, report
+from metrics import catalog, ingest, report
 from metrics.period import default_period
 from metrics.store import connect
 
@@ -19,22 +19,22 @@ def demo(tmp_path_factory):
 
 
 def test_the_demo_loads_into_an_empty_database_once_and_without_rejects(demo):
-    imports = ingest.recent_imports(demo)
+    imports = catalog.recent_imports(demo)
     assert sorted(imports["kind"]) == ["accounts", "events", "outcomes", "value_drivers"]
     assert imports["rows_rejected"].sum() == 0
     assert ingest.ensure_demo(demo) is False
-    assert len(ingest.recent_imports(demo)) == 4
+    assert len(catalog.recent_imports(demo)) == 4
 
 
 def test_the_demo_has_the_promised_shape(demo):
-    accounts = ingest.list_accounts(demo)
+    accounts = catalog.list_accounts(demo)
     assert 35 <= len(accounts) <= 45
     assert accounts["industry"].nunique() >= 4 and accounts["region"].nunique() >= 3
     assert accounts["account_name"].str.contains(r"[\u4e00-\u9fff]").sum() >= 5
     assert accounts["go_live_date"].isna().sum() >= 2
     months = demo.execute("SELECT count(DISTINCT month) FROM account_month").fetchall()[0][0]
     assert 18 <= months <= 24
-    assert 12 <= len(ingest.list_value_drivers(demo)) <= 18
+    assert 12 <= len(catalog.list_value_drivers(demo)) <= 18
     with_outcomes = demo.execute("SELECT count(DISTINCT account_key) FROM outcomes").fetchall()[0][0]
     assert with_outcomes > len(accounts) / 2
 

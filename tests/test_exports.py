@@ -10,14 +10,13 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from pptx import Presentation
-from pptx.enum.shapes import MSO_SHAPE_TYPE
-
 from conftest import FIXTURES
+from pptx import Presentation
+
 from exports.deck import qbr_deck_pptx
 from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
 from exports.safety import safe_csv_frame
-from metrics import ingest, report
+from metrics import catalog, ingest, report
 from metrics.accounts import get_account
 from metrics.period import default_period
 from metrics.store import connect
@@ -60,7 +59,8 @@ def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_i
     names = sheet_names(lang)
     assert wb.sheetnames == list(names.values())
     value = wb[names["value"]]
-    shown = {r[0]: (r[2], r[3], r[4]) for r in rows(value)[4:] if r[0] in {f["feature"] for f in data["cost"]["by_feature"]}}
+    shown = {r[0]: (r[2], r[3],
+                    r[4]) for r in rows(value)[4:] if r[0] in {f["feature"] for f in data["cost"]["by_feature"]}}
     assert shown == {f["feature"]: (f["events"], pytest.approx(f["units"]), pytest.approx(f["minutes_saved"]))
                      for f in data["cost"]["by_feature"]}
     assert all(wb[names[key]].freeze_panes == "B5" for key in ("efficiency", "adoption", "value", "recommendations"))
@@ -108,8 +108,8 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     assert titles[1:] == ["Executive summary", "Adoption trend", "Per-person efficiency before and after go-live",
-                          "Value by feature", "Where you stand among peers", "Underused features and next steps", "Goals for next quarter",
-                          "Appendix: formulas and assumptions"]
+                          "Value by feature", "Where you stand among peers", "Underused features and next steps",
+                          "Goals for next quarter", "Appendix: formulas and assumptions"]
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 3
     value_chart = next(c for c in charts if c.plots[0].categories and
@@ -117,7 +117,8 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     shown = dict(zip(value_chart.plots[0].categories, value_chart.plots[0].series[0].values))
     assert shown == {f["feature"]: pytest.approx(f["value"], abs=0.005) for f in data["cost"]["by_feature"]
                      if f["feature"] in shown}
-    text = "\n".join(p.text for s in prs.slides for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs)
+    text = "\n".join(p.text for s in prs.slides for sh in s.shapes if sh.has_text_frame
+                     for p in sh.text_frame.paragraphs)
     assert f"{data['cost']['value']:,.2f}" in text
 
 
@@ -180,9 +181,8 @@ def test_an_account_named_like_a_formula_comes_out_as_plain_text_everywhere(tmp_
 
 
 def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_account(tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "app.duckdb"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -232,11 +232,12 @@ def test_both_files_carry_the_peer_benchmark_of_the_benchmarks_page_and_no_peer_
          pytest.approx(f.percentile) if f.percentile is not None else None,
          pytest.approx(f.median) if f.median is not None else None, f.peers or 0) for f in bench.figures]
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
-    slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == "Where you stand among peers")
+    slide = next(s for s in prs.slides
+                 if s.shapes.title is not None and s.shapes.title.text == "Where you stand among peers")
     grid = next(sh.table for sh in slide.shapes if sh.has_table)
     assert [grid.cell(r, 2).text for r in range(1, len(grid.rows))] == [
         "n/a" if f.percentile is None else f"{f.percentile:,.0f}" for f in bench.figures]
-    others = [n for a, n in zip(*ingest.list_accounts(demo)[["account_id", "account_name"]].T.values) if a != "A001"]
+    others = [n for a, n in zip(*catalog.list_accounts(demo)[["account_id", "account_name"]].T.values) if a != "A001"]
     texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     texts += [sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame]
     assert not [n for n in others if any(n in text for text in texts)]

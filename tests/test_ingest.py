@@ -6,9 +6,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import pytest
+from conftest import FIXTURES, csv_to_xlsx, snapshot, table
 from openpyxl import Workbook
 
-from conftest import FIXTURES, csv_to_xlsx, snapshot, table
 from metrics import ingest
 from metrics.store import DataError, connect
 
@@ -83,7 +83,8 @@ def test_each_kind_loads_from_csv_and_xlsx_into_typed_coded_tables(con, tmp_path
     for kind in ("accounts", "value_drivers", "events", "outcomes"):
         result = ingest.import_file(con, _as_format(f"{kind}.csv", fmt, tmp_path))
         expected_rows = len(STORED[kind][1])
-        assert (result.kind, result.rows_loaded, result.rows_rejected, result.skipped) == (kind, expected_rows, 0, False)
+        assert (result.kind, result.rows_loaded, result.rows_rejected, result.skipped) == (kind, expected_rows, 0,
+                                                                                           False)
     for kind, (query, expected) in STORED.items():
         assert table(con, query) == expected, kind
     assert table(con, "SELECT user_key, account_key, user_id FROM users ORDER BY user_key") == [

@@ -6,8 +6,8 @@ gzipped. Nested fields are dotted headers a mapping names; each shape gives the 
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, table
+
 from metrics import ingest
 from metrics.store import DataError, connect
 
@@ -114,8 +114,10 @@ AMPLITUDE = {"event_type": "feature", "user_id": "user_id", "event_time": "event
 
 
 def test_an_amplitude_zip_of_gzipped_hourly_files_is_one_import_with_the_contract_csvs_rollups(reference, tmp_path):
-    rows = [("A1", "u1", "2025-03-05 01:00:00", "Dispatch", 60, 2), ("A1", "u2", "2025-03-05 02:30:00", "Reports", 30, 1),
-            ("A1", "u1", "2025-04-01 08:00:00", "智能排班", 600, 0), ("A2", "张伟", "2025-04-02 09:00:00", "Dispatch", 10, 5)]
+    rows = [("A1", "u1", "2025-03-05 01:00:00", "Dispatch", 60, 2),
+            ("A1", "u2", "2025-03-05 02:30:00", "Reports", 30, 1),
+            ("A1", "u1", "2025-04-01 08:00:00", "智能排班", 600, 0),
+            ("A2", "张伟", "2025-04-02 09:00:00", "Dispatch", 10, 5)]
     lines = [_amplitude_line(*r) for r in rows]
     _amplitude_zip(tmp_path / "export.zip", [lines[:2], [lines[2], "{broken"], [lines[3]]])
     con = _database()
@@ -166,8 +168,10 @@ def _usage(con) -> list[tuple]:
 def test_with_a_preset_each_tools_export_loads_without_any_mapping_and_its_noise_is_left_out(tmp_path):
     reference_con = _database()
     ingest.import_file(reference_con, EXPORTS / "usage_contract.csv")
-    rows = [("A1", "u1", "2025-03-05 01:00:00", "Dispatch", 60, 2), ("A1", "u2", "2025-03-05 02:30:00", "Reports", 30, 1),
-            ("A1", "u1", "2025-04-01 08:00:00", "智能排班", 600, 0), ("A2", "张伟", "2025-04-02 09:00:00", "Dispatch", 10, 5)]
+    rows = [("A1", "u1", "2025-03-05 01:00:00", "Dispatch", 60, 2),
+            ("A1", "u2", "2025-03-05 02:30:00", "Reports", 30, 1),
+            ("A1", "u1", "2025-04-01 08:00:00", "智能排班", 600, 0),
+            ("A2", "张伟", "2025-04-02 09:00:00", "Dispatch", 10, 5)]
     lines = [_amplitude_line(*r) for r in rows]
     noise = [_amplitude_line("A1", "u1", "2025-03-05 01:00:01", name, 0, 0)
              for name in ("session_start", "[Amplitude] Page Viewed")]
@@ -205,9 +209,9 @@ def test_a_preset_and_event_filters_are_remembered_per_source_and_leave_events_o
 
 
 def test_the_import_page_suggests_the_preset_and_shows_what_the_filter_left_out(tmp_path, monkeypatch):
+    from conftest import ROOT
     from streamlit.testing.v1 import AppTest
 
-    from conftest import ROOT
     from i18n import STRINGS
 
     en = STRINGS["en"]
@@ -347,9 +351,9 @@ def test_a_gzipped_csv_is_unpacked_previewed_from_its_head_and_imported_whole(tm
 
 
 def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path, monkeypatch):
+    from conftest import ROOT
     from streamlit.testing.v1 import AppTest
 
-    from conftest import ROOT
     from i18n import STRINGS
     from metrics.store import connect
 
@@ -398,7 +402,7 @@ def test_the_typed_json_reader_stores_what_the_careful_line_reader_stores(tmp_pa
     numbers every line. Both must store the same events (no rounded number, no dropped offset, naive times in the
     workspace zone) and name the same record's line, the blank one counted."""
     from metrics.ingest import readers
-    from metrics.store import set_workspace_timezone
+    from metrics.settings import set_workspace_timezone
 
     typed_used = []
     real = readers._stage_json_lines_typed

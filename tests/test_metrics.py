@@ -15,8 +15,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from metrics import adoption, cost, efficiency, ingest, portfolio, report, value_model  # noqa: F401  (registers all)
 from metrics.period import Period, default_period, resolve_period
 from metrics.registry import METRICS
@@ -124,7 +124,8 @@ def test_efficiency_without_outcomes_is_usage_based(mcon):
 @pytest.mark.parametrize("account_id, period, reason", [
     ("M3", P, "no go-live date"),
     ("M4", P, "zero baseline"),
-    ("M1", {"start": date(2025, 2, 1), "end": date(2025, 5, 1)}, "the period has no full month after the go-live month"),
+    ("M1", {"start": date(2025, 2, 1), "end": date(2025, 5, 1)},
+     "the period has no full month after the go-live month"),
     ("M5", {"start": date(2025, 10, 1), "end": date(2025, 12, 1)}, "no data in the period's months after go-live"),
 ])
 def test_efficiency_is_none_with_a_reason_when_data_is_too_thin(mcon, account_id, period, reason):
@@ -194,7 +195,8 @@ def test_the_default_period_is_the_last_three_full_months_of_data(mcon):
 def test_the_report_json_carries_the_metric_functions_figures(mcon, capsys):
     from cli import main
 
-    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db", ":memory:"]) == 2
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db",
+                 ":memory:"]) == 2
     data = report.account_report(mcon, account_id="M1", period=Period(**P))
     assert data["period"] == {"start": "2025-05-01", "end": "2025-08-01"}
     assert data["adoption"]["mau"] == [{"month": "2025-05-01", "active_users": 2},
@@ -231,7 +233,8 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
     assert "unknown account 'nope'" in capsys.readouterr().err
 
 
-def _planted(tmp_path, trend: float, uplift: float, treated: int = 40, controls: int = 10) -> list[efficiency.Efficiency]:
+def _planted(tmp_path, trend: float, uplift: float, treated: int = 40,
+             controls: int = 10) -> list[efficiency.Efficiency]:
     """Outcomes of `treated` accounts going live in Jan 2025 with a planted uplift, and never-live controls, all
     sharing a market trend per month and 1 % monthly noise; the treated accounts' efficiency for Apr-Sep 2025."""
     rng = np.random.default_rng(7)

@@ -7,11 +7,10 @@ import json
 import re
 
 import numpy as np
-
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from i18n import COLUMNS, STRINGS
 from metrics import adoption, portfolio, report, value_model
 from metrics.period import default_period
@@ -64,7 +63,7 @@ def test_every_table_heads_its_columns_in_the_chosen_language(db, monkeypatch, p
 
 
 def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
-    from ui import fmt
+    from ui.text import fmt
 
     at = run_page(db, monkeypatch, "pages/account_report.py")
     con = connect(db)
@@ -77,7 +76,7 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
 
 
 def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
-    from ui import fmt
+    from ui.text import fmt
 
     at = run_page(db, monkeypatch, "pages/account_report.py")
     at.selectbox[0].set_value("A002").run()
@@ -89,7 +88,7 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
 
 
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
-    from ui import fmt
+    from ui.text import fmt
 
     at = run_page(db, monkeypatch, "pages/portfolio.py")
     con = connect(db)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from i18n import STRINGS
 from metrics import adoption, efficiency, ingest, privacy, report
 from metrics.benchmarks import benchmark

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT
+
 from metrics.ingest import CONTRACT
 
 

@@ -6,10 +6,10 @@ import json
 import tomllib
 
 import pandas as pd
+from conftest import FIXTURES, ROOT
 from streamlit.testing.v1 import AppTest
 
 import charts
-from conftest import FIXTURES, ROOT
 from metrics import ingest
 from metrics.store import connect
 
@@ -87,7 +87,8 @@ def test_the_import_page_shows_file_names_headers_and_errors_as_text_and_one_bad
 
     sys.path.insert(0, str(ROOT / "tests"))
     from test_bad_inputs import ACCOUNT_ROWS, BILLION_LAUGHS, _rewrite_part, _workbook
-    from ui import plain
+
+    from ui.text import plain
 
     monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "import.duckdb"))
     hostile_name = "$x^2$ :red[boom] ![i](http://evil.example/a.png).csv"

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import duckdb
 import pytest
-
 from conftest import FIXTURES
+
 from metrics import ingest, report
-from metrics.period import Period, default_period
+from metrics.period import Period
 from metrics.store import connect
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is a test-only requirement (requirements-test.txt)")

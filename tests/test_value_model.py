@@ -5,9 +5,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES
-from metrics import cost, ingest, value_model
+
+from metrics import catalog, cost, ingest, value_model
 from metrics.store import DataError
 
 P = {"start": date(2025, 5, 1), "end": date(2025, 8, 1)}
@@ -66,11 +66,11 @@ def test_the_effect_preview_prices_the_proposed_model_without_saving_it(mcon):
 def test_a_save_is_a_new_version_and_revert_restores_the_imported_model(mcon):
     drivers, hourly = value_model.current_model(mcon)
     imported = drivers.copy()
-    before = ingest.data_version(mcon)
+    before = catalog.data_version(mcon)
     drivers.loc[drivers["feature"] == "Dispatch", "minutes_saved"] = 12
     hourly.loc[hourly["account_id"] == "M1", "hourly_cost"] = 200
     assert value_model.save(mcon, drivers, hourly, user="ops@example.com", note="new study") == 2
-    assert ingest.data_version(mcon) != before
+    assert catalog.data_version(mcon) != before
     assert cost.cost(mcon, account_id="M1", **P).value == pytest.approx((0.8 + 1.5) * 200)
     history = value_model.versions(mcon)
     assert list(zip(history["version"], history["saved_by"], history["note"])) == [

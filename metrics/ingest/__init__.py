@@ -1,4 +1,5 @@
-"""Customer exports (CSV, XLSX, Parquet; UTF-8 or GBK; English or Chinese headers) -> validated DuckDB tables -> rollups.
+"""Customer exports (CSV, XLSX, Parquet, JSON; UTF-8 or GBK; English or Chinese headers) -> validated DuckDB tables
+-> rollups.
 
 The package: `contract` (kinds, columns, aliases, header mapping, result records), `readers` (one per format, every
 line accounted for), `checks` (identifier and total-row checks, rejects), `merge` (upserts and rollups), `rollups`
@@ -11,19 +12,41 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
-from metrics.ingest.checks import (BAD_IDENTIFIER, TOTAL_ROW, _check_identifiers, _store_rejects, identifier_problem,
-                                   is_total)
-from metrics.ingest.contract import (CONTRACT, KINDS, MAX_REJECTS_SHOWN, PRESETS, Column, EventFilter, ImportResult,
-                                     Preset, Preview, check_preset, saved_settings, suggest_preset,
-                                     _auto_mapping, _empty_rejects, _resolve_mapping, default_source, detect_kind,
-                                     json_field, missing_by_kind,
-                                     saved_mapping)
+from metrics.ingest.checks import (
+    BAD_IDENTIFIER,
+    TOTAL_ROW,
+    _check_identifiers,
+    _store_rejects,
+    identifier_problem,
+    is_total,
+)
+from metrics.ingest.contract import (
+    CONTRACT,
+    KINDS,
+    MAX_REJECTS_SHOWN,
+    PRESETS,
+    Column,
+    EventFilter,
+    ImportResult,
+    Preset,
+    Preview,
+    _auto_mapping,
+    _empty_rejects,
+    _resolve_mapping,
+    check_preset,
+    default_source,
+    detect_kind,
+    json_field,
+    missing_by_kind,
+    saved_mapping,
+    saved_settings,
+    suggest_preset,
+)
 from metrics.ingest.merge import _merge, _save_mapping, _save_settings
-from metrics.ingest.readers import _json_path, _Raw, _drop_staging, _sha256, _stage, _stage_members, folder_members
+from metrics.ingest.readers import _drop_staging, _json_path, _Raw, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
-from metrics.store import ROOT, DataError, is_empty, sql, workspace_timezone, write_transaction
+from metrics.settings import workspace_timezone
+from metrics.store import ROOT, DataError, is_empty, sql, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
@@ -31,10 +54,10 @@ MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.t
 
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
-           "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size", "data_version",
+           "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
            "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
-           "import_rollups", "is_rollup_dir", "is_total", "kind_order", "list_accounts", "list_value_drivers",
-           "load_demo", "preview_bytes", "preview_file", "recent_imports", "saved_mapping", "saved_settings",
+           "import_rollups", "is_rollup_dir", "is_total", "kind_order",
+           "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings",
            "_auto_mapping"]
 
 
@@ -276,7 +299,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     _save_mapping(cur, source, resolved)
     _save_settings(cur, source, preset.name if preset else None, event_filter)
     rejects = cur.execute(
-        "SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n",
+        """SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id
+           ORDER BY line, column_name LIMIT $n""",
         {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
                         raw.excluded, filtered, preset.name if preset else None, warnings)
@@ -313,32 +337,3 @@ def check_size(file_name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> None
     if size > limit_mb * 1024 * 1024:
         raise DataError(f"{file_name}: {size / 1024 / 1024:,.0f} MB is over the {limit_mb} MB upload limit; "
                         "import it with `python cli.py import` instead (Parquet is fastest for large exports)")
-
-
-def data_version(con) -> int:
-    """A number that changes whenever stored data changes: part of every cache key."""
-    return con.execute("""SELECT (SELECT coalesce(max(import_id), 0) FROM imports) * 1000000
-                                 + (SELECT coalesce(max(version), 0) FROM value_model_version)""").fetchall()[0][0]
-
-
-def recent_imports(con, limit: int = 20) -> pd.DataFrame:
-    """The latest imports, newest first."""
-    return con.execute(
-        """SELECT import_id, file_name, kind, source, file_format, encoding, imported_at,
-                  rows_read, rows_loaded, rows_unchanged, rows_rejected, rows_excluded, rows_filtered
-           FROM imports ORDER BY import_id DESC LIMIT $n""", {"n": limit}).df()
-
-
-def list_accounts(con) -> pd.DataFrame:
-    """All accounts with their attributes, by account_id."""
-    return con.execute(
-        """SELECT account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost, currency,
-                  annual_contract_value, renewal_date
-           FROM account ORDER BY account_id""").df()
-
-
-def list_value_drivers(con) -> pd.DataFrame:
-    """The value model: minutes saved per use or work item, by feature."""
-    return con.execute(
-        """SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description
-           FROM value_drivers AS v JOIN feature AS f USING (feature_key) ORDER BY f.feature""").df()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import unicodedata
 
-
 # identifier columns of vl_checked per kind (events keep account_key only: an unknown account id is rejected anyway)
 _IDENTIFIERS = {"events": ("user_id", "feature"), "accounts": ("account_id",), "outcomes": ("account_id",),
                 "value_drivers": ("feature",), "features": ("feature_id", "feature_name"),

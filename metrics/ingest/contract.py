@@ -101,7 +101,8 @@ _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "va
          "features": ("feature_id",), "users": ("user_id",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "features": ("feature_id",), "users": ("user_id",)}  # events: an event_id, or the whole row as a multiset (_merge_events)
+               "features": ("feature_id",), "users": ("user_id",)}
+# events have no key here: an event_id, or the whole row as a multiset (merge._merge_events)
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,7 @@ def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str]
             resolved[header] = column
         elif has_field(header, headers) and column in ("", None):
             resolved.pop(header, None)
-    for header, column in (mapping or {}).items():
+    for column in (mapping or {}).values():
         if column and column not in allowed:
             raise DataError(f"'{column}' is not a column of {kind} (expected one of: {', '.join(sorted(allowed))})")
     seen: dict[str, str] = {}

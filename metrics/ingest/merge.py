@@ -141,7 +141,8 @@ def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], prese
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_merged AS
                     SELECT {', '.join(f'g.{k}' for k in keys)}, {merged}
                     FROM vl_good AS g LEFT JOIN {table} AS cur ON {on}""", {"present": present})
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE vl_changed AS SELECT m.* FROM vl_merged AS m ANTI JOIN {table} AS cur ON {same}")
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE vl_changed AS
+                    SELECT m.* FROM vl_merged AS m ANTI JOIN {table} AS cur ON {same}""")
     cur.execute(f"DELETE FROM {table} AS cur USING vl_changed AS g WHERE {on}")
     cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM vl_changed")
 

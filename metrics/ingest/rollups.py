@@ -10,7 +10,6 @@ from metrics.ingest.contract import ImportResult, _empty_rejects
 from metrics.ingest.readers import _drop_staging, _sha256
 from metrics.store import DataError, sql, write_transaction
 
-
 # ---------------------------------------------------------------- rollups built elsewhere (Spark)
 
 ROLLUP_DIRS = ("account_user_month", "account_feature_month", "account_month")

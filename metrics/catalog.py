@@ -1,0 +1,30 @@
+"""What is stored, for pages and exports to list: accounts, the value model, recent imports, and the data version
+every cache key carries. Read only; writing is metrics.ingest's."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.store import is_empty, sql
+
+__all__ = ["data_version", "is_empty", "list_accounts", "list_value_drivers", "recent_imports"]
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes whenever stored data changes: part of every cache key."""
+    return con.execute(sql("data_version")).fetchall()[0][0]
+
+
+def recent_imports(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, newest first."""
+    return con.execute(sql("recent_imports"), {"n": limit}).df()
+
+
+def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All accounts with their attributes, by account_id."""
+    return con.execute(sql("list_accounts")).df()
+
+
+def list_value_drivers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The value model: minutes saved per use or work item, by feature."""
+    return con.execute(sql("list_value_drivers")).df()

@@ -1,0 +1,49 @@
+"""Files to download: one account's Excel report or QBR deck, and every account's in one zip."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from i18n import t
+from metrics.period import Period
+from ui.session import get_connection, peer_table
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, key: tuple[str, int]) -> bytes:
+    """One account's Excel report or QBR deck, cached per account, period, language and data version."""
+    from exports.batch import export_one  # openpyxl and python-pptx load only when a file is asked for
+
+    return export_one(get_connection(), account_id, Period(start, end), fmt, lang, peers=peer_table(start, end, key))
+
+
+def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:
+    """Build every listed account's file into a zip with a progress bar, then offer it for download."""
+    fmt_ = st.radio(t("export_format"), ("xlsx", "pptx"), horizontal=True, key="export_all_format")
+    if not st.button(t("export_all"), key="export_all_go"):
+        return
+    from exports.batch import zip_all
+
+    bar = st.progress(0.0)
+
+    def progress(done: int, total: int, account_id: str) -> None:
+        bar.progress(done / total, text=t("export_running", done=done, total=total, account=account_id))
+
+    data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
+    st.success(t("export_ready", n=len(account_ids)))
+    st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.start:%Y-%m}_{fmt_}.zip",
+                       mime="application/zip", icon=":material/download:", key="export_all_zip")
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def case_study_draft(account_id: str, start: date, end: date, anonymous: bool, language: str,
+                     key: tuple[str, int]) -> tuple[str, bytes]:
+    """One account's case study as Markdown and a deck (anonymized or not) in one language, cached per account,
+    period, language and data version."""
+    from exports.case_study import case_study_pptx, markdown
+    from metrics.case_study import anonymize, case_study
+
+    study = case_study(get_connection(), account_id=account_id, start=start, end=end)
+    study = anonymize(study) if anonymous else study
+    return markdown(study, language).decode("utf-8"), case_study_pptx(study, language)

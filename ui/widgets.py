@@ -1,0 +1,80 @@
+"""Widgets pages share: the period picker, the language switch, tables and the benchmark panel."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from i18n import LANGUAGES, t
+from metrics.period import Period, add_months, data_months, default_period
+from ui.text import fmt, labelled
+
+
+def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
+    """Start and end month pickers (end exclusive shown as the last month), defaulting to the last 3 full months."""
+    first, last = data_months(con)
+    default = default_period(con)
+    if first is None:
+        return default
+    months = [first]
+    while months[-1] < last:
+        months.append(add_months(months[-1], 1))
+    left, right = st.columns(2)
+    start = left.selectbox(t("period_start"), months, index=months.index(default.start) if default.start in months
+                           else 0, format_func=lambda m: f"{m:%Y-%m}")
+    options = [m for m in months if m >= start]
+    default_last = add_months(default.end, -1)
+    final = right.selectbox(t("period_last"), options, format_func=lambda m: f"{m:%Y-%m}",
+                            index=options.index(default_last) if default_last in options else len(options) - 1)
+    return Period(start, add_months(final, 1))
+
+
+def language_switch() -> None:
+    """Sidebar language choice, defaulting from the browser locale."""
+    if "lang" not in st.session_state:
+        locale = (st.context.locale or "en").lower()
+        st.session_state["lang"] = "zh" if locale.startswith("zh") else "en"
+    st.sidebar.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+
+
+def table(frame: pd.DataFrame, *, labels: bool = True, **kwargs: object) -> object:
+    """st.dataframe with column ids headed in the current language (`labels=False` shows a file's own headers),
+    whose built-in CSV download cannot carry a formula: customer text starting with = + - @ (or a tab or CR) gets
+    a leading apostrophe, numbers stay numbers. The download keeps the column ids."""
+    from exports.safety import safe_csv_frame
+
+    frame = safe_csv_frame(pd.DataFrame(frame))
+    if labels:
+        kwargs["column_config"] = labelled(frame.columns, kwargs.get("column_config"))
+    return st.dataframe(frame, **kwargs)
+
+
+BENCH_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",
+               "hours_saved_per_seat": "hours", "value_per_seat": "currency"}
+
+
+def show_benchmark(bench: dict) -> None:
+    """A benchmark record (metrics.benchmarks.Benchmark.to_dict) as a table and a percentile chart."""
+    import charts
+    from metrics.benchmarks import REASONS
+
+    rows = []
+    for f in bench["figures"]:
+        unit = BENCH_UNITS[f["metric"]]
+        cohort = t(f"cohort_{f['cohort']}") + (f" ({f['cohort_label']})" if f["cohort_label"] else "") \
+            if f["cohort"] else t("na")
+
+        def show(value: float | None, u: str = unit, m: dict = f) -> str:
+            return fmt(value, u, m["currency"], signed=m["metric"] == "efficiency_delta")
+        rows.append({t("bench_figure"): t(f"fig_{f['metric']}"), t("bench_own"): show(f["value"]),
+                     t("bench_percentile"): t("na") if f["percentile"] is None else f"{f['percentile']:.0f}",
+                     t("bench_p25"): show(f["p25"]), t("bench_median"): show(f["median"]),
+                     t("bench_p75"): show(f["p75"]), t("bench_pooled"): show(f["pooled"]),
+                     t("bench_peers"): f["peers"] or 0, t("bench_cohort"): cohort,
+                     t("bench_note"): f["reason"] or REASONS.get(f["pooled_reason"] or "", "")})
+    table(rows, hide_index=True)
+    ranked = pd.DataFrame({"figure": [t(f"fig_{f['metric']}") for f in bench["figures"] if f["percentile"] is not None],
+                           "percentile": [f["percentile"] for f in bench["figures"] if f["percentile"] is not None]})
+    if not ranked.empty:
+        st.plotly_chart(charts.bars(ranked, "figure", "percentile", title=t("bench_chart")), key="bench_chart")
+    st.caption(t("bench_caption"))
