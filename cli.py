@@ -117,9 +117,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(data.to_json(), ensure_ascii=False, indent=2))
         return 0
-    print(f"{data['account_name']} ({data['account_id']}), {data['period']['start']} to {data['period']['end']}")
+    print(f"{data.account_name} ({data.account_id}), {data.period.start} to {data.period.end}")
     for item in report.headline_kpis(data):
         shown = "n/a" if item.value is None else f"{item.value:,.4g}"
         print(f"  {item.name:<22} {shown:>14} {item.unit}" + (f"  ({item.reason})" if item.reason else ""))

@@ -1,8 +1,7 @@
 """Everything an export shows for one account and period, read from the metric functions and nothing else."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -11,8 +10,9 @@ from metrics import adoption, catalog, efficiency, privacy, report
 from metrics.accounts import Account, get_account
 from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
-from metrics.period import Period, add_months, data_months
+from metrics.period import Period, data_months
 from metrics.registry import Kpi
+from metrics.report import AccountReport, EfficiencyFigures
 
 # what may be shown of other customers is decided in metrics.privacy, for every surface alike
 MIN_PEERS_SHOWN = privacy.MIN_OTHERS
@@ -24,7 +24,7 @@ class ExportData:
 
     account: Account
     period: Period
-    report: dict[str, object]
+    report: AccountReport
     kpis: list[Kpi]
     mau: pd.DataFrame            # month, active_users: from the first month of data to the period's end
     output: pd.DataFrame         # month, output_units, headcount, output_per_person, units_per_active_user, window
@@ -39,16 +39,15 @@ class ExportData:
 
     @property
     def currency(self) -> str | None:
-        return self.report["cost"]["currency"]
+        return self.report.cost.currency
 
     @property
     def months(self) -> int:
         return len(self.period.months)
 
 
-def _windows(output: pd.DataFrame, eff: dict[str, object]) -> pd.Series:
-    baseline = {date.fromisoformat(m) for m in eff["baseline_months"]}
-    current = {date.fromisoformat(m) for m in eff["current_months"]}
+def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
+    baseline, current = set(eff.baseline_months), set(eff.current_months)
     return output["month"].map(lambda m: "baseline" if m in baseline else "current" if m in current else "")
 
 
@@ -58,12 +57,12 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     metrics.benchmarks.metric_table, when a portfolio export computes it once for every account."""
     account = get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period)
-    eff = rep["efficiency"]
+    eff = rep.efficiency
     first, _ = data_months(con)
     mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end)
 
     output = efficiency.output_per_person(con, account_id=account_id)
-    shown_from = date.fromisoformat(eff["baseline_months"][0]) if eff["baseline_months"] else period.start
+    shown_from = eff.baseline_months[0] if eff.baseline_months else period.start
     output = output[(output["month"] >= min(shown_from, period.start)) & (output["month"] < period.end)].copy()
     output["window"] = _windows(output, eff)
     output = output.reset_index(drop=True)
@@ -82,7 +81,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
                                           "rows_unchanged", "rows_rejected"]]
     if not shown:
-        rep["adoption"]["underused_features"] = []
+        rep = replace(rep, adoption=replace(rep.adoption, underused_features=()))
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
                       bench=benchmark(con, account_id=account_id, start=period.start, end=period.end,
@@ -106,8 +105,3 @@ def peer_rows(data: ExportData, lang: str) -> list[dict[str, object]]:
                      "p75": f["p75"], "peers": f["peers"] or 0,
                      "cohort": cohort + (f" ({f['cohort_label']})" if f["cohort_label"] else "")})
     return rows
-
-
-def trend_start(period: Period, months: int = 12) -> date:
-    """The first month a trend chart shows: a year before the period's end."""
-    return add_months(period.end, -months)

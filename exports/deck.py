@@ -241,40 +241,40 @@ def _title(deck: Deck) -> None:
 
 def _summary(deck: Deck) -> None:
     rep, data = deck.data.report, deck.data
-    money, eff = rep["cost"], rep["efficiency"]
+    money, eff = rep.cost, rep.efficiency
     slide = deck.slide(deck.t("deck_exec"))
     gap = Inches(0.3)
     width = (deck.content_width - 2 * gap) // 3
-    cards = [("kpi_value", deck.f(money["value"], "currency") if money["value"] is not None
-              else deck.f(money["hours_saved"], "hours")),
-             ("kpi_roi", deck.f(money["roi"], "fraction", signed=True)),
-             ("kpi_efficiency_delta", deck.f(eff["delta"], "fraction", signed=True))]
+    cards = [("kpi_value", deck.f(money.value, "currency") if money.value is not None
+              else deck.f(money.hours_saved, "hours")),
+             ("kpi_roi", deck.f(money.roi, "fraction", signed=True)),
+             ("kpi_efficiency_delta", deck.f(eff.delta, "fraction", signed=True))]
     for i, (key, value) in enumerate(cards):
-        label = deck.t(key if key != "kpi_value" or money["value"] is not None else "kpi_hours_saved")
+        label = deck.t(key if key != "kpi_value" or money.value is not None else "kpi_hours_saved")
         deck.card(slide, (deck.left + i * (width + gap), deck.top, width, Inches(1.5)), label, value)
     period = data.period.label()
-    hours, fte = deck.f(money["hours_saved"], "hours"), deck.f(money["fte_equivalent"], "number")
-    lines = [deck.t("exec_value", value=deck.f(money["value"], "currency"), period=period, hours=hours, fte=fte)
-             if money["value"] is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)]
-    if money["roi"] is not None:
-        lines.append(deck.t("exec_roi", roi=deck.f(money["roi"], "fraction", signed=True),
-                            payback=deck.f(money["payback_months"], "months")))
+    hours, fte = deck.f(money.hours_saved, "hours"), deck.f(money.fte_equivalent, "number")
+    lines = [deck.t("exec_value", value=deck.f(money.value, "currency"), period=period, hours=hours, fte=fte)
+             if money.value is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)]
+    if money.roi is not None:
+        lines.append(deck.t("exec_roi", roi=deck.f(money.roi, "fraction", signed=True),
+                            payback=deck.f(money.payback_months, "months")))
     else:
-        lines.append(deck.t("exec_roi_na", reason=reason(deck.lang, money["reason"])))
-    if eff["delta"] is not None:
-        adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff["adjusted_delta"], "fraction", signed=True)) \
-            if eff["adjusted_delta"] is not None else ""
-        lines.append(deck.t("exec_eff", delta=deck.f(eff["delta"], "fraction", signed=True),
-                            low=deck.f(eff["ci_low"], "fraction", signed=True),
-                            high=deck.f(eff["ci_high"], "fraction", signed=True), adjusted=adjusted))
+        lines.append(deck.t("exec_roi_na", reason=reason(deck.lang, money.reason)))
+    if eff.delta is not None:
+        adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True)) \
+            if eff.adjusted_delta is not None else ""
+        lines.append(deck.t("exec_eff", delta=deck.f(eff.delta, "fraction", signed=True),
+                            low=deck.f(eff.ci_low, "fraction", signed=True),
+                            high=deck.f(eff.ci_high, "fraction", signed=True), adjusted=adjusted))
     else:
-        lines.append(deck.t("exec_eff_na", reason=reason(deck.lang, eff["reason"])))
+        lines.append(deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason)))
     deck.textbox(slide, deck.left, deck.top + Inches(1.9), deck.content_width, deck.content_height - Inches(1.9),
                  lines, 20, bullets=True)
 
 
 def _adoption(deck: Deck) -> None:
-    data, use = deck.data, deck.data.report["adoption"]
+    data, use = deck.data, deck.data.report.adoption
     slide = deck.slide(deck.t("deck_adoption"))
     chart_width = int(deck.content_width * 0.66)
     categories = [f"{m:%Y-%m}" for m in data.mau["month"]]
@@ -285,10 +285,10 @@ def _adoption(deck: Deck) -> None:
     chart.chart_title.text_frame.text = deck.t("chart_mau")
     _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
     chart.plots[0].series[0].smooth = False
-    lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use['key_feature_adoption'], 'fraction')}",
-             f"{deck.t('kpi_seat_utilization')}: {deck.f(use['seat_utilization'], 'fraction')}",
-             f"{deck.t('stickiness')}: {deck.f(use['stickiness'], 'fraction')}",
-             f"{deck.t('breadth')}: {deck.f(use['breadth'], 'number')}"]
+    lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use.key_feature_adoption, 'fraction')}",
+             f"{deck.t('kpi_seat_utilization')}: {deck.f(use.seat_utilization, 'fraction')}",
+             f"{deck.t('stickiness')}: {deck.f(use.stickiness, 'fraction')}",
+             f"{deck.t('breadth')}: {deck.f(use.breadth, 'number')}"]
     if data.account.go_live_date:
         lines.append(deck.t("go_live_note", date=data.account.go_live_date.isoformat()))
     side = deck.left + chart_width + Inches(0.3)
@@ -297,13 +297,13 @@ def _adoption(deck: Deck) -> None:
 
 
 def _efficiency(deck: Deck) -> None:
-    data, eff = deck.data, deck.data.report["efficiency"]
+    data, eff = deck.data, deck.data.report.efficiency
     slide = deck.slide(deck.t("deck_efficiency"))
-    usage = eff["basis"].startswith("usage")
+    usage = eff.basis.startswith("usage")
     column = "units_per_active_user" if usage else "output_per_person"
     rows = data.output[data.output["window"] != ""]
     chart_width = int(deck.content_width * 0.62)
-    if len(rows) and eff["baseline"] is not None:
+    if len(rows) and eff.baseline is not None:
         def values(window: str) -> list[float | None]:
             return [float(v) if w == window and v == v else None for v, w in zip(rows[column], rows["window"])]
 
@@ -315,34 +315,34 @@ def _efficiency(deck: Deck) -> None:
         chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output")
         _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
     lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage" if usage else "basis_outcomes"))]
-    if eff["delta"] is not None:
-        lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff["delta"], "fraction", signed=True),
-                               low=deck.f(eff["ci_low"], "fraction", signed=True),
-                               high=deck.f(eff["ci_high"], "fraction", signed=True)))
-        lines.insert(1, f"{deck.t('baseline_mean')}: {deck.f(eff['baseline'], 'number')} → "
-                        f"{deck.t('current')}: {deck.f(eff['current'], 'number')}")
-    if eff["adjusted_delta"] is not None:
-        lines.insert(2, deck.t("eff_points_adjusted", adjusted=deck.f(eff["adjusted_delta"], "fraction", signed=True),
-                               n=eff["comparison_accounts"]))
-    if eff["reason"]:
-        lines.insert(0, deck.t("exec_eff_na", reason=reason(deck.lang, eff["reason"])))
+    if eff.delta is not None:
+        lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff.delta, "fraction", signed=True),
+                               low=deck.f(eff.ci_low, "fraction", signed=True),
+                               high=deck.f(eff.ci_high, "fraction", signed=True)))
+        lines.insert(1, f"{deck.t('baseline_mean')}: {deck.f(eff.baseline, 'number')} → "
+                        f"{deck.t('current')}: {deck.f(eff.current, 'number')}")
+    if eff.adjusted_delta is not None:
+        lines.insert(2, deck.t("eff_points_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True),
+                               n=eff.comparison_accounts))
+    if eff.reason:
+        lines.insert(0, deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason)))
     side = deck.left + chart_width + Inches(0.3)
     deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
                  bullets=True)
 
 
 def _value(deck: Deck) -> None:
-    data, money = deck.data, deck.data.report["cost"]
+    data, money = deck.data, deck.data.report.cost
     slide = deck.slide(deck.t("deck_value"))
-    rows = money["by_feature"][:MAX_BARS]
+    rows = money.by_feature[:MAX_BARS]
     chart_width = int(deck.content_width * 0.66)
-    priced = money["value"] is not None
+    priced = money.value is not None
     code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
     if rows:
         number_format = f'"{code} "#,##0' if priced and code else "#,##0.0"
-        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [r["feature"] for r in rows],
+        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [r.feature for r in rows],
                            [(deck.t("value" if priced else "hours_saved"),
-                             [r["value"] if priced else r["hours_saved"] for r in rows])],
+                             [r.value if priced else r.hours_saved for r in rows])],
                            (deck.left, deck.top, chart_width, deck.content_height), number_format, labels=True)
         chart.plots[0].gap_width = 50
         chart.category_axis.reverse_order = True  # largest on top, as listed
@@ -350,9 +350,9 @@ def _value(deck: Deck) -> None:
         chart.value_axis.has_major_gridlines = False
     else:
         deck.textbox(slide, deck.left, deck.top, chart_width, Inches(1), [deck.t("no_value_rows")], 18)
-    lines = [deck.t("value_points", value=deck.f(money["value"], "currency"), hours=deck.f(money["hours_saved"],
+    lines = [deck.t("value_points", value=deck.f(money.value, "currency"), hours=deck.f(money.hours_saved,
                                                                                            "hours"),
-                    fte=deck.f(money["fte_equivalent"], "number")),
+                    fte=deck.f(money.fte_equivalent, "number")),
              f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency')}",
              deck.t("value_formula_note")]
     side = deck.left + chart_width + Inches(0.3)
@@ -363,7 +363,7 @@ def _value(deck: Deck) -> None:
 def _underused(deck: Deck) -> None:
     data = deck.data
     slide = deck.slide(deck.t("deck_underused"))
-    items = data.report["adoption"]["underused_features"][:MAX_ROWS]
+    items = data.report.adoption.underused_features[:MAX_ROWS]
     top = deck.top
     if not data.peers_shown:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8),
@@ -375,13 +375,13 @@ def _underused(deck: Deck) -> None:
     else:
         rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
                                      "value_left")]]
-        rows += [[i["feature"], deck.f(i["adoption_rate"], "fraction"), deck.f(i["peer_median"], "fraction"),
-                  deck.f(i["non_adopters"], "count"), deck.f(i["hours_left"], "hours"),
-                  deck.f(i["value_left"], "currency")] for i in items]
+        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
+                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"),
+                  deck.f(i.value_left, "currency")] for i in items]
         deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
         top += Inches(0.4) * len(rows) + Inches(0.4)
-    steps = [deck.t("step", feature=i["feature"], users=i["non_adopters"], value=deck.f(i["value_left"], "currency")
-                    if i["value_left"] is not None else deck.f(i["hours_left"], "hours")) for i in items[:3]]
+    steps = [deck.t("step", feature=i.feature, users=i.non_adopters, value=deck.f(i.value_left, "currency")
+                    if i.value_left is not None else deck.f(i.hours_left, "hours")) for i in items[:3]]
     steps.append(deck.t("step_generic"))
     deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.5), [deck.t("next_steps")], 18, bold=True,
                  color=MSO_THEME_COLOR.TEXT_2)
@@ -413,18 +413,18 @@ def _goals(deck: Deck) -> None:
     slide = deck.slide(deck.t("deck_goals"))
     target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
     rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
-    for item in rep["adoption"]["underused_features"][:2]:
-        rows.append([deck.t("goal_adoption", feature=item["feature"]),
-                     f"{deck.t('adoption_rate')}: {deck.f(item['adoption_rate'], 'fraction')}", target, owner])
-    money = rep["cost"]
-    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money["value"], "currency")
-                 if money["value"] is not None else deck.f(money["hours_saved"], "hours")), target, owner])
-    if rep["efficiency"]["delta"] is not None:
+    for item in rep.adoption.underused_features[:2]:
+        rows.append([deck.t("goal_adoption", feature=item.feature),
+                     f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
+    money = rep.cost
+    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
+                 if money.value is not None else deck.f(money.hours_saved, "hours")), target, owner])
+    if rep.efficiency.delta is not None:
         rows.append([deck.t("goal_efficiency"),
-                     f"{deck.t('delta')}: {deck.f(rep['efficiency']['delta'], 'fraction', signed=True)}", target,
+                     f"{deck.t('delta')}: {deck.f(rep.efficiency.delta, 'fraction', signed=True)}", target,
                      owner])
     rows.append([deck.t("goal_seats"),
-                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep['adoption']['seat_utilization'], 'fraction')}",
+                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep.adoption.seat_utilization, 'fraction')}",
                  target, owner])
     rows.append([deck.t("placeholder_goal"), "", target, owner])
     deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)

@@ -18,6 +18,7 @@ from exports.safety import safe_cell_text, write_text
 from exports.strings import FORMULAS_ZH, fmt, kind_label, reason, text
 from metrics.period import Period
 from metrics.registry import METRICS
+from metrics.report import UnderusedFeature
 
 FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
 CJK_FONT = "Microsoft YaHei"  # Excel falls back to another CJK font where it is missing; so does LibreOffice
@@ -184,20 +185,20 @@ def _value(book: _Book, ws: Worksheet) -> None:
     book.header(ws, HEADER_ROW, [t("feature"), t("basis_col"), t("events"), t("units"), t("minutes_saved"),
                                  t("hours_saved"), t("value"), t("category"), t("description")])
     drivers = data.drivers.set_index("feature")
-    rows = data.report["cost"]["by_feature"]
+    rows = data.report.cost.by_feature
     first = HEADER_ROW + 1
     value_if = "IF(ISNUMBER(HourlyCost),{expr},\"\")"
     for r, item in enumerate(rows, start=first):
-        volume_col = "D" if item["basis"] == "unit" else "C"
-        book.put(ws, r, 1, item["feature"], customer=True)
-        book.put(ws, r, 2, t("basis_unit" if item["basis"] == "unit" else "basis_use"))
-        book.put(ws, r, 3, item["events"], INT)
-        book.put(ws, r, 4, item["units"], TWO)
-        book.put(ws, r, 5, item["minutes_saved"], TWO, color=INPUT_COLOR)
+        volume_col = "D" if item.basis == "unit" else "C"
+        book.put(ws, r, 1, item.feature, customer=True)
+        book.put(ws, r, 2, t("basis_unit" if item.basis == "unit" else "basis_use"))
+        book.put(ws, r, 3, item.events, INT)
+        book.put(ws, r, 4, item.units, TWO)
+        book.put(ws, r, 5, item.minutes_saved, TWO, color=INPUT_COLOR)
         ws.cell(row=r, column=5).fill = INPUT_FILL
         book.put(ws, r, 6, f"={volume_col}{r}*E{r}/60", TWO)
         book.put(ws, r, 7, "=" + value_if.format(expr=f"F{r}*HourlyCost"), book.money)
-        driver = drivers.loc[item["feature"]] if item["feature"] in drivers.index else None
+        driver = drivers.loc[item.feature] if item.feature in drivers.index else None
         book.put(ws, r, 8, None if driver is None else driver["category"], customer=True)
         book.put(ws, r, 9, None if driver is None else driver["description"], customer=True)
     last = first + len(rows) - 1
@@ -235,8 +236,8 @@ def _value(book: _Book, ws: Worksheet) -> None:
 
 def _efficiency(book: _Book, ws: Worksheet) -> None:
     data, t = book.data, book.t
-    eff = data.report["efficiency"]
-    usage = eff["basis"].startswith("usage")
+    eff = data.report.efficiency
+    usage = eff.basis.startswith("usage")
     book.title(ws, t("efficiency_title"), book.subtitle())
     book.put(ws, 3, 1, f"{t('basis')}: {t('basis_usage' if usage else 'basis_outcomes')}", italic=True,
              color=NOTE_COLOR)
@@ -252,23 +253,23 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
     last = first + len(data.output) - 1
     ws.freeze_panes = ws.cell(row=first, column=2)
 
-    block = [("baseline_mean", eff["baseline"], TWO), ("current_mean", eff["current"], TWO),
-             ("delta", eff["delta"], SIGNED_PCT), ("interval", eff["ci_low"], SIGNED_PCT),
-             ("adjusted_delta", eff["adjusted_delta"], SIGNED_PCT),
-             ("adjusted_interval", eff["adjusted_ci_low"], SIGNED_PCT),
-             ("comparison_accounts", eff["comparison_accounts"], INT),
-             ("comparison_delta", eff["comparison_delta"], SIGNED_PCT)]
+    block = [("baseline_mean", eff.baseline, TWO), ("current_mean", eff.current, TWO),
+             ("delta", eff.delta, SIGNED_PCT), ("interval", eff.ci_low, SIGNED_PCT),
+             ("adjusted_delta", eff.adjusted_delta, SIGNED_PCT),
+             ("adjusted_interval", eff.adjusted_ci_low, SIGNED_PCT),
+             ("comparison_accounts", eff.comparison_accounts, INT),
+             ("comparison_delta", eff.comparison_delta, SIGNED_PCT)]
     book.header(ws, HEADER_ROW, [t("metric"), t("figure"), ""], col=8, tall=False)
     for r, (key, value, number_format) in enumerate(block, start=first):
         book.put(ws, r, 8, t(key), bold=True)
         book.put(ws, r, 9, value if value is not None else t("na"), number_format)
         if key.endswith("interval"):
-            high = eff["ci_high" if key == "interval" else "adjusted_ci_high"]
+            high = eff.ci_high if key == "interval" else eff.adjusted_ci_high
             book.put(ws, r, 10, high if high is not None else t("na"), number_format)
     r = first + len(block)
     book.put(ws, r, 8, t("method"), bold=True)
-    book.put(ws, r, 9, eff["method"] or t("na"))
-    why = eff["reason"] or (eff["adjusted_reason"] if eff["delta"] is not None else None)
+    book.put(ws, r, 9, eff.method or t("na"))
+    why = eff.reason or (eff.adjusted_reason if eff.delta is not None else None)
     if why:  # why the delta, or only its trend adjustment, is missing
         book.put(ws, r + 1, 8, t("reason"), bold=True)
         book.put(ws, r + 1, 9, reason(book.lang, why), color="C00000")
@@ -287,7 +288,7 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
 
 
 def _adoption(book: _Book, ws: Worksheet) -> None:
-    data, t, use = book.data, book.t, book.data.report["adoption"]
+    data, t, use = book.data, book.t, book.data.report.adoption
     book.title(ws, t("adoption_title"), book.subtitle())
     if data.peers_shown:
         book.put(ws, 3, 1, t(f"peer_group_{data.peer_group}", n=data.peers), italic=True, color=NOTE_COLOR)
@@ -307,8 +308,8 @@ def _adoption(book: _Book, ws: Worksheet) -> None:
         book.put(ws, r, 7, None if first_used is None or first_used != first_used else first_used.date(), DAY)
     ws.freeze_panes = ws.cell(row=first, column=2)
 
-    overview = [("kpi_key_feature_adoption", use["key_feature_adoption"], PCT), ("breadth", use["breadth"], TWO),
-                ("kpi_seat_utilization", use["seat_utilization"], PCT), ("stickiness", use["stickiness"], PCT)]
+    overview = [("kpi_key_feature_adoption", use.key_feature_adoption, PCT), ("breadth", use.breadth, TWO),
+                ("kpi_seat_utilization", use.seat_utilization, PCT), ("stickiness", use.stickiness, PCT)]
     book.header(ws, HEADER_ROW, [t("overview"), t("figure")], col=10, tall=False)
     for r, (key, value, number_format) in enumerate(overview, start=first):
         book.put(ws, r, 10, t(key), bold=True)
@@ -353,7 +354,7 @@ def _recommendations(book: _Book, ws: Worksheet) -> None:
     first = HEADER_ROW + 1
     ws.freeze_panes = ws.cell(row=first, column=2)
     _widths(ws, {"A": 26, "B": 12, "C": 12, "D": 14, "E": 14, "F": 18, "G": 90})
-    items = data.report["adoption"]["underused_features"]
+    items = data.report.adoption.underused_features
     if not data.peers_shown:
         book.put(ws, first, 1, t("peers_hidden", min=MIN_PEERS_SHOWN), italic=True, color=NOTE_COLOR)
         return
@@ -361,22 +362,22 @@ def _recommendations(book: _Book, ws: Worksheet) -> None:
         book.put(ws, first, 1, t("no_recommendations"), italic=True, color=NOTE_COLOR)
         return
     for r, item in enumerate(items, start=first):
-        book.put(ws, r, 1, item["feature"], customer=True)
-        book.put(ws, r, 2, item["adoption_rate"], PCT)
-        book.put(ws, r, 3, item["peer_median"], PCT)
-        book.put(ws, r, 4, item["non_adopters"], INT)
-        book.put(ws, r, 5, item["hours_left"], HOURS)
-        book.put(ws, r, 6, item["value_left"] if item["value_left"] is not None else t("na"), book.money)
+        book.put(ws, r, 1, item.feature, customer=True)
+        book.put(ws, r, 2, item.adoption_rate, PCT)
+        book.put(ws, r, 3, item.peer_median, PCT)
+        book.put(ws, r, 4, item.non_adopters, INT)
+        book.put(ws, r, 5, item.hours_left, HOURS)
+        book.put(ws, r, 6, item.value_left if item.value_left is not None else t("na"), book.money)
         book.put(ws, r, 7, recommendation(item, book.lang, data.currency), customer=True)
         book.wrap(ws, r, 7)
 
 
-def recommendation(item: dict[str, object], lang: str, currency: str | None) -> str:
+def recommendation(item: UnderusedFeature, lang: str, currency: str | None) -> str:
     """One underused feature as a sentence for a QBR."""
-    return text(lang, "recommendation", feature=safe_cell_text(item["feature"]),
-                rate=fmt(item["adoption_rate"], "fraction", lang), median=fmt(item["peer_median"], "fraction", lang),
-                users=item["non_adopters"], hours=fmt(item["hours_left"], "hours", lang),
-                value=fmt(item["value_left"], "currency", lang, currency))
+    return text(lang, "recommendation", feature=safe_cell_text(item.feature),
+                rate=fmt(item.adoption_rate, "fraction", lang), median=fmt(item.peer_median, "fraction", lang),
+                users=item.non_adopters, hours=fmt(item.hours_left, "hours", lang),
+                value=fmt(item.value_left, "currency", lang, currency))
 
 
 def _notes(book: _Book, ws: Worksheet) -> None:

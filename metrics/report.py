@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
+from typing import TypeVar, cast
 
 import duckdb
+import pandas as pd
 
 from metrics import adoption, cost, efficiency
 from metrics.accounts import all_accounts
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
+
+R = TypeVar("R")
 
 
 def _num(value: object, digits: int | None = None) -> float | int | None:
@@ -20,15 +24,153 @@ def _num(value: object, digits: int | None = None) -> float | int | None:
     value = value.item() if hasattr(value, "item") else value
     if isinstance(value, float) and math.isnan(value):
         return None
-    return round(value, digits) if digits is not None and isinstance(value, float) else value
+    if digits is not None and isinstance(value, float):
+        return round(value, digits)
+    return cast(float | int, value)  # an int or a float by now
 
 
-def _records(frame, money: tuple[str, ...] = ()) -> list[dict[str, object]]:
-    columns = [str(c) for c in frame.columns]
-    values = [frame[c].tolist() for c in frame.columns]  # Python scalars, column by column (to_dict is slower)
-    return [{k: (_num(v, 2 if k in money else None) if not isinstance(v, (str, bool, date)) else
-                 v.isoformat() if isinstance(v, date) else v)
-             for k, v in zip(columns, row)} for row in zip(*values)]
+def _plain(value: object, money: bool) -> object:
+    """A cell of a metric frame as a Python value: numbers as _num (money to the cent), text and dates as they are."""
+    if isinstance(value, (str, bool, date)) or value is None:
+        return value
+    return _num(value, 2 if money else None)
+
+
+def _rows(cls: type[R], frame: pd.DataFrame, money: tuple[str, ...] = ()) -> tuple[R, ...]:
+    """A metric frame as typed rows of `cls`, one field a column."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    columns = [frame[n].tolist() if n in frame.columns else [None] * len(frame) for n in names]
+    return tuple(cls(*(_plain(v, n in money) for n, v in zip(names, row))) for row in zip(*columns))
+
+
+@dataclass(frozen=True)
+class MonthlyActiveUsers:
+    """Users active in one month (any event)."""
+
+    month: date
+    active_users: int
+
+
+@dataclass(frozen=True)
+class FeatureAdoption:
+    """One feature's adoption in the period: adopters, their share of active users, events per adopter."""
+
+    feature: str
+    adopters: int
+    adoption_rate: float | None
+    depth: float | None
+    has_value_driver: bool
+
+
+@dataclass(frozen=True)
+class UnderusedFeature:
+    """A feature the account adopts less than its peers' median, with the hours and value left on the table."""
+
+    feature: str
+    adoption_rate: float
+    peer_median: float
+    peer_group: str
+    peers: int
+    non_adopters: int
+    hours_per_adopter: float | None
+    hours_left: float | None
+    value_left: float | None
+
+
+@dataclass(frozen=True)
+class FeatureValue:
+    """Hours saved and their value by one value-model feature."""
+
+    feature: str
+    events: float
+    units: float
+    minutes_saved: float
+    basis: str
+    hours_saved: float
+    value: float | None
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The report's months, [start, end)."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class AdoptionFigures:
+    """Adoption: monthly active users, per-feature adoption, the adoption ratios and the underused features."""
+
+    mau: tuple[MonthlyActiveUsers, ...]
+    features: tuple[FeatureAdoption, ...]
+    key_feature_adoption: float | None
+    breadth: float | None
+    seat_utilization: float | None
+    stickiness: float | None
+    underused_features: tuple[UnderusedFeature, ...]
+
+
+@dataclass(frozen=True)
+class EfficiencyFigures:
+    """Per-person efficiency before and after go-live, with its interval and the trend-adjusted delta."""
+
+    basis: str | None
+    baseline: float | None
+    current: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    adjusted_delta: float | None
+    adjusted_ci_low: float | None
+    adjusted_ci_high: float | None
+    comparison_accounts: int
+    comparison_delta: float | None
+    method: str | None
+    baseline_months: tuple[date, ...]
+    current_months: tuple[date, ...]
+    reason: str | None
+    adjusted_reason: str | None
+
+
+@dataclass(frozen=True)
+class CostFigures:
+    """Hours saved, their value in the account's currency, FTE equivalent, ROI and payback."""
+
+    hours_saved: float | None
+    value: float | None
+    currency: str | None
+    fte_equivalent: float | None
+    roi: float | None
+    payback_months: float | None
+    by_feature: tuple[FeatureValue, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    """One account's value report for a period: what the page, the exports and `cli.py report --json` show."""
+
+    account_id: str
+    account_name: str
+    industry: str | None
+    go_live_date: date | None
+    period: ReportPeriod
+    adoption: AdoptionFigures
+    efficiency: EfficiencyFigures
+    cost: CostFigures
+
+    def to_json(self) -> dict[str, object]:
+        """The report as JSON-ready data: dates as ISO text, fractions stay fractions, money keeps two decimals."""
+        return _jsonable(asdict(self))  # type: ignore[return-value]
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @dataclass(frozen=True)
@@ -50,8 +192,8 @@ def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInput
 
 
 def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
-                   inputs: PeriodInputs | None = None) -> dict[str, object]:
-    """The full report as plain JSON-ready data: fractions stay fractions, money keeps two decimals.
+                   inputs: PeriodInputs | None = None) -> AccountReport:
+    """The full report of one account and period (see AccountReport).
 
     `inputs` (period_inputs of the same period and data) saves recomputing the all-accounts parts; same result.
     Everything about the account itself comes from one read of its rollups (adoption.usage).
@@ -63,57 +205,42 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series)
     money = cost.cost_of(account, use, period)
     features = adoption.feature_adoption_of(use)
-    underused = adoption.underused_of(account, inputs.peers)
-    return {
-        "account_id": account.account_id,
-        "account_name": account.name,
-        "industry": account.industry,
-        "go_live_date": account.go_live_date.isoformat() if account.go_live_date else None,
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "adoption": {
-            "mau": _records(adoption.mau_of(use)),
-            "features": _records(features[["feature", "adopters", "adoption_rate", "depth", "has_value_driver"]]),
-            "key_feature_adoption": _num(adoption.key_feature_adoption(features)),
-            "breadth": _num(adoption.breadth_of(use)),
-            "seat_utilization": _num(adoption.seat_utilization_of(account, use)),
-            "stickiness": _num(adoption.stickiness_of(use)),
-            "underused_features": _records(underused, money=("value_left",)),
-        },
-        "efficiency": {
-            "basis": eff.basis,
-            "baseline": _num(eff.baseline), "current": _num(eff.current), "delta": _num(eff.delta),
-            "ci_low": _num(eff.ci_low), "ci_high": _num(eff.ci_high),
-            "adjusted_delta": _num(eff.adjusted_delta), "adjusted_ci_low": _num(eff.adjusted_ci_low),
-            "adjusted_ci_high": _num(eff.adjusted_ci_high), "comparison_accounts": eff.comparison_accounts,
-            "comparison_delta": _num(eff.comparison_delta),
-            "method": eff.method,
-            "baseline_months": [m.isoformat() for m in eff.baseline_months],
-            "current_months": [m.isoformat() for m in eff.current_months],
-            "reason": eff.reason,
-            "adjusted_reason": eff.adjusted_reason,
-        },
-        "cost": {
-            "hours_saved": _num(money.hours_saved), "value": _num(money.value, 2), "currency": money.currency,
-            "fte_equivalent": _num(money.fte_equivalent), "roi": _num(money.roi),
-            "payback_months": _num(money.payback_months),
-            "by_feature": _records(money.by_feature, money=("value",)),
-            "reason": money.reason,
-        },
-    }
+    return AccountReport(
+        account_id=account.account_id, account_name=account.name, industry=account.industry,
+        go_live_date=account.go_live_date, period=ReportPeriod(start, end),
+        adoption=AdoptionFigures(
+            mau=_rows(MonthlyActiveUsers, adoption.mau_of(use)),
+            features=_rows(FeatureAdoption, features),
+            key_feature_adoption=_num(adoption.key_feature_adoption(features)),
+            breadth=_num(adoption.breadth_of(use)),
+            seat_utilization=_num(adoption.seat_utilization_of(account, use)),
+            stickiness=_num(adoption.stickiness_of(use)),
+            underused_features=_rows(UnderusedFeature, adoption.underused_of(account, inputs.peers),
+                                     money=("value_left",))),
+        efficiency=EfficiencyFigures(
+            basis=eff.basis, baseline=_num(eff.baseline), current=_num(eff.current), delta=_num(eff.delta),
+            ci_low=_num(eff.ci_low), ci_high=_num(eff.ci_high), adjusted_delta=_num(eff.adjusted_delta),
+            adjusted_ci_low=_num(eff.adjusted_ci_low), adjusted_ci_high=_num(eff.adjusted_ci_high),
+            comparison_accounts=eff.comparison_accounts, comparison_delta=_num(eff.comparison_delta),
+            method=eff.method, baseline_months=tuple(eff.baseline_months), current_months=tuple(eff.current_months),
+            reason=eff.reason, adjusted_reason=eff.adjusted_reason),
+        cost=CostFigures(
+            hours_saved=_num(money.hours_saved), value=_num(money.value, 2), currency=money.currency,
+            fte_equivalent=_num(money.fte_equivalent), roi=_num(money.roi), payback_months=_num(money.payback_months),
+            by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason))
 
 
-def headline_kpis(report: dict[str, object]) -> list[Kpi]:
+def headline_kpis(report: AccountReport) -> list[Kpi]:
     """The report's headline figures as KPI records, in the order a QBR shows them."""
-    eff, money, use = report["efficiency"], report["cost"], report["adoption"]
+    eff, money, use = report.efficiency, report.cost, report.adoption
     return [
-        kpi("value", money["value"], reason=money["reason"]),
-        kpi("hours_saved", money["hours_saved"]),
-        kpi("fte_equivalent", money["fte_equivalent"]),
-        kpi("efficiency_delta", eff["delta"], reason=eff["reason"]),
-        kpi("adjusted_delta", eff["adjusted_delta"], reason=eff["reason"] or eff["adjusted_reason"]),
-        kpi("key_feature_adoption", use["key_feature_adoption"], reason="no active users or no value model"),
-        kpi("seat_utilization", use["seat_utilization"], reason="no seat count"),
-        kpi("roi", money["roi"], reason=money["reason"]),
-        kpi("payback_months", money["payback_months"], reason=money["reason"]),
+        kpi("value", money.value, reason=money.reason),
+        kpi("hours_saved", money.hours_saved),
+        kpi("fte_equivalent", money.fte_equivalent),
+        kpi("efficiency_delta", eff.delta, reason=eff.reason),
+        kpi("adjusted_delta", eff.adjusted_delta, reason=eff.reason or eff.adjusted_reason),
+        kpi("key_feature_adoption", use.key_feature_adoption, reason="no active users or no value model"),
+        kpi("seat_utilization", use.seat_utilization, reason="no seat count"),
+        kpi("roi", money.roi, reason=money.reason),
+        kpi("payback_months", money.payback_months, reason=money.reason),
     ]
-

@@ -55,26 +55,26 @@ for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
     col.download_button(label, lambda f=fmt_, a=account_id, lg=language: export_file(a, period.start, period.end,
                                                                                      f, lg, key),
                         file_name=f"{stem}.{fmt_}", mime=mime, icon=":material/download:", key=f"dl-{fmt_}")
-rep, eff, money = data["report"], data["report"]["efficiency"], data["report"]["cost"]
-st.caption(t("period_caption", period=period.label(), go_live=rep["go_live_date"] or t("na")))
+rep = data["report"]
+eff, money = rep.efficiency, rep.cost
+st.caption(t("period_caption", period=period.label(), go_live=rep.go_live_date or t("na")))
 kpis = report.headline_kpis(rep)
 for row in (kpis[:5], kpis[5:]):
     for col, k in zip(st.columns(5), row):
-        col.metric(t(f"kpi_{k.name}"), fmt(k.value, k.unit, money["currency"], signed=k.unit == "fraction"
+        col.metric(t(f"kpi_{k.name}"), fmt(k.value, k.unit, money.currency, signed=k.unit == "fraction"
                                           and "delta" in k.name, compact=True), help=f"{METRICS[k.name].formula}"
                    + (f" — {k.reason}" if k.reason else ""))
-if eff["delta"] is not None:
-    interval = {"low": fmt(eff["ci_low"], "fraction", signed=True),
-                "high": fmt(eff["ci_high"], "fraction", signed=True),
-                "basis": t("basis_usage" if eff["basis"] == efficiency.USAGE_BASIS else "basis_outcomes")}
-    if eff["adjusted_delta"] is not None:
-        st.caption(t("eff_caption", **interval, n=eff["comparison_accounts"]))
+if eff.delta is not None:
+    interval = {"low": fmt(eff.ci_low, "fraction", signed=True),
+                "high": fmt(eff.ci_high, "fraction", signed=True),
+                "basis": t("basis_usage" if eff.basis == efficiency.USAGE_BASIS else "basis_outcomes")}
+    if eff.adjusted_delta is not None:
+        st.caption(t("eff_caption", **interval, n=eff.comparison_accounts))
     else:
-        reason = "adjusted_usage" if eff["adjusted_reason"] == efficiency.NO_COMPARISON_USAGE else "adjusted_too_few"
+        reason = "adjusted_usage" if eff.adjusted_reason == efficiency.NO_COMPARISON_USAGE else "adjusted_too_few"
         st.caption(t("eff_caption_unadjusted", **interval, reason=t(reason)))
-windows = {t("baseline"): [date.fromisoformat(m) for m in eff["baseline_months"]],
-           t("current"): [date.fromisoformat(m) for m in eff["current_months"]]}
-go_live = date.fromisoformat(rep["go_live_date"]) if rep["go_live_date"] else None
+windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
+go_live = rep.go_live_date
 left, right = st.columns(2)
 left.plotly_chart(charts.timeline(data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"),
                                   go_live=go_live, go_live_label=t("go_live")), key="mau")
@@ -94,16 +94,16 @@ else:
     elif data["peers"]["peer_rounded"].any():
         st.caption(t("peers_rounded", min=MIN_OTHERS_FOR_QUARTILES))
 st.subheader(t("recommendations"))
-for item in rep["adoption"]["underused_features"]:
-    st.markdown("- " + t("recommendation", feature=plain(item["feature"]), rate=fmt(item["adoption_rate"], "fraction"),
-                         median=fmt(item["peer_median"], "fraction"), users=item["non_adopters"],
-                         hours=fmt(item["hours_left"], "hours"),
-                         value=fmt(item["value_left"], "currency", money["currency"])))
-if not rep["adoption"]["underused_features"]:
+for item in rep.adoption.underused_features:
+    st.markdown("- " + t("recommendation", feature=plain(item.feature), rate=fmt(item.adoption_rate, "fraction"),
+                         median=fmt(item.peer_median, "fraction"), users=item.non_adopters,
+                         hours=fmt(item.hours_left, "hours"),
+                         value=fmt(item.value_left, "currency", money.currency)))
+if not rep.adoption.underused_features:
     st.caption(t("no_recommendations"))
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"])
 with st.expander(t("how_computed")):
     table([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
             "note": k.reason or ""} for k in kpis], hide_index=True)
-    table(money["by_feature"], hide_index=True)
+    table(money.by_feature, hide_index=True)

@@ -145,7 +145,7 @@ def kpis_of(at: AppTest) -> dict[str, str]:
 def expected_kpis(db: str, account_id: str) -> dict[str, str]:
     con = connect(db)
     data = report.account_report(con, account_id=account_id, period=default_period(con))
-    return {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data["cost"]["currency"],
+    return {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data.cost.currency,
                                                  signed=k.unit == "fraction" and "delta" in k.name, compact=True)
             for k in report.headline_kpis(data)}
 

@@ -60,9 +60,9 @@ def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_i
     assert wb.sheetnames == list(names.values())
     value = wb[names["value"]]
     shown = {r[0]: (r[2], r[3],
-                    r[4]) for r in rows(value)[4:] if r[0] in {f["feature"] for f in data["cost"]["by_feature"]}}
-    assert shown == {f["feature"]: (f["events"], pytest.approx(f["units"]), pytest.approx(f["minutes_saved"]))
-                     for f in data["cost"]["by_feature"]}
+                    r[4]) for r in rows(value)[4:] if r[0] in {f.feature for f in data.cost.by_feature}}
+    assert shown == {f.feature: (f.events, pytest.approx(f.units), pytest.approx(f.minutes_saved))
+                     for f in data.cost.by_feature}
     assert all(wb[names[key]].freeze_panes == "B5" for key in ("efficiency", "adoption", "value", "recommendations"))
     assert value._charts and wb[names["adoption"]]._charts and wb[names["efficiency"]]._charts
     if lang == "zh":
@@ -76,17 +76,17 @@ def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent(demo
     wb = recalculated(value_report_xlsx(demo, "A001", period, "en"), tmp_path)
     value = wb[sheet_names("en")["value"]]
     by_feature = {r[0]: r for r in rows(value)}
-    for item in data["cost"]["by_feature"]:
-        assert by_feature[item["feature"]][5] == pytest.approx(item["hours_saved"], abs=0.005)
-        assert round(by_feature[item["feature"]][6], 2) == round(item["value"], 2)
+    for item in data.cost.by_feature:
+        assert by_feature[item.feature][5] == pytest.approx(item.hours_saved, abs=0.005)
+        assert round(by_feature[item.feature][6], 2) == round(item.value, 2)
     total = find_row(value, "Total")
-    assert total[5] == pytest.approx(data["cost"]["hours_saved"], abs=0.005)
-    assert round(total[6], 2) == data["cost"]["value"]
+    assert total[5] == pytest.approx(data.cost.hours_saved, abs=0.005)
+    assert round(total[6], 2) == data.cost.value
     summary = {r[0]: r[1] for r in rows(wb[sheet_names("en")["summary"]]) if r and isinstance(r[0], str)}
-    assert round(summary["Value delivered"], 2) == data["cost"]["value"]
-    assert summary["ROI"] == pytest.approx(data["cost"]["roi"], abs=1e-6)
-    assert summary["FTE equivalent"] == pytest.approx(data["cost"]["fte_equivalent"], abs=1e-6)
-    assert summary["Payback (months)"] == pytest.approx(data["cost"]["payback_months"], abs=1e-6)
+    assert round(summary["Value delivered"], 2) == data.cost.value
+    assert summary["ROI"] == pytest.approx(data.cost.roi, abs=1e-6)
+    assert summary["FTE equivalent"] == pytest.approx(data.cost.fte_equivalent, abs=1e-6)
+    assert summary["Payback (months)"] == pytest.approx(data.cost.payback_months, abs=1e-6)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
@@ -99,7 +99,7 @@ def test_changing_an_assumption_in_excel_changes_the_value(demo, tmp_path):
     out = io.BytesIO()
     wb.save(out)
     total = find_row(recalculated(out.getvalue(), tmp_path)[sheet_names("en")["value"]], "Total")
-    assert round(total[6], 2) == pytest.approx(round(2 * data["cost"]["value"], 2), abs=0.011)
+    assert round(total[6], 2) == pytest.approx(round(2 * data.cost.value, 2), abs=0.011)
 
 
 def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(demo):
@@ -113,13 +113,13 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 3
     value_chart = next(c for c in charts if c.plots[0].categories and
-                       set(c.plots[0].categories) <= {f["feature"] for f in data["cost"]["by_feature"]})
+                       set(c.plots[0].categories) <= {f.feature for f in data.cost.by_feature})
     shown = dict(zip(value_chart.plots[0].categories, value_chart.plots[0].series[0].values))
-    assert shown == {f["feature"]: pytest.approx(f["value"], abs=0.005) for f in data["cost"]["by_feature"]
-                     if f["feature"] in shown}
+    assert shown == {f.feature: pytest.approx(f.value, abs=0.005) for f in data.cost.by_feature
+                     if f.feature in shown}
     text = "\n".join(p.text for s in prs.slides for sh in s.shapes if sh.has_text_frame
                      for p in sh.text_frame.paragraphs)
-    assert f"{data['cost']['value']:,.2f}" in text
+    assert f"{data.cost.value:,.2f}" in text
 
 
 def test_chinese_deck_text_uses_an_east_asian_font(demo):

@@ -268,7 +268,7 @@ def test_pendo_daily_rows_with_a_feature_list_count_like_the_raw_events_they_sum
         assert [r.kind for r in results] == (["events"] if len(files) == 1 else ["features", "events"])
         assert results[-1].preset == (None if len(files) == 1 else "pendo")
         rep = report.account_report(con, account_id="A1", period=period)
-        reports.append((rep["adoption"]["features"], rep["cost"]["hours_saved"], rep["cost"]["value"],
+        reports.append((rep.adoption.features, rep.cost.hours_saved, rep.cost.value,
                         table(con, "SELECT sum(events), sum(duration_seconds) FROM account_month")))
     assert reports[0] == reports[1]
     assert reports[0][3] == [(expected_events, 60.0 * expected_events)]

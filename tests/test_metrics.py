@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import FrozenInstanceError
 from datetime import date
 
 import numpy as np
@@ -198,18 +199,20 @@ def test_the_report_json_carries_the_metric_functions_figures(mcon, capsys):
     assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--json", "--db",
                  ":memory:"]) == 2
     data = report.account_report(mcon, account_id="M1", period=Period(**P))
-    assert data["period"] == {"start": "2025-05-01", "end": "2025-08-01"}
-    assert data["adoption"]["mau"] == [{"month": "2025-05-01", "active_users": 2},
-                                       {"month": "2025-06-01", "active_users": 2},
-                                       {"month": "2025-07-01", "active_users": 1}]
-    assert data["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
-    assert (data["efficiency"]["comparison_accounts"], data["efficiency"]["adjusted_delta"]) == (0, None)
-    assert data["efficiency"]["adjusted_reason"] == efficiency.NO_COMPARISON
-    assert (data["cost"]["value"], data["cost"]["currency"]) == (190.0, "USD")
-    assert data["cost"]["by_feature"][0]["value"] == 150.0
-    assert data["adoption"]["underused_features"] == []  # one active peer: withheld
-    json.dumps(data)  # plain JSON, no NaN or numpy types
-    assert "NaN" not in json.dumps(data)
+    assert data.period == report.ReportPeriod(date(2025, 5, 1), date(2025, 8, 1))
+    assert data.adoption.mau == (report.MonthlyActiveUsers(date(2025, 5, 1), 2),
+                                 report.MonthlyActiveUsers(date(2025, 6, 1), 2),
+                                 report.MonthlyActiveUsers(date(2025, 7, 1), 1))
+    assert data.efficiency.delta == pytest.approx(14 / 11 - 1)
+    assert (data.efficiency.comparison_accounts, data.efficiency.adjusted_delta) == (0, None)
+    assert data.efficiency.adjusted_reason == efficiency.NO_COMPARISON
+    assert (data.cost.value, data.cost.currency) == (190.0, "USD")
+    assert data.cost.by_feature[0].value == 150.0
+    assert data.adoption.underused_features == ()  # one active peer: withheld
+    with pytest.raises(FrozenInstanceError):
+        data.cost.value = 0  # type: ignore[misc]
+    printed = json.dumps(data.to_json())  # plain JSON, no NaN or numpy types
+    assert "NaN" not in printed and '"month": "2025-05-01"' in printed
 
 
 def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_account(tmp_path, capsys):

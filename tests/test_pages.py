@@ -68,11 +68,11 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
     at = run_page(db, monkeypatch, "pages/account_report.py")
     con = connect(db)
     data = report.account_report(con, account_id="A001", period=default_period(con))
-    expected = {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data["cost"]["currency"],
+    expected = {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data.cost.currency,
                                                       signed=k.unit == "fraction" and "delta" in k.name, compact=True)
                 for k in report.headline_kpis(data)}
     assert shown(at) == expected
-    assert any(item["feature"] in m.value for item in data["adoption"]["underused_features"] for m in at.markdown)
+    assert any(item.feature in m.value for item in data.adoption.underused_features for m in at.markdown)
 
 
 def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
@@ -83,8 +83,8 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
     assert not at.exception
     con = connect(db)
     data = report.account_report(con, account_id="A002", period=default_period(con))
-    assert shown(at)["Hours saved"] == fmt(data["cost"]["hours_saved"], "hours")
-    assert shown(at)["Per-person efficiency"] == fmt(data["efficiency"]["delta"], "fraction", signed=True)
+    assert shown(at)["Hours saved"] == fmt(data.cost.hours_saved, "hours")
+    assert shown(at)["Per-person efficiency"] == fmt(data.efficiency.delta, "fraction", signed=True)
 
 
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):

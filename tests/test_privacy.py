@@ -72,7 +72,7 @@ def test_a_peer_median_over_one_peer_is_withheld_not_that_customers_rate(tiny):
     peers = adoption.adoption_vs_peers(con, account_id="X", start=PERIOD.start, end=PERIOD.end)
     assert peers["peers"].tolist() == [1, 1]
     assert peers["peer_median"].isna().all()  # it was 1/20 = 0.05 for F: peer P0's own rate
-    assert report.account_report(con, account_id="X", period=PERIOD)["adoption"]["underused_features"] == []
+    assert report.account_report(con, account_id="X", period=PERIOD).adoption.underused_features == ()
 
 
 def test_a_peer_median_over_6_peers_is_rounded_and_over_10_it_is_exact(tmp_path):
@@ -143,7 +143,7 @@ def test_the_excel_report_and_the_cli_withhold_what_the_page_withholds(tiny):
     data = gather(con, "X", PERIOD)
     assert (data.peers_shown, data.peers) == (False, 0)
     assert data.features["peer_median"].isna().all()
-    assert data.report["efficiency"]["comparison_delta"] is None
+    assert data.report.efficiency.comparison_delta is None
     con.close()
     out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--account", "X", "--start", "2025-07",
                           "--end", "2025-10", "--json", "--db", str(tiny)], capture_output=True, text=True, check=True)
