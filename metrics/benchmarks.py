@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -195,7 +196,7 @@ def _dominated(peers: pd.DataFrame, columns: list[str]) -> bool:
     return any(privacy.dominated(peers[column].to_numpy(dtype=float)) for column in columns)
 
 
-def _aggregates(own: float | None, values: np.ndarray, unit: str) -> dict[str, float | None]:
+def _aggregates(own: float | None, values: np.ndarray, unit: str) -> dict[str, Any]:
     stat = privacy.peer_stat(values, "fraction" if unit == "fraction" else "number")
     percentile = None
     if own is not None:
@@ -206,7 +207,7 @@ def _aggregates(own: float | None, values: np.ndarray, unit: str) -> dict[str, f
 def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> BenchmarkFigure:
     own_row = table[table["account_key"] == account.key].iloc[0]
     own = None if pd.isna(own_row[name]) else float(own_row[name])
-    base = {"metric": name, "unit": METRICS[name].unit, "value": own}
+    base: dict[str, Any] = {"metric": name, "unit": METRICS[name].unit, "value": own}
     pool = table[(table["account_key"] != account.key) & table[name].notna()]
     if name == "value_per_seat":
         base["currency"] = account.currency

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -78,7 +79,7 @@ class Step:
     first_used: date | None
     days_from_go_live: float | None
     adoption_rate: float | None
-    hours_saved: float
+    hours_saved: float | None
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,9 @@ class CaseStudy:
     months_after_go_live: tuple[int, int] | None
     currency: str | None
     efficiency: efficiency.Efficiency
-    hours_saved: float
+    hours_saved: float | None
     value: float | None
-    fte_equivalent: float
+    fte_equivalent: float | None
     roi: float | None
     payback_months: float | None
     cost_reason: str | None
@@ -130,8 +131,10 @@ def case_study(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
     steps = tuple(Step(row.feature, row.first_used_at.date(), _maybe(row.days_from_go_live),
                        _maybe(rates.get(row.feature)), float(hours.get(row.feature, 0.0)))
                   for row in first.itertuples(index=False))
-    live = date(account.go_live_date.year, account.go_live_date.month, 1) if account.go_live_date else None
-    starts = [m for m in (live, *(date(s.first_used.year, s.first_used.month, 1) for s in steps)) if m]
+    go_live = account.go_live_date
+    live = date(go_live.year, go_live.month, 1) if go_live else None
+    starts = [m for m in (live, *(date(s.first_used.year, s.first_used.month, 1) for s in steps if s.first_used))
+              if m]
     curves = adoption_curves(con, account_id=account_id, start=min(starts or [start]), end=end)
     curves = curves[curves["feature"].isin([s.feature for s in steps])].reset_index(drop=True)
     curves.insert(1, "months_since_go_live", [_months_between(live, m) if live else None for m in curves["month"]])
@@ -145,7 +148,7 @@ def case_study(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
                      time_to_value(con, account_id=account_id), steps, curves)
 
 
-def _maybe(value: object) -> float | None:
+def _maybe(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
@@ -175,7 +178,7 @@ def anonymize(study: CaseStudy) -> CaseStudy:
                        round_sig(s.hours_saved)) for s in study.steps)
     curves = study.curves.drop(columns=["month", "users", "active_users"]).assign(
         adoption_rate=study.curves["adoption_rate"].round(2))
-    seats = int(round_sig(study.seats, SEAT_DIGITS)) if study.seats else None
+    seats = int(round_sig(study.seats, SEAT_DIGITS) or 0) if study.seats else None
     return replace(study, account_id=None, name=None, seats=seats, go_live_date=None, start=None, end=None,
                    efficiency=eff, hours_saved=round_sig(study.hours_saved), value=round_sig(study.value),
                    fte_equivalent=round_sig(study.fte_equivalent), roi=round_fraction(study.roi),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -55,7 +56,7 @@ def validate(drivers: pd.DataFrame, hourly: pd.DataFrame) -> list[str]:
     return problems
 
 
-def _finite(value: object) -> bool:
+def _finite(value: Any) -> bool:
     """A real, finite number (NaN, infinity and text are not)."""
     try:
         return value is not None and math.isfinite(float(value))

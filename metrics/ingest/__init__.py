@@ -90,7 +90,10 @@ def _field_sql(name: str, headers: list[str]) -> str:
     cell is not JSON)."""
     if name in headers:
         return f"c{headers.index(name)}"
-    header, path = json_field(name, headers)
+    field = json_field(name, headers)
+    if field is None:
+        raise DataError(f"'{name}' is neither a header nor a path into a JSON column")
+    header, path = field
     column = f"c{headers.index(header)}"
     literal = "'" + _json_path(path).replace("'", "''") + "'"
     return f"CASE WHEN json_valid({column}) THEN json_extract_string({column}, {literal}) END"

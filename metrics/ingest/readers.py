@@ -9,9 +9,12 @@ import re
 import shutil
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
+from typing import IO, cast
 
 import duckdb
 import pandas as pd
@@ -20,7 +23,7 @@ from isal import igzip, isal_zlib  # ISA-L's inflate: 2.3x the standard library'
 from metrics.store import DataError
 
 _CHUNK = 1 << 22
-_GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)
+_GZIP_ERRORS = cast(tuple[type[BaseException], ...], (OSError, EOFError, zlib.error, isal_zlib.error))
 _PREVIEW_BYTES = 1 << 16
 _PREVIEW_ROWS = 200
 
@@ -62,7 +65,7 @@ def _sniff_format(head: bytes, file_name: str) -> str:
     return "csv"
 
 
-def _unique_headers(raw: list[object]) -> list[str]:
+def _unique_headers(raw: Sequence[object]) -> list[str]:
     out: list[str] = []
     for i, h in enumerate(raw):
         name = str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
@@ -168,7 +171,7 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
     if not first.strip():
         raise DataError(f"{file_name}: the file is empty (no header row)")
     delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
-    headers = _unique_headers(next(csv.reader([first], delimiter=delim, quotechar='"')))
+    headers = _unique_headers(list(csv.reader([first], delimiter=delim, quotechar='"'))[0])
     encoding = encoding.replace("-sig", " with BOM")
     physical, mixed_endings = _physical_lines(text_path)
     staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, delim)
@@ -501,6 +504,7 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
 # Amplitude's Export API answers with a zip of gzipped JSON-lines files, one an hour; warehouses and S3 exports come
 # as folders of such files. Their members (JSON lines or CSV with one header, gzipped or not) are read as one file:
 # one import, one transaction, and a reject names the member and the line within it.
+Member = tuple[str, Callable[[], IO[bytes]]]  # a member's name, and how to open it
 MAX_ARCHIVE_UNZIPPED = 4 << 30  # Amplitude's own export limit
 _SKIPPED = ("__MACOSX/", ".")
 
@@ -513,7 +517,7 @@ def _is_workbook(path: Path) -> bool:
         return True  # a damaged workbook: the workbook reader says so
 
 
-def _zip_members(path: Path, file_name: str) -> list[tuple[str, object]]:
+def _zip_members(path: Path, file_name: str) -> list[Member]:
     """(member name, opener) for the data files of a zip archive, in name order."""
     try:
         zf = zipfile.ZipFile(path)
@@ -523,17 +527,21 @@ def _zip_members(path: Path, file_name: str) -> list[tuple[str, object]]:
         part.startswith(_SKIPPED) for part in Path(i.filename).parts)]
     if sum(i.file_size for i in infos) > MAX_ARCHIVE_UNZIPPED:
         raise DataError(f"{file_name}: the archive unpacks to more than {MAX_ARCHIVE_UNZIPPED >> 30} GB")
-    return [(i.filename, (lambda i=i: zf.open(i))) for i in sorted(infos, key=lambda i: i.filename)]
+    return [(i.filename, partial(zf.open, i)) for i in sorted(infos, key=lambda i: i.filename)]
 
 
-def folder_members(folder: Path) -> list[tuple[str, object]]:
+def folder_members(folder: Path) -> list[Member]:
     """(relative name, opener) for the data files of a folder and its subfolders, in name order."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
         part.startswith(_SKIPPED) for part in p.relative_to(folder).parts))
-    return [(str(p.relative_to(folder)), (lambda p=p: p.open("rb"))) for p in files]
+    return [(str(p.relative_to(folder)), _binary_opener(p)) for p in files]
 
 
-def _stage_members(con, members: list[tuple[str, object]], file_name: str, workdir: Path,
+def _binary_opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
                    head_only: bool = False) -> _Raw:
     """Members of one format, unpacked (gzip too) into one combined file, staged as one."""
     if not members:
@@ -688,7 +696,7 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
                             FROM read_json_objects({literal}, format = 'array',
                                                    maximum_object_size = {_JSON_MAX_OBJECT})""")
         else:
-            key = field_name.replace('"', '\\"')
+            key = str(field_name).replace('"', '\\"')
             con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json AS
                             SELECT row_number() OVER () AS line, CAST(r AS VARCHAR) AS j
                             FROM (SELECT unnest(json_extract(json, '$."{key}"[*]')) AS r
