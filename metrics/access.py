@@ -35,9 +35,6 @@ class Access:
         """Imports and value-model edits: CS operations, and the single user of a local install."""
         return self.role in ("ops", "local")
 
-    def can_see(self, account_id: str) -> bool:
-        return self.accounts is None or str(account_id) in self.accounts
-
     def scope(self, frame: pd.DataFrame, column: str = "account_id") -> pd.DataFrame:
         """The rows of `frame` about accounts this user may see."""
         if self.accounts is None:

@@ -13,7 +13,7 @@ import pandas as pd
 from metrics import privacy
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import Period
-from metrics.registry import metric
+from metrics.registry import define, metric
 from metrics.store import query, sql
 
 
@@ -67,14 +67,14 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
                  pd.DataFrame(hours, columns=["feature", "events", "units", "minutes_saved", "basis", "hours_saved"]))
 
 
+@metric("mau", unit="users", higher_is_better=True,
+        description="Monthly active users: distinct users with at least one event in the month.",
+        formula="count(distinct user with >= 1 event in month m), for each month of the period")
 def mau_of(use: Usage) -> pd.DataFrame:
     """mau from a Usage."""
     return use.months[["month", "active_users"]].copy()
 
 
-@metric("mau", unit="users", higher_is_better=True,
-        description="Monthly active users: distinct users with at least one event in the month.",
-        formula="count(distinct user with >= 1 event in month m), for each month of the period")
 def mau(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
     """Every month of [start, end) with its active users (0 for a month without usage)."""
     frame = query(con, "mau", **_params(get_account(con, account_id), start, end))
@@ -82,14 +82,14 @@ def mau(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: da
     return frame[["month", "active_users"]].astype({"active_users": "int64"})
 
 
+@metric("adoption_rate", unit="fraction", higher_is_better=True,
+        description="Share of the period's active users who used the feature at least once in the period.",
+        formula="distinct users of f in [start, end) / distinct active users in [start, end)")
 def feature_adoption_of(use: Usage) -> pd.DataFrame:
     """feature_adoption from a Usage."""
     return use.features.copy()
 
 
-@metric("adoption_rate", unit="fraction", higher_is_better=True,
-        description="Share of the period's active users who used the feature at least once in the period.",
-        formula="distinct users of f in [start, end) / distinct active users in [start, end)")
 def feature_adoption(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
     """Per feature used in the period or priced in the value model: adopters, adoption_rate, events, depth."""
     return feature_adoption_of(usage(con, get_account(con, account_id), start, end))
@@ -105,28 +105,34 @@ def key_feature_adoption(features: pd.DataFrame) -> float | None:
     return float(rates.mean()) if len(rates) else None
 
 
-@metric("depth", unit="events per adopter", higher_is_better=True,
-        description="How intensively a feature's adopters use it in the period.",
-        formula="events of f in [start, end) / distinct users of f in [start, end)")
+define("depth", unit="events per adopter", higher_is_better=True,
+       description="How intensively a feature's adopters use it in the period.",
+       formula="events of f in [start, end) / distinct users of f in [start, end)",
+       function="metrics.adoption.feature_adoption_of")
+
+
 def depth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> dict[str, float]:
     """Depth of every adopted feature, by feature."""
     frame = feature_adoption(con, account_id=account_id, start=start, end=end).dropna(subset=["depth"])
     return dict(zip(frame["feature"], frame["depth"]))
 
 
+@metric("breadth", unit="features per user", higher_is_better=True,
+        description="Mean number of distinct features each active user used in the period.",
+        formula="mean over the period's active users of count(distinct features used in [start, end))")
 def breadth_of(use: Usage) -> float | None:
     """breadth from a Usage: the mean of each user's distinct features is the pairs over the users."""
     return use.user_features / use.active_users if use.active_users else None
 
 
-@metric("breadth", unit="features per user", higher_is_better=True,
-        description="Mean number of distinct features each active user used in the period.",
-        formula="mean over the period's active users of count(distinct features used in [start, end))")
 def breadth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """Mean distinct features per active user; None without active users."""
     return breadth_of(usage(con, get_account(con, account_id), start, end))
 
 
+@metric("seat_utilization", unit="fraction", higher_is_better=True,
+        description="How much of the licensed seats is actively used, on average over the period's months.",
+        formula="mean over months of MAU / seats; None without seats")
 def seat_utilization_of(account: Account, use: Usage) -> float | None:
     """seat_utilization from a Usage."""
     if not account.seats:
@@ -134,15 +140,15 @@ def seat_utilization_of(account: Account, use: Usage) -> float | None:
     return float(use.months["active_users"].astype(float).mean() / account.seats)
 
 
-@metric("seat_utilization", unit="fraction", higher_is_better=True,
-        description="How much of the licensed seats is actively used, on average over the period's months.",
-        formula="mean over months of MAU / seats; None without seats")
 def seat_utilization(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """Mean monthly MAU over seats; None when the account has no seat count."""
     account = get_account(con, account_id)
     return seat_utilization_of(account, usage(con, account, start, end)) if account.seats else None
 
 
+@metric("stickiness", unit="fraction", higher_is_better=True,
+        description="How many days a month active users come back: mean daily active users over MAU.",
+        formula="mean over months with MAU > 0 of (user-active-days / days in month) / MAU")
 def stickiness_of(use: Usage) -> float | None:
     """stickiness from a Usage."""
     months = use.months
@@ -154,9 +160,6 @@ def stickiness_of(use: Usage) -> float | None:
     return float(np.mean(days / months["days_in_month"].to_numpy(dtype=float)[active] / users[active]))
 
 
-@metric("stickiness", unit="fraction", higher_is_better=True,
-        description="How many days a month active users come back: mean daily active users over MAU.",
-        formula="mean over months with MAU > 0 of (user-active-days / days in month) / MAU")
 def stickiness(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
     """DAU/MAU averaged over the period's months with activity; None without activity."""
     return stickiness_of(usage(con, get_account(con, account_id), start, end))
@@ -240,6 +243,14 @@ def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.Dat
                          "peer_group": group, "peers": int(mask.sum()), "peer_rounded": was_rounded})
 
 
+@metric("underused_features", unit="hours", higher_is_better=False,
+        description="Value-model features this account adopts less than its peers do, ranked by the hours its "
+                    "non-adopting active users leave on the table.",
+        formula="features with adoption_rate < median adoption_rate of other accounts in the same industry "
+                "(>= 5 such accounts, else all other accounts; the median as metrics.privacy publishes it: "
+                "withheld under 5, rounded to 0.05 under 10); hours_left = (active users - adopters) x "
+                "(hours saved by f / adopters of f, over all accounts in the period; withheld when fewer than 5 "
+                "other accounts adopt f)")
 def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
     """underused_features from the period's PeerGrid; empty when the policy withholds the peer medians."""
     columns = ["feature", "adoption_rate", "peer_median", "peer_group", "peers", "non_adopters",
@@ -264,14 +275,6 @@ def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@metric("underused_features", unit="hours", higher_is_better=False,
-        description="Value-model features this account adopts less than its peers do, ranked by the hours its "
-                    "non-adopting active users leave on the table.",
-        formula="features with adoption_rate < median adoption_rate of other accounts in the same industry "
-                "(>= 5 such accounts, else all other accounts; the median as metrics.privacy publishes it: "
-                "withheld under 5, rounded to 0.05 under 10); hours_left = (active users - adopters) x "
-                "(hours saved by f / adopters of f, over all accounts in the period; withheld when fewer than 5 "
-                "other accounts adopt f)")
 def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
                        peers: PeerGrid | None = None) -> pd.DataFrame:
     """Underused features with peer median, peer group, non-adopters, hours and value left; biggest first.

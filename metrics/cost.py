@@ -35,11 +35,6 @@ class Cost:
         description="Hours the value model credits to feature use in the period.",
         formula="sum over features of events x minutes_saved / 60 (basis use) or units x minutes_saved / 60 "
                 "(basis unit), in [start, end)")
-def hours_saved(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
-    """Per feature with a value driver: events, units, minutes_saved, basis, hours_saved; largest first."""
-    return hours_saved_of(adoption.usage(con, get_account(con, account_id), start, end))
-
-
 def hours_saved_of(use: adoption.Usage) -> pd.DataFrame:
     """hours_saved from an account's Usage (the same arithmetic as hours_saved.sql for all accounts)."""
     return use.hours.copy()
@@ -107,23 +102,6 @@ def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
     acv = frame["annual_contract_value"].where(frame["annual_contract_value"] > 0)
     frame["roi"] = (frame["value"] * 12 / months - acv) / acv
     return frame.sort_values("account_id").reset_index(drop=True)
-
-
-@metric("portfolio_totals", unit="hours; currency", higher_is_better=True,
-        description="Hours and value delivered summed over a group of accounts (industry, region or segment); "
-                    "money is summed per currency, never across currencies.",
-        formula="sum of hours_saved and of value over the group's accounts, per currency")
-def portfolio_totals(con: duckdb.DuckDBPyConnection, *, start: date, end: date, by: str = "industry") -> pd.DataFrame:
-    """Per group and currency: accounts, hours_saved, value, fte_equivalent."""
-    if by not in ("industry", "region", "segment"):
-        raise ValueError(f"cannot group by {by}")
-    frame = portfolio_value(con, start=start, end=end)
-    frame[by] = frame[by].fillna("(none)")
-    frame["currency"] = frame["currency"].fillna("(none)")
-    totals = frame.groupby([by, "currency"], as_index=False).agg(
-        accounts=("account_key", "count"), hours_saved=("hours_saved", "sum"),
-        value=("value", lambda v: v.sum(min_count=1)), fte_equivalent=("fte_equivalent", "sum"))
-    return totals.sort_values([by, "currency"]).reset_index(drop=True)
 
 
 def monthly_hours(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:

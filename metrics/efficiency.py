@@ -13,7 +13,7 @@ import pandas as pd
 from metrics import privacy
 from metrics.accounts import Account, all_accounts, get_account
 from metrics.period import add_months
-from metrics.registry import metric
+from metrics.registry import define, metric
 from metrics.store import DataError, query
 
 BASELINE_MONTHS = 3
@@ -209,12 +209,10 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
                       len(group), comparison_delta, BOOTSTRAP_METHOD, baseline_months, current_months)
 
 
-@metric("adjusted_delta", unit="fraction", higher_is_better=True,
-        description="Efficiency delta net of the market trend: difference-in-differences against comparable "
-                    "accounts (same industry, else all) that were not yet live in either window; withheld with "
-                    f"the reason when fewer than {privacy.MIN_OTHERS} such accounts exist.",
-        formula="(1 + efficiency_delta) / (1 + mean efficiency change of the comparison accounts over the same "
-                "windows) - 1; its 90 % interval resamples the months of the account and of every comparison account")
-def adjusted_delta(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
-    """The trend-adjusted delta alone; None without a comparison group or a raw delta."""
-    return efficiency(con, account_id=account_id, start=start, end=end).adjusted_delta
+define("adjusted_delta", unit="fraction", higher_is_better=True,
+       description="Efficiency delta net of the market trend: difference-in-differences against comparable "
+                   "accounts (same industry, else all) that were not yet live in either window; withheld with "
+                   f"the reason when fewer than {privacy.MIN_OTHERS} such accounts exist.",
+       formula="(1 + efficiency_delta) / (1 + mean efficiency change of the comparison accounts over the same "
+               "windows) - 1; its 90 % interval resamples the months of the account and of every comparison account",
+       function="metrics.efficiency.efficiency")

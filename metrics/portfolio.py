@@ -44,6 +44,11 @@ def filter_accounts(table: pd.DataFrame, **selected: list[str]) -> pd.DataFrame:
     return table
 
 
+@metric("portfolio_totals", unit="hours; currency", higher_is_better=True,
+        description="Hours and value delivered summed over the accounts an executive selects (industry, region, "
+                    "segment filters); money is summed per currency, never across currencies.",
+        formula="sum of hours_saved and of value over the selected accounts, per currency; the mean "
+                "key_feature_adoption")
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Totals of a per-account table, one row per currency: accounts, hours_saved, value, fte_equivalent and the
     mean key_feature_adoption. Money is never added across currencies."""
