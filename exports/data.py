@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import duckdb
 import pandas as pd
 
-from metrics import adoption, catalog, efficiency, privacy, report
+from metrics import adoption, catalog, efficiency, report
 from metrics.accounts import Account, get_account
 from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
@@ -15,7 +15,6 @@ from metrics.registry import Kpi
 from metrics.report import AccountReport, EfficiencyFigures
 
 # what may be shown of other customers is decided in metrics.privacy, for every surface alike
-MIN_PEERS_SHOWN = privacy.MIN_OTHERS
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from pptx.slide import Slide, SlideLayout
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from exports.data import MIN_PEERS_SHOWN, ExportData, gather, peer_rows
+from exports.data import ExportData, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
 from exports.strings import FORMULAS_ZH, fmt, reason, text
 from metrics.period import Period
+from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "qbr_template.pptx"
@@ -367,7 +368,7 @@ def _underused(deck: Deck) -> None:
     top = deck.top
     if not data.peers_shown:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8),
-                     [deck.t("peers_hidden", min=MIN_PEERS_SHOWN)], 16)
+                     [deck.t("peers_hidden", min=MIN_OTHERS)], 16)
         top += Inches(1)
     elif not items:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8), [deck.t("no_recommendations")], 16)

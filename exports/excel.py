@@ -13,10 +13,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from exports.data import MIN_PEERS_SHOWN, PEER_COLUMNS, ExportData, gather, peer_rows
+from exports.data import PEER_COLUMNS, ExportData, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
 from exports.strings import FORMULAS_ZH, fmt, kind_label, reason, text
 from metrics.period import Period
+from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.report import UnderusedFeature
 
@@ -293,7 +294,7 @@ def _adoption(book: _Book, ws: Worksheet) -> None:
     if data.peers_shown:
         book.put(ws, 3, 1, t(f"peer_group_{data.peer_group}", n=data.peers), italic=True, color=NOTE_COLOR)
     else:
-        book.put(ws, 3, 1, t("peers_hidden", min=MIN_PEERS_SHOWN), italic=True, color=NOTE_COLOR)
+        book.put(ws, 3, 1, t("peers_hidden", min=MIN_OTHERS), italic=True, color=NOTE_COLOR)
     book.header(ws, HEADER_ROW, [t("feature"), t("in_value_model"), t("adopters"), t("adoption_rate"),
                                  t("peer_median"), t("depth"), t("first_used"), t("days_from_go_live")])
     first = HEADER_ROW + 1
@@ -356,7 +357,7 @@ def _recommendations(book: _Book, ws: Worksheet) -> None:
     _widths(ws, {"A": 26, "B": 12, "C": 12, "D": 14, "E": 14, "F": 18, "G": 90})
     items = data.report.adoption.underused_features
     if not data.peers_shown:
-        book.put(ws, first, 1, t("peers_hidden", min=MIN_PEERS_SHOWN), italic=True, color=NOTE_COLOR)
+        book.put(ws, first, 1, t("peers_hidden", min=MIN_OTHERS), italic=True, color=NOTE_COLOR)
         return
     if not items:
         book.put(ws, first, 1, t("no_recommendations"), italic=True, color=NOTE_COLOR)
@@ -386,7 +387,7 @@ def _notes(book: _Book, ws: Worksheet) -> None:
     book.put(ws, 4, 1, t("method_notes"), bold=True, size=13, color=TITLE_COLOR)
     notes = [t("note_period", period=data.period.label()),
              t("note_value", currency=safe_cell_text(data.currency or t("na"))),
-             t("note_efficiency"), t("note_adjusted"), t("note_confidential", min=MIN_PEERS_SHOWN),
+             t("note_efficiency"), t("note_adjusted"), t("note_confidential", min=MIN_OTHERS),
              t("note_formulas")]
     for r, note in enumerate(notes, start=5):
         book.put(ws, r, 1, f"• {note}")

@@ -247,9 +247,11 @@ def peer_adoption(con: duckdb.DuckDBPyConnection, account: Account, grid: pd.Dat
         description="Value-model features this account adopts less than its peers do, ranked by the hours its "
                     "non-adopting active users leave on the table.",
         formula="features with adoption_rate < median adoption_rate of other accounts in the same industry "
-                "(>= 5 such accounts, else all other accounts; the median as metrics.privacy publishes it: "
-                "withheld under 5, rounded to 0.05 under 10); hours_left = (active users - adopters) x "
-                "(hours saved by f / adopters of f, over all accounts in the period; withheld when fewer than 5 "
+                f"(>= {privacy.MIN_OTHERS} such accounts, else all other accounts; the median as metrics.privacy "
+                f"publishes it: withheld under {privacy.MIN_OTHERS}, rounded to {privacy.ROUND_FRACTION_TO:g} under "
+                f"{privacy.MIN_OTHERS_FOR_QUARTILES}); hours_left = (active users - adopters) x "
+                f"(hours saved by f / adopters of f, over all accounts in the period; withheld when fewer than "
+                f"{privacy.MIN_OTHERS} "
                 "other accounts adopt f)")
 def underused_of(account: Account, peers: PeerGrid) -> pd.DataFrame:
     """underused_features from the period's PeerGrid; empty when the policy withholds the peer medians."""

@@ -3,9 +3,9 @@
 `benchmark` is the one function the Benchmarks page, the account report's peer section and the QBR exports call.
 It returns the account's own figures and cohort aggregates only: no peer name, id or single peer value, and
 no minimum or maximum. What is published follows metrics.privacy, the one policy: a cohort figure needs at least
-MIN_PEERS other accounts (else the cohort widens to all accounts, and failing that the figure is suppressed with the
-reason), quartiles need at least privacy.MIN_OTHERS_FOR_QUARTILES and a median over fewer is rounded, and a pooled
-sum is withheld when one account holds more than MAX_SHARE of it.
+privacy.MIN_OTHERS other accounts (else the cohort widens to all accounts, and failing that the figure is
+suppressed with the reason), quartiles need at least privacy.MIN_OTHERS_FOR_QUARTILES and a median over fewer is
+rounded, and a pooled sum is withheld when one account holds more than privacy.MAX_SHARE of it.
 """
 from __future__ import annotations
 
@@ -25,17 +25,14 @@ from metrics.store import DataError, query
 
 COHORTS = ("industry", "region", "segment", "seat_band", "all")
 SEAT_BANDS: tuple[tuple[int, int | None], ...] = ((1, 49), (50, 199), (200, 499), (500, None))
-MIN_PEERS = privacy.MIN_OTHERS
-MAX_SHARE = privacy.MAX_SHARE
-MIN_QUARTILE_PEERS = privacy.MIN_OTHERS_FOR_QUARTILES
 FIGURES = ("key_feature_adoption", "breadth", "efficiency_delta", "hours_saved_per_seat", "value_per_seat")
 # per-seat figures also publish a pooled rate (sum over peers / their seats): the sums the dominance rule guards
 SUMMED = {"hours_saved_per_seat": "hours_saved", "value_per_seat": "value"}
 
 REASONS = {
     "no_attribute": "the account has no {cohort}",
-    "too_few": f"fewer than {MIN_PEERS} other accounts in the cohort have this figure",
-    "dominated": f"one account would contribute more than {MAX_SHARE:.0%} of the peers' summed figure",
+    "too_few": f"fewer than {privacy.MIN_OTHERS} other accounts in the cohort have this figure",
+    "dominated": f"one account would contribute more than {privacy.MAX_SHARE:.0%} of the peers' summed figure",
     "no_currency": "the account has no currency, so no peer's value is comparable",
 }
 
@@ -50,18 +47,19 @@ define("value_per_seat", unit="currency per seat", higher_is_better=True, functi
        formula="value / seats = hours_saved x hourly_cost / seats, in [start, end)")
 define("peer_median", unit="as the figure", higher_is_better=None, function="metrics.benchmarks.benchmark",
        description="Median and quartiles of a figure over the other accounts of the cohort; published only when "
-                   f"at least {MIN_PEERS} other accounts have the figure, quartiles only from {MIN_QUARTILE_PEERS} "
+                   f"at least {privacy.MIN_OTHERS} other accounts have the figure, quartiles only from "
+                   f"{privacy.MIN_OTHERS_FOR_QUARTILES} "
                    "(never their minimum or maximum).",
        formula="25th, 50th and 75th percentile (linear interpolation) of the figure over the cohort's other "
-               f"accounts; >= {MIN_PEERS} of them, else widen to all accounts, else suppress; quartiles need "
-               f">= {MIN_QUARTILE_PEERS}, and a median over fewer is rounded (fractions to "
+               f"accounts; >= {privacy.MIN_OTHERS} of them, else widen to all accounts, else suppress; quartiles need "
+               f">= {privacy.MIN_OTHERS_FOR_QUARTILES}, and a median over fewer is rounded (fractions to "
                f"{privacy.ROUND_FRACTION_TO}, other units to {privacy.ROUND_SIGNIFICANT} significant digits)")
 define("peer_pooled", unit="as the figure", higher_is_better=None, function="metrics.benchmarks.benchmark",
        description="The cohort's other accounts taken together for a per-seat figure: their summed hours (or value) "
-                   f"over their summed seats; suppressed when one of them holds more than {MAX_SHARE:.0%} of "
+                   f"over their summed seats; suppressed when one of them holds more than {privacy.MAX_SHARE:.0%} of "
                    "either sum.",
        formula=f"sum(hours_saved or value over peers) / sum(seats over peers); each peer's share of both sums <= "
-               f"{MAX_SHARE:.0%}, >= {MIN_PEERS} peers, else widen to all accounts, else suppress")
+               f"{privacy.MAX_SHARE:.0%}, >= {privacy.MIN_OTHERS} peers, else widen to all accounts, else suppress")
 
 
 @dataclass(frozen=True)
@@ -192,7 +190,7 @@ def _attribute(account: Account, cohort: str) -> str | None:
 
 
 def _dominated(peers: pd.DataFrame, columns: list[str]) -> bool:
-    """True when one peer holds more than MAX_SHARE of the peers' sum of any of `columns`."""
+    """True when one peer holds more than privacy.MAX_SHARE of the peers' sum of any of `columns`."""
     return any(privacy.dominated(peers[column].to_numpy(dtype=float)) for column in columns)
 
 
@@ -243,7 +241,7 @@ def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> Be
         description="Where the account stands among the other accounts of a predefined cohort (industry, region, "
                     "segment, seat band or all): the share of peers below it, ties counting half.",
         formula=f"100 x (peers below + 0.5 x peers equal) / peers, over the cohort's other accounts with the "
-                f"figure (value per seat: same currency; efficiency: same basis); >= {MIN_PEERS} peers, else "
+                f"figure (value per seat: same currency; efficiency: same basis); >= {privacy.MIN_OTHERS} peers, else "
                 "widen to all accounts, else suppress")
 def benchmark(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
               cohort: str = "industry", table: pd.DataFrame | None = None) -> Benchmark:

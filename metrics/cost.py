@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from metrics import adoption
@@ -14,6 +16,29 @@ from metrics.registry import define, metric
 from metrics.store import query
 
 HOURS_PER_YEAR = 2000
+Number = TypeVar("Number", float, pd.Series)
+
+
+# The formulas, once: for one account (floats) and for every account of the portfolio (Series) alike.
+def hours_from_volume(basis: Any, events: Any, units: Any, minutes_saved: Any) -> Any:
+    """Hours the value model credits: units x minutes / 60 for a `unit` driver, else events x minutes / 60 (the
+    SQL macro hours_saved_of in schema.sql is the same formula; a test keeps them equal)."""
+    return np.where(basis == "unit", units, events) * minutes_saved / 60
+
+
+def fte_equivalent_of(hours: Number, months: int, hours_per_year: float = HOURS_PER_YEAR) -> Number:
+    """Hours saved as full-time people over `months` months."""
+    return hours / (months * hours_per_year / 12)
+
+
+def roi_of(value: Number, months: int, annual_contract_value: Number) -> Number:
+    """Annualised value net of the contract, over the contract."""
+    return (value * 12 / months - annual_contract_value) / annual_contract_value
+
+
+def payback_months_of(value: float, months: int, annual_contract_value: float) -> float | None:
+    """Months of delivered value that pay for a year of the contract; None without value."""
+    return annual_contract_value / (value / months) if value > 0 else None
 
 
 @dataclass(frozen=True)
@@ -79,9 +104,9 @@ def cost_of(account: Account, use: adoption.Usage, period: Period, hours_per_yea
     if not acv:
         reasons.append("no annual contract value")
     elif value is not None:
-        roi = (value * 12 / months - acv) / acv
-        payback = acv / (value / months) if value > 0 else None
-    fte = hours / (months * hours_per_year / 12)
+        roi = roi_of(value, months, acv)
+        payback = payback_months_of(value, months, acv)
+    fte = fte_equivalent_of(hours, months, hours_per_year)
     return Cost(hours, value, account.currency, fte, roi, payback, by_feature, months,
                 "; ".join(reasons) or None)
 
@@ -98,9 +123,9 @@ def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
     frame["hours_saved"] = frame["hours_saved"].fillna(0.0)
     months = len(Period(start, end).months)
     frame["value"] = frame["hours_saved"] * frame["hourly_cost"]
-    frame["fte_equivalent"] = frame["hours_saved"] / (months * hours_per_year / 12)
-    acv = frame["annual_contract_value"].where(frame["annual_contract_value"] > 0)
-    frame["roi"] = (frame["value"] * 12 / months - acv) / acv
+    frame["fte_equivalent"] = fte_equivalent_of(frame["hours_saved"], months, hours_per_year)
+    frame["roi"] = roi_of(frame["value"], months,
+                          frame["annual_contract_value"].where(frame["annual_contract_value"] > 0))
     return frame.sort_values("account_id").reset_index(drop=True)
 
 

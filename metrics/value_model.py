@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
+from metrics.cost import hours_from_volume
 from metrics.ingest import identifier_problem, is_total
 from metrics.store import DataError, query, write_transaction
 
@@ -66,8 +66,8 @@ def _finite(value: Any) -> bool:
 
 def _value_by_currency(volume: pd.DataFrame, drivers: pd.DataFrame, hourly: pd.DataFrame) -> pd.DataFrame:
     priced = volume.merge(drivers[["feature", "minutes_saved", "basis"]], on="feature")
-    amount = np.where(priced["basis"] == "unit", priced["units"], priced["events"])
-    priced["hours_saved"] = amount * priced["minutes_saved"] / 60
+    priced["hours_saved"] = hours_from_volume(priced["basis"], priced["events"], priced["units"],
+                                              priced["minutes_saved"])
     per_account = priced.groupby("account_id", as_index=False)["hours_saved"].sum()
     frame = hourly.merge(per_account, on="account_id", how="left").fillna({"hours_saved": 0.0})
     frame["value"] = frame["hours_saved"] * frame["hourly_cost"]

@@ -363,3 +363,19 @@ def test_stickiness_averages_only_the_months_with_active_users(mcon):
     five = adoption.stickiness(mcon, account_id="M1", start=date(2025, 5, 1), end=date(2025, 10, 1))
     assert five == pytest.approx((2 / 31 / 2 + 3 / 30 / 2 + 2 / 31 / 1 + 1 / 31 / 1) / 4)
     assert adoption.stickiness(mcon, account_id="M1", start=date(2025, 9, 1), end=date(2025, 10, 1)) is None
+
+
+def test_hours_saved_is_one_formula_in_sql_and_in_python(mcon):
+    """The SQL macro (hours_saved.sql, monthly_hours.sql) and metrics.cost.hours_from_volume (the value-model
+    editor's preview) agree on every combination, and both are units (or events) x minutes / 60 by hand."""
+    grid = [(basis, events, units, minutes) for basis in ("use", "unit", "other") for events in (0, 3, 7.5)
+            for units in (0, 2, 30) for minutes in (0, 1.5, 6)]
+    frame = pd.DataFrame(grid, columns=["basis", "events", "units", "minutes_saved"])
+    in_sql = [r[0] for r in mcon.execute(
+        "SELECT hours_saved_of(basis, events, units, minutes_saved) FROM frame").fetchall()]
+    in_python = cost.hours_from_volume(frame["basis"], frame["events"], frame["units"], frame["minutes_saved"])
+    assert in_sql == pytest.approx(list(in_python))
+    by_hand = {("unit", 3, 30, 6): 3.0, ("use", 3, 30, 6): 0.3, ("use", 7.5, 2, 1.5): 0.1875,
+               ("unit", 7.5, 2, 1.5): 0.05}
+    for key, hours in by_hand.items():
+        assert in_sql[grid.index(key)] == pytest.approx(hours), key

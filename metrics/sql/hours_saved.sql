@@ -10,7 +10,7 @@ WITH volume AS (
 ),
 final AS (
     SELECT v.account_key, f.feature, v.events, v.units, d.minutes_saved, d.basis,
-           CASE d.basis WHEN 'unit' THEN v.units ELSE v.events END * d.minutes_saved / 60.0 AS hours_saved
+           hours_saved_of(d.basis, v.events, v.units, d.minutes_saved) AS hours_saved
     FROM volume AS v
     JOIN value_drivers AS d USING (feature_key)
     JOIN feature AS f USING (feature_key)

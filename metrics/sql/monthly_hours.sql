@@ -2,7 +2,7 @@
 -- contract: ($start, $end) -> per account and month of [start, end): hours saved by the value model.
 WITH final AS (
     SELECT r.account_key, r.month,
-           sum(CASE d.basis WHEN 'unit' THEN r.units ELSE r.events END * d.minutes_saved / 60.0) AS hours_saved
+           sum(hours_saved_of(d.basis, r.events, r.units, d.minutes_saved)) AS hours_saved
     FROM account_feature_month AS r
     JOIN value_drivers AS d USING (feature_key)
     WHERE r.month >= $start AND r.month < $end

@@ -4,6 +4,11 @@
 
 CREATE SEQUENCE IF NOT EXISTS import_seq START 1;
 
+-- hours the value model credits to a feature's volume: the one SQL definition (hours_saved.sql, monthly_hours.sql);
+-- metrics.cost.hours_from_volume is the same formula for frames, and a test keeps the two equal
+CREATE OR REPLACE MACRO hours_saved_of(basis, events, units, minutes_saved) AS
+    CASE basis WHEN 'unit' THEN units ELSE events END * minutes_saved / 60.0;
+
 CREATE TABLE IF NOT EXISTS account (
     account_key           INTEGER NOT NULL,
     account_id            VARCHAR NOT NULL,
