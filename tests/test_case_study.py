@@ -48,13 +48,13 @@ def expected_numbers(con, account_id: str, period) -> set[str]:
     first = adoption.time_to_first_use(con, account_id=account_id)
     values: list[str] = []
 
-    def pct(x):
+    def pct(x):  # signs are kept: a delta printed with the wrong sign is not explained
         if x is not None and not pd.isna(x):
-            values.extend([f"{x:.1%}", f"{x:.0%}", f"{-x:.1%}"])
+            values.extend([f"{x:+.1%}" if x < 0 else f"{x:.1%}", f"{x:.0%}"])
 
-    def num(x, *decimals):
+    def num(x, *decimals, absolute=False):  # absolute: a figure the text words as "n days before"
         if x is not None and not pd.isna(x):
-            values.extend(f"{v:,.{d}f}" for d in decimals for v in (x, abs(x)))
+            values.extend(f"{abs(x) if absolute else x:,.{d}f}" for d in decimals)
 
     for x in (eff.delta, eff.ci_low, eff.ci_high, eff.adjusted_delta, eff.adjusted_ci_low, eff.adjusted_ci_high,
               money.roi, adoption.key_feature_adoption(features)):
@@ -66,7 +66,7 @@ def expected_numbers(con, account_id: str, period) -> set[str]:
     num(money.value, 2)
     num(money.payback_months, 1)
     num(adoption.breadth(con, account_id=account_id, start=start, end=end), 2)
-    num(time_to_value(con, account_id=account_id), 0)
+    num(time_to_value(con, account_id=account_id), 0, absolute=True)
     for rate in features["adoption_rate"]:
         pct(rate)
     for hours in money.by_feature["hours_saved"]:
@@ -77,7 +77,11 @@ def expected_numbers(con, account_id: str, period) -> set[str]:
              *[m for m in eff.baseline_months], *[m for m in eff.current_months]]
     for d in dates:
         values.extend([f"{d.year}", f"{d.month:02d}", f"{d.day:02d}", f"{d.month}"])
-    values += [str(i) for i in range(0, 61)]  # step numbers, months since go-live, counts of features and peers
+    study = case_study(con, account_id=account_id, start=start, end=end)
+    values += [str(i) for i in range(1, len(study.steps) + 1)]  # step numbers, and the count of features
+    # months since go-live: the curve table's columns and the results heading
+    values += [str(int(m)) for m in study.curves["months_since_go_live"].dropna()]
+    values += [str(m) for m in study.months_after_go_live or ()]
     values += [str(account.seats), str(BASELINE_MONTHS), f"{CONFIDENCE:.0%}", str(eff.comparison_accounts)]
     return {v.lstrip("+") for v in values}
 
@@ -92,9 +96,20 @@ def test_every_number_in_a_case_study_is_a_metric_functions_figure(demo):
     curve_rates = {f"{r:.0%}" for r in study.curves["adoption_rate"]}
     unexplained = printed_numbers(text) - expected_numbers(con, account_id, period) - curve_rates
     assert not unexplained, unexplained
-    # and the headline figures are there, exactly
+    # and each headline sentence carries its figures in their places (signs, the interval's order, the days)
     money = cost.cost(con, account_id=account_id, start=period.start, end=period.end)
-    assert f"{money.value:,.2f}" in text and f"{money.hours_saved:,.1f} h" in text
+    eff = efficiency.efficiency(con, account_id=account_id, start=period.start, end=period.end)
+    days = time_to_value(con, account_id=account_id)
+    lines = text.splitlines()
+    assert (f"- **Per-person efficiency**: {eff.delta:+.1%} (90% interval {eff.ci_low:+.1%} to "
+            f"{eff.ci_high:+.1%}): {eff.current:,.2f} against {eff.baseline:,.2f} per person per month.") in lines
+    assert f"- **Hours saved**: {money.hours_saved:,.1f} h in the period, {money.fte_equivalent:,.2f} FTE." in lines
+    assert f"- **Money saved**: {money.currency} {money.value:,.2f}." in lines
+    assert (f"- **Return on the annual contract**: {money.roi:+.1%}; payback in {money.payback_months:,.1f} "
+            "months.") in lines
+    ttv = (f"Time to value: the first value feature was already in use {-days:.0f} days before go-live (pilot)."
+           if days < 0 else f"Time to value: the first value feature was in use {days:.0f} days after go-live.")
+    assert ttv in lines
 
 
 def test_the_curves_a_case_study_shows_are_the_monthly_adoption_rates(demo):
