@@ -50,3 +50,25 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     names = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name").fetchall()]
     return {name: sorted(map(repr, con.execute(f"SELECT * FROM {name}").fetchall())) for name in names}
+
+
+def displayed(value: float | None, unit: str, currency: str | None = None, *, signed: bool = False,
+              compact: bool = False) -> str:
+    """How the English pages show a figure, written out here rather than taken from ui.text.fmt, so that a changed
+    display format fails the page tests: n/a for None; fractions as percentages with one decimal (a sign for
+    deltas); money with its currency, two decimals, or k / M with one decimal from 10,000 in KPI cards; hours with
+    one decimal and "h"; other numbers with two decimals."""
+    if value is None or value != value:
+        return "n/a"
+    if unit == "fraction":
+        return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+    if unit == "currency":
+        prefix = f"{currency} " if currency else ""
+        if compact and abs(value) >= 1_000_000:
+            return f"{prefix}{value / 1_000_000:,.1f}M"
+        if compact and abs(value) >= 10_000:
+            return f"{prefix}{value / 1_000:,.1f}k"
+        return f"{prefix}{value:,.2f}"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    return f"{value:,.2f}"

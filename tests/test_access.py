@@ -3,14 +3,14 @@ sees anything before signing in, and two sessions on two accounts never see each
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, displayed
 from streamlit.testing.v1 import AppTest
 
 from i18n import STRINGS
 from metrics import access, report
 from metrics.period import default_period
 from metrics.store import DataError, connect
-from ui.text import fmt, plain
+from ui.text import plain
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
         "client_id": "valuelens", "client_secret": "x",
@@ -145,7 +145,7 @@ def kpis_of(at: AppTest) -> dict[str, str]:
 def expected_kpis(db: str, account_id: str) -> dict[str, str]:
     con = connect(db)
     data = report.account_report(con, account_id=account_id, period=default_period(con))
-    return {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data.cost.currency,
+    return {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
                                                  signed=k.unit == "fraction" and "delta" in k.name, compact=True)
             for k in report.headline_kpis(data)}
 

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, displayed
 from streamlit.testing.v1 import AppTest
 
 from i18n import COLUMNS, STRINGS
@@ -63,12 +63,10 @@ def test_every_table_heads_its_columns_in_the_chosen_language(db, monkeypatch, p
 
 
 def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
-    from ui.text import fmt
-
     at = run_page(db, monkeypatch, "pages/account_report.py")
     con = connect(db)
     data = report.account_report(con, account_id="A001", period=default_period(con))
-    expected = {STRINGS["en"][f"kpi_{k.name}"]: fmt(k.value, k.unit, data.cost.currency,
+    expected = {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
                                                       signed=k.unit == "fraction" and "delta" in k.name, compact=True)
                 for k in report.headline_kpis(data)}
     assert shown(at) == expected
@@ -76,26 +74,22 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
 
 
 def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
-    from ui.text import fmt
-
     at = run_page(db, monkeypatch, "pages/account_report.py")
     at.selectbox[0].set_value("A002").run()
     assert not at.exception
     con = connect(db)
     data = report.account_report(con, account_id="A002", period=default_period(con))
-    assert shown(at)["Hours saved"] == fmt(data.cost.hours_saved, "hours")
-    assert shown(at)["Per-person efficiency"] == fmt(data.efficiency.delta, "fraction", signed=True)
+    assert shown(at)["Hours saved"] == displayed(data.cost.hours_saved, "hours")
+    assert shown(at)["Per-person efficiency"] == displayed(data.efficiency.delta, "fraction", signed=True)
 
 
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
-    from ui.text import fmt
-
     at = run_page(db, monkeypatch, "pages/portfolio.py")
     con = connect(db)
     period = default_period(con)
     totals = portfolio.summarize(portfolio.portfolio_table(con, start=period.start, end=period.end))
     values = [m.value for m in at.metric if m.label == "Value delivered"]
-    assert values == [fmt(r.value, "currency", r.currency, compact=True) for r in totals.itertuples()]
+    assert values == [displayed(r.value, "currency", r.currency, compact=True) for r in totals.itertuples()]
     assert [m.value for m in at.metric if m.label == "Accounts"] == [str(n) for n in totals["accounts"]]
     assert totals["accounts"].sum() == 40
 
