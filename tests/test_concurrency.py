@@ -52,6 +52,54 @@ def test_readers_see_either_none_or_all_of_a_batch_while_it_imports(tmp_path):
     assert set(seen) == {(0, 0, 0), (ROWS, ROWS, 1)}, sorted(set(seen))
 
 
+class _SlowCursor:
+    """Stands in for a DuckDB cursor: records when each statement starts and ends, and a COMMIT takes until
+    `release` is set, so the order of a commit and a reader's statement is decided by the gate, not by timing."""
+
+    def __init__(self, log: list[str], release: threading.Event | None = None) -> None:
+        self.log, self.release = log, release
+
+    def execute(self, query: str, parameters: object = None) -> None:
+        self.log.append(f"start {query}")
+        if self.release is not None:
+            self.release.wait(5)
+        self.log.append(f"end {query}")
+
+
+def test_a_reader_statement_never_starts_during_a_commit_and_a_commit_waits_for_running_statements():
+    """The gate (store.commit and store.Reader) deterministically: the race test above catches a missing gate only
+    when a read happens to fall into a COMMIT's milliseconds."""
+    from metrics.store import Reader, commit
+
+    log: list[str] = []
+    release = threading.Event()
+    committer = threading.Thread(target=commit, args=(_SlowCursor(log, release),))
+    committer.start()
+    while "start COMMIT" not in log:
+        time.sleep(0.001)
+    reading = threading.Thread(target=Reader(_SlowCursor(log)).execute, args=("SELECT",))  # type: ignore[arg-type]
+    reading.start()
+    time.sleep(0.1)  # the reader is now waiting at the gate (without it, it would have run)
+    release.set()
+    committer.join()
+    reading.join()
+    assert log == ["start COMMIT", "end COMMIT", "start SELECT", "end SELECT"]
+
+    log.clear()
+    release.clear()
+    reading = threading.Thread(target=Reader(_SlowCursor(log, release)).execute, args=("SELECT",))  # type: ignore
+    reading.start()
+    while "start SELECT" not in log:
+        time.sleep(0.001)
+    committer = threading.Thread(target=commit, args=(_SlowCursor(log),))
+    committer.start()
+    time.sleep(0.1)
+    release.set()
+    reading.join()
+    committer.join()
+    assert log == ["start SELECT", "end SELECT", "start COMMIT", "end COMMIT"]
+
+
 def test_an_import_killed_midway_leaves_the_database_as_before(tmp_path):
     db = tmp_path / "k.duckdb"
     con = connect(db)
