@@ -182,7 +182,7 @@ def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) ->
     used = query(con, "adoption_matrix", account_key=None, start=start, end=end)
     hours = query(con, "hours_saved", account_key=None, start=start, end=end)
     active = used.groupby("account_key", as_index=False)["active_users"].first()
-    drivers = con.execute("SELECT feature_key, feature FROM value_drivers JOIN feature USING (feature_key)").df()
+    drivers = query(con, "value_model_features")
     grid = active.merge(drivers, how="cross")
     grid = grid.merge(used[["account_key", "feature_key", "adopters"]], on=["account_key", "feature_key"], how="left")
     grid = grid.merge(hours[["account_key", "feature", "hours_saved"]], on=["account_key", "feature"], how="left")

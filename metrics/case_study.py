@@ -33,8 +33,7 @@ def time_to_value(con: duckdb.DuckDBPyConnection, *, account_id: str) -> float |
 
 
 def _value_features(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT f.feature FROM value_drivers JOIN feature AS f USING (feature_key)")
-            .fetchall()]
+    return list(query(con, "value_model_features")["feature"])
 
 
 @metric("case_study_score", unit="score (0-1)", higher_is_better=True,

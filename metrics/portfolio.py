@@ -8,6 +8,7 @@ import pandas as pd
 
 from metrics import adoption, cost
 from metrics.registry import metric
+from metrics.store import query
 
 RENEWAL_WINDOW_DAYS = 180  # a renewal this many days after the period end or sooner is near
 RENEWAL_OVERDUE_DAYS = 30  # ... and one up to this many days overdue still is (not yet renewed)
@@ -26,7 +27,7 @@ def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -
     days_to_renewal, risk_score and value_at_risk, ranked by risk_score (largest first)."""
     frame = cost.portfolio_value(con, start=start, end=end)
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end), on="account_key", how="left")
-    renewal = con.execute("SELECT account_key, renewal_date FROM account").df()
+    renewal = query(con, "renewal_dates")
     frame = frame.merge(renewal, on="account_key")
     frame["days_to_renewal"] = (pd.to_datetime(frame["renewal_date"]) - pd.Timestamp(end)).dt.days
     near = frame["days_to_renewal"].between(-RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS)

@@ -21,12 +21,7 @@ DRIVER_COLUMNS = ["feature", "minutes_saved", "basis", "category", "description"
 def current_model(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stored value drivers (feature, minutes_saved, basis, category, description) and hourly costs
     (account_id, account_name, currency, hourly_cost)."""
-    drivers = con.execute(
-        """SELECT f.feature, v.minutes_saved, v.basis, v.category, v.description
-           FROM value_drivers AS v JOIN feature AS f USING (feature_key) ORDER BY f.feature""").df()
-    hourly = con.execute(
-        "SELECT account_id, account_name, currency, hourly_cost FROM account ORDER BY account_id").df()
-    return drivers, hourly
+    return query(con, "list_value_drivers"), query(con, "hourly_costs")
 
 
 def validate(drivers: pd.DataFrame, hourly: pd.DataFrame) -> list[str]:
@@ -80,7 +75,7 @@ def effect(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.Dat
            end: date) -> pd.DataFrame:
     """Portfolio hours and value per currency in [start, end) under the stored model and under the proposed one."""
     volume = query(con, "feature_volume", start=start, end=end).merge(
-        con.execute("SELECT account_key, account_id FROM account").df(), on="account_key")
+        query(con, "account_ids"), on="account_key")
     stored_drivers, stored_hourly = current_model(con)
     before = _value_by_currency(volume, stored_drivers, stored_hourly)
     after = _value_by_currency(volume, drivers, hourly)
@@ -92,7 +87,7 @@ def effect(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.Dat
 
 def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Saved versions, newest first."""
-    return con.execute("SELECT version, saved_at, saved_by, note FROM value_model_version ORDER BY version DESC").df()
+    return query(con, "value_model_versions")
 
 
 def _snapshot(con, version: int, user: str, note: str) -> None:
@@ -134,10 +129,8 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
 
 def revert(con: duckdb.DuckDBPyConnection, version: int, *, user: str) -> int:
     """Save the model of an earlier version again, as a new version."""
-    drivers = con.execute(f"SELECT {', '.join(DRIVER_COLUMNS)} FROM value_driver_history WHERE version = $v "
-                          "ORDER BY feature", {"v": version}).df()
-    hourly = con.execute("SELECT account_id, hourly_cost FROM hourly_cost_history WHERE version = $v",
-                         {"v": version}).df()
+    drivers = query(con, "value_model_of_version", version=version)
+    hourly = query(con, "hourly_costs_of_version", version=version)
     if hourly.empty:
         raise DataError(f"no value model version {version}")
     return save(con, drivers, hourly, user=user, note=f"reverted to version {version}")
