@@ -379,3 +379,53 @@ def test_hours_saved_is_one_formula_in_sql_and_in_python(mcon):
                ("unit", 7.5, 2, 1.5): 0.05}
     for key, hours in by_hand.items():
         assert in_sql[grid.index(key)] == pytest.approx(hours), key
+
+
+def test_the_portfolio_adoption_views_by_hand(mcon):
+    """The adoption page's portfolio views on the fixture (May-July 2025): M1's users u1 (Dispatch, Chat), u2
+    (Scan), u3 (Dispatch); M2's u1 (Scan, Dispatch), u2 (Dispatch); 3 active users in each month."""
+    assert _rows(adoption.breadth_distribution(mcon, **P)) == [(1, 3), (2, 2)]
+    third = pytest.approx(1 / 3)
+    assert _rows(adoption.feature_trend(mcon, **P)) == [
+        ("Chat", date(2025, 6, 1), 1, 3, third),
+        ("Dispatch", date(2025, 5, 1), 1, 3, third), ("Dispatch", date(2025, 6, 1), 3, 3, 1.0),
+        ("Dispatch", date(2025, 7, 1), 1, 3, third),
+        ("Scan", date(2025, 5, 1), 2, 3, pytest.approx(2 / 3)), ("Scan", date(2025, 6, 1), 1, 3, third),
+        ("Scan", date(2025, 7, 1), 2, 3, pytest.approx(2 / 3))]
+    heatmap = adoption.industry_heatmap(mcon, **P)
+    assert heatmap.to_dict() == {"Logistics": {"Dispatch": pytest.approx(5 / 6), "Scan": pytest.approx(5 / 12)}}
+    # seat utilization by months since go-live, cohort 2025-Q2: M1 (4 seats, live April) and M2 (10, live June)
+    assert _rows(adoption.cohort_curves(mcon)) == [
+        ("2025-Q2", 0, 2, pytest.approx((1 / 4 + 1 / 10) / 2)), ("2025-Q2", 1, 2, pytest.approx((2 / 4 + 2 / 10) / 2)),
+        ("2025-Q2", 2, 1, 0.5), ("2025-Q2", 3, 1, 0.25), ("2025-Q2", 4, 1, 0.25)]
+
+
+def test_hours_per_month_and_the_portfolio_trend_by_hand(mcon):
+    """Dispatch 6 minutes a use, Scan 3 minutes a scanned unit: M1 0.7 / 0.2 / 1.0 h, M2 1.0 / 0.1 / 2.35 h."""
+    keys = dict(mcon.execute("SELECT account_id, account_key FROM account").fetchall())
+    monthly = cost.monthly_hours(mcon, **P)
+    by_account = {(a, m): h for a, m, h in monthly.itertuples(index=False)}
+    assert by_account == {
+        (keys["M1"], date(2025, 5, 1)): pytest.approx(0.7), (keys["M1"], date(2025, 6, 1)): pytest.approx(0.2),
+        (keys["M1"], date(2025, 7, 1)): pytest.approx(1.0), (keys["M2"], date(2025, 5, 1)): pytest.approx(1.0),
+        (keys["M2"], date(2025, 6, 1)): pytest.approx(0.1), (keys["M2"], date(2025, 7, 1)): pytest.approx(2.35)}
+    trend = portfolio.hours_trend(mcon, **P, account_keys=[keys["M1"], keys["M2"]])
+    assert _rows(trend) == [(date(2025, 5, 1), pytest.approx(1.7)), (date(2025, 6, 1), pytest.approx(0.3)),
+                            (date(2025, 7, 1), pytest.approx(3.35))]
+    assert _rows(portfolio.hours_trend(mcon, **P, account_keys=[keys["M2"]]))[2] == (date(2025, 7, 1),
+                                                                                    pytest.approx(2.35))
+    table = portfolio.portfolio_table(mcon, **P)
+    assert list(portfolio.filter_accounts(table, industry=["Retail"])["account_id"]) == ["M3"]
+    assert list(portfolio.filter_accounts(table, industry=["Logistics"], region=["North America"])["account_id"]) \
+        == ["M4", "M5"]
+    assert len(portfolio.filter_accounts(table, industry=[], region=[])) == 5
+
+
+def test_case_study_rounding_keeps_two_significant_digits_and_whole_percents():
+    from metrics.case_study import _months_between, round_fraction, round_sig
+
+    assert [round_sig(v) for v in (1234.5, 0.012345, -987.0, 0, None, 45.0)] == [1200.0, 0.012, -990.0, 0, None, 45.0]
+    assert round_sig(1234.5, 3) == 1230.0
+    assert [round_fraction(v) for v in (0.4213, -0.126, None)] == [0.42, -0.13, None]
+    assert _months_between(date(2025, 4, 10), date(2026, 2, 1)) == 10
+    assert _months_between(date(2025, 4, 30), date(2025, 4, 1)) == 0
