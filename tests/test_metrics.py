@@ -19,7 +19,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from metrics import adoption, cost, efficiency, ingest, portfolio, report, value_model  # noqa: F401  (registers all)
-from metrics.period import Period, default_period, resolve_period
+from metrics.period import Period, add_months, default_period, parse_month, resolve_period
 from metrics.registry import METRICS
 from metrics.store import DataError, connect
 
@@ -191,6 +191,24 @@ def test_the_default_period_is_the_last_three_full_months_of_data(mcon):
     assert resolve_period(mcon, "2025-05", "2025-08") == Period(**P)
     with pytest.raises(DataError, match="must end after it starts"):
         resolve_period(mcon, "2025-08", "2025-05")
+
+
+def test_a_period_from_one_bound_spans_three_months_and_a_month_has_two_spellings(mcon):
+    today = date(2025, 8, 15)
+    assert resolve_period(mcon, "2025-02", None, today=today) == Period(date(2025, 2, 1), date(2025, 5, 1))
+    assert resolve_period(mcon, None, "2025-07", today=today) == Period(date(2025, 4, 1), date(2025, 7, 1))
+    assert resolve_period(mcon, today=today) == Period(date(2025, 5, 1), date(2025, 8, 1))
+    assert resolve_period(mcon, date(2025, 3, 9), "2025/06", today=today) == Period(date(2025, 3, 1),
+                                                                                     date(2025, 6, 1))
+    assert [parse_month(t) for t in ("2025/3", " 2025-03-17 ", date(2025, 3, 17))] == [date(2025, 3, 1)] * 3
+    with pytest.raises(DataError, match="'March' is not a month \\(use YYYY-MM\\)"):
+        parse_month("March")
+    with pytest.raises(DataError, match="must end after it starts \\(2025-08 to 2025-08\\)"):
+        resolve_period(mcon, "2025-08", "2025-08")
+    assert Period(**P).label() == "2025-05 – 2025-07" and Period(**P).months == [
+        date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1)]
+    assert add_months(date(2025, 11, 1), 3) == date(2026, 2, 1)
+    assert add_months(date(2025, 1, 1), -1) == date(2024, 12, 1)
 
 
 def test_the_report_json_carries_the_metric_functions_figures(mcon, capsys):

@@ -79,3 +79,29 @@ def test_a_save_is_a_new_version_and_revert_restores_the_imported_model(mcon):
     assert cost.cost(mcon, account_id="M1", **P).value == pytest.approx(190.0)
     pd.testing.assert_frame_equal(value_model.current_model(mcon)[0], imported)
     assert value_model.versions(mcon)["note"].iloc[0] == "reverted to version 1"
+
+
+def test_zero_minutes_and_a_zero_hourly_cost_are_valid_and_a_missing_feature_or_unknown_category_is_not(mcon):
+    drivers, hourly = value_model.current_model(mcon)
+    drivers.loc[0, "minutes_saved"] = 0  # a feature kept in the model at no value: allowed
+    drivers.loc[1, "minutes_saved"] = 0.5
+    hourly.loc[0, "hourly_cost"] = 0
+    hourly.loc[1, "hourly_cost"] = 0.5
+    assert value_model.validate(drivers, hourly) == []
+    drivers.loc[0, "feature"] = "  "
+    drivers.loc[1, "category"] = "speed"
+    extra = drivers.iloc[[1]].assign(feature=None, category="")
+    assert value_model.validate(pd.concat([drivers, extra], ignore_index=True), hourly) == [
+        "value drivers row 1, feature: missing",
+        "value drivers row 2, category: must be one of cost, efficiency, revenue, risk",
+        "value drivers row 3, feature: missing"]
+
+
+def test_the_effect_preview_counts_accounts_without_usage_and_without_currency(mcon):
+    """M3 (no currency, no usage) and M4/M5 (USD, no usage) are counted with 0 hours, M3 under "(none)"."""
+    drivers, hourly = value_model.current_model(mcon)
+    frame = value_model.effect(mcon, drivers, hourly, **P).set_index("currency")
+    assert sorted(frame.index) == ["(none)", "CNY", "USD"]
+    assert frame.loc["(none)", "hours_saved_before"] == 0.0 and pd.isna(frame.loc["(none)", "value_before"])
+    assert frame.loc["USD", "hours_saved_before"] == pytest.approx(1.9)  # M1 only: M4 and M5 have no usage
+    assert frame.loc["CNY", "value_after"] == pytest.approx(172.5)
