@@ -447,3 +447,39 @@ def test_case_study_rounding_keeps_two_significant_digits_and_whole_percents():
     assert [round_fraction(v) for v in (0.4213, -0.126, None)] == [0.42, -0.13, None]
     assert _months_between(date(2025, 4, 10), date(2026, 2, 1)) == 10
     assert _months_between(date(2025, 4, 30), date(2025, 4, 1)) == 0
+
+
+def test_a_case_study_of_the_fixture_by_hand_and_its_anonymized_version(mcon):
+    """M1 (Alpha, 4 seats, live 10 April 2025) for May-July 2025: Dispatch first used 20 April (10 days after
+    go-live), Scan 6 May (26 days); 1.9 h saved at USD 100; output per person 11 -> 14."""
+    from metrics.case_study import Step, anonymize, case_study
+
+    study = case_study(mcon, account_id="M1", **P)
+    assert (study.account_id, study.name, study.industry, study.region, study.segment, study.seats) == (
+        "M1", "Alpha", "Logistics", "East China", "SMB", 4)
+    assert (study.go_live_date, study.start, study.end, study.months_after_go_live) == (
+        date(2025, 4, 10), P["start"], P["end"], (1, 3))
+    assert (study.currency, study.hours_saved, study.value) == ("USD", pytest.approx(1.9), pytest.approx(190.0))
+    assert study.fte_equivalent == pytest.approx(1.9 / (3 * 2000 / 12))
+    assert study.roi == pytest.approx((190 * 12 / 3 - 12000) / 12000)
+    assert study.payback_months == pytest.approx(12000 / (190 / 3))
+    assert (study.key_feature_adoption, study.breadth, study.time_to_value_days) == (
+        pytest.approx(0.5), pytest.approx(4 / 3), 10.0)
+    assert study.efficiency.delta == pytest.approx(14 / 11 - 1) and study.cost_reason is None
+    assert study.steps == (Step("Dispatch", date(2025, 4, 20), 10.0, pytest.approx(2 / 3), pytest.approx(0.4)),
+                           Step("Scan", date(2025, 5, 6), 26.0, pytest.approx(1 / 3), pytest.approx(1.5)))
+    assert not study.anonymized and set(study.curves["feature"]) == {"Dispatch", "Scan"}
+
+    anonymous = anonymize(study)
+    assert anonymous.anonymized
+    assert (anonymous.account_id, anonymous.name, anonymous.go_live_date, anonymous.start, anonymous.end) == (
+        None, None, None, None, None)
+    assert (anonymous.industry, anonymous.seats, anonymous.hours_saved, anonymous.value) == (
+        "Logistics", 4, 1.9, 190.0)
+    assert (anonymous.roi, anonymous.payback_months, anonymous.fte_equivalent) == (-0.94, 190.0, 0.0038)
+    assert (anonymous.efficiency.delta, anonymous.efficiency.baseline, anonymous.efficiency.current) == (
+        0.27, 11.0, 14.0)
+    assert anonymous.efficiency.baseline_months == [] and anonymous.efficiency.current_months == []
+    assert anonymous.steps == (Step("Dispatch", None, 10.0, 0.67, 0.4), Step("Scan", None, 26.0, 0.33, 1.5))
+    assert "month" not in anonymous.curves.columns and "users" not in anonymous.curves.columns
+    assert (anonymous.key_feature_adoption, anonymous.breadth, anonymous.time_to_value_days) == (0.5, 1.3, 10.0)
