@@ -483,3 +483,27 @@ def test_a_case_study_of_the_fixture_by_hand_and_its_anonymized_version(mcon):
     assert anonymous.steps == (Step("Dispatch", None, 10.0, 0.67, 0.4), Step("Scan", None, 26.0, 0.33, 1.5))
     assert "month" not in anonymous.curves.columns and "users" not in anonymous.curves.columns
     assert (anonymous.key_feature_adoption, anonymous.breadth, anonymous.time_to_value_days) == (0.5, 1.3, 10.0)
+
+
+def test_the_headline_kpis_of_the_fixture_report_by_hand(mcon):
+    """M1 (USD 100 an hour, 4 seats, contract 12,000) and M3 (no seats, no hourly cost, no contract, no usage):
+    each headline figure with its unit and direction, and the reason where it is missing."""
+    kpis = report.headline_kpis(report.account_report(mcon, account_id="M1", period=Period(**P)))
+    assert [(k.name, k.unit, k.higher_is_better, k.reason) for k in kpis] == [
+        ("value", "currency", True, None), ("hours_saved", "hours", True, None), ("fte_equivalent", "FTE", True, None),
+        ("efficiency_delta", "fraction", True, None),
+        ("adjusted_delta", "fraction", True, efficiency.NO_COMPARISON),
+        ("key_feature_adoption", "fraction", True, None), ("seat_utilization", "fraction", True, None),
+        ("roi", "fraction", True, None), ("payback_months", "months", False, None)]
+    assert [k.value for k in kpis] == [
+        190.0, pytest.approx(1.9), pytest.approx(1.9 / 500), pytest.approx(14 / 11 - 1), None, pytest.approx(0.5),
+        pytest.approx(5 / 12), pytest.approx((190 * 4 - 12000) / 12000), pytest.approx(12000 / (190 / 3))]
+    missing = report.headline_kpis(report.account_report(mcon, account_id="M3", period=Period(**P)))
+    assert {k.name: (k.value, k.reason) for k in missing} == {
+        "value": (None, "no hourly cost for the account; no annual contract value"),
+        "hours_saved": (0.0, None), "fte_equivalent": (0.0, None),
+        "efficiency_delta": (None, "no go-live date"), "adjusted_delta": (None, "no go-live date"),
+        "key_feature_adoption": (None, "no active users or no value model"),
+        "seat_utilization": (None, "no seat count"),
+        "roi": (None, "no hourly cost for the account; no annual contract value"),
+        "payback_months": (None, "no hourly cost for the account; no annual contract value")}
