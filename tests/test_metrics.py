@@ -507,3 +507,22 @@ def test_the_headline_kpis_of_the_fixture_report_by_hand(mcon):
         "seat_utilization": (None, "no seat count"),
         "roi": (None, "no hourly cost for the account; no annual contract value"),
         "payback_months": (None, "no hourly cost for the account; no annual contract value")}
+
+
+def test_the_cli_says_nothing_more_when_its_reader_goes_away(tmp_path):
+    """`cli.py report --json | head`: the pipe closes before the report is written; no traceback."""
+    import subprocess
+    import sys
+
+    from cli import main
+
+    db = str(tmp_path / "m.duckdb")
+    assert main(["import", *[str(FIXTURES / "metrics" / n) for n in
+                             ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv")], "--db", db]) == 0
+    for args in (["report", "--account", "M1", "--json"], ["accounts"]):
+        proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args, "--db", db], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdout.close()  # before the child, still importing, writes anything
+        _, err = proc.communicate(timeout=120)
+        assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+        assert proc.returncode == 1
