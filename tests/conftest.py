@@ -72,3 +72,14 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
     if unit == "hours":
         return f"{value:,.1f} h"
     return f"{value:,.2f}"
+
+
+def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
+    """The app (app.py) on database `db`, in `lang`, switched to `page` and run: a streamlit AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("VALUELENS_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    return at.switch_page(page).run()

@@ -6,7 +6,7 @@ gzipped. Nested fields are dotted headers a mapping names; each shape gives the 
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, table
+from conftest import FIXTURES, run_page, table
 
 from metrics import ingest
 from metrics.store import DataError, connect
@@ -209,17 +209,10 @@ def test_a_preset_and_event_filters_are_remembered_per_source_and_leave_events_o
 
 
 def test_the_import_page_suggests_the_preset_and_shows_what_the_filter_left_out(tmp_path, monkeypatch):
-    from conftest import ROOT
-    from streamlit.testing.v1 import AppTest
-
     from i18n import STRINGS
 
     en = STRINGS["en"]
-    monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "page.duckdb"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.run()
-    at = at.switch_page("pages/data_import.py").run()
+    at = run_page(tmp_path / "page.duckdb", monkeypatch, "pages/data_import.py")
     at.file_uploader[0].set_value(("mixpanel.ndjson", (EXPORTS / "mixpanel.ndjson").read_bytes(), "application/json"))
     at.run()
     assert not at.exception
@@ -351,9 +344,6 @@ def test_a_gzipped_csv_is_unpacked_previewed_from_its_head_and_imported_whole(tm
 
 
 def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path, monkeypatch):
-    from conftest import ROOT
-    from streamlit.testing.v1 import AppTest
-
     from i18n import STRINGS
     from metrics.store import connect
 
@@ -365,11 +355,7 @@ def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path
     ingest.import_file(con, EXPORTS / "usage_contract.csv", source="usage contract",
                        event_filter=ingest.EventFilter(exclude=("Rep*", "Debug"), value_model_only=True))
     con.close()
-    monkeypatch.setenv("VALUELENS_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.run()
-    at = at.switch_page("pages/data_import.py").run()
+    at = run_page(db, monkeypatch, "pages/data_import.py")
     at.file_uploader[0].set_value(("usage_contract_2.csv", (EXPORTS / "usage_contract.csv").read_bytes(), "text/csv"))
     at.run()
     assert not at.exception

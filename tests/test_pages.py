@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, displayed
+from conftest import displayed, run_page
 from streamlit.testing.v1 import AppTest
 
 from i18n import COLUMNS, STRINGS
@@ -26,14 +26,6 @@ PAGES = {"pages/account_report.py": "page_account", "pages/portfolio.py": "page_
 def db(tmp_path_factory):
     """A database path shared by this module's tests: the first app run loads the demo into it."""
     return str(tmp_path_factory.mktemp("app") / "app.duckdb")
-
-
-def run_page(db: str, monkeypatch, page: str, lang: str = "en") -> AppTest:
-    monkeypatch.setenv("VALUELENS_DB", db)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
-    return at.switch_page(page).run()
 
 
 def shown(at: AppTest) -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 import tomllib
 
 import pandas as pd
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, run_page
 from streamlit.testing.v1 import AppTest
 
 import charts
@@ -90,15 +90,11 @@ def test_the_import_page_shows_file_names_headers_and_errors_as_text_and_one_bad
 
     from ui.text import plain
 
-    monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "import.duckdb"))
     hostile_name = "$x^2$ :red[boom] ![i](http://evil.example/a.png).csv"
     hostile_header = "**bold** $y$ :material/home:"
     bomb = _workbook(tmp_path / "bomb.xlsx", [("Accounts", ACCOUNT_ROWS, "visible")])
     _rewrite_part(bomb, "xl/sharedStrings.xml", BILLION_LAUGHS)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.run()
-    at = at.switch_page("pages/data_import.py").run()
+    at = run_page(tmp_path / "import.duckdb", monkeypatch, "pages/data_import.py")
     at.file_uploader[0].set_value([
         (hostile_name, f"account_id,account_name,{hostile_header}\nZ1,Zed,1\n".encode(), "text/csv"),
         ("bomb.xlsx", bomb.read_bytes(), "application/octet-stream"),
