@@ -33,6 +33,7 @@ from metrics.ingest.contract import (
     _auto_mapping,
     _empty_rejects,
     _resolve_mapping,
+    _sql_text,
     check_preset,
     default_source,
     detect_kind,
@@ -95,7 +96,7 @@ def _field_sql(name: str, headers: list[str]) -> str:
         raise DataError(f"'{name}' is neither a header nor a path into a JSON column")
     header, path = field
     column = f"c{headers.index(header)}"
-    literal = "'" + _json_path(path).replace("'", "''") + "'"
+    literal = _sql_text(_json_path(path))
     return f"CASE WHEN json_valid({column}) THEN json_extract_string({column}, {literal}) END"
 
 

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 from isal import igzip, isal_zlib  # ISA-L's inflate: 2.3x the standard library's on a 10M-event export
 
+from metrics.ingest.contract import _sql_text
 from metrics.store import DataError
 
 _CHUNK = 1 << 22
@@ -445,7 +446,7 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
         raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
     headers = _unique_headers(names)
     cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
-    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
+    literal = _sql_text(str(path))  # a view cannot take parameters
     con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
                     SELECT file_row_number + 1 AS line, {cols} FROM read_parquet({literal}, file_row_number = true)""")
     rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
@@ -631,10 +632,6 @@ def _json_shape(path: Path, file_name: str) -> tuple[str, str | None]:
     return "wrapped", arrays[0]
 
 
-def _json_literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _flatten(record: object, prefix: tuple[str, ...], out: dict[tuple[str, ...], str]) -> None:
     """Leaf paths of a record -> how to reach them ("key" or "[0]" steps); a one-element list is unwrapped."""
     if isinstance(record, dict):
@@ -644,6 +641,11 @@ def _flatten(record: object, prefix: tuple[str, ...], out: dict[tuple[str, ...],
         _flatten(record[0], prefix + ("[0]",), out)
     elif prefix:
         out.setdefault(prefix, "list" if isinstance(record, list) and len(record) == 1 else "leaf")
+
+
+def _dotted_headers(paths: dict[tuple[str, ...], str]) -> list[str]:
+    """The headers of leaf paths: "properties.company_id" (a one-element list's "[0]" step left out)."""
+    return _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
 
 
 def _json_path(steps: tuple[str, ...], unwrap: bool = False) -> str:
@@ -678,9 +680,9 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
     if shape == "lines" and not head_only:
         fast = _stage_json_lines_typed(con, text_path, compressed)
         if fast is not None:
-            return _Raw("json", encoding.replace("-sig", " with BOM"), fast, [], con.execute(
-                "SELECT count(*) FROM vl_raw_rows").fetchall()[0][0])
-    literal = _json_literal(text_path)
+            headers, records = fast
+            return _Raw("json", encoding.replace("-sig", " with BOM"), headers, [], records)
+    literal = _sql_text(str(text_path))
     try:
         if shape == "lines":
             con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json_rows AS
@@ -721,8 +723,8 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
         _flatten(record, (), paths)
     if not paths:
         raise DataError(f"{file_name}: no JSON object with fields found")
-    headers = _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
-    path_list = "[" + ", ".join("'" + _json_path(steps, kind == "list").replace("'", "''") + "'"
+    headers = _dotted_headers(paths)
+    path_list = "[" + ", ".join(_sql_text(_json_path(steps, kind == "list"))
                                 for steps, kind in paths.items()) + "]"
     columns = ", ".join(f"v[{i + 1}] AS c{i}" for i in range(len(paths)))
     limit = f"ORDER BY line LIMIT {_PREVIEW_ROWS}" if head_only else ""
@@ -776,16 +778,16 @@ def _line_count(path: Path, compressed: bool) -> int:
     return lines + (last != b"\n")
 
 
-def _stage_json_lines_typed(con, path: Path, compressed: bool) -> list[str] | None:
-    """Stage a clean JSON-lines file with DuckDB's typed reader as vl_raw; its headers, or None (nothing staged)
-    when the careful reader must read it."""
+def _stage_json_lines_typed(con, path: Path, compressed: bool) -> tuple[list[str], int] | None:
+    """Stage a clean JSON-lines file with DuckDB's typed reader as vl_raw; its headers and record count, or None
+    (nothing staged) when the careful reader must read it."""
     sample = _head_records(path, compressed)
     paths: dict[tuple[str, ...], str] = {}
     for record in sample or ():
         _flatten(record, (), paths)
     if not paths:
         return None
-    literal = _json_literal(path)
+    literal = _sql_text(str(path))
     options = f"format = 'newline_delimited', records = true, compression = '{'gzip' if compressed else 'none'}'"
     utc = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0] in ("UTC", "Etc/UTC", "GMT")
     try:
@@ -813,16 +815,12 @@ def _stage_json_lines_typed(con, path: Path, compressed: bool) -> list[str] | No
         if steps[0] not in nested:
             fields.append(column)
         else:
-            inner = "'" + _json_path(steps[1:], kind == "list").replace("'", "''") + "'"
+            inner = _sql_text(_json_path(steps[1:], kind == "list"))
             fields.append(f"json_extract_string({column}, {inner})")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
                     SELECT rowid + 1 AS line, {', '.join(f'{f} AS c{i}' for i, f in enumerate(fields))}
                     FROM vl_raw_rows""")
-    return _unique_headers([".".join(s for s in steps if s != "[0]") for steps in paths])
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return _dotted_headers(paths), records
 
 
 def _sha256(path: Path) -> str:
