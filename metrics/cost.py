@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 import duckdb
@@ -17,6 +18,13 @@ from metrics.store import query
 
 HOURS_PER_YEAR = 2000
 Number = TypeVar("Number", float, pd.Series)
+
+
+def cents(value: float) -> float:
+    """Money to the cent as a spreadsheet rounds it: half away from zero on the value's 15 significant digits, as
+    Excel's ROUND and a 0.00 cell format do, so the app, the CLI and a recalculated workbook show the same cents
+    (Python's round(3726.165, 2) gives 3726.16: the float is 3726.16499...)."""
+    return float(Decimal(f"{value:.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 # The formulas, once: for one account (floats) and for every account of the portfolio (Series) alike.

@@ -17,15 +17,15 @@ from metrics.registry import Kpi, kpi
 R = TypeVar("R")
 
 
-def _num(value: object, digits: int | None = None) -> float | int | None:
-    """A JSON-safe number: NaN -> None, numpy -> Python, money rounded to `digits`."""
+def _num(value: object, money: bool = False) -> float | int | None:
+    """A JSON-safe number: NaN -> None, numpy -> Python, money to the cent as a spreadsheet rounds it."""
     if value is None:
         return None
     value = value.item() if hasattr(value, "item") else value
     if isinstance(value, float) and math.isnan(value):
         return None
-    if digits is not None and isinstance(value, float):
-        return round(value, digits)
+    if money and isinstance(value, float):
+        return cost.cents(value)
     return cast(float | int, value)  # an int or a float by now
 
 
@@ -33,7 +33,7 @@ def _plain(value: object, money: bool) -> object:
     """A cell of a metric frame as a Python value: numbers as _num (money to the cent), text and dates as they are."""
     if isinstance(value, (str, bool, date)) or value is None:
         return value
-    return _num(value, 2 if money else None)
+    return _num(value, money)
 
 
 def _rows(cls: type[R], frame: pd.DataFrame, money: tuple[str, ...] = ()) -> tuple[R, ...]:
@@ -225,7 +225,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
             method=eff.method, baseline_months=tuple(eff.baseline_months), current_months=tuple(eff.current_months),
             reason=eff.reason, adjusted_reason=eff.adjusted_reason),
         cost=CostFigures(
-            hours_saved=_num(money.hours_saved), value=_num(money.value, 2), currency=money.currency,
+            hours_saved=_num(money.hours_saved), value=_num(money.value, money=True), currency=money.currency,
             fte_equivalent=_num(money.fte_equivalent), roi=_num(money.roi), payback_months=_num(money.payback_months),
             by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason))
 

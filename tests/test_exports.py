@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pandas as pd
@@ -39,16 +40,27 @@ def find_row(ws, first_cell: object) -> tuple:
     return next(r for r in rows(ws) if r and r[0] == first_cell)
 
 
-def recalculated(xlsx: bytes, tmp_path) -> openpyxl.Workbook:
-    """The workbook after LibreOffice has opened it, recalculated every formula and saved it again."""
-    src = tmp_path / "in" / "report.xlsx"
-    src.parent.mkdir()
-    src.write_bytes(xlsx)
+def shown(value: float) -> Decimal:
+    """A money cell as a spreadsheet shows it with a 0.00 format: half away from zero on 15 significant digits."""
+    return Decimal(repr(float(f"{value:.15g}"))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def recalculated_all(workbooks: dict[str, bytes], tmp_path) -> dict[str, openpyxl.Workbook]:
+    """Each workbook after LibreOffice has opened it, recalculated every formula and saved it again (one run)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, xlsx in workbooks.items():
+        (src / f"{name}.xlsx").write_bytes(xlsx)
     out = tmp_path / "out"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(src)],
-                   check=True, capture_output=True, timeout=180)
-    return openpyxl.load_workbook(out / "report.xlsx", data_only=True)
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), *sorted(map(str, src.iterdir()))],
+                   check=True, capture_output=True, timeout=600)
+    return {name: openpyxl.load_workbook(out / f"{name}.xlsx", data_only=True) for name in workbooks}
+
+
+def recalculated(xlsx: bytes, tmp_path) -> openpyxl.Workbook:
+    """The workbook after LibreOffice has opened it, recalculated every formula and saved it again."""
+    return recalculated_all({"report": xlsx}, tmp_path)["report"]
 
 
 @pytest.mark.parametrize("account_id, lang", [("A001", "zh"), ("A002", "en")])
@@ -70,23 +82,28 @@ def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_i
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
-def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent(demo, tmp_path):
+def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent_for_every_demo_account(demo, tmp_path):
+    """Every formula cell of the Value and Summary sheets, recalculated by LibreOffice, against the metric functions,
+    for all demo accounts (one LibreOffice run)."""
     period = default_period(demo)
-    data = report.account_report(demo, account_id="A001", period=period)
-    wb = recalculated(value_report_xlsx(demo, "A001", period, "en"), tmp_path)
-    value = wb[sheet_names("en")["value"]]
-    by_feature = {r[0]: r for r in rows(value)}
-    for item in data.cost.by_feature:
-        assert by_feature[item.feature][5] == pytest.approx(item.hours_saved, abs=0.005)
-        assert round(by_feature[item.feature][6], 2) == round(item.value, 2)
-    total = find_row(value, "Total")
-    assert total[5] == pytest.approx(data.cost.hours_saved, abs=0.005)
-    assert round(total[6], 2) == data.cost.value
-    summary = {r[0]: r[1] for r in rows(wb[sheet_names("en")["summary"]]) if r and isinstance(r[0], str)}
-    assert round(summary["Value delivered"], 2) == data.cost.value
-    assert summary["ROI"] == pytest.approx(data.cost.roi, abs=1e-6)
-    assert summary["FTE equivalent"] == pytest.approx(data.cost.fte_equivalent, abs=1e-6)
-    assert summary["Payback (months)"] == pytest.approx(data.cost.payback_months, abs=1e-6)
+    ids = list(catalog.list_accounts(demo)["account_id"])
+    assert len(ids) == 40
+    books = recalculated_all({a: value_report_xlsx(demo, a, period, "en") for a in ids}, tmp_path)
+    for account_id, wb in books.items():
+        data = report.account_report(demo, account_id=account_id, period=period)
+        value = wb[sheet_names("en")["value"]]
+        by_feature = {r[0]: r for r in rows(value)}
+        for item in data.cost.by_feature:
+            assert by_feature[item.feature][5] == pytest.approx(item.hours_saved, abs=0.005), account_id
+            assert shown(by_feature[item.feature][6]) == Decimal(str(item.value)), account_id
+        total = find_row(value, "Total")
+        assert total[5] == pytest.approx(data.cost.hours_saved, abs=0.005), account_id
+        assert shown(total[6]) == Decimal(str(data.cost.value)), account_id
+        summary = {r[0]: r[1] for r in rows(wb[sheet_names("en")["summary"]]) if r and isinstance(r[0], str)}
+        assert shown(summary["Value delivered"]) == Decimal(str(data.cost.value)), account_id
+        assert summary["ROI"] == pytest.approx(data.cost.roi, abs=1e-6), account_id
+        assert summary["FTE equivalent"] == pytest.approx(data.cost.fte_equivalent, abs=1e-6), account_id
+        assert summary["Payback (months)"] == pytest.approx(data.cost.payback_months, abs=1e-6), account_id
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")

@@ -526,3 +526,11 @@ def test_the_cli_says_nothing_more_when_its_reader_goes_away(tmp_path):
         _, err = proc.communicate(timeout=120)
         assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
         assert proc.returncode == 1
+
+
+def test_money_is_rounded_to_the_cent_as_a_spreadsheet_rounds_it():
+    # Excel's ROUND(x, 2): half away from zero on the decimal value; Python's round() works on the binary float
+    assert round(2.675, 2) == 2.67 and cost.cents(2.675) == 2.68
+    assert cost.cents(-2.675) == -2.68
+    assert cost.cents(32.25 * 115.54) == 3726.17 and cost.cents(3726.165) == 3726.17
+    assert cost.cents(0.004999) == 0.0 and cost.cents(1234567.891) == 1234567.89
