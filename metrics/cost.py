@@ -124,9 +124,7 @@ def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
     """One row per account: hours_saved, value and currency, fte_equivalent, roi (for executives' totals)."""
     hours = query(con, "hours_saved", account_key=None, start=start, end=end)
     per_account = hours.groupby("account_key", as_index=False)["hours_saved"].sum()
-    accounts = con.execute(
-        """SELECT account_key, account_id, account_name, industry, region, segment, seats, hourly_cost, currency,
-                  annual_contract_value FROM account""").df()
+    accounts = query(con, "all_accounts").drop(columns=["go_live_date", "renewal_date"])
     frame = accounts.merge(per_account, on="account_key", how="left")
     frame["hours_saved"] = frame["hours_saved"].fillna(0.0)
     months = len(Period(start, end).months)

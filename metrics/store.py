@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import duckdb
 import pandas as pd
@@ -56,18 +56,55 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
                                 "for large imports.") from exc
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
-    con.execute("SET GLOBAL TimeZone = 'UTC'")  # time-zone-aware inputs are stored as UTC, whatever the server's zone
+    run(con, "store.session")
     limit = os.environ.get("VALUELENS_MEMORY_LIMIT")  # e.g. "1GB": DuckDB spills to disk beyond it
     if limit:
-        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        run(con, "store.memory_limit", {"limit": limit})
     con.execute(sql("schema"))
     return con
 
 
 @cache
+def _sections(file: str) -> dict[str, str]:
+    """The named statements of metrics/sql/<file>.sql: each starts with a line `-- name: <section>` (as aiosql
+    writes them) and runs to the next one."""
+    parts = re.split(r"^-- name: (\w+)[ \t]*$", (SQL_DIR / f"{file}.sql").read_text(encoding="utf-8"), flags=re.M)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+@cache
 def sql(name: str) -> str:
-    """The text of metrics/sql/<name>.sql."""
+    """The text of metrics/sql/<name>.sql, or for "file.section" the statement named `section` in
+    metrics/sql/<file>.sql. Values go in as $named parameters, never into the text."""
+    file, _, section = name.partition(".")
+    if section:
+        return _sections(file)[section]
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql_with(name: str, **parts: str) -> str:
+    """sql(name) with its {{part}} placeholders filled: identifiers (quoted by contract._ident, or taken from the
+    code's own contract) and SQL built from them, for what a parameter cannot be: a table or column name, a
+    column list. Never a value from a file: values are $named parameters."""
+    text = sql(name)
+    for key, part in parts.items():
+        if "{{" + key + "}}" not in text:
+            raise KeyError(f"{name} has no {{{{{key}}}}}")
+        text = text.replace("{{" + key + "}}", part)
+    if "{{" in text:
+        raise KeyError(f"{name}: unfilled {text[text.index('{{'):].split('}}')[0]}}}}}")
+    return text
+
+
+def run(cur, name: str, params: Mapping[str, object] | None = None, **parts: str):
+    """Execute the statements of sql(name) (filled by sql_with when `parts` are given) in order, each with the
+    $named parameters it uses, and return the cursor of the last one (DuckDB binds parameters to one statement)."""
+    text = sql_with(name, **parts) if parts else sql(name)
+    statements = [s for s in re.split(r";[ \t]*(?:\n|$)", text) if s.strip()]
+    for statement in statements:
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", statement)}
+        result = cur.execute(statement, used or None)
+    return result
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
@@ -151,7 +188,7 @@ def reader(con: duckdb.DuckDBPyConnection) -> Reader:
 def commit(cur: duckdb.DuckDBPyConnection | Reader) -> None:
     """COMMIT the open transaction of `cur` while no gated statement is running."""
     with GATE.committing():
-        getattr(cur, "raw", cur).execute("COMMIT")
+        run(getattr(cur, "raw", cur), "store.commit")
 
 
 @contextmanager
@@ -159,15 +196,15 @@ def write_transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBP
     """One writing transaction: taken in turn with the process's other writers (WRITER), committed while no reader
     statement runs (commit), rolled back on any error, which is raised again."""
     with WRITER:
-        cur.execute("BEGIN TRANSACTION")
+        run(cur, "store.begin")
         try:
             yield cur
             commit(cur)
         except BaseException:
-            cur.execute("ROLLBACK")
+            run(cur, "store.rollback")
             raise
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when no account has been imported yet."""
-    return con.execute("SELECT count(*) FROM account").fetchall()[0][0] == 0
+    return bool(run(con, "store.is_empty").fetchall()[0][0])

@@ -11,7 +11,7 @@ import pandas as pd
 
 from metrics.cost import hours_from_volume
 from metrics.ingest import identifier_problem, is_total
-from metrics.store import DataError, query, write_transaction
+from metrics.store import DataError, query, run, write_transaction
 
 BASES = ("use", "unit")
 CATEGORIES = ("cost", "efficiency", "revenue", "risk")
@@ -91,12 +91,7 @@ def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def _snapshot(con, version: int, user: str, note: str) -> None:
-    con.execute("INSERT INTO value_model_version VALUES ($v, $at, $by, $note)",
-                {"v": version, "at": datetime.now(), "by": user, "note": note})
-    con.execute("""INSERT INTO value_driver_history
-                   SELECT $v, f.feature, v.minutes_saved, v.basis, v.category, v.description
-                   FROM value_drivers AS v JOIN feature AS f USING (feature_key)""", {"v": version})
-    con.execute("INSERT INTO hourly_cost_history SELECT $v, account_id, hourly_cost FROM account", {"v": version})
+    run(con, "value_model_save.snapshot", {"v": version, "at": datetime.now(), "by": user, "note": note})
 
 
 def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataFrame, *, user: str,
@@ -106,23 +101,14 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
     if problems:
         raise DataError("; ".join(problems))
     with write_transaction(con.cursor()) as cur:  # new feature keys are max + 1: one writer at a time
-        last = cur.execute("SELECT coalesce(max(version), 0) FROM value_model_version").fetchall()[0][0]
+        last = run(cur, "value_model_save.last_version").fetchall()[0][0]
         if last == 0:  # keep the imported model so the first edit can be reverted
             last = 1
             _snapshot(cur, last, "import", "value model as imported")
         cur.register("vl_drivers", drivers[DRIVER_COLUMNS].assign(feature=drivers["feature"].str.strip()))
         cur.register("vl_hourly", hourly[["account_id", "hourly_cost"]])
-        cur.execute("""INSERT INTO feature
-                       SELECT (SELECT coalesce(max(feature_key),
-                                               0) FROM feature) + row_number() OVER (ORDER BY d.feature),
-                              d.feature
-                       FROM vl_drivers AS d ANTI JOIN feature AS f ON f.feature = d.feature""")
-        cur.execute("DELETE FROM value_drivers")
-        cur.execute("""INSERT INTO value_drivers
-                       SELECT f.feature_key, d.minutes_saved, d.basis, nullif(d.category, ''), d.description
-                       FROM vl_drivers AS d JOIN feature AS f ON f.feature = d.feature""")
-        cur.execute("""UPDATE account SET hourly_cost = h.hourly_cost
-                       FROM vl_hourly AS h WHERE account.account_id = h.account_id""")
+        run(cur, "value_model_save.new_features")
+        run(cur, "value_model_save.replace_drivers")
         _snapshot(cur, last + 1, user, note)
     return last + 1
 

@@ -8,10 +8,12 @@ M3 (Retail) never went live; M4's baseline output is zero; M5 (Logistics) goes l
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import FrozenInstanceError
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from conftest import FIXTURES, ROOT
 from metrics import adoption, cost, efficiency, ingest, portfolio, report, value_model  # noqa: F401  (registers all)
 from metrics.period import Period, add_months, default_period, parse_month, resolve_period
 from metrics.registry import METRICS
-from metrics.store import DataError, connect
+from metrics.store import DataError, connect, sql, sql_with
 
 P = {"start": date(2025, 5, 1), "end": date(2025, 8, 1)}
 EMPTY = {"start": date(2023, 1, 1), "end": date(2023, 4, 1)}
@@ -534,3 +536,39 @@ def test_money_is_rounded_to_the_cent_as_a_spreadsheet_rounds_it():
     assert cost.cents(-2.675) == -2.68
     assert cost.cents(32.25 * 115.54) == 3726.17 and cost.cents(3726.165) == 3726.17
     assert cost.cents(0.004999) == 0.0 and cost.cents(1234567.891) == 1234567.89
+
+
+_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|SET|BEGIN|COMMIT|ROLLBACK|DESCRIBE|COPY|"
+                        r"WITH|PRAGMA|ATTACH)\b")
+
+
+def _code_strings(tree: ast.AST):
+    """String constants and f-string openings of a module, docstrings left out."""
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            yield node.lineno, str(node.values[0].value)
+
+
+def test_all_sql_statements_live_in_metrics_sql_files():
+    """No statement is written in Python: the app's SQL is in metrics/sql/*.sql, values go in as parameters."""
+    root = Path(__file__).resolve().parent.parent
+    found = [f"{path.relative_to(root)}:{line}: {text[:50]!r}"
+             for path in sorted(root.glob("**/*.py"))
+             if not {".venv", "mutants", "tests", "bench"} & set(path.relative_to(root).parts)
+             for line, text in _code_strings(ast.parse(path.read_text(encoding="utf-8")))
+             if _STATEMENT.match(text)]
+    assert found == []
+
+
+def test_named_statements_and_their_placeholders():
+    assert sql("ingest_merge.drop_rollup_events") == "DROP VIEW vl_rollup_events"
+    assert sql_with("ingest_rollups.count", table="vl_am") == "SELECT count(*) FROM vl_am"
+    with pytest.raises(KeyError, match="unfilled"):
+        sql_with("ingest_rollups.stage")
+    with pytest.raises(KeyError, match="no"):
+        sql_with("ingest_rollups.count", table="vl_am", other="x")

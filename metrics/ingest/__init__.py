@@ -33,10 +33,10 @@ from metrics.ingest.contract import (
     _auto_mapping,
     _empty_rejects,
     _resolve_mapping,
-    _sql_text,
     check_preset,
     default_source,
     detect_kind,
+    glob_regex,
     json_field,
     missing_by_kind,
     saved_mapping,
@@ -47,7 +47,7 @@ from metrics.ingest.merge import _merge, _save_mapping, _save_settings
 from metrics.ingest.readers import _drop_staging, _json_path, _Raw, _sha256, _stage, _stage_members, folder_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
 from metrics.settings import workspace_timezone
-from metrics.store import ROOT, DataError, is_empty, sql, write_transaction
+from metrics.store import ROOT, DataError, is_empty, run, sql, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
@@ -74,7 +74,7 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     cur = con.cursor()
     with tempfile.TemporaryDirectory() as tmp:
         raw = _stage_path(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
-        sample = cur.execute("SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n", {"n": rows}).df()
+        sample = run(cur, "ingest_run.sample", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
     source = source or default_source(file_name)
@@ -86,9 +86,9 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
                    [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None)
 
 
-def _field_sql(name: str, headers: list[str]) -> str:
+def _field_sql(name: str, headers: list[str], paths: list[str]) -> str:
     """The staged column of a header, or the extraction of a dotted path from a JSON-text column (NULL where the
-    cell is not JSON)."""
+    cell is not JSON). The path is appended to `paths`, which the SQL reads from the variable vl_field_paths."""
     if name in headers:
         return f"c{headers.index(name)}"
     field = json_field(name, headers)
@@ -96,8 +96,9 @@ def _field_sql(name: str, headers: list[str]) -> str:
         raise DataError(f"'{name}' is neither a header nor a path into a JSON column")
     header, path = field
     column = f"c{headers.index(header)}"
-    literal = _sql_text(_json_path(path))
-    return f"CASE WHEN json_valid({column}) THEN json_extract_string({column}, {literal}) END"
+    paths.append(_json_path(path))
+    return (f"CASE WHEN json_valid({column}) THEN "
+            f"json_extract_string({column}, getvariable('vl_field_paths')[{len(paths)}]) END")
 
 
 def _kind_of(headers: list[str], preset: Preset | None) -> str | None:
@@ -145,30 +146,21 @@ def _folder_sha256(folder: Path) -> str:
 
 def _name_members(cur, import_id: int, members: tuple[tuple[int, int, str, int], ...]) -> None:
     """Rejects of an archive or folder name their member and the line within it, not the combined line."""
-    cur.executemany("INSERT INTO vl_members VALUES (?, ?, ?, ?)", list(members))
-    cur.execute("""UPDATE rejects AS r SET line = r.line - m.line_offset,
-                                           value = m.member || ': ' || coalesce(r.value, '')
-                   FROM vl_members AS m
-                   WHERE r.import_id = $id AND r.line BETWEEN m.first_line AND m.last_line""", {"id": import_id})
+    cur.executemany(sql("ingest_run.member_row"), list(members))
+    run(cur, "ingest_run.name_members", {"id": import_id})
 
 
 def _name_features(cur) -> None:
     """Events whose feature is an id of the feature list (the `features` kind) take its name."""
-    if cur.execute("SELECT count(*) FROM feature_name_map").fetchall()[0][0]:
-        cur.execute("""UPDATE vl_checked SET feature = m.feature_name FROM feature_name_map AS m
-                       WHERE vl_checked.feature = m.feature_id""")
+    if run(cur, "ingest_run.has_feature_names").fetchall()[0][0]:
+        run(cur, "ingest_run.name_features")
 
 
 def _value_model_warnings(cur) -> tuple[str, ...]:
     """Accounts of the batch none of whose events is a value-model feature: their hours saved will be 0."""
-    if not cur.execute("SELECT count(*) FROM value_drivers").fetchall()[0][0]:
+    if not run(cur, "ingest_run.has_value_model").fetchall()[0][0]:
         return ("no value model is imported yet: hours saved and value will be 0 until value drivers are imported",)
-    accounts = [a for (a,) in cur.execute(
-        """SELECT a.account_id FROM (
-               SELECT c.account_key, bool_or(c.feature IN (SELECT f.feature FROM value_drivers AS v
-                                                           JOIN feature AS f USING (feature_key))) AS priced
-               FROM vl_checked AS c WHERE len(c.errors) = 0 GROUP BY c.account_key) AS b
-           JOIN account AS a USING (account_key) WHERE NOT b.priced ORDER BY a.account_id""").fetchall()]
+    accounts = [a for (a,) in run(cur, "ingest_run.unpriced_accounts").fetchall()]
     if not accounts:
         return ()
     shown = ", ".join(accounts[:10]) + (f" and {len(accounts) - 10} more" if len(accounts) > 10 else "")
@@ -227,7 +219,7 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     cur = con.cursor()
     cur.execute(sql("macros"))
     # this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
-    cur.execute(f"SET TimeZone = '{workspace_timezone(con).replace(chr(39), '')}'")  # validated when it was set
+    run(cur, "ingest_run.set_time_zone", {"zone": workspace_timezone(con)})
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions
@@ -251,13 +243,12 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         f"cover no kind's required columns{' (' + partial + ')' if partial else ''}. "
                         "Choose the kind and map the columns.")
     if not force:
-        done = cur.execute("SELECT import_id FROM imports WHERE sha256 = $d AND kind = $k",
-                           {"d": digest, "k": kind}).fetchall()
+        done = run(cur, "ingest_run.done_before", {"digest": digest, "kind": kind}).fetchall()
         if done:
             return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
     resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source, preset)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
-    directory = kind == "events" and cur.execute("SELECT count(*) FROM user_directory").fetchall()[0][0] > 0
+    directory = kind == "events" and run(cur, "ingest_run.has_user_directory").fetchall()[0][0]
     if directory and missing == ["account_id"]:
         missing = []  # events that carry only the user: the user directory gives the account
     if missing:
@@ -265,7 +256,9 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
     if raw.rows == 0:
         raise DataError(f"{file_name}: the file has a header but no data rows")
-    by_column = {column: _field_sql(header, raw.headers) for header, column in resolved.items()}
+    paths: list[str] = []
+    by_column = {column: _field_sql(header, raw.headers, paths) for header, column in resolved.items()}
+    run(cur, "ingest_run.set_field_paths", {"paths": paths})
     if directory:  # an event without an account takes its user's account from the directory
         by_column["account_id"] = (f"coalesce(nullif(trim(CAST({by_column['account_id']} AS VARCHAR)), ''), "
                                    "d.account_id)" if "account_id" in by_column else "d.account_id")
@@ -275,10 +268,14 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         stage_from = "vl_raw"
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     effective = event_filter.merged(preset)
-    keep = effective.keep_sql(by_column["feature"]) if kind == "events" and effective.active else "true"
-    filtered = 0 if keep == "true" else cur.execute(f"SELECT count(*) FROM vl_raw WHERE NOT {keep}").fetchall()[0][0]
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {select} FROM {stage_from} WHERE {keep}")
-    import_id = cur.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+    keep = "true"
+    if kind == "events" and effective.active:
+        keep = effective.keep_sql(by_column["feature"])
+        run(cur, "ingest_run.set_event_filter",
+            {"include": glob_regex(effective.include), "exclude": glob_regex(effective.exclude)})
+    filtered = 0 if keep == "true" else run(cur, "ingest_run.filtered_count", keep=keep).fetchall()[0][0]
+    run(cur, "ingest_run.stage", select=select, source=stage_from, keep=keep)
+    import_id = run(cur, "ingest_run.next_import_id").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
@@ -290,22 +287,17 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
     if raw.members:
         _name_members(cur, import_id, raw.members)
-    good = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) = 0").fetchall()[0][0]
+    good = run(cur, "ingest_run.good_count").fetchall()[0][0]
     loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
     unchanged = good - loaded
-    cur.execute(
-        """INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
-                                      $read, $loaded, $unchanged, $rejected, $excluded, $filtered)""",
+    run(cur, "ingest_run.record_import",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
          "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,
          "excluded": raw.excluded, "filtered": filtered},
     )
     _save_mapping(cur, source, resolved)
     _save_settings(cur, source, preset.name if preset else None, event_filter)
-    rejects = cur.execute(
-        """SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id
-           ORDER BY line, column_name LIMIT $n""",
-        {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
+    rejects = run(cur, "ingest_run.rejects_of", {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
                         raw.excluded, filtered, preset.name if preset else None, warnings)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from metrics.store import run, sql
+
 # identifier columns of vl_checked per kind (events keep account_key only: an unknown account id is rejected anyway)
 _IDENTIFIERS = {"events": ("user_id", "feature"), "accounts": ("account_id",), "outcomes": ("account_id",),
                 "value_drivers": ("feature",), "features": ("feature_id", "feature_name"),
@@ -37,32 +39,24 @@ def _check_identifiers(cur, kind: str) -> None:
     bad: list[tuple[str, str, str]] = []
     for column in _IDENTIFIERS[kind]:
         totals = column in _TOTALS_HERE.get(kind, ())
-        for (value,) in cur.execute(f"SELECT DISTINCT {column} FROM vl_checked WHERE {column} IS NOT NULL").fetchall():
+        for (value,) in run(cur, "ingest_run.distinct_values", column=column).fetchall():
             if totals and is_total(value):
                 bad.append((column, value, TOTAL_ROW))
             elif not (value.isascii() and value.isprintable()) and identifier_problem(value):
                 bad.append((column, value, BAD_IDENTIFIER))
-    cur.execute("DELETE FROM vl_bad_ids")
+    run(cur, "ingest_run.clear_bad_ids")
     if not bad:
         return
-    cur.executemany("INSERT INTO vl_bad_ids VALUES (?, ?, ?)", bad)
+    cur.executemany(sql("ingest_run.bad_id_row"), bad)
     for column in {c for c, _, _ in bad}:
-        cur.execute(f"""UPDATE vl_checked AS c
-                        SET errors = list_append(c.errors, {{'column_name': b.column_name, 'value': left(b.value, 200),
-                                                             'reason': b.reason}})
-                        FROM vl_bad_ids AS b WHERE b.column_name = '{column}' AND c.{column} = b.value""")
+        run(cur, "ingest_run.reject_bad_ids", {"column": column}, column=column)
 
 
 def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:
     """Write one reject per failed check; return the number of rejected rows."""
-    cur.execute(
-        """INSERT INTO rejects
-           SELECT $id, $file, line, e.column_name, e.value, e.reason
-           FROM (SELECT line, unnest(errors) AS e FROM vl_checked WHERE len(errors) > 0)""",
-        {"id": import_id, "file": file_name},
-    )
+    run(cur, "ingest_run.store_rejects", {"id": import_id, "file": file_name})
     if structural:
-        cur.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)",
+        cur.executemany(sql("ingest_run.structural_reject"),
                         [(import_id, file_name, line, value, reason) for line, value, reason in structural])
-    bad_rows = cur.execute("SELECT count(*) FROM vl_checked WHERE len(errors) > 0").fetchall()[0][0]
+    bad_rows = run(cur, "ingest_run.bad_row_count").fetchall()[0][0]
     return bad_rows + len(structural)

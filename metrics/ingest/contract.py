@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from metrics.store import DataError
+from metrics.store import DataError, run
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes")  # load order
 MAX_REJECTS_SHOWN = 1000
@@ -189,7 +189,7 @@ def default_source(file_name: str) -> str:
 
 def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
     """Header -> column mapping remembered for a source."""
-    rows = con.execute("SELECT header, column_name FROM column_mapping WHERE source = $s", {"s": source}).fetchall()
+    rows = run(con, "ingest_run.saved_mapping", {"source": source}).fetchall()
     return dict(rows)
 
 
@@ -297,10 +297,10 @@ class EventFilter:
         # an id the feature list names is matched by its name
         name = (f"coalesce((SELECT m.feature_name FROM feature_name_map AS m WHERE m.feature_id = trim({column})), "
                 f"trim({column}))")
-        if self.include:
-            conditions.append(f"regexp_full_match({name}, {_sql_text(glob_regex(self.include))})")
+        if self.include:  # the patterns are values: the SQL reads them from variables (ingest_run.set_event_filter)
+            conditions.append(f"regexp_full_match({name}, getvariable('vl_include'))")
         if self.exclude:
-            conditions.append(f"NOT regexp_full_match({name}, {_sql_text(glob_regex(self.exclude))})")
+            conditions.append(f"NOT regexp_full_match({name}, getvariable('vl_exclude'))")
         if self.value_model_only:
             conditions.append(f"{name} IN (SELECT f.feature FROM value_drivers AS v "
                               "JOIN feature AS f USING (feature_key))")
@@ -314,14 +314,9 @@ def glob_regex(patterns: tuple[str, ...]) -> str:
     return "(?:" + "|".join(re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns) + ")"
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def saved_settings(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, EventFilter] | None:
     """The preset and event filter remembered for a source, or None."""
-    rows = con.execute("""SELECT preset, include, exclude, value_model_only FROM source_settings
-                          WHERE source = $s""", {"s": source}).fetchall()
+    rows = run(con, "ingest_run.saved_settings", {"source": source}).fetchall()
     if not rows:
         return None
     preset, include, exclude, only = rows[0]

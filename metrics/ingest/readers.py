@@ -20,8 +20,7 @@ import duckdb
 import pandas as pd
 from isal import igzip, isal_zlib  # ISA-L's inflate: 2.3x the standard library's on a 10M-event export
 
-from metrics.ingest.contract import _sql_text
-from metrics.store import DataError
+from metrics.store import DataError, run
 
 _CHUNK = 1 << 22
 _GZIP_ERRORS = cast(tuple[type[BaseException], ...], (OSError, EOFError, zlib.error, isal_zlib.error))
@@ -185,30 +184,22 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
 def _stage_csv_duckdb(con, text_path: Path, headers: list[str], delim: str) -> tuple[int, list] | None:
     """DuckDB's fast reader: (good rows, malformed-line rejects), staged as vl_raw; None when it refuses."""
     columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
-    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    run(con, "ingest_readers.drop_csv_rejects")
     try:
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
-               SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = false, delim = $delim,
-                                      quote = '"', escape = '"', null_padding = true, store_rejects = true,
-                                      rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')""",
-            {"path": str(text_path), "columns": columns, "delim": delim},
-        )
+        run(con, "ingest_readers.read_csv", {"path": str(text_path), "columns": columns, "delim": delim})
     except duckdb.Error:
-        con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+        run(con, "ingest_readers.drop_csv_rejects")
         return None
-    bad = con.execute("SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line").fetchall()
-    con.execute("DROP TABLE IF EXISTS vl_csv_rejects; DROP TABLE IF EXISTS vl_csv_scans")
+    bad = run(con, "ingest_readers.csv_rejects").fetchall()
+    run(con, "ingest_readers.drop_csv_rejects")
     # good row i sits on line i + 2, plus the malformed lines DuckDB skipped before it
     shifts = [line - 2 - j for j, (line, _, _) in enumerate(bad)]
     if shifts:
-        con.execute("""CREATE OR REPLACE TEMP TABLE vl_raw_lines AS
-                       SELECT rowid + 2 + len(list_filter($shifts, lambda s: s <= rowid)) AS line, *
-                       FROM vl_raw_rows""", {"shifts": shifts})
-        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_lines")
+        run(con, "ingest_readers.csv_lines_shifted", {"shifts": shifts})
+        run(con, "ingest_readers.raw_of_lines")
     else:
-        con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows")
-    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
+        run(con, "ingest_readers.raw_of_csv_rows")
+    rows = run(con, "ingest_readers.raw_count").fetchall()[0][0]
     structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}")
                   for line, csv_line, msg in bad]
     return rows, structural
@@ -232,15 +223,14 @@ def _stage_csv_lines(con, text_path: Path, file_name: str, headers: list[str], d
     structural: list[tuple[int, str, str]] = []
     batch: list[list[object]] = [[] for _ in range(width + 1)]
     excluded = 0
-    con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows (line BIGINT, "
-                + ", ".join(f"c{i} VARCHAR" for i in range(width)) + ")")
+    run(con, "ingest_readers.create_rows", columns=", ".join(f"c{i} VARCHAR" for i in range(width)))
 
     def flush() -> None:
         if batch[0]:
             table = pa.table({"line": pa.array(batch[0], pa.int64()),
                               **{f"c{i}": pa.array(batch[i + 1], pa.string()) for i in range(width)}})
             con.register("vl_batch", table)
-            con.execute("INSERT INTO vl_raw_rows SELECT * FROM vl_batch")
+            run(con, "ingest_readers.insert_batch")
             con.unregister("vl_batch")
             for column in batch:
                 column.clear()
@@ -311,8 +301,8 @@ def _stage_csv_lines(con, text_path: Path, file_name: str, headers: list[str], d
                                "malformed CSV row: a quote opened on this line is never closed"))
             queue[:0] = ahead  # the lines read ahead are read again as lines of their own
     flush()
-    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
-    rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    run(con, "ingest_readers.raw_of_rows")
+    rows = run(con, "ingest_readers.rows_count").fetchall()[0][0]
     return _Raw("csv", encoding, headers, structural, rows + len(structural), excluded=excluded, delimiter=delim)
 
 
@@ -429,9 +419,9 @@ def _stage_xlsx(con, path: Path, file_name: str, max_rows: int | None = None, sh
     frame["line"] = frame["line"].astype("int64")
     con.register("vl_xlsx", frame)
     casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(headers)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT line, {casts} FROM vl_xlsx")
+    run(con, "ingest_readers.rows_of_xlsx", casts=casts)
     con.unregister("vl_xlsx")
-    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+    run(con, "ingest_readers.raw_of_rows")
     return _Raw("xlsx", None, headers, [], len(records))
 
 
@@ -441,15 +431,14 @@ def _quote_ident(name: str) -> str:
 
 def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
     try:
-        names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()]
+        names = [r[0] for r in run(con, "ingest_readers.parquet_columns", {"path": str(path)}).fetchall()]
     except duckdb.Error as exc:
         raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
     headers = _unique_headers(names)
     cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
-    literal = _sql_text(str(path))  # a view cannot take parameters
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
-                    SELECT file_row_number + 1 AS line, {cols} FROM read_parquet({literal}, file_row_number = true)""")
-    rows = con.execute("SELECT count(*) FROM vl_raw").fetchall()[0][0]
+    run(con, "ingest_readers.set_path", {"path": str(path)})
+    run(con, "ingest_readers.raw_of_parquet", columns=cols)
+    rows = run(con, "ingest_readers.raw_count").fetchall()[0][0]
     return _Raw("parquet", None, headers, [], rows)
 
 
@@ -484,8 +473,8 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
             return _stage(con, inner, file_name, workdir, head_only=True)
         raw = _stage(con, inner, file_name, workdir, sheet=sheet)
         if raw.file_format == "parquet":  # its view reads the unpacked file, which goes with the workdir
-            con.execute("CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT * FROM vl_raw")
-            con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
+            run(con, "ingest_readers.rows_of_raw")
+            run(con, "ingest_readers.raw_of_rows")
         return raw
     if fmt == "json":
         return _stage_json(con, path, file_name, workdir, head_only)
@@ -682,59 +671,33 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
         if fast is not None:
             headers, records = fast
             return _Raw("json", encoding.replace("-sig", " with BOM"), headers, [], records)
-    literal = _sql_text(str(text_path))
+    params = {"path": str(text_path), "max_size": _JSON_MAX_OBJECT}
     try:
         if shape == "lines":
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json_rows AS
-                            SELECT j FROM read_csv({literal}, columns = {{'j': 'VARCHAR'}}, header = false,
-                                                   delim = chr(30), quote = '', escape = '', auto_detect = false,
-                                                   compression = '{"gzip" if compressed else "none"}')""")
-            con.execute("""CREATE OR REPLACE TEMP TABLE vl_json AS
-                           SELECT rowid + 1 AS line, j FROM vl_json_rows""")
-            con.execute("DROP TABLE vl_json_rows")
+            run(con, "ingest_readers.json_lines", {**params, "compression": "gzip" if compressed else "none"})
         elif shape == "array":
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json AS
-                            SELECT row_number() OVER () AS line, CAST(json AS VARCHAR) AS j
-                            FROM read_json_objects({literal}, format = 'array',
-                                                   maximum_object_size = {_JSON_MAX_OBJECT})""")
+            run(con, "ingest_readers.json_array", params)
         else:
             key = str(field_name).replace('"', '\\"')
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_json AS
-                            SELECT row_number() OVER () AS line, CAST(r AS VARCHAR) AS j
-                            FROM (SELECT unnest(json_extract(json, '$."{key}"[*]')) AS r
-                                  FROM read_json_objects({literal}, format = 'unstructured',
-                                                         maximum_object_size = {_JSON_MAX_OBJECT}))""")
+            run(con, "ingest_readers.json_wrapped", {**params, "field_path": f'$."{key}"[*]'})
     except duckdb.Error as exc:
         raise DataError(f"{file_name}: cannot be read as JSON: {str(exc).splitlines()[0]}") from exc
     # each record is parsed once to check it and once to extract every field (one list of paths)
-    con.execute("""CREATE OR REPLACE TEMP TABLE vl_json_checked AS
-                   SELECT line, j, CASE WHEN j IS NULL OR trim(j) = '' THEN 'blank'
-                                        WHEN NOT json_valid(j) THEN 'not valid JSON'
-                                        WHEN NOT starts_with(ltrim(j), '{') THEN 'not a JSON object' END AS problem
-                   FROM vl_json""")
-    con.execute("DROP TABLE vl_json")
-    blank = con.execute("SELECT count(*) FROM vl_json_checked WHERE problem = 'blank'").fetchall()[0][0]
-    bad = con.execute("""SELECT line, left(j, 200), problem FROM vl_json_checked
-                         WHERE problem IS NOT NULL AND problem <> 'blank' ORDER BY line""").fetchall()
-    sample = [json.loads(j) for (j,) in con.execute(
-        f"""SELECT j FROM vl_json_checked WHERE problem IS NULL ORDER BY line LIMIT {_JSON_SAMPLE}""").fetchall()]
+    run(con, "ingest_readers.json_checked")
+    blank = run(con, "ingest_readers.json_blank").fetchall()[0][0]
+    bad = run(con, "ingest_readers.json_bad").fetchall()
+    sample = [json.loads(j) for (j,) in run(con, "ingest_readers.json_sample", {"n": _JSON_SAMPLE}).fetchall()]
     paths: dict[tuple[str, ...], str] = {}
     for record in sample:
         _flatten(record, (), paths)
     if not paths:
         raise DataError(f"{file_name}: no JSON object with fields found")
     headers = _dotted_headers(paths)
-    path_list = "[" + ", ".join(_sql_text(_json_path(steps, kind == "list"))
-                                for steps, kind in paths.items()) + "]"
-    columns = ", ".join(f"v[{i + 1}] AS c{i}" for i in range(len(paths)))
-    limit = f"ORDER BY line LIMIT {_PREVIEW_ROWS}" if head_only else ""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
-                    SELECT line, {columns}
-                    FROM (SELECT line, json_extract_string(j, {path_list}) AS v FROM vl_json_checked
-                          WHERE problem IS NULL {limit})""")
-    con.execute("DROP TABLE vl_json_checked")
-    con.execute("CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows")
-    rows = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    run(con, "ingest_readers.json_fields_head" if head_only else "ingest_readers.json_fields",
+        {"paths": [_json_path(steps, kind == "list") for steps, kind in paths.items()], "limit": _PREVIEW_ROWS},
+        columns=", ".join(f"v[{i + 1}] AS c{i}" for i in range(len(paths))))
+    run(con, "ingest_readers.raw_of_rows")
+    rows = run(con, "ingest_readers.rows_count").fetchall()[0][0]
     structural = [(int(line), str(text), f"malformed JSON record: {reason}") for line, text, reason in bad]
     return _Raw("json", encoding.replace("-sig", " with BOM"), headers, structural, rows + len(structural),
                 excluded=blank if shape == "lines" else 0)
@@ -787,39 +750,34 @@ def _stage_json_lines_typed(con, path: Path, compressed: bool) -> tuple[list[str
         _flatten(record, (), paths)
     if not paths:
         return None
-    literal = _sql_text(str(path))
-    options = f"format = 'newline_delimited', records = true, compression = '{'gzip' if compressed else 'none'}'"
-    utc = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0] in ("UTC", "Etc/UTC", "GMT")
+    params = {"path": str(path), "compression": "gzip" if compressed else "none"}
+    utc = run(con, "ingest_readers.time_zone").fetchall()[0][0] in ("UTC", "Etc/UTC", "GMT")
     try:
-        detected = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
-                                    f"read_json({literal}, {options}))").fetchall())
+        detected = {r[0]: r[1] for r in run(con, "ingest_readers.json_typed_columns", params).fetchall()}
         nested = {steps[0] for steps, kind in paths.items() if len(steps) > 1 or kind == "list"}
         tops = list(dict.fromkeys(steps[0] for steps in paths))
         columns = {key: "JSON" if key in nested else
                    (_TYPED_JSON_KEEP.get(detected.get(key, ""), "VARCHAR") if utc else "VARCHAR") for key in tops}
-        spec = "{" + ", ".join(f"{_sql_text(k)}: '{t}'" for k, t in columns.items()) + "}"
         names = {key: f"k{i}" for i, key in enumerate(tops)}
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
-                        SELECT {', '.join(f'{_quote_ident(k)} AS {names[k]}' for k in tops)}
-                        FROM read_json({literal}, {options}, columns = {spec})""")
+        run(con, "ingest_readers.json_typed", {**params, "columns": columns},
+            columns=", ".join(f"{_quote_ident(k)} AS {names[k]}" for k in tops))
     except duckdb.Error:
-        con.execute("DROP TABLE IF EXISTS vl_raw_rows")
+        run(con, "ingest_readers.drop_rows")
         return None
-    records = con.execute("SELECT count(*) FROM vl_raw_rows").fetchall()[0][0]
+    records = run(con, "ingest_readers.rows_count").fetchall()[0][0]
     if records != _line_count(path, compressed):  # a blank line somewhere: the careful reader counts it
-        con.execute("DROP TABLE vl_raw_rows")
+        run(con, "ingest_readers.drop_rows")
         return None
-    fields = []
+    fields, inner_paths = [], []
     for steps, kind in paths.items():
         column = names[steps[0]]
         if steps[0] not in nested:
             fields.append(column)
         else:
-            inner = _sql_text(_json_path(steps[1:], kind == "list"))
-            fields.append(f"json_extract_string({column}, {inner})")
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW vl_raw AS
-                    SELECT rowid + 1 AS line, {', '.join(f'{f} AS c{i}' for i, f in enumerate(fields))}
-                    FROM vl_raw_rows""")
+            inner_paths.append(_json_path(steps[1:], kind == "list"))
+            fields.append(f"json_extract_string({column}, getvariable('vl_json_paths')[{len(inner_paths)}])")
+    run(con, "ingest_readers.set_json_paths", {"paths": inner_paths})
+    run(con, "ingest_readers.raw_of_typed_json", fields=", ".join(f"{f} AS c{i}" for i, f in enumerate(fields)))
     return _dotted_headers(paths), records
 
 
@@ -833,9 +791,5 @@ def _sha256(path: Path) -> str:
 
 def _drop_staging(cur) -> None:
     """Drop the temp views and tables (all named vl_*) an import or preview leaves on its cursor."""
-    for name, is_view in cur.execute(
-            """SELECT view_name, true FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'vl_')
-               UNION ALL
-               SELECT table_name, false FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'vl_')
-               ORDER BY 2 DESC""").fetchall():
-        cur.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS {name}")
+    for name, is_view in run(cur, "ingest_readers.staging_objects").fetchall():
+        run(cur, "ingest_readers.drop_view" if is_view else "ingest_readers.drop_table", object=_quote_ident(name))

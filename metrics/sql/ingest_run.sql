@@ -1,0 +1,105 @@
+-- Statements of metrics/ingest/__init__.py: one import from staged rows (vl_raw) to the stored tables. Values
+-- are $params, or session variables (SET VARIABLE) where a view reads them; {{part}} placeholders take SQL built
+-- by the code from the contract and from column positions (sql_with), never a value from a file.
+
+-- name: sample
+SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n
+
+-- name: set_time_zone
+-- this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
+SET TimeZone = $zone
+
+-- name: set_field_paths
+-- the JSON paths of dotted mappings into JSON-text columns ($.properties.company_id), read by vl_stage
+SET VARIABLE vl_field_paths = $paths::VARCHAR[]
+
+-- name: set_event_filter
+-- the event filter's patterns as regular expressions, read by vl_stage
+SET VARIABLE vl_include = $include;
+SET VARIABLE vl_exclude = $exclude;
+
+-- name: done_before
+SELECT import_id FROM imports WHERE sha256 = $digest AND kind = $kind
+
+-- name: has_user_directory
+SELECT count(*) > 0 FROM user_directory
+
+-- name: filtered_count
+SELECT count(*) FROM vl_raw WHERE NOT {{keep}}
+
+-- name: stage
+-- the staged rows as contract columns, without the events the filter excludes
+CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {{select}} FROM {{source}} WHERE {{keep}}
+
+-- name: next_import_id
+SELECT nextval('import_seq')
+
+-- name: name_members
+-- rejects of an archive or folder name their member and the line within it, not the combined line
+UPDATE rejects AS r SET line = r.line - m.line_offset, value = m.member || ': ' || coalesce(r.value, '')
+FROM vl_members AS m
+WHERE r.import_id = $id AND r.line BETWEEN m.first_line AND m.last_line
+
+-- name: member_row
+INSERT INTO vl_members VALUES (?, ?, ?, ?)
+
+-- name: has_feature_names
+SELECT count(*) > 0 FROM feature_name_map
+
+-- name: name_features
+-- events whose feature is an id of the feature list take its name
+UPDATE vl_checked SET feature = m.feature_name FROM feature_name_map AS m WHERE vl_checked.feature = m.feature_id
+
+-- name: has_value_model
+SELECT count(*) > 0 FROM value_drivers
+
+-- name: unpriced_accounts
+-- accounts of the batch none of whose events is a value-model feature
+SELECT a.account_id FROM (
+    SELECT c.account_key, bool_or(c.feature IN (SELECT f.feature FROM value_drivers AS v
+                                                JOIN feature AS f USING (feature_key))) AS priced
+    FROM vl_checked AS c WHERE len(c.errors) = 0 GROUP BY c.account_key) AS b
+JOIN account AS a USING (account_key) WHERE NOT b.priced ORDER BY a.account_id
+
+-- name: good_count
+SELECT count(*) FROM vl_checked WHERE len(errors) = 0
+
+-- name: record_import
+INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
+                            $read, $loaded, $unchanged, $rejected, $excluded, $filtered)
+
+-- name: rejects_of
+SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n
+
+-- name: saved_mapping
+SELECT header, column_name FROM column_mapping WHERE source = $source
+
+-- name: saved_settings
+SELECT preset, include, exclude, value_model_only FROM source_settings WHERE source = $source
+
+-- name: distinct_values
+-- the distinct values of an identifier column, checked once each in Python (checks._check_identifiers)
+SELECT DISTINCT {{column}} FROM vl_checked WHERE {{column}} IS NOT NULL
+
+-- name: clear_bad_ids
+DELETE FROM vl_bad_ids
+
+-- name: bad_id_row
+INSERT INTO vl_bad_ids VALUES (?, ?, ?)
+
+-- name: reject_bad_ids
+UPDATE vl_checked AS c
+SET errors = list_append(c.errors, {'column_name': b.column_name, 'value': left(b.value, 200), 'reason': b.reason})
+FROM vl_bad_ids AS b WHERE b.column_name = $column AND c.{{column}} = b.value
+
+-- name: store_rejects
+-- one reject per failed check
+INSERT INTO rejects
+SELECT $id, $file, line, e.column_name, e.value, e.reason
+FROM (SELECT line, unnest(errors) AS e FROM vl_checked WHERE len(errors) > 0)
+
+-- name: structural_reject
+INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)
+
+-- name: bad_row_count
+SELECT count(*) FROM vl_checked WHERE len(errors) > 0
