@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -23,6 +24,40 @@ DEFAULT_DB = ROOT / "data" / "valuelens.duckdb"
 def db_path(path: str | Path | None = None) -> Path:
     """The database file: the argument, else $VALUELENS_DB, else data/valuelens.duckdb."""
     return Path(path or os.environ.get("VALUELENS_DB") or DEFAULT_DB)
+
+
+MEMORY_CAP_MB = 700  # the default memory limit: at most this, at least MEMORY_FLOOR_MB, else a quarter of the machine
+MEMORY_FLOOR_MB = 256
+
+
+def machine_memory_mb() -> int:
+    """The memory this process may use: the machine's, or the container's limit (cgroup v2) when lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total // 2**20
+
+
+def default_memory_limit() -> str:
+    """DuckDB's memory limit when $VALUELENS_MEMORY_LIMIT is not set: a quarter of the machine's memory, between
+    256 and 700 MB. DuckDB spills to the temp directory beyond it, so a 10M-event import peaks under 1 GB of the
+    process's memory (bench/RESULTS.md) and the app, an import and the OS share a small server; DuckDB's own
+    default (80 % of the machine) would take 3 GB for the same import."""
+    return f"{min(MEMORY_CAP_MB, max(MEMORY_FLOOR_MB, machine_memory_mb() // 4))}MB"
+
+
+def temp_directory(target: str) -> str:
+    """Where DuckDB spills: $VALUELENS_TEMP_DIR, else beside the database file (<file>.tmp, DuckDB's own choice),
+    else (an in-memory database) the system's temp directory."""
+    if os.environ.get("VALUELENS_TEMP_DIR"):
+        return os.environ["VALUELENS_TEMP_DIR"]
+    if target == ":memory:":
+        return str(Path(tempfile.gettempdir()) / "valuelens-spill")
+    return target + ".tmp"
 
 
 LOCK_WAIT_SECONDS = 60.0  # how long a process waits for another one holding the database file ($VALUELENS_LOCK_WAIT)
@@ -57,9 +92,11 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
     run(con, "store.session")
-    limit = os.environ.get("VALUELENS_MEMORY_LIMIT")  # e.g. "1GB": DuckDB spills to disk beyond it
-    if limit:
+    # $VALUELENS_MEMORY_LIMIT: e.g. "2GB"; "duckdb" keeps DuckDB's own default (80 % of the machine)
+    limit = os.environ.get("VALUELENS_MEMORY_LIMIT") or default_memory_limit()
+    if limit.lower() != "duckdb":
         run(con, "store.memory_limit", {"limit": limit})
+    run(con, "store.temp_directory", {"path": temp_directory(target)})
     con.execute(sql("schema"))
     return con
 

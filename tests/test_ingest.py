@@ -330,11 +330,26 @@ def test_headers_match_aliases_regardless_of_case_width_and_spacing():
         " Account ID ": "account_id", "ACCOUNT_NAME": "account_name"}
 
 
-def test_the_memory_limit_comes_from_the_environment_when_set(monkeypatch):
-    from metrics.store import connect
+def test_the_memory_limit_comes_from_the_environment_when_set_else_from_the_machine(monkeypatch, tmp_path):
+    from metrics import store
 
-    monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "700MB")
-    assert connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchall() == [("667.5 MiB",)]
+    def setting(con, name):
+        return con.execute("SELECT current_setting($n)", {"n": name}).fetchall()[0][0]
+
+    monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "1500MB")
+    assert setting(store.connect(":memory:"), "memory_limit") == "1.3 GiB"
+    monkeypatch.delenv("VALUELENS_MEMORY_LIMIT")
+    monkeypatch.setattr(store, "machine_memory_mb", lambda: 16_000)
+    con = store.connect(tmp_path / "db.duckdb")
+    assert setting(con, "memory_limit") == "667.5 MiB"  # 700 MB: a quarter of 16 GB is more
+    assert setting(con, "temp_directory") == str(tmp_path / "db.duckdb") + ".tmp"
+    for machine_mb, limit in [(2_000, "500MB"), (512, "256MB"), (64_000, "700MB")]:
+        monkeypatch.setattr(store, "machine_memory_mb", lambda mb=machine_mb: mb)
+        assert store.default_memory_limit() == limit
+    monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "duckdb")
+    assert setting(store.connect(":memory:"), "memory_limit") != "667.5 MiB"  # DuckDB's own: 80 % of the machine
+    monkeypatch.setenv("VALUELENS_TEMP_DIR", str(tmp_path / "spill"))
+    assert setting(store.connect(":memory:"), "temp_directory") == str(tmp_path / "spill")
 
 
 def test_active_days_count_the_first_and_the_last_day_of_a_month_and_a_user_is_counted_once_per_feature(loaded,

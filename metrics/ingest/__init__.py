@@ -279,6 +279,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
     cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
+    run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
     warnings: tuple[str, ...] = ()
     if kind == "events":

@@ -73,7 +73,7 @@ def _merge_events(cur) -> int:
         # inserted as is after them; only a repeated event id keeps its last row
         changes, part = "vl_coded", "ingest_merge.part_of_batch"
     # a rollup's aggregates hold state per user-month in memory, so a big batch is rolled up in parts: ranges of
-    # accounts with about ROLLUP_PART_ROWS changed events each. Under a memory limit (VALUELENS_MEMORY_LIMIT) a
+    # accounts with about ROLLUP_PART_ROWS changed events each. Under the memory limit (store.default_memory_limit) a
     # part fits in memory, and a part reads only its blocks of the batch, which is stored in account order.
     parts = run(cur, "ingest_merge.rollup_parts", {"rows": ROLLUP_PART_ROWS}, changes=changes).fetchall()
     if overlap:

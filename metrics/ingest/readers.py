@@ -589,7 +589,13 @@ def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
 # DuckDB reads them (read_csv for lines, so each line keeps its number; read_json_objects for the others); nested
 # fields become dotted headers ("properties.company_id") that a mapping can name, and a one-element list is unwrapped.
 _JSON_SAMPLE = 1000
-_JSON_MAX_OBJECT = 1 << 30
+_JSON_MIN_OBJECT = 16 << 20  # DuckDB's default maximum_object_size
+
+
+def _json_max_object(path: Path) -> int:
+    """The largest JSON object a file can hold: the file itself (a wrapped API response is one object). DuckDB
+    allocates this much per buffer, so a fixed 1 GB fails under the default memory limit."""
+    return max(_JSON_MIN_OBJECT, path.stat().st_size + 1)
 
 
 def _json_shape(path: Path, file_name: str) -> tuple[str, str | None]:
@@ -671,7 +677,7 @@ def _stage_json(con, path: Path, file_name: str, workdir: Path, head_only: bool 
         if fast is not None:
             headers, records = fast
             return _Raw("json", encoding.replace("-sig", " with BOM"), headers, [], records)
-    params = {"path": str(text_path), "max_size": _JSON_MAX_OBJECT}
+    params = {"path": str(text_path), "max_size": _json_max_object(text_path)}
     try:
         if shape == "lines":
             run(con, "ingest_readers.json_lines", {**params, "compression": "gzip" if compressed else "none"})

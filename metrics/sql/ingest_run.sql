@@ -103,3 +103,10 @@ INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, ?)
 
 -- name: bad_row_count
 SELECT count(*) FROM vl_checked WHERE len(errors) > 0
+
+-- name: drop_raw
+-- the staged rows, once validated into vl_checked: freed before the merge needs the memory
+DROP VIEW IF EXISTS vl_stage;
+DROP VIEW IF EXISTS vl_raw;
+DROP TABLE IF EXISTS vl_raw_rows;
+DROP TABLE IF EXISTS vl_raw_lines

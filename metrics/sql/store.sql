@@ -8,6 +8,9 @@ SET GLOBAL TimeZone = 'UTC'
 -- DuckDB spills to disk beyond it
 SET memory_limit = $limit
 
+-- name: temp_directory
+SET temp_directory = $path
+
 -- name: begin
 BEGIN TRANSACTION
 
