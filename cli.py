@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from metrics import catalog, ingest, report
@@ -112,19 +113,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     """One account's value report as JSON (or a short text summary)."""
     con = connect(args.db)
     try:
-        data = report.account_report(con, account_id=args.account,
-                                     period=resolve_period(con, args.start, args.end))
+        period = resolve_period(con, args.start, args.end)
+        data = report.account_report(con, account_id=args.account, period=period)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(data.to_json(), ensure_ascii=False, indent=2))
         return 0
-    print(f"{data.account_name} ({data.account_id}), {data.period.start} to {data.period.end}")
+    from exports import strings  # the exports' catalog and formatter: the CLI says what the deck says
+
+    print(f"{data.account_name} ({data.account_id}), {period.label()}")
     for item in report.headline_kpis(data):
-        shown = "n/a" if item.value is None else f"{item.value:,.4g}"
-        print(f"  {item.name:<22} {shown:>14} {item.unit}" + (f"  ({item.reason})" if item.reason else ""))
+        shown = strings.fmt(item.value, item.unit, args.lang, currency=data.cost.currency,
+                            signed=item.name.endswith("_delta"))
+        why = f"  ({strings.reason(args.lang, item.reason)})" if item.value is None and item.reason else ""
+        print(f"  {_pad(strings.text(args.lang, 'kpi_' + item.name), 34)} {_pad(shown, 16, right=True)}{why}")
     return 0
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two), aligned left or right."""
+    space = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+    return space + text if right else text + space
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -198,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--end", metavar="YYYY-MM", help="month after the last (exclusive; default: the last full "
                                                       "month of data + 1)")
     rep.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    rep.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the text report")
     rep.add_argument("--db", help=db_help)
     rep.set_defaults(func=cmd_report)
 

@@ -254,6 +254,21 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
     assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
     assert main(["report", "--account", "nope", "--db", db]) == 2
     assert "unknown account 'nope'" in capsys.readouterr().err
+    # the text report is for people: labels, money with its currency, percentages, inclusive months
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--db", db]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0] == "Alpha (M1), 2025-05 – 2025-07"
+    shown = {line[:36].strip(): line[36:].strip() for line in text[1:]}
+    cost, eff = printed["cost"], printed["efficiency"]
+    assert shown["Value delivered"] == f"{cost['currency']} 190.00"
+    assert shown["Hours saved"] == "1.9 h"
+    assert shown["Per-person efficiency change"] == f"+{(14 / 11 - 1) * 100:.1f}%" == "+27.3%"
+    assert shown["ROI"] == f"{cost['roi'] * 100:.1f}%" and shown["FTE equivalent"] == f"{cost['fte_equivalent']:.2f}"
+    assert main(["report", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--lang", "zh",
+                 "--db", db]) == 0
+    zh = capsys.readouterr().out
+    assert "交付价值" in zh and "人效提升" in zh and "+27.3%" in zh and "1.9 小时" in zh
+    assert eff["delta"] is not None
 
 
 def _planted(tmp_path, trend: float, uplift: float, treated: int = 40,
