@@ -31,6 +31,10 @@ class Period:
         """E.g. '2026-08 – 2026-10' (inclusive months, for people)."""
         return f"{self.start:%Y-%m} – {add_months(self.end, -1):%Y-%m}"
 
+    def file_part(self) -> str:
+        """E.g. '2026-08_2026-10': the period in a file name, so exports of two periods never collide."""
+        return f"{self.start:%Y-%m}_{add_months(self.end, -1):%Y-%m}"
+
 
 def add_months(month: date, n: int) -> date:
     """The first day of the month n months after `month`."""

@@ -47,7 +47,7 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
 
 
 data = load(account_id, period.start, period.end, cache_key())
-key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.start:%Y-%m}", lang()
+key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.file_part()}", lang()
 for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):

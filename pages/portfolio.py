@@ -60,7 +60,8 @@ for title, ranked in ((t("rank_value"), chosen.sort_values("hours_saved", ascend
                           selection_mode="single-row", key=title)
     if picked.selection.rows:
         st.switch_page("pages/account_report.py",
-                       query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"]})
+                       query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"],
+                                     "from": f"{period.start:%Y-%m}", "to": f"{add_months(period.end, -1):%Y-%m}"})
 with st.expander(t("export_all")):
     st.caption(t("export_all_help"))
     export_portfolio(period, list(chosen["account_id"]), lang())

@@ -207,6 +207,7 @@ def test_a_period_from_one_bound_spans_three_months_and_a_month_has_two_spelling
         parse_month("March")
     with pytest.raises(DataError, match="must end after it starts \\(2025-08 to 2025-08\\)"):
         resolve_period(mcon, "2025-08", "2025-08")
+    assert Period(**P).file_part() == "2025-05_2025-07"  # both months: two periods' files never collide
     assert Period(**P).label() == "2025-05 – 2025-07" and Period(**P).months == [
         date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1)]
     assert add_months(date(2025, 11, 1), 3) == date(2026, 2, 1)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import date
 
 import numpy as np
 import pytest
-from conftest import displayed, run_page
+from conftest import ROOT, displayed, run_page
 from streamlit.testing.v1 import AppTest
 
 from i18n import COLUMNS, STRINGS
 from metrics import adoption, portfolio, report, value_model
-from metrics.period import default_period
+from metrics.period import Period, default_period
 from metrics.store import connect
 
 PAGES = {"pages/account_report.py": "page_account", "pages/portfolio.py": "page_portfolio",
@@ -122,3 +123,24 @@ def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
 def test_both_languages_have_the_same_keys():
     assert STRINGS["en"].keys() == STRINGS["zh"].keys()
     assert COLUMNS["en"].keys() == COLUMNS["zh"].keys()
+
+
+def test_the_period_and_the_account_live_in_the_url_and_follow_the_user_across_pages(db, monkeypatch):
+    """A shared link (?account=A002&from=2026-01&to=2026-03, months inclusive) opens that view; the period chosen
+    there is the one the next page opens on."""
+    monkeypatch.setenv("VALUELENS_DB", db)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    for key, value in {"account": "A002", "from": "2026-01", "to": "2026-03"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert [box.value for box in at.selectbox[:3]] == ["A002", date(2026, 1, 1), date(2026, 3, 1)]
+    data = report.account_report(connect(db), account_id="A002", period=Period(date(2026, 1, 1), date(2026, 4, 1)))
+    assert shown(at)["Hours saved"] == displayed(data.cost.hours_saved, "hours")
+    at.selectbox[2].set_value(date(2026, 2, 1)).run()
+    assert (at.query_params["from"], at.query_params["to"]) in ((["2026-01"], ["2026-02"]), ("2026-01", "2026-02"))
+    at.query_params.clear()  # a page opened from the sidebar has no query
+    at.switch_page("pages/portfolio.py").run()
+    assert not at.exception
+    assert [box.value for box in at.selectbox[:2]] == [date(2026, 1, 1), date(2026, 2, 1)]

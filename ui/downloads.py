@@ -32,7 +32,7 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
 
     data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
     st.success(t("export_ready", n=len(account_ids)))
-    st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.start:%Y-%m}_{fmt_}.zip",
+    st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.file_part()}_{fmt_}.zip",
                        mime="application/zip", icon=":material/download:", key="export_all_zip")
 
 

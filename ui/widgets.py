@@ -1,6 +1,8 @@
 """Widgets pages share: the period picker, the language switch, tables and the benchmark panel."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import duckdb
 import pandas as pd
 import streamlit as st
@@ -10,8 +12,19 @@ from metrics.period import Period, add_months, data_months, default_period
 from ui.text import fmt, labelled
 
 
+def _month_param(name: str, months: list[date]) -> date | None:
+    """The month a query parameter names (YYYY-MM), when it is one of `months`."""
+    try:
+        month = datetime.strptime(str(st.query_params.get(name, "")), "%Y-%m").date()
+    except ValueError:
+        return None
+    return month if month in months else None
+
+
 def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
-    """Start and end month pickers (end exclusive shown as the last month), defaulting to the last 3 full months."""
+    """First and last month pickers. The period follows the user: it is read from the URL (?from=YYYY-MM&to=YYYY-MM,
+    both inclusive, so a link opens the same view), else from the period last chosen on any page of this session,
+    else the last 3 full months; what is chosen is written back to both."""
     first, last = data_months(con)
     default = default_period(con)
     if first is None:
@@ -19,13 +32,17 @@ def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
     months = [first]
     while months[-1] < last:
         months.append(add_months(months[-1], 1))
+    chosen = st.session_state.get("vl_period")
+    start = _month_param("from", months) or (chosen[0] if chosen and chosen[0] in months else default.start)
+    final = _month_param("to", months) or (chosen[1] if chosen and chosen[1] in months else add_months(default.end, -1))
     left, right = st.columns(2)
-    start = left.selectbox(t("period_start"), months, index=months.index(default.start) if default.start in months
-                           else 0, format_func=lambda m: f"{m:%Y-%m}")
+    start = left.selectbox(t("period_start"), months, index=months.index(start) if start in months else 0,
+                           format_func=lambda m: f"{m:%Y-%m}")
     options = [m for m in months if m >= start]
-    default_last = add_months(default.end, -1)
     final = right.selectbox(t("period_last"), options, format_func=lambda m: f"{m:%Y-%m}",
-                            index=options.index(default_last) if default_last in options else len(options) - 1)
+                            index=options.index(final) if final in options else len(options) - 1)
+    st.session_state["vl_period"] = (start, final)
+    st.query_params["from"], st.query_params["to"] = f"{start:%Y-%m}", f"{final:%Y-%m}"
     return Period(start, add_months(final, 1))
 
 
