@@ -29,30 +29,47 @@ def _inert_frame(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return out
 
 
-def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
-    fig.update_layout(title=title, font_family=FONT, height=330, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", y=-0.2), yaxis_title=y_title, xaxis_title="")
+def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False, months: bool = False,
+            counts: bool = False) -> go.Figure:
+    """Title, font and size; the legend above the plot, right-aligned (below it, it covered rotated feature names);
+    months as 2026-01 in both languages (Plotly's own ticks read "Jan 2026" whatever the page's language); counts on
+    whole-number ticks."""
+    fig.update_layout(title=title, font_family=FONT, height=330, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                      yaxis_title=y_title, xaxis_title="")
     if percent:
         fig.update_yaxes(tickformat=".0%")
+    if months:
+        fig.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m")
+    if counts:
+        fig.update_yaxes(tickformat=",d", rangemode="tozero")
+        if _max_y(fig) <= 5:
+            fig.update_yaxes(dtick=1)
     return fig
+
+
+def _max_y(fig: go.Figure) -> float:
+    values = [y for trace in fig.data if getattr(trace, "y", None) is not None for y in trace.y
+              if y is not None and y == y]
+    return max(values, default=0)
 
 
 def _shade(fig: go.Figure, months: list[date], label: str, color: str) -> None:
     if months:
         fig.add_vrect(x0=min(months), x1=add_months(max(months), 1) - timedelta(days=1), fillcolor=color,
-                      opacity=0.12, line_width=0, annotation_text=label, annotation_position="top left")
+                      opacity=0.12, line_width=0, annotation_text=label, annotation_position="bottom left")
 
 
 def timeline(frame: pd.DataFrame, column: str, *, title: str, y_title: str, go_live: date | None,
-             go_live_label: str, windows: dict[str, list[date]] | None = None) -> go.Figure:
+             go_live_label: str, windows: dict[str, list[date]] | None = None, counts: bool = False) -> go.Figure:
     """A monthly line with the go-live date marked and the baseline/current windows shaded."""
     fig = go.Figure(go.Scatter(x=frame["month"], y=frame[column], mode="lines+markers", name=y_title))
     for (label, months), color in zip((windows or {}).items(), ("#7f7f7f", "#2ca02c")):
         _shade(fig, months, label, color)
     if go_live:
         fig.add_vline(x=pd.Timestamp(go_live).timestamp() * 1000, line_dash="dash", line_color="#d62728",
-                      annotation_text=go_live_label)
-    return _layout(fig, title, y_title)
+                      annotation_text=go_live_label, annotation_position="top right")
+    return _layout(fig, title, y_title, months=True, counts=counts)
 
 
 def adoption_vs_peers(frame: pd.DataFrame, *, title: str, own: str, peers: str) -> go.Figure:
@@ -65,16 +82,23 @@ def adoption_vs_peers(frame: pd.DataFrame, *, title: str, own: str, peers: str) 
 
 def bars(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
     """A plain bar chart."""
-    return _layout(px.bar(_inert_frame(frame, x), x=x, y=y), title, y_title, percent)
+    return _layout(px.bar(_inert_frame(frame, x), x=x, y=y), title, y_title, percent, months=_dates(frame[x]))
 
 
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
           percent: bool = False) -> go.Figure:
     """One line per group."""
-    return _layout(px.line(_inert_frame(frame, color), x=x, y=y, color=color, markers=True), title, y_title, percent)
+    return _layout(px.line(_inert_frame(frame, color), x=x, y=y, color=color, markers=True), title, y_title, percent,
+                   months=_dates(frame[x]))
+
+
+def _dates(column: pd.Series) -> bool:
+    """True for a column of dates (a month axis)."""
+    return pd.api.types.is_datetime64_any_dtype(column) or (len(column) > 0 and isinstance(column.iloc[0], date))
 
 
 def heatmap(frame: pd.DataFrame, *, title: str) -> go.Figure:
     """Features x groups, cells as percentages."""
     fig = px.imshow(_inert_frame(frame), text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1)
+    fig.update_layout(coloraxis_colorbar=dict(tickformat=".0%", title=""))  # the cells read 45%, so does the scale
     return _layout(fig, title).update_layout(height=max(330, 28 * len(frame) + 120))

@@ -15,8 +15,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/account_report.py", "pages/portfolio.py", "pages/adoption.py", "pages/data_import.py",
-         "pages/value_model.py"]
+PAGES = ["views/account_report.py", "views/portfolio.py", "views/adoption.py", "views/data_import.py",
+         "views/value_model.py"]
 RERUNS = 5
 
 

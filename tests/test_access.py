@@ -122,7 +122,7 @@ def test_a_csm_sees_only_their_own_accounts_even_when_the_url_names_another(db, 
     other = con.execute("SELECT account_name FROM account WHERE account_id = 'A001'").fetchall()[0][0]
     assert other not in everything_shown(at)
     # portfolio, adoption explorer, import and value model are not in a CSM's navigation, so not reachable
-    for page in ("pages/portfolio.py", "pages/adoption.py", "pages/data_import.py", "pages/value_model.py"):
+    for page in ("views/portfolio.py", "views/adoption.py", "views/data_import.py", "views/value_model.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page).run()
 
@@ -134,8 +134,8 @@ def test_an_executive_sees_every_account_and_the_portfolio_but_cannot_import(db,
     assert STRINGS["en"]["signed_in_as"].format(email=plain("boss@example.com"), role="executive") in [
         c.value for c in at.sidebar.caption]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/data_import.py").run()
-    assert not at.switch_page("pages/portfolio.py").run().exception
+        at.switch_page("views/data_import.py").run()
+    assert not at.switch_page("views/portfolio.py").run().exception
 
 
 def kpis_of(at: AppTest) -> dict[str, str]:
@@ -169,10 +169,11 @@ def test_the_shipped_roles_example_is_a_valid_roles_file():
     assert roles["li.wei@example.com"].accounts == frozenset({"A001", "A002", "A017"})
 
 
-@pytest.mark.parametrize("page", ["pages/portfolio.py", "pages/adoption.py", "pages/data_import.py",
-                                  "pages/value_model.py"])
+@pytest.mark.parametrize("page", ["views/portfolio.py", "views/adoption.py", "views/data_import.py",
+                                  "views/value_model.py"])
 def test_a_page_run_on_its_own_still_refuses_a_csm(db, monkeypatch, roles_file, page):
-    # Streamlit serves pages/ directly to the first visitor after a restart, before app.py's navigation exists
+    # defence in depth: a page script run without app.py's navigation (as Streamlit served pages/ to the first
+    # visitor after a restart, before the pages moved to views/)
     app(db, monkeypatch, user=None)  # make sure the demo is loaded
     monkeypatch.setenv("VALUELENS_DB", db)
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
@@ -188,7 +189,7 @@ def test_a_page_run_on_its_own_still_refuses_a_csm(db, monkeypatch, roles_file, 
 
 def test_a_page_run_on_its_own_refuses_anyone_not_signed_in(db, monkeypatch, roles_file):
     monkeypatch.setenv("VALUELENS_DB", db)
-    at = AppTest.from_file(str(ROOT / "pages/account_report.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/account_report.py"), default_timeout=120)
     at.secrets["auth"] = AUTH
     at.user.clear()
     at.user.update({"is_logged_in": False})
@@ -241,7 +242,7 @@ def test_sign_in_settings_that_cannot_be_used_let_nobody_in(db, monkeypatch, rol
     assert at.error and at.error[0].value.startswith(STRINGS["en"]["sign_in_broken"].split("{")[0])
     assert STRINGS["en"]["local_mode"] not in [c.value for c in at.sidebar.caption]
     assert not at.selectbox and not at.metric and not at.dataframe
-    for page in ("pages/data_import.py", "pages/value_model.py", "pages/account_report.py"):
+    for page in ("views/data_import.py", "views/value_model.py", "views/account_report.py"):
         direct = AppTest.from_file(str(ROOT / page), default_timeout=120).run()
         assert [e.value for e in direct.error] == [STRINGS["en"]["page_not_allowed"]], page
         assert not direct.selectbox and not direct.metric and not direct.dataframe

@@ -25,10 +25,15 @@ PAGES = ["page_account", "page_benchmarks", "page_case_studies", "page_portfolio
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app served on a free loopback port with a fresh database (the demo loads on first run)."""
+    yield from serve(tmp_path_factory.mktemp("browser"))
+
+
+def serve(folder):
+    """Start the app on a free port with a database in `folder`; yield its URL; stop it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "VALUELENS_DB": str(tmp_path_factory.mktemp("browser") / "app.duckdb")}
+    env = {**os.environ, "VALUELENS_DB": str(folder / "app.duckdb")}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
                              "true", "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--client.showErrorDetails", "full"],  # the test wants to see any traceback
@@ -80,3 +85,22 @@ def test_the_browser_test_opens_every_page_of_the_navigation():
 
     app = (ROOT / "app.py").read_text(encoding="utf-8")
     assert set(PAGES) == set(re.findall(r'title=t\("(page_[a-z_]+)"\)', app))
+
+
+def test_a_link_to_a_page_is_the_first_request_after_a_restart_and_opens_the_whole_app(tmp_path):
+    """A shared link (/portfolio?from=2026-01&to=2026-03) opened first on a freshly started server: the page with
+    the app's navigation, language switch and the link's period. With the pages in pages/, Streamlit served the bare
+    page script to this visitor (its own file-name navigation, no sections, no language switch)."""
+    url = next(serve(tmp_path))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(f"{url}/portfolio?from=2026-01&to=2026-03")
+        settle(page)
+        assert page.locator("h1").first.inner_text().strip() == STRINGS["en"]["page_portfolio"]
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert STRINGS["en"]["section_exec"] in nav and STRINGS["en"]["page_account"] in nav
+        assert page.get_by_text("简体中文").count() == 1
+        assert page.url.endswith("from=2026-01&to=2026-03")  # the picker kept the link's period (else 2026-08..10)
+        browser.close()

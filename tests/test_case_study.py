@@ -160,7 +160,7 @@ def app(path: str, monkeypatch, page: str) -> AppTest:
 
 def test_the_benchmarks_page_shows_the_benchmark_functions_figures_and_no_peer_name(demo, monkeypatch):
     con, path = demo
-    at = app(path, monkeypatch, "pages/benchmarks.py")
+    at = app(path, monkeypatch, "views/benchmarks.py")
     at.selectbox(key="bench_account").select("A004").run()
     at.radio(key="bench_cohort").set_value("region").run()
     assert not at.exception
@@ -178,7 +178,7 @@ def test_the_benchmarks_page_shows_the_benchmark_functions_figures_and_no_peer_n
 
 def test_the_case_studies_page_ranks_candidates_and_drafts_the_chosen_one(demo, monkeypatch):
     con, path = demo
-    at = app(path, monkeypatch, "pages/case_studies.py")
+    at = app(path, monkeypatch, "views/case_studies.py")
     assert not at.exception
     period = default_period(con)
     expected = case_study_candidates(con, start=period.start, end=period.end, limit=20)

@@ -212,7 +212,7 @@ def test_the_import_page_suggests_the_preset_and_shows_what_the_filter_left_out(
     from i18n import STRINGS
 
     en = STRINGS["en"]
-    at = run_page(tmp_path / "page.duckdb", monkeypatch, "pages/data_import.py")
+    at = run_page(tmp_path / "page.duckdb", monkeypatch, "views/data_import.py")
     at.file_uploader[0].set_value(("mixpanel.ndjson", (EXPORTS / "mixpanel.ndjson").read_bytes(), "application/json"))
     at.run()
     assert not at.exception
@@ -355,7 +355,7 @@ def test_the_import_page_fills_in_the_event_filter_the_source_remembers(tmp_path
     ingest.import_file(con, EXPORTS / "usage_contract.csv", source="usage contract",
                        event_filter=ingest.EventFilter(exclude=("Rep*", "Debug"), value_model_only=True))
     con.close()
-    at = run_page(db, monkeypatch, "pages/data_import.py")
+    at = run_page(db, monkeypatch, "views/data_import.py")
     at.file_uploader[0].set_value(("usage_contract_2.csv", (EXPORTS / "usage_contract.csv").read_bytes(), "text/csv"))
     at.run()
     assert not at.exception

@@ -344,7 +344,7 @@ def test_each_registered_function_exists_and_is_the_one_the_app_calls():
 
     for module in registry.MODULES:
         importlib.import_module(module)
-    code = "\n".join(p.read_text(encoding="utf-8") for folder in ("metrics", "pages", "ui", "exports")
+    code = "\n".join(p.read_text(encoding="utf-8") for folder in ("metrics", "views", "ui", "exports")
                      for p in sorted((ROOT / folder).rglob("*.py"))) + (ROOT / "cli.py").read_text(encoding="utf-8")
     for name, spec in METRICS.items():
         module, function = spec.function.rsplit(".", 1)

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT, displayed, run_page
 from streamlit.testing.v1 import AppTest
@@ -17,10 +18,10 @@ from metrics import adoption, portfolio, report, value_model
 from metrics.period import Period, default_period
 from metrics.store import connect
 
-PAGES = {"pages/account_report.py": "page_account", "pages/portfolio.py": "page_portfolio",
-         "pages/adoption.py": "page_adoption", "pages/data_import.py": "page_import",
-         "pages/value_model.py": "page_value_model", "pages/benchmarks.py": "page_benchmarks",
-         "pages/case_studies.py": "page_case_studies"}
+PAGES = {"views/account_report.py": "page_account", "views/portfolio.py": "page_portfolio",
+         "views/adoption.py": "page_adoption", "views/data_import.py": "page_import",
+         "views/value_model.py": "page_value_model", "views/benchmarks.py": "page_benchmarks",
+         "views/case_studies.py": "page_case_studies"}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_every_table_heads_its_columns_in_the_chosen_language(db, monkeypatch, p
 
 
 def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/account_report.py")
+    at = run_page(db, monkeypatch, "views/account_report.py")
     con = connect(db)
     data = report.account_report(con, account_id="A001", period=default_period(con))
     expected = {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
@@ -67,7 +68,7 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
 
 
 def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/account_report.py")
+    at = run_page(db, monkeypatch, "views/account_report.py")
     at.selectbox[0].set_value("A002").run()
     assert not at.exception
     con = connect(db)
@@ -77,7 +78,7 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
 
 
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/portfolio.py")
+    at = run_page(db, monkeypatch, "views/portfolio.py")
     con = connect(db)
     period = default_period(con)
     totals = portfolio.summarize(portfolio.portfolio_table(con, start=period.start, end=period.end))
@@ -88,7 +89,7 @@ def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, mon
 
 
 def test_the_adoption_explorer_plots_the_feature_trend_function(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/adoption.py")
+    at = run_page(db, monkeypatch, "views/adoption.py")
     con = connect(db)
     period = default_period(con)
     from metrics.period import add_months
@@ -102,7 +103,7 @@ def test_the_adoption_explorer_plots_the_feature_trend_function(db, monkeypatch)
 
 
 def test_the_value_model_page_shows_no_change_until_the_model_is_edited(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/value_model.py")
+    at = run_page(db, monkeypatch, "views/value_model.py")
     effect = next(d.value for d in at.dataframe if "value_change" in d.value.columns)
     con = connect(db)
     period = default_period(con)
@@ -114,7 +115,7 @@ def test_the_value_model_page_shows_no_change_until_the_model_is_edited(db, monk
 
 
 def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
-    at = run_page(db, monkeypatch, "pages/data_import.py")
+    at = run_page(db, monkeypatch, "views/data_import.py")
     recent = at.dataframe[0].value
     assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "outcomes.xlsx", "value_drivers.csv"]
     assert recent["rows_rejected"].sum() == 0
@@ -141,6 +142,43 @@ def test_the_period_and_the_account_live_in_the_url_and_follow_the_user_across_p
     at.selectbox[2].set_value(date(2026, 2, 1)).run()
     assert (at.query_params["from"], at.query_params["to"]) in ((["2026-01"], ["2026-02"]), ("2026-01", "2026-02"))
     at.query_params.clear()  # a page opened from the sidebar has no query
-    at.switch_page("pages/portfolio.py").run()
+    at.switch_page("views/portfolio.py").run()
     assert not at.exception
     assert [box.value for box in at.selectbox[:2]] == [date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_charts_read_in_both_languages_legends_clear_of_labels_months_as_numbers_counts_whole():
+    import charts
+
+    months = [date(2026, m, 1) for m in (1, 2, 3)]
+    mau = charts.timeline(pd.DataFrame({"month": months, "active_users": [0, 1, 3]}), "active_users", title="t",
+                          y_title="u", go_live=date(2026, 1, 15), go_live_label="g", counts=True)
+    assert mau.layout.xaxis.tickformat == "%Y-%m"  # not Plotly's English "Jan 2026" on a Chinese page
+    assert mau.layout.yaxis.dtick == 1 and mau.layout.yaxis.tickformat == ",d"  # no 0.5 users
+    assert mau.layout.legend.y >= 1 and mau.layout.legend.yanchor == "bottom"  # above the plot, not on the labels
+    peers = charts.adoption_vs_peers(pd.DataFrame({"feature": ["A", "B"], "adoption_rate": [0.5, 0.4],
+                                                   "peer_median": [0.3, 0.2]}), title="t", own="o", peers="p")
+    assert peers.layout.legend.y >= 1 and peers.layout.xaxis.tickformat is None
+    heat = charts.heatmap(pd.DataFrame({"Retail": [0.45]}, index=["A"]), title="t")
+    assert heat.layout.coloraxis.colorbar.tickformat == ".0%"  # the scale reads 45 % as the cells do
+    lines = charts.lines(pd.DataFrame({"month": months, "rate": [0.1, 0.2, 0.3], "feature": ["A"] * 3}), "month",
+                         "rate", "feature", title="t", percent=True)
+    assert lines.layout.xaxis.tickformat == "%Y-%m"
+
+
+def test_the_chinese_account_report_says_hours_in_chinese(db, monkeypatch):
+    at = run_page(db, monkeypatch, "views/account_report.py", "zh")
+    assert shown(at)[STRINGS["zh"]["kpi_hours_saved"]].endswith(" 小时")
+
+
+@pytest.mark.parametrize("page, column, shown_as", [("views/portfolio.py", "value", "%,.2f"),
+                                                     ("views/portfolio.py", "value_at_risk", "%,.2f"),
+                                                     ("views/portfolio.py", "hours_saved", "%,.1f"),
+                                                     ("views/case_studies.py", "roi", "percent"),
+                                                     ("views/data_import.py", "rows_loaded", "%,d")])
+def test_table_figures_are_formatted_for_people(db, monkeypatch, page, column, shown_as):
+    """26,744.02 with its thousands separator, not 26744.02; 214,588 rows; percentages as percentages."""
+    at = run_page(db, monkeypatch, page)
+    formats = [json.loads(frame.proto.columns or "{}").get(column, {}).get("type_config", {}).get("format")
+               for frame in at.dataframe if column in frame.value.columns]
+    assert formats and set(formats) == {shown_as}

@@ -94,7 +94,7 @@ def test_the_import_page_shows_file_names_headers_and_errors_as_text_and_one_bad
     hostile_header = "**bold** $y$ :material/home:"
     bomb = _workbook(tmp_path / "bomb.xlsx", [("Accounts", ACCOUNT_ROWS, "visible")])
     _rewrite_part(bomb, "xl/sharedStrings.xml", BILLION_LAUGHS)
-    at = run_page(tmp_path / "import.duckdb", monkeypatch, "pages/data_import.py")
+    at = run_page(tmp_path / "import.duckdb", monkeypatch, "views/data_import.py")
     at.file_uploader[0].set_value([
         (hostile_name, f"account_id,account_name,{hostile_header}\nZ1,Zed,1\n".encode(), "text/csv"),
         ("bomb.xlsx", bomb.read_bytes(), "application/octet-stream"),

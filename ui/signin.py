@@ -85,8 +85,9 @@ def require_access() -> Access:
 
 def guard(need: str = "accounts") -> Access:
     """First line of every page: stop unless this run's user may open it. app.py's navigation already leaves
-    pages out by role, but a page can also run on its own (Streamlit serves pages/ directly to the first visitor
-    after a restart, before app.py has declared the navigation), so each page checks again.
+    pages out by role, but a page must never rely on that alone (a Streamlit app with a pages/ folder served it
+    directly to the first visitor after a restart, before app.py had declared the navigation: the pages now live in
+    views/, which Streamlit does not serve by itself), so each page checks again.
     need: "accounts" (any signed-in user), "all_accounts" (executive, ops) or "data" (ops, local)."""
     try:
         access = current_access()

@@ -21,7 +21,7 @@ def fmt(value: float | None, unit: str, currency: str | None = None, signed: boo
             return f"{currency or ''} {scaled:,.1f}{suffix}".strip()
         return f"{currency or ''} {value:,.2f}".strip()
     if unit == "hours":
-        return f"{value:,.1f} h"
+        return f"{value:,.1f} {t('hours_unit')}"
     return f"{value:,.2f}"
 
 

@@ -61,9 +61,25 @@ def table(frame: pd.DataFrame, *, labels: bool = True, **kwargs: object) -> obje
     from exports.safety import safe_csv_frame
 
     frame = safe_csv_frame(pd.DataFrame(frame))
-    if labels:
-        kwargs["column_config"] = labelled(frame.columns, kwargs.get("column_config"))
+    config = dict(kwargs.get("column_config") or {})
+    for column in frame.columns:  # figures as people read them: 26,744.02 not 26744.02, 75.7% not 0.7567
+        if column in NUMBER_FORMATS and column not in config and pd.api.types.is_numeric_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(format=NUMBER_FORMATS[column])
+    kwargs["column_config"] = labelled(frame.columns, config) if labels else config
     return st.dataframe(frame, **kwargs)
+
+
+_MONEY, _HOURS, _COUNT, _PERCENT, _SCORE = "%,.2f", "%,.1f", "%,d", "percent", "%.2f"
+# the display format of each numeric column id the pages show (money carries its currency in the currency column)
+NUMBER_FORMATS = {
+    **dict.fromkeys(("value", "value_after", "value_before", "value_change", "value_at_risk", "hourly_cost"), _MONEY),
+    **dict.fromkeys(("hours_saved", "hours_saved_after", "hours_saved_before", "minutes_saved"), _HOURS),
+    **dict.fromkeys(("events", "seats", "features_adopted", "time_to_value_days", "rows_read", "rows_loaded",
+                     "rows_unchanged", "rows_rejected", "rows_excluded", "rows_filtered"), _COUNT),
+    **dict.fromkeys(("key_feature_adoption", "efficiency_delta", "efficiency_ci_low", "efficiency_ci_high", "roi",
+                     "adoption_rate", "seat_utilization"), _PERCENT),
+    **dict.fromkeys(("risk_score", "score"), _SCORE),
+}
 
 
 BENCH_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

@@ -29,13 +29,7 @@ if ranked.empty:
     st.stop()
 st.subheader(t("cs_candidates"))
 table(ranked, hide_index=True, column_config={
-    "score": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f"),
-    "key_feature_adoption": st.column_config.NumberColumn(format="percent"),
-    "efficiency_delta": st.column_config.NumberColumn(format="percent"),
-    "efficiency_ci_low": st.column_config.NumberColumn(format="percent"),
-    "efficiency_ci_high": st.column_config.NumberColumn(format="percent"),
-    "roi": st.column_config.NumberColumn(format="percent"),
-    "hours_saved": st.column_config.NumberColumn(format="%.1f"), "value": st.column_config.NumberColumn(format="%.2f")})
+    "score": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")})
 names = dict(zip(ranked["account_id"], ranked["account_name"]))
 left, middle, right = st.columns([2, 2, 1])
 account_id = left.selectbox(t("cs_pick"), list(names), format_func=lambda a: f"{names[a]} ({a})", key="cs_account")

@@ -77,7 +77,7 @@ windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.curr
 go_live = rep.go_live_date
 left, right = st.columns(2)
 left.plotly_chart(charts.timeline(data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"),
-                                  go_live=go_live, go_live_label=t("go_live")), key="mau")
+                                  go_live=go_live, go_live_label=t("go_live"), counts=True), key="mau")
 if data["output"]["output_per_person"].notna().any():
     right.plotly_chart(charts.timeline(data["output"], "output_per_person", title=t("chart_output"),
                                        y_title=t("per_person"), go_live=go_live, go_live_label=t("go_live"),

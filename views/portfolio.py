@@ -48,18 +48,14 @@ right.plotly_chart(charts.heatmap(data["heatmap"], title=t("chart_heatmap")), ke
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
-          "hours_saved": st.column_config.NumberColumn(format="%.1f"),
-          "value": st.column_config.NumberColumn(format="%.2f"),
-          "value_at_risk": st.column_config.NumberColumn(format="%.0f"),
-          "risk_score": st.column_config.NumberColumn(format="%.2f"),
-          "renewal_date": st.column_config.DateColumn()}
+          "renewal_date": st.column_config.DateColumn()}  # numbers take ui.widgets.NUMBER_FORMATS
 for title, ranked in ((t("rank_value"), chosen.sort_values("hours_saved", ascending=False)),
                       (t("rank_risk"), chosen)):
     st.subheader(title)
     picked = table(ranked[columns], hide_index=True, column_config=config, on_select="rerun",
                           selection_mode="single-row", key=title)
     if picked.selection.rows:
-        st.switch_page("pages/account_report.py",
+        st.switch_page("views/account_report.py",
                        query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"],
                                      "from": f"{period.start:%Y-%m}", "to": f"{add_months(period.end, -1):%Y-%m}"})
 with st.expander(t("export_all")):
