@@ -80,16 +80,18 @@ def adoption_vs_peers(frame: pd.DataFrame, *, title: str, own: str, peers: str) 
     return _layout(fig.update_layout(barmode="group"), title, percent=True)
 
 
-def bars(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
-    """A plain bar chart."""
-    return _layout(px.bar(_inert_frame(frame, x), x=x, y=y), title, y_title, percent, months=_dates(frame[x]))
+def bars(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str = "", percent: bool = False,
+         labels: dict[str, str] | None = None) -> go.Figure:
+    """A plain bar chart; `labels` names the columns in the page's language (hover texts, axes)."""
+    return _layout(px.bar(_inert_frame(frame, x), x=x, y=y, labels=labels), title, y_title, percent,
+                   months=_dates(frame[x]))
 
 
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
-          percent: bool = False) -> go.Figure:
-    """One line per group."""
-    return _layout(px.line(_inert_frame(frame, color), x=x, y=y, color=color, markers=True), title, y_title, percent,
-                   months=_dates(frame[x]))
+          percent: bool = False, labels: dict[str, str] | None = None) -> go.Figure:
+    """One line per group; `labels` names the columns in the page's language (legend title, hover texts)."""
+    fig = px.line(_inert_frame(frame, color), x=x, y=y, color=color, markers=True, labels=labels)
+    return _layout(fig, title, y_title, percent, months=_dates(frame[x]))
 
 
 def _dates(column: pd.Series) -> bool:
@@ -97,8 +99,9 @@ def _dates(column: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(column) or (len(column) > 0 and isinstance(column.iloc[0], date))
 
 
-def heatmap(frame: pd.DataFrame, *, title: str) -> go.Figure:
-    """Features x groups, cells as percentages."""
-    fig = px.imshow(_inert_frame(frame), text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1)
+def heatmap(frame: pd.DataFrame, *, title: str, labels: dict[str, str] | None = None) -> go.Figure:
+    """Features x groups, cells as percentages; `labels` (x, y, color) names the axes and cells for the hover."""
+    fig = px.imshow(_inert_frame(frame), text_auto=".0%", aspect="auto", color_continuous_scale="Blues", zmin=0, zmax=1,
+                    labels=labels or {})
     fig.update_layout(coloraxis_colorbar=dict(tickformat=".0%", title=""))  # the cells read 45%, so does the scale
     return _layout(fig, title).update_layout(height=max(330, 28 * len(frame) + 120))

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+import wording
 from exports.strings import reason
 from metrics.case_study import SIGNIFICANT_DIGITS, CaseStudy
 from metrics.efficiency import BASELINE_MONTHS, CONFIDENCE, USAGE_BASIS
@@ -14,10 +15,7 @@ from metrics.period import Period
 
 MILESTONES = (1, 3, 6, 12, 24, 36)
 
-INDUSTRY_ZH = {"logistics": "物流", "retail": "零售", "manufacturing": "制造", "financial services": "金融服务",
-               "healthcare": "医疗健康", "professional services": "专业服务"}
-REGION_ZH = {"east china": "华东地区", "north china": "华北地区", "south china": "华南地区", "europe": "欧洲",
-             "north america": "北美地区", "apac": "亚太地区"}
+INDUSTRY_ZH, REGION_ZH = wording.TERMS_ZH["industry"], wording.TERMS_ZH["region"]
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -200,7 +198,7 @@ def _profile(study: CaseStudy, lang: str, who: str) -> list[str]:
     rows = [] if study.anonymized else [(_t(lang, "customer"), who)]
     rows += [(_t(lang, "industry"), _md(_label(lang, INDUSTRY_ZH, study.industry))),
              (_t(lang, "region"), _md(_label(lang, REGION_ZH, study.region))),
-             (_t(lang, "segment"), _md(study.segment or _t(lang, "na"))),
+             (_t(lang, "segment"), _md(_label(lang, wording.TERMS_ZH["segment"], study.segment))),
              (_t(lang, "seats"), str(study.seats) if study.seats else _t(lang, "na"))]
     if not study.anonymized:
         rows += [(_t(lang, "go_live"), study.go_live_date.isoformat() if study.go_live_date else _t(lang, "na")),

@@ -1,6 +1,8 @@
 """Export text in English and Simplified Chinese, and number formatting for people (no Streamlit here)."""
 from __future__ import annotations
 
+import wording
+
 LANGS = ("en", "zh")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -394,37 +396,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-# Metric formulas for people; English comes from the registry, Chinese is kept here beside the other export text.
-FORMULAS_ZH: dict[str, str] = {
-    "value": "节省工时 × 人力小时成本",
-    "hours_saved": "各功能 使用次数（或工作件数）× 节省分钟 / 60 之和",
-    "fte_equivalent": "节省工时 / (统计期月数 × 每年工作小时 / 12)",
-    "efficiency_delta": "当前期人均产出均值 / 基线期（上线当月前 3 个月）人均产出均值 - 1",
-    "adjusted_delta": "(1 + 人效提升) / (1 + 可比客户同期平均变化) - 1",
-    "key_feature_adoption": "计入价值模型的各功能采用率的平均值",
-    "seat_utilization": "各月 月活跃用户 / 席位数 的平均值",
-    "roi": "(价值 × 12 / 统计期月数 - 年合同金额) / 年合同金额",
-    "payback_months": "年合同金额 / (价值 / 统计期月数)",
-}
-
-# Reasons the metric functions give for a missing figure, in Chinese.
-REASONS_ZH: dict[str, str] = {
-    "no go-live date": "没有上线日期",
-    "zero baseline": "基线为零",
-    "the period has no full month after the go-live month": "统计期内没有上线当月之后的完整月份",
-    "no data in the 3 months before the go-live month": "上线当月之前 3 个月没有数据",
-    "no data in the period's months after go-live": "统计期内上线之后的月份没有数据",
-    "no hourly cost for the account": "该客户没有人力小时成本",
-    "no annual contract value": "没有年合同金额",
-    "no comparable accounts": "没有可比客户",
-    "fewer than 5 comparable accounts not yet live in both windows":
-        "两个窗口期内均未上线的可比客户少于 5 个（任何客户的变化都不会展示给其他客户）",
-    "usage-based figures are not trend-adjusted": "按使用量计算的人效不做趋势调整",
-    "no active users or no value model": "没有活跃用户或没有价值模型",
-    "no seat count": "没有席位数",
-}
-
-KIND_ZH = {"accounts": "客户", "events": "使用事件", "outcomes": "业务产出", "value_drivers": "价值驱动因素"}
+# The domain's words (formulas, reasons, units, enum values) are shared with the pages and the CLI: wording.py.
+FORMULAS_ZH = wording.FORMULAS_ZH
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -435,17 +408,13 @@ def text(lang: str, key: str, **values: object) -> str:
 
 
 def reason(lang: str, value: str | None) -> str:
-    """A metric's reason for a missing figure, in `lang`; '; '-joined reasons are translated one by one."""
-    if not value:
-        return ""
-    if lang != "zh":
-        return value
-    return "；".join(REASONS_ZH.get(part, part) for part in value.split("; "))
+    """A metric's reason for a missing figure, in `lang` (wording.reason)."""
+    return wording.reason(value, lang)
 
 
 def kind_label(lang: str, kind: str) -> str:
     """An import kind (accounts, events, ...) for people."""
-    return KIND_ZH.get(kind, kind) if lang == "zh" else kind
+    return wording.term("kind", kind, lang)
 
 
 def fmt(value: float | None, unit: str, lang: str, currency: str | None = None, signed: bool = False) -> str:

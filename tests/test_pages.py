@@ -182,3 +182,111 @@ def test_table_figures_are_formatted_for_people(db, monkeypatch, page, column, s
     formats = [json.loads(frame.proto.columns or "{}").get(column, {}).get("type_config", {}).get("format")
                for frame in at.dataframe if column in frame.value.columns]
     assert formats and set(formats) == {shown_as}
+
+
+# English a Chinese page may show: names of products, formats and standards, codes, and the demo's own data
+_ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
+                  "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
+                  "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
+                  "efficiency", "revenue", "risk"}  # the last five: contract values a file must contain, shown with
+#                                                     their Chinese
+_DATA_COLUMNS = {"account_id", "account_name", "feature", "description", "file_name", "source", "column", "aliases",
+                 "file_format", "currency", "note", "saved_by"}
+
+
+def _english_words(text: str, data: set[str]) -> list[str]:
+    """The English words of `text` a Chinese reader would not expect: the demo's own names and ids, placeholders,
+    markup and the allowed words removed."""
+    text = text.replace("\\", "")  # Markdown escapes of customer text (check\-in)
+    for name in sorted(data, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"%\{[^}]*\}|<[^>]+>|[A-Z][a-z]+/[A-Z][a-z_]+|\b[A-Z]\d+\b|\b[A-Z]{2,4}\b|\\", " ", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _ALLOWED_WORDS]
+
+
+def _shown_text(at: AppTest) -> list[str]:
+    """Every string a page shows: element protos (labels, bodies, help, options, placeholders), chart titles,
+    legends and hovers, and the text cells and headings of its tables."""
+    from google.protobuf.message import Message
+
+    def strings(message):
+        for field, value in message.ListFields():
+            if field.name in ("id", "key", "form_id", "url", "deferred_file_id", "page_script_hash", "data",
+                              "arrow_data", "icon", "type", "format", "theme", "url_path", "page_name", "columns"):
+                continue
+            items = [value] if isinstance(value, (str, Message)) or not hasattr(value, "__iter__") else list(value)
+            for item in items:
+                if isinstance(item, Message):
+                    yield from strings(item)
+                elif isinstance(item, str) and field.name != "spec":
+                    yield item
+                elif isinstance(item, str):
+                    spec = json.loads(item)
+                    layout = spec.get("layout", {})
+                    for path in (("title",), ("legend", "title"), ("xaxis", "title"), ("yaxis", "title")):
+                        node = layout
+                        for step in path:
+                            node = node.get(step, {}) if isinstance(node, dict) else {}
+                        if isinstance(node, dict) and node.get("text"):
+                            yield node["text"]
+                    yield from (a.get("text", "") for a in layout.get("annotations", []))
+                    yield from (trace.get("hovertemplate", "") for trace in spec.get("data", []))
+
+    def walk(node):
+        if isinstance(getattr(node, "proto", None), Message):
+            yield from strings(node.proto)
+        for child in (getattr(node, "children", None) or {}).values():
+            yield from walk(child)
+
+    shown = [*walk(at.main), *walk(at.sidebar)]
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        shown += [config.get(c, {}).get("label") or str(c) for c in frame.value.columns]
+        for column in frame.value.columns:
+            if column not in _DATA_COLUMNS and not pd.api.types.is_numeric_dtype(frame.value[column]):
+                shown += [str(v) for v in frame.value[column].dropna().unique()]
+    return shown
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_chinese_page_shows_no_english_outside_names_codes_and_customer_data(db, monkeypatch, page):
+    at = run_page(db, monkeypatch, page, "zh")
+    assert not at.exception
+    con = connect(db)
+    data = {str(v) for (v,) in con.execute(
+        "SELECT account_name FROM account UNION SELECT feature FROM feature UNION "
+        "SELECT description FROM value_drivers UNION SELECT file_name FROM imports UNION "
+        "SELECT source FROM imports").fetchall() if v}
+    found = {text: words for text in _shown_text(at) if (words := _english_words(text, data))}
+    assert found == {}
+
+
+def test_every_reason_the_code_can_give_has_its_chinese():
+    """A reason (a figure withheld, a row rejected) is shown in Chinese from wording.REASONS_ZH: one the code can
+    emit without a Chinese entry would appear in English on a Chinese page or export."""
+    import ast
+
+    import wording
+    from metrics import benchmarks, efficiency
+    from metrics.ingest import checks
+
+    sql = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "metrics" / "sql").glob("validate_*.sql"))
+    reasons = {r for r in re.findall(r"'([^']*)'", sql) if " " in r.strip()}
+    reasons |= {"not a number", checks.BAD_IDENTIFIER, checks.TOTAL_ROW, efficiency.NO_COMPARISON,
+                efficiency.NO_COMPARISON_USAGE, "widened to all accounts", "suppressed"}
+    reasons |= {text.format(cohort=c.replace("_", " ")) for text in benchmarks.REASONS.values()
+                for c in benchmarks.COHORTS if c != "all"}
+    for path in (ROOT / "metrics").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                args = [k.value for k in node.keywords if k.arg in ("reason", "adjusted_reason")]
+                if isinstance(node.func, ast.Attribute) and node.func.attr == "append" and \
+                        getattr(node.func.value, "id", "") == "reasons":
+                    args += node.args
+                reasons |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    assert len(reasons) > 30
+    assert sorted(r for r in reasons if r not in wording.REASONS_ZH) == []
+    assert wording.reason("industry: fewer than 5 other accounts in the cohort have this figure; widened to all "
+                          "accounts", "zh") == "同行业：同组中有此指标的其他客户少于 5 个；已扩大到全部客户"
+    assert wording.reason("malformed CSV row: 4 fields, the header has 3", "zh") == \
+        "CSV 行格式错误：有 4 个字段，表头只有 3 个"

@@ -5,7 +5,8 @@ import re
 
 import pandas as pd
 
-from i18n import column_label, t
+import wording
+from i18n import column_label, lang, t
 
 
 def fmt(value: float | None, unit: str, currency: str | None = None, signed: bool = False,
@@ -23,6 +24,48 @@ def fmt(value: float | None, unit: str, currency: str | None = None, signed: boo
     if unit == "hours":
         return f"{value:,.1f} {t('hours_unit')}"
     return f"{value:,.2f}"
+
+
+def formula_text(metric: str, english: str) -> str:
+    """A metric's formula in the current language."""
+    return wording.formula(metric, english, lang())
+
+
+def reason_text(value: str | None) -> str:
+    """A reason (a figure withheld, a row rejected) in the current language."""
+    return wording.reason(value, lang())
+
+
+def unit_text(name: str) -> str:
+    return wording.unit(name, lang())
+
+
+def term_text(kind: str, value: str | None) -> str:
+    """An industry, region, segment, import kind, basis or category in the current language."""
+    return wording.term(kind, value, lang())
+
+
+def chart_labels(*columns: str) -> dict[str, str]:
+    """Plotly labels for chart columns: their headings in the current language (hover texts, legend titles)."""
+    return {c: column_label(c) or c for c in columns}
+
+
+# columns whose values people read as words: shown in the current language by ui.widgets.table
+TERM_COLUMNS = ("industry", "region", "segment", "kind", "basis", "category", "type", "encoding")
+REASON_COLUMNS = ("reason", "note")
+
+
+def display_terms(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for display: enum values, reasons and units in the current language."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in TERM_COLUMNS:
+            out[column] = out[column].map(lambda v, c=column: term_text(c, v) if isinstance(v, str) else v)
+        elif column in REASON_COLUMNS:
+            out[column] = out[column].map(lambda v: reason_text(v) if isinstance(v, str) else v)
+        elif column == "unit":
+            out[column] = out[column].map(lambda v: unit_text(v) if isinstance(v, str) else v)
+    return out
 
 
 def plain(text: str) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from i18n import LANGUAGES, t
 from metrics.period import Period, add_months, data_months, default_period
-from ui.text import fmt, labelled
+from ui.text import chart_labels, display_terms, fmt, labelled, reason_text, term_text
 
 
 def _month_param(name: str, months: list[date]) -> date | None:
@@ -60,7 +60,7 @@ def table(frame: pd.DataFrame, *, labels: bool = True, **kwargs: object) -> obje
     a leading apostrophe, numbers stay numbers. The download keeps the column ids."""
     from exports.safety import safe_csv_frame
 
-    frame = safe_csv_frame(pd.DataFrame(frame))
+    frame = safe_csv_frame(display_terms(pd.DataFrame(frame)))
     config = dict(kwargs.get("column_config") or {})
     for column in frame.columns:  # figures as people read them: 26,744.02 not 26744.02, 75.7% not 0.7567
         if column in NUMBER_FORMATS and column not in config and pd.api.types.is_numeric_dtype(frame[column]):
@@ -94,8 +94,9 @@ def show_benchmark(bench: dict) -> None:
     rows = []
     for f in bench["figures"]:
         unit = BENCH_UNITS[f["metric"]]
-        cohort = t(f"cohort_{f['cohort']}") + (f" ({f['cohort_label']})" if f["cohort_label"] else "") \
-            if f["cohort"] else t("na")
+        label = term_text(f["cohort"], f["cohort_label"]) if f["cohort"] in ("industry", "region", "segment") \
+            else f["cohort_label"]
+        cohort = t(f"cohort_{f['cohort']}") + (f" ({label})" if label else "") if f["cohort"] else t("na")
 
         def show(value: float | None, u: str = unit, m: dict = f) -> str:
             return fmt(value, u, m["currency"], signed=m["metric"] == "efficiency_delta")
@@ -104,10 +105,11 @@ def show_benchmark(bench: dict) -> None:
                      t("bench_p25"): show(f["p25"]), t("bench_median"): show(f["median"]),
                      t("bench_p75"): show(f["p75"]), t("bench_pooled"): show(f["pooled"]),
                      t("bench_peers"): f["peers"] or 0, t("bench_cohort"): cohort,
-                     t("bench_note"): f["reason"] or REASONS.get(f["pooled_reason"] or "", "")})
+                     t("bench_note"): reason_text(f["reason"] or REASONS.get(f["pooled_reason"] or "", ""))})
     table(rows, hide_index=True)
     ranked = pd.DataFrame({"figure": [t(f"fig_{f['metric']}") for f in bench["figures"] if f["percentile"] is not None],
                            "percentile": [f["percentile"] for f in bench["figures"] if f["percentile"] is not None]})
     if not ranked.empty:
-        st.plotly_chart(charts.bars(ranked, "figure", "percentile", title=t("bench_chart")), key="bench_chart")
+        st.plotly_chart(charts.bars(ranked, "figure", "percentile", title=t("bench_chart"),
+                                    labels=chart_labels("figure", "percentile")), key="bench_chart")
     st.caption(t("bench_caption"))

@@ -14,7 +14,7 @@ from metrics.registry import METRICS
 from ui.downloads import export_file
 from ui.session import cache_key, get_connection, peer_table, report_inputs
 from ui.signin import guard, visible_accounts
-from ui.text import fmt, plain
+from ui.text import fmt, formula_text, plain, reason_text
 from ui.widgets import period_picker, show_benchmark, table
 
 guard("accounts")
@@ -61,9 +61,9 @@ st.caption(t("period_caption", period=period.label(), go_live=rep.go_live_date o
 kpis = report.headline_kpis(rep)
 for row in (kpis[:5], kpis[5:]):
     for col, k in zip(st.columns(5), row):
-        col.metric(t(f"kpi_{k.name}"), fmt(k.value, k.unit, money.currency, signed=k.unit == "fraction"
-                                          and "delta" in k.name, compact=True), help=f"{METRICS[k.name].formula}"
-                   + (f" — {k.reason}" if k.reason else ""))
+        shown = fmt(k.value, k.unit, money.currency, signed=k.unit == "fraction" and "delta" in k.name, compact=True)
+        col.metric(t(f"kpi_{k.name}"), shown, help=formula_text(k.name, METRICS[k.name].formula)
+                   + (f" — {reason_text(k.reason)}" if k.reason else ""))
 if eff.delta is not None:
     interval = {"low": fmt(eff.ci_low, "fraction", signed=True),
                 "high": fmt(eff.ci_high, "fraction", signed=True),
@@ -104,6 +104,6 @@ if not rep.adoption.underused_features:
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"])
 with st.expander(t("how_computed")):
-    table([{"metric": k.name, "formula": METRICS[k.name].formula, "unit": k.unit,
+    table([{"metric": t(f"kpi_{k.name}"), "formula": formula_text(k.name, METRICS[k.name].formula), "unit": k.unit,
             "note": k.reason or ""} for k in kpis], hide_index=True)
     table(money.by_feature, hide_index=True)

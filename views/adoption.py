@@ -10,6 +10,7 @@ from metrics import adoption
 from metrics.period import add_months
 from ui.session import cache_key, get_connection
 from ui.signin import guard
+from ui.text import chart_labels
 from ui.widgets import period_picker
 
 guard("all_accounts")
@@ -32,13 +33,14 @@ if data["trend"].empty:
     st.info(t("no_activity"))
     st.stop()
 features = sorted(data["trend"]["feature"].unique())
-chosen = st.multiselect(t("features"), features, default=features[:5])
+chosen = st.multiselect(t("features"), features, default=features[:5], placeholder=t("choose"))
 trend = data["trend"][data["trend"]["feature"].isin(chosen)]
 st.plotly_chart(charts.lines(trend, "month", "adoption_rate", "feature", title=t("chart_feature_trend"),
-                             percent=True), key="trend")
+                             percent=True, labels=chart_labels("month", "adoption_rate", "feature")), key="trend")
 left, right = st.columns(2)
+cohort_labels = chart_labels("months_since_go_live", "seat_utilization", "cohort")
 left.plotly_chart(charts.lines(data["cohorts"], "months_since_go_live", "seat_utilization", "cohort",
-                               title=t("chart_cohorts"), percent=True), key="cohorts")
+                               title=t("chart_cohorts"), percent=True, labels=cohort_labels), key="cohorts")
 right.plotly_chart(charts.bars(data["breadth"], "features", "users", title=t("chart_breadth"),
-                               y_title=t("users")), key="breadth")
+                               y_title=t("users"), labels=chart_labels("features", "users")), key="breadth")
 st.caption(t("adoption_caption"))

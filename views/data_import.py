@@ -9,7 +9,7 @@ from metrics.errors import DataError
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection
 from ui.signin import guard
-from ui.text import plain
+from ui.text import plain, term_text
 from ui.widgets import table
 
 guard("data")
@@ -29,13 +29,15 @@ def import_one(upload) -> None:
                               index=presets.index(detected.preset or ""), help=t("preset_help"),
                               format_func=lambda p: ingest.PRESETS[p].tool if p else t("no_preset"))
         kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}",
-                            index=ingest.KINDS.index(detected.kind) if detected.kind else None)
+                            index=ingest.KINDS.index(detected.kind) if detected.kind else None,
+                            format_func=lambda k: term_text("kind", k), placeholder=t("choose_one"))
         if kind is None:
             st.warning(t("kind_unknown"))
             return
         event_filter = event_filter_inputs(upload.file_id, source) if kind == "events" else None
         preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source, preset=preset)
-        st.caption(t("detected", fmt=preview.file_format, enc=preview.encoding or "-", kind=detected.kind or "?"))
+        st.caption(t("detected", fmt=preview.file_format, enc=term_text("encoding", preview.encoding) or "-",
+                     kind=term_text("kind", detected.kind) or "?"))
         choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
         mapping = dict(preview.mapping)
         for header in preview.unmapped:

@@ -5,13 +5,13 @@ from datetime import date
 import streamlit as st
 
 import charts
-from i18n import lang, t
+from i18n import column_label, lang, t
 from metrics import adoption, portfolio
 from metrics.period import add_months
 from ui.downloads import export_portfolio
 from ui.session import cache_key, get_connection
 from ui.signin import guard
-from ui.text import fmt
+from ui.text import chart_labels, fmt, term_text
 from ui.widgets import period_picker, table
 
 guard("all_accounts")
@@ -31,7 +31,8 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
 
 data = load(period.start, period.end, cache_key())
 frame = data["table"]
-filters = {c: st.sidebar.multiselect(t(f"filter_{c}"), sorted(frame[c].dropna().unique()))
+filters = {c: st.sidebar.multiselect(t(f"filter_{c}"), sorted(frame[c].dropna().unique()), placeholder=t("choose"),
+                                     format_func=lambda v, k=c: term_text(k, v))
            for c in ("industry", "region", "segment")}
 chosen = portfolio.filter_accounts(frame, **filters)
 for row in portfolio.summarize(chosen).itertuples(index=False):
@@ -43,8 +44,11 @@ for row in portfolio.summarize(chosen).itertuples(index=False):
     cols[4].metric(t("kpi_key_feature_adoption"), fmt(row.key_feature_adoption, "fraction"))
 trend = portfolio.hours_trend(con, **data["hours"], account_keys=list(chosen["account_key"]))
 left, right = st.columns(2)
-left.plotly_chart(charts.bars(trend, "month", "hours_saved", title=t("chart_hours_trend"), y_title="h"), key="trend")
-right.plotly_chart(charts.heatmap(data["heatmap"], title=t("chart_heatmap")), key="heatmap")
+left.plotly_chart(charts.bars(trend, "month", "hours_saved", title=t("chart_hours_trend"), y_title=t("hours_unit"),
+                              labels=chart_labels("month", "hours_saved")), key="trend")
+right.plotly_chart(charts.heatmap(data["heatmap"], title=t("chart_heatmap"), labels={
+    "x": column_label("industry"), "y": column_label("feature"), "color": column_label("adoption_rate")}),
+    key="heatmap")
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),

@@ -7,7 +7,7 @@ from metrics import value_model
 from metrics.errors import DataError
 from ui.session import get_connection
 from ui.signin import current_user, guard
-from ui.text import formula_safe, labelled
+from ui.text import formula_safe, labelled, term_text
 from ui.widgets import period_picker, table
 
 guard("data")
@@ -18,8 +18,10 @@ st.subheader(t("value_drivers"))
 drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="drivers", column_config=labelled(
     drivers.columns, {
         "minutes_saved": st.column_config.NumberColumn(min_value=0.0, step=0.5),
-        "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use"),
-        "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES))}))
+        "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use",
+                                                  format_func=lambda v: term_text("basis", v)),
+        "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES),
+                                                     format_func=lambda v: term_text("category", v))}))
 st.subheader(t("hourly_costs"))
 # account names are shown, never saved: made formula-safe for the editor's CSV download like every table
 hourly = st.data_editor(hourly.assign(account_name=formula_safe(hourly[["account_name"]])["account_name"]),

@@ -1,0 +1,153 @@
+"""The domain's words in English and Simplified Chinese, without Streamlit, so the pages (through i18n), the exports
+and the CLI say the same thing: metric formulas, the reasons a figure is missing or a row is rejected, units, and
+the values of the few enums people read (industry, region, segment, import kind, value-model basis and category).
+
+A reason is stored and passed around as its English sentence, one of a fixed vocabulary (the validate_*.sql files,
+metrics.ingest, metrics.efficiency, metrics.cost, metrics.benchmarks); REASONS_ZH holds each one's Chinese, and a
+test fails when the code can emit a reason that has none. Reasons joined by "; " are translated one by one."""
+from __future__ import annotations
+
+import re
+
+# Metric formulas for people; English comes from the metric registry (metrics.registry.METRICS[name].formula).
+FORMULAS_ZH: dict[str, str] = {
+    "value": "节省工时 × 人力小时成本",
+    "hours_saved": "各功能 使用次数（或工作件数）× 节省分钟 / 60 之和",
+    "fte_equivalent": "节省工时 / (统计期月数 × 每年工作小时 / 12)",
+    "efficiency_delta": "当前期人均产出均值 / 基线期（上线当月前 3 个月）人均产出均值 - 1",
+    "adjusted_delta": "(1 + 人效提升) / (1 + 可比客户同期平均变化) - 1",
+    "key_feature_adoption": "计入价值模型的各功能采用率的平均值",
+    "seat_utilization": "各月 月活跃用户 / 席位数 的平均值",
+    "roi": "(价值 × 12 / 统计期月数 - 年合同金额) / 年合同金额",
+    "payback_months": "年合同金额 / (价值 / 统计期月数)",
+}
+
+REASONS_ZH: dict[str, str] = {
+    # a figure the metric functions cannot give
+    "no go-live date": "没有上线日期",
+    "zero baseline": "基线为零",
+    "the period has no full month after the go-live month": "统计期内没有上线当月之后的完整月份",
+    "no data in the 3 months before the go-live month": "上线当月之前 3 个月没有数据",
+    "no data in the period's months after go-live": "统计期内上线之后的月份没有数据",
+    "no hourly cost for the account": "该客户没有人力小时成本",
+    "no annual contract value": "没有年合同金额",
+    "no comparable accounts": "没有可比客户",
+    "fewer than 5 comparable accounts not yet live in both windows":
+        "两个窗口期内均未上线的可比客户少于 5 个（任何客户的变化都不会展示给其他客户）",
+    "usage-based figures are not trend-adjusted": "按使用量计算的人效不做趋势调整",
+    "no active users or no value model": "没有活跃用户或没有价值模型",
+    "no seat count": "没有席位数",
+    # a peer figure withheld (metrics.benchmarks.REASONS, with the cohort filled in)
+    "the account has no industry": "该客户没有行业信息",
+    "the account has no region": "该客户没有区域信息",
+    "the account has no segment": "该客户没有客户分层信息",
+    "the account has no seat band": "该客户没有席位规模信息",
+    "fewer than 5 other accounts in the cohort have this figure": "同组中有此指标的其他客户少于 5 个",
+    "one account would contribute more than 25% of the peers' summed figure":
+        "单个客户将占同行合计值的 25% 以上",
+    "the account has no currency, so no peer's value is comparable": "该客户没有币种，无法与同行的价值比较",
+    "widened to all accounts": "已扩大到全部客户",
+    "suppressed": "不予展示",
+    # a row rejected at import
+    "missing value": "缺少值",
+    "must be >= 0": "必须 ≥ 0",
+    "must be > 0": "必须 > 0",
+    "must be a whole number >= 0": "必须是 ≥ 0 的整数",
+    "must be a whole number from 1 to 1,000,000,000": "必须是 1 到 1,000,000,000 之间的整数",
+    "not a number": "不是数字",
+    "unknown account (import it in an accounts file first)": "未知客户（请先导入客户文件）",
+    "a total or subtotal row, not data": "合计或小计行，不是数据",
+    "invisible or look-alike characters in an identifier": "标识中含不可见字符或形似字符",
+    "not a date (use YYYY-MM-DD)": "不是日期（请用 YYYY-MM-DD）",
+    "not a date/time (use YYYY-MM-DD HH:MM:SS)": "不是日期时间（请用 YYYY-MM-DD HH:MM:SS）",
+    "not a month (use YYYY-MM)": "不是月份（请用 YYYY-MM）",
+    "in the future": "是未来的时间",
+    "before 1990": "早于 1990 年",
+
+    "outside 1990-01-01 to 2100-12-31": "不在 1990-01-01 至 2100-12-31 之间",
+    "too large (at most 100,000,000)": "过大（最多 100,000,000）",
+    "not an ISO currency code (e.g. USD, CNY)": "不是 ISO 货币代码（如 USD、CNY）",
+    "must be use (per event) or unit (per work item)": "必须是 use（按使用次数）或 unit（按工作件数）",
+    "must be cost, efficiency, revenue or risk": "必须是 cost、efficiency、revenue 或 risk",
+}
+# rejects whose reason carries the file's detail (metrics.ingest.readers): the reader's own sentences, then any
+# other detail (DuckDB's parser message) after a translated prefix
+_PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (\d+)$"),
+                 r"CSV 行格式错误：有 \1 个字段，表头只有 \2 个"),
+                (re.compile(r"^malformed CSV row: a quote opened on this line is never closed$"),
+                 "CSV 行格式错误：本行开始的引号没有闭合"),
+                (re.compile(r"^malformed JSON record: not valid JSON$"), "JSON 记录格式错误：不是有效的 JSON"),
+                (re.compile(r"^malformed JSON record: not a JSON object$"), "JSON 记录格式错误：不是 JSON 对象")]
+_PREFIXES_ZH = {"malformed CSV row: ": "CSV 行格式错误：", "malformed JSON record: ": "JSON 记录格式错误："}
+
+UNITS_ZH = {"currency": "货币", "fraction": "比例", "hours": "小时", "FTE": "FTE", "months": "月", "number": "数值",
+            "count": "个数", "users": "用户数", "hours per seat": "小时/席位", "currency per seat": "货币/席位",
+            "days": "天"}
+
+TERMS_ZH: dict[str, dict[str, str]] = {
+    "industry": {"logistics": "物流", "retail": "零售", "manufacturing": "制造", "financial services": "金融服务",
+                 "healthcare": "医疗健康", "professional services": "专业服务"},
+    "region": {"east china": "华东地区", "north china": "华北地区", "south china": "华南地区", "europe": "欧洲",
+               "north america": "北美地区", "apac": "亚太地区"},
+    "segment": {"smb": "中小客户", "mid-market": "中型客户", "enterprise": "大型客户"},
+    "seat_band": {},
+    "kind": {"accounts": "客户", "events": "使用事件", "outcomes": "业务产出", "value_drivers": "价值驱动因素",
+             "features": "功能列表", "users": "用户列表", "rollups": "汇总数据"},
+    "basis": {"use": "按使用次数", "unit": "按工作件数"},
+    # the data contract's column types (metrics.ingest.contract.Column.type)
+    "type": {"text": "文本", "date": "日期", "date-time": "日期时间", "month (yyyy-mm)": "月份（YYYY-MM）",
+             "number > 0": "数值 > 0", "number >= 0": "数值 ≥ 0", "whole number >= 0": "整数 ≥ 0",
+             "whole number >= 1": "整数 ≥ 1", "iso code": "ISO 代码", "use | unit": "use | unit（按次 | 按件）",
+             "cost | efficiency | revenue | risk": "cost | efficiency | revenue | risk（成本 | 效率 | 收入 | 风险）"},
+    "encoding": {"utf-8": "UTF-8", "utf-8 with bom": "UTF-8（带 BOM）", "gb18030": "GB18030", "gbk": "GBK"},
+    "category": {"efficiency": "效率", "cost": "成本", "revenue": "收入", "risk": "风险"},
+}
+
+
+def formula(metric: str, english: str, lang: str) -> str:
+    """A metric's formula for people: `english` (the registry's) or its Chinese."""
+    return FORMULAS_ZH.get(metric, english) if lang == "zh" else english
+
+
+def reason(value: str | None, lang: str) -> str:
+    """A reason (or several joined by "; ") in `lang`; an archive member's name before ': ' is kept."""
+    if not value:
+        return ""
+    if lang != "zh":
+        return value
+    return "；".join(_reason_zh(part) for part in value.split("; "))
+
+
+# a peer figure's reason names its cohort first: "industry: fewer than 5 other accounts ..."
+_SCOPES_ZH = {"industry": "同行业", "region": "同区域", "segment": "同客户分层", "seat_band": "同席位规模",
+              "all": "全部客户"}
+
+
+def _reason_zh(part: str) -> str:
+    if part in REASONS_ZH:
+        return REASONS_ZH[part]
+    scope, _, rest = part.partition(": ")
+    if scope in _SCOPES_ZH and rest:
+        return f"{_SCOPES_ZH[scope]}：{_reason_zh(rest)}"
+    for pattern, zh in _PATTERNS_ZH:
+        if pattern.match(part):
+            return pattern.sub(zh, part)
+    for prefix, zh in _PREFIXES_ZH.items():
+        if part.startswith(prefix):
+            return zh + part[len(prefix):]
+    return part
+
+
+def unit(name: str, lang: str) -> str:
+    """A unit (currency, fraction, hours, ...) in `lang`."""
+    return UNITS_ZH.get(name, name) if lang == "zh" else name
+
+
+def term(kind: str, value: str | None, lang: str) -> str:
+    """An enum value people read (an industry, a region, a segment, an import kind, a basis, a category) in `lang`;
+    a value the catalog does not know (a customer's own industry name) is shown as it is."""
+    if value is None:
+        return ""
+    if lang != "zh":
+        return value
+    return TERMS_ZH[kind].get(re.sub(r"\s+", " ", str(value)).strip().lower(), value)
