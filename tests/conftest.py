@@ -57,7 +57,7 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
     """How the English pages show a figure, written out here rather than taken from ui.text.fmt, so that a changed
     display format fails the page tests: n/a for None; fractions as percentages with one decimal (a sign for
     deltas); money with its currency, two decimals, or k / M with one decimal from 10,000 in KPI cards; hours with
-    one decimal and "h"; other numbers with two decimals."""
+    one decimal and "h" (whole hours from 1,000 in KPI cards); other numbers with two decimals."""
     if value is None or value != value:
         return "n/a"
     if unit == "fraction":
@@ -70,7 +70,7 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
             return f"{prefix}{value / 1_000:,.1f}k"
         return f"{prefix}{value:,.2f}"
     if unit == "hours":
-        return f"{value:,.1f} h"
+        return f"{value:,.0f} h" if compact and abs(value) >= 1000 else f"{value:,.1f} h"
     return f"{value:,.2f}"
 
 

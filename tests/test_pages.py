@@ -85,6 +85,9 @@ def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, mon
     values = [m.value for m in at.metric if m.label == "Value delivered"]
     assert values == [displayed(r.value, "currency", r.currency, compact=True) for r in totals.itertuples()]
     assert [m.value for m in at.metric if m.label == "Accounts"] == [str(n) for n in totals["accounts"]]
+    hours = [m.value for m in at.metric if m.label == "Hours saved"]
+    assert hours == [displayed(h, "hours", compact=True) for h in totals["hours_saved"]]
+    assert any(h >= 1000 for h in totals["hours_saved"]) and all("." not in v for v in hours)  # whole hours, fits
     assert totals["accounts"].sum() == 40
 
 
@@ -231,6 +234,9 @@ def _shown_text(at: AppTest) -> list[str]:
                             yield node["text"]
                     yield from (a.get("text", "") for a in layout.get("annotations", []))
                     yield from (trace.get("hovertemplate", "") for trace in spec.get("data", []))
+                    # a heatmap's columns are industries (words), other axes hold customer data or numbers
+                    yield from (str(x) for trace in spec.get("data", []) if trace.get("type") == "heatmap"
+                                for x in trace.get("x", []))
 
     def walk(node):
         if isinstance(getattr(node, "proto", None), Message):

@@ -21,8 +21,9 @@ def fmt(value: float | None, unit: str, currency: str | None = None, signed: boo
             scaled, suffix = (value / 1e6, "M") if abs(value) >= 1e6 else (value / 1e3, "k")
             return f"{currency or ''} {scaled:,.1f}{suffix}".strip()
         return f"{currency or ''} {value:,.2f}".strip()
-    if unit == "hours":
-        return f"{value:,.1f} {t('hours_unit')}"
+    if unit == "hours":  # a KPI card has room for about 9 characters: whole hours from 1,000
+        return f"{value:,.0f} {t('hours_unit')}" if compact and abs(value) >= 1000 else \
+            f"{value:,.1f} {t('hours_unit')}"
     return f"{value:,.2f}"
 
 

@@ -39,14 +39,15 @@ for row in portfolio.summarize(chosen).itertuples(index=False):
     cols = st.columns(5)
     cols[0].metric(t("accounts"), row.accounts)
     cols[1].metric(t("kpi_value"), fmt(row.value, "currency", row.currency, compact=True))
-    cols[2].metric(t("kpi_hours_saved"), fmt(row.hours_saved, "hours"))
+    cols[2].metric(t("kpi_hours_saved"), fmt(row.hours_saved, "hours", compact=True))
     cols[3].metric(t("kpi_fte_equivalent"), fmt(row.fte_equivalent, "FTE"))
     cols[4].metric(t("kpi_key_feature_adoption"), fmt(row.key_feature_adoption, "fraction"))
 trend = portfolio.hours_trend(con, **data["hours"], account_keys=list(chosen["account_key"]))
 left, right = st.columns(2)
 left.plotly_chart(charts.bars(trend, "month", "hours_saved", title=t("chart_hours_trend"), y_title=t("hours_unit"),
                               labels=chart_labels("month", "hours_saved")), key="trend")
-right.plotly_chart(charts.heatmap(data["heatmap"], title=t("chart_heatmap"), labels={
+heat = data["heatmap"].rename(columns=lambda c: term_text("industry", c))  # industries in the page's language
+right.plotly_chart(charts.heatmap(heat, title=t("chart_heatmap"), labels={
     "x": column_label("industry"), "y": column_label("feature"), "color": column_label("adoption_rate")}),
     key="heatmap")
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
