@@ -296,3 +296,10 @@ def test_every_reason_the_code_can_give_has_its_chinese():
                           "accounts", "zh") == "同行业：同组中有此指标的其他客户少于 5 个；已扩大到全部客户"
     assert wording.reason("malformed CSV row: 4 fields, the header has 3", "zh") == \
         "CSV 行格式错误：有 4 个字段，表头只有 3 个"
+
+
+def test_the_benchmark_page_says_in_full_why_a_figure_is_withheld(db, monkeypatch):
+    at = run_page(db, monkeypatch, "views/benchmarks.py")
+    notes = "\n".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes of the text
+    # A001's industry has fewer than 5 other accounts: each figure says so, whole, under the table
+    assert "**Key feature adoption**: industry: fewer than 5 other accounts in the cohort have this figure" in notes

@@ -9,7 +9,7 @@ import streamlit as st
 
 from i18n import LANGUAGES, t
 from metrics.period import Period, add_months, data_months, default_period
-from ui.text import chart_labels, display_terms, fmt, labelled, reason_text, term_text
+from ui.text import chart_labels, display_terms, fmt, labelled, plain, reason_text, term_text
 
 
 def _month_param(name: str, months: list[date]) -> date | None:
@@ -104,9 +104,16 @@ def show_benchmark(bench: dict) -> None:
                      t("bench_percentile"): t("na") if f["percentile"] is None else f"{f['percentile']:.0f}",
                      t("bench_p25"): show(f["p25"]), t("bench_median"): show(f["median"]),
                      t("bench_p75"): show(f["p75"]), t("bench_pooled"): show(f["pooled"]),
-                     t("bench_peers"): f["peers"] or 0, t("bench_cohort"): cohort,
-                     t("bench_note"): reason_text(f["reason"] or REASONS.get(f["pooled_reason"] or "", ""))})
+                     t("bench_peers"): f["peers"] or 0, t("bench_cohort"): cohort})
     table(rows, hide_index=True)
+    # why a figure is withheld or widened, in full under the table (a table cell cut it off)
+    notes = []
+    for f in bench["figures"]:
+        if f["reason"] or f["pooled_reason"]:
+            figure = t("fig_" + f["metric"])
+            notes.append(f"- **{figure}**: {plain(reason_text(f['reason'] or REASONS.get(f['pooled_reason'], '')))}")
+    if notes:
+        st.caption(t("bench_note") + "\n" + "\n".join(notes))
     ranked = pd.DataFrame({"figure": [t(f"fig_{f['metric']}") for f in bench["figures"] if f["percentile"] is not None],
                            "percentile": [f["percentile"] for f in bench["figures"] if f["percentile"] is not None]})
     if not ranked.empty:
