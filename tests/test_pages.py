@@ -122,6 +122,9 @@ def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
     recent = at.dataframe[0].value
     assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "outcomes.xlsx", "value_drivers.csv"]
     assert recent["rows_rejected"].sum() == 0
+    # a workbook and a Parquet file have no text encoding: a dash, never "None"
+    assert dict(zip(recent["file_name"], recent["encoding"])) == {
+        "accounts.csv": "utf-8 with BOM", "events.parquet": "—", "outcomes.xlsx": "—", "value_drivers.csv": "utf-8"}
 
 
 def test_both_languages_have_the_same_keys():

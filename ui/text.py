@@ -60,7 +60,9 @@ def display_terms(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` for display: enum values, reasons and units in the current language."""
     out = frame.copy()
     for column in out.columns:
-        if column in TERM_COLUMNS:
+        if column == "encoding":  # xlsx and Parquet carry no text encoding: a dash, not "None"
+            out[column] = out[column].map(lambda v: term_text("encoding", v) if isinstance(v, str) else "—")
+        elif column in TERM_COLUMNS:
             out[column] = out[column].map(lambda v, c=column: term_text(c, v) if isinstance(v, str) else v)
         elif column in REASON_COLUMNS:
             out[column] = out[column].map(lambda v: reason_text(v) if isinstance(v, str) else v)
