@@ -181,7 +181,9 @@ def test_the_chinese_account_report_says_hours_in_chinese(db, monkeypatch):
                                                      ("views/portfolio.py", "value_at_risk", "%,.2f"),
                                                      ("views/portfolio.py", "hours_saved", "%,.1f"),
                                                      ("views/case_studies.py", "roi", "percent"),
-                                                     ("views/data_import.py", "rows_loaded", "%,d")])
+                                                     ("views/data_import.py", "rows_loaded", "%,d"),
+                                                     ("views/value_model.py", "value_after", "%,.2f"),
+                                                     ("views/value_model.py", "hours_saved_before", "%,.1f")])
 def test_table_figures_are_formatted_for_people(db, monkeypatch, page, column, shown_as):
     """26,744.02 with its thousands separator, not 26744.02; 214,588 rows; percentages as percentages."""
     at = run_page(db, monkeypatch, page)

@@ -27,17 +27,14 @@ st.subheader(t("hourly_costs"))
 hourly = st.data_editor(hourly.assign(account_name=formula_safe(hourly[["account_name"]])["account_name"]),
                         hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
                         column_config=labelled(hourly.columns, {
-                            "hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%.2f")}))
+                            "hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%,.2f")}))
 problems = value_model.validate(drivers, hourly)
 for problem in problems:
     st.error(problem)
 if not problems:
     st.subheader(t("effect"))
     period = period_picker(con)
-    table(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                ("hours_saved_before", "value_before", "hours_saved_after", "value_after",
-                                 "value_change")})
+    table(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True)
 note = st.text_input(t("note"))
 if st.button(t("save"), type="primary", disabled=bool(problems)):
     try:
