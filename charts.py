@@ -31,11 +31,15 @@ def _inert_frame(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False, months: bool = False,
             counts: bool = False) -> go.Figure:
-    """Title, font and size; the legend above the plot, right-aligned (below it, it covered rotated feature names);
+    """Title, font and size; the legend above the plot, right-aligned (below it, it covered rotated feature names),
+    or beside it when it has more than 3 entries;
     months as 2026-01 in both languages (Plotly's own ticks read "Jan 2026" whatever the page's language); counts on
     whole-number ticks."""
+    few = len([trace for trace in fig.data if trace.showlegend is not False]) <= 3
     fig.update_layout(title=title, font_family=FONT, height=330, margin=dict(l=10, r=10, t=70, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                      # a few entries fit in one row above the plot; more would wrap onto the title: a column right
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1) if few else
+                      dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
                       yaxis_title=y_title, xaxis_title="")
     if percent:
         fig.update_yaxes(tickformat=".0%")

@@ -170,6 +170,9 @@ def test_charts_read_in_both_languages_legends_clear_of_labels_months_as_numbers
     lines = charts.lines(pd.DataFrame({"month": months, "rate": [0.1, 0.2, 0.3], "feature": ["A"] * 3}), "month",
                          "rate", "feature", title="t", percent=True)
     assert lines.layout.xaxis.tickformat == "%Y-%m"
+    cohorts = pd.DataFrame({"month": months * 6, "rate": [0.1] * 18, "cohort": [str(i) for i in range(6)] * 3})
+    many = charts.lines(cohorts, "month", "rate", "cohort", title="t")
+    assert many.layout.legend.orientation == "v" and many.layout.legend.x > 1  # six entries: beside, not over the title
 
 
 def test_the_chinese_account_report_says_hours_in_chinese(db, monkeypatch):
