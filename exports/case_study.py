@@ -12,125 +12,11 @@ from exports.strings import reason
 from metrics.case_study import SIGNIFICANT_DIGITS, CaseStudy
 from metrics.efficiency import BASELINE_MONTHS, CONFIDENCE, USAGE_BASIS
 from metrics.period import Period
+from wording.case_study import TEXT  # the catalog: wording/case_study.py
 
 MILESTONES = (1, 3, 6, 12, 24, 36)
 
 INDUSTRY_ZH, REGION_ZH = wording.TERMS_ZH["industry"], wording.TERMS_ZH["region"]
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Case study: {name}",
-        "describe": "{article} {seats}-seat {industry} company{region}",
-        "describe_no_seats": "{article} {industry} company{region}",
-        "in_region": " in {region}",
-        "profile": "Customer profile",
-        "customer": "Customer",
-        "industry": "Industry",
-        "region": "Region",
-        "segment": "Segment",
-        "seats": "Seats",
-        "go_live": "Go-live",
-        "period": "Period",
-        "challenge": "The challenge",
-        "baseline_outcomes": "Before go-live, output per person averaged {baseline} a month{window}.",
-        "baseline_usage": "Before go-live, each active user handled {baseline} work units a month{window} "
-                          "(no business outcomes were reported, so this is usage-based).",
-        "baseline_window": " ({months}, the {n} months before the go-live month)",
-        "baseline_window_anon": " (the {n} months before the go-live month)",
-        "baseline_na": "No baseline figures are available: {reason}.",
-        "solution": "The solution",
-        "steps_intro": "{who} took up {n} value features, in this order:",
-        "the_customer": "The customer",
-        "col_n": "#",
-        "col_feature": "Feature",
-        "col_first_used": "First used",
-        "col_days": "Days from go-live",
-        "col_rate": "Adoption in the period",
-        "col_hours": "Hours saved in the period",
-        "no_steps": "No feature priced in the value model was used yet.",
-        "ttv_after": "Time to value: the first value feature was in use {days} days after go-live.",
-        "ttv_before": "Time to value: the first value feature was already in use {days} days before go-live (pilot).",
-        "curves": "Adoption over time (share of each month's active users):",
-        "month_n": "Month {n}",
-        "results": "The results",
-        "results_window": "The results (months {first}–{last} after go-live)",
-        "eff": "**Per-person efficiency**: {delta} ({conf} interval {low} to {high}): {current} against {baseline} "
-               "per person per month.",
-        "eff_usage": "**Per-person efficiency (usage-based)**: {delta} ({conf} interval {low} to {high}): {current} "
-                     "against {baseline} work units per active user per month.",
-        "eff_na": "**Per-person efficiency**: n/a ({reason}).",
-        "adjusted": "**Net of the market trend**: {delta} ({conf} interval {low} to {high}), against {n} comparable "
-                    "accounts not yet live.",
-        "hours": "**Hours saved**: {hours} h in the period, {fte} FTE.",
-        "value": "**Money saved**: {value}.",
-        "value_na": "**Money saved**: n/a ({reason}).",
-        "roi": "**Return on the annual contract**: {roi}; payback in {payback} months.",
-        "roi_no_payback": "**Return on the annual contract**: {roi}.",
-        "roi_na": "**Return on the annual contract**: n/a ({reason}).",
-        "adoption": "**Adoption**: {kfa} key feature adoption; {breadth} features per active user.",
-        "quote": "In the customer's words",
-        "quote_text": "> “[Quote to be agreed with the customer]”\n>\n> — [Name, title], {who}",
-        "footer": "Figures from ValueLens{period}. Efficiency compares the period's months after go-live with the "
-                  "{n} months before the go-live month, with a {conf} bootstrap interval over months.",
-        "footer_period": " for {period}",
-        "footer_anon": "Anonymized: name and dates withheld, figures rounded to {digits} significant digits and "
-                       "percentages to whole numbers.",
-        "na": "n/a",
-    },
-    "zh": {
-        "title": "标杆案例：{name}",
-        "describe": "{region}一家{seats}席位的{industry}企业",
-        "describe_no_seats": "{region}一家{industry}企业",
-        "profile": "客户概况",
-        "customer": "客户",
-        "industry": "行业",
-        "region": "区域",
-        "segment": "客户分层",
-        "seats": "席位数",
-        "go_live": "上线日期",
-        "period": "统计期",
-        "challenge": "面临的挑战",
-        "baseline_outcomes": "上线前{window}，人均产出为每月 {baseline}。",
-        "baseline_usage": "上线前{window}，每位活跃用户每月处理 {baseline} 件工作（客户未提供业务产出数据，按使用量计算）。",
-        "baseline_window": "（上线当月之前 {n} 个月：{months}）",
-        "baseline_window_anon": "（上线当月之前 {n} 个月）",
-        "baseline_na": "暂无基线数据：{reason}。",
-        "solution": "解决方案",
-        "steps_intro": "{who}按以下顺序采用了 {n} 个价值功能：",
-        "the_customer": "该客户",
-        "col_n": "序号",
-        "col_feature": "功能",
-        "col_first_used": "首次使用",
-        "col_days": "距上线天数",
-        "col_rate": "统计期采用率",
-        "col_hours": "统计期节省工时",
-        "no_steps": "尚未使用任何计入价值模型的功能。",
-        "ttv_after": "价值实现时间：上线后 {days} 天开始使用第一个价值功能。",
-        "ttv_before": "价值实现时间：上线前 {days} 天（试点期）即已使用第一个价值功能。",
-        "curves": "采用率变化（每月活跃用户中使用该功能的比例）：",
-        "month_n": "第 {n} 个月",
-        "results": "实施成果",
-        "results_window": "实施成果（上线后第 {first}–{last} 个月）",
-        "eff": "**人效提升**：{delta}（{conf} 置信区间 {low} 至 {high}）：人均每月产出 {current}，上线前为 {baseline}。",
-        "eff_usage": "**人效提升（按使用量）**：{delta}（{conf} 置信区间 {low} 至 {high}）：每活跃用户每月 {current} 件工作，"
-                     "上线前为 {baseline} 件。",
-        "eff_na": "**人效提升**：不适用（{reason}）。",
-        "adjusted": "**剔除市场趋势后**：{delta}（{conf} 置信区间 {low} 至 {high}），对照 {n} 个尚未上线的可比客户。",
-        "hours": "**节省工时**：统计期内 {hours} 小时，相当于 {fte} 个 FTE。",
-        "value": "**节省金额**：{value}。",
-        "value_na": "**节省金额**：不适用（{reason}）。",
-        "roi": "**年合同回报率**：{roi}；{payback} 个月回本。",
-        "roi_no_payback": "**年合同回报率**：{roi}。",
-        "roi_na": "**年合同回报率**：不适用（{reason}）。",
-        "adoption": "**功能采用**：关键功能采用率 {kfa}；每位活跃用户使用 {breadth} 个功能。",
-        "quote": "客户证言",
-        "quote_text": "> “[待客户确认的引语]”\n>\n> —— [姓名，职务]，{who}",
-        "footer": "数据来自 ValueLens{period}。人效为统计期内上线之后各月对比上线当月之前 {n} 个月，按月自助法 {conf} 置信区间。",
-        "footer_period": "，统计期 {period}",
-        "footer_anon": "已匿名：不显示名称和日期，数字保留 {digits} 位有效数字，百分比取整。",
-        "na": "不适用",
-    },
-}
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
@@ -174,7 +60,8 @@ class _Format:
 
 
 def describe(study: CaseStudy, lang: str = "en") -> str:
-    """The customer as a description, e.g. 'a 300-seat logistics company in East China' / '华东地区一家300席位的物流企业'."""
+    """The customer as a description, e.g. 'a 300-seat logistics company in East China' / '华东地区一家300席位的
+    物流企业'."""
     industry, region = study.industry or "", study.region or ""
     if lang == "zh":
         values = {"industry": INDUSTRY_ZH.get(industry.lower(), industry), "seats": study.seats,
