@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import wording
+from wording import numbers
 from wording.exports import STRINGS  # the catalog: wording/exports.py
 
 LANGS = ("en", "zh")
@@ -28,17 +29,5 @@ def kind_label(lang: str, kind: str) -> str:
 
 
 def fmt(value: float | None, unit: str, lang: str, currency: str | None = None, signed: bool = False) -> str:
-    """A figure for a slide or a sentence: fractions as percentages, money with its currency, n/a for None."""
-    if value is None or value != value:
-        return text(lang, "na")
-    if unit == "fraction":
-        return f"{value:+.1%}" if signed else f"{value:.1%}"
-    if unit == "currency":
-        return f"{currency or ''} {value:,.2f}".strip()
-    if unit == "hours":
-        return f"{value:,.1f} " + ("小时" if lang == "zh" else "h")
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "months":
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
+    """A figure for a slide or a sentence in `lang`: wording.numbers.fmt, the formatter the pages and the CLI use."""
+    return numbers.fmt(value, unit, lang, currency, signed=signed)

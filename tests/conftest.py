@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -56,22 +57,31 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
               compact: bool = False) -> str:
     """How the English pages show a figure, written out here rather than taken from ui.text.fmt, so that a changed
     display format fails the page tests: n/a for None; fractions as percentages with one decimal (a sign for
-    deltas); money with its currency, two decimals, or k / M with one decimal from 10,000 in KPI cards; hours with
-    one decimal and "h" (whole hours from 1,000 in KPI cards); other numbers with two decimals."""
+    deltas); money with its currency, two decimals, or K / M with one decimal from 10,000 in KPI cards; hours with
+    one decimal and "h" (whole hours from 1,000 in KPI cards); months with one decimal, counts whole, other numbers
+    with two decimals; halves away from zero on the decimal value."""
     if value is None or value != value:
         return "n/a"
+
+    def rounded(x: float, places: int) -> str:  # half away from zero on the decimal value, as a spreadsheet shows
+        q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return f"{q:,.{places}f}"
     if unit == "fraction":
-        return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+        return ("+" if signed and value >= 0 else "") + rounded(value * 100, 1) + "%"
     if unit == "currency":
         prefix = f"{currency} " if currency else ""
         if compact and abs(value) >= 1_000_000:
-            return f"{prefix}{value / 1_000_000:,.1f}M"
+            return f"{prefix}{rounded(value / 1_000_000, 1)}M"
         if compact and abs(value) >= 10_000:
-            return f"{prefix}{value / 1_000:,.1f}k"
-        return f"{prefix}{value:,.2f}"
+            return f"{prefix}{rounded(value / 1_000, 1)}K"
+        return f"{prefix}{rounded(value, 2)}"
     if unit == "hours":
-        return f"{value:,.0f} h" if compact and abs(value) >= 1000 else f"{value:,.1f} h"
-    return f"{value:,.2f}"
+        return rounded(value, 0 if compact and abs(value) >= 1000 else 1) + " h"
+    if unit == "months":
+        return rounded(value, 1)
+    if unit == "count":
+        return rounded(value, 0)
+    return rounded(value, 2)
 
 
 def run_page(db: str, monkeypatch, page: str, lang: str = "en"):

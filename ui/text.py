@@ -6,25 +6,15 @@ import re
 import pandas as pd
 
 import wording
-from i18n import column_label, lang, t
+from i18n import column_label, lang
+from wording import numbers
 
 
 def fmt(value: float | None, unit: str, currency: str | None = None, signed: bool = False,
         compact: bool = False) -> str:
-    """A figure for people: fractions as percentages, money with its currency, n/a for None."""
-    if value is None or value != value:
-        return t("na")
-    if unit == "fraction":
-        return f"{value:+.1%}" if signed else f"{value:.1%}"
-    if unit == "currency":
-        if compact and abs(value) >= 10_000:
-            scaled, suffix = (value / 1e6, "M") if abs(value) >= 1e6 else (value / 1e3, "k")
-            return f"{currency or ''} {scaled:,.1f}{suffix}".strip()
-        return f"{currency or ''} {value:,.2f}".strip()
-    if unit == "hours":  # a KPI card has room for about 9 characters: whole hours from 1,000
-        return f"{value:,.0f} {t('hours_unit')}" if compact and abs(value) >= 1000 else \
-            f"{value:,.1f} {t('hours_unit')}"
-    return f"{value:,.2f}"
+    """A figure for people in the page's language (wording.numbers.fmt, the one formatter); `compact` for KPI
+    cards, which have room for about 9 characters."""
+    return numbers.fmt(value, unit, lang(), currency, signed=signed, compact=compact)
 
 
 def formula_text(metric: str, english: str) -> str:

@@ -1,0 +1,47 @@
+"""One formatter for the figures people read, per language, for the pages, the exports and the CLI: fractions as
+percentages, money with its currency code, hours, counts and months; compact amounts for KPI cards (62.7K in English,
+6.3万 in Chinese). Number patterns and compact forms come from Babel's CLDR data
+(https://babel.pocoo.org/en/latest/api/numbers.html)."""
+from __future__ import annotations
+
+import decimal
+import math
+
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
+
+LOCALES = {"en": "en_US", "zh": "zh_CN"}
+NA = {"en": "n/a", "zh": "不适用"}
+HOURS = {"en": "h", "zh": "小时"}
+
+
+def fmt(value: float | None, unit: str, lang: str = "en", currency: str | None = None, *, signed: bool = False,
+        compact: bool = False) -> str:
+    """A figure for people in `lang`: n/a for None or NaN; a fraction as a percentage with one decimal (a sign when
+    `signed`); money with two decimals after its currency code, or compact from 10,000 (`compact`: one decimal,
+    K/M in English, 万/亿 in Chinese); hours with one decimal and the unit (whole hours from 1,000 when compact);
+    counts whole; months with one decimal; anything else with two decimals. Halves round away from zero on the
+    decimal value, as a spreadsheet shows them (metrics.cost.cents), not to even (Babel's default)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NA.get(lang, NA["en"])
+    with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
+        return _fmt(value, unit, lang, currency, signed, compact)
+
+
+def _fmt(value: float, unit: str, lang: str, currency: str | None, signed: bool, compact: bool) -> str:
+    locale = LOCALES.get(lang, LOCALES["en"])
+    if unit == "fraction":
+        return format_percent(value, "+#,##0.0%;-#,##0.0%" if signed else "#,##0.0%", locale=locale)
+    if unit == "currency":
+        if compact and abs(value) >= 10_000:
+            number = format_compact_decimal(value, locale=locale, fraction_digits=1)
+        else:
+            number = format_decimal(value, "#,##0.00", locale=locale)
+        return f"{currency} {number}" if currency else number
+    if unit == "hours":
+        pattern = "#,##0" if compact and abs(value) >= 1000 else "#,##0.0"
+        return f"{format_decimal(value, pattern, locale=locale)} {HOURS.get(lang, HOURS['en'])}"
+    if unit == "count":
+        return format_decimal(value, "#,##0", locale=locale)
+    if unit == "months":
+        return format_decimal(value, "#,##0.0", locale=locale)
+    return format_decimal(value, "#,##0.00", locale=locale)
