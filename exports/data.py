@@ -95,6 +95,7 @@ PEER_COLUMNS = ("figure", "own", "percentile", "p25", "median", "p75", "peers", 
 def peer_rows(data: ExportData, lang: str) -> list[dict[str, object]]:
     """The peer benchmark as rows for a sheet or a slide: raw numbers, their unit, and the cohort in words."""
     from exports.strings import text
+    from wording import term
 
     rows = []
     for f in (data.bench or {}).get("figures", []):
@@ -102,5 +103,6 @@ def peer_rows(data: ExportData, lang: str) -> list[dict[str, object]]:
         rows.append({"metric": f["metric"], "figure": text(lang, f"fig_{f['metric']}"), "unit": PEER_UNITS[f["metric"]],
                      "own": f["value"], "percentile": f["percentile"], "p25": f["p25"], "median": f["median"],
                      "p75": f["p75"], "peers": f["peers"] or 0,
-                     "cohort": cohort + (f" ({f['cohort_label']})" if f["cohort_label"] else "")})
+                     "cohort": cohort + (f" ({term('industry', f['cohort_label'], lang)})"
+                                         if f["cohort_label"] else "")})
     return rows

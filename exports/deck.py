@@ -445,7 +445,8 @@ def _appendix(deck: Deck) -> None:
                    [deck.t("hours_per_year"), deck.f(data.hours_per_year, "count")],
                    [deck.t("acv"), deck.f(data.account.annual_contract_value, "currency")]]
     unit = {"use": deck.t("basis_use"), "unit": deck.t("basis_unit")}
-    assumptions += [[safe_cell_text(d.feature), f"{d.minutes_saved:g} min / {unit.get(d.basis, d.basis)}"]
+    assumptions += [[safe_cell_text(d.feature),
+                     deck.t("minutes_per", minutes=f"{d.minutes_saved:g}", basis=unit.get(d.basis, d.basis))]
                     for d in data.drivers.itertuples(index=False)]
     side = deck.left + left_width + Inches(0.3)
     deck.table(slide, assumptions, (side, deck.top, deck.width - side - deck.left, 0), [0.55, 0.45], size=10)

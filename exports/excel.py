@@ -20,6 +20,7 @@ from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.report import UnderusedFeature
+from wording import term
 
 FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
 CJK_FONT = "Microsoft YaHei"  # Excel falls back to another CJK font where it is missing; so does LibreOffice
@@ -121,7 +122,8 @@ def _summary(book: _Book, ws: Worksheet) -> None:
     data, t, acc = book.data, book.t, book.data.account
     book.title(ws, t("report_title", account=safe_cell_text(acc.name)), book.subtitle())
     facts = [("account", acc.name, None, True), ("account_id", acc.account_id, None, True),
-             ("industry", acc.industry, None, True), ("period", data.period.label(), None, False),
+             ("industry", term("industry", acc.industry, book.lang), None, True),
+             ("period", data.period.label(), None, False),
              ("go_live", acc.go_live_date, DAY, False), ("currency", data.currency, None, True),
              ("seats", acc.seats, INT, False)]
     for row, (key, value, number_format, customer) in enumerate(facts, start=4):
@@ -269,7 +271,7 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
             book.put(ws, r, 10, high if high is not None else t("na"), number_format)
     r = first + len(block)
     book.put(ws, r, 8, t("method"), bold=True)
-    book.put(ws, r, 9, eff.method or t("na"))
+    book.put(ws, r, 9, reason(book.lang, eff.method) or t("na"))
     why = eff.reason or (eff.adjusted_reason if eff.delta is not None else None)
     if why:  # why the delta, or only its trend adjustment, is missing
         book.put(ws, r + 1, 8, t("reason"), bold=True)

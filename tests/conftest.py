@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -93,3 +94,28 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
     at.session_state["lang"] = lang
     at.run()
     return at.switch_page(page).run()
+
+
+# English a Chinese page may show: names of products, formats and standards, codes, and the demo's own data
+_ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
+                  "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
+                  "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
+                  "efficiency", "revenue", "risk"}  # the last five: contract values a file must contain, shown with
+#                                                     their Chinese
+
+def english_words(text: str, data: set[str]) -> list[str]:
+    """The English words of `text` a Chinese reader would not expect: the demo's own names and ids, placeholders,
+    markup and the allowed words removed."""
+    text = text.replace("\\", "")  # Markdown escapes of customer text (check\-in)
+    for name in sorted(data, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"%\{[^}]*\}|<[^>]+>|[A-Z][a-z]+/[A-Z][a-z_]+|\b[A-Z]\d+\b|\b[A-Z]{2,4}\b|\\", " ", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _ALLOWED_WORDS]
+
+
+def customer_text(con) -> set[str]:
+    """The demo's own names, feature ids, driver descriptions and file names: data a Chinese view shows as it is."""
+    return {str(v) for (v,) in con.execute(
+        "SELECT account_name FROM account UNION SELECT feature FROM feature UNION "
+        "SELECT description FROM value_drivers UNION SELECT file_name FROM imports UNION "
+        "SELECT source FROM imports").fetchall() if v}

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, customer_text, english_words
 from pptx import Presentation
 
 from exports.deck import qbr_deck_pptx
@@ -258,3 +258,50 @@ def test_both_files_carry_the_peer_benchmark_of_the_benchmarks_page_and_no_peer_
     texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     texts += [sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame]
     assert not [n for n in others if any(n in text for text in texts)]
+
+
+def _deck_text(pptx: bytes) -> list[str]:
+    """Every string of a deck: text frames, table cells, chart titles, series names and categories."""
+    texts = []
+    for slide in Presentation(io.BytesIO(pptx)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+            if shape.has_chart:
+                chart = shape.chart
+                if chart.has_title:
+                    texts.append(chart.chart_title.text_frame.text)
+                for plot in chart.plots:
+                    texts += [str(c) for c in plot.categories]
+                    texts += [s.name for s in plot.series]
+    return texts
+
+
+def _workbook_text(xlsx: bytes) -> list[str]:
+    """Every text cell and sheet name of a workbook (formulas left out: their function names are Excel's)."""
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    return [*book.sheetnames, *(c.value for ws in book for row in ws.iter_rows() for c in row
+                                if isinstance(c.value, str) and not c.value.startswith("="))]
+
+
+@pytest.mark.parametrize("account_id", ["A001", "A005", "A012"])
+def test_a_chinese_export_shows_no_english_outside_names_codes_and_customer_data(demo, account_id):
+    """The zh Excel report, QBR deck, case-study Markdown and deck: every word in Chinese but names, codes, units
+    and the customer's own data (the same filter as the pages' scan)."""
+    from exports.case_study import case_study_pptx, markdown
+    from metrics.case_study import case_study
+
+    period = default_period(demo)
+    data = customer_text(demo)
+    study = case_study(demo, account_id=account_id, start=period.start, end=period.end)
+    texts = {
+        "xlsx": _workbook_text(value_report_xlsx(demo, account_id, period, "zh")),
+        "deck": _deck_text(qbr_deck_pptx(demo, account_id, period, "zh")),
+        "case study": markdown(study, "zh").decode().splitlines(),
+        "case deck": _deck_text(case_study_pptx(study, "zh")),
+    }
+    found = {(kind, text): words for kind, shown in texts.items() for text in shown
+             if (words := english_words(text, data))}
+    assert found == {}

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, displayed, run_page
+from conftest import ROOT, customer_text, displayed, english_words, run_page
 from streamlit.testing.v1 import AppTest
 
 from i18n import COLUMNS, STRINGS
@@ -203,24 +203,8 @@ def test_table_figures_are_formatted_for_people(db, monkeypatch, page, column, s
     assert formats and set(formats) == {shown_as}
 
 
-# English a Chinese page may show: names of products, formats and standards, codes, and the demo's own data
-_ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
-                  "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
-                  "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
-                  "efficiency", "revenue", "risk"}  # the last five: contract values a file must contain, shown with
-#                                                     their Chinese
 _DATA_COLUMNS = {"account_id", "account_name", "feature", "description", "file_name", "source", "column", "aliases",
                  "file_format", "currency", "note", "saved_by"}
-
-
-def _english_words(text: str, data: set[str]) -> list[str]:
-    """The English words of `text` a Chinese reader would not expect: the demo's own names and ids, placeholders,
-    markup and the allowed words removed."""
-    text = text.replace("\\", "")  # Markdown escapes of customer text (check\-in)
-    for name in sorted(data, key=len, reverse=True):
-        text = text.replace(name, " ")
-    text = re.sub(r"%\{[^}]*\}|<[^>]+>|[A-Z][a-z]+/[A-Z][a-z_]+|\b[A-Z]\d+\b|\b[A-Z]{2,4}\b|\\", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _ALLOWED_WORDS]
 
 
 def _shown_text(at: AppTest) -> list[str]:
@@ -275,11 +259,8 @@ def test_a_chinese_page_shows_no_english_outside_names_codes_and_customer_data(d
     at = run_page(db, monkeypatch, page, "zh")
     assert not at.exception
     con = connect(db)
-    data = {str(v) for (v,) in con.execute(
-        "SELECT account_name FROM account UNION SELECT feature FROM feature UNION "
-        "SELECT description FROM value_drivers UNION SELECT file_name FROM imports UNION "
-        "SELECT source FROM imports").fetchall() if v}
-    found = {text: words for text in _shown_text(at) if (words := _english_words(text, data))}
+    data = customer_text(con)
+    found = {text: words for text in _shown_text(at) if (words := english_words(text, data))}
     assert found == {}
 
 
@@ -295,7 +276,7 @@ def test_every_reason_the_code_can_give_has_its_chinese():
     sql = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "metrics" / "sql").glob("validate_*.sql"))
     reasons = {r for r in re.findall(r"'([^']*)'", sql) if " " in r.strip()}
     reasons |= {"not a number", checks.BAD_IDENTIFIER, checks.TOTAL_ROW, efficiency.NO_COMPARISON,
-                efficiency.NO_COMPARISON_USAGE, "widened to all accounts", "suppressed"}
+                efficiency.NO_COMPARISON_USAGE, efficiency.BOOTSTRAP_METHOD, "widened to all accounts", "suppressed"}
     reasons |= {text.format(cohort=c.replace("_", " ")) for text in benchmarks.REASONS.values()
                 for c in benchmarks.COHORTS if c != "all"}
     for path in (ROOT / "metrics").glob("*.py"):
@@ -307,7 +288,7 @@ def test_every_reason_the_code_can_give_has_its_chinese():
                     args += node.args
                 reasons |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     assert len(reasons) > 30
-    assert sorted(r for r in reasons if r not in wording.REASONS_ZH) == []
+    assert sorted(r for r in reasons if wording.reason(r, "zh") == r) == []
     assert wording.reason("industry: fewer than 5 other accounts in the cohort have this figure; widened to all "
                           "accounts", "zh") == "同行业：同组中有此指标的其他客户少于 5 个；已扩大到全部客户"
     assert wording.reason("malformed CSV row: 4 fields, the header has 3", "zh") == \

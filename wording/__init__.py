@@ -77,7 +77,10 @@ _PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (
                 (re.compile(r"^malformed CSV row: a quote opened on this line is never closed$"),
                  "CSV 行格式错误：本行开始的引号没有闭合"),
                 (re.compile(r"^malformed JSON record: not valid JSON$"), "JSON 记录格式错误：不是有效的 JSON"),
-                (re.compile(r"^malformed JSON record: not a JSON object$"), "JSON 记录格式错误：不是 JSON 对象")]
+                (re.compile(r"^malformed JSON record: not a JSON object$"), "JSON 记录格式错误：不是 JSON 对象"),
+                # metrics.efficiency.BOOTSTRAP_METHOD, the method an interval was computed with
+                (re.compile(r"^bootstrap over months \((\d+) resamples, (\d+%) interval\)$"),
+                 r"按月重抽样自助法（\1 次重抽样，\2 区间）")]
 _PREFIXES_ZH = {"malformed CSV row: ": "CSV 行格式错误：", "malformed JSON record: ": "JSON 记录格式错误："}
 
 UNITS_ZH = {"currency": "货币", "fraction": "比例", "hours": "小时", "FTE": "FTE", "months": "月", "number": "数值",
