@@ -90,8 +90,8 @@ def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query(con, "value_model_versions")
 
 
-def _snapshot(con, version: int, user: str, note: str) -> None:
-    run(con, "value_model_save.snapshot", {"v": version, "at": datetime.now(), "by": user, "note": note})
+def _snapshot(con, version: int, user: str, note: str, at: datetime | None = None) -> None:
+    run(con, "value_model_save.snapshot", {"v": version, "at": at or datetime.now(), "by": user, "note": note})
 
 
 def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataFrame, *, user: str,
@@ -104,7 +104,9 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
         last = run(cur, "value_model_save.last_version").fetchall()[0][0]
         if last == 0:  # keep the imported model so the first edit can be reverted
             last = 1
-            _snapshot(cur, last, "import", "value model as imported")
+            # stamped with the import that made it, not with this first save
+            imported_at = run(cur, "value_model_save.imported_at").fetchall()[0][0]
+            _snapshot(cur, last, "import", "value model as imported", imported_at)
         cur.register("vl_drivers", drivers[DRIVER_COLUMNS].assign(feature=drivers["feature"].str.strip()))
         cur.register("vl_hourly", hourly[["account_id", "hourly_cost"]])
         run(cur, "value_model_save.new_features")

@@ -117,6 +117,49 @@ def test_the_value_model_page_shows_no_change_until_the_model_is_edited(db, monk
     assert len(value_model.current_model(con)[0]) == 15
 
 
+def test_a_negative_minute_is_refused_in_the_readers_language_not_turned_positive(db, monkeypatch):
+    """-5 minutes once became 5.0 in the grid (its minimum dropped the sign): the editor now lets it through and
+    the page refuses it in Chinese, naming row and column, with saving disabled."""
+    real = value_model.current_model
+
+    def typed_minus_five(con):
+        drivers, hourly = real(con)
+        return drivers.assign(minutes_saved=[-5.0, *drivers["minutes_saved"].iloc[1:]]), hourly
+
+    monkeypatch.setattr(value_model, "current_model", typed_minus_five)
+    at = run_page(db, monkeypatch, "views/value_model.py", "zh")
+    assert [e.value for e in at.error] == ["价值驱动因素第 1 行，每次节省分钟：必须是 ≥ 0 的数字"]
+    assert next(b for b in at.button if b.label == STRINGS["zh"]["save"]).disabled
+    editor = next(f for f in at.dataframe if "minutes_saved" in f.value.columns)
+    assert "min_value" not in json.loads(editor.proto.columns)["minutes_saved"]["type_config"]
+
+
+def test_after_a_save_the_effect_table_shows_the_saved_model_not_the_pending_change(tmp_path, monkeypatch):
+    import streamlit
+
+    db, saved, editor, save = str(tmp_path / "save.duckdb"), [], streamlit.data_editor, value_model.save
+
+    def doubled_by_the_user(data, *args, **kwargs):  # the user's edit, held by the editor until the save
+        shown = editor(data, *args, **kwargs)
+        return shown.assign(minutes_saved=shown["minutes_saved"] * 2) if kwargs.get("key") == "drivers" and \
+            not saved else shown
+
+    monkeypatch.setattr(streamlit, "data_editor", doubled_by_the_user)
+    monkeypatch.setattr(value_model, "save", lambda *a, **k: saved.append(1) or save(*a, **k))
+    at = run_page(db, monkeypatch, "views/value_model.py")
+    change = lambda: next(d.value for d in at.dataframe if "value_change" in d.value.columns)["value_change"]  # noqa: E731
+    assert change().abs().max() > 0
+    next(b for b in at.button if b.label == STRINGS["en"]["save"]).click().run()
+    assert [s.value for s in at.success] == ["Saved as version 2."]
+    assert change().abs().max() == 0
+    history = value_model.versions(connect(db))
+    assert list(history["version"]) == [2, 1]
+    # version 1 is the model as imported, stamped with the import that made it, not with the first save
+    assert history["saved_at"].iloc[1] < history["saved_at"].iloc[0]
+    imported = connect(db).execute("SELECT max(imported_at) FROM imports WHERE kind IN ('value_drivers', 'accounts')")
+    assert history["saved_at"].iloc[1] == imported.fetchall()[0][0]
+
+
 def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/data_import.py")
     recent = at.dataframe[0].value

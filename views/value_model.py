@@ -7,7 +7,7 @@ from metrics import value_model
 from metrics.errors import DataError
 from ui.session import get_connection
 from ui.signin import current_user, guard
-from ui.text import formula_safe, labelled, term_text
+from ui.text import formula_safe, labelled, reason_text, term_text
 from ui.widgets import period_picker, table
 
 guard("data")
@@ -17,7 +17,8 @@ drivers, hourly = value_model.current_model(con)
 st.subheader(t("value_drivers"))
 drivers = st.data_editor(drivers, num_rows="dynamic", hide_index=True, key="drivers", column_config=labelled(
     drivers.columns, {
-        "minutes_saved": st.column_config.NumberColumn(min_value=0.0, step=0.5),
+        # no min_value: the grid would drop the sign of -5 silently; validate() refuses it with row and column
+        "minutes_saved": st.column_config.NumberColumn(step=0.5),
         "basis": st.column_config.SelectboxColumn(options=list(value_model.BASES), required=True, default="use",
                                                   format_func=lambda v: term_text("basis", v)),
         "category": st.column_config.SelectboxColumn(options=list(value_model.CATEGORIES),
@@ -27,10 +28,10 @@ st.subheader(t("hourly_costs"))
 hourly = st.data_editor(hourly.assign(account_name=formula_safe(hourly[["account_name"]])["account_name"]),
                         hide_index=True, key="hourly", disabled=["account_id", "account_name", "currency"],
                         column_config=labelled(hourly.columns, {
-                            "hourly_cost": st.column_config.NumberColumn(min_value=0.0, format="%,.2f")}))
+                            "hourly_cost": st.column_config.NumberColumn(format="%,.2f")}))
 problems = value_model.validate(drivers, hourly)
 for problem in problems:
-    st.error(problem)
+    st.error(reason_text(problem))
 if not problems:
     st.subheader(t("effect"))
     period = period_picker(con)
@@ -39,14 +40,23 @@ note = st.text_input(t("note"))
 if st.button(t("save"), type="primary", disabled=bool(problems)):
     try:
         version = value_model.save(con, drivers, hourly, user=current_user(), note=note)
-        st.success(t("saved", version=version))
     except DataError as exc:
-        st.error(str(exc))
+        st.error(reason_text(str(exc)))
+    else:
+        # start again from the saved model: the effect table above was computed before the save
+        for key in ("drivers", "hourly"):
+            st.session_state.pop(key, None)
+        st.session_state["value_model_saved"] = version
+        st.rerun()
+if saved := st.session_state.pop("value_model_saved", None):
+    st.success(t("saved", version=saved))
 st.subheader(t("versions"))
 history = value_model.versions(con)
 table(history, hide_index=True)
 if not history.empty:
     version = st.selectbox(t("revert_to"), list(history["version"]))
     if st.button(t("revert")):
-        st.success(t("saved", version=value_model.revert(con, int(version), user=current_user())))
+        st.session_state["value_model_saved"] = value_model.revert(con, int(version), user=current_user())
+        for key in ("drivers", "hourly"):
+            st.session_state.pop(key, None)
         st.rerun()

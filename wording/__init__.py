@@ -69,7 +69,19 @@ REASONS_ZH: dict[str, str] = {
     "not an ISO currency code (e.g. USD, CNY)": "不是 ISO 货币代码（如 USD、CNY）",
     "must be use (per event) or unit (per work item)": "必须是 use（按使用次数）或 unit（按工作件数）",
     "must be cost, efficiency, revenue or risk": "必须是 cost、efficiency、revenue 或 risk",
+    # a value-model edit refused (metrics.value_model.validate, after "value drivers row N, column: ")
+    "missing": "缺少值",
+    "must be a number >= 0": "必须是 ≥ 0 的数字",
+    "must be use or unit": "必须是 use（按使用次数）或 unit（按工作件数）",
+    "must be one of cost, efficiency, revenue, risk": "必须是 cost、efficiency、revenue、risk 之一",
+    "a total or subtotal row, not a feature": "合计或小计行，不是功能",
 }
+# where a value-model problem is: "value drivers row 3, minutes_saved", "value drivers, feature",
+# "hourly costs A001, hourly_cost" (metrics.value_model.validate)
+_VALUE_MODEL_PLACE = re.compile(r"^(value drivers(?: row (?P<row>\d+))?|hourly costs (?P<account>\S+)), (?P<column>\w+): "
+                                r"(?P<rest>.+)$")
+_COLUMNS_ZH = {"feature": "功能", "minutes_saved": "每次节省分钟", "basis": "计算依据", "category": "类别",
+               "description": "说明", "hourly_cost": "人力小时成本"}
 # rejects whose reason carries the file's detail (metrics.ingest.readers): the reader's own sentences, then any
 # other detail (DuckDB's parser message) after a translated prefix
 _PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (\d+)$"),
@@ -80,7 +92,10 @@ _PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (
                 (re.compile(r"^malformed JSON record: not a JSON object$"), "JSON 记录格式错误：不是 JSON 对象"),
                 # metrics.efficiency.BOOTSTRAP_METHOD, the method an interval was computed with
                 (re.compile(r"^bootstrap over months \((\d+) resamples, (\d+%) interval\)$"),
-                 r"按月重抽样自助法（\1 次重抽样，\2 区间）")]
+                 r"按月重抽样自助法（\1 次重抽样，\2 区间）"),
+                (re.compile(r"^'(.*)' appears more than once$"), r"“\1”出现了不止一次"),
+                (re.compile(r"^invisible or look-alike characters \(did you mean '(.*)'\?\)$"),
+                 r"含不可见字符或形似字符（是不是“\1”？）")]
 _PREFIXES_ZH = {"malformed CSV row: ": "CSV 行格式错误：", "malformed JSON record: ": "JSON 记录格式错误："}
 
 UNITS_ZH = {"currency": "货币", "fraction": "比例", "hours": "小时", "FTE": "FTE", "months": "月", "number": "数值",
@@ -129,6 +144,11 @@ _SCOPES_ZH = {"industry": "同行业", "region": "同区域", "segment": "同客
 def _reason_zh(part: str) -> str:
     if part in REASONS_ZH:
         return REASONS_ZH[part]
+    if place := _VALUE_MODEL_PLACE.match(part):
+        where = (f"客户 {place['account']}" if place["account"] else
+                 f"价值驱动因素第 {place['row']} 行" if place["row"] else "价值驱动因素")
+        column = _COLUMNS_ZH.get(place["column"], place["column"])
+        return f"{where}，{column}：{_reason_zh(place['rest'])}"
     scope, _, rest = part.partition(": ")
     if scope in _SCOPES_ZH and rest:
         return f"{_SCOPES_ZH[scope]}：{_reason_zh(rest)}"

@@ -3,6 +3,10 @@
 -- name: last_version
 SELECT coalesce(max(version), 0) FROM value_model_version
 
+-- name: imported_at
+-- when the model as imported was last loaded: the latest value-driver or accounts file (hourly costs) that loaded rows
+SELECT max(imported_at) FROM imports WHERE kind IN ('value_drivers', 'accounts') AND rows_loaded > 0
+
 -- name: new_features
 -- features of the edited model not stored yet, keyed max + 1 onwards
 INSERT INTO feature
