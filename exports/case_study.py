@@ -18,7 +18,9 @@ MILESTONES = (1, 3, 6, 12, 24, 36)
 
 INDUSTRY_ZH, REGION_ZH = wording.TERMS_ZH["industry"], wording.TERMS_ZH["region"]
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# what can start markup inside a line (emphasis, code, links and images, HTML, table cells, strikethrough); customer
+# text never starts a line here, so "-", "+", "#", "." and "!" stay plain (a "200\-seat" in the draft read badly)
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def _t(lang: str, key: str, **values: object) -> str:

@@ -136,7 +136,9 @@ def test_an_anonymized_case_study_names_no_one_in_markdown_or_slides(demo):
         for name, account_id in zip(accounts["account_name"], accounts["account_id"]):
             assert name not in text and name not in slides
             assert account_id not in text
-    assert "200\\-seat logistics company in North America" in markdown(study, "en").decode()
+    # read as written: no backslash before a hyphen or a full stop (the draft once said "200\\-seat")
+    assert "A 200-seat logistics company in North America" in markdown(study, "en").decode()
+    assert "\\" not in markdown(study, "en").decode()
 
 
 def test_the_case_study_deck_has_the_stories_slides_with_an_editable_chart(demo):
@@ -189,3 +191,17 @@ def test_the_case_studies_page_ranks_candidates_and_drafts_the_chosen_one(demo, 
     draft = anonymize(case_study(con, account_id="A012", start=period.start, end=period.end))
     assert at.markdown[-1].value == markdown(draft, "en").decode().strip()
     assert "Cedar Stores" not in at.markdown[-1].value
+
+
+def test_customer_text_in_a_case_study_cannot_become_markup_but_reads_as_written(demo):
+    """A name or feature carrying links, HTML, emphasis or table pipes comes out escaped; hyphens and full stops,
+    which cannot start markup inside a line, are left alone."""
+    from dataclasses import replace
+
+    con, _ = demo
+    period = default_period(con)
+    study = case_study(con, account_id="A002", start=period.start, end=period.end)
+    study = replace(study, name="Acme-Nord Ltd. [win](http://x) <img src=x> *big* | ~old~ `c`")
+    text = markdown(study, "en").decode()
+    escaped = "Acme-Nord Ltd. \\[win\\](http://x) \\<img src=x\\> \\*big\\* \\| \\~old\\~ \\`c\\`"
+    assert text.count("Acme-Nord") == text.count(escaped) == 4  # title, profile, solution, quote
