@@ -77,6 +77,26 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
     assert shown(at)["Per-person efficiency"] == displayed(data.efficiency.delta, "fraction", signed=True)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_line(db, monkeypatch, lang):
+    """A003 has 14 features below the peer median: 14 bullets ran down to a few dollars each."""
+    at = run_page(db, monkeypatch, "views/account_report.py", lang)
+    at.selectbox[0].set_value("A003").run()
+    con = connect(db)
+    data = report.account_report(con, account_id="A003", period=default_period(con))
+    underused = sorted(data.adoption.underused_features, key=lambda i: -i.hours_left)
+    assert len(underused) == 14
+    # as read: Markdown escapes of customer text (E\-signature) removed
+    bullets = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if m.value.startswith("- ")]
+    assert [next(i.feature for i in underused if i.feature in b) for b in bullets] == [i.feature for i in underused[:5]]
+    rest = underused[5:]
+    hours = displayed(sum(i.hours_left for i in rest), "hours")
+    value = displayed(sum(i.value_left for i in rest), "currency", data.cost.currency)
+    if lang == "zh":
+        hours = hours.replace(" h", " 小时")
+    assert STRINGS[lang]["recommendations_more"].format(n=9, hours=hours, value=value) in [c.value for c in at.caption]
+
+
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/portfolio.py")
     con = connect(db)

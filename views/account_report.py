@@ -17,6 +17,8 @@ from ui.signin import guard, visible_accounts
 from ui.text import fmt, formula_text, plain, reason_text
 from ui.widgets import period_picker, show_benchmark, table
 
+RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
+
 guard("accounts")
 st.title(t("page_account"))
 con = get_connection()
@@ -94,12 +96,18 @@ else:
     elif data["peers"]["peer_rounded"].any():
         st.caption(t("peers_rounded", min=MIN_OTHERS_FOR_QUARTILES))
 st.subheader(t("recommendations"))
-for item in rep.adoption.underused_features:
+underused = rep.adoption.underused_features  # biggest hours left first
+for item in underused[:RECOMMENDATIONS_SHOWN]:
     st.markdown("- " + t("recommendation", feature=plain(item.feature), rate=fmt(item.adoption_rate, "fraction"),
                          median=fmt(item.peer_median, "fraction"), users=item.non_adopters,
                          hours=fmt(item.hours_left, "hours"),
                          value=fmt(item.value_left, "currency", money.currency)))
-if not rep.adoption.underused_features:
+if rest := underused[RECOMMENDATIONS_SHOWN:]:  # a long tail of small gains is summed, not listed one by one
+    hours_left = sum(i.hours_left for i in rest if i.hours_left == i.hours_left)
+    value_left = sum(i.value_left for i in rest if i.value_left == i.value_left)
+    st.caption(t("recommendations_more", n=len(rest), hours=fmt(hours_left, "hours"),
+                 value=fmt(value_left, "currency", money.currency)))
+if not underused:
     st.caption(t("no_recommendations"))
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"])
