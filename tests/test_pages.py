@@ -97,6 +97,19 @@ def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_lin
     assert STRINGS[lang]["recommendations_more"].format(n=9, hours=hours, value=value) in [c.value for c in at.caption]
 
 
+def test_the_uploaders_own_words_are_chinese_on_the_chinese_page(db, monkeypatch):
+    """Streamlit writes "Upload" and "200MB per file" in English; the Chinese page overrides both (CSS content)."""
+    for lang in ("zh", "en"):
+        at = run_page(db, monkeypatch, "views/data_import.py", lang)
+        styles = [h.proto.body for h in at.get("html")]
+        if lang == "en":
+            assert styles == []
+            continue
+        assert len(styles) == 1
+        assert 'content: "上传"' in styles[0]
+        assert 'content: "每个文件不超过 200 MB · CSV、TXT、XLSX、PARQUET、JSON、JSONL、NDJSON、GZ、ZIP"' in styles[0]
+
+
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/portfolio.py")
     con = connect(db)

@@ -1,15 +1,37 @@
 """Widgets pages share: the period picker, the language switch, tables and the benchmark panel."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from i18n import LANGUAGES, t
+from i18n import LANGUAGES, lang, t
 from metrics.period import Period, add_months, data_months, default_period
 from ui.text import chart_labels, display_terms, fmt, labelled, plain, reason_text, term_text
+
+
+def file_uploader(label: str, types: list[str]) -> list:
+    """st.file_uploader with its own words (the button, the size limit and the types) in the current language.
+
+    Streamlit writes "Upload" and "200MB per file" in English whatever the page's language and has no setting for
+    them, so the Chinese page replaces them with CSS `content` from the catalog: our constant text, never a file's.
+    """
+    if lang() != "en":
+        mb = st.get_option("server.maxUploadSize")
+        limit = t("upload_limit", mb=mb, types="、".join(x.upper() for x in types))
+        st.html("<style>"
+                '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,'
+                '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0; line-height: 0}'
+                '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
+                f" {{content: {json.dumps(t('upload_button'), ensure_ascii=False)}; font-size: 14px; "
+                "line-height: 22.4px}"
+                '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
+                f" {{content: {json.dumps(limit, ensure_ascii=False)}; font-size: 14px; line-height: 22.4px}}"
+                "</style>")
+    return st.file_uploader(label, type=types, accept_multiple_files=True) or []
 
 
 def _month_param(name: str, months: list[date]) -> date | None:

@@ -10,7 +10,7 @@ from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection
 from ui.signin import guard
 from ui.text import plain, term_text
-from ui.widgets import table
+from ui.widgets import file_uploader, table
 
 guard("data")
 st.title(t("page_import"))
@@ -95,7 +95,7 @@ def show_result(result: ingest.ImportResult) -> None:
 
 
 UPLOAD_TYPES = ["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"]
-for upload in st.file_uploader(t("upload"), type=UPLOAD_TYPES, accept_multiple_files=True) or []:
+for upload in file_uploader(t("upload"), UPLOAD_TYPES):
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
 
