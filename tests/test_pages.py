@@ -167,6 +167,17 @@ def test_a_negative_minute_is_refused_in_the_readers_language_not_turned_positiv
     assert "min_value" not in json.loads(editor.proto.columns)["minutes_saved"]["type_config"]
 
 
+def test_an_empty_table_says_so_in_the_readers_language_not_streamlits_empty(tmp_path, monkeypatch):
+    """Before the first save the versions table was an empty grid reading "empty" in English."""
+    at = run_page(str(tmp_path / "fresh.duckdb"), monkeypatch, "views/value_model.py", "zh")
+    assert STRINGS["zh"]["no_versions"] in [c.value for c in at.caption]
+    assert not [f for f in at.dataframe if "saved_by" in f.value.columns]
+    monkeypatch.setattr(value_model, "versions", lambda con: pd.DataFrame(columns=["version", "saved_by"]).iloc[:0])
+    monkeypatch.setattr(value_model, "effect", lambda *a, **k: pd.DataFrame(columns=["currency", "value_change"]))
+    at = run_page(str(tmp_path / "fresh.duckdb"), monkeypatch, "views/value_model.py", "zh")
+    assert STRINGS["zh"]["no_rows"] in [c.value for c in at.caption]  # ui.widgets.table of any empty frame
+
+
 def test_after_a_save_the_effect_table_shows_the_saved_model_not_the_pending_change(tmp_path, monkeypatch):
     import streamlit
 

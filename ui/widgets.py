@@ -83,6 +83,8 @@ def table(frame: pd.DataFrame, *, labels: bool = True, **kwargs: object) -> obje
     from exports.safety import safe_csv_frame
 
     frame = safe_csv_frame(display_terms(pd.DataFrame(frame)))
+    if frame.empty and "on_select" not in kwargs:  # the grid would say "empty" in English
+        return st.caption(t("no_rows"))
     config = dict(kwargs.get("column_config") or {})
     for column in frame.columns:  # figures as people read them: 26,744.02 not 26744.02, 75.7% not 0.7567
         if column in NUMBER_FORMATS and column not in config and pd.api.types.is_numeric_dtype(frame[column]):

@@ -52,8 +52,10 @@ if saved := st.session_state.pop("value_model_saved", None):
     st.success(t("saved", version=saved))
 st.subheader(t("versions"))
 history = value_model.versions(con)
-table(history, hide_index=True)
-if not history.empty:
+if history.empty:
+    st.caption(t("no_versions"))
+else:
+    table(history, hide_index=True)
     version = st.selectbox(t("revert_to"), list(history["version"]))
     if st.button(t("revert")):
         st.session_state["value_model_saved"] = value_model.revert(con, int(version), user=current_user())
