@@ -50,7 +50,8 @@ def import_one(upload) -> None:
         if missing:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
-        table(preview.sample, hide_index=True, labels=False)  # the file's own headers
+        # the file's own headers; an absent value is blank (the grid would write None, in English)
+        table(preview.sample.astype(object).where(preview.sample.notna(), ""), hide_index=True, labels=False)
         if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing),
                      type="primary"):
             show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source,
