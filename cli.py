@@ -6,33 +6,40 @@ import json
 import os
 import sys
 import unicodedata
+from functools import partial
 from pathlib import Path
 
+import wording
 from metrics import catalog, ingest, report
 from metrics.period import resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from metrics.store import DataError, connect, db_path
+from wording.cli import text as cli_text
+from wording.numbers import fmt
 
 REJECTS_SHOWN = 5
 
 
-def _print_result(result: ingest.ImportResult) -> None:
+def _print_result(result: ingest.ImportResult, lang: str = "en") -> None:
+    """One import's outcome for people: counts, warnings and the first rejected lines with their reasons."""
+    say = partial(cli_text, lang)
     if result.skipped:
-        print(f"{result.file_name}: already imported (same content), nothing to do")
+        print(say("already", file=result.file_name))
         return
-    excluded = f", {result.rows_excluded} blank lines excluded" if result.rows_excluded else ""
-    filtered = f", {result.rows_filtered} left out by the event filter" if result.rows_filtered else ""
-    preset = f" [preset {result.preset}]" if result.preset else ""
-    print(f"{result.file_name} [{result.kind}]{preset}: {result.rows_loaded} loaded, {result.rows_rejected} rejected, "
-          f"{result.rows_unchanged} skipped as duplicates{excluded}{filtered} (of {result.rows_read} rows read)")
+    print(say("summary", file=result.file_name, kind=wording.term("kind", result.kind, lang),
+              preset=say("preset", preset=result.preset) if result.preset else "",
+              loaded=fmt(result.rows_loaded, "count", lang), rejected=fmt(result.rows_rejected, "count", lang),
+              unchanged=fmt(result.rows_unchanged, "count", lang), read=fmt(result.rows_read, "count", lang),
+              excluded=say("excluded", n=fmt(result.rows_excluded, "count", lang)) if result.rows_excluded else "",
+              filtered=say("filtered", n=fmt(result.rows_filtered, "count", lang)) if result.rows_filtered else ""))
     for warning in result.warnings:
-        print(f"  warning: {warning}")
+        print(say("warning", text=wording.reason(warning, lang)))
     for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
-        column = f", column {row.column_name}" if isinstance(row.column_name, str) else ""
+        column = say("column", column=row.column_name) if isinstance(row.column_name, str) else ""
         value = f" ({row.value!r})" if isinstance(row.value, str) else ""
-        print(f"  line {row.line}{column}: {row.reason}{value}")
+        print(say("reject", line=row.line, column=column, reason=wording.reason(row.reason, lang), value=value))
     if result.rows_rejected > REJECTS_SHOWN:
-        print(f"  ... see the rejects table for all {result.rows_rejected} rejected rows")
+        print(say("more", n=fmt(result.rows_rejected, "count", lang)))
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -74,14 +81,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "nothing of it was stored", file=sys.stderr)
             failed += 1
             continue
-        _print_result(result)
+        _print_result(result, args.lang)
         if not result.skipped and result.rows_loaded + result.rows_unchanged == 0 and result.rows_rejected:
-            print(f"error: {path.name}: nothing loaded, every one of its {result.rows_rejected} rows was rejected",
-                  file=sys.stderr)
+            print(cli_text(args.lang, "nothing_loaded", file=path.name, n=result.rows_rejected), file=sys.stderr)
             failed += 1
     for folder in folders:
         try:
-            _print_result(ingest.import_rollups(con, folder, force=args.force))
+            _print_result(ingest.import_rollups(con, folder, force=args.force), args.lang)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -91,7 +97,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Load the embedded demo dataset."""
     for result in ingest.load_demo(connect(args.db)):
-        _print_result(result)
+        _print_result(result, args.lang)
     return 0
 
 
@@ -184,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="count only these events (exact names; * any text, ? one character); repeatable")
     imp.add_argument("--exclude", action="append", metavar="EVENT", help="leave these events out; repeatable")
     imp.add_argument("--value-model-only", action="store_true", help="count only the value model's features")
+    imp.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the import summary")
     imp.add_argument("--db", help=db_help)
     imp.set_defaults(func=cmd_import)
 
@@ -195,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings.set_defaults(func=cmd_settings)
 
     demo = sub.add_parser("demo", help="load the embedded demo data")
+    demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the import summary")
     demo.add_argument("--db", help=db_help)
     demo.set_defaults(func=cmd_demo)
 

@@ -360,6 +360,21 @@ def test_one_bad_file_never_stops_the_others_in_a_cli_batch(tmp_path, capsys):
     assert "accounts.csv [accounts]: 3 loaded" in out and "huge_seats.csv [accounts]: 1 loaded, 2 rejected" in out
 
 
+def test_the_cli_says_what_an_import_did_in_chinese_reasons_included(tmp_path, capsys):
+    from cli import main
+
+    db = str(tmp_path / "zh.duckdb")
+    files = [str(FIXTURES / "accounts.csv"), str(BAD / "huge_seats.csv")]
+    assert main(["import", *files, "--db", db, "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "accounts.csv [客户]：载入 3 行，拒绝 0 行，未变 0 行（此前已载入）（共读取 3 行）",
+        "huge_seats.csv [客户]：载入 1 行，拒绝 2 行，未变 0 行（此前已载入）（共读取 3 行）",
+        "  第 2 行，列 seats：不是数字 ('nan')",
+        "  第 3 行，列 seats：过大（最多 100,000,000） ('99999999999999999999')"]
+    assert main(["import", str(FIXTURES / "accounts.csv"), "--db", db, "--lang", "zh"]) == 0
+    assert capsys.readouterr().out == "accounts.csv：已导入过（内容相同），无需再导入\n"
+
+
 # ---------------------------------------------------------------- encodings
 
 @pytest.mark.parametrize("name, detected", [("big5.csv", "big5"), ("shift_jis.csv", "cp932"),

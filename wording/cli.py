@@ -1,0 +1,36 @@
+"""What the command line says about an import (cli.py import and demo), in English and Chinese."""
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "already": "{file}: already imported (same content), nothing to do",
+        "summary": "{file} [{kind}]{preset}: {loaded} loaded, {rejected} rejected, {unchanged} unchanged (already "
+                   "loaded){excluded}{filtered} (of {read} rows read)",
+        "preset": " [preset {preset}]",
+        "excluded": ", {n} blank lines excluded",
+        "filtered": ", {n} left out by the event filter",
+        "warning": "  warning: {text}",
+        "reject": "  line {line}{column}: {reason}{value}",
+        "column": ", column {column}",
+        "more": "  ... see the rejects table for all {n} rejected rows",
+        "nothing_loaded": "error: {file}: nothing loaded, every one of its {n} rows was rejected",
+    },
+    "zh": {
+        "already": "{file}：已导入过（内容相同），无需再导入",
+        "summary": "{file} [{kind}]{preset}：载入 {loaded} 行，拒绝 {rejected} 行，未变 {unchanged} 行（此前已载入）"
+                   "{excluded}{filtered}（共读取 {read} 行）",
+        "preset": " [预设 {preset}]",
+        "excluded": "，排除空行 {n} 行",
+        "filtered": "，事件筛选排除 {n} 行",
+        "warning": "  提示：{text}",
+        "reject": "  第 {line} 行{column}：{reason}{value}",
+        "column": "，列 {column}",
+        "more": "  ……全部 {n} 条被拒绝的行见拒绝记录表",
+        "nothing_loaded": "错误：{file}：没有载入任何行，全部 {n} 行均被拒绝",
+    },
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The CLI string `key` in `lang` (English when the language is unknown), filled with `values`."""
+    return STRINGS.get(lang, STRINGS["en"])[key].format(**values)
