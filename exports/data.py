@@ -13,6 +13,7 @@ from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, data_months
 from metrics.registry import Kpi
 from metrics.report import AccountReport, EfficiencyFigures
+from metrics.story import Storyline, storyline
 
 # what may be shown of other customers is decided in metrics.privacy, for every surface alike
 
@@ -35,6 +36,7 @@ class ExportData:
     imports: pd.DataFrame        # recent imports, without file names or sources
     hours_per_year: float = HOURS_PER_YEAR
     bench: dict | None = None    # metrics.benchmarks.benchmark(...).to_dict(): own figures and anonymous aggregates
+    story: Storyline | None = None  # metrics.story: the case the QBR tells and the risks it names
 
     @property
     def currency(self) -> str | None:
@@ -81,10 +83,13 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                                           "rows_unchanged", "rows_rejected"]]
     if not shown:
         rep = replace(rep, adoption=replace(rep.adoption, underused_features=()))
+    bench = benchmark(con, account_id=account_id, start=period.start, end=period.end, cohort="industry",
+                      table=peer_figures).to_dict()
+    monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
+    story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])])
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
-                      bench=benchmark(con, account_id=account_id, start=period.start, end=period.end,
-                                      cohort="industry", table=peer_figures).to_dict())
+                      bench=bench, story=story)
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

@@ -22,16 +22,47 @@ from pptx.util import Emu, Inches, Pt
 
 from exports.data import ExportData, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
-from exports.strings import FORMULAS_ZH, fmt, reason, text
+from exports.strings import fmt, reason, text
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
+from metrics.story import MIN_ACTIVE_USERS, TOP_GAPS
+from wording import formula
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "qbr_template.pptx"
 EAST_ASIAN = "Microsoft YaHei"  # PowerPoint and LibreOffice fall back to another CJK font where it is missing
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 MAX_BARS = 10
-MAX_ROWS = 5
+ROW_HEIGHT = Inches(0.4)
+CELL_MARGIN = Inches(0.08)
+MIN_FONT = 8.0
+
+
+def _text_width(text: str, size: float) -> int:
+    """About how wide `text` is at `size` points, in EMU: a CJK character is one em, anything else 0.6 em (digits
+    in the CJK fonts LibreOffice substitutes are that wide)."""
+    ems = sum(1.0 if _CJK.match(ch) else 0.6 for ch in text)
+    return int(ems * size * 12700)
+
+
+def _fitting_size(rows: list[list[str]], columns: list[int], size: float) -> float:
+    """The largest font size up to `size` at which body cells fit on one line and header words do not break."""
+    def fits(at: float) -> bool:
+        for r, values in enumerate(rows):
+            for value, column in zip(values, columns):
+                room = column - 2 * CELL_MARGIN
+                parts = str(value).split() if r == 0 else [str(value)]
+                if r > 0 and len(str(value)) > 40:  # long text (a formula, a sentence) wraps at words
+                    parts = str(value).split()
+                if any(_text_width(part, at) > room for part in parts if not _CJK.search(part)) or \
+                        (r > 0 and _CJK.search(str(value)) and len(str(value)) <= 40
+                         and _text_width(str(value), at) > room):
+                    return False
+        return True
+
+    while size > MIN_FONT and not fits(size):
+        size -= 0.5
+    return size
 
 
 # ------------------------------------------------------------------------------------------------ text and fonts
@@ -157,6 +188,40 @@ class Deck:
         self.prs.save(out)
         return out.getvalue()
 
+    def notes(self, slide: Slide, lines: list[str]) -> None:
+        """Speaker notes: what the CSM says or checks before presenting, never on the customer's slide."""
+        _fill(slide.notes_slide.notes_text_frame, lines, self.lang, 12)
+
+    def number_slides(self) -> None:
+        """A slide-number field at the bottom right of every slide but the first (PowerPoint keeps it current)."""
+        for n, slide in enumerate(self.prs.slides, start=1):
+            if n == 1:
+                continue
+            box = slide.shapes.add_textbox(self.width - self.left - Inches(1), self.height - Inches(0.45),
+                                           Inches(1), Inches(0.35))
+            paragraph = box.text_frame.paragraphs[0]
+            paragraph.alignment = PP_ALIGN.RIGHT
+            field = etree.SubElement(paragraph._p, qn("a:fld"))
+            field.set("id", "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}")
+            field.set("type", "slidenum")
+            props = etree.SubElement(field, qn("a:rPr"))
+            props.set("lang", "zh-CN" if self.lang == "zh" else "en-US")
+            props.set("sz", "1000")
+            etree.SubElement(field, qn("a:t")).text = str(n)
+
+    def agenda(self, position: int = 1) -> None:
+        """An agenda of the slides after `position`, with their numbers, inserted at `position`."""
+        titles = [(n, s.shapes.title.text) for n, s in enumerate(self.prs.slides, start=2)
+                  if n > position + 1 and s.shapes.title is not None
+                  and not s.shapes.title.text.endswith(self.t("continued"))]
+        slide = self.slide(self.t("deck_agenda"))
+        self.textbox(slide, self.left, self.top, self.content_width, self.content_height,
+                     [f"{n}    {title}" for n, title in titles], 18)
+        ids = self.prs.slides._sldIdLst
+        moved = ids[-1]
+        ids.remove(moved)
+        ids.insert(position, moved)
+
     def slide(self, title: str, layout: str = "title_only") -> Slide:
         slide = self.prs.slides.add_slide(_layout(self.prs, layout))
         if slide.shapes.title is not None:
@@ -196,21 +261,46 @@ class Deck:
         return chart
 
     def table(self, slide: Slide, rows: list[list[str]], box: tuple[int, int, int, int], widths: list[float],
-              size: float = 12) -> None:
-        """An editable table; the first row is the header; `widths` are fractions of the box width."""
+              size: float = 12, row_height: int = ROW_HEIGHT) -> None:
+        """An editable table; the first row is the header; `widths` are fractions of the box width. The font
+        shrinks (down to MIN_FONT) until every figure fits its column on one line and no header word breaks, so a
+        narrow (4:3) template gets the same table in smaller type."""
         left, top, width, _ = box
-        shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, Inches(0.4) * len(rows))
+        columns = [int(width * share) for share in widths]
+        size = _fitting_size(rows, columns, size)
+        shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, row_height * len(rows))
         grid = shape.table
-        for i, share in enumerate(widths):
-            grid.columns[i].width = Emu(int(width * share))
+        for i, column in enumerate(columns):
+            grid.columns[i].width = Emu(column)
         for r, values in enumerate(rows):
-            grid.rows[r].height = Inches(0.4)
+            grid.rows[r].height = row_height
             for c, value in enumerate(values):
                 cell = grid.cell(r, c)
                 cell.text = safe_cell_text(value)
                 cell.vertical_anchor = MSO_ANCHOR.MIDDLE
                 cell.margin_top = cell.margin_bottom = Inches(0.03)
+                cell.margin_left = cell.margin_right = CELL_MARGIN
                 _style(cell.text_frame, self.lang, size, bold=True if r == 0 else None)
+
+    def paged_table(self, title: str, rows: list[list[str]], widths: list[float], size: float = 12,
+                    row_height: int = ROW_HEIGHT, across: int = 1, continued: bool = False) -> None:
+        """A table over as many slides as its rows need, `across` blocks side by side on a slide, each block with
+        the header row; the title of every slide after the first (or of every slide, when the table `continued` an
+        earlier slide) says so."""
+        header, body = rows[0], rows[1:]
+        per_block = self.rows_that_fit(self.top, row_height) - 1
+        gap = Inches(0.3)
+        width = (self.content_width - gap * (across - 1)) // across
+        blocks = [body[i:i + per_block] for i in range(0, max(1, len(body)), per_block)]
+        for page in range(0, len(blocks), across):
+            slide = self.slide(f"{title} {self.t('continued')}" if page or continued else title)
+            for i, block in enumerate(blocks[page:page + across]):
+                self.table(slide, [header, *block], (self.left + i * (width + gap), self.top, width, 0), widths,
+                           size, row_height)
+
+    def rows_that_fit(self, top: int, row_height: int = ROW_HEIGHT) -> int:
+        """How many table rows (the header included) fit between `top` and the bottom of the content area."""
+        return max(2, int((self.top + self.content_height - top) // row_height))
 
     def card(self, slide: Slide, box: tuple[int, int, int, int], label: str, value: str) -> None:
         """A headline figure: big number over its label, on the theme's light background colour."""
@@ -225,8 +315,10 @@ class Deck:
         top, bottom = frame.paragraphs
         for paragraph in (top, bottom):
             paragraph.alignment = PP_ALIGN.CENTER
+        room = box[2] - 2 * Inches(0.1)
+        big = max(MIN_FONT, min(30.0, 30.0 * room / max(1, _text_width(value, 30.0))))
         for run in top.runs:
-            run.font.size, run.font.bold = Pt(30), True
+            run.font.size, run.font.bold = Pt(int(big * 2) / 2), True
             run.font.color.theme_color = MSO_THEME_COLOR.ACCENT_1
         for run in bottom.runs:
             run.font.color.theme_color = MSO_THEME_COLOR.TEXT_1
@@ -240,38 +332,140 @@ def _title(deck: Deck) -> None:
                                          deck.t("prepared", date=date.today().isoformat())])
 
 
+def _headline(deck: Deck) -> str:
+    """The summary slide's headline, chosen by the account's case (metrics.story): true in tense and claim."""
+    data, story = deck.data, deck.data.story
+    money, period = data.report.cost, data.period.label()
+    hours = deck.f(money.hours_saved, "hours")
+    fte = deck.f(money.fte_equivalent, "number")
+    if story.case == "onboarding":
+        active = deck.f(story.active_users or 0, "count")
+        seats = data.account.seats
+        return deck.t("story_onboarding", active=active, seats=deck.f(seats, "count")) if seats \
+            else deck.t("story_onboarding_no_seats", active=active)
+    if story.case == "declining":
+        return deck.t("story_declining", change=deck.f(-story.usage_change, "fraction"), months=data.months)
+    if story.case == "positive" and money.value is not None:
+        if money.roi is not None:
+            return deck.t("story_positive", value=deck.f(money.value, "currency"), period=period,
+                          roi=deck.f(money.roi, "fraction", signed=True))
+        return deck.t("story_positive_no_roi", value=deck.f(money.value, "currency"), period=period)
+    return deck.t("story_hours", hours=hours, period=period, fte=fte)
+
+
+def _efficiency_line(deck: Deck) -> str:
+    eff = deck.data.report.efficiency
+    if eff.delta is None:
+        return deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason))
+    adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True)) \
+        if eff.adjusted_delta is not None else ""
+    return deck.t("exec_eff", delta=deck.f(eff.delta, "fraction", signed=True),
+                  low=deck.f(eff.ci_low, "fraction", signed=True), high=deck.f(eff.ci_high, "fraction", signed=True),
+                  adjusted=adjusted)
+
+
+def _value_line(deck: Deck) -> str:
+    money, period = deck.data.report.cost, deck.data.period.label()
+    hours, fte = deck.f(money.hours_saved, "hours"), deck.f(money.fte_equivalent, "number")
+    return deck.t("exec_value", value=deck.f(money.value, "currency"), period=period, hours=hours, fte=fte) \
+        if money.value is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)
+
+
+def story_lines(deck: Deck) -> list[str]:
+    """The summary slide's points for the account's case (metrics.story), in the order a CSM tells them."""
+    data, story = deck.data, deck.data.story
+    money, period, acc = data.report.cost, data.period.label(), data.account
+    if story.case == "onboarding":
+        live = acc.go_live_date
+        lines = [deck.t("story_go_live_none") if live is None else
+                 deck.t("story_go_live_later", date=live.isoformat()) if live >= data.period.end else
+                 deck.t("story_go_live_done", date=live.isoformat(), min=MIN_ACTIVE_USERS),
+                 deck.t("story_onboarding_use", active=deck.f(story.active_users or 0, "count"), period=period,
+                        seats=deck.f(data.report.adoption.seat_utilization, "fraction"))]
+        if money.hours_saved:
+            lines.append(deck.t("story_onboarding_early", hours=deck.f(money.hours_saved, "hours"),
+                                value=deck.f(money.value, "currency")))
+        return [*lines, deck.t("story_onboarding_unlock")]
+    if story.case == "declining":
+        return [deck.t("story_declining_risk", before=deck.f(story.active_users_before, "count"),
+                       now=deck.f(story.active_users, "count"),
+                       change=deck.f(story.usage_change, "fraction", signed=True)),
+                _value_line(deck), _efficiency_line(deck), deck.t("story_declining_plan")]
+    if story.case == "below_break_even":
+        lines = [_efficiency_line(deck), _value_line(deck),
+                 deck.t("story_below_value", value=deck.f(money.value, "currency"), period=period,
+                        share=deck.f(money.value / story.break_even_value, "fraction"),
+                        break_even=deck.f(story.break_even_value, "currency"),
+                        roi=deck.f(money.roi, "fraction", signed=True))]
+        if story.value_gap is not None:
+            gap, hours = deck.f(story.value_gap, "currency"), deck.f(story.hours_gap, "hours")
+            lines.append(deck.t("story_path", gap=gap, hours=hours, n=TOP_GAPS,
+                                upside=deck.f(story.upside_value, "currency"))
+                         if story.upside_value is not None else deck.t("story_path_no_gaps", gap=gap, hours=hours))
+        return lines
+    lines = [_value_line(deck)]
+    if money.roi is not None and money.payback_months is not None:
+        lines.append(deck.t("story_pace", payback=deck.f(money.payback_months, "months")))
+    elif money.roi is None:
+        lines.append(deck.t("story_no_contract") if not acc.annual_contract_value
+                     else deck.t("exec_roi_na", reason=reason(deck.lang, money.reason)))
+    return [*lines, _efficiency_line(deck)]
+
+
 def _summary(deck: Deck) -> None:
-    rep, data = deck.data.report, deck.data
+    rep, story = deck.data.report, deck.data.story
     money, eff = rep.cost, rep.efficiency
     slide = deck.slide(deck.t("deck_exec"))
+    deck.textbox(slide, deck.left, deck.top, deck.content_width, Inches(0.8), [_headline(deck)], 24, bold=True,
+                 color=MSO_THEME_COLOR.ACCENT_1)
     gap = Inches(0.3)
     width = (deck.content_width - 2 * gap) // 3
-    cards = [("kpi_value", deck.f(money.value, "currency") if money.value is not None
-              else deck.f(money.hours_saved, "hours")),
-             ("kpi_roi", deck.f(money.roi, "fraction", signed=True)),
-             ("kpi_efficiency_delta", deck.f(eff.delta, "fraction", signed=True))]
+    if story.case == "onboarding":
+        cards = [("kpi_seat_utilization", deck.f(rep.adoption.seat_utilization, "fraction")),
+                 ("active_users", deck.f(story.active_users or 0, "count")),
+                 ("kpi_hours_saved", deck.f(money.hours_saved, "hours"))]
+    else:
+        first = ("kpi_hours_saved", deck.f(money.hours_saved, "hours")) \
+            if story.case == "below_break_even" or money.value is None else \
+            ("kpi_value", deck.f(money.value, "currency"))
+        second = ("kpi_value", deck.f(money.value, "currency")) if first[0] == "kpi_hours_saved" and \
+            money.value is not None else ("kpi_roi", deck.f(money.roi, "fraction", signed=True))
+        cards = [first, ("kpi_efficiency_delta", deck.f(eff.delta, "fraction", signed=True)), second]
+    top = deck.top + Inches(0.9)
     for i, (key, value) in enumerate(cards):
-        label = deck.t(key if key != "kpi_value" or money.value is not None else "kpi_hours_saved")
-        deck.card(slide, (deck.left + i * (width + gap), deck.top, width, Inches(1.5)), label, value)
-    period = data.period.label()
-    hours, fte = deck.f(money.hours_saved, "hours"), deck.f(money.fte_equivalent, "number")
-    lines = [deck.t("exec_value", value=deck.f(money.value, "currency"), period=period, hours=hours, fte=fte)
-             if money.value is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)]
-    if money.roi is not None:
-        lines.append(deck.t("exec_roi", roi=deck.f(money.roi, "fraction", signed=True),
-                            payback=deck.f(money.payback_months, "months")))
-    else:
-        lines.append(deck.t("exec_roi_na", reason=reason(deck.lang, money.reason)))
-    if eff.delta is not None:
-        adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True)) \
-            if eff.adjusted_delta is not None else ""
-        lines.append(deck.t("exec_eff", delta=deck.f(eff.delta, "fraction", signed=True),
-                            low=deck.f(eff.ci_low, "fraction", signed=True),
-                            high=deck.f(eff.ci_high, "fraction", signed=True), adjusted=adjusted))
-    else:
-        lines.append(deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason)))
-    deck.textbox(slide, deck.left, deck.top + Inches(1.9), deck.content_width, deck.content_height - Inches(1.9),
-                 lines, 20, bullets=True)
+        deck.card(slide, (deck.left + i * (width + gap), top, width, Inches(1.3)), deck.t(key), value)
+    below = top + Inches(1.6)
+    deck.textbox(slide, deck.left, below, deck.content_width, deck.top + deck.content_height - below,
+                 story_lines(deck), 16, bullets=True)
+    deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions")])
+
+
+def _risks(deck: Deck) -> None:
+    """Risks to watch (metrics.story) and what the account is asked for."""
+    story = deck.data.story
+    slide = deck.slide(deck.t("deck_risks"))
+    lines = []
+    for risk in story.risks:
+        if risk.code == "renewal_soon":
+            key = "risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue"
+            lines.append(deck.t(key, date=risk.detail, days=deck.f(abs(risk.value or 0), "count")))
+        elif risk.code == "below_peers":
+            lines.append(deck.t("risk_below_peers", figure=deck.t(f"fig_{risk.detail}"),
+                                value=deck.f(risk.value, "count")))
+        else:
+            signed = risk.code == "usage_down"
+            lines.append(deck.t(f"risk_{risk.code}", value=deck.f(risk.value, "fraction", signed=signed)))
+    half = (deck.content_width - Inches(0.4)) // 2
+    deck.textbox(slide, deck.left, deck.top, half, deck.content_height, lines or [deck.t("risk_none")], 16,
+                 bullets=True)
+    asks = ["ask_go_live"] if story.case == "onboarding" else ["ask_owner", "ask_data"]
+    if story.case == "positive":
+        asks.append("ask_reference")
+    side = deck.left + half + Inches(0.4)
+    deck.textbox(slide, side, deck.top, half, Inches(0.5), [deck.t("asks_title")], 18, bold=True,
+                 color=MSO_THEME_COLOR.TEXT_2)
+    deck.textbox(slide, side, deck.top + Inches(0.6), half, deck.content_height - Inches(0.6),
+                 [deck.t(k) for k in asks], 16, bullets=True)
 
 
 def _adoption(deck: Deck) -> None:
@@ -364,7 +558,8 @@ def _value(deck: Deck) -> None:
 def _underused(deck: Deck) -> None:
     data = deck.data
     slide = deck.slide(deck.t("deck_underused"))
-    items = data.report.adoption.underused_features[:MAX_ROWS]
+    every = data.report.adoption.underused_features
+    items, rest = every[:TOP_GAPS], every[TOP_GAPS:]
     top = deck.top
     if not data.peers_shown:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8),
@@ -381,8 +576,15 @@ def _underused(deck: Deck) -> None:
                   deck.f(i.value_left, "currency")] for i in items]
         deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
         top += Inches(0.4) * len(rows) + Inches(0.4)
-    steps = [deck.t("step", feature=i.feature, users=i.non_adopters, value=deck.f(i.value_left, "currency")
-                    if i.value_left is not None else deck.f(i.hours_left, "hours")) for i in items[:3]]
+    def worth(items: tuple) -> str:
+        priced = [i.value_left for i in items if i.value_left is not None]
+        return deck.f(sum(priced), "currency") if len(priced) == len(items) else \
+            deck.f(sum(i.hours_left or 0 for i in items), "hours")
+
+    steps = [deck.t("step", feature=i.feature, users=deck.f(i.non_adopters, "count"), value=worth((i,)),
+                    period=data.period.label()) for i in items]
+    if rest:
+        steps.append(deck.t("steps_more", n=len(rest), value=worth(rest)))
     steps.append(deck.t("step_generic"))
     deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.5), [deck.t("next_steps")], 18, bold=True,
                  color=MSO_THEME_COLOR.TEXT_2)
@@ -402,7 +604,7 @@ def _peers(deck: Deck) -> None:
         shown = {k: deck.f(row[k], row["unit"], signed=row["metric"] == "efficiency_delta")
                  for k in ("own", "p25", "median", "p75")}
         table.append([row["figure"], shown["own"], deck.f(row["percentile"], "count"), shown["median"], shown["p25"],
-                      shown["p75"], str(row["peers"]), row["cohort"]])
+                      shown["p75"], deck.f(row["peers"], "count"), row["cohort"]])
     deck.table(slide, table, (deck.left, deck.top, deck.content_width, 0),
                [0.22, 0.11, 0.09, 0.11, 0.11, 0.11, 0.07, 0.18])
     deck.textbox(slide, deck.left, deck.top + Inches(0.4) * len(table) + Inches(0.3), deck.content_width,
@@ -432,13 +634,11 @@ def _goals(deck: Deck) -> None:
 
 
 def _appendix(deck: Deck) -> None:
+    """Formulas in plain words, then the assumptions, over as many slides as they need."""
     data = deck.data
-    slide = deck.slide(deck.t("deck_appendix"))
     formulas = [[deck.t("metric"), deck.t("formula")]]
-    formulas += [[deck.t(f"kpi_{k.name}"), FORMULAS_ZH[k.name] if deck.lang == "zh" else METRICS[k.name].formula]
+    formulas += [[deck.t(f"kpi_{k.name}"), formula(k.name, METRICS[k.name].formula, deck.lang)]
                  for k in data.kpis]
-    left_width = int(deck.content_width * 0.58)
-    deck.table(slide, formulas, (deck.left, deck.top, left_width, 0), [0.3, 0.7], size=10)
     assumptions = [[deck.t("assumption"), deck.t("figure")],
                    [deck.t("period"), data.period.label()],
                    [deck.t("hourly_cost"), deck.f(data.account.hourly_cost, "currency")],
@@ -448,18 +648,21 @@ def _appendix(deck: Deck) -> None:
     assumptions += [[safe_cell_text(d.feature),
                      deck.t("minutes_per", minutes=f"{d.minutes_saved:g}", basis=unit.get(d.basis, d.basis))]
                     for d in data.drivers.itertuples(index=False)]
-    side = deck.left + left_width + Inches(0.3)
-    deck.table(slide, assumptions, (side, deck.top, deck.width - side - deck.left, 0), [0.55, 0.45], size=10)
-    for table_shape in [s for s in slide.shapes if s.has_table]:
-        for row in table_shape.table.rows:
-            row.height = Inches(0.28)
+    slide = deck.slide(deck.t("deck_appendix"))
+    tall = Inches(0.5)  # a formula wraps onto two lines
+    deck.table(slide, formulas, (deck.left, deck.top, deck.content_width, 0), [0.3, 0.7], size=11,
+               row_height=tall)
+    deck.paged_table(deck.t("deck_appendix"), assumptions, [0.6, 0.4], size=11, row_height=Inches(0.3), across=2,
+                     continued=True)
 
 
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
     deck = Deck(lang, template, data=data)
-    for make in (_title, _summary, _adoption, _efficiency, _value, _peers, _underused, _goals, _appendix):
+    for make in (_title, _summary, _adoption, _efficiency, _value, _peers, _risks, _underused, _goals, _appendix):
         make(deck)
+    deck.agenda()
+    deck.number_slides()
     return deck.save(f"{text(lang, 'deck_title')}: {data.account.name}")
 
 

@@ -3,24 +3,27 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import duckdb
 import pandas as pd
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports.data import PEER_COLUMNS, ExportData, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
-from exports.strings import FORMULAS_ZH, fmt, kind_label, reason, text
+from exports.strings import fmt, reason, text
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.report import UnderusedFeature
-from wording import term
+from wording import formula, term
 
 FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
 CJK_FONT = "Microsoft YaHei"  # Excel falls back to another CJK font where it is missing; so does LibreOffice
@@ -43,6 +46,9 @@ class _Book:
         code = data.currency or ""
         # the currency code comes from customer data: only a plain ISO code goes into a number format
         self.money = f'"{code} "#,##0.00' if re.fullmatch(r"[A-Za-z]{3}", code) else TWO
+        self.cached: dict[tuple[str, str], float | str] = {}  # (sheet, cell) -> what its formula computes
+        self.total_hours: float = 0.0          # the Value sheet's totals, as its formulas compute them
+        self.total_value: float | str = ""
 
     def t(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
@@ -53,9 +59,14 @@ class _Book:
 
     def put(self, ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
             bold: bool = False, color: str | None = None, size: float = 11, italic: bool = False,
-            customer: bool = False) -> None:
-        """Write a value; `customer` text goes through the formula-injection guard, own text and numbers don't."""
+            customer: bool = False, cached: float | str | None = None) -> None:
+        """Write a value; `customer` text goes through the formula-injection guard, own text and numbers don't. A
+        formula of our own comes with `cached`, the value it computes, so readers that do not recalculate show it."""
         cell = ws.cell(row=row, column=col)
+        if isinstance(value, str) and value.startswith("=") and not customer:
+            if cached is None:
+                raise ValueError(f"formula {value} in {ws.title}!{cell.coordinate} written without its value")
+            self.cached[(ws.title, cell.coordinate)] = cached
         if value is None:
             cell.value = None
         elif customer or (isinstance(value, str) and not value.startswith("=")):
@@ -101,7 +112,7 @@ class _Book:
         ws.sheet_view.showGridLines = False
         # printed or saved as PDF: landscape, each sheet one page wide
         ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0 if key == "notes" else 1
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # as many pages down as the sheet needs
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         return ws
 
@@ -111,6 +122,60 @@ class _Book:
 
     def na(self) -> str:
         return '"' + self.t("na").replace('"', '""') + '"'
+
+    def save(self) -> bytes:
+        """The workbook as .xlsx bytes, each formula with its cached value (openpyxl writes formulas without one, so
+        pandas, previewers and mail clients would show blanks): <v> filled in the sheet XML (ECMA-376 Part 1,
+        18.3.1.4 c; t="str" for a text result)."""
+        out = io.BytesIO()
+        self.wb.save(out)
+        return with_cached_values(out.getvalue(), self.cached)
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def with_cached_values(xlsx: bytes, cached: dict[tuple[str, str], float | str]) -> bytes:
+    """`xlsx` with the value of every formula cell named in `cached` ((sheet title, cell) -> value) stored."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    book = etree.fromstring(source.read("xl/workbook.xml"))
+    rels = etree.fromstring(source.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target").lstrip("/") for r in rels}
+    parts = {}
+    for sheet in book.iter(f"{{{_MAIN}}}sheet"):
+        target = targets[sheet.get(f"{{{_REL}}}id")]
+        parts[target if target.startswith("xl/") else f"xl/{target}"] = sheet.get("name")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as sink:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            title = parts.get(info.filename)
+            if title is not None:
+                data = _fill_values(data, {cell: v for (t, cell), v in cached.items() if t == title})
+            sink.writestr(info, data)
+    return out.getvalue()
+
+
+def _fill_values(sheet_xml: bytes, values: dict[str, float | str]) -> bytes:
+    root = etree.fromstring(sheet_xml)
+    for cell in root.iter(f"{{{_MAIN}}}c"):
+        ref = cell.get("r")
+        if ref not in values or cell.find(f"{{{_MAIN}}}f") is None:
+            continue
+        value = values.pop(ref)
+        v = cell.find(f"{{{_MAIN}}}v")
+        if v is None:
+            v = etree.SubElement(cell, f"{{{_MAIN}}}v")
+        if isinstance(value, str):
+            cell.set("t", "str")
+            v.text = value
+        else:
+            cell.attrib.pop("t", None)
+            v.text = repr(float(value))
+    if values:
+        raise ValueError(f"no formula in cells {sorted(values)}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
@@ -130,6 +195,8 @@ def _summary(book: _Book, ws: Worksheet) -> None:
         book.put(ws, row, 1, t(key), bold=True)
         book.put(ws, row, 2, value if value is not None else t("na"), number_format, customer=customer)
         ws.cell(row=row, column=2).alignment = Alignment(horizontal="left")
+        if key == "seats":
+            book.name("Seats", ws, f"$B${row}")
 
     row = 12
     book.put(ws, row, 1, t("assumptions"), bold=True, size=13, color=TITLE_COLOR)
@@ -148,32 +215,42 @@ def _summary(book: _Book, ws: Worksheet) -> None:
     row = 20
     book.put(ws, row, 1, t("headline"), bold=True, size=13, color=TITLE_COLOR)
     book.header(ws, row + 1, [t("metric"), t("figure"), t("unit"), t("how"), t("note")])
-    na = book.na()
+    na, na_text = book.na(), t("na")
+    hourly, acv, months = acc.hourly_cost, acc.annual_contract_value, data.months
+    value, hours = book.total_value, book.total_hours  # what the Value sheet's totals compute
+    priced = isinstance(value, float)
+    contract = priced and acv is not None and acv != 0
     live = {
-        "value": (f'=IF(ISNUMBER(HourlyCost),TotalValue,{na})', book.money),
-        "hours_saved": ("=TotalHoursSaved", HOURS),
-        "fte_equivalent": ("=TotalHoursSaved/(MonthsInPeriod*HoursPerYear/12)", TWO),
+        "value": (f'=IF(ISNUMBER(HourlyCost),TotalValue,{na})', book.money,
+                  value if hourly is not None else na_text),
+        "hours_saved": ("=TotalHoursSaved", HOURS, hours),
+        "fte_equivalent": (f"=IF(AND(ISNUMBER(HoursPerYear),HoursPerYear>0),"
+                           f"TotalHoursSaved/(MonthsInPeriod*HoursPerYear/12),{na})", TWO,
+                           hours / (months * data.hours_per_year / 12) if data.hours_per_year > 0 else na_text),
         "roi": ("=IF(AND(ISNUMBER(TotalValue),ISNUMBER(AnnualContractValue),AnnualContractValue<>0),"
-                f"(TotalValue*12/MonthsInPeriod-AnnualContractValue)/AnnualContractValue,{na})", SIGNED_PCT),
+                f"(TotalValue*12/MonthsInPeriod-AnnualContractValue)/AnnualContractValue,{na})", SIGNED_PCT,
+                (value * 12 / months - acv) / acv if contract else na_text),
         "payback_months": ("=IF(AND(ISNUMBER(TotalValue),ISNUMBER(AnnualContractValue),AnnualContractValue<>0),"
-                           f"IF(TotalValue>0,AnnualContractValue/(TotalValue/MonthsInPeriod),{na}),{na})", TWO),
+                           f"IF(TotalValue>0,AnnualContractValue/(TotalValue/MonthsInPeriod),{na}),{na})", TWO,
+                           acv / (value / months) if contract and value > 0 else na_text),
     }
-    units = {"currency": data.currency or "", "hours": t("unit_hours"), "FTE": "FTE", "fraction": "%",
+    # a unit the figure's number format already shows (currency code, %) is not repeated beside it
+    units = {"currency": "", "hours": t("unit_hours"), "FTE": "FTE", "fraction": "",
              "months": t("unit_months")}
     _widths(ws, {"A": 34, "B": 22, "C": 10, "D": 62, "E": 34})
     for offset, k in enumerate(data.kpis, start=2):
         r = row + offset
         book.put(ws, r, 1, t(f"kpi_{k.name}"), bold=True)
         if k.name in live:
-            formula, number_format = live[k.name]
-            book.put(ws, r, 2, formula, number_format)
+            expression, number_format, cached = live[k.name]
+            book.put(ws, r, 2, expression, number_format, cached=cached)
             note = t("live")
         else:
             book.put(ws, r, 2, k.value if k.value is not None else t("na"),
                      SIGNED_PCT if "delta" in k.name else PCT)
             note = reason(book.lang, k.reason)
         book.put(ws, r, 3, units.get(k.unit, k.unit), customer=k.unit == "currency")
-        book.put(ws, r, 4, FORMULAS_ZH[k.name] if book.lang == "zh" else METRICS[k.name].formula)
+        book.put(ws, r, 4, formula(k.name, METRICS[k.name].formula, book.lang))
         book.put(ws, r, 5, note, italic=True, color=NOTE_COLOR)
         for c in (1, 2, 5):
             ws.cell(row=r, column=c).alignment = Alignment(vertical="top")
@@ -191,6 +268,8 @@ def _value(book: _Book, ws: Worksheet) -> None:
     rows = data.report.cost.by_feature
     first = HEADER_ROW + 1
     value_if = "IF(ISNUMBER(HourlyCost),{expr},\"\")"
+    hourly = data.account.hourly_cost
+    hours, values = [], []
     for r, item in enumerate(rows, start=first):
         volume_col = "D" if item.basis == "unit" else "C"
         book.put(ws, r, 1, item.feature, customer=True)
@@ -199,10 +278,13 @@ def _value(book: _Book, ws: Worksheet) -> None:
         book.put(ws, r, 4, item.units, TWO)
         book.put(ws, r, 5, item.minutes_saved, TWO, color=INPUT_COLOR)
         ws.cell(row=r, column=5).fill = INPUT_FILL
-        book.put(ws, r, 6, f"={volume_col}{r}*E{r}/60", TWO)
-        book.put(ws, r, 7, "=" + value_if.format(expr=f"F{r}*HourlyCost"), book.money)
+        hours.append((item.units if item.basis == "unit" else item.events) * item.minutes_saved / 60)
+        values.append(hours[-1] * hourly if hourly is not None else "")
+        book.put(ws, r, 6, f"={volume_col}{r}*E{r}/60", TWO, cached=hours[-1])
+        book.put(ws, r, 7, "=" + value_if.format(expr=f"F{r}*HourlyCost"), book.money, cached=values[-1])
         driver = drivers.loc[item.feature] if item.feature in drivers.index else None
-        book.put(ws, r, 8, None if driver is None else driver["category"], customer=True)
+        book.put(ws, r, 8, None if driver is None else term("category", driver["category"], book.lang),
+                 customer=True)
         book.put(ws, r, 9, None if driver is None else driver["description"], customer=True)
     last = first + len(rows) - 1
     total = last + 1
@@ -210,11 +292,15 @@ def _value(book: _Book, ws: Worksheet) -> None:
         book.put(ws, first, 1, t("no_value_rows"), italic=True, color=NOTE_COLOR)
         total = first + 1
     book.put(ws, total, 1, t("total"), bold=True)
-    sums = {3: (INT, "C"), 4: (TWO, "D"), 6: (TWO, "F")}
-    for col, (number_format, letter) in sums.items():
-        book.put(ws, total, col, f"=SUM({letter}{first}:{letter}{last})" if rows else 0, number_format, bold=True)
+    book.total_hours = float(sum(hours))
+    book.total_value = float(sum(values)) if hourly is not None else t("na")
+    sums = {3: (INT, "C", sum(i.events for i in rows)), 4: (TWO, "D", sum(i.units for i in rows)),
+            6: (TWO, "F", book.total_hours)}
+    for col, (number_format, letter, cached) in sums.items():
+        book.put(ws, total, col, f"=SUM({letter}{first}:{letter}{last})" if rows else 0, number_format, bold=True,
+                 cached=cached)
     book.put(ws, total, 7, f"=IF(ISNUMBER(HourlyCost),{f'SUM(G{first}:G{last})' if rows else 0},{book.na()})",
-             book.money, bold=True)
+             book.money, bold=True, cached=book.total_value)
     for col in range(1, 10):
         ws.cell(row=total, column=col).fill = TOTAL_FILL
     book.name("TotalHoursSaved", ws, f"$F${total}")
@@ -233,7 +319,7 @@ def _value(book: _Book, ws: Worksheet) -> None:
         chart.x_axis.scaling.orientation = "maxMin"  # largest first, top down, like the table
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.gapWidth = 60
-        chart.width, chart.height = 16, max(6.0, 0.7 * len(rows) + 3)
+        chart.width, chart.height = 16, max(6.0, 0.5 * len(rows) + 3)
         ws.add_chart(chart, f"A{total + 3}")
 
 
@@ -251,7 +337,7 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
         book.put(ws, r, 1, row.month, MONTH)
         for col, value in ((2, row.output_units), (3, row.headcount), (4, row.output_per_person),
                            (5, row.units_per_active_user)):
-            book.put(ws, r, col, None if value != value else value, TWO)
+            book.put(ws, r, col, None if value != value else value, INT if col == 3 else TWO)
         book.put(ws, r, 6, t(row.window) if row.window else "")
     last = first + len(data.output) - 1
     ws.freeze_panes = ws.cell(row=first, column=2)
@@ -284,6 +370,8 @@ def _efficiency(book: _Book, ws: Worksheet) -> None:
         chart.add_data(Reference(ws, min_col=column, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         chart.legend = None
+        chart.series[0].smooth = False  # a smoothed line dips below zero between months
+        chart.y_axis.title = t("output_per_person" if not usage else "units_per_active_user")
         chart.x_axis.number_format = MONTH
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.width, chart.height = 18, 7.5
@@ -329,10 +417,15 @@ def _adoption(book: _Book, ws: Worksheet) -> None:
     mau.add_data(Reference(ws, min_col=11, min_row=mau_row, max_row=mau_row + len(data.mau)), titles_from_data=True)
     mau.set_categories(Reference(ws, min_col=10, min_row=mau_row + 1, max_row=mau_row + len(data.mau)))
     mau.legend = None
+    mau.series[0].smooth = False
+    mau.y_axis.title = t("active_users")
     mau.x_axis.number_format = MONTH
     mau.x_axis.delete = mau.y_axis.delete = False
     mau.width, mau.height = 16, 7.5
-    ws.add_chart(mau, "M4")
+    # charts under the tables, not beside them: printed one page wide, the sheet stays readable
+    below = max(first + len(data.features), mau_row + len(data.mau) + 1) + 2
+    ws.add_chart(mau, f"A{below}")
+    ws.row_breaks.append(Break(id=below - 1))  # printed, the charts start a page of their own
     valued = int(data.features["has_value_driver"].sum())
     if valued:
         peers = BarChart()
@@ -346,7 +439,7 @@ def _adoption(book: _Book, ws: Worksheet) -> None:
         peers.x_axis.delete = peers.y_axis.delete = False
         peers.legend.position = "b"
         peers.width, peers.height = 16, max(7.5, 0.8 * valued + 3)
-        ws.add_chart(peers, "M20")
+        ws.add_chart(peers, f"A{below + 17}")
 
 
 def _recommendations(book: _Book, ws: Worksheet) -> None:
@@ -370,17 +463,21 @@ def _recommendations(book: _Book, ws: Worksheet) -> None:
         book.put(ws, r, 3, item.peer_median, PCT)
         book.put(ws, r, 4, item.non_adopters, INT)
         book.put(ws, r, 5, item.hours_left, HOURS)
-        book.put(ws, r, 6, item.value_left if item.value_left is not None else t("na"), book.money)
-        book.put(ws, r, 7, recommendation(item, book.lang, data.currency), customer=True)
+        if item.hours_left is None:
+            book.put(ws, r, 6, t("na"))
+        else:  # follows the hourly cost on the Summary sheet
+            hourly = data.account.hourly_cost
+            book.put(ws, r, 6, f"=IF(ISNUMBER(HourlyCost),E{r}*HourlyCost,{book.na()})", book.money,
+                     cached=item.hours_left * hourly if hourly is not None else t("na"))
+        book.put(ws, r, 7, recommendation(item, book.lang), customer=True)
         book.wrap(ws, r, 7)
 
 
-def recommendation(item: UnderusedFeature, lang: str, currency: str | None) -> str:
+def recommendation(item: UnderusedFeature, lang: str) -> str:
     """One underused feature as a sentence for a QBR."""
     return text(lang, "recommendation", feature=safe_cell_text(item.feature),
                 rate=fmt(item.adoption_rate, "fraction", lang), median=fmt(item.peer_median, "fraction", lang),
-                users=item.non_adopters, hours=fmt(item.hours_left, "hours", lang),
-                value=fmt(item.value_left, "currency", lang, currency))
+                users=fmt(item.non_adopters, "count", lang), hours=fmt(item.hours_left, "hours", lang))
 
 
 def _notes(book: _Book, ws: Worksheet) -> None:
@@ -393,17 +490,10 @@ def _notes(book: _Book, ws: Worksheet) -> None:
              t("note_formulas")]
     for r, note in enumerate(notes, start=5):
         book.put(ws, r, 1, f"• {note}")
-    row = 5 + len(notes) + 1
-    book.put(ws, row, 1, t("sources"), bold=True, size=13, color=TITLE_COLOR)
-    columns = ["kind", "file_format", "imported_at", "rows_read", "rows_loaded", "rows_unchanged", "rows_rejected"]
-    book.header(ws, row + 1, [t(c) for c in columns])
-    for r, item in enumerate(data.imports.itertuples(index=False), start=row + 2):
-        book.put(ws, r, 1, kind_label(book.lang, item.kind), customer=True)
-        book.put(ws, r, 2, item.file_format, customer=True)
-        book.put(ws, r, 3, item.imported_at.to_pydatetime(), "yyyy-mm-dd hh:mm")
-        for col, value in enumerate(item[3:], start=4):
-            book.put(ws, r, col, int(value), INT)
-    _widths(ws, {"A": 18, "B": 10, "C": 18, "D": 12, "E": 12, "F": 14, "G": 12})
+    if len(data.imports):  # when the data was last imported; which files and how many rows stay in the app
+        latest = data.imports["imported_at"].max()
+        book.put(ws, 5 + len(notes), 1, f"• {t('note_data_as_of', date=f'{latest:%Y-%m-%d}')}")
+    _widths(ws, {"A": 18})
 
 
 def _peers(book: _Book, ws: Worksheet) -> None:
@@ -413,11 +503,18 @@ def _peers(book: _Book, ws: Worksheet) -> None:
     book.put(ws, 3, 1, t("peers_note"), italic=True, color=NOTE_COLOR)
     book.header(ws, HEADER_ROW, [t(f"peer_col_{c}") for c in PEER_COLUMNS])
     formats = {"fraction": PCT, "hours": TWO, "currency": book.money, "number": TWO}
+    seats = data.account.seats
+    live = {"hours_saved_per_seat": ("TotalHoursSaved", book.total_hours),
+            "value_per_seat": ("TotalValue", book.total_value)}  # own figures that follow the assumptions
     for r, row in enumerate(peer_rows(data, book.lang), start=HEADER_ROW + 1):
         book.put(ws, r, 1, row["figure"])
         for c, key in enumerate(("own", "percentile", "p25", "median", "p75"), start=2):
             value = row[key]
             book.put(ws, r, c, value, "0" if key == "percentile" else formats[row["unit"]])
+        if row["metric"] in live and row["own"] is not None:
+            name, total = live[row["metric"]]
+            book.put(ws, r, 2, f"=IF(AND(ISNUMBER({name}),ISNUMBER(Seats),Seats>0),{name}/Seats,{book.na()})",
+                     formats[row["unit"]], cached=total / seats if isinstance(total, float) and seats else t("na"))
         book.put(ws, r, 7, row["peers"], INT)
         book.put(ws, r, 8, row["cohort"], customer=True)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
@@ -440,9 +537,7 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
     book.wb.calculation.fullCalcOnLoad = True
     book.wb.properties.title = text(lang, "report_title", account=safe_cell_text(data.account.name))
     book.wb.properties.creator = "ValueLens"
-    out = io.BytesIO()
-    book.wb.save(out)
-    return out.getvalue()
+    return book.save()
 
 
 def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",

@@ -8,7 +8,6 @@ from wording.exports import STRINGS  # the catalog: wording/exports.py
 LANGS = ("en", "zh")
 
 # The domain's words (formulas, reasons, units, enum values) are shared with the pages and the CLI: wording.py.
-FORMULAS_ZH = wording.FORMULAS_ZH
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -21,11 +20,6 @@ def text(lang: str, key: str, **values: object) -> str:
 def reason(lang: str, value: str | None) -> str:
     """A metric's reason for a missing figure, in `lang` (wording.reason)."""
     return wording.reason(value, lang)
-
-
-def kind_label(lang: str, kind: str) -> str:
-    """An import kind (accounts, events, ...) for people."""
-    return wording.term("kind", kind, lang)
 
 
 def fmt(value: float | None, unit: str, lang: str, currency: str | None = None, signed: bool = False) -> str:

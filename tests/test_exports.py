@@ -81,15 +81,48 @@ def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_i
         assert wb[names["summary"]]["A1"].font.name == CJK_FONT
 
 
+def formula_cells(xlsx: bytes) -> dict[tuple[str, str], object]:
+    """(sheet, cell) -> the value stored with each formula, as a reader that does not recalculate sees it."""
+    formulas = openpyxl.load_workbook(io.BytesIO(xlsx))
+    values = openpyxl.load_workbook(io.BytesIO(xlsx), data_only=True)
+    return {(ws.title, c.coordinate): values[ws.title][c.coordinate].value
+            for ws in formulas for row in ws.iter_rows() for c in row if c.data_type == "f"}
+
+
+def test_every_formula_carries_its_value_and_the_headline_agrees_with_the_app_to_the_cent(demo):
+    """pandas, previewers and mail clients do not recalculate: they show the stored values, for every account."""
+    period = default_period(demo)
+    inputs = report.period_inputs(demo, period)
+    for account_id in catalog.list_accounts(demo)["account_id"]:
+        xlsx = value_report_xlsx(demo, account_id, period, "en")
+        assert [cell for cell, value in formula_cells(xlsx).items() if value is None] == [], account_id
+        data = report.account_report(demo, account_id=account_id, period=period, inputs=inputs)
+        summary = pd.read_excel(io.BytesIO(xlsx), sheet_name=sheet_names("en")["summary"], header=None)
+        shown_summary = dict(zip(summary[0], summary[1]))
+        expect = data.cost
+        assert shown(shown_summary["Value delivered"]) == Decimal(str(expect.value)), account_id
+        assert shown_summary["Hours saved"] == pytest.approx(expect.hours_saved, abs=1e-9), account_id
+        assert shown_summary["ROI"] == pytest.approx(expect.roi, abs=1e-9), account_id
+        assert shown_summary["Payback (months)"] == pytest.approx(expect.payback_months, abs=1e-9), account_id
+        recs = pd.read_excel(io.BytesIO(xlsx), sheet_name=sheet_names("en")["recommendations"], header=3)
+        assert [shown(v) for v in recs.iloc[:, 5].dropna()] == [
+            Decimal(str(u.value_left)) for u in data.adoption.underused_features], account_id
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
 def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent_for_every_demo_account(demo, tmp_path):
     """Every formula cell of the Value and Summary sheets, recalculated by LibreOffice, against the metric functions,
-    for all demo accounts (one LibreOffice run)."""
+    for all demo accounts (one LibreOffice run); and every stored value is what LibreOffice computes."""
     period = default_period(demo)
     ids = list(catalog.list_accounts(demo)["account_id"])
     assert len(ids) == 40
-    books = recalculated_all({a: value_report_xlsx(demo, a, period, "en") for a in ids}, tmp_path)
+    files = {a: value_report_xlsx(demo, a, period, "en") for a in ids}
+    books = recalculated_all(files, tmp_path)
     for account_id, wb in books.items():
+        for (sheet, cell), stored in formula_cells(files[account_id]).items():
+            computed = wb[sheet][cell].value
+            assert stored == (pytest.approx(computed, rel=1e-12, abs=1e-9) if isinstance(stored, float)
+                              else computed), (account_id, sheet, cell)
         data = report.account_report(demo, account_id=account_id, period=period)
         value = wb[sheet_names("en")["value"]]
         by_feature = {r[0]: r for r in rows(value)}
@@ -107,16 +140,31 @@ def test_the_excel_value_model_recalculates_to_the_apps_figures_to_the_cent_for_
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (CI installs it)")
-def test_changing_an_assumption_in_excel_changes_the_value(demo, tmp_path):
+def test_changing_an_assumption_in_excel_changes_every_money_figure_and_never_divides_by_zero(demo, tmp_path):
     period = default_period(demo)
     data = report.account_report(demo, account_id="A001", period=period)
-    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")))
-    cost_cell = wb.defined_names["HourlyCost"].attr_text.split("!")[1].replace("$", "")
-    wb[sheet_names("en")["summary"]][cost_cell] = get_account(demo, "A001").hourly_cost * 2
-    out = io.BytesIO()
-    wb.save(out)
-    total = find_row(recalculated(out.getvalue(), tmp_path)[sheet_names("en")["value"]], "Total")
+    names = sheet_names("en")
+    edited = {}
+    for key, cell_name, value in (("cost", "HourlyCost", get_account(demo, "A001").hourly_cost * 2),
+                                  ("hours", "HoursPerYear", 0)):
+        wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")))
+        wb[names["summary"]][wb.defined_names[cell_name].attr_text.split("!")[1].replace("$", "")] = value
+        out = io.BytesIO()
+        wb.save(out)
+        edited[key] = out.getvalue()
+    books = recalculated_all(edited, tmp_path)
+    doubled = books["cost"]
+    total = find_row(doubled[names["value"]], "Total")
     assert round(total[6], 2) == pytest.approx(round(2 * data.cost.value, 2), abs=0.011)
+    recs = [r[5] for r in rows(doubled[names["recommendations"]])[4:] if r[0]]
+    assert recs == [pytest.approx(2 * u.value_left, abs=0.011) for u in data.adoption.underused_features]
+    peers = {r[0]: r[1] for r in rows(doubled[names["peers"]])[4:] if r[0]}
+    assert peers["Value per seat"] == pytest.approx(2 * data.cost.value / get_account(demo, "A001").seats, abs=0.01)
+    summary = {r[0]: r[1] for r in rows(books["hours"][names["summary"]]) if r and isinstance(r[0], str)}
+    assert summary["FTE equivalent"] == "n/a"
+    errors = [(ws.title, c.coordinate, c.value) for book in books.values() for ws in book for row in ws.iter_rows()
+              for c in row if isinstance(c.value, str) and c.value.startswith("#")]
+    assert errors == []
 
 
 def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(demo):
@@ -124,9 +172,11 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     data = report.account_report(demo, account_id="A001", period=period)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
-    assert titles[1:] == ["Executive summary", "Adoption trend", "Per-person efficiency before and after go-live",
-                          "Value by feature", "Where you stand among peers", "Underused features and next steps",
-                          "Goals for next quarter", "Appendix: formulas and assumptions"]
+    assert titles[1:] == ["Agenda", "Executive summary", "Adoption trend",
+                          "Per-person efficiency before and after go-live", "Value by feature",
+                          "Where you stand among peers", "Risks to watch", "Underused features and next steps",
+                          "Goals for next quarter", "Appendix: formulas and assumptions",
+                          "Appendix: formulas and assumptions (continued)"]
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 3
     value_chart = next(c for c in charts if c.plots[0].categories and
@@ -153,7 +203,7 @@ def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
     template.save(buffer)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "en", template=buffer.getvalue())))
     assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)
-    assert len(prs.slides) == 9
+    assert len(prs.slides) == 12
 
 
 def hostile_database(tmp_path):
@@ -242,7 +292,7 @@ def test_both_files_carry_the_peer_benchmark_of_the_benchmarks_page_and_no_peer_
 
     period = default_period(demo)
     bench = benchmark(demo, account_id="A001", start=period.start, end=period.end, cohort="industry")
-    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")))
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", period, "en")), data_only=True)
     peers = rows(wb[sheet_names("en")["peers"]])[4:]
     assert [(r[1], r[2], r[4], r[6]) for r in peers] == [
         (pytest.approx(f.value) if f.value is not None else None,

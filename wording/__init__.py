@@ -22,6 +22,20 @@ FORMULAS_ZH: dict[str, str] = {
     "payback_months": "年合同金额 / (价值 / 统计期月数)",
 }
 
+# the same formulas in plain English, for people (the registry's are in code notation, for METRICS.md)
+FORMULAS_EN: dict[str, str] = {
+    "value": "hours saved × loaded hourly cost",
+    "hours_saved": "sum over features of uses (or work items) × minutes saved ÷ 60",
+    "fte_equivalent": "hours saved ÷ (months in the period × working hours a year ÷ 12)",
+    "efficiency_delta": "mean output per person in the months after go-live ÷ mean in the 3 months before the "
+                        "go-live month − 1",
+    "adjusted_delta": "(1 + efficiency change) ÷ (1 + comparable accounts' average change over the same months) − 1",
+    "key_feature_adoption": "average adoption rate of the features in the value model",
+    "seat_utilization": "average over the months of monthly active users ÷ seats",
+    "roi": "(value × 12 ÷ months in the period − annual contract value) ÷ annual contract value",
+    "payback_months": "annual contract value ÷ (value ÷ months in the period)",
+}
+
 REASONS_ZH: dict[str, str] = {
     # a figure the metric functions cannot give
     "no go-live date": "没有上线日期",
@@ -123,8 +137,9 @@ TERMS_ZH: dict[str, dict[str, str]] = {
 
 
 def formula(metric: str, english: str, lang: str) -> str:
-    """A metric's formula for people: `english` (the registry's) or its Chinese."""
-    return FORMULAS_ZH.get(metric, english) if lang == "zh" else english
+    """A metric's formula for people, in plain words: Chinese, plain English, or `english` (the registry's
+    notation) for a metric without a plain form."""
+    return (FORMULAS_ZH if lang == "zh" else FORMULAS_EN).get(metric, english)
 
 
 def reason(value: str | None, lang: str) -> str:

@@ -5,7 +5,10 @@ What is planted, so the app has something true to find:
 - per account a `depth` trait (0.2-1.0) drives how many features users adopt and how fast after go-live;
 - output per person in outcomes = base x market trend (+0.4 % a month, everyone) x (1 + uplift) x noise (±3 %),
   where uplift ramps in over 3 months after go-live to 0.05 + 0.30 x depth;
-- about half of the live accounts ran a small pilot in the 2-3 months before go-live.
+- about half of the live accounts ran a small pilot in the 2-3 months before go-live;
+- contract values are priced so that most live accounts return more than their contract in the default period
+  (2026-08 to 2026-10), a few stay below break-even, and the four that never went live return almost nothing;
+- one account, DECLINING (A019), loses 4 in 10 of its users from 2026-08 on: its QBR tells the declining story.
 Run `python data/demo/generate.py`; it rewrites the four files next to itself, identically every time.
 """
 from __future__ import annotations
@@ -21,6 +24,8 @@ from openpyxl import Workbook
 
 OUT = Path(__file__).resolve().parent
 SEED = 20261122
+ACV_SCALE = 0.35  # list price per seat a year x this: contract values a real portfolio of this usage would carry
+DECLINING, DECLINE_FROM = "A019", pd.Timestamp("2026-08-01")
 MONTHS = pd.period_range("2024-11", "2026-10", freq="M")
 INDUSTRIES = ["Logistics", "Manufacturing", "Retail", "Financial services", "Healthcare", "Professional services"]
 REGIONS_CN = ["East China", "North China", "South China"]
@@ -83,7 +88,8 @@ def make_accounts(rng: np.random.Generator) -> pd.DataFrame:
             "go_live_date": "" if i >= n - 4 else go_live[i].strftime("%Y-%m-%d"),
             "hourly_cost": round(float(hourly), 2),
             "currency": currency,
-            "annual_contract_value": int(round(seats[i] * rng.uniform(300, 900) * (7 if cn else 1), -2)),
+            "annual_contract_value": int(round(seats[i] * rng.uniform(300, 900) * (7 if cn else 1) * ACV_SCALE,
+                                               -2)),
             "renewal_date": (pd.Timestamp("2026-12-01") + pd.Timedelta(days=int(rng.integers(0, 330)))).strftime(
                 "%Y-%m-%d"),
         })
@@ -138,6 +144,10 @@ def make_events(rng: np.random.Generator, accounts: pd.DataFrame, depth: np.ndar
                 }))
     events = pd.concat(frames, ignore_index=True)
     events = events.drop_duplicates(["account_id", "user_id", "event_time", "feature"])
+    # the declining account: users whose number ends in 6-9 stop from DECLINE_FROM on (no random draw, so every
+    # other account's events stay as they were)
+    number = events["user_id"].str[-1].astype(int)
+    events = events[~((events["account_id"] == DECLINING) & (events["event_time"] >= DECLINE_FROM) & (number >= 6))]
     return events.sort_values(["account_id", "event_time", "user_id", "feature"]).reset_index(drop=True)
 
 

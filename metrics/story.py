@@ -1,0 +1,109 @@
+"""Which story an account's QBR tells, decided by rules in one place, and the risks it names.
+
+A QBR leads with what is true of the account, never with a figure spun or buried:
+- `onboarding`: not live yet (no go-live date, or go-live after the period) or too little use to measure
+  (fewer than MIN_ACTIVE_USERS active users a month): seats activated, first use, what go-live unlocks;
+- `declining`: monthly active users fell by DECLINE or more against the same number of months before the period:
+  a risk story with a recovery plan;
+- `below_break_even`: value is measured but the annualised return on the contract is below zero: lead with
+  realised hours and per-person efficiency, then the path to break-even and what it takes;
+- `positive`: value delivered and a return at or above break-even (or no contract value to compare with).
+The deck, the Excel summary and the account page read the case and its figures from here.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from metrics.accounts import Account
+from metrics.period import Period, add_months
+from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
+from metrics.report import AccountReport
+
+CASES = ("onboarding", "declining", "below_break_even", "positive")
+MIN_ACTIVE_USERS = 5      # fewer active users a month than this is too little use to measure value on
+DECLINE = 0.15            # active users down this much against the months before the period is a decline
+LOW_SEAT_USE = 0.5        # fewer than half the seats active is a risk
+TOP_GAPS = 3              # the adoption gaps a story sizes the path to break-even with
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One risk a QBR names: `code` (renewal_soon, low_seat_use, usage_down, below_peers) and its figure."""
+
+    code: str
+    value: float | None = None
+    detail: str | None = None   # a feature or a date, as text
+
+
+@dataclass(frozen=True)
+class Storyline:
+    """The case a QBR tells and the figures its wording needs (None where an input is missing)."""
+
+    case: str
+    active_users: float | None          # mean monthly active users in the period
+    active_users_before: float | None   # ... in as many months before it
+    usage_change: float | None          # active_users / active_users_before - 1
+    break_even_value: float | None      # value per period at which the return on the contract is zero
+    value_gap: float | None             # break_even_value - value, when positive
+    hours_gap: float | None             # value_gap / hourly cost
+    upside_value: float | None          # value per period of the TOP_GAPS biggest adoption gaps
+    days_to_renewal: int | None
+    risks: tuple[Risk, ...]
+
+
+def break_even_value_of(annual_contract_value: float, months: int) -> float:
+    """Value per period of `months` at which roi_of is zero: the contract's share of the period."""
+    return annual_contract_value * months / 12
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date, int]],
+              percentiles: Sequence[tuple[str, float | None]] = ()) -> Storyline:
+    """The case and figures of one account's QBR. `mau`: (month, active users) from before the period to its end
+    (months without activity may be missing: they count as 0); `percentiles`: (figure, own percentile among
+    peers) from metrics.benchmarks, for the below-peers risk."""
+    start, end = report.period.start, report.period.end
+    months = Period(start, end).months
+    by_month = dict(mau)
+    now = [int(by_month.get(m, 0)) for m in months]
+    before_months = Period(add_months(start, -len(months)), start).months
+    known = min(by_month) if by_month else None
+    before = [int(by_month.get(m, 0)) for m in before_months if known is not None and m >= known]
+    users, users_before = _mean(now), _mean(before) if len(before) == len(months) else None
+    change = users / users_before - 1 if users is not None and users_before else None
+
+    money, use = report.cost, report.adoption
+    acv = account.annual_contract_value
+    break_even = break_even_value_of(acv, len(months)) if acv else None
+    gap = break_even - money.value if break_even is not None and money.value is not None else None
+    gap = gap if gap is not None and gap > 0 else None
+    hours_gap = gap / account.hourly_cost if gap is not None and account.hourly_cost else None
+    upside = [u.value_left for u in use.underused_features[:TOP_GAPS] if u.value_left is not None]
+    days = (account.renewal_date - end).days if account.renewal_date else None
+
+    live = report.go_live_date is not None and report.go_live_date < end
+    if not live or users is None or users < MIN_ACTIVE_USERS:
+        case = "onboarding"
+    elif change is not None and change <= -DECLINE:
+        case = "declining"
+    elif money.roi is not None and money.roi < 0:
+        case = "below_break_even"
+    else:
+        case = "positive"
+
+    risks: list[Risk] = []
+    if days is not None and -RENEWAL_OVERDUE_DAYS <= days <= RENEWAL_WINDOW_DAYS:
+        risks.append(Risk("renewal_soon", days, account.renewal_date.isoformat() if account.renewal_date else None))
+    if use.seat_utilization is not None and use.seat_utilization < LOW_SEAT_USE:
+        risks.append(Risk("low_seat_use", use.seat_utilization))
+    if change is not None and change <= -DECLINE:
+        risks.append(Risk("usage_down", change))
+    risks += [Risk("below_peers", p, figure) for figure, p in percentiles if p is not None and p < 25]
+    return Storyline(case, users, users_before, change, break_even, gap, hours_gap,
+                     sum(upside) if upside else None, days, tuple(risks))
+
