@@ -36,6 +36,7 @@ MAX_BARS = 10
 ROW_HEIGHT = Inches(0.4)
 CELL_MARGIN = Inches(0.08)
 MIN_FONT = 8.0
+SPACE_AFTER = 8.0  # points after each paragraph of a text box
 
 
 def _text_width(text: str, size: float) -> int:
@@ -43,6 +44,17 @@ def _text_width(text: str, size: float) -> int:
     in the CJK fonts LibreOffice substitutes are that wide)."""
     ems = sum(1.0 if _CJK.match(ch) else 0.6 for ch in text)
     return int(ems * size * 12700)
+
+
+def _text_size(lines: list[str], width: int, height: int, size: float, space_after: float, bold: bool) -> float:
+    """The largest size up to `size` at which `lines`, wrapped at `width`, fit `height` (1.2 line spacing)."""
+    def needed(at: float) -> float:
+        wrapped = sum(max(1, -(-_text_width(line, at * (1.1 if bold else 1)) // width)) for line in lines)
+        return wrapped * at * 1.2 * 12700 + len(lines) * space_after * 12700
+
+    while size > MIN_FONT and needed(size) > height:
+        size -= 1
+    return max(size, MIN_FONT)
 
 
 def _fitting_size(rows: list[list[str]], columns: list[int], size: float) -> float:
@@ -232,10 +244,13 @@ class Deck:
     def textbox(self, slide: Slide, left: int, top: int, width: int, height: int, lines: list[str],
                 size: float = 16, bold: bool = False, color: MSO_THEME_COLOR | None = None,
                 bullets: bool = False) -> TextFrame:
+        """Lines of text in a box; the type shrinks (to MIN_FONT at least) until the lines fit the box."""
+        lines = [("• " if bullets else "") + line for line in lines]
+        size = _text_size(lines, width - 2 * Inches(0.1), height - 2 * Inches(0.05), size, SPACE_AFTER, bold)
         frame = slide.shapes.add_textbox(left, top, width, height).text_frame
-        _fill(frame, [("• " if bullets else "") + line for line in lines], self.lang, size, bold, color)
+        _fill(frame, lines, self.lang, size, bold, color)
         for paragraph in frame.paragraphs:
-            paragraph.space_after = Pt(8)
+            paragraph.space_after = Pt(SPACE_AFTER)
         return frame
 
     def chart(self, slide: Slide, kind: XL_CHART_TYPE, categories: list[str], series: list[tuple[str, list]],
@@ -316,7 +331,7 @@ class Deck:
         for paragraph in (top, bottom):
             paragraph.alignment = PP_ALIGN.CENTER
         room = box[2] - 2 * Inches(0.1)
-        big = max(MIN_FONT, min(30.0, 30.0 * room / max(1, _text_width(value, 30.0))))
+        big = max(MIN_FONT, min(30.0, 30.0 * room / max(1, _text_width(value, 30.0 * 1.15))))  # bold is wider
         for run in top.runs:
             run.font.size, run.font.bold = Pt(int(big * 2) / 2), True
             run.font.color.theme_color = MSO_THEME_COLOR.ACCENT_1
@@ -371,6 +386,18 @@ def _value_line(deck: Deck) -> str:
         if money.value is not None else deck.t("exec_value_na", period=period, hours=hours, fte=fte)
 
 
+def _since_line(deck: Deck) -> list[str]:
+    """Value since go-live and against the months before the period, when both are measured."""
+    data, story = deck.data, deck.data.story
+    if story.cumulative_value is None or data.account.go_live_date is None:
+        return []
+    since = {"date": data.account.go_live_date.isoformat(), "cumulative": deck.f(story.cumulative_value, "currency")}
+    if story.value_change is None:
+        return [deck.t("story_since_only", **since)]
+    return [deck.t("story_since", **since, change=deck.f(story.value_change, "fraction", signed=True),
+                   months=data.months, previous=deck.f(story.previous_value, "currency"))]
+
+
 def story_lines(deck: Deck) -> list[str]:
     """The summary slide's points for the account's case (metrics.story), in the order a CSM tells them."""
     data, story = deck.data, deck.data.story
@@ -390,9 +417,9 @@ def story_lines(deck: Deck) -> list[str]:
         return [deck.t("story_declining_risk", before=deck.f(story.active_users_before, "count"),
                        now=deck.f(story.active_users, "count"),
                        change=deck.f(story.usage_change, "fraction", signed=True)),
-                _value_line(deck), _efficiency_line(deck), deck.t("story_declining_plan")]
+                _value_line(deck), *_since_line(deck), _efficiency_line(deck), deck.t("story_declining_plan")]
     if story.case == "below_break_even":
-        lines = [_efficiency_line(deck), _value_line(deck),
+        lines = [_efficiency_line(deck), _value_line(deck), *_since_line(deck),
                  deck.t("story_below_value", value=deck.f(money.value, "currency"), period=period,
                         share=deck.f(money.value / story.break_even_value, "fraction"),
                         break_even=deck.f(story.break_even_value, "currency"),
@@ -403,7 +430,7 @@ def story_lines(deck: Deck) -> list[str]:
                                 upside=deck.f(story.upside_value, "currency"))
                          if story.upside_value is not None else deck.t("story_path_no_gaps", gap=gap, hours=hours))
         return lines
-    lines = [_value_line(deck)]
+    lines = [_value_line(deck), *_since_line(deck)]
     if money.roi is not None and money.payback_months is not None:
         lines.append(deck.t("story_pace", payback=deck.f(money.payback_months, "months")))
     elif money.roi is None:

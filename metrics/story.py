@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
+
+from metrics import cost
 from metrics.accounts import Account
 from metrics.period import Period, add_months
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
@@ -51,6 +54,9 @@ class Storyline:
     upside_value: float | None          # value per period of the TOP_GAPS biggest adoption gaps
     days_to_renewal: int | None
     risks: tuple[Risk, ...]
+    previous_value: float | None = None    # value in as many months before the period
+    value_change: float | None = None      # value / previous_value - 1
+    cumulative_value: float | None = None  # value from the go-live month to the period's end
 
 
 def break_even_value_of(annual_contract_value: float, months: int) -> float:
@@ -58,15 +64,29 @@ def break_even_value_of(annual_contract_value: float, months: int) -> float:
     return annual_contract_value * months / 12
 
 
+def values_around(con: duckdb.DuckDBPyConnection, account: Account, period: Period) -> tuple[float | None,
+                                                                                         float | None]:
+    """The value in as many months before the period, and from the go-live month to the period's end (None when
+    not live by then), for storyline's quarter-on-quarter change and value since go-live."""
+    before = cost.cost(con, account_id=account.account_id, start=add_months(period.start, -len(period.months)),
+                       end=period.start).value
+    live = account.go_live_date
+    since = cost.cost(con, account_id=account.account_id, start=date(live.year, live.month, 1), end=period.end).value \
+        if live is not None and live < period.end else None
+    return before, since
+
+
 def _mean(values: Sequence[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
 def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date, int]],
-              percentiles: Sequence[tuple[str, float | None]] = ()) -> Storyline:
+              percentiles: Sequence[tuple[str, float | None]] = (), previous_value: float | None = None,
+              cumulative_value: float | None = None) -> Storyline:
     """The case and figures of one account's QBR. `mau`: (month, active users) from before the period to its end
     (months without activity may be missing: they count as 0); `percentiles`: (figure, own percentile among
-    peers) from metrics.benchmarks, for the below-peers risk."""
+    peers) from metrics.benchmarks, for the below-peers risk; `previous_value` and `cumulative_value` (see
+    Storyline, from metrics.cost.cost) for the quarter-on-quarter change and the value since go-live."""
     start, end = report.period.start, report.period.end
     months = Period(start, end).months
     by_month = dict(mau)
@@ -104,6 +124,8 @@ def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date,
     if change is not None and change <= -DECLINE:
         risks.append(Risk("usage_down", change))
     risks += [Risk("below_peers", p, figure) for figure, p in percentiles if p is not None and p < 25]
+    value_change = money.value / previous_value - 1 if money.value is not None and previous_value else None
     return Storyline(case, users, users_before, change, break_even, gap, hours_gap,
-                     sum(upside) if upside else None, days, tuple(risks))
+                     sum(upside) if upside else None, days, tuple(risks), previous_value, value_change,
+                     cumulative_value)
 

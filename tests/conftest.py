@@ -58,7 +58,8 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
               compact: bool = False) -> str:
     """How the English pages show a figure, written out here rather than taken from ui.text.fmt, so that a changed
     display format fails the page tests: n/a for None; fractions as percentages with one decimal (a sign for
-    deltas); money with its currency, two decimals, or K / M with one decimal from 10,000 in KPI cards; hours with
+    deltas); money with its currency, two decimals, or in KPI cards whole from 1,000 and K / M with one decimal
+    from 10,000; hours with
     one decimal and "h" (whole hours from 1,000 in KPI cards); months with one decimal, counts whole, other numbers
     with two decimals; halves away from zero on the decimal value."""
     if value is None or value != value:
@@ -75,7 +76,7 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
             return f"{prefix}{rounded(value / 1_000_000, 1)}M"
         if compact and abs(value) >= 10_000:
             return f"{prefix}{rounded(value / 1_000, 1)}K"
-        return f"{prefix}{rounded(value, 2)}"
+        return f"{prefix}{rounded(value, 0 if compact and abs(value) >= 1_000 else 2)}"
     if unit == "hours":
         return rounded(value, 0 if compact and abs(value) >= 1000 else 1) + " h"
     if unit == "months":

@@ -78,6 +78,16 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_kpi_card_shows_thousands_without_cents_so_the_figure_is_not_cut_off(db, monkeypatch, lang):
+    """CNY 5,505.80 was cut to 'CNY 5,505…' in a card at 1440 px: from 1,000 a card shows whole units."""
+    at = run_page(db, monkeypatch, "views/account_report.py", lang)
+    at.selectbox[0].set_value("A004").run()
+    value = report.account_report(connect(db), account_id="A004", period=default_period(connect(db))).cost.value
+    assert 1_000 <= value < 10_000
+    assert shown(at)[STRINGS[lang]["kpi_value"]] == f"CNY {value:,.0f}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_line(db, monkeypatch, lang):
     """A003 has 14 features below the peer median: 14 bullets ran down to a few dollars each."""
     at = run_page(db, monkeypatch, "views/account_report.py", lang)
@@ -95,6 +105,28 @@ def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_lin
     if lang == "zh":
         hours = hours.replace(" h", " 小时")
     assert STRINGS[lang]["recommendations_more"].format(n=9, hours=hours, value=value) in [c.value for c in at.caption]
+
+
+STORY_OPENINGS = {("A001", "en"): "QBR story: value delivered", ("A001", "zh"): "QBR 叙事：已交付价值",
+                  ("A019", "en"): "QBR story: declining", ("A019", "zh"): "QBR 叙事：使用下降",
+                  ("A004", "en"): "QBR story: below break-even", ("A004", "zh"): "QBR 叙事：尚未回本",
+                  ("A038", "en"): "QBR story: onboarding", ("A038", "zh"): "QBR 叙事：上线推进"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_account_report_names_the_qbr_story_the_exports_tell(db, monkeypatch, lang):
+    """The CSM sees the case (metrics.story, the deck's rules) and its risks before exporting."""
+    from exports.data import gather
+
+    at = run_page(db, monkeypatch, "views/account_report.py", lang)
+    con = connect(db)
+    for account_id in ("A001", "A019", "A004", "A038"):
+        at.selectbox[0].set_value(account_id).run()
+        assert not at.exception
+        boxes = [b.value for b in [*at.info, *at.warning] if b.value.startswith("QBR")]
+        assert len(boxes) == 1 and boxes[0].startswith(STORY_OPENINGS[(account_id, lang)]), boxes
+        story = gather(con, account_id, default_period(con)).story
+        assert (STRINGS[lang]["story_risks"].split("{")[0] in boxes[0]) == bool(story.risks), account_id
 
 
 def test_the_uploaders_own_words_are_chinese_on_the_chinese_page(db, monkeypatch):
@@ -246,6 +278,23 @@ def test_the_period_and_the_account_live_in_the_url_and_follow_the_user_across_p
     at.switch_page("views/portfolio.py").run()
     assert not at.exception
     assert [box.value for box in at.selectbox[:2]] == [date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_every_change_of_account_and_period_sticks_not_every_other_one(db, monkeypatch):
+    """A selectbox placed from the URL by index= became a new widget each time the URL changed: the second pick
+    of an account, or of a month, snapped back to the first."""
+    at = run_page(db, monkeypatch, "views/account_report.py")
+    for account_id in ("A019", "A004", "A038", "A002"):
+        at.selectbox[0].set_value(account_id).run()
+        assert (at.selectbox[0].value, at.query_params["account"]) in ((account_id, account_id),
+                                                                        (account_id, [account_id]))
+    for month in (date(2026, 3, 1), date(2026, 5, 1), date(2026, 4, 1)):
+        at.selectbox[1].set_value(month).run()
+        assert at.selectbox[1].value == month and f"{month:%Y-%m}" in at.query_params["from"]
+    for month in (date(2026, 8, 1), date(2026, 6, 1)):
+        at.selectbox[2].set_value(month).run()
+        assert at.selectbox[2].value == month
+    assert not at.exception
 
 
 def test_charts_read_in_both_languages_legends_clear_of_labels_months_as_numbers_counts_whole():

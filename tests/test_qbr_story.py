@@ -157,3 +157,24 @@ def test_the_deck_has_an_agenda_and_numbered_slides(demo):
     numbers = [[f.findtext(f"{namespace}t") for f in slide._element.iter(f"{namespace}fld") if f.get("type") ==
                 "slidenum"] for slide in prs.slides]
     assert numbers == [[]] + [[str(n)] for n in range(2, len(titles) + 1)]
+
+
+def test_the_summary_gives_value_since_go_live_and_against_the_months_before(demo):
+    """Cumulative value since the go-live month is the sum of its months; the change compares as many months."""
+    from metrics import cost
+
+    period = default_period(demo)
+    data = gather(demo, "A001", period)
+    live = data.account.go_live_date
+    month, total = date(live.year, live.month, 1), 0.0
+    while month < period.end:
+        total += cost.cost(demo, account_id="A001", start=month, end=add_months(month, 1)).value
+        month = add_months(month, 1)
+    assert data.story.cumulative_value == pytest.approx(total)
+    before = sum(cost.cost(demo, account_id="A001", start=add_months(period.start, -k),
+                           end=add_months(period.start, 1 - k)).value for k in (1, 2, 3))
+    assert data.story.previous_value == pytest.approx(before)
+    assert data.story.value_change == pytest.approx(data.report.cost.value / before - 1)
+    _, text, _ = _summary_texts(build_pptx(data, "en"))
+    assert f"CNY {total:,.2f} of value in all" in text and f"{data.story.value_change:+.1%}" in text
+    assert gather(demo, "A038", period).story.cumulative_value is None  # never live: nothing since go-live

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -43,6 +45,23 @@ def _month_param(name: str, months: list[date]) -> date | None:
     return month if month in months else None
 
 
+def url_selectbox(label: str, options: list, *, key: str, wanted: object, default: object,
+                  format_func: Callable[[Any], str] = str, container: Any = st) -> Any:
+    """A selectbox whose choice the URL carries: `wanted` (read from a query parameter by the caller) opens it when a
+    link or another page asks for it, and the user's own change sticks. (A selectbox given `index=` from the URL
+    becomes a new widget whenever the URL changes, which dropped every second change.)"""
+    seen, current = f"{key}__url", st.session_state.get(key)
+    if wanted in options and (wanted != st.session_state.get(seen) or current is None):
+        current = wanted
+    elif current not in options:
+        current = default if default in options else options[0]
+    # set on every run, before the widget: a keyed widget on another page would not carry its value over
+    st.session_state[key] = current
+    value = container.selectbox(label, options, key=key, format_func=format_func)
+    st.session_state[seen] = value
+    return value
+
+
 def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
     """First and last month pickers. The period follows the user: it is read from the URL (?from=YYYY-MM&to=YYYY-MM,
     both inclusive, so a link opens the same view), else from the period last chosen on any page of this session,
@@ -55,14 +74,15 @@ def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
     while months[-1] < last:
         months.append(add_months(months[-1], 1))
     chosen = st.session_state.get("vl_period")
-    start = _month_param("from", months) or (chosen[0] if chosen and chosen[0] in months else default.start)
-    final = _month_param("to", months) or (chosen[1] if chosen and chosen[1] in months else add_months(default.end, -1))
+    start = chosen[0] if chosen and chosen[0] in months else default.start
+    final = chosen[1] if chosen and chosen[1] in months else add_months(default.end, -1)
     left, right = st.columns(2)
-    start = left.selectbox(t("period_start"), months, index=months.index(start) if start in months else 0,
-                           format_func=lambda m: f"{m:%Y-%m}")
+    start = url_selectbox(t("period_start"), months, key="vl_from", wanted=_month_param("from", months),
+                          default=start, format_func=lambda m: f"{m:%Y-%m}", container=left)
     options = [m for m in months if m >= start]
-    final = right.selectbox(t("period_last"), options, format_func=lambda m: f"{m:%Y-%m}",
-                            index=options.index(final) if final in options else len(options) - 1)
+    final = url_selectbox(t("period_last"), options, key="vl_to", wanted=_month_param("to", options),
+                          default=final if final in options else options[-1], format_func=lambda m: f"{m:%Y-%m}",
+                          container=right)
     st.session_state["vl_period"] = (start, final)
     st.query_params["from"], st.query_params["to"] = f"{start:%Y-%m}", f"{final:%Y-%m}"
     return Period(start, add_months(final, 1))

@@ -2,20 +2,23 @@
 the underused features to raise in the QBR."""
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 import charts
 from i18n import lang, t
 from metrics import adoption, catalog, efficiency, report
+from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
 from metrics.period import Period, data_months
 from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
+from metrics.story import storyline, values_around
 from ui.downloads import export_file
 from ui.session import cache_key, get_connection, peer_table, report_inputs
 from ui.signin import guard, visible_accounts
 from ui.text import fmt, formula_text, plain, reason_text
-from ui.widgets import period_picker, show_benchmark, table
+from ui.widgets import period_picker, show_benchmark, table, url_selectbox
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
 
@@ -28,9 +31,8 @@ if accounts.empty:
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 ids = list(names)
-wanted = st.query_params.get("account")
-account_id = st.selectbox(t("account"), ids, index=ids.index(wanted) if wanted in ids else 0,
-                          format_func=lambda a: f"{names[a]} ({a})")
+account_id = url_selectbox(t("account"), ids, key="vl_account", wanted=st.query_params.get("account"),
+                           default=ids[0], format_func=lambda a: f"{names[a]} ({a})")
 st.query_params["account"] = account_id
 period = period_picker(con)
 
@@ -40,12 +42,18 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
     """Everything this page shows for one account and period; cached per account, period and data version."""
     con, p = get_connection(), {"account_id": account_id, "start": start, "end": end}
     first = data_months(con)[0] or start
-    return {"report": report.account_report(con, account_id=account_id, period=Period(start, end),
-                                            inputs=report_inputs(start, end, key)),
-            "mau": adoption.mau(con, account_id=account_id, start=min(first, start), end=end),
+    rep = report.account_report(con, account_id=account_id, period=Period(start, end),
+                                inputs=report_inputs(start, end, key))
+    mau = adoption.mau(con, account_id=account_id, start=min(first, start), end=end)
+    bench = benchmark(con, **p, cohort="industry", table=peer_table(start, end, key)).to_dict()
+    account = get_account(con, account_id)
+    before, since = values_around(con, account, Period(start, end))
+    story = storyline(rep, account, [(m.date(), int(n)) for m, n in zip(pd.to_datetime(mau["month"]),
+                                                                         mau["active_users"])],
+                      [(f["metric"], f["percentile"]) for f in bench.get("figures", [])], before, since)
+    return {"report": rep, "mau": mau, "story": story,
             "output": efficiency.output_per_person(con, account_id=account_id),
-            "peers": adoption.adoption_vs_peers(con, **p),
-            "bench": benchmark(con, **p, cohort="industry", table=peer_table(start, end, key)).to_dict()}
+            "peers": adoption.adoption_vs_peers(con, **p), "bench": bench}
 
 
 data = load(account_id, period.start, period.end, cache_key())
@@ -60,6 +68,21 @@ for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
 rep = data["report"]
 eff, money = rep.efficiency, rep.cost
 st.caption(t("period_caption", period=period.label(), go_live=rep.go_live_date or t("na")))
+story = data["story"]
+story_text = t(f"story_{story.case}", roi=fmt(money.roi, "fraction", signed=True),
+               gap=fmt(story.value_gap, "currency", money.currency), change=fmt(story.usage_change, "fraction",
+                                                                                signed=True))
+risks = []
+for risk in story.risks:
+    if risk.code == "renewal_soon":
+        risks.append(t("risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue",
+                       days=fmt(abs(risk.value or 0), "count"), date=risk.detail))
+    elif risk.code == "below_peers":
+        risks.append(t("risk_below_peers", figure=t(f"fig_{risk.detail}")))
+    else:
+        risks.append(t(f"risk_{risk.code}", value=fmt(risk.value, "fraction", signed=risk.code == "usage_down")))
+(st.info if story.case == "positive" else st.warning)(
+    story_text + ("  \n" + t("story_risks", risks=" · ".join(risks)) if risks else ""), icon=":material/campaign:")
 kpis = report.headline_kpis(rep)
 for row in (kpis[:5], kpis[5:]):
     for col, k in zip(st.columns(5), row):

@@ -192,6 +192,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "story_onboarding": "Getting live: {active} of {seats} seats active a month",
         "story_onboarding_no_seats": "Getting live: {active} active users a month",
         "story_declining": "Active users down {change} on the previous {months} months",
+        "story_since": "Since go-live ({date}): {cumulative} of value in all; this period {change} on the previous {months} months ({previous}).",
+        "story_since_only": "Since go-live ({date}): {cumulative} of value in all.",
         "story_pace": "At this quarter's pace, {payback} months of value cover a year of the contract.",
         "story_no_contract": "No contract value is on record, so no return is computed.",
         "story_below_value": "Value so far: {value} in {period}, {share} of the {break_even} per period at which the "
@@ -433,6 +435,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "story_onboarding": "上线进行中：{seats} 个席位中月均 {active} 个活跃",
         "story_onboarding_no_seats": "上线进行中：月均 {active} 位活跃用户",
         "story_declining": "活跃用户较前 {months} 个月下降 {change}",
+        "story_since": "自上线（{date}）以来累计交付价值 {cumulative}；本期较前 {months} 个月变化 {change}（前期 {previous}）。",
+        "story_since_only": "自上线（{date}）以来累计交付价值 {cumulative}。",
         "story_pace": "按本季度的节奏，{payback} 个月交付的价值即可覆盖一年的合同费用。",
         "story_no_contract": "未记录合同金额，因此不计算回报率。",
         "story_below_value": "已实现价值：{period} {value}，为合同回本所需每期 {break_even} 的 {share}（年化回报率 {roi}）。",

@@ -17,8 +17,8 @@ HOURS = {"en": "h", "zh": "小时"}
 def fmt(value: float | None, unit: str, lang: str = "en", currency: str | None = None, *, signed: bool = False,
         compact: bool = False) -> str:
     """A figure for people in `lang`: n/a for None or NaN; a fraction as a percentage with one decimal (a sign when
-    `signed`); money with two decimals after its currency code, or compact from 10,000 (`compact`: one decimal,
-    K/M in English, 万/亿 in Chinese); hours with one decimal and the unit (whole hours from 1,000 when compact);
+    `signed`); money with two decimals after its currency code, or compact (`compact`: whole units from 1,000, from
+    10,000 one decimal with K/M in English, 万/亿 in Chinese); hours with one decimal and the unit (whole hours from 1,000 when compact);
     counts whole; months with one decimal; anything else with two decimals. Halves round away from zero on the
     decimal value, as a spreadsheet shows them (metrics.cost.cents), not to even (Babel's default)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -34,6 +34,8 @@ def _fmt(value: float, unit: str, lang: str, currency: str | None, signed: bool,
     if unit == "currency":
         if compact and abs(value) >= 10_000:
             number = format_compact_decimal(value, locale=locale, fraction_digits=1)
+        elif compact and abs(value) >= 1_000:  # "CNY 5,506": a KPI card has no room for the cents
+            number = format_decimal(value, "#,##0", locale=locale)
         else:
             number = format_decimal(value, "#,##0.00", locale=locale)
         return f"{currency} {number}" if currency else number
