@@ -285,6 +285,7 @@ def _value(book: _Book, ws: Worksheet) -> None:
         driver = drivers.loc[item.feature] if item.feature in drivers.index else None
         book.put(ws, r, 8, None if driver is None else term("category", driver["category"], book.lang),
                  customer=True)
+        ws.cell(row=r, column=8).alignment = Alignment(indent=1)  # clear of the money to its left
         book.put(ws, r, 9, None if driver is None else driver["description"], customer=True)
     last = first + len(rows) - 1
     total = last + 1
@@ -315,7 +316,7 @@ def _value(book: _Book, ws: Worksheet) -> None:
         chart.add_data(Reference(ws, min_col=7 if priced else 6, min_row=first, max_row=last))
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         chart.legend = None
-        chart.y_axis.numFmt = book.money if priced else HOURS
+        chart.y_axis.numFmt = book.money.replace("0.00", "0") if priced else HOURS  # whole units on the axis
         chart.x_axis.scaling.orientation = "maxMin"  # largest first, top down, like the table
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.gapWidth = 60

@@ -133,7 +133,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_value_rows": "No use of a feature priced in the value model in this period.",
         "chart_value": "Value by feature",
         "chart_hours": "Hours saved by feature",
-        "value_formula_note": "Hours saved = uses (or work items) x minutes saved / 60; value = hours saved x hourly cost.",
+        "value_formula_note": "Hours saved = uses (or work items) × minutes saved ÷ 60; value = hours saved × hourly cost.",
         "recommendations_title": "Underused value features: where the next gains are",
         "non_adopters": "Active users not using it",
         "hours_left": "Hours left per period",
