@@ -495,6 +495,13 @@ def _risks(deck: Deck) -> None:
                  [deck.t(k) for k in asks], 16, bullets=True)
 
 
+def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
+    """The value axis says what it counts."""
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = title
+    _style(chart.value_axis.axis_title.text_frame, deck.lang, 11)
+
+
 def _adoption(deck: Deck) -> None:
     data, use = deck.data, deck.data.report.adoption
     slide = deck.slide(deck.t("deck_adoption"))
@@ -506,6 +513,7 @@ def _adoption(deck: Deck) -> None:
     chart.has_title = True
     chart.chart_title.text_frame.text = deck.t("chart_mau")
     _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+    _axis_title(deck, chart, deck.t("active_users"))
     chart.plots[0].series[0].smooth = False
     lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use.key_feature_adoption, 'fraction')}",
              f"{deck.t('kpi_seat_utilization')}: {deck.f(use.seat_utilization, 'fraction')}",
@@ -534,8 +542,12 @@ def _efficiency(deck: Deck) -> None:
                            (deck.left, deck.top, chart_width, deck.content_height), "#,##0.0", legend=True)
         chart.plots[0].overlap, chart.plots[0].gap_width = 100, 60
         chart.has_title = True
-        chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output")
+        # the gap between the two windows, in the title: the bars alone leave it to the eye
+        change = f" · {deck.f(eff.baseline, 'number')} → {deck.f(eff.current, 'number')} " \
+                 f"({deck.f(eff.delta, 'fraction', signed=True)})" if eff.delta is not None else ""
+        chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output") + change
         _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+        _axis_title(deck, chart, deck.t("units_per_active_user" if usage else "output_per_person"))
     lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage" if usage else "basis_outcomes"))]
     if eff.delta is not None:
         lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff.delta, "fraction", signed=True),

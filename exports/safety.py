@@ -57,6 +57,19 @@ class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
         yield workbook, worksheet
         workbook.close()
 
+    def _populate_worksheet(self, workbook, worksheet):
+        """Labels that could read as a formula get the quote prefix, as in the Excel report (`write_text`): they
+        stay text when someone edits them in "Edit data"."""
+        quoted, write = workbook.add_format({"quote_prefix": True}), worksheet.write
+
+        def write_quoted(row, col, *args):
+            if args and isinstance(args[0], str) and is_formula_like(args[0]):
+                return worksheet.write_string(row, col, args[0], quoted)
+            return write(row, col, *args)
+
+        worksheet.write = write_quoted
+        super()._populate_worksheet(workbook, worksheet)
+
 
 class SafeCategoryChartData(CategoryChartData):
     """Chart data whose embedded workbook (what PowerPoint's "Edit data" opens) keeps every label as text.

@@ -239,6 +239,9 @@ def test_an_account_named_like_a_formula_comes_out_as_plain_text_everywhere(tmp_
             book = openpyxl.load_workbook(io.BytesIO(z.read(name)))
             assert not [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row
                         if c.data_type == "f"], name
+            labels = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+                      if isinstance(c.value, str) and c.value.startswith(("=", "@"))]
+            assert all(c.quotePrefix for c in labels), name  # stays text when edited, as in the Excel report
     csv = safe_csv_frame(pd.DataFrame({"account_name": [HYPERLINK, "＝1+1", "Acme", "-2+3+cmd|' /C calc'!A0"],
                                        "delta": ["-6.6%", "+1,234.50", "-1.5 h", "@SUM(A1)"],
                                        "value": [-1.5, 2.0, 3.0, 4.0]}))
