@@ -13,7 +13,7 @@ from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, data_months
 from metrics.registry import Kpi
 from metrics.report import AccountReport, EfficiencyFigures
-from metrics.story import Storyline, storyline, values_around
+from metrics.story import Storyline, history, storyline
 
 # what may be shown of other customers is decided in metrics.privacy, for every surface alike
 
@@ -86,9 +86,8 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     bench = benchmark(con, account_id=account_id, start=period.start, end=period.end, cohort="industry",
                       table=peer_figures).to_dict()
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
-    before, since = values_around(con, account, period)
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
-                      previous_value=before, cumulative_value=since)
+                      history(con, account, period))
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
                       bench=bench, story=story)

@@ -476,6 +476,11 @@ def _risks(deck: Deck) -> None:
         if risk.code == "renewal_soon":
             key = "risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue"
             lines.append(deck.t(key, date=risk.detail, days=deck.f(abs(risk.value or 0), "count")))
+        elif risk.code == "feature_down_more":
+            lines.append(deck.t("risk_feature_down_more", n=int(risk.value or 0)))
+        elif risk.code == "feature_down":
+            lines.append(deck.t("risk_feature_down", feature=risk.detail,
+                                value=deck.f(risk.value, "fraction", signed=True)))
         elif risk.code == "below_peers":
             lines.append(deck.t("risk_below_peers", figure=deck.t(f"fig_{risk.detail}"),
                                 value=deck.f(risk.value, "count")))

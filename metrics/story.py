@@ -18,7 +18,7 @@ from datetime import date
 
 import duckdb
 
-from metrics import cost
+from metrics import adoption, cost
 from metrics.accounts import Account
 from metrics.period import Period, add_months
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
@@ -29,6 +29,8 @@ MIN_ACTIVE_USERS = 5      # fewer active users a month than this is too little u
 DECLINE = 0.15            # active users down this much against the months before the period is a decline
 LOW_SEAT_USE = 0.5        # fewer than half the seats active is a risk
 TOP_GAPS = 3              # the adoption gaps a story sizes the path to break-even with
+FEATURE_DECLINE = 0.3     # a value feature losing this share of its adopters against the months before is a risk
+MIN_ADOPTERS = 5          # ... when it had at least this many (fewer is noise)
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,29 @@ def break_even_value_of(annual_contract_value: float, months: int) -> float:
     return annual_contract_value * months / 12
 
 
-def values_around(con: duckdb.DuckDBPyConnection, account: Account, period: Period) -> tuple[float | None,
-                                                                                         float | None]:
-    """The value in as many months before the period, and from the go-live month to the period's end (None when
-    not live by then), for storyline's quarter-on-quarter change and value since go-live."""
-    before = cost.cost(con, account_id=account.account_id, start=add_months(period.start, -len(period.months)),
-                       end=period.start).value
+@dataclass(frozen=True)
+class History:
+    """What the period is compared with: the value in as many months before it, the value from the go-live month to
+    the period's end (None when not live by then), and each feature's adopters in the months before."""
+
+    previous_value: float | None
+    cumulative_value: float | None
+    adopters_before: dict[str, int]
+
+
+def history(con: duckdb.DuckDBPyConnection, account: Account, period: Period) -> History:
+    """The account's History for `period` (from its rollups: one usage read for the months before, one since
+    go-live)."""
+    before = Period(add_months(period.start, -len(period.months)), period.start)
+    use = adoption.usage(con, account, before.start, before.end)
+    features = adoption.feature_adoption_of(use)
     live = account.go_live_date
-    since = cost.cost(con, account_id=account.account_id, start=date(live.year, live.month, 1), end=period.end).value \
-        if live is not None and live < period.end else None
-    return before, since
+    since = None
+    if live is not None and live < period.end:
+        since = cost.cost(con, account_id=account.account_id, start=date(live.year, live.month, 1),
+                          end=period.end).value
+    return History(cost.cost_of(account, use, before).value, since,
+                   {str(f): int(n) for f, n in zip(features["feature"], features["adopters"])})
 
 
 def _mean(values: Sequence[int]) -> float | None:
@@ -81,12 +96,11 @@ def _mean(values: Sequence[int]) -> float | None:
 
 
 def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date, int]],
-              percentiles: Sequence[tuple[str, float | None]] = (), previous_value: float | None = None,
-              cumulative_value: float | None = None) -> Storyline:
+              percentiles: Sequence[tuple[str, float | None]] = (), past: History | None = None) -> Storyline:
     """The case and figures of one account's QBR. `mau`: (month, active users) from before the period to its end
     (months without activity may be missing: they count as 0); `percentiles`: (figure, own percentile among
-    peers) from metrics.benchmarks, for the below-peers risk; `previous_value` and `cumulative_value` (see
-    Storyline, from metrics.cost.cost) for the quarter-on-quarter change and the value since go-live."""
+    peers) from metrics.benchmarks, for the below-peers risk; `past` (history) for the change on the months
+    before, the value since go-live and the value features losing adopters."""
     start, end = report.period.start, report.period.end
     months = Period(start, end).months
     by_month = dict(mau)
@@ -123,7 +137,16 @@ def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date,
         risks.append(Risk("low_seat_use", use.seat_utilization))
     if change is not None and change <= -DECLINE:
         risks.append(Risk("usage_down", change))
+    if past is not None:  # the steepest TOP_GAPS drops, the rest counted
+        drops = sorted((f.adopters / was - 1, f.feature) for f in use.features
+                       if f.has_value_driver and (was := past.adopters_before.get(f.feature, 0)) >= MIN_ADOPTERS
+                       and f.adopters <= was * (1 - FEATURE_DECLINE))
+        risks += [Risk("feature_down", change, feature) for change, feature in drops[:TOP_GAPS]]
+        if len(drops) > TOP_GAPS:
+            risks.append(Risk("feature_down_more", len(drops) - TOP_GAPS))
     risks += [Risk("below_peers", p, figure) for figure, p in percentiles if p is not None and p < 25]
+    previous_value = past.previous_value if past is not None else None
+    cumulative_value = past.cumulative_value if past is not None else None
     value_change = money.value / previous_value - 1 if money.value is not None and previous_value else None
     return Storyline(case, users, users_before, change, break_even, gap, hours_gap,
                      sum(upside) if upside else None, days, tuple(risks), previous_value, value_change,

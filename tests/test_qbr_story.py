@@ -178,3 +178,26 @@ def test_the_summary_gives_value_since_go_live_and_against_the_months_before(dem
     _, text, _ = _summary_texts(build_pptx(data, "en"))
     assert f"CNY {total:,.2f} of value in all" in text and f"{data.story.value_change:+.1%}" in text
     assert gather(demo, "A038", period).story.cumulative_value is None  # never live: nothing since go-live
+
+
+def test_value_features_losing_a_third_of_their_adopters_are_risks_the_steepest_three_named(demo):
+    from metrics.story import FEATURE_DECLINE, History
+
+    period = default_period(demo)
+    account = get_account(demo, "A001")
+    base = report.account_report(demo, account_id="A001", period=period)
+    valued = [f for f in base.adoption.features if f.has_value_driver and f.adopters >= 10]
+    # five features lost 40 % to 80 % of their adopters, one lost just under a third, one grew
+    before = {f.feature: round(f.adopters / (1 - d)) for f, d in zip(valued, (0.4, 0.5, 0.6, 0.7, 0.8))}
+    before[valued[5].feature] = round(valued[5].adopters / (1 - FEATURE_DECLINE + 0.05))
+    before[valued[6].feature] = valued[6].adopters // 2
+    story = storyline(base, account, _mau(period.start, 60, 60), past=History(None, None, before))
+    named = [(r.detail, r.value) for r in story.risks if r.code == "feature_down"]
+    assert [d for d, _ in named] == [f.feature for f in valued[4:1:-1]]  # steepest first
+    assert named[0][1] == pytest.approx(valued[4].adopters / before[valued[4].feature] - 1)
+    assert [r.value for r in story.risks if r.code == "feature_down_more"] == [2]
+    deck = build_pptx(replace(gather(demo, "A001", period), story=story), "zh")
+    risks = next(s for s in Presentation(io.BytesIO(deck)).slides if s.shapes.title.text == "需要关注的风险")
+    text = "\n".join(sh.text_frame.text for sh in risks.shapes if sh.has_text_frame)
+    assert all(f"{feature}：使用人数较本期之前的月份变化" in text for feature, _ in named)
+    assert "另有 2 项价值功能的使用人数减少了三成以上" in text

@@ -13,7 +13,7 @@ from metrics.benchmarks import benchmark
 from metrics.period import Period, data_months
 from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
-from metrics.story import storyline, values_around
+from metrics.story import history, storyline
 from ui.downloads import export_file
 from ui.session import cache_key, get_connection, peer_table, report_inputs
 from ui.signin import guard, visible_accounts
@@ -47,10 +47,10 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
     mau = adoption.mau(con, account_id=account_id, start=min(first, start), end=end)
     bench = benchmark(con, **p, cohort="industry", table=peer_table(start, end, key)).to_dict()
     account = get_account(con, account_id)
-    before, since = values_around(con, account, Period(start, end))
     story = storyline(rep, account, [(m.date(), int(n)) for m, n in zip(pd.to_datetime(mau["month"]),
                                                                          mau["active_users"])],
-                      [(f["metric"], f["percentile"]) for f in bench.get("figures", [])], before, since)
+                      [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
+                      history(con, account, Period(start, end)))
     return {"report": rep, "mau": mau, "story": story,
             "output": efficiency.output_per_person(con, account_id=account_id),
             "peers": adoption.adoption_vs_peers(con, **p), "bench": bench}
@@ -77,6 +77,11 @@ for risk in story.risks:
     if risk.code == "renewal_soon":
         risks.append(t("risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue",
                        days=fmt(abs(risk.value or 0), "count"), date=risk.detail))
+    elif risk.code == "feature_down_more":
+        risks.append(t("risk_feature_down_more", n=int(risk.value or 0)))
+    elif risk.code == "feature_down":  # a feature name is customer text: shown as plain text, never markup
+        risks.append(t("risk_feature_down", feature=plain(risk.detail), value=fmt(risk.value, "fraction",
+                                                                                  signed=True)))
     elif risk.code == "below_peers":
         risks.append(t("risk_below_peers", figure=t(f"fig_{risk.detail}")))
     else:
