@@ -698,6 +698,14 @@ def _appendix(deck: Deck) -> None:
                row_height=tall)
     deck.paged_table(deck.t("deck_appendix"), assumptions, [0.6, 0.4], size=11, row_height=Inches(0.3), across=2,
                      continued=True)
+    rest = data.report.adoption.underused_features[TOP_GAPS:]
+    if rest:  # the adoption gaps after the three the next-steps slide sizes
+        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
+                                     "value_left")]]
+        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
+                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"), deck.f(i.value_left, "currency")]
+                 for i in rest]
+        deck.paged_table(deck.t("deck_more_gaps"), rows, [0.26, 0.13, 0.13, 0.16, 0.14, 0.18], size=12)
 
 
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:

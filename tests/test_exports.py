@@ -176,7 +176,11 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
                           "Per-person efficiency before and after go-live", "Value by feature",
                           "Where you stand among peers", "Risks to watch", "Underused features and next steps",
                           "Goals for next quarter", "Appendix: formulas and assumptions",
-                          "Appendix: formulas and assumptions (continued)"]
+                          "Appendix: formulas and assumptions (continued)", "Appendix: further adoption gaps"]
+    # the gaps after the three sized on the next-steps slide, each in the appendix
+    gaps = next(sh.table for sh in prs.slides[-1].shapes if sh.has_table)
+    assert [gaps.cell(r, 0).text for r in range(1, len(gaps.rows))] == [
+        u.feature for u in data.adoption.underused_features[3:]] and len(gaps.rows) > 1
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 3
     value_chart = next(c for c in charts if c.plots[0].categories and
@@ -203,7 +207,7 @@ def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
     template.save(buffer)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "en", template=buffer.getvalue())))
     assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)
-    assert len(prs.slides) == 12
+    assert len(prs.slides) == 13
 
 
 def hostile_database(tmp_path):
