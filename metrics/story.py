@@ -8,7 +8,7 @@ A QBR leads with what is true of the account, never with a figure spun or buried
 - `below_break_even`: value is measured but the annualised return on the contract is below zero: lead with
   realised hours and per-person efficiency, then the path to break-even and what it takes;
 - `positive`: value delivered and a return at or above break-even (or no contract value to compare with).
-The deck, the Excel summary and the account page read the case and its figures from here.
+The deck and the account page read the case, its figures and its risks from here.
 """
 from __future__ import annotations
 
