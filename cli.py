@@ -1,4 +1,5 @@
-"""ValueLens from a terminal: import exports, load the demo data, list accounts, report on one, export."""
+"""ValueLens from a terminal: import exports, load the demo data, list accounts, report on one, list the accounts
+that need attention, export."""
 from __future__ import annotations
 
 import argparse
@@ -138,6 +139,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attention(args: argparse.Namespace) -> int:
+    """The accounts that need attention at the end of the period, each with its reasons in words."""
+    from metrics.attention import attention
+
+    con = connect(args.db)
+    try:
+        period = resolve_period(con, args.start, args.end)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = [{"account_id": account_id, "account_name": name,
+             "reasons": [{"rule": f.rule, "text": wording.attention_reason(f.rule, f.values, args.lang),
+                          **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in f.values.items()}}
+                         for f in flags]}
+            for account_id, name, flags in attention(con, period=period)]
+    if args.json:
+        print(json.dumps({"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+                          "accounts": rows}, ensure_ascii=False, indent=2))
+        return 0
+    print(cli_text(args.lang, "attention_head", period=period.label(), n=fmt(len(rows), "count", args.lang)))
+    for row in rows:
+        print(f"  {row['account_name']} ({row['account_id']}): " + "; ".join(r["text"] for r in row["reasons"]))
+    return 0
+
+
 def _pad(text: str, width: int, right: bool = False) -> str:
     """`text` padded to `width` terminal columns (a Chinese character takes two), aligned left or right."""
     space = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
@@ -220,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the text report")
     rep.add_argument("--db", help=db_help)
     rep.set_defaults(func=cmd_report)
+
+    att = sub.add_parser("attention", help="accounts that need attention now, with the reasons")
+    att.add_argument("--start", metavar="YYYY-MM")
+    att.add_argument("--end", metavar="YYYY-MM")
+    att.add_argument("--json", action="store_true", help="print the list as JSON")
+    att.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
+    att.add_argument("--db", help=db_help)
+    att.set_defaults(func=cmd_attention)
 
     exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
     who = exp.add_mutually_exclusive_group(required=True)

@@ -9,8 +9,9 @@ from typing import TypeVar, cast
 import duckdb
 import pandas as pd
 
-from metrics import adoption, cost, efficiency
+from metrics import adoption, cost, efficiency, lifecycle
 from metrics.accounts import all_accounts
+from metrics.health import Health, health
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
 
@@ -148,6 +149,16 @@ class CostFigures:
 
 
 @dataclass(frozen=True)
+class LifecycleFigures:
+    """Where the account stands on the value path at the period's end (metrics.lifecycle)."""
+
+    stage: str
+    since: date
+    months_in_stage: int
+    days_to_activation: int | None
+
+
+@dataclass(frozen=True)
 class AccountReport:
     """One account's value report for a period: what the page, the exports and `cli.py report --json` show."""
 
@@ -159,6 +170,8 @@ class AccountReport:
     adoption: AdoptionFigures
     efficiency: EfficiencyFigures
     cost: CostFigures
+    lifecycle: LifecycleFigures | None = None
+    health: Health | None = None
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready data: dates as ISO text, fractions stay fractions, money keeps two decimals."""
@@ -205,15 +218,18 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series)
     money = cost.cost_of(account, use, period)
     features = adoption.feature_adoption_of(use)
+    stage = lifecycle.lifecycle(con, account=account, period=period)
+    key_adoption = _num(adoption.key_feature_adoption(features))
+    seat_use = _num(adoption.seat_utilization_of(account, use))
     return AccountReport(
         account_id=account.account_id, account_name=account.name, industry=account.industry,
         go_live_date=account.go_live_date, period=ReportPeriod(start, end),
         adoption=AdoptionFigures(
             mau=_rows(MonthlyActiveUsers, adoption.mau_of(use)),
             features=_rows(FeatureAdoption, features),
-            key_feature_adoption=_num(adoption.key_feature_adoption(features)),
+            key_feature_adoption=key_adoption,
             breadth=_num(adoption.breadth_of(use)),
-            seat_utilization=_num(adoption.seat_utilization_of(account, use)),
+            seat_utilization=seat_use,
             stickiness=_num(adoption.stickiness_of(use)),
             underused_features=_rows(UnderusedFeature, adoption.underused_of(account, inputs.peers),
                                      money=("value_left",))),
@@ -227,7 +243,23 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
         cost=CostFigures(
             hours_saved=_num(money.hours_saved), value=_num(money.value, money=True), currency=money.currency,
             fte_equivalent=_num(money.fte_equivalent), roi=_num(money.roi), payback_months=_num(money.payback_months),
-            by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason))
+            by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason),
+        lifecycle=None if stage is None else LifecycleFigures(stage.stage, stage.since, stage.months_in_stage,
+                                                              stage.days_to_activation),
+        health=health(live=account.go_live_date is not None and account.go_live_date < end, adoption=key_adoption,
+                      efficiency=_num(eff.delta), seats=seat_use,
+                      usage_trend=usage_trend(stage, len(period.months)) if stage is not None else None,
+                      days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None))
+
+
+def usage_trend(stage: lifecycle.Stage, months: int) -> float | None:
+    """Mean active users of the last `months` months against the `months` before; None without the months before
+    or without users then."""
+    users = stage.active_users
+    if len(users) < 2 * months:
+        return None
+    now, before = sum(users[-months:]), sum(users[-2 * months:-months])
+    return now / before - 1 if before else None
 
 
 def headline_kpis(report: AccountReport) -> list[Kpi]:

@@ -20,13 +20,13 @@ import duckdb
 
 from metrics import adoption, cost
 from metrics.accounts import Account
+from metrics.lifecycle import DECLINE  # active users down this much against the months before: a decline
 from metrics.period import Period, add_months
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
 from metrics.report import AccountReport
 
 CASES = ("onboarding", "declining", "below_break_even", "positive")
 MIN_ACTIVE_USERS = 5      # fewer active users a month than this is too little use to measure value on
-DECLINE = 0.15            # active users down this much against the months before the period is a decline
 LOW_SEAT_USE = 0.5        # fewer than half the seats active is a risk
 TOP_GAPS = 3              # the adoption gaps a story sizes the path to break-even with
 FEATURE_DECLINE = 0.3     # a value feature losing this share of its adopters against the months before is a risk

@@ -145,9 +145,11 @@ def kpis_of(at: AppTest) -> dict[str, str]:
 def expected_kpis(db: str, account_id: str) -> dict[str, str]:
     con = connect(db)
     data = report.account_report(con, account_id=account_id, period=default_period(con))
-    return {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
-                                                 signed=k.unit == "fraction" and "delta" in k.name, compact=True)
-            for k in report.headline_kpis(data)}
+    return {**{STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
+                                                    signed=k.unit == "fraction" and "delta" in k.name, compact=True)
+               for k in report.headline_kpis(data)},
+            "Lifecycle stage": STRINGS["en"][f"stage_{data.lifecycle.stage}"],
+            "Health": f"{displayed(data.health.score, 'count')} / 100"}
 
 
 def test_two_sessions_on_two_accounts_never_see_each_others_figures(db, monkeypatch):

@@ -253,6 +253,16 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
     assert printed["efficiency"]["delta"] == pytest.approx(14 / 11 - 1)
     assert (printed["cost"]["hours_saved"], printed["cost"]["value"]) == (pytest.approx(1.9), 190.0)
     assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
+    # 1, 2, 2, 1 of 4 seats active from the go-live month (April) on, never sticky: activated since April
+    assert printed["lifecycle"] == {"stage": "activated", "since": "2025-04-01", "months_in_stage": 4,
+                                    "days_to_activation": 0}
+    # health by hand: adoption 0.5 (Dispatch 2 of 3 users, Scan 1 of 3), efficiency (3/11 + 0.1) / 0.4, seats
+    # (5/3 users a month of 4) / 0.8, usage 5 users-months against 1 before (capped at 1); no renewal date
+    parts = {"adoption": 0.3 * 0.5, "efficiency": 0.2 * (3 / 11 + 0.1) / 0.4, "seats": 0.2 * (5 / 3 / 4) / 0.8,
+             "usage_trend": 0.2 * 1.0}
+    assert printed["health"]["score"] == pytest.approx(100 * sum(parts.values()) / 0.9)
+    assert {c["name"]: c["contribution"] for c in printed["health"]["components"]} == {
+        **{k: pytest.approx(100 * v / 0.9) for k, v in parts.items()}, "renewal": None}
     assert main(["report", "--account", "nope", "--db", db]) == 2
     assert "unknown account 'nope'" in capsys.readouterr().err
     # the text report is for people: labels, money with its currency, percentages, inclusive months

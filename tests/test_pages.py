@@ -63,6 +63,9 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
     expected = {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
                                                       signed=k.unit == "fraction" and "delta" in k.name, compact=True)
                 for k in report.headline_kpis(data)}
+    expected["Lifecycle stage"] = {"habitual": "Habitual", "activated": "Activated", "onboarding": "Onboarding",
+                                   "at_risk": "At risk"}[data.lifecycle.stage]
+    expected["Health"] = f"{displayed(data.health.score, 'count')} / 100"
     assert shown(at) == expected
     assert any(item.feature in m.value for item in data.adoption.underused_features for m in at.markdown)
 

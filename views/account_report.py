@@ -103,6 +103,26 @@ if eff.delta is not None:
     else:
         reason = "adjusted_usage" if eff.adjusted_reason == efficiency.NO_COMPARISON_USAGE else "adjusted_too_few"
         st.caption(t("eff_caption_unadjusted", **interval, reason=t(reason)))
+life, score = rep.lifecycle, rep.health
+stage_col, health_col, _ = st.columns([2, 1, 2])
+if life is not None:
+    stage_col.metric(t("lifecycle_title"), t(f"stage_{life.stage}"),
+                     help=formula_text("lifecycle_stage", METRICS["lifecycle_stage"].formula))
+    stage_col.caption(t("lifecycle_since", since=f"{life.since:%Y-%m}", months=life.months_in_stage)
+                      + (" · " + t("lifecycle_activation", days=life.days_to_activation)
+                         if life.days_to_activation is not None else ""))
+if score is not None:
+    health_col.metric(t("health_title"), fmt(score.score, "count") + " / 100" if score.score is not None
+                      else t("insufficient_data"), help=formula_text("health_score", METRICS["health_score"].formula))
+    if score.reason:
+        health_col.caption(reason_text(score.reason))
+    with st.expander(t("health_why")):  # every point of the score, explained
+        units = {"adoption": "fraction", "efficiency": "fraction", "seats": "fraction", "usage_trend": "fraction",
+                 "renewal": "count"}
+        table([{"component": t(f"health_{c.name}"),
+                "figure": fmt(c.figure, units[c.name], signed=c.name in ("efficiency", "usage_trend")),
+                "weight": fmt(c.weight, "fraction"), "points": fmt(c.contribution, "number")}
+               for c in score.components], hide_index=True)
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)

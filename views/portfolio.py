@@ -2,12 +2,15 @@
 that realize the most value or have the most at risk (click one to open its report)."""
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 import charts
+import wording
 from i18n import column_label, lang, t
 from metrics import adoption, portfolio
-from metrics.period import add_months
+from metrics.attention import attention
+from metrics.period import Period, add_months
 from ui.downloads import export_portfolio
 from ui.session import cache_key, get_connection
 from ui.signin import guard
@@ -26,6 +29,7 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
     con = get_connection()
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
+            "attention": attention(con, period=Period(start, end)),
             "hours": {"start": add_months(end, -12), "end": end}}
 
 
@@ -54,11 +58,16 @@ columns = ["account_id", "account_name", "industry", "currency", "hours_saved", 
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
           "renewal_date": st.column_config.DateColumn()}  # numbers take ui.widgets.NUMBER_FORMATS
-for title, ranked in ((t("rank_value"), chosen.sort_values("hours_saved", ascending=False)),
-                      (t("rank_risk"), chosen)):
+watch = pd.DataFrame([{"account_id": a, "account_name": name,
+                       "reasons": "; ".join(wording.attention_reason(f.rule, f.values, lang()) for f in flags)}
+                      for a, name, flags in data["attention"] if a in set(chosen["account_id"])],
+                     columns=["account_id", "account_name", "reasons"])
+for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.columns)),
+                                     (t("rank_value"), chosen.sort_values("hours_saved", ascending=False), columns),
+                                     (t("rank_risk"), chosen, columns)):
     st.subheader(title)
-    picked = table(ranked[columns], hide_index=True, column_config=config, on_select="rerun",
-                          selection_mode="single-row", key=title)
+    picked = table(ranked[shown_columns], hide_index=True, column_config=config, on_select="rerun",
+                   selection_mode="single-row", key=title)
     if picked.selection.rows:
         st.switch_page("views/account_report.py",
                        query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"],

@@ -20,6 +20,12 @@ FORMULAS_ZH: dict[str, str] = {
     "seat_utilization": "各月 月活跃用户 / 席位数 的平均值",
     "roi": "(价值 × 12 / 统计期月数 - 年合同金额) / 年合同金额",
     "payback_months": "年合同金额 / (价值 / 统计期月数)",
+    "lifecycle_stage": "按月判定：上线前或活跃用户 / 席位数 < 25%（无席位数时活跃用户 < 5 人）为上线推进；达到该比例为已激活；"
+                       "日活/月活 ≥ 0.14 且当月关键功能采用率 ≥ 0.35 连续 3 个月为习惯使用；低于曾达到的阶段，"
+                       "或最近 3 个月活跃用户比之前 3 个月少 15% 以上，为有风险",
+    "health_score": "100 × Σ(权重 × 构成项) / 已计量构成项的权重之和；构成项：关键功能采用率；(人效变化 + 0.10) / 0.40；"
+                    "席位利用率 / 0.80；0.5 + 活跃用户较之前月份的变化；距续约天数 / 180；各项截取在 0-1；"
+                    "权重 采用 0.3、人效 0.2、席位 0.2、活跃趋势 0.2、续约 0.1；未上线或构成项少于 3 项时不计分",
 }
 
 # the same formulas in plain English, for people (the registry's are in code notation, for METRICS.md)
@@ -34,9 +40,19 @@ FORMULAS_EN: dict[str, str] = {
     "seat_utilization": "average over the months of monthly active users ÷ seats",
     "roi": "(value × 12 ÷ months in the period − annual contract value) ÷ annual contract value",
     "payback_months": "annual contract value ÷ (value ÷ months in the period)",
+    "lifecycle_stage": "each month: onboarding before go-live or under a quarter of the seats active (without seats: "
+                       "under 5 active users); activated from there; habitual after 3 months in a row with DAU/MAU of "
+                       "0.14 or more and the month's key-feature adoption of 0.35 or more; at risk below a stage "
+                       "reached, or with 15 % fewer active users in the last 3 months than the 3 before",
+    "health_score": "100 × weighted mean of the measured components: key-feature adoption; (efficiency change + "
+                    "0.10) ÷ 0.40; seat utilization ÷ 0.80; 0.5 + change of active users on the months before; days "
+                    "to renewal ÷ 180; each between 0 and 1; weights adoption 0.3, efficiency 0.2, seats 0.2, usage "
+                    "trend 0.2, renewal 0.1; no score before go-live or with fewer than 3 components",
 }
 
 REASONS_ZH: dict[str, str] = {
+    "not live yet": "尚未上线",
+    "fewer than 3 components measured": "可计量的构成项少于 3 项",
     # a figure the metric functions cannot give
     "no go-live date": "没有上线日期",
     "zero baseline": "基线为零",
@@ -189,3 +205,38 @@ def term(kind: str, value: str | None, lang: str) -> str:
     if lang != "zh":
         return value
     return TERMS_ZH[kind].get(re.sub(r"\s+", " ", str(value)).strip().lower(), value)
+
+
+# ---------------------------------------------------------------- the attention list (metrics.attention's rules)
+STAGES = {"en": {"onboarding": "onboarding", "activated": "activated", "habitual": "habitual", "at_risk": "at risk"},
+          "zh": {"onboarding": "上线推进", "activated": "已激活", "habitual": "习惯使用", "at_risk": "有风险"}}
+_ATTENTION = {
+    "en": {"fell_stage": "fell from {stage} to at risk",
+           "adoption_falling": "key-feature adoption fell {n} months in a row, {start} → {end}",
+           "renewal_unhealthy": "renews in {days} days ({date}) with a health score of {score}",
+           "renewal_unhealthy_na": "renews in {days} days ({date}); its health score cannot be computed",
+           "renewal_overdue": "renewal was due {days} days before the period's end ({date}), health {score}"},
+    "zh": {"fell_stage": "从{stage}跌至有风险",
+           "adoption_falling": "关键功能采用率连续 {n} 个月下降，{start} → {end}",
+           "renewal_unhealthy": "{days} 天后续约（{date}），健康度 {score}",
+           "renewal_unhealthy_na": "{days} 天后续约（{date}），健康度无法计算",
+           "renewal_overdue": "续约日已过 {days} 天（{date}），健康度 {score}"},
+}
+
+
+def attention_reason(rule: str, values: dict, lang: str) -> str:
+    """One attention flag (metrics.attention.Flag's rule and values) as a sentence in `lang`."""
+    from wording.numbers import fmt
+
+    table = _ATTENTION.get(lang, _ATTENTION["en"])
+    if rule == "fell_stage":
+        return table[rule].format(stage=STAGES.get(lang, STAGES["en"])[str(values["from"])])
+    if rule == "adoption_falling":
+        return table[rule].format(n=values["months"], start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
+    days, score = int(values["days"]), values.get("score")
+    key = "renewal_overdue" if days < 0 else "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
+    return table[key].format(days=abs(days), date=str(values["renewal_date"]),
+                             score=fmt(score, "count", lang) if score is not None else NA_TEXT.get(lang, "n/a"))
+
+
+NA_TEXT = {"en": "n/a", "zh": "不适用"}

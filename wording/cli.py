@@ -1,4 +1,5 @@
-"""What the command line says about an import (cli.py import and demo), in English and Chinese."""
+"""What the command line says about an import (cli.py import and demo) and the attention list, in English and
+Chinese."""
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -14,6 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "column": ", column {column}",
         "more": "  ... see the rejects table for all {n} rejected rows",
         "nothing_loaded": "error: {file}: nothing loaded, every one of its {n} rows was rejected",
+        "attention_head": "{period}: {n} accounts need attention",
     },
     "zh": {
         "already": "{file}：已导入过（内容相同），无需再导入",
@@ -27,6 +29,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "column": "，列 {column}",
         "more": "  ……全部 {n} 条被拒绝的行见拒绝记录表",
         "nothing_loaded": "错误：{file}：没有载入任何行，全部 {n} 行均被拒绝",
+        "attention_head": "{period}：{n} 个客户需要关注",
     },
 }
 

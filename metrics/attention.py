@@ -1,0 +1,91 @@
+"""Accounts that need a CSM now, each with the rule that picked it and the figures behind it.
+
+Rules, at the end of the period:
+- `fell_stage`: the account's lifecycle stage is at risk (it fell from a stage it had reached, or its active users
+  fell; metrics.lifecycle);
+- `adoption_falling`: its monthly key-feature adoption fell in each of the last ADOPTION_MONTHS months, by
+  ADOPTION_DROP or more in all;
+- `renewal_unhealthy`: it renews within RENEWAL_DAYS days of the period's end (or is up to 30 days overdue) and its
+  health score is under HEALTHY, or cannot be computed.
+Value delivered against objectives joins the rules when objectives are imported.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import duckdb
+import pandas as pd
+
+from metrics import lifecycle, report
+from metrics.accounts import all_accounts
+from metrics.period import Period, add_months
+from metrics.portfolio import RENEWAL_OVERDUE_DAYS
+
+ADOPTION_MONTHS = 2   # key-feature adoption lower than the month before, this many months in a row ...
+ADOPTION_DROP = 0.05  # ... and this much lower in all (5 points of adoption)
+RENEWAL_DAYS = 90     # a renewal this close ...
+HEALTHY = 50.0        # ... with a health score under this
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason an account needs attention: the rule and its figures (`values`, by name)."""
+
+    rule: str
+    values: dict[str, object]
+
+
+def flags_of(stages: list[str], rates: list[float], days: int | None,
+             score: Callable[[], float | None]) -> tuple[Flag, ...]:
+    """The flags of one account from its monthly stages (oldest first, to the period's last month), its last
+    ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its days to renewal, and its health score (called only
+    when the renewal is near, since it needs the account's report; None when it cannot be computed)."""
+    flags = []
+    if stages and stages[-1] == "at_risk":
+        reached = [s for s in stages if s != "at_risk"]
+        flags.append(Flag("fell_stage", {"from": max(reached, key=lambda s: lifecycle.LEVELS[s],
+                                                      default="onboarding")}))
+    if len(rates) == ADOPTION_MONTHS + 1 and all(b < a for a, b in zip(rates, rates[1:])) \
+            and rates[0] - rates[-1] >= ADOPTION_DROP:
+        flags.append(Flag("adoption_falling", {"from": rates[0], "to": rates[-1], "months": ADOPTION_MONTHS}))
+    if days is not None and -RENEWAL_OVERDUE_DAYS <= days <= RENEWAL_DAYS:
+        health = score()
+        if health is None or health < HEALTHY:
+            flags.append(Flag("renewal_unhealthy", {"days": days, "score": health}))
+    return tuple(flags)
+
+
+def attention(con: duckdb.DuckDBPyConnection, *, period: Period) -> list[tuple[str, str, tuple[Flag, ...]]]:
+    """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first."""
+    table = lifecycle.lifecycle_table(con, period=period, first=add_months(period.end, -24))
+    stages = {a: list(frame.sort_values("month")["stage"]) for a, frame in table.groupby("account_id")}
+    months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
+    cache: dict[str, report.PeriodInputs] = {}
+
+    def score_of(account_id: str) -> float | None:
+        if "inputs" not in cache:
+            cache["inputs"] = report.period_inputs(con, period)
+        health = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"]).health
+        return None if health is None else health.score
+
+    out = []
+    for account in all_accounts(con):
+        days = (account.renewal_date - period.end).days if account.renewal_date else None
+        flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), days,
+                         partial(score_of, account.account_id))
+        flags = tuple(Flag(f.rule, {**f.values, "renewal_date": account.renewal_date})
+                      if f.rule == "renewal_unhealthy" else f for f in flags)
+        if flags:
+            out.append((account.account_id, account.name, flags))
+    return sorted(out, key=lambda row: (-len(row[2]), row[0]))
+
+
+def _adoption(months: pd.DataFrame, key: int, period: Period) -> list[float]:
+    """The account's monthly key-feature adoption over the last ADOPTION_MONTHS + 1 months of the period (a month
+    without usage ends the list: no fall can be told)."""
+    rows = months[months["account_key"] == key].set_index("month")["key_feature_adoption"]
+    wanted = [add_months(period.end, -k) for k in range(ADOPTION_MONTHS + 1, 0, -1)]
+    values = [rows.get(m) for m in wanted]
+    return [] if any(v is None or pd.isna(v) for v in values) else [float(v) for v in values]

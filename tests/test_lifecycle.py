@@ -1,0 +1,166 @@
+"""Lifecycle stages and the health score, rule by rule, on months written out by hand; and on the demo, where one
+account is planted as declining."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from metrics import health, ingest, lifecycle
+from metrics.accounts import Account, get_account
+from metrics.period import add_months, default_period
+from metrics.store import connect
+
+GO_LIVE = date(2025, 3, 10)
+
+
+def account(seats: int | None = 10, go_live: date | None = GO_LIVE) -> Account:
+    return Account(1, "X", "X", None, None, None, seats, go_live, 50.0, "USD", 12000.0, None)
+
+
+def months(*rows: tuple[int, float, float]) -> pd.DataFrame:
+    """Months from 2025-01 on: (active users, DAU/MAU, key-feature adoption); 0 users means no row."""
+    out = []
+    for i, (users, sticky, adoption) in enumerate(rows):
+        if users:
+            out.append({"account_key": 1, "month": add_months(date(2025, 1, 1), i), "active_users": users,
+                        "active_user_days": sticky * 30 * users, "days_in_month": 30,
+                        "key_feature_adoption": adoption})
+    return pd.DataFrame(out, columns=["account_key", "month", "active_users", "active_user_days", "days_in_month",
+                                      "key_feature_adoption"])
+
+
+def stages(acc: Account, frame: pd.DataFrame, n: int) -> list[str]:
+    return [s for _, s in lifecycle.stages_of(acc, frame, date(2025, 1, 1), add_months(date(2025, 1, 1), n))]
+
+
+HABIT = (5, 0.2, 0.5)      # 5 of 10 seats, sticky, adopting: a habit month
+ACTIVE = (5, 0.05, 0.1)    # 5 of 10 seats, not sticky
+
+
+def test_onboarding_until_go_live_and_a_quarter_of_the_seats_then_activated():
+    # a pilot before the go-live month counts for nothing; 2 of 10 seats is under a quarter; 3 of 10 is over
+    frame = months((5, 0.2, 0.5), (2, 0.2, 0.5), (2, 0.2, 0.5), (3, 0.05, 0.1))
+    assert stages(account(), frame, 4) == ["onboarding", "onboarding", "onboarding", "activated"]
+    assert stages(account(go_live=None), frame, 4) == ["onboarding"] * 4
+    # without a seat count: 5 active users activate
+    assert stages(account(seats=None), months((0, 0, 0), (0, 0, 0), (4, 0.1, 0.1), (5, 0.1, 0.1)), 4) == [
+        "onboarding", "onboarding", "onboarding", "activated"]
+    stage = lifecycle.stage_of(account(), lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 5, 1)))
+    assert (stage.stage, stage.since, stage.months_in_stage, stage.days_to_activation) == (
+        "activated", date(2025, 4, 1), 1, (date(2025, 4, 1) - GO_LIVE).days)
+
+
+def test_habitual_after_three_habit_months_in_a_row_and_one_quiet_month_is_not_a_fall():
+    frame = months((0, 0, 0), (0, 0, 0), HABIT, HABIT, ACTIVE, HABIT, HABIT, HABIT, ACTIVE, HABIT, ACTIVE, ACTIVE)
+    assert stages(account(), frame, 12) == [
+        "onboarding", "onboarding", "activated", "activated", "activated",  # the run broke after two
+        "activated", "activated", "habitual",                               # three in a row
+        "habitual",                                                          # one quiet month: still habitual
+        "habitual", "habitual", "at_risk"]                                  # two quiet months: fallen
+
+
+def test_falling_below_a_reached_stage_or_losing_users_is_at_risk():
+    # activated, then under a quarter of the seats: at risk, not onboarding
+    assert stages(account(), months((0, 0, 0), (0, 0, 0), (5, 0.05, 0.1), (2, 0.05, 0.1)), 4)[-1] == "at_risk"
+    # active users of the last 3 months 15 % or more below the 3 before (20 -> 17 a month): at risk
+    steady = [(10, 0.05, 0.1)] * 3
+    ok = months((0, 0, 0), (0, 0, 0), *steady, (9, 0.05, 0.1), (9, 0.05, 0.1), (9, 0.05, 0.1))
+    down = months((0, 0, 0), (0, 0, 0), *steady, (9, 0.05, 0.1), (8, 0.05, 0.1), (8, 0.05, 0.1))
+    assert stages(account(), ok, 8)[-1] == "activated"   # 27 against 30: -10 %
+    assert stages(account(), down, 8)[-1] == "at_risk"   # 25 against 30: -16.7 %
+
+
+def test_transitions_count_accounts_moving_between_quarter_end_stages():
+    table = pd.DataFrame({"account_id": ["A"] * 6 + ["B"] * 6,
+                          "month": [add_months(date(2025, 1, 1), i) for i in range(6)] * 2,
+                          "stage": ["onboarding"] * 3 + ["activated"] * 3 + ["onboarding"] * 2 + ["activated"] * 4})
+    moved = lifecycle.transitions(table)
+    assert moved.to_dict("records") == [{"quarter": "2025-Q2", "from": "onboarding", "to": "activated",
+                                         "accounts": 1}]  # B activated within Q1 already: its Q1 ends activated
+
+
+def test_the_health_score_is_the_sum_of_its_components_and_withheld_without_enough_data():
+    h = health.health(live=True, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=-0.2, days_to_renewal=90)
+    values = {"adoption": 0.6, "efficiency": 0.5, "seats": 0.5, "usage_trend": 0.3, "renewal": 0.5}
+    assert {c.name: c.value for c in h.components} == pytest.approx(values)
+    assert h.score == pytest.approx(100 * sum(health.WEIGHTS[k] * v for k, v in values.items()))
+    assert sum(c.contribution for c in h.components) == pytest.approx(h.score)
+    # clipped at both ends
+    top = health.health(live=True, adoption=1.0, efficiency=0.9, seats=1.2, usage_trend=2.0, days_to_renewal=400)
+    low = health.health(live=True, adoption=0.0, efficiency=-0.5, seats=0.0, usage_trend=-0.9, days_to_renewal=-5)
+    assert (top.score, low.score) == (pytest.approx(100), pytest.approx(0))
+    # a missing component leaves the others' weights to share the score
+    part = health.health(live=True, adoption=0.6, efficiency=None, seats=0.4, usage_trend=-0.2, days_to_renewal=None)
+    assert part.score == pytest.approx(100 * (0.3 * 0.6 + 0.2 * 0.5 + 0.2 * 0.3) / 0.7)
+    # insufficient data: not live, or fewer than 3 components
+    assert health.health(live=False, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=0.0,
+                         days_to_renewal=90).score is None
+    few = health.health(live=True, adoption=0.6, efficiency=None, seats=None, usage_trend=0.0, days_to_renewal=None)
+    assert (few.score, few.reason) == (None, "fewer than 3 components measured")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    con = connect(tmp_path_factory.mktemp("lifecycle") / "demo.duckdb")
+    ingest.load_demo(con)
+    return con
+
+
+def test_on_the_demo_the_planted_decline_is_at_risk_and_the_never_live_are_onboarding(demo):
+    period = default_period(demo)
+    table = lifecycle.lifecycle_table(demo, period=period)
+    last = dict(table[table["month"] == add_months(period.end, -1)][["account_id", "stage"]].values)
+    assert last["A019"] == "at_risk" and {last[a] for a in ("A037", "A038", "A039", "A040")} == {"onboarding"}
+    assert lifecycle.lifecycle(demo, account=get_account(demo, "A019"), period=period).stage == "at_risk"
+    # the one-account read agrees with the all-accounts table for every account
+    for account_id, stage in last.items():
+        assert lifecycle.lifecycle(demo, account=get_account(demo, account_id), period=period).stage == stage
+
+
+def test_the_attention_rules_one_by_one():
+    from metrics.attention import ADOPTION_DROP, HEALTHY, RENEWAL_DAYS, flags_of
+
+    def asked() -> float:
+        raise AssertionError("the health score is read only when the renewal is near")
+
+    assert flags_of(["onboarding", "activated", "habitual"], [0.5, 0.4, 0.3], None, asked) == (
+        flags_of([], [0.5, 0.4, 0.3], None, asked))  # no stage fell: only the adoption rule
+    fell = flags_of(["activated", "habitual", "habitual", "at_risk"], [], None, asked)
+    assert [(f.rule, f.values) for f in fell] == [("fell_stage", {"from": "habitual"})]
+    # adoption: lower each month and by ADOPTION_DROP in all; a flat month or a smaller fall is not a flag
+    assert [f.rule for f in flags_of([], [0.5, 0.46, 0.499 - ADOPTION_DROP], None, asked)] == ["adoption_falling"]
+    assert flags_of([], [0.5, 0.45, 0.45], None, asked) == ()
+    assert flags_of([], [0.5, 0.49, 0.48], None, asked) == ()
+    # renewal: near and unhealthy (or unknown health) is a flag; healthy, or far, is not
+    assert [f.values for f in flags_of([], [], RENEWAL_DAYS, lambda: HEALTHY - 1)] == [
+        {"days": RENEWAL_DAYS, "score": HEALTHY - 1}]
+    assert [f.values for f in flags_of([], [], 10, lambda: None)] == [{"days": 10, "score": None}]
+    assert flags_of([], [], 10, lambda: HEALTHY) == ()
+    assert flags_of([], [], RENEWAL_DAYS + 1, asked) == ()
+    assert [f.rule for f in flags_of([], [], -30, lambda: None)] == ["renewal_unhealthy"]  # up to 30 days overdue
+    assert flags_of([], [], -31, asked) == ()
+
+
+def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_languages(demo, tmp_path, capsys):
+    import json
+
+    import cli
+
+    db = tmp_path / "cli.duckdb"
+    con = connect(db)
+    ingest.load_demo(con)
+    con.close()
+    assert cli.main(["attention", "--json", "--db", str(db)]) == 0
+    listed = {a["account_id"]: a for a in json.loads(capsys.readouterr().out)["accounts"]}
+    assert listed["A019"]["reasons"] == [{"rule": "fell_stage", "text": "fell from habitual to at risk",
+                                         "from": "habitual"}]
+    renewal = get_account(demo, "A040").renewal_date
+    days = (renewal - default_period(demo).end).days
+    assert listed["A040"]["reasons"][0] | {"text": None} == {
+        "rule": "renewal_unhealthy", "text": None, "days": days, "renewal_date": renewal.isoformat(), "score": None}
+    assert cli.main(["attention", "--lang", "zh", "--db", str(db)]) == 0
+    printed = capsys.readouterr().out
+    assert "苏州物流集团 (A019): 从习惯使用跌至有风险" in printed
+    assert f"{days} 天后续约（{renewal.isoformat()}），健康度无法计算" in printed
