@@ -109,3 +109,10 @@ def heatmap(frame: pd.DataFrame, *, title: str, labels: dict[str, str] | None = 
                     labels=labels or {})
     fig.update_layout(coloraxis_colorbar=dict(tickformat=".0%", title=""))  # the cells read 45%, so does the scale
     return _layout(fig, title).update_layout(height=max(330, 28 * len(frame) + 120))
+
+
+def stacked_bars(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
+                 labels: dict[str, str] | None = None) -> go.Figure:
+    """Bars per `x`, stacked by `color` (e.g. stage changes per quarter); counts on whole-number ticks."""
+    fig = px.bar(_inert_frame(frame, x, color), x=x, y=y, color=color, labels=labels)
+    return _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)

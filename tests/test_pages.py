@@ -439,3 +439,27 @@ def test_the_benchmark_page_says_in_full_why_a_figure_is_withheld(db, monkeypatc
     notes = "\n".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes of the text
     # A001's industry has fewer than 5 other accounts: each figure says so, whole, under the table
     assert "**Key feature adoption**: industry: fewer than 5 other accounts in the cohort have this figure" in notes
+
+
+def test_the_portfolio_shows_the_stage_funnel_and_who_needs_attention(db, monkeypatch):
+    """The demo plants four accounts that never went live and one whose users fall (A019): the funnel counts them,
+    and the attention list names A019 with its reason."""
+    at = run_page(db, monkeypatch, "views/portfolio.py")
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    funnel = next(f for f in figures if f["layout"]["title"]["text"] == STRINGS["en"]["chart_stages"])
+    y = funnel["data"][0]["y"]
+    ys = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else y
+    counts = dict(zip(funnel["data"][0]["x"], (int(v) for v in ys)))
+    assert counts["Onboarding"] == 4 and counts["At risk"] == 1 and sum(counts.values()) == 40
+    # and each account counted at its stage at the period's end, read one account at a time
+    from collections import Counter
+
+    from metrics import lifecycle
+    from metrics.accounts import all_accounts
+
+    con = connect(db)
+    ends = Counter(lifecycle.lifecycle(con, account=a, period=default_period(con)).stage for a in all_accounts(con))
+    names = {"onboarding": "Onboarding", "activated": "Activated", "habitual": "Habitual", "at_risk": "At risk"}
+    assert counts == {names[s]: ends.get(s, 0) for s in names}
+    watch = at.dataframe[0].value
+    assert dict(zip(watch["account_id"], watch["reasons"]))["A019"] == "fell from habitual to at risk"

@@ -8,7 +8,7 @@ import streamlit as st
 import charts
 import wording
 from i18n import column_label, lang, t
-from metrics import adoption, portfolio
+from metrics import adoption, lifecycle, portfolio
 from metrics.attention import attention
 from metrics.period import Period, add_months
 from ui.downloads import export_portfolio
@@ -30,6 +30,7 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
             "attention": attention(con, period=Period(start, end)),
+            "stages": lifecycle.lifecycle_table(con, period=Period(start, end)),
             "hours": {"start": add_months(end, -12), "end": end}}
 
 
@@ -54,6 +55,18 @@ heat = data["heatmap"].rename(columns=lambda c: term_text("industry", c))  # ind
 right.plotly_chart(charts.heatmap(heat, title=t("chart_heatmap"), labels={
     "x": column_label("industry"), "y": column_label("feature"), "color": column_label("adoption_rate")}),
     key="heatmap")
+stages = data["stages"][data["stages"]["account_id"].isin(set(chosen["account_id"]))]
+at_end = stages[stages["month"] == add_months(period.end, -1)]["stage"].value_counts()
+funnel = pd.DataFrame({"stage": [t(f"stage_{s}") for s in lifecycle.STAGES],
+                       "accounts": [int(at_end.get(s, 0)) for s in lifecycle.STAGES]})
+moves = lifecycle.transitions(stages)
+moves["change"] = [f"{t('stage_' + a)} → {t('stage_' + b)}" for a, b in zip(moves["from"], moves["to"])]
+left, right = st.columns(2)
+left.plotly_chart(charts.bars(funnel, "stage", "accounts", title=t("chart_stages"), y_title=t("accounts"),
+                              labels=chart_labels("stage", "accounts")), key="stages")
+right.plotly_chart(charts.stacked_bars(moves, "quarter", "accounts", "change", title=t("chart_stage_moves"),
+                                       y_title=t("accounts"), labels=chart_labels("quarter", "accounts", "change")),
+                   key="moves")
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),

@@ -150,6 +150,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "health_usage_trend": "Active users against the months before",
         "health_renewal": "Days to renewal",
         "rank_attention": "Needs attention now — select one to open its report",
+        "chart_stages": "Lifecycle stage at the period's end",
+        "chart_stage_moves": "Stage changes per quarter",
         "period_caption": "Period {period} · go-live {go_live}",
         "kpi_value": "Value delivered",
         "kpi_hours_saved": "Hours saved",
@@ -351,6 +353,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "health_usage_trend": "活跃用户较之前的月份",
         "health_renewal": "距续约天数",
         "rank_attention": "需要立即关注的客户 — 选中一行查看其报告",
+        "chart_stages": "统计期末的生命周期阶段",
+        "chart_stage_moves": "每季度的阶段变化",
         "period_caption": "统计期 {period} · 上线日期 {go_live}",
         "kpi_value": "交付价值",
         "kpi_hours_saved": "节省工时",
@@ -416,6 +420,7 @@ STRINGS: dict[str, dict[str, str]] = {
 # so selections, edits and CSV downloads are unchanged). A column id missing here is shown as it is.
 COLUMNS: dict[str, dict[str, str]] = {
     "en": {
+        "stage": "Stage", "quarter": "Quarter", "change": "Change", "accounts": "Accounts",
         "reasons": "Why",
         "component": "Component",
         "weight": "Weight",
@@ -444,6 +449,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "line": "Line", "column_name": "Column", "reason": "Problem",
     },
     "zh": {
+        "stage": "阶段", "quarter": "季度", "change": "变化", "accounts": "客户数",
         "reasons": "原因",
         "component": "构成项",
         "weight": "权重",
