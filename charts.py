@@ -112,7 +112,9 @@ def heatmap(frame: pd.DataFrame, *, title: str, labels: dict[str, str] | None = 
 
 
 def stacked_bars(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str, y_title: str = "",
-                 labels: dict[str, str] | None = None) -> go.Figure:
-    """Bars per `x`, stacked by `color` (e.g. stage changes per quarter); counts on whole-number ticks."""
-    fig = px.bar(_inert_frame(frame, x, color), x=x, y=y, color=color, labels=labels)
+                 labels: dict[str, str] | None = None, colors: dict[str, str] | None = None) -> go.Figure:
+    """Bars per `x`, stacked by `color` (e.g. stage changes per quarter), `colors` by value; counts on whole-number
+    ticks."""
+    fig = px.bar(_inert_frame(frame, x, color), x=x, y=y, color=color, labels=labels,
+                 color_discrete_map={inert(k): v for k, v in (colors or {}).items()})
     return _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)

@@ -65,7 +65,10 @@ left, right = st.columns(2)
 left.plotly_chart(charts.bars(funnel, "stage", "accounts", title=t("chart_stages"), y_title=t("accounts"),
                               labels=chart_labels("stage", "accounts")), key="stages")
 right.plotly_chart(charts.stacked_bars(moves, "quarter", "accounts", "change", title=t("chart_stage_moves"),
-                                       y_title=t("accounts"), labels=chart_labels("quarter", "accounts", "change")),
+                                       y_title=t("accounts"), labels=chart_labels("quarter", "accounts", "change"),
+                                       colors={c: "#d62728" if b == "at_risk" else "#2ca02c" if a == "at_risk"
+                                               else "#1f77b4" if b == "activated" else "#6baed6"
+                                               for c, a, b in zip(moves["change"], moves["from"], moves["to"])}),
                    key="moves")
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
