@@ -467,6 +467,35 @@ def _summary(deck: Deck) -> None:
     deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions")])
 
 
+OBJECTIVE_UNITS = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
+                   "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
+
+
+def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
+    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric == "efficiency_delta")
+
+
+def _results(deck: Deck) -> None:
+    """Results against the goals set in the sale (metrics.objectives); no slide without objectives."""
+    rep = deck.data.report
+    if not rep.objectives:
+        return
+    slide = deck.slide(deck.t("deck_results"))
+    statuses = [o.status for o in rep.objectives]
+    deck.textbox(slide, deck.left, deck.top, deck.content_width, Inches(0.6),
+                 [deck.t("results_line", share=deck.f(rep.value_delivered, "fraction"), n=len(statuses),
+                         achieved=statuses.count("achieved"), on_track=statuses.count("on_track"))], 18, bold=True,
+                 color=MSO_THEME_COLOR.ACCENT_1)
+    rows = [[deck.t(k) for k in ("objective", "baseline_col", "now", "target_col", "target_date", "progress",
+                                 "status")]]
+    rows += [[deck.t(f"metric_{o.metric}"), _objective_figure(deck, o.metric, o.baseline),
+              _objective_figure(deck, o.metric, o.current), _objective_figure(deck, o.metric, o.target),
+              o.target_date.isoformat(), deck.f(o.progress, "fraction"), deck.t(f"status_{o.status}")]
+             for o in rep.objectives]
+    deck.table(slide, rows, (deck.left, deck.top + Inches(0.8), deck.content_width, 0),
+               [0.26, 0.12, 0.12, 0.12, 0.14, 0.11, 0.13])
+
+
 def _risks(deck: Deck) -> None:
     """Risks to watch (metrics.story) and what the account is asked for."""
     story = deck.data.story
@@ -660,6 +689,13 @@ def _goals(deck: Deck) -> None:
     slide = deck.slide(deck.t("deck_goals"))
     target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
     rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
+    for o in rep.objectives:  # the objectives still open come first, with their own target and owner
+        if o.status in ("achieved", "missed"):
+            continue
+        rows.append([deck.t("goal_objective", metric=deck.t(f"metric_{o.metric}"),
+                            target=_objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
+                     f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
+                     _objective_figure(deck, o.metric, o.target), o.owner or owner])
     for item in rep.adoption.underused_features[:2]:
         rows.append([deck.t("goal_adoption", feature=item.feature),
                      f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
@@ -711,7 +747,8 @@ def _appendix(deck: Deck) -> None:
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
     deck = Deck(lang, template, data=data)
-    for make in (_title, _summary, _adoption, _efficiency, _value, _peers, _risks, _underused, _goals, _appendix):
+    for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _underused, _goals,
+                 _appendix):
         make(deck)
     deck.agenda()
     deck.number_slides()

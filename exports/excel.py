@@ -497,6 +497,46 @@ def _notes(book: _Book, ws: Worksheet) -> None:
     _widths(ws, {"A": 18})
 
 
+def _objectives(book: _Book, ws: Worksheet) -> None:
+    """What was promised and how far it has come; progress is a formula over the baseline, now and target cells."""
+    data, t = book.data, book.t
+    book.title(ws, t("objectives_title"), book.subtitle())
+    book.put(ws, 3, 1, t("objectives_hint"), italic=True, color=NOTE_COLOR)
+    book.header(ws, HEADER_ROW, [t("objective"), t("baseline_col"), t("now"), t("target_col"), t("target_date"),
+                                 t("progress"), t("status"), t("owner"), t("counted")])
+    first = HEADER_ROW + 1
+    formats = {"efficiency_delta": SIGNED_PCT, "hours_saved": HOURS, "value": book.money,
+               "key_feature_adoption": PCT, "seat_utilization": PCT}
+    shares = []
+    for r, o in enumerate(data.report.objectives, start=first):
+        book.put(ws, r, 1, t(f"metric_{o.metric}"), bold=True)
+        for col, value in ((2, o.baseline), (3, o.current)):
+            book.put(ws, r, col, value if value is not None else t("na"), formats[o.metric])
+        book.put(ws, r, 4, o.target, formats[o.metric], color=INPUT_COLOR)
+        ws.cell(row=r, column=4).fill = INPUT_FILL
+        book.put(ws, r, 5, o.target_date, DAY)
+        progress = (o.current - o.baseline) / (o.target - o.baseline) \
+            if o.current is not None and o.baseline is not None and o.target != o.baseline else t("na")
+        book.put(ws, r, 6, f"=IF(AND(ISNUMBER(B{r}),ISNUMBER(C{r}),ISNUMBER(D{r}),D{r}<>B{r}),"
+                           f"(C{r}-B{r})/(D{r}-B{r}),{book.na()})", PCT, cached=progress)
+        capped = min(1.0, max(0.0, progress)) if isinstance(progress, float) else t("na")
+        if isinstance(capped, float):
+            shares.append(capped)
+        book.put(ws, r, 7, t(f"status_{o.status}"))
+        book.put(ws, r, 8, o.owner, customer=True)
+        book.put(ws, r, 9, f"=IF(ISNUMBER(F{r}),MIN(1,MAX(0,F{r})),{book.na()})", PCT, cached=capped)
+    last = first + len(data.report.objectives) - 1
+    if data.report.objectives:
+        r = last + 2
+        book.put(ws, r, 1, t("value_delivered"), bold=True)
+        book.put(ws, r, 9, f"=IF(COUNT(I{first}:I{last})>0,AVERAGE(I{first}:I{last}),{book.na()})", PCT, bold=True,
+                 cached=sum(shares) / len(shares) if shares else t("na"))
+    else:
+        book.put(ws, first, 1, t("na"), italic=True, color=NOTE_COLOR)
+    ws.freeze_panes = ws.cell(row=first, column=2)
+    _widths(ws, {"A": 30, "B": 14, "C": 14, "D": 14, "E": 13, "F": 12, "G": 12, "H": 20, "I": 14})
+
+
 def _peers(book: _Book, ws: Worksheet) -> None:
     """The peer benchmark: own figure, percentile and anonymous quartiles per figure (metrics.benchmarks)."""
     data, t = book.data, book.t
@@ -526,7 +566,8 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
     """The workbook for already gathered figures."""
     book = _Book(data, lang)
     sheets = {key: book.sheet(key, first=key == "summary")
-              for key in ("summary", "value", "efficiency", "adoption", "peers", "recommendations", "notes")}
+              for key in ("summary", "value", "efficiency", "adoption", "peers", "recommendations", "notes",
+                          "objectives")}
     _value(book, sheets["value"])  # defines TotalHoursSaved and TotalValue, which the summary refers to
     _summary(book, sheets["summary"])
     _efficiency(book, sheets["efficiency"])
@@ -534,7 +575,9 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
     _peers(book, sheets["peers"])
     _recommendations(book, sheets["recommendations"])
     _notes(book, sheets["notes"])
+    _objectives(book, sheets["objectives"])
     book.wb.move_sheet(sheets["value"], offset=2)  # order: summary, efficiency, adoption, value, ...
+    book.wb.move_sheet(sheets["objectives"], offset=-6)  # ... objectives right after the summary
     book.wb.calculation.fullCalcOnLoad = True
     book.wb.properties.title = text(lang, "report_title", account=safe_cell_text(data.account.name))
     book.wb.properties.creator = "ValueLens"
@@ -550,5 +593,6 @@ def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: P
 def sheet_names(lang: str = "en") -> dict[str, str]:
     """Sheet key -> sheet title in `lang` (for tests and readers)."""
     return {key: text(lang, f"sheet_{key}")
-            for key in ("summary", "efficiency", "adoption", "value", "peers", "recommendations", "notes")}
+            for key in ("summary", "objectives", "efficiency", "adoption", "value", "peers", "recommendations",
+                        "notes")}
 

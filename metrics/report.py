@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 import duckdb
 import pandas as pd
 
-from metrics import adoption, cost, efficiency, lifecycle
+from metrics import adoption, cost, efficiency, lifecycle, objectives
 from metrics.accounts import all_accounts
 from metrics.health import Health, health
 from metrics.period import Period
@@ -172,6 +172,8 @@ class AccountReport:
     cost: CostFigures
     lifecycle: LifecycleFigures | None = None
     health: Health | None = None
+    objectives: tuple[objectives.Objective, ...] = ()
+    value_delivered: float | None = None  # mean capped progress of the objectives
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready data: dates as ISO text, fractions stay fractions, money keeps two decimals."""
@@ -221,6 +223,10 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     stage = lifecycle.lifecycle(con, account=account, period=period)
     key_adoption = _num(adoption.key_feature_adoption(features))
     seat_use = _num(adoption.seat_utilization_of(account, use))
+    figures = {"efficiency_delta": _num(eff.delta), "hours_saved": _num(money.hours_saved), "value": _num(money.value),
+               "key_feature_adoption": key_adoption, "seat_utilization": seat_use}
+    promised = objectives.objectives_of(con, account, period, figures)
+    delivered = objectives.value_delivered(promised)
     return AccountReport(
         account_id=account.account_id, account_name=account.name, industry=account.industry,
         go_live_date=account.go_live_date, period=ReportPeriod(start, end),
@@ -246,8 +252,9 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
             by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason),
         lifecycle=None if stage is None else LifecycleFigures(stage.stage, stage.since, stage.months_in_stage,
                                                               stage.days_to_activation),
+        objectives=promised, value_delivered=delivered,
         health=health(live=account.go_live_date is not None and account.go_live_date < end, adoption=key_adoption,
-                      efficiency=_num(eff.delta), seats=seat_use,
+                      efficiency=_num(eff.delta), seats=seat_use, value_delivered=delivered,
                       usage_trend=usage_trend(stage, len(period.months)) if stage is not None else None,
                       days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None))
 

@@ -424,7 +424,8 @@ def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_me
                                         r"required column\(s\) missing for users: user_id; "
                                         r"required column\(s\) missing for events: user_id, "
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
-                                        r"output_units, headcount\)"):
+                                        r"output_units, headcount; required column\(s\) missing for objectives: "
+                                        r"metric, target, target_date\)"):
         ingest.import_file(loaded, path)
     assert snapshot(loaded) == before
 

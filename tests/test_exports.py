@@ -172,7 +172,7 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     data = report.account_report(demo, account_id="A001", period=period)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, "en")))
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
-    assert titles[1:] == ["Agenda", "Executive summary", "Adoption trend",
+    assert titles[1:] == ["Agenda", "Executive summary", "Results against goals", "Adoption trend",
                           "Per-person efficiency before and after go-live", "Value by feature",
                           "Where you stand among peers", "Risks to watch", "Underused features and next steps",
                           "Goals for next quarter", "Appendix: formulas and assumptions",
@@ -207,7 +207,7 @@ def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
     template.save(buffer)
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), "en", template=buffer.getvalue())))
     assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)
-    assert len(prs.slides) == 13
+    assert len(prs.slides) == 14
 
 
 def hostile_database(tmp_path):

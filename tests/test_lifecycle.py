@@ -82,18 +82,22 @@ def test_transitions_count_accounts_moving_between_quarter_end_stages():
 
 
 def test_the_health_score_is_the_sum_of_its_components_and_withheld_without_enough_data():
-    h = health.health(live=True, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=-0.2, days_to_renewal=90)
-    values = {"adoption": 0.6, "efficiency": 0.5, "seats": 0.5, "usage_trend": 0.3, "renewal": 0.5}
+    h = health.health(live=True, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=-0.2, days_to_renewal=90,
+                      value_delivered=0.7)
+    values = {"adoption": 0.6, "efficiency": 0.5, "seats": 0.5, "usage_trend": 0.3, "renewal": 0.5,
+              "value_delivered": 0.7}
     assert {c.name: c.value for c in h.components} == pytest.approx(values)
     assert h.score == pytest.approx(100 * sum(health.WEIGHTS[k] * v for k, v in values.items()))
     assert sum(c.contribution for c in h.components) == pytest.approx(h.score)
     # clipped at both ends
-    top = health.health(live=True, adoption=1.0, efficiency=0.9, seats=1.2, usage_trend=2.0, days_to_renewal=400)
-    low = health.health(live=True, adoption=0.0, efficiency=-0.5, seats=0.0, usage_trend=-0.9, days_to_renewal=-5)
+    top = health.health(live=True, adoption=1.0, efficiency=0.9, seats=1.2, usage_trend=2.0, days_to_renewal=400,
+                        value_delivered=1.0)
+    low = health.health(live=True, adoption=0.0, efficiency=-0.5, seats=0.0, usage_trend=-0.9, days_to_renewal=-5,
+                        value_delivered=0.0)
     assert (top.score, low.score) == (pytest.approx(100), pytest.approx(0))
     # a missing component leaves the others' weights to share the score
     part = health.health(live=True, adoption=0.6, efficiency=None, seats=0.4, usage_trend=-0.2, days_to_renewal=None)
-    assert part.score == pytest.approx(100 * (0.3 * 0.6 + 0.2 * 0.5 + 0.2 * 0.3) / 0.7)
+    assert part.score == pytest.approx(100 * (0.25 * 0.6 + 0.15 * 0.5 + 0.15 * 0.3) / 0.55)
     # insufficient data: not live, or fewer than 3 components
     assert health.health(live=False, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=0.0,
                          days_to_renewal=90).score is None

@@ -242,11 +242,13 @@ def test_after_a_save_the_effect_table_shows_the_saved_model_not_the_pending_cha
 def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/data_import.py")
     recent = at.dataframe[0].value
-    assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "outcomes.xlsx", "value_drivers.csv"]
+    assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "objectives.csv", "outcomes.xlsx",
+                                           "value_drivers.csv"]
     assert recent["rows_rejected"].sum() == 0
     # a workbook and a Parquet file have no text encoding: a dash, never "None"
     assert dict(zip(recent["file_name"], recent["encoding"])) == {
-        "accounts.csv": "utf-8 with BOM", "events.parquet": "—", "outcomes.xlsx": "—", "value_drivers.csv": "utf-8"}
+        "accounts.csv": "utf-8 with BOM", "events.parquet": "—", "outcomes.xlsx": "—", "value_drivers.csv": "utf-8",
+        "objectives.csv": "utf-8"}
 
 
 def test_every_catalog_says_everything_in_both_languages():

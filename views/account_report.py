@@ -118,11 +118,28 @@ if score is not None:
         health_col.caption(reason_text(score.reason))
     with st.expander(t("health_why")):  # every point of the score, explained
         units = {"adoption": "fraction", "efficiency": "fraction", "seats": "fraction", "usage_trend": "fraction",
-                 "renewal": "count"}
+                 "renewal": "count", "value_delivered": "fraction"}
         table([{"component": t(f"health_{c.name}"),
                 "figure": fmt(c.figure, units[c.name], signed=c.name in ("efficiency", "usage_trend")),
                 "weight": fmt(c.weight, "fraction"), "points": fmt(c.contribution, "number")}
                for c in score.components], hide_index=True)
+st.subheader(t("objectives_title"))
+if rep.objectives:
+    units = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
+             "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
+
+    def shown_as(metric: str, value: float | None) -> str:
+        return fmt(value, units[metric], money.currency, signed=metric == "efficiency_delta")
+
+    table([{"objective": t(f"metric_{o.metric}"), "baseline": shown_as(o.metric, o.baseline),
+            "current": shown_as(o.metric, o.current), "target": shown_as(o.metric, o.target),
+            "target_date": o.target_date, "progress": o.progress, "status": t(f"status_{o.status}"),
+            "owner": o.owner} for o in rep.objectives], hide_index=True,
+          column_config={"progress": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
+                         "target_date": st.column_config.DateColumn()})
+    st.caption(t("value_delivered_caption", share=fmt(rep.value_delivered, "fraction")))
+else:
+    st.caption(t("objectives_none"))
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)

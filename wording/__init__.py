@@ -20,6 +20,9 @@ FORMULAS_ZH: dict[str, str] = {
     "seat_utilization": "各月 月活跃用户 / 席位数 的平均值",
     "roi": "(价值 × 12 / 统计期月数 - 年合同金额) / 年合同金额",
     "payback_months": "年合同金额 / (价值 / 统计期月数)",
+    "objective_progress": "(当前值 - 基线) / (目标 - 基线)；基线可填写，未填写时取上线当月之前同样月数的数值（人效变化为 0）；"
+                          "≥ 1 为已达成；目标日期已过仍未达成为未达成；进度 ≥ 上线至目标日期已过去的时间比例为按计划，否则为落后",
+    "value_delivered": "各价值目标进度（截取在 0-100%）的平均值",
     "lifecycle_stage": "按月判定：上线前或活跃用户 / 席位数 < 25%（无席位数时活跃用户 < 5 人）为上线推进；达到该比例为已激活；"
                        "日活/月活 ≥ 0.14 且当月关键功能采用率 ≥ 0.35 连续 3 个月为习惯使用；低于曾达到的阶段，"
                        "或最近 3 个月活跃用户比之前 3 个月少 15% 以上，为有风险",
@@ -40,6 +43,11 @@ FORMULAS_EN: dict[str, str] = {
     "seat_utilization": "average over the months of monthly active users ÷ seats",
     "roi": "(value × 12 ÷ months in the period − annual contract value) ÷ annual contract value",
     "payback_months": "annual contract value ÷ (value ÷ months in the period)",
+    "objective_progress": "(current − baseline) ÷ (target − baseline); the baseline as entered, or measured in as many "
+                          "months before the go-live month (efficiency change: 0); achieved at 1 or more; missed when "
+                          "the target date passed first; on track when at least the share of the time from go-live "
+                          "to the target date that has passed; else behind",
+    "value_delivered": "mean of the objectives' progress, each capped at 0-100 %",
     "lifecycle_stage": "each month: onboarding before go-live or under a quarter of the seats active (without seats: "
                        "under 5 active users); activated from there; habitual after 3 months in a row with DAU/MAU of "
                        "0.14 or more and the month's key-feature adoption of 0.35 or more; at risk below a stage "
@@ -52,6 +60,8 @@ FORMULAS_EN: dict[str, str] = {
 
 REASONS_ZH: dict[str, str] = {
     "not live yet": "尚未上线",
+    "not a metric an objective can measure": "不是价值目标可衡量的指标",
+    "equal to the baseline: nothing to progress towards": "与基线相同：没有可推进的目标",
     "fewer than 3 components measured": "可计量的构成项少于 3 项",
     # a figure the metric functions cannot give
     "no go-live date": "没有上线日期",
@@ -140,10 +150,10 @@ TERMS_ZH: dict[str, dict[str, str]] = {
     "segment": {"smb": "中小客户", "mid-market": "中型客户", "enterprise": "大型客户"},
     "seat_band": {},
     "kind": {"accounts": "客户", "events": "使用事件", "outcomes": "业务产出", "value_drivers": "价值驱动因素",
-             "features": "功能列表", "users": "用户列表", "rollups": "汇总数据"},
+             "features": "功能列表", "users": "用户列表", "rollups": "汇总数据", "objectives": "价值目标"},
     "basis": {"use": "按使用次数", "unit": "按工作件数"},
     # the data contract's column types (metrics.ingest.contract.Column.type)
-    "type": {"text": "文本", "date": "日期", "date-time": "日期时间", "month (yyyy-mm)": "月份（YYYY-MM）",
+    "type": {"text": "文本", "date": "日期", "number": "数值", "metric id": "指标代码", "date-time": "日期时间", "month (yyyy-mm)": "月份（YYYY-MM）",
              "number > 0": "数值 > 0", "number >= 0": "数值 ≥ 0", "whole number >= 0": "整数 ≥ 0",
              "whole number >= 1": "整数 ≥ 1", "iso code": "ISO 代码", "use | unit": "use | unit（按次 | 按件）",
              "cost | efficiency | revenue | risk": "cost | efficiency | revenue | risk（成本 | 效率 | 收入 | 风险）"},

@@ -8,8 +8,11 @@ What is planted, so the app has something true to find:
 - about half of the live accounts ran a small pilot in the 2-3 months before go-live;
 - contract values are priced so that most live accounts return more than their contract in the default period
   (2026-08 to 2026-10), a few stay below break-even, and the four that never went live return almost nothing;
-- one account, DECLINING (A019), loses 4 in 10 of its users from 2026-08 on: its QBR tells the declining story.
-Run `python data/demo/generate.py`; it rewrites the four files next to itself, identically every time.
+- one account, DECLINING (A019), loses 4 in 10 of its users from 2026-08 on: its QBR tells the declining story;
+- objectives (objectives.csv, Chinese headers) for 4 in 5 of the live accounts, as a sale would set them: per-person
+  efficiency +25 % within a year of go-live, key-feature adoption 75 % within 9 months, and for every other one
+  seat use 60 % within 6 months (no random draw: the other files stay as they were).
+Run `python data/demo/generate.py`; it rewrites the five files next to itself, identically every time.
 """
 from __future__ import annotations
 
@@ -171,6 +174,23 @@ def make_outcomes(rng: np.random.Generator, accounts: pd.DataFrame, depth: np.nd
     return rows
 
 
+def make_objectives(accounts: pd.DataFrame) -> pd.DataFrame:
+    """What was promised in the sale, for 4 in 5 of the live accounts (the 5th of every five has none)."""
+    rows = []
+    for i, acc in enumerate(accounts.itertuples(index=False)):
+        if not acc.go_live_date or i % 5 == 4:
+            continue
+        live = pd.Timestamp(acc.go_live_date)
+        due = {k: (live + pd.DateOffset(months=m) + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")
+               for k, m in (("efficiency", 12), ("adoption", 9), ("seats", 6))}
+        owner = "客户成功经理" if acc.currency == "CNY" else "CSM"
+        rows.append([acc.account_id, "efficiency_delta", "", "25%", due["efficiency"], owner, "business case"])
+        rows.append([acc.account_id, "key_feature_adoption", "", "75%", due["adoption"], owner, ""])
+        if i % 2 == 0:
+            rows.append([acc.account_id, "seat_utilization", "", "60%", due["seats"], owner, ""])
+    return pd.DataFrame(rows, columns=["客户ID", "指标", "基线", "目标", "目标日期", "负责人", "备注"])
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     accounts = make_accounts(rng)
@@ -178,6 +198,7 @@ def main() -> None:
     accounts.to_csv(OUT / "accounts.csv", index=False, encoding="utf-8-sig")
     drivers = pd.DataFrame([d[:5] for d in DRIVERS], columns=["功能", "节省分钟", "计量方式", "类别", "说明"])
     drivers.to_csv(OUT / "value_drivers.csv", index=False, encoding="utf-8")
+    make_objectives(accounts).to_csv(OUT / "objectives.csv", index=False, encoding="utf-8")
     events = make_events(rng, accounts, depth)
     table = pa.Table.from_pandas(events, preserve_index=False).cast(pa.schema([
         ("account_id", pa.string()), ("user_id", pa.string()), ("event_time", pa.timestamp("us")),

@@ -24,6 +24,7 @@ from metrics.ingest.contract import (
     CONTRACT,
     KINDS,
     MAX_REJECTS_SHOWN,
+    OBJECTIVE_METRICS,
     PRESETS,
     Column,
     EventFilter,
@@ -50,7 +51,7 @@ from metrics.settings import workspace_timezone
 from metrics.store import ROOT, DataError, is_empty, run, sql, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
-DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx")
+DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx", "objectives.csv")
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
@@ -278,7 +279,9 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     import_id = run(cur, "ingest_run.next_import_id").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
-    cur.execute(sql(f"validate_{kind}"), {"now": datetime.now()} if kind in ("events", "outcomes") else None)
+    params = {"now": datetime.now()} if kind in ("events", "outcomes") else \
+        {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
+    cur.execute(sql(f"validate_{kind}"), params)
     run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
     warnings: tuple[str, ...] = ()

@@ -12,7 +12,10 @@ import pandas as pd
 
 from metrics.store import DataError, run
 
-KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes")  # load order
+KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes",
+                          "objectives")  # load order
+# the metrics an objective may name (metrics.objectives measures each of them)
+OBJECTIVE_METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "seat_utilization")
 MAX_REJECTS_SHOWN = 1000
 
 
@@ -74,6 +77,18 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("headcount", True, "number > 0", "People producing that output", ("人数", "员工数", "人员数", "fte")),
         Column("hours_worked", False, "number >= 0", "Hours worked by those people", ("工时", "工作时长", "hours")),
     ),
+    "objectives": (  # what the account was promised in the sale: one objective per account and metric
+        _ACCOUNT_ID,
+        Column("metric", True, "metric id", "What is measured: " + ", ".join(OBJECTIVE_METRICS),
+               ("指标", "目标指标", "衡量指标", "kpi")),
+        Column("baseline", False, "number", "Where it started (default: measured in the 3 months before go-live)",
+               ("基线", "基准值", "起点")),
+        Column("target", True, "number", "Where it should be by the target date (fractions as 0.25 or 25%)",
+               ("目标", "目标值")),
+        Column("target_date", True, "date", "When the target is due", ("目标日期", "截止日期", "due_date", "due")),
+        Column("owner", False, "text", "Who owns it", ("负责人", "责任人")),
+        Column("note", False, "text", "A note", ("备注", "说明", "comment")),
+    ),
     "features": (  # a feature list: the analytics tool's opaque ids -> the names the value model uses
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
         Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
@@ -96,12 +111,12 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
 
 # natural keys (after coding) and the stored table of each kind
 _TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events",
-           "features": "feature_name_map", "users": "user_directory"}
+           "features": "feature_name_map", "users": "user_directory", "objectives": "objectives"}
 _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",),
-         "features": ("feature_id",), "users": ("user_id",)}
+         "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric")}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "features": ("feature_id",), "users": ("user_id",)}
+               "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric")}
 # events have no key here: an event_id, or the whole row as a multiset (merge._merge_events)
 
 
@@ -162,7 +177,7 @@ def detect_kind(headers: list[str]) -> str | None:
     """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
     no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
     best: tuple[int, str] | None = None
-    for kind in ("events", "outcomes", "value_drivers", "accounts", "features", "users"):
+    for kind in ("events", "outcomes", "objectives", "value_drivers", "accounts", "features", "users"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
         if required <= mapped and (best is None or len(mapped) > best[0]):

@@ -54,6 +54,17 @@ CREATE TABLE IF NOT EXISTS outcomes (
     hours_worked DOUBLE
 );
 
+-- what each account was promised: one objective per account and metric (metrics.objectives)
+CREATE TABLE IF NOT EXISTS objectives (
+    account_key  INTEGER NOT NULL,
+    metric       VARCHAR NOT NULL,
+    baseline     DOUBLE,              -- NULL: measured from data
+    target       DOUBLE NOT NULL,
+    target_date  DATE NOT NULL,
+    owner        VARCHAR,
+    note         VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS value_drivers (
     feature_key   INTEGER NOT NULL,
     minutes_saved DOUBLE NOT NULL,

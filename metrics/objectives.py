@@ -1,0 +1,110 @@
+"""Value objectives: what each account was promised, measured. One objective per account and metric (imported as
+the `objectives` kind): a baseline (entered, or measured in as many months before the go-live month as the
+period has), the current figure of the period's report, a target and its date.
+
+progress = (current - baseline) / (target - baseline), so a target below its baseline (fewer hours spent, say)
+works the same way; status: achieved (progress >= 1), missed (the target date passed first), on track (progress at
+least the share of the time from go-live to the target date that has passed by the period's end), behind, or open
+(no go-live date to measure time from). value_delivered is the mean of the objectives' progress, each capped to
+0-100 %.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+
+from metrics import adoption, cost
+from metrics.accounts import Account
+from metrics.period import Period, add_months
+from metrics.registry import metric
+from metrics.store import query
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective of an account, measured for a period."""
+
+    metric: str
+    baseline: float | None
+    baseline_measured: bool
+    current: float | None
+    target: float
+    target_date: date
+    progress: float | None
+    status: str
+    owner: str | None
+    note: str | None
+
+
+def stored(con: duckdb.DuckDBPyConnection, account: Account) -> list[tuple]:
+    """The account's stored objectives: (metric, baseline, target, target_date, owner, note), by metric."""
+    frame = query(con, "objectives_of", account_key=account.key)
+    return [tuple(None if v != v else v for v in row) for row in frame.itertuples(index=False)]
+
+
+def _before_go_live(con: duckdb.DuckDBPyConnection, account: Account, months: int) -> dict[str, float | None]:
+    """Each objective metric measured in `months` months before the go-live month (efficiency change: 0)."""
+    live = account.go_live_date
+    if live is None:
+        return {}
+    end = date(live.year, live.month, 1)
+    window = Period(add_months(end, -months), end)
+    use = adoption.usage(con, account, window.start, window.end)
+    money = cost.cost_of(account, use, window)
+    features = adoption.feature_adoption_of(use)
+    return {"efficiency_delta": 0.0, "hours_saved": money.hours_saved, "value": money.value,
+            # nobody active before go-live: nobody had adopted anything
+            "key_feature_adoption": adoption.key_feature_adoption(features) if use.active_users else 0.0,
+            "seat_utilization": adoption.seat_utilization_of(account, use)}
+
+
+def status_of(progress: float | None, expected: float | None, due: date, end: date) -> str:
+    """achieved, missed, on_track, behind or open (see the module)."""
+    if progress is not None and progress >= 1:
+        return "achieved"
+    if end - timedelta(days=1) > due:  # `end` is the day after the period's last
+        return "missed"
+    if progress is None or expected is None:
+        return "open"
+    return "on_track" if progress >= expected else "behind"
+
+
+@metric("objective_progress", unit="fraction", higher_is_better=True,
+        description="How far an objective has come from its baseline towards its target, and whether that is on "
+                    "track for its date.",
+        formula="(current - baseline) / (target - baseline); baseline entered, or measured in as many months before "
+                "the go-live month as the period has (efficiency change: 0); achieved at >= 1; missed when the "
+                "target date passed first; on track when progress >= (period end - go-live) / (target date - "
+                "go-live); else behind")
+def objectives_of(con: duckdb.DuckDBPyConnection, account: Account, period: Period,
+                  current: dict[str, float | None]) -> tuple[Objective, ...]:
+    """The account's objectives measured for `period`; `current`: each metric's figure in the period's report."""
+    rows = stored(con, account)
+    if not rows:
+        return ()
+    measured = _before_go_live(con, account, len(period.months)) if any(r[1] is None for r in rows) else {}
+    live, out = account.go_live_date, []
+    for name, baseline, target, due, owner, note in rows:
+        due = due.date() if hasattr(due, "date") else due
+        base = baseline if baseline is not None else measured.get(name)
+        now = current.get(name)
+        progress = (now - base) / (target - base) if now is not None and base is not None and target != base \
+            else None
+        expected = None
+        if live is not None and due > live:
+            expected = min(1.0, max(0.0, (period.end - live).days / (due - live).days))
+        out.append(Objective(name, base, baseline is None, now, float(target), due, progress,
+                             status_of(progress, expected, due, period.end), owner, note))
+    return tuple(out)
+
+
+@metric("value_delivered", unit="fraction", higher_is_better=True,
+        description="How much of what was promised has been delivered: the mean progress of the account's "
+                    "objectives, each capped at 100 %.",
+        formula="mean over the account's objectives with a progress of min(1, max(0, progress)); none without one")
+def value_delivered(objectives: tuple[Objective, ...]) -> float | None:
+    """value_delivered of measured objectives; None when none has a progress."""
+    shares = [min(1.0, max(0.0, o.progress)) for o in objectives if o.progress is not None]
+    return sum(shares) / len(shares) if shares else None

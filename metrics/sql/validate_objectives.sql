@@ -1,0 +1,49 @@
+-- name: validate_objectives
+-- contract: vl_stage(line, account_id, metric, baseline, target, target_date, owner, note), $metrics (the metric ids
+-- an objective may name) -> vl_checked: typed rows with account_key resolved and `errors`. A figure written as a
+-- percentage (25%) is the fraction 0.25.
+CREATE OR REPLACE TEMP TABLE vl_checked AS
+WITH typed AS (
+    SELECT
+        s.line,
+        vl_text(s.account_id)                                   AS account_id,
+        lower(vl_text(s.metric))                                AS metric,
+        CASE WHEN ends_with(vl_text(s.baseline), '%') THEN vl_num(rtrim(vl_text(s.baseline), '%')) / 100
+             ELSE vl_num(s.baseline) END                        AS baseline,
+        CASE WHEN ends_with(vl_text(s.target), '%') THEN vl_num(rtrim(vl_text(s.target), '%')) / 100
+             ELSE vl_num(s.target) END                          AS target,
+        CAST(vl_ts(s.target_date) AS DATE)                      AS target_date,
+        vl_text(s.owner)                                        AS owner,
+        vl_text(s.note)                                         AS note,
+        s.account_id AS raw_account_id, s.metric AS raw_metric, s.baseline AS raw_baseline, s.target AS raw_target,
+        s.target_date AS raw_target_date
+    FROM vl_stage AS s
+),
+final AS (
+    SELECT
+        t.*,
+        a.account_key,
+        list_filter([
+            vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
+            vl_err(vl_is_total(t.account_id), 'account_id', t.raw_account_id, 'a total or subtotal row, not data'),
+            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id),
+                   'account_id', t.raw_account_id, 'unknown account (import it in an accounts file first)'),
+            vl_err(t.metric IS NULL, 'metric', NULL, 'missing value'),
+            vl_err(t.metric IS NOT NULL AND NOT list_contains($metrics, t.metric), 'metric', t.raw_metric,
+                   'not a metric an objective can measure'),
+            vl_err(vl_text(t.raw_baseline) IS NOT NULL AND t.baseline IS NULL, 'baseline', t.raw_baseline,
+                   vl_nan_reason()),
+            vl_err(vl_text(t.raw_target) IS NULL, 'target', NULL, 'missing value'),
+            vl_err(vl_text(t.raw_target) IS NOT NULL AND t.target IS NULL, 'target', t.raw_target, vl_nan_reason()),
+            vl_err(vl_text(t.raw_target_date) IS NULL, 'target_date', NULL, 'missing value'),
+            vl_err(vl_text(t.raw_target_date) IS NOT NULL AND t.target_date IS NULL, 'target_date',
+                   t.raw_target_date, 'not a date (use YYYY-MM-DD)'),
+            vl_err(NOT vl_plausible(t.target_date), 'target_date', t.raw_target_date,
+                   'outside 1990-01-01 to 2100-12-31'),
+            vl_err(t.baseline IS NOT NULL AND t.target IS NOT NULL AND t.baseline = t.target, 'target', t.raw_target,
+                   'equal to the baseline: nothing to progress towards')
+        ], lambda x: x IS NOT NULL) AS errors
+    FROM typed AS t
+    LEFT JOIN account AS a ON a.account_id = t.account_id
+)
+SELECT * FROM final;
