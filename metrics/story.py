@@ -35,7 +35,8 @@ MIN_ADOPTERS = 5          # ... when it had at least this many (fewer is noise)
 
 @dataclass(frozen=True)
 class Risk:
-    """One risk a QBR names: `code` (renewal_soon, low_seat_use, usage_down, below_peers) and its figure."""
+    """One risk a QBR names: `code` (renewal_soon, low_seat_use, usage_down, feature_down, feature_down_more,
+    below_peers) and its figure."""
 
     code: str
     value: float | None = None
