@@ -6,8 +6,8 @@ Rules, at the end of the period:
 - `adoption_falling`: its monthly key-feature adoption fell in each of the last ADOPTION_MONTHS months, by
   ADOPTION_DROP or more in all;
 - `renewal_unhealthy`: it renews within RENEWAL_DAYS days of the period's end (or is up to 30 days overdue) and its
-  health score is under HEALTHY, or cannot be computed.
-Value delivered against objectives joins the rules when objectives are imported.
+  health score is under HEALTHY, or cannot be computed;
+- `renewal_undelivered`: it renews as near, with objectives of which less than DELIVERED is delivered.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ ADOPTION_MONTHS = 2   # key-feature adoption lower than the month before, this m
 ADOPTION_DROP = 0.05  # ... and this much lower in all (5 points of adoption)
 RENEWAL_DAYS = 90     # a renewal this close ...
 HEALTHY = 50.0        # ... with a health score under this
+DELIVERED = 0.5       # ... or with less than this share of what was promised delivered (metrics.objectives)
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class Flag:
 
 
 def flags_of(stages: list[str], rates: list[float], days: int | None,
-             score: Callable[[], float | None]) -> tuple[Flag, ...]:
+             score: Callable[[], tuple[float | None, float | None]]) -> tuple[Flag, ...]:
     """The flags of one account from its monthly stages (oldest first, to the period's last month), its last
-    ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its days to renewal, and its health score (called only
-    when the renewal is near, since it needs the account's report; None when it cannot be computed)."""
+    ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its days to renewal, and `score`: its health score and
+    value delivered (called only when the renewal is near, since they need the account's report; None when they
+    cannot be computed)."""
     flags = []
     if stages and stages[-1] == "at_risk":
         reached = [s for s in stages if s != "at_risk"]
@@ -51,9 +53,11 @@ def flags_of(stages: list[str], rates: list[float], days: int | None,
             and rates[0] - rates[-1] >= ADOPTION_DROP:
         flags.append(Flag("adoption_falling", {"from": rates[0], "to": rates[-1], "months": ADOPTION_MONTHS}))
     if days is not None and -RENEWAL_OVERDUE_DAYS <= days <= RENEWAL_DAYS:
-        health = score()
+        health, delivered = score()
         if health is None or health < HEALTHY:
             flags.append(Flag("renewal_unhealthy", {"days": days, "score": health}))
+        if delivered is not None and delivered < DELIVERED:
+            flags.append(Flag("renewal_undelivered", {"days": days, "delivered": delivered}))
     return tuple(flags)
 
 
@@ -64,11 +68,11 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period) -> list[tuple[s
     months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
     cache: dict[str, report.PeriodInputs] = {}
 
-    def score_of(account_id: str) -> float | None:
+    def score_of(account_id: str) -> tuple[float | None, float | None]:
         if "inputs" not in cache:
             cache["inputs"] = report.period_inputs(con, period)
-        health = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"]).health
-        return None if health is None else health.score
+        rep = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"])
+        return (None if rep.health is None else rep.health.score), rep.value_delivered
 
     out = []
     for account in all_accounts(con):
@@ -76,7 +80,7 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period) -> list[tuple[s
         flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), days,
                          partial(score_of, account.account_id))
         flags = tuple(Flag(f.rule, {**f.values, "renewal_date": account.renewal_date})
-                      if f.rule == "renewal_unhealthy" else f for f in flags)
+                      if f.rule.startswith("renewal_") else f for f in flags)
         if flags:
             out.append((account.account_id, account.name, flags))
     return sorted(out, key=lambda row: (-len(row[2]), row[0]))

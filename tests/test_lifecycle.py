@@ -124,9 +124,9 @@ def test_on_the_demo_the_planted_decline_is_at_risk_and_the_never_live_are_onboa
 
 
 def test_the_attention_rules_one_by_one():
-    from metrics.attention import ADOPTION_DROP, HEALTHY, RENEWAL_DAYS, flags_of
+    from metrics.attention import ADOPTION_DROP, DELIVERED, HEALTHY, RENEWAL_DAYS, flags_of
 
-    def asked() -> float:
+    def asked() -> tuple[float, float]:
         raise AssertionError("the health score is read only when the renewal is near")
 
     assert flags_of(["onboarding", "activated", "habitual"], [0.5, 0.4, 0.3], None, asked) == (
@@ -138,12 +138,16 @@ def test_the_attention_rules_one_by_one():
     assert flags_of([], [0.5, 0.45, 0.45], None, asked) == ()
     assert flags_of([], [0.5, 0.49, 0.48], None, asked) == ()
     # renewal: near and unhealthy (or unknown health) is a flag; healthy, or far, is not
-    assert [f.values for f in flags_of([], [], RENEWAL_DAYS, lambda: HEALTHY - 1)] == [
+    assert [f.values for f in flags_of([], [], RENEWAL_DAYS, lambda: (HEALTHY - 1, None))] == [
         {"days": RENEWAL_DAYS, "score": HEALTHY - 1}]
-    assert [f.values for f in flags_of([], [], 10, lambda: None)] == [{"days": 10, "score": None}]
-    assert flags_of([], [], 10, lambda: HEALTHY) == ()
+    assert [f.values for f in flags_of([], [], 10, lambda: (None, None))] == [{"days": 10, "score": None}]
+    assert flags_of([], [], 10, lambda: (HEALTHY, None)) == ()
     assert flags_of([], [], RENEWAL_DAYS + 1, asked) == ()
-    assert [f.rule for f in flags_of([], [], -30, lambda: None)] == ["renewal_unhealthy"]  # up to 30 days overdue
+    assert [f.rule for f in flags_of([], [], -30, lambda: (None, None))] == ["renewal_unhealthy"]  # 30 days overdue
+    # near renewal, healthy, but less than half of what was promised delivered
+    assert [(f.rule, f.values) for f in flags_of([], [], 10, lambda: (HEALTHY, DELIVERED - 0.01))] == [
+        ("renewal_undelivered", {"days": 10, "delivered": DELIVERED - 0.01})]
+    assert flags_of([], [], 10, lambda: (HEALTHY, DELIVERED)) == ()
     assert flags_of([], [], -31, asked) == ()
 
 

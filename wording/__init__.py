@@ -225,12 +225,17 @@ _ATTENTION = {
            "adoption_falling": "key-feature adoption fell {n} months in a row, {start} → {end}",
            "renewal_unhealthy": "renews in {days} days ({date}) with a health score of {score}",
            "renewal_unhealthy_na": "renews in {days} days ({date}); its health score cannot be computed",
-           "renewal_overdue": "renewal was due {days} days before the period's end ({date}), health {score}"},
+           "renewal_overdue": "renewal was due {days} days before the period's end ({date}), health {score}",
+           "renewal_undelivered": "renews in {days} days ({date}) with {share} of what was promised delivered",
+           "renewal_undelivered_overdue": "renewal was due {days} days before the period's end ({date}), with "
+                                          "{share} of what was promised delivered"},
     "zh": {"fell_stage": "从{stage}跌至有风险",
            "adoption_falling": "关键功能采用率连续 {n} 个月下降，{start} → {end}",
            "renewal_unhealthy": "{days} 天后续约（{date}），健康度 {score}",
            "renewal_unhealthy_na": "{days} 天后续约（{date}），健康度无法计算",
-           "renewal_overdue": "续约日已过 {days} 天（{date}），健康度 {score}"},
+           "renewal_overdue": "续约日已过 {days} 天（{date}），健康度 {score}",
+           "renewal_undelivered": "{days} 天后续约（{date}），承诺价值仅兑现 {share}",
+           "renewal_undelivered_overdue": "续约日已过 {days} 天（{date}），承诺价值仅兑现 {share}"},
 }
 
 
@@ -244,6 +249,9 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
     if rule == "adoption_falling":
         return table[rule].format(n=values["months"], start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
     days, score = int(values["days"]), values.get("score")
+    if rule == "renewal_undelivered":
+        return table[rule + ("_overdue" if days < 0 else "")].format(
+            days=abs(days), date=str(values["renewal_date"]), share=fmt(values["delivered"], "fraction", lang))
     key = "renewal_overdue" if days < 0 else "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
     return table[key].format(days=abs(days), date=str(values["renewal_date"]),
                              score=fmt(score, "count", lang) if score is not None else NA_TEXT.get(lang, "n/a"))
