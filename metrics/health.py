@@ -14,8 +14,13 @@ account is not live or fewer than MIN_COMPONENTS components have one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
 
 from metrics.registry import metric
+from metrics.store import DataError, query, run, write_transaction
 
 WEIGHTS = {"adoption": 0.25, "efficiency": 0.15, "seats": 0.15, "usage_trend": 0.15, "renewal": 0.10,
            "value_delivered": 0.20}
@@ -43,6 +48,40 @@ class Health:
     components: tuple[Component, ...]
 
 
+def weights_of(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The weights in force: the latest saved version, or WEIGHTS when none was saved."""
+    rows = run(con, "health_weights.current").fetchall()
+    return dict(zip(WEIGHTS, (float(v) for v in rows[0]))) if rows else dict(WEIGHTS)
+
+
+def weight_problems(weights: dict[str, float]) -> list[str]:
+    """Why these weights cannot be saved (empty when they can): every component, each between 0 and 1, some > 0."""
+    problems = [f"{name}: missing" for name in WEIGHTS if name not in weights]
+    problems += [f"{name}: unknown component" for name in weights if name not in WEIGHTS]
+    problems += [f"{name}: must be between 0 and 1" for name, w in weights.items()
+                 if name in WEIGHTS and not 0 <= w <= 1]
+    if not problems and sum(weights.values()) <= 0:
+        problems.append("at least one weight must be above 0")
+    return problems
+
+
+def save_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float], *, user: str, note: str = "") -> int:
+    """Save `weights` as a new version (the one in force from now on); DataError listing the problems otherwise."""
+    problems = weight_problems(weights)
+    if problems:
+        raise DataError("; ".join(problems))
+    with write_transaction(con.cursor()) as cur:
+        version = run(cur, "health_weights.last_version").fetchall()[0][0] + 1
+        run(cur, "health_weights.save", {"v": version, "at": datetime.now(), "by": user, "note": note,
+                                          **{name: float(weights[name]) for name in WEIGHTS}})
+    return version
+
+
+def weight_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Saved weight versions, newest first (version, saved_at, saved_by, note and one column a component)."""
+    return query(con, "health_weights.versions")
+
+
 def _clip(x: float) -> float:
     return min(1.0, max(0.0, x))
 
@@ -67,7 +106,8 @@ def scaled(name: str, figure: float | None) -> float | None:
                 f"days to renewal / {RENEWAL_HORIZON_DAYS}; value_delivered = mean capped objective progress; each "
                 "clipped to 0-1; weights "
                 + ", ".join(f"{k} {v:g}" for k, v in WEIGHTS.items())
-                + f"; none with fewer than {MIN_COMPONENTS} components or before go-live")
+                + f" by default (saved as versions on Data > Value model); none with fewer than {MIN_COMPONENTS} "
+                "components or before go-live")
 def health(*, live: bool, adoption: float | None, efficiency: float | None, seats: float | None,
            usage_trend: float | None, days_to_renewal: int | None, value_delivered: float | None = None,
            weights: dict[str, float] | None = None) -> Health:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from metrics import adoption, cost, efficiency, lifecycle, objectives
 from metrics.accounts import all_accounts
-from metrics.health import Health, health
+from metrics.health import Health, health, weights_of
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
 
@@ -197,13 +197,15 @@ class PeriodInputs:
     peers: adoption.PeerGrid
     series: efficiency.SeriesIndex
     catalog: list[tuple]  # adoption.feature_catalog
+    weights: dict[str, float] | None = None  # the health score's weights in force (metrics.health.weights_of)
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs)."""
     accounts = all_accounts(con)
     return PeriodInputs(adoption.peer_grid(adoption.adoption_table(con, start=period.start, end=period.end), accounts),
-                        efficiency.SeriesIndex(efficiency.monthly(con), accounts), adoption.feature_catalog(con))
+                        efficiency.SeriesIndex(efficiency.monthly(con), accounts), adoption.feature_catalog(con),
+                        weights_of(con))
 
 
 def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
@@ -256,7 +258,8 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
         health=health(live=account.go_live_date is not None and account.go_live_date < end, adoption=key_adoption,
                       efficiency=_num(eff.delta), seats=seat_use, value_delivered=delivered,
                       usage_trend=usage_trend(stage, len(period.months)) if stage is not None else None,
-                      days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None))
+                      days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None,
+                      weights=inputs.weights))
 
 
 def usage_trend(stage: lifecycle.Stage, months: int) -> float | None:

@@ -172,3 +172,36 @@ def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_lan
     printed = capsys.readouterr().out
     assert "苏州物流集团 (A019): 从习惯使用跌至有风险" in printed
     assert f"{days} 天后续约（{renewal.isoformat()}），健康度无法计算" in printed
+
+
+def test_saved_weights_are_versioned_and_used_by_every_report(tmp_path):
+    from conftest import FIXTURES
+
+    from metrics import catalog, report
+    from metrics.errors import DataError
+    from metrics.period import Period
+
+    con = connect(tmp_path / "w.duckdb")
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        ingest.import_file(con, FIXTURES / "metrics" / name)
+    period = Period(date(2025, 5, 1), date(2025, 8, 1))
+    assert health.weights_of(con) == health.WEIGHTS and health.weight_versions(con).empty
+    before = catalog.data_version(con)
+    only_adoption = {name: 0.0 for name in health.WEIGHTS} | {"adoption": 1.0}
+    assert health.save_weights(con, only_adoption, user="ops", note="adoption only") == 1
+    assert catalog.data_version(con) != before  # cached pages recompute
+    # M1's key-feature adoption is 0.5 (Dispatch 2 of 3 users, Scan 1 of 3): all the score's weight on it
+    scored = report.account_report(con, account_id="M1", period=period).health
+    assert scored.score == pytest.approx(50.0)
+    assert {c.name: c.contribution for c in scored.components if c.contribution} == {"adoption": pytest.approx(50)}
+    halves = dict(only_adoption, efficiency=1.0)  # efficiency (3/11 + 0.1) / 0.4 shares the score
+    assert health.save_weights(con, halves, user="ops") == 2
+    assert report.account_report(con, account_id="M1", period=period).health.score == pytest.approx(
+        100 * (0.5 + (3 / 11 + 0.1) / 0.4) / 2)
+    assert list(health.weight_versions(con)["version"]) == [2, 1]
+    with pytest.raises(DataError, match="renewal: missing; adoption: must be between 0 and 1"):
+        health.save_weights(con, {k: v for k, v in halves.items() if k != "renewal"} | {"adoption": 2.0},
+                            user="ops")
+    with pytest.raises(DataError, match="at least one weight must be above 0"):
+        health.save_weights(con, {name: 0.0 for name in health.WEIGHTS}, user="ops")
+    assert list(health.weight_versions(con)["version"]) == [2, 1]  # nothing saved by a refused edit

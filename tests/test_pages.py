@@ -465,3 +465,18 @@ def test_the_portfolio_shows_the_stage_funnel_and_who_needs_attention(db, monkey
     assert counts == {names[s]: ends.get(s, 0) for s in names}
     watch = at.dataframe[0].value
     assert dict(zip(watch["account_id"], watch["reasons"]))["A019"] == "fell from habitual to at risk"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_value_model_page_saves_health_weights_as_versions(tmp_path, monkeypatch, lang):
+    at = run_page(str(tmp_path / "w.duckdb"), monkeypatch, "views/value_model.py", lang)
+    assert STRINGS[lang]["weights_defaults"] in [c.value for c in at.caption]
+    at.number_input(key="weight_adoption").set_value(0.5)
+    at.number_input(key="weight_renewal").set_value(0.0)
+    next(b for b in at.button if b.label == STRINGS[lang]["weights_save"]).click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [STRINGS[lang]["weights_saved"].format(version=1)]
+    from metrics import health
+
+    saved = health.weights_of(connect(str(tmp_path / "w.duckdb")))
+    assert saved == health.WEIGHTS | {"adoption": 0.5, "renewal": 0.0}

@@ -3,7 +3,7 @@ before saving, and revert to any saved version."""
 import streamlit as st
 
 from i18n import t
-from metrics import value_model
+from metrics import health, value_model
 from metrics.errors import DataError
 from ui.session import get_connection
 from ui.signin import current_user, guard
@@ -62,3 +62,28 @@ else:
         for key in ("drivers", "hourly"):
             st.session_state.pop(key, None)
         st.rerun()
+
+st.subheader(t("weights_title"))
+st.caption(t("weights_help"))
+current = health.weights_of(con)
+with st.form("health_weights"):
+    columns = st.columns(len(health.WEIGHTS))
+    chosen = {name: col.number_input(t(f"health_{name}"), min_value=0.0, max_value=1.0, step=0.05,
+                                     value=float(current[name]), key=f"weight_{name}")
+              for col, name in zip(columns, health.WEIGHTS)}
+    weights_note = st.text_input(t("note"), key="weights_note")
+    if st.form_submit_button(t("weights_save")):
+        try:
+            st.session_state["weights_saved"] = health.save_weights(con, chosen, user=current_user(),
+                                                                     note=weights_note)
+        except DataError as exc:
+            st.error(reason_text(str(exc)))
+        else:
+            st.rerun()
+if saved := st.session_state.pop("weights_saved", None):
+    st.success(t("weights_saved", version=saved))
+weight_history = health.weight_versions(con)
+if weight_history.empty:
+    st.caption(t("weights_defaults"))
+else:
+    table(weight_history, hide_index=True)

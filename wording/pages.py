@@ -161,6 +161,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "metric_efficiency_delta": "Per-person efficiency change", "metric_hours_saved": "Hours saved",
         "metric_value": "Value delivered", "metric_key_feature_adoption": "Key feature adoption",
         "metric_seat_utilization": "Seat utilization",
+        "weights_title": "Health score weights",
+        "weights_help": "How much each component counts in the health score (0 to 1; they are shared out over the components an account has). Every save is a version; the score uses the latest.",
+        "weights_save": "Save weights",
+        "weights_saved": "Health weights saved as version {version}.",
+        "weights_defaults": "No weights saved yet: the defaults apply.",
         "period_caption": "Period {period} · go-live {go_live}",
         "kpi_value": "Value delivered",
         "kpi_hours_saved": "Hours saved",
@@ -373,6 +378,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "metric_efficiency_delta": "人效变化", "metric_hours_saved": "节省工时",
         "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
         "metric_seat_utilization": "席位利用率",
+        "weights_title": "健康度权重",
+        "weights_help": "各构成项在健康度中所占的分量（0 到 1；按客户已计量的构成项分配）。每次保存都是一个版本；健康度使用最新版本。",
+        "weights_save": "保存权重",
+        "weights_saved": "健康度权重已保存为第 {version} 版。",
+        "weights_defaults": "尚未保存权重：使用默认值。",
         "period_caption": "统计期 {period} · 上线日期 {go_live}",
         "kpi_value": "交付价值",
         "kpi_hours_saved": "节省工时",
@@ -438,6 +448,8 @@ STRINGS: dict[str, dict[str, str]] = {
 # so selections, edits and CSV downloads are unchanged). A column id missing here is shown as it is.
 COLUMNS: dict[str, dict[str, str]] = {
     "en": {
+        "adoption": "Adoption", "efficiency": "Efficiency", "usage_trend": "Usage trend", "renewal": "Renewal",
+        "value_delivered": "Value delivered",
         "objective": "Objective", "baseline": "Baseline", "current": "Now", "target": "Target",
         "target_date": "Target date", "progress": "Progress", "status": "Status", "owner": "Owner",
         "stage": "Stage", "quarter": "Quarter", "change": "Change", "accounts": "Accounts",
@@ -469,6 +481,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "line": "Line", "column_name": "Column", "reason": "Problem",
     },
     "zh": {
+        "adoption": "采用", "efficiency": "人效", "usage_trend": "活跃趋势", "renewal": "续约",
+        "value_delivered": "价值兑现",
         "objective": "目标", "baseline": "基线", "current": "当前", "target": "目标值",
         "target_date": "目标日期", "progress": "进度", "status": "状态", "owner": "负责人",
         "stage": "阶段", "quarter": "季度", "change": "变化", "accounts": "客户数",

@@ -65,6 +65,20 @@ CREATE TABLE IF NOT EXISTS objectives (
     note         VARCHAR
 );
 
+-- the health score's weights as saved (metrics.health): every save a version; none saved means the defaults
+CREATE TABLE IF NOT EXISTS health_weights (
+    version         INTEGER NOT NULL,
+    saved_at        TIMESTAMP NOT NULL,
+    saved_by        VARCHAR NOT NULL,
+    note            VARCHAR,
+    adoption        DOUBLE NOT NULL,
+    efficiency      DOUBLE NOT NULL,
+    seats           DOUBLE NOT NULL,
+    usage_trend     DOUBLE NOT NULL,
+    renewal         DOUBLE NOT NULL,
+    value_delivered DOUBLE NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS value_drivers (
     feature_key   INTEGER NOT NULL,
     minutes_saved DOUBLE NOT NULL,
