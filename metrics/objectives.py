@@ -10,16 +10,23 @@ least the share of the time from go-live to the target date that has passed by t
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
+import pandas as pd
 
 from metrics import adoption, cost
 from metrics.accounts import Account
+from metrics.errors import DataError
 from metrics.period import Period, add_months
 from metrics.registry import metric
-from metrics.store import query
+from metrics.store import query, run, write_transaction
+
+# the metrics an objective may name, each measured by the period's report (the objectives import checks the same)
+METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "seat_utilization")
+COLUMNS = ["metric", "baseline", "target", "target_date", "owner", "note"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +115,68 @@ def value_delivered(objectives: tuple[Objective, ...]) -> float | None:
     """value_delivered of measured objectives; None when none has a progress."""
     shares = [min(1.0, max(0.0, o.progress)) for o in objectives if o.progress is not None]
     return sum(shares) / len(shares) if shares else None
+
+
+def editable(con: duckdb.DuckDBPyConnection, account: Account) -> pd.DataFrame:
+    """The account's stored objectives as an editable table (COLUMNS)."""
+    frame = pd.DataFrame(stored(con, account), columns=COLUMNS)
+    frame["target_date"] = pd.to_datetime(frame["target_date"]).dt.date
+    return frame
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def validate(frame: pd.DataFrame) -> list[str]:
+    """Why these objectives cannot be saved, row by row (empty when they can): the same rules as the import."""
+    problems = []
+    seen: set[str] = set()
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        name = str(row.metric).strip().lower() if isinstance(row.metric, str) else ""
+        if name not in METRICS:
+            problems.append(f"objectives row {i}, metric: not a metric an objective can measure")
+        elif name in seen:
+            problems.append(f"objectives row {i}, metric: '{name}' appears more than once")
+        seen.add(name)
+        target = _number(row.target)
+        if target is None:
+            problems.append(f"objectives row {i}, target: not a number")
+        baseline = None if row.baseline is None or pd.isna(row.baseline) else _number(row.baseline)
+        if row.baseline is not None and not pd.isna(row.baseline) and baseline is None:
+            problems.append(f"objectives row {i}, baseline: not a number")
+        if baseline is not None and target is not None and baseline == target:
+            problems.append(f"objectives row {i}, target: equal to the baseline: nothing to progress towards")
+        if not isinstance(row.target_date, date) or pd.isna(row.target_date):
+            problems.append(f"objectives row {i}, target_date: not a date (use YYYY-MM-DD)")
+    return problems
+
+
+def save(con: duckdb.DuckDBPyConnection, account: Account, frame: pd.DataFrame, *, user: str,
+         note: str = "") -> int:
+    """Replace the account's objectives with `frame` (COLUMNS) in one transaction and keep them as a new version;
+    DataError listing the problems when they are not valid (nothing is saved then)."""
+    frame = frame.dropna(how="all")
+    problems = validate(frame)
+    if problems:
+        raise DataError("; ".join(problems))
+    rows = frame.assign(metric=frame["metric"].str.strip().str.lower(),
+                        baseline=pd.to_numeric(frame["baseline"], errors="coerce"),
+                        target=pd.to_numeric(frame["target"]),
+                        target_date=pd.to_datetime(frame["target_date"]))[COLUMNS]
+    with write_transaction(con.cursor()) as cur:
+        cur.register("vl_objectives", rows)
+        version = run(cur, "objectives_save.last_version", {"account_key": account.key}).fetchall()[0][0] + 1
+        run(cur, "objectives_save.replace", {"account_key": account.key})
+        run(cur, "objectives_save.snapshot", {"v": version, "at": datetime.now(), "by": user, "change_note": note,
+                                               "account_key": account.key})
+    return version
+
+
+def versions(con: duckdb.DuckDBPyConnection, account: Account) -> pd.DataFrame:
+    """The account's saved objective versions, newest first: version, saved_at, saved_by, note, objectives."""
+    return query(con, "objectives_save.versions", account_key=account.key)

@@ -113,3 +113,35 @@ def test_the_excel_objectives_sheet_computes_progress_and_value_delivered(con):
     assert formulas["F5"].value.startswith("=IF(") and formulas["F5"].data_type == "f"
     assert rows["Value delivered against objectives"][8].value == pytest.approx(
         ((3 / 11) / 0.3 + 1.9 / 5 + 0.1 + 1.0) / 4)
+
+
+def test_objectives_edited_on_the_page_are_validated_saved_as_versions_and_measured(con):
+    import pandas as pd
+
+    from metrics.accounts import get_account
+    from metrics.errors import DataError
+
+    account = get_account(con, "M1")
+    frame = objectives.editable(con, account)
+    assert list(frame["metric"]) == ["efficiency_delta", "hours_saved", "seat_utilization", "value"]
+    edited = frame[frame["metric"] != "value"].copy()
+    edited.loc[edited["metric"] == "hours_saved", "target"] = 2.0
+    assert objectives.save(con, account, edited, user="csm", note="value objective dropped") == 1
+    data = report.account_report(con, account_id="M1", period=PERIOD)
+    assert [o.metric for o in data.objectives] == ["efficiency_delta", "hours_saved", "seat_utilization"]
+    hours = next(o for o in data.objectives if o.metric == "hours_saved")
+    assert hours.progress == pytest.approx(1.9 / 2.0)  # the new target, measured at once
+    bad = pd.DataFrame([["bogus", None, 1.0, date(2026, 1, 1), None, None],
+                        ["value", 5.0, 5.0, date(2026, 1, 1), None, None],
+                        ["value", None, "x", None, None, None]], columns=objectives.COLUMNS)
+    with pytest.raises(DataError) as refused:
+        objectives.save(con, account, bad, user="csm")
+    assert str(refused.value) == "; ".join([
+        "objectives row 1, metric: not a metric an objective can measure",
+        "objectives row 2, target: equal to the baseline: nothing to progress towards",
+        "objectives row 3, metric: 'value' appears more than once", "objectives row 3, target: not a number",
+        "objectives row 3, target_date: not a date (use YYYY-MM-DD)"])
+    assert list(objectives.versions(con, account)["version"]) == [1]  # a refused edit saves nothing
+    assert objectives.save(con, account, edited.iloc[0:0], user="csm", note="all removed") == 2
+    assert report.account_report(con, account_id="M1", period=PERIOD).objectives == ()
+    assert list(objectives.versions(con, account)["objectives"]) == [0, 3]

@@ -480,3 +480,23 @@ def test_the_value_model_page_saves_health_weights_as_versions(tmp_path, monkeyp
 
     saved = health.weights_of(connect(str(tmp_path / "w.duckdb")))
     assert saved == health.WEIGHTS | {"adoption": 0.5, "renewal": 0.0}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_account_page_saves_its_objectives_as_a_version(tmp_path, monkeypatch, lang):
+    """The editor shows metric names in the page's language and saves their ids: saving the objectives as they are
+    gives version 1 with the same objectives (a name saved as it is shown would be refused)."""
+    db = str(tmp_path / "o.duckdb")
+    at = run_page(db, monkeypatch, "views/account_report.py", lang)
+    editor = next(d for d in at.dataframe if {"metric", "target_date"} <= set(d.value.columns))
+    assert set(editor.value["metric"]) <= {STRINGS[lang][f"metric_{m}"] for m in
+                                           ("efficiency_delta", "key_feature_adoption", "seat_utilization")}
+    next(b for b in at.button if b.label == STRINGS[lang]["objectives_save"]).click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [STRINGS[lang]["objectives_saved"].format(version=1)]
+    from metrics import objectives
+    from metrics.accounts import get_account
+
+    con = connect(db)
+    assert [r[0] for r in objectives.stored(con, get_account(con, "A001"))] == [
+        "efficiency_delta", "key_feature_adoption", "seat_utilization"]

@@ -7,17 +7,18 @@ import streamlit as st
 
 import charts
 from i18n import lang, t
-from metrics import adoption, catalog, efficiency, report
+from metrics import adoption, catalog, efficiency, objectives, report
 from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
+from metrics.errors import DataError
 from metrics.period import Period, data_months
 from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
 from metrics.story import history, storyline
 from ui.downloads import export_file
 from ui.session import cache_key, get_connection, peer_table, report_inputs
-from ui.signin import guard, visible_accounts
-from ui.text import fmt, formula_text, plain, reason_text
+from ui.signin import current_user, guard, visible_accounts
+from ui.text import fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import period_picker, show_benchmark, table, url_selectbox
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
@@ -140,6 +141,31 @@ if rep.objectives:
     st.caption(t("value_delivered_caption", share=fmt(rep.value_delivered, "fraction")))
 else:
     st.caption(t("objectives_none"))
+with st.expander(t("objectives_edit")):  # validated like the import; every save a version
+    account = get_account(con, account_id)
+    metric_ids = {t(f"metric_{m}"): m for m in objectives.METRICS}  # shown in the page's language, saved as ids
+    current_objectives = objectives.editable(con, account)
+    current_objectives["metric"] = current_objectives["metric"].map({m: n for n, m in metric_ids.items()})
+    edited = st.data_editor(current_objectives, num_rows="dynamic", hide_index=True,
+                            key=f"objectives-{account_id}", column_config=labelled(objectives.COLUMNS, {
+                                "metric": st.column_config.SelectboxColumn(options=list(metric_ids), required=True),
+                                "target_date": st.column_config.DateColumn(required=True)}))
+    change_note = st.text_input(t("note"), key=f"objectives-note-{account_id}")
+    if st.button(t("objectives_save"), key=f"objectives-save-{account_id}"):
+        try:
+            version = objectives.save(con, account, edited.assign(metric=edited["metric"].map(metric_ids)),
+                                      user=current_user(), note=change_note)
+        except DataError as exc:
+            st.error(reason_text(str(exc)))
+        else:
+            st.session_state.pop(f"objectives-{account_id}", None)
+            st.session_state["objectives_saved"] = version
+            st.rerun()
+    if saved := st.session_state.pop("objectives_saved", None):
+        st.success(t("objectives_saved", version=saved))
+    saved_versions = objectives.versions(con, account)
+    if not saved_versions.empty:
+        table(saved_versions, hide_index=True)
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)

@@ -118,10 +118,11 @@ REASONS_ZH: dict[str, str] = {
 }
 # where a value-model problem is: "value drivers row 3, minutes_saved", "value drivers, feature",
 # "hourly costs A001, hourly_cost" (metrics.value_model.validate)
-_VALUE_MODEL_PLACE = re.compile(r"^(value drivers(?: row (?P<row>\d+))?|hourly costs (?P<account>\S+)), (?P<column>\w+): "
-                                r"(?P<rest>.+)$")
+_VALUE_MODEL_PLACE = re.compile(r"^(value drivers(?: row (?P<row>\d+))?|hourly costs (?P<account>\S+)|objectives row "
+                                r"(?P<objective>\d+)), (?P<column>\w+): (?P<rest>.+)$")
 _COLUMNS_ZH = {"feature": "功能", "minutes_saved": "每次节省分钟", "basis": "计算依据", "category": "类别",
-               "description": "说明", "hourly_cost": "人力小时成本"}
+               "description": "说明", "hourly_cost": "人力小时成本", "metric": "指标", "baseline": "基线",
+               "target": "目标值", "target_date": "目标日期"}
 # rejects whose reason carries the file's detail (metrics.ingest.readers): the reader's own sentences, then any
 # other detail (DuckDB's parser message) after a translated prefix
 _PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (\d+)$"),
@@ -187,6 +188,7 @@ def _reason_zh(part: str) -> str:
         return REASONS_ZH[part]
     if place := _VALUE_MODEL_PLACE.match(part):
         where = (f"客户 {place['account']}" if place["account"] else
+                 f"价值目标第 {place['objective']} 行" if place["objective"] else
                  f"价值驱动因素第 {place['row']} 行" if place["row"] else "价值驱动因素")
         column = _COLUMNS_ZH.get(place["column"], place["column"])
         return f"{where}，{column}：{_reason_zh(place['rest'])}"

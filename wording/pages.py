@@ -166,6 +166,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "weights_save": "Save weights",
         "weights_saved": "Health weights saved as version {version}.",
         "weights_defaults": "No weights saved yet: the defaults apply.",
+        "objectives_edit": "Edit objectives",
+        "objectives_save": "Save objectives",
+        "objectives_saved": "Objectives saved as version {version}.",
         "period_caption": "Period {period} · go-live {go_live}",
         "kpi_value": "Value delivered",
         "kpi_hours_saved": "Hours saved",
@@ -383,6 +386,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "weights_save": "保存权重",
         "weights_saved": "健康度权重已保存为第 {version} 版。",
         "weights_defaults": "尚未保存权重：使用默认值。",
+        "objectives_edit": "编辑价值目标",
+        "objectives_save": "保存价值目标",
+        "objectives_saved": "价值目标已保存为第 {version} 版。",
         "period_caption": "统计期 {period} · 上线日期 {go_live}",
         "kpi_value": "交付价值",
         "kpi_hours_saved": "节省工时",
@@ -448,6 +454,7 @@ STRINGS: dict[str, dict[str, str]] = {
 # so selections, edits and CSV downloads are unchanged). A column id missing here is shown as it is.
 COLUMNS: dict[str, dict[str, str]] = {
     "en": {
+        "objectives": "Objectives",
         "adoption": "Adoption", "efficiency": "Efficiency", "usage_trend": "Usage trend", "renewal": "Renewal",
         "value_delivered": "Value delivered",
         "objective": "Objective", "baseline": "Baseline", "current": "Now", "target": "Target",
@@ -481,6 +488,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "line": "Line", "column_name": "Column", "reason": "Problem",
     },
     "zh": {
+        "objectives": "目标数",
         "adoption": "采用", "efficiency": "人效", "usage_trend": "活跃趋势", "renewal": "续约",
         "value_delivered": "价值兑现",
         "objective": "目标", "baseline": "基线", "current": "当前", "target": "目标值",

@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from metrics.objectives import METRICS as OBJECTIVES_MEASURED
 from metrics.store import DataError, run
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes",
                           "objectives")  # load order
-# the metrics an objective may name (metrics.objectives measures each of them)
-OBJECTIVE_METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "seat_utilization")
+OBJECTIVE_METRICS = OBJECTIVES_MEASURED  # the metrics an objective may name (metrics.objectives measures them)
 MAX_REJECTS_SHOWN = 1000
 
 

@@ -65,6 +65,21 @@ CREATE TABLE IF NOT EXISTS objectives (
     note         VARCHAR
 );
 
+-- every save of an account's objectives on its page: the objectives as saved, by version
+CREATE TABLE IF NOT EXISTS objective_history (
+    version      INTEGER NOT NULL,
+    saved_at     TIMESTAMP NOT NULL,
+    saved_by     VARCHAR NOT NULL,
+    change_note  VARCHAR,
+    account_key  INTEGER NOT NULL,
+    metric       VARCHAR,
+    baseline     DOUBLE,
+    target       DOUBLE,
+    target_date  DATE,
+    owner        VARCHAR,
+    note         VARCHAR
+);
+
 -- the health score's weights as saved (metrics.health): every save a version; none saved means the defaults
 CREATE TABLE IF NOT EXISTS health_weights (
     version         INTEGER NOT NULL,
