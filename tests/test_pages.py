@@ -500,3 +500,13 @@ def test_the_account_page_saves_its_objectives_as_a_version(tmp_path, monkeypatc
     con = connect(db)
     assert [r[0] for r in objectives.stored(con, get_account(con, "A001"))] == [
         "efficiency_delta", "key_feature_adoption", "seat_utilization"]
+
+
+def test_the_risk_ranking_shows_what_it_ranks_by_next_to_the_name(db, monkeypatch):
+    """At 1440 px the last columns of the portfolio tables need scrolling: risk score and value at risk come right
+    after the account, and the table is ranked by them."""
+    at = run_page(db, monkeypatch, "views/portfolio.py")
+    risk = next(d.value for d in at.dataframe if "risk_score" in d.value.columns and
+                list(d.value.columns)[2] == "risk_score")
+    assert list(risk.columns)[:4] == ["account_id", "account_name", "risk_score", "value_at_risk"]
+    assert list(risk["risk_score"]) == sorted(risk["risk_score"], reverse=True)

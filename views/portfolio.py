@@ -80,7 +80,10 @@ watch = pd.DataFrame([{"account_id": a, "account_name": name,
                      columns=["account_id", "account_name", "reasons"])
 for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.columns)),
                                      (t("rank_value"), chosen.sort_values("hours_saved", ascending=False), columns),
-                                     (t("rank_risk"), chosen, columns)):
+                                     # what the table ranks by right after the name, visible without scrolling
+                                     (t("rank_risk"), chosen, ["account_id", "account_name", "risk_score",
+                                                               "value_at_risk", "renewal_date", "key_feature_adoption",
+                                                               "currency", "industry", "hours_saved", "value"])):
     st.subheader(title)
     picked = table(ranked[shown_columns], hide_index=True, column_config=config, on_select="rerun",
                    selection_mode="single-row", key=title)
