@@ -23,11 +23,12 @@ from pptx.util import Emu, Inches, Pt
 from exports.data import ExportData, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
 from exports.strings import fmt, reason, text
+from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.story import MIN_ACTIVE_USERS, TOP_GAPS
-from wording import formula
+from wording import formula, risk_text
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "qbr_template.pptx"
 EAST_ASIAN = "Microsoft YaHei"  # PowerPoint and LibreOffice fall back to another CJK font where it is missing
@@ -467,12 +468,8 @@ def _summary(deck: Deck) -> None:
     deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions")])
 
 
-OBJECTIVE_UNITS = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
-                   "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
-
-
 def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
-    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric == "efficiency_delta")
+    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
 
 
 def _results(deck: Deck) -> None:
@@ -500,22 +497,7 @@ def _risks(deck: Deck) -> None:
     """Risks to watch (metrics.story) and what the account is asked for."""
     story = deck.data.story
     slide = deck.slide(deck.t("deck_risks"))
-    lines = []
-    for risk in story.risks:
-        if risk.code == "renewal_soon":
-            key = "risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue"
-            lines.append(deck.t(key, date=risk.detail, days=deck.f(abs(risk.value or 0), "count")))
-        elif risk.code == "feature_down_more":
-            lines.append(deck.t("risk_feature_down_more", n=int(risk.value or 0)))
-        elif risk.code == "feature_down":
-            lines.append(deck.t("risk_feature_down", feature=risk.detail,
-                                value=deck.f(risk.value, "fraction", signed=True)))
-        elif risk.code == "below_peers":
-            lines.append(deck.t("risk_below_peers", figure=deck.t(f"fig_{risk.detail}"),
-                                value=deck.f(risk.value, "count")))
-        else:
-            signed = risk.code == "usage_down"
-            lines.append(deck.t(f"risk_{risk.code}", value=deck.f(risk.value, "fraction", signed=signed)))
+    lines = [risk_text(r.code, r.value, r.detail, deck.lang, deck.t) for r in story.risks]
     half = (deck.content_width - Inches(0.4)) // 2
     deck.textbox(slide, deck.left, deck.top, half, deck.content_height, lines or [deck.t("risk_none")], 16,
                  bullets=True)

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from exports.data import PEER_COLUMNS, ExportData, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
 from exports.strings import fmt, reason, text
+from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
@@ -505,18 +506,17 @@ def _objectives(book: _Book, ws: Worksheet) -> None:
     book.header(ws, HEADER_ROW, [t("objective"), t("baseline_col"), t("now"), t("target_col"), t("target_date"),
                                  t("progress"), t("status"), t("owner"), t("counted")])
     first = HEADER_ROW + 1
-    formats = {"efficiency_delta": SIGNED_PCT, "hours_saved": HOURS, "value": book.money,
-               "key_feature_adoption": PCT, "seat_utilization": PCT}
+    unit_formats = {"fraction": PCT, "hours": HOURS, "currency": book.money}
     shares = []
     for r, o in enumerate(data.report.objectives, start=first):
+        number_format = SIGNED_PCT if o.metric.endswith("_delta") else unit_formats[OBJECTIVE_UNITS[o.metric]]
         book.put(ws, r, 1, t(f"metric_{o.metric}"), bold=True)
         for col, value in ((2, o.baseline), (3, o.current)):
-            book.put(ws, r, col, value if value is not None else t("na"), formats[o.metric])
-        book.put(ws, r, 4, o.target, formats[o.metric], color=INPUT_COLOR)
+            book.put(ws, r, col, value if value is not None else t("na"), number_format)
+        book.put(ws, r, 4, o.target, number_format, color=INPUT_COLOR)
         ws.cell(row=r, column=4).fill = INPUT_FILL
         book.put(ws, r, 5, o.target_date, DAY)
-        progress = (o.current - o.baseline) / (o.target - o.baseline) \
-            if o.current is not None and o.baseline is not None and o.target != o.baseline else t("na")
+        progress = o.progress if o.progress is not None else t("na")  # what the formula below computes
         book.put(ws, r, 6, f"=IF(AND(ISNUMBER(B{r}),ISNUMBER(C{r}),ISNUMBER(D{r}),D{r}<>B{r}),"
                            f"(C{r}-B{r})/(D{r}-B{r}),{book.na()})", PCT, cached=progress)
         capped = min(1.0, max(0.0, progress)) if isinstance(progress, float) else t("na")

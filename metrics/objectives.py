@@ -26,6 +26,9 @@ from metrics.store import query, run, write_transaction
 
 # the metrics an objective may name, each measured by the period's report (the objectives import checks the same)
 METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "seat_utilization")
+# each one's unit, as the formatters know them (a change, the one ending in _delta, shows its sign)
+UNITS = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
+         "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
 COLUMNS = ["metric", "baseline", "target", "target_date", "owner", "note"]
 
 

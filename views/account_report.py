@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
+import wording
 from i18n import lang, t
 from metrics import adoption, catalog, efficiency, objectives, report
 from metrics.accounts import get_account
@@ -73,20 +74,8 @@ story = data["story"]
 story_text = t(f"story_{story.case}", roi=fmt(money.roi, "fraction", signed=True),
                gap=fmt(story.value_gap, "currency", money.currency), change=fmt(story.usage_change, "fraction",
                                                                                 signed=True))
-risks = []
-for risk in story.risks:
-    if risk.code == "renewal_soon":
-        risks.append(t("risk_renewal_soon" if (risk.value or 0) >= 0 else "risk_renewal_overdue",
-                       days=fmt(abs(risk.value or 0), "count"), date=risk.detail))
-    elif risk.code == "feature_down_more":
-        risks.append(t("risk_feature_down_more", n=int(risk.value or 0)))
-    elif risk.code == "feature_down":  # a feature name is customer text: shown as plain text, never markup
-        risks.append(t("risk_feature_down", feature=plain(risk.detail), value=fmt(risk.value, "fraction",
-                                                                                  signed=True)))
-    elif risk.code == "below_peers":
-        risks.append(t("risk_below_peers", figure=t(f"fig_{risk.detail}")))
-    else:
-        risks.append(t(f"risk_{risk.code}", value=fmt(risk.value, "fraction", signed=risk.code == "usage_down")))
+# a feature name is customer text: shown as plain text, never markup
+risks = [wording.risk_text(r.code, r.value, r.detail, lang(), t, escape=plain) for r in story.risks]
 (st.info if story.case == "positive" else st.warning)(
     story_text + ("  \n" + t("story_risks", risks=" · ".join(risks)) if risks else ""), icon=":material/campaign:")
 kpis = report.headline_kpis(rep)
@@ -126,11 +115,8 @@ if score is not None:
                for c in score.components], hide_index=True)
 st.subheader(t("objectives_title"))
 if rep.objectives:
-    units = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
-             "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
-
     def shown_as(metric: str, value: float | None) -> str:
-        return fmt(value, units[metric], money.currency, signed=metric == "efficiency_delta")
+        return fmt(value, objectives.UNITS[metric], money.currency, signed=metric.endswith("_delta"))
 
     table([{"objective": t(f"metric_{o.metric}"), "baseline": shown_as(o.metric, o.baseline),
             "current": shown_as(o.metric, o.current), "target": shown_as(o.metric, o.target),

@@ -8,6 +8,7 @@ test fails when the code can emit a reason that has none. Reasons joined by "; "
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Metric formulas for people; English comes from the metric registry (metrics.registry.METRICS[name].formula).
 FORMULAS_ZH: dict[str, str] = {
@@ -219,9 +220,47 @@ def term(kind: str, value: str | None, lang: str) -> str:
     return TERMS_ZH[kind].get(re.sub(r"\s+", " ", str(value)).strip().lower(), value)
 
 
-# ---------------------------------------------------------------- the attention list (metrics.attention's rules)
+# ---------------------------------------------------------------- objectives and lifecycle: the same words on the
+# pages and in the exports (their catalogs take them from here)
+OBJECTIVE_WORDS = {
+    "en": {"status_achieved": "Achieved", "status_on_track": "On track", "status_behind": "Behind",
+           "status_missed": "Missed", "status_open": "Open",
+           "metric_efficiency_delta": "Per-person efficiency change", "metric_hours_saved": "Hours saved",
+           "metric_value": "Value delivered", "metric_key_feature_adoption": "Key feature adoption",
+           "metric_seat_utilization": "Seat utilization"},
+    "zh": {"status_achieved": "已达成", "status_on_track": "按计划", "status_behind": "落后",
+           "status_missed": "未达成", "status_open": "待定",
+           "metric_efficiency_delta": "人效变化", "metric_hours_saved": "节省工时",
+           "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
+           "metric_seat_utilization": "席位利用率"},
+}
 STAGES = {"en": {"onboarding": "onboarding", "activated": "activated", "habitual": "habitual", "at_risk": "at risk"},
           "zh": {"onboarding": "上线推进", "activated": "已激活", "habitual": "习惯使用", "at_risk": "有风险"}}
+
+
+def risk_text(code: str, value: float | None, detail: str | None, lang: str, text: Callable[..., str],
+              escape: Callable[[str], str] = str) -> str:
+    """One risk of metrics.story (its code, figure and detail) in `lang`, in the words of the catalog `text` reads
+    (a deck's sentences or a page's short phrases: each takes the values it needs); `escape` makes customer text (a
+    feature name) safe where it is shown."""
+    from wording.numbers import fmt
+
+    if code == "renewal_soon":
+        return text("risk_renewal_soon" if (value or 0) >= 0 else "risk_renewal_overdue", date=detail,
+                    days=fmt(abs(value or 0), "count", lang))
+    if code == "feature_down_more":
+        return text("risk_feature_down_more", n=int(value or 0))
+    if code == "feature_down":
+        return text("risk_feature_down", feature=escape(detail or ""), value=fmt(value, "fraction", lang, signed=True))
+    if code == "below_peers":
+        return text("risk_below_peers", figure=text(f"fig_{detail}"), value=fmt(value, "count", lang))
+    return text(f"risk_{code}", value=fmt(value, "fraction", lang, signed=code == "usage_down"))
+
+
+def stage_labels(lang: str) -> dict[str, str]:
+    """stage_<stage> -> the stage as a label (capitalised), for a catalog."""
+    return {f"stage_{k}": v[:1].upper() + v[1:] for k, v in STAGES[lang].items()}
+
 _ATTENTION = {
     "en": {"fell_stage": "fell from {stage} to at risk",
            "adoption_falling": "key-feature adoption fell {n} months in a row, {start} → {end}",

@@ -1,6 +1,8 @@
 """The exports' text (Excel value report, QBR deck) in English and Simplified Chinese, read through
 exports.strings.text."""
 
+from wording import OBJECTIVE_WORDS
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "na": "n/a",
@@ -182,16 +184,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_objectives": "Objectives",
         "objectives_title": "Objectives: what was promised, and how far it has come",
         "objectives_hint": "Progress = (now - baseline) / (target - baseline), a formula: change a target and it recalculates. Value delivered is the mean progress, each capped at 100 %.",
+        **OBJECTIVE_WORDS["en"],
         "deck_results": "Results against goals",
         "objective": "Objective", "baseline_col": "Baseline", "now": "Now", "target_col": "Target",
         "target_date": "Target date", "progress": "Progress", "status": "Status", "counted": "Counted (0-100 %)",
         "value_delivered": "Value delivered against objectives",
         "results_line": "{share} of what was promised is delivered: {achieved} of {n} objectives achieved, {on_track} on track.",
-        "status_achieved": "Achieved", "status_on_track": "On track", "status_behind": "Behind",
-        "status_missed": "Missed", "status_open": "Open",
-        "metric_efficiency_delta": "Per-person efficiency change", "metric_hours_saved": "Hours saved",
-        "metric_value": "Value delivered", "metric_key_feature_adoption": "Key feature adoption",
-        "metric_seat_utilization": "Seat utilization",
         "goal_objective": "Reach {target}: {metric} (by {date})",
         "deck_value": "Value by feature",
         "value_points": "Total: {value} · {hours} saved · {fte} FTE",
@@ -442,16 +440,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_objectives": "价值目标",
         "objectives_title": "价值目标：承诺了什么，进展如何",
         "objectives_hint": "进度 = (当前 - 基线) / (目标 - 基线)，为公式：修改目标即重新计算。价值兑现度为各目标进度的平均值，每项最多计 100%。",
+        **OBJECTIVE_WORDS["zh"],
         "deck_results": "目标达成情况",
         "objective": "目标", "baseline_col": "基线", "now": "当前", "target_col": "目标值",
         "target_date": "目标日期", "progress": "进度", "status": "状态", "counted": "计入（0-100%）",
         "value_delivered": "价值目标兑现度",
         "results_line": "已兑现承诺的 {share}：{n} 个目标中 {achieved} 个已达成，{on_track} 个按计划推进。",
-        "status_achieved": "已达成", "status_on_track": "按计划", "status_behind": "落后",
-        "status_missed": "未达成", "status_open": "待定",
-        "metric_efficiency_delta": "人效变化", "metric_hours_saved": "节省工时",
-        "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
-        "metric_seat_utilization": "席位利用率",
         "goal_objective": "{metric}达到 {target}（{date} 前）",
         "deck_value": "各功能交付的价值",
         "value_points": "合计：{value} · 节省 {hours} · {fte} FTE",

@@ -1,6 +1,8 @@
 """The pages' text in English and Simplified Chinese (read through i18n.t, which knows the session's language):
 UI strings, and the headings of table columns by column id."""
 
+from wording import OBJECTIVE_WORDS, stage_labels
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -134,11 +136,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "risk_below_peers": "{figure} in the bottom quarter of peers",
         "risk_feature_down": "{feature} adopters {value}",
         "risk_feature_down_more": "{n} more features losing adopters",
+        **OBJECTIVE_WORDS["en"], **stage_labels("en"),
         "lifecycle_title": "Lifecycle stage",
-        "stage_onboarding": "Onboarding",
-        "stage_activated": "Activated",
-        "stage_habitual": "Habitual",
-        "stage_at_risk": "At risk",
         "lifecycle_since": "since {since} ({months} months)",
         "lifecycle_activation": "activated {days} days after go-live",
         "health_title": "Health",
@@ -156,11 +155,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "objectives_title": "Objectives: what was promised",
         "objectives_none": "No objectives for this account yet: import an objectives file (account, metric, baseline, target, target date) on Data > Import data.",
         "value_delivered_caption": "Value delivered: {share} of what was promised (the mean progress of the objectives, each capped at 100 %).",
-        "status_achieved": "Achieved", "status_on_track": "On track", "status_behind": "Behind",
-        "status_missed": "Missed", "status_open": "Open",
-        "metric_efficiency_delta": "Per-person efficiency change", "metric_hours_saved": "Hours saved",
-        "metric_value": "Value delivered", "metric_key_feature_adoption": "Key feature adoption",
-        "metric_seat_utilization": "Seat utilization",
         "weights_title": "Health score weights",
         "weights_help": "How much each component counts in the health score (0 to 1; they are shared out over the components an account has). Every save is a version; the score uses the latest.",
         "weights_save": "Save weights",
@@ -354,11 +348,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "risk_below_peers": "{figure}处于同行后四分之一",
         "risk_feature_down": "{feature} 使用人数变化 {value}",
         "risk_feature_down_more": "另有 {n} 项功能使用人数下降",
+        **OBJECTIVE_WORDS["zh"], **stage_labels("zh"),
         "lifecycle_title": "生命周期阶段",
-        "stage_onboarding": "上线推进",
-        "stage_activated": "已激活",
-        "stage_habitual": "习惯使用",
-        "stage_at_risk": "有风险",
         "lifecycle_since": "自 {since} 起（{months} 个月）",
         "lifecycle_activation": "上线后 {days} 天激活",
         "health_title": "健康度",
@@ -376,11 +367,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "objectives_title": "价值目标：承诺了什么",
         "objectives_none": "该客户还没有价值目标：请在 数据 > 导入数据 导入目标文件（客户、指标、基线、目标、目标日期）。",
         "value_delivered_caption": "价值兑现度：已兑现承诺的 {share}（各目标进度的平均值，每项最多计 100%）。",
-        "status_achieved": "已达成", "status_on_track": "按计划", "status_behind": "落后",
-        "status_missed": "未达成", "status_open": "待定",
-        "metric_efficiency_delta": "人效变化", "metric_hours_saved": "节省工时",
-        "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
-        "metric_seat_utilization": "席位利用率",
         "weights_title": "健康度权重",
         "weights_help": "各构成项在健康度中所占的分量（0 到 1；按客户已计量的构成项分配）。每次保存都是一个版本；健康度使用最新版本。",
         "weights_save": "保存权重",
