@@ -61,9 +61,12 @@ def flags_of(stages: list[str], rates: list[float], days: int | None,
     return tuple(flags)
 
 
-def attention(con: duckdb.DuckDBPyConnection, *, period: Period) -> list[tuple[str, str, tuple[Flag, ...]]]:
-    """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first."""
-    table = lifecycle.lifecycle_table(con, period=period, first=add_months(period.end, -24))
+def attention(con: duckdb.DuckDBPyConnection, *, period: Period,
+              table: pd.DataFrame | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
+    """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first;
+    `table`: the period's lifecycle.lifecycle_table, when the caller has it already."""
+    if table is None:
+        table = lifecycle.lifecycle_table(con, period=period)
     stages = {a: list(frame.sort_values("month")["stage"]) for a, frame in table.groupby("account_id")}
     months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
     cache: dict[str, report.PeriodInputs] = {}

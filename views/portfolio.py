@@ -26,11 +26,11 @@ period = period_picker(con)
 @st.cache_data(show_spinner=False, max_entries=32)
 def load(start: date, end: date, key: tuple[str, int]) -> dict:
     """Portfolio-wide figures for a period (executives see every account)."""
-    con = get_connection()
+    con, period = get_connection(), Period(start, end)
+    stages = lifecycle.lifecycle_table(con, period=period)  # read once: the funnel and the attention list
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
-            "attention": attention(con, period=Period(start, end)),
-            "stages": lifecycle.lifecycle_table(con, period=Period(start, end)),
+            "stages": stages, "attention": attention(con, period=period, table=stages),
             "hours": {"start": add_months(end, -12), "end": end}}
 
 
