@@ -25,7 +25,6 @@ from metrics.period import Period, add_months
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
 from metrics.report import AccountReport
 
-CASES = ("onboarding", "declining", "below_break_even", "positive")
 MIN_ACTIVE_USERS = 5      # fewer active users a month than this is too little use to measure value on
 LOW_SEAT_USE = 0.5        # fewer than half the seats active is a risk
 TOP_GAPS = 3              # the adoption gaps a story sizes the path to break-even with

@@ -295,7 +295,5 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
             days=abs(days), date=str(values["renewal_date"]), share=fmt(values["delivered"], "fraction", lang))
     key = "renewal_overdue" if days < 0 else "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
     return table[key].format(days=abs(days), date=str(values["renewal_date"]),
-                             score=fmt(score, "count", lang) if score is not None else NA_TEXT.get(lang, "n/a"))
+                             score=fmt(score, "count", lang))  # n/a in `lang` when there is no score
 
-
-NA_TEXT = {"en": "n/a", "zh": "不适用"}
