@@ -8,6 +8,7 @@ Rules, at the end of the period:
 - `renewal_unhealthy`: it renews within RENEWAL_DAYS days of the period's end (or is up to 30 days overdue) and its
   health score is under HEALTHY, or cannot be computed;
 - `renewal_undelivered`: it renews as near, with objectives of which less than DELIVERED is delivered.
+An account that has churned (its stage at the period's end) is no longer on the list.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def flags_of(stages: list[str], rates: list[float], days: int | None,
     cannot be computed)."""
     flags = []
     if stages and stages[-1] == "at_risk":
-        reached = [s for s in stages if s != "at_risk"]
+        reached = [s for s in stages if s in lifecycle.LEVELS]
         flags.append(Flag("fell_stage", {"from": max(reached, key=lambda s: lifecycle.LEVELS[s],
                                                       default="onboarding")}))
     if len(rates) == ADOPTION_MONTHS + 1 and all(b < a for a, b in zip(rates, rates[1:])) \
@@ -79,6 +80,8 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period,
 
     out = []
     for account in all_accounts(con):
+        if stages.get(account.account_id, [""])[-1:] == ["churned"]:
+            continue
         days = (account.renewal_date - period.end).days if account.renewal_date else None
         flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), days,
                          partial(score_of, account.account_id))

@@ -1,4 +1,5 @@
-"""Where each account stands on the value path, month by month: onboarding, activated, habitual, or at risk.
+"""Where each account stands on the value path, month by month: onboarding, activated, habitual, loyal, at risk or
+churned.
 
 The stage of a month is computed from the account's rollups with the thresholds below (the one place they live;
 METRICS.md documents them through the registry):
@@ -10,12 +11,15 @@ METRICS.md documents them through the registry):
 - at risk: the month's own level is below the highest level the account has reached since go-live, or the mean
   active users of the month and the 2 before are DECLINE or more below those of the 3 months before. An account
   that has been habitual stays habitual in a month that meets the habit thresholds, and through HABIT_GRACE month
-  that does not: one quiet month is not a fall.
-Loyal (habitual and renewed or expanded) needs renewal outcomes, which ValueLens does not import yet.
+  that does not: one quiet month is not a fall;
+- loyal: habitual, and the account's latest renewal on or before the month (the `renewals` kind) was renewed or
+  expanded; a later contracted renewal ends it (and the month is then at risk, below the level reached);
+- churned: from the first month starting on or after a churned renewal's date, whatever the usage (until a later
+  renewal that is not churned).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,8 +39,9 @@ HABIT_MONTHS = 3          # ... for this many months in a row: habitual
 HABIT_GRACE = 1           # a habitual account stays habitual through this many months below the habit thresholds
 DECLINE = 0.15            # active users of the last 3 months this much below the 3 before: at risk (also the QBR
                           # story's declining case, metrics.story)
-LEVELS = {"onboarding": 0, "activated": 1, "habitual": 2}
-STAGES = ("onboarding", "activated", "habitual", "at_risk")
+LEVELS = {"onboarding": 0, "activated": 1, "habitual": 2, "loyal": 3}
+STAGES = ("onboarding", "activated", "habitual", "loyal", "at_risk", "churned")
+LOYAL_OUTCOMES = ("renewed", "expanded")
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,25 @@ def _level(account: Account, month: date, users: int, user_days: float, days: in
     return (2 if run >= HABIT_MONTHS else 1), run
 
 
-def stages_of(account: Account, months: pd.DataFrame, first: date, end: date) -> list[tuple[date, str]]:
+def _renewal_on(renewals: Sequence[tuple[date, str]], month: date) -> str | None:
+    """The outcome of the latest renewal before the end of `month`."""
+    after = add_months(month, 1)
+    return next((outcome for day, outcome in reversed(renewals) if day < after), None)
+
+
+def stages_of(account: Account, months: pd.DataFrame, first: date, end: date,
+              renewals: Sequence[tuple[date, str]] = ()) -> list[tuple[date, str]]:
     """The stage of every month in [first, end), from `months` (lifecycle_months rows of this account; a month
-    without a row had no usage)."""
+    without a row had no usage) and `renewals` ((date, outcome) of this account, by date)."""
     rows = {r.month: r for r in months.itertuples(index=False)}
     out, best, run, misses, month, users = [], 0, 0, 0, first, []
     while month < end:
+        churn = next((outcome == "churned" for day, outcome in reversed(renewals) if day <= month), False)
+        if churn:
+            users.append(0)
+            out.append((month, "churned"))
+            best, run, misses, month = 0, 0, 0, add_months(month, 1)
+            continue
         r = rows.get(month)
         users.append(0 if r is None else int(r.active_users))
         if r is None:
@@ -81,18 +99,30 @@ def stages_of(account: Account, months: pd.DataFrame, first: date, end: date) ->
             adoption = None if pd.isna(r.key_feature_adoption) else float(r.key_feature_adoption)
             level, run = _level(account, month, int(r.active_users), float(r.active_user_days),
                                 int(r.days_in_month), adoption, run)
-        if best == 2 and level == 1:  # habitual before and still active
+        if best >= 2 and level == 1:  # habitual (or loyal) before and still active
             misses = 0 if run > 0 else misses + 1  # a month meeting the habit thresholds keeps it habitual
             if misses <= HABIT_GRACE:
                 level = 2
         else:
             misses = 0
+        if level == 2 and _renewal_on(renewals, month) in LOYAL_OUTCOMES:
+            level = 3
         best = max(best, level)
         before, recent = sum(users[-6:-3]), sum(users[-3:])
         falling = len(users) >= 6 and before > 0 and recent <= before * (1 - DECLINE)
         out.append((month, "at_risk" if level < best or (level > 0 and falling)
                     else next(k for k, v in LEVELS.items() if v == level)))
         month = add_months(month, 1)
+    return out
+
+
+def renewals(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> dict[int, list[tuple[date, str]]]:
+    """Each account's renewals as (date, outcome), by date (one account, or every account)."""
+    frame = query(con, "renewals_of", account_key=account_key)
+    out: dict[int, list[tuple[date, str]]] = {}
+    for key, day, outcome in zip(frame["account_key"], pd.to_datetime(frame["renewal_date"]).dt.date,
+                                 frame["outcome"]):
+        out.setdefault(int(key), []).append((day, str(outcome)))
     return out
 
 
@@ -114,7 +144,7 @@ def stage_of(account: Account, stages: list[tuple[date, str]], users: tuple[int,
         if stage != current:
             break
         run += 1
-    activated = next((m for m, s in stages if s in ("activated", "habitual")), None)
+    activated = next((m for m, s in stages if s in ("activated", "habitual", "loyal")), None)
     live = account.go_live_date
     days = (activated - live).days if activated is not None and live is not None else None
     return Stage(current, stages[-run][0], run, max(days, 0) if days is not None else None, tuple(stages), users)
@@ -123,11 +153,13 @@ def stage_of(account: Account, stages: list[tuple[date, str]], users: tuple[int,
 @metric("lifecycle_stage", unit="stage", higher_is_better=None,
         description="Where the account stands on the value path at the end of the period: onboarding (not live, "
                     "or too few seats active), activated, habitual (sticky and adopting the valuable features for "
-                    "months in a row), or at risk (fallen from a stage it had reached).",
+                    "months in a row), loyal (habitual and renewed or expanded), at risk (fallen from a stage it had "
+                    "reached), or churned.",
         formula=f"per month: onboarding before go-live or when active users / seats < {ACTIVATION_SHARE:g} "
                 f"(without seats: < {ACTIVATION_USERS} active users); activated from that share; habitual when "
                 f"DAU/MAU >= {HABIT_STICKINESS:g} and the month's key-feature adoption >= {HABIT_ADOPTION:g} for "
-                f"{HABIT_MONTHS} months in a row; at risk when the month's level is below the highest reached, or the "
+                f"{HABIT_MONTHS} months in a row; loyal when habitual and the latest renewal was renewed or expanded; "
+                f"churned from a churned renewal's date on; at risk when the month's level is below the highest reached, or the "
                 f"active users of the last 3 months are {DECLINE:.0%} or more below the 3 before; "
                 "since = first month of the current run, days to activation = first activated month - go-live")
 def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Period,
@@ -135,7 +167,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Perio
     """The account's Stage at the end of `period`, from `first` (default: 24 months before the period's end)."""
     start = first or add_months(period.end, -24)
     frame = monthly(con, start, period.end, account.key)
-    stages = stages_of(account, frame, start, period.end)
+    stages = stages_of(account, frame, start, period.end, renewals(con, account.key).get(account.key, ()))
     by_month = dict(zip(frame["month"], frame["active_users"]))
     return stage_of(account, stages, tuple(int(by_month.get(m, 0)) for m, _ in stages))
 
@@ -146,10 +178,12 @@ def lifecycle_table(con: duckdb.DuckDBPyConnection, *, period: Period, first: da
     start = first or add_months(period.end, -24)
     frame = monthly(con, start, period.end)
     groups = dict(tuple(frame.groupby("account_key")))
+    renewed = renewals(con)
     rows = []
     for account in accounts if accounts is not None else all_accounts(con):
         months = groups.get(account.key, frame.iloc[0:0])
-        rows += [(account.account_id, m, s) for m, s in stages_of(account, months, start, period.end)]
+        rows += [(account.account_id, m, s)
+                 for m, s in stages_of(account, months, start, period.end, renewed.get(account.key, ()))]
     return pd.DataFrame(rows, columns=["account_id", "month", "stage"])
 
 

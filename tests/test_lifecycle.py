@@ -72,6 +72,52 @@ def test_falling_below_a_reached_stage_or_losing_users_is_at_risk():
     assert stages(account(), down, 8)[-1] == "at_risk"   # 25 against 30: -16.7 %
 
 
+def test_loyal_after_a_renewal_while_habitual_and_churned_from_a_churn_on():
+    frame = months((0, 0, 0), (0, 0, 0), HABIT, HABIT, HABIT, HABIT, HABIT, ACTIVE, ACTIVE, HABIT)
+    plain = ["onboarding", "onboarding", "activated", "activated", "habitual", "habitual", "habitual", "habitual",
+             "at_risk", "habitual"]  # a habit month after a fall from habitual is habitual again
+    assert stages(account(), frame, 10) == plain
+    # renewed on 2025-05-20: loyal from May's habitual months; a quiet month keeps it; two quiet months fall from it
+    renewed = [(date(2025, 5, 20), "renewed")]
+    assert lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 11, 1), renewed) == [
+        (add_months(date(2025, 1, 1), i), s) for i, s in enumerate(
+            ["onboarding", "onboarding", "activated", "activated", "loyal", "loyal", "loyal", "loyal", "at_risk",
+             "loyal"])]
+    # renewed while only activated: loyal only once habitual
+    early = lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 7, 1), [(date(2025, 3, 1), "expanded")])
+    assert [s for _, s in early] == ["onboarding", "onboarding", "activated", "activated", "loyal", "loyal"]
+    # contracted: habitual is not loyal; a contraction after loyal is a fall
+    assert stages(account(), frame, 7) == plain[:7]
+    down = lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 8, 1),
+                               [(date(2025, 5, 1), "renewed"), (date(2025, 7, 2), "contracted")])
+    assert [s for _, s in down][4:] == ["loyal", "loyal", "at_risk"]
+    # churned on 2025-07-01: churned from July on, whatever the usage
+    churn = lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 11, 1), [(date(2025, 7, 1), "churned")])
+    assert [s for _, s in churn][5:] == ["habitual", "churned", "churned", "churned", "churned"]
+
+
+def test_renewals_import_with_chinese_headers_and_outcome_words(tmp_path):
+    from conftest import FIXTURES
+
+    con = connect(tmp_path / "r.duckdb")
+    ingest.import_file(con, FIXTURES / "metrics" / "accounts.csv")
+    (tmp_path / "续约.csv").write_text("客户ID,续约日期,续约结果,新合同额,备注\n"
+                                       "M1,2025-06-30,续约,12000,\n"
+                                       "M1,2026-06-30,Expanded,15000,more seats\n"
+                                       "M1,2027-06-30,maybe,,\n"
+                                       "NOPE,2025-06-30,流失,,\n"
+                                       "M1,not a date,churned,-5,\n", encoding="utf-8")
+    result = ingest.import_file(con, tmp_path / "续约.csv")
+    assert result.kind == "renewals" and (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    assert sorted(result.rejects["reason"]) == [
+        "must be >= 0", "must be renewed, expanded, contracted or churned", "not a date (use YYYY-MM-DD)",
+        "unknown account (import it in an accounts file first)"]
+    stored = lifecycle.renewals(con)
+    assert list(stored.values()) == [[(date(2025, 6, 30), "renewed"), (date(2026, 6, 30), "expanded")]]
+    again = ingest.import_file(con, tmp_path / "续约.csv", force=True)
+    assert (again.rows_loaded, again.rows_unchanged) == (0, 2)
+
+
 def test_transitions_count_accounts_moving_between_quarter_end_stages():
     table = pd.DataFrame({"account_id": ["A"] * 6 + ["B"] * 6,
                           "month": [add_months(date(2025, 1, 1), i) for i in range(6)] * 2,

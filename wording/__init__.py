@@ -110,6 +110,7 @@ REASONS_ZH: dict[str, str] = {
     "not an ISO currency code (e.g. USD, CNY)": "不是 ISO 货币代码（如 USD、CNY）",
     "must be use (per event) or unit (per work item)": "必须是 use（按使用次数）或 unit（按工作件数）",
     "must be cost, efficiency, revenue or risk": "必须是 cost、efficiency、revenue 或 risk",
+    "must be renewed, expanded, contracted or churned": "必须是 renewed、expanded、contracted 或 churned（续约、扩容、缩减、流失）",
     # a value-model edit refused (metrics.value_model.validate, after "value drivers row N, column: ")
     "missing": "缺少值",
     "must be a number >= 0": "必须是 ≥ 0 的数字",
@@ -152,13 +153,17 @@ TERMS_ZH: dict[str, dict[str, str]] = {
     "segment": {"smb": "中小客户", "mid-market": "中型客户", "enterprise": "大型客户"},
     "seat_band": {},
     "kind": {"accounts": "客户", "events": "使用事件", "outcomes": "业务产出", "value_drivers": "价值驱动因素",
-             "features": "功能列表", "users": "用户列表", "rollups": "汇总数据", "objectives": "价值目标"},
+             "features": "功能列表", "users": "用户列表", "rollups": "汇总数据", "objectives": "价值目标",
+             "renewals": "续约记录"},
     "basis": {"use": "按使用次数", "unit": "按工作件数"},
     # the data contract's column types (metrics.ingest.contract.Column.type)
     "type": {"text": "文本", "date": "日期", "number": "数值", "metric id": "指标代码", "date-time": "日期时间", "month (yyyy-mm)": "月份（YYYY-MM）",
              "number > 0": "数值 > 0", "number >= 0": "数值 ≥ 0", "whole number >= 0": "整数 ≥ 0",
              "whole number >= 1": "整数 ≥ 1", "iso code": "ISO 代码", "use | unit": "use | unit（按次 | 按件）",
-             "cost | efficiency | revenue | risk": "cost | efficiency | revenue | risk（成本 | 效率 | 收入 | 风险）"},
+             "cost | efficiency | revenue | risk": "cost | efficiency | revenue | risk（成本 | 效率 | 收入 | 风险）",
+             "renewed | expanded | contracted | churned":
+                 "renewed | expanded | contracted | churned（续约 | 扩容 | 缩减 | 流失）"},
+    "outcome": {"renewed": "续约", "expanded": "扩容", "contracted": "缩减", "churned": "流失"},
     "encoding": {"utf-8": "UTF-8", "utf-8 with bom": "UTF-8（带 BOM）", "gb18030": "GB18030", "gbk": "GBK"},
     "category": {"efficiency": "效率", "cost": "成本", "revenue": "收入", "risk": "风险"},
 }
@@ -234,8 +239,10 @@ OBJECTIVE_WORDS = {
            "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
            "metric_seat_utilization": "席位利用率"},
 }
-STAGES = {"en": {"onboarding": "onboarding", "activated": "activated", "habitual": "habitual", "at_risk": "at risk"},
-          "zh": {"onboarding": "上线推进", "activated": "已激活", "habitual": "习惯使用", "at_risk": "有风险"}}
+STAGES = {"en": {"onboarding": "onboarding", "activated": "activated", "habitual": "habitual", "loyal": "loyal",
+                 "at_risk": "at risk", "churned": "churned"},
+          "zh": {"onboarding": "上线推进", "activated": "已激活", "habitual": "习惯使用", "loyal": "忠诚",
+                 "at_risk": "有风险", "churned": "已流失"}}
 
 
 def risk_text(code: str, value: float | None, detail: str | None, lang: str, text: Callable[..., str],

@@ -14,7 +14,8 @@ from metrics.objectives import METRICS as OBJECTIVES_MEASURED
 from metrics.store import DataError, run
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes",
-                          "objectives")  # load order
+                          "objectives", "renewals")  # load order
+RENEWAL_OUTCOMES = ("renewed", "expanded", "contracted", "churned")
 OBJECTIVE_METRICS = OBJECTIVES_MEASURED  # the metrics an objective may name (metrics.objectives measures them)
 MAX_REJECTS_SHOWN = 1000
 
@@ -89,6 +90,17 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("owner", False, "text", "Who owns it", ("负责人", "责任人")),
         Column("note", False, "text", "A note", ("备注", "说明", "comment")),
     ),
+    "renewals": (  # what the account did when its contract came up: one row per account and renewal date
+        _ACCOUNT_ID,
+        Column("renewal_date", True, "date", "When the contract came up for renewal",
+               ("续约日期", "续费日期", "renewal", "renewed_on")),
+        Column("outcome", True, "renewed | expanded | contracted | churned",
+               "What the customer decided (续约 / 扩容 / 缩减 / 流失 also accepted)",
+               ("续约结果", "结果", "续约状态", "result", "status", "renewal_outcome")),
+        Column("new_acv", False, "number >= 0", "Annual contract value from this renewal on",
+               ("新合同额", "新年合同额", "续约金额", "new_arr", "new_contract_value")),
+        Column("note", False, "text", "A note", ("备注", "说明", "comment")),
+    ),
     "features": (  # a feature list: the analytics tool's opaque ids -> the names the value model uses
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
         Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
@@ -111,12 +123,15 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
 
 # natural keys (after coding) and the stored table of each kind
 _TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events",
-           "features": "feature_name_map", "users": "user_directory", "objectives": "objectives"}
+           "features": "feature_name_map", "users": "user_directory", "objectives": "objectives",
+           "renewals": "renewals"}
 _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",),
-         "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric")}
+         "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric"),
+         "renewals": ("account_key", "renewal_date")}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
-               "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric")}
+               "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric"),
+         "renewals": ("account_key", "renewal_date")}
 # events have no key here: an event_id, or the whole row as a multiset (merge._merge_events)
 
 
@@ -177,7 +192,7 @@ def detect_kind(headers: list[str]) -> str | None:
     """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
     no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
     best: tuple[int, str] | None = None
-    for kind in ("events", "outcomes", "objectives", "value_drivers", "accounts", "features", "users"):
+    for kind in ("events", "outcomes", "objectives", "renewals", "value_drivers", "accounts", "features", "users"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
         if required <= mapped and (best is None or len(mapped) > best[0]):

@@ -65,6 +65,16 @@ CREATE TABLE IF NOT EXISTS objectives (
     note         VARCHAR
 );
 
+-- what each account did when its contract came up: one row per account and renewal date (metrics.lifecycle:
+-- the loyal stage; metrics.health: the back-test)
+CREATE TABLE IF NOT EXISTS renewals (
+    account_key  INTEGER NOT NULL,
+    renewal_date DATE NOT NULL,
+    outcome      VARCHAR NOT NULL,    -- renewed, expanded, contracted or churned
+    new_acv      DOUBLE,
+    note         VARCHAR
+);
+
 -- every save of an account's objectives on its page: the objectives as saved, by version
 CREATE TABLE IF NOT EXISTS objective_history (
     version      INTEGER NOT NULL,
