@@ -118,3 +118,13 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str,
     fig = px.bar(_inert_frame(frame, x, color), x=x, y=y, color=color, labels=labels,
                  color_discrete_map={inert(k): v for k, v in (colors or {}).items()})
     return _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)
+
+
+def projection(frame: pd.DataFrame, *, title: str, y_title: str, projected: str, realized: str) -> go.Figure:
+    """The business case against the realized value: realized value as bars per month, the projected value as a
+    line over them (`frame`: month, projected, realized; `projected`, `realized`: the legend's words)."""
+    fig = go.Figure()
+    fig.add_bar(x=frame["month"], y=frame["realized"], name=inert(realized), marker_color="#1f77b4")
+    fig.add_scatter(x=frame["month"], y=frame["projected"], name=inert(projected), mode="lines+markers",
+                    line=dict(color="#ff7f0e", dash="dash"))
+    return _layout(fig, title, y_title, months=True)

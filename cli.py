@@ -164,6 +164,40 @@ def cmd_attention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """How well the health score, taken before each imported renewal, told good renewals from bad (metrics.backtest)."""
+    from metrics.backtest import backtest
+    from wording import health_component
+
+    result = backtest(connect(args.db))
+    if args.json:
+        print(json.dumps({
+            "renewals": len(result.samples), "scored": result.scored, "bad": result.bad, "auc": result.auc,
+            "lowest_decile": result.lowest_decile, "lowest_decile_bad_share": result.lowest_decile_bad_share,
+            "bad_share": result.bad_share, "lowest_decile_lift": result.lowest_decile_lift,
+            "component_auc": result.component_auc, "weights": result.weights,
+            "samples": [{"account_id": s.account_id, "renewal_date": s.renewal_date.isoformat(),
+                         "outcome": s.outcome, "scored_from": s.period.start.isoformat(),
+                         "scored_to": s.period.end.isoformat(), "score": s.score, "components": s.components}
+                        for s in result.samples]}, ensure_ascii=False, indent=2))
+        return 0
+    if not result.samples:
+        print(cli_text(args.lang, "backtest_none"))
+        return 0
+    print(cli_text(args.lang, "backtest_head", n=fmt(len(result.samples), "count", args.lang),
+                   bad=fmt(result.bad, "count", args.lang),
+                   withheld=fmt(len(result.samples) - result.scored, "count", args.lang)))
+    print(cli_text(args.lang, "backtest_auc", auc=fmt(result.auc, "number", args.lang),
+                   low=fmt(result.lowest_decile, "count", args.lang),
+                   low_share=fmt(result.lowest_decile_bad_share, "fraction", args.lang),
+                   share=fmt(result.bad_share, "fraction", args.lang),
+                   lift=fmt(result.lowest_decile_lift, "number", args.lang)))
+    for name, value in result.component_auc.items():
+        print(cli_text(args.lang, "backtest_part", name=health_component(name, args.lang),
+                       auc=fmt(value, "number", args.lang)))
+    return 0
+
+
 def _pad(text: str, width: int, right: bool = False) -> str:
     """`text` padded to `width` terminal columns (a Chinese character takes two), aligned left or right."""
     space = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
@@ -254,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
     att.add_argument("--db", help=db_help)
     att.set_defaults(func=cmd_attention)
+
+    bt = sub.add_parser("backtest", help="the health score against the imported renewal outcomes (ROC AUC, lift)")
+    bt.add_argument("--json", action="store_true", help="print the figures and every scored renewal as JSON")
+    bt.add_argument("--lang", choices=("en", "zh"), default="en")
+    bt.add_argument("--db", help=db_help)
+    bt.set_defaults(func=cmd_backtest)
 
     exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
     who = exp.add_mutually_exclusive_group(required=True)

@@ -25,6 +25,7 @@ class Account:
     currency: str | None
     annual_contract_value: float | None
     renewal_date: date | None
+    business_case_value: float | None = None  # projected value a year at full use
 
 
 def get_account(con: duckdb.DuckDBPyConnection, account_id: str) -> Account:

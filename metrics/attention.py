@@ -7,7 +7,9 @@ Rules, at the end of the period:
   ADOPTION_DROP or more in all;
 - `renewal_unhealthy`: it renews within RENEWAL_DAYS days of the period's end (or is up to 30 days overdue) and its
   health score is under HEALTHY, or cannot be computed;
-- `renewal_undelivered`: it renews as near, with objectives of which less than DELIVERED is delivered.
+- `renewal_undelivered`: it renews as near, with objectives of which less than DELIVERED is delivered;
+- `delivered_falling`: its value delivered (metrics.objectives) fell by DELIVERED_DROP or more against the period of
+  the same length before.
 An account that has churned (its stage at the period's end) is no longer on the list.
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ ADOPTION_DROP = 0.05  # ... and this much lower in all (5 points of adoption)
 RENEWAL_DAYS = 90     # a renewal this close ...
 HEALTHY = 50.0        # ... with a health score under this
 DELIVERED = 0.5       # ... or with less than this share of what was promised delivered (metrics.objectives)
+DELIVERED_DROP = 0.05  # value delivered this much lower than in the period before (5 points)
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,12 @@ class Flag:
 
 
 def flags_of(stages: list[str], rates: list[float], days: int | None,
-             score: Callable[[], tuple[float | None, float | None]]) -> tuple[Flag, ...]:
+             score: Callable[[], tuple[float | None, float | None]],
+             delivered: tuple[float | None, float | None] = (None, None)) -> tuple[Flag, ...]:
     """The flags of one account from its monthly stages (oldest first, to the period's last month), its last
     ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its days to renewal, and `score`: its health score and
     value delivered (called only when the renewal is near, since they need the account's report; None when they
-    cannot be computed)."""
+    cannot be computed); `delivered`: its value delivered in the period before and in this one."""
     flags = []
     if stages and stages[-1] == "at_risk":
         reached = [s for s in stages if s in lifecycle.LEVELS]
@@ -53,21 +57,30 @@ def flags_of(stages: list[str], rates: list[float], days: int | None,
     if len(rates) == ADOPTION_MONTHS + 1 and all(b < a for a, b in zip(rates, rates[1:])) \
             and rates[0] - rates[-1] >= ADOPTION_DROP:
         flags.append(Flag("adoption_falling", {"from": rates[0], "to": rates[-1], "months": ADOPTION_MONTHS}))
+    before, now = delivered
+    if before is not None and now is not None and before - now >= DELIVERED_DROP:
+        flags.append(Flag("delivered_falling", {"from": before, "to": now}))
     if days is not None and -RENEWAL_OVERDUE_DAYS <= days <= RENEWAL_DAYS:
-        health, delivered = score()
+        health, share = score()
         if health is None or health < HEALTHY:
             flags.append(Flag("renewal_unhealthy", {"days": days, "score": health}))
-        if delivered is not None and delivered < DELIVERED:
-            flags.append(Flag("renewal_undelivered", {"days": days, "delivered": delivered}))
+        if share is not None and share < DELIVERED:
+            flags.append(Flag("renewal_undelivered", {"days": days, "delivered": share}))
     return tuple(flags)
 
 
-def attention(con: duckdb.DuckDBPyConnection, *, period: Period,
-              table: pd.DataFrame | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
+def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataFrame | None = None,
+              delivered: pd.DataFrame | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
     """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first;
-    `table`: the period's lifecycle.lifecycle_table, when the caller has it already."""
+    `table`: the period's lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the
+    caller has them already."""
     if table is None:
         table = lifecycle.lifecycle_table(con, period=period)
+    if delivered is None:
+        delivered = report.value_delivered_table(con, period)
+    months_back = len(period.months)
+    previous = report.value_delivered_table(con, Period(add_months(period.start, -months_back), period.start))
+    shares = {a: (_value(previous, a), _value(delivered, a)) for a in delivered["account_id"]}
     stages = {a: list(frame.sort_values("month")["stage"]) for a, frame in table.groupby("account_id")}
     months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
     cache: dict[str, report.PeriodInputs] = {}
@@ -84,12 +97,18 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period,
             continue
         days = (account.renewal_date - period.end).days if account.renewal_date else None
         flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), days,
-                         partial(score_of, account.account_id))
+                         partial(score_of, account.account_id), shares.get(account.account_id, (None, None)))
         flags = tuple(Flag(f.rule, {**f.values, "renewal_date": account.renewal_date})
                       if f.rule.startswith("renewal_") else f for f in flags)
         if flags:
             out.append((account.account_id, account.name, flags))
     return sorted(out, key=lambda row: (-len(row[2]), row[0]))
+
+
+def _value(table: pd.DataFrame, account_id: str) -> float | None:
+    """The account's value delivered in a report.value_delivered_table; None when it has none."""
+    rows = table.loc[table["account_id"] == account_id, "value_delivered"]
+    return None if rows.empty or pd.isna(rows.iloc[0]) else float(rows.iloc[0])
 
 
 def _adoption(months: pd.DataFrame, key: int, period: Period) -> list[float]:

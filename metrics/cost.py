@@ -135,8 +135,10 @@ def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
     return frame.sort_values("account_id").reset_index(drop=True)
 
 
-def monthly_hours(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
-    """Hours saved per account and month of the period (for portfolio trends)."""
-    frame = query(con, "monthly_hours", start=start, end=end)
+def monthly_hours(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                  account_key: int | None = None) -> pd.DataFrame:
+    """Hours saved per account (every account, or one) and month of the period (portfolio trends, the business
+    case's realized value)."""
+    frame = query(con, "monthly_hours", start=start, end=end, account_key=account_key)
     frame["month"] = frame["month"].dt.date
     return frame

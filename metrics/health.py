@@ -22,8 +22,10 @@ import pandas as pd
 from metrics.registry import metric
 from metrics.store import DataError, query, run, write_transaction
 
-WEIGHTS = {"adoption": 0.25, "efficiency": 0.15, "seats": 0.15, "usage_trend": 0.15, "renewal": 0.10,
-           "value_delivered": 0.20}
+# the default weights: usage signals first; renewal proximity says how urgent more than how healthy, and the
+# efficiency change is the noisiest figure (chosen with metrics.backtest on the demo's planted renewals: see README)
+WEIGHTS = {"adoption": 0.30, "efficiency": 0.10, "seats": 0.20, "usage_trend": 0.20, "renewal": 0.05,
+           "value_delivered": 0.15}
 MIN_COMPONENTS = 3
 RENEWAL_HORIZON_DAYS = 180
 
@@ -128,4 +130,6 @@ def health(*, live: bool, adoption: float | None, efficiency: float | None, seat
         return Health(None, "not live yet", components)
     if count < MIN_COMPONENTS:
         return Health(None, f"fewer than {MIN_COMPONENTS} components measured", components)
+    if not measured:
+        return Health(None, "no measured component has a weight", components)
     return Health(sum(c.contribution or 0.0 for c in components), None, components)

@@ -158,8 +158,9 @@ def stage_of(account: Account, stages: list[tuple[date, str]], users: tuple[int,
         formula=f"per month: onboarding before go-live or when active users / seats < {ACTIVATION_SHARE:g} "
                 f"(without seats: < {ACTIVATION_USERS} active users); activated from that share; habitual when "
                 f"DAU/MAU >= {HABIT_STICKINESS:g} and the month's key-feature adoption >= {HABIT_ADOPTION:g} for "
-                f"{HABIT_MONTHS} months in a row; loyal when habitual and the latest renewal was renewed or expanded; "
-                f"churned from a churned renewal's date on; at risk when the month's level is below the highest reached, or the "
+                f"{HABIT_MONTHS} months in a row; loyal when habitual and the latest renewal was renewed or "
+                "expanded; churned from a churned renewal's date on; at risk when the month's level is below the "
+                "highest reached, or the "
                 f"active users of the last 3 months are {DECLINE:.0%} or more below the 3 before; "
                 "since = first month of the current run, days to activation = first activated month - go-live")
 def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Period,

@@ -7,6 +7,10 @@ works the same way; status: achieved (progress >= 1), missed (the target date pa
 least the share of the time from go-live to the target date that has passed by the period's end), behind, or open
 (no go-live date to measure time from). value_delivered is the mean of the objectives' progress, each capped to
 0-100 %.
+
+The business case (the accounts file's business_case_value: the value a year it projected at full use) is laid
+out month by month from the go-live month, ramping up over RAMP_MONTHS, next to the value realized each month
+(hours saved that month x the hourly cost): `projection`.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "
 UNITS = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
          "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
 COLUMNS = ["metric", "baseline", "target", "target_date", "owner", "note"]
+RAMP_MONTHS = 3  # the business case reaches its full monthly value in the go-live month's 3rd month
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,61 @@ def value_delivered(objectives: tuple[Objective, ...]) -> float | None:
     """value_delivered of measured objectives; None when none has a progress."""
     shares = [min(1.0, max(0.0, o.progress)) for o in objectives if o.progress is not None]
     return sum(shares) / len(shares) if shares else None
+
+
+@dataclass(frozen=True)
+class ProjectionMonth:
+    """One month of the business case: the value it projected and the value realized."""
+
+    month: date
+    projected: float
+    realized: float | None  # None without an hourly cost
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The business case against what was realized, month by month from the go-live month to the period's end,
+    with the sums to date and the realized share of the projected."""
+
+    annual_value: float
+    months: tuple[ProjectionMonth, ...]
+    projected_to_date: float
+    realized_to_date: float | None
+    realized_share: float | None
+
+
+def projected_of(annual: float, live: date, month: date) -> float:
+    """The business case's value for `month`: annual / 12, ramped over RAMP_MONTHS from the go-live month (0
+    before it)."""
+    start = date(live.year, live.month, 1)
+    if month < start:
+        return 0.0
+    nth = (month.year - start.year) * 12 + month.month - start.month + 1
+    return annual / 12 * min(1.0, nth / RAMP_MONTHS)
+
+
+@metric("projected_value", unit="currency", higher_is_better=None,
+        description="The value the business case projected for each month since go-live, next to the value "
+                    "realized that month, and how much of the projection has been realized to date.",
+        formula=f"projected(month) = business_case_value / 12 x min(1, n / {RAMP_MONTHS}), n = 1 in the go-live "
+                "month; realized(month) = hours saved in the month x hourly cost; realized share = sum of realized "
+                "/ sum of projected from the go-live month to the period's end")
+def projection(con: duckdb.DuckDBPyConnection, account: Account, period: Period) -> Projection | None:
+    """The account's Projection to the end of `period`; None without a business case or before go-live."""
+    live, annual = account.go_live_date, account.business_case_value
+    if live is None or annual is None or date(live.year, live.month, 1) >= period.end:
+        return None
+    start = date(live.year, live.month, 1)
+    hours = cost.monthly_hours(con, start=start, end=period.end, account_key=account.key)
+    by_month = dict(zip(hours["month"], hours["hours_saved"]))
+    rate = account.hourly_cost
+    months = tuple(ProjectionMonth(m, projected_of(annual, live, m),
+                                   None if rate is None else float(by_month.get(m, 0.0)) * rate)
+                   for m in Period(start, period.end).months)
+    projected = sum(m.projected for m in months)
+    realized = None if rate is None else sum(m.realized or 0.0 for m in months)
+    share = realized / projected if realized is not None and projected else None
+    return Projection(float(annual), months, projected, realized, share)
 
 
 def editable(con: duckdb.DuckDBPyConnection, account: Account) -> pd.DataFrame:

@@ -65,3 +65,17 @@ def hours_trend(con: duckdb.DuckDBPyConnection, *, start: date, end: date, accou
     frame = cost.monthly_hours(con, start=start, end=end)
     frame = frame[frame["account_key"].isin(account_keys)]
     return frame.groupby("month", as_index=False)["hours_saved"].sum()
+
+
+DELIVERED_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def delivered_bands(shares: pd.Series) -> pd.DataFrame:
+    """How many accounts fall in each band of value delivered (low, high, accounts): [0, 25 %), [25 %, 50 %),
+    [50 %, 75 %), [75 %, 100 %]; accounts without a figure are left out."""
+    values = shares.dropna().astype(float)
+    rows = []
+    for lo, hi in zip(DELIVERED_BANDS, DELIVERED_BANDS[1:]):
+        inside = (values >= lo) & ((values < hi) if hi < 1 else (values <= hi))
+        rows.append({"low": lo, "high": hi, "accounts": int(inside.sum())})
+    return pd.DataFrame(rows)

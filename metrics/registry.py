@@ -68,7 +68,7 @@ def kpi(name: str, value: float | None, *, reason: str | None = None) -> Kpi:
 # differs from what this would write, so a changed formula cannot leave the documentation stale.
 METRICS_MD = Path(__file__).resolve().parent.parent / "METRICS.md"
 MODULES = ("metrics.adoption", "metrics.efficiency", "metrics.cost", "metrics.portfolio", "metrics.benchmarks",
-           "metrics.lifecycle", "metrics.health", "metrics.objectives",
+           "metrics.lifecycle", "metrics.health", "metrics.objectives", "metrics.backtest",
            "metrics.case_study")  # every module that registers metrics
 _BLOCK = re.compile(r"^### `([a-z_]+)`\n.*?(?=^### |^## |\Z)", re.M | re.S)
 

@@ -12,8 +12,10 @@ import pandas as pd
 from metrics import adoption, cost, efficiency, lifecycle, objectives
 from metrics.accounts import all_accounts
 from metrics.health import Health, health, weights_of
+from metrics.objectives import Projection
 from metrics.period import Period
 from metrics.registry import Kpi, kpi
+from metrics.store import sql
 
 R = TypeVar("R")
 
@@ -174,6 +176,7 @@ class AccountReport:
     health: Health | None = None
     objectives: tuple[objectives.Objective, ...] = ()
     value_delivered: float | None = None  # mean capped progress of the objectives
+    projection: Projection | None = None  # the business case against the realized value, by month
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready data: dates as ISO text, fractions stay fractions, money keeps two decimals."""
@@ -254,12 +257,24 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
             by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason),
         lifecycle=None if stage is None else LifecycleFigures(stage.stage, stage.since, stage.months_in_stage,
                                                               stage.days_to_activation),
-        objectives=promised, value_delivered=delivered,
+        objectives=promised, value_delivered=delivered, projection=objectives.projection(con, account, period),
         health=health(live=account.go_live_date is not None and account.go_live_date < end, adoption=key_adoption,
                       efficiency=_num(eff.delta), seats=seat_use, value_delivered=delivered,
                       usage_trend=usage_trend(stage, len(period.months)) if stage is not None else None,
                       days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None,
                       weights=inputs.weights))
+
+
+def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period,
+                          inputs: PeriodInputs | None = None) -> pd.DataFrame:
+    """Every account with objectives and its value delivered for `period` (None when none of its objectives could
+    be measured): account_id, value_delivered."""
+    ids = [row[0] for row in con.execute(sql("objective_accounts")).fetchall()]
+    if ids and inputs is None:
+        inputs = period_inputs(con, period)
+    return pd.DataFrame({"account_id": ids, "value_delivered": [
+        account_report(con, account_id=i, period=period, inputs=inputs).value_delivered for i in ids]},
+        columns=["account_id", "value_delivered"])
 
 
 def usage_trend(stage: lifecycle.Stage, months: int) -> float | None:

@@ -59,7 +59,7 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
     """How the English pages show a figure, written out here rather than taken from ui.text.fmt, so that a changed
     display format fails the page tests: n/a for None; fractions as percentages with one decimal (a sign for
     deltas); money with its currency, two decimals, or in KPI cards whole from 1,000 and K / M with one decimal
-    from 10,000; hours with
+    (none when it is 0) from 10,000; hours with
     one decimal and "h" (whole hours from 1,000 in KPI cards); months with one decimal, counts whole, other numbers
     with two decimals; halves away from zero on the decimal value."""
     if value is None or value != value:
@@ -72,10 +72,10 @@ def displayed(value: float | None, unit: str, currency: str | None = None, *, si
         return ("+" if signed and value >= 0 else "") + rounded(value * 100, 1) + "%"
     if unit == "currency":
         prefix = f"{currency} " if currency else ""
-        if compact and abs(value) >= 1_000_000:
-            return f"{prefix}{rounded(value / 1_000_000, 1)}M"
+        if compact and abs(value) >= 1_000_000:  # CLDR's compact form: no ".0" (EUR 73K, not 73.0K)
+            return f"{prefix}{rounded(value / 1_000_000, 1).removesuffix('.0')}M"
         if compact and abs(value) >= 10_000:
-            return f"{prefix}{rounded(value / 1_000, 1)}K"
+            return f"{prefix}{rounded(value / 1_000, 1).removesuffix('.0')}K"
         return f"{prefix}{rounded(value, 0 if compact and abs(value) >= 1_000 else 2)}"
     if unit == "hours":
         return rounded(value, 0 if compact and abs(value) >= 1000 else 1) + " h"
@@ -101,8 +101,9 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
 _ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
                   "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
                   "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
-                  "efficiency", "revenue", "risk"}  # the last five: contract values a file must contain, shown with
-#                                                     their Chinese
+                  "efficiency", "revenue", "risk", "renewed", "expanded", "contracted", "churned"}
+# the last nine: contract values a file must contain (value-model basis and category, renewal outcome), shown with
+# their Chinese
 
 def english_words(text: str, data: set[str]) -> list[str]:
     """The English words of `text` a Chinese reader would not expect: the demo's own names and ids, placeholders,

@@ -425,7 +425,8 @@ def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_me
                                         r"required column\(s\) missing for events: user_id, "
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
                                         r"output_units, headcount; required column\(s\) missing for objectives: "
-                                        r"metric, target, target_date\)"):
+                                        r"metric, target, target_date; required column\(s\) missing for renewals: "
+                                        r"renewal_date, outcome\)"):
         ingest.import_file(loaded, path)
     assert snapshot(loaded) == before
 

@@ -143,10 +143,16 @@ def test_the_health_score_is_the_sum_of_its_components_and_withheld_without_enou
     assert (top.score, low.score) == (pytest.approx(100), pytest.approx(0))
     # a missing component leaves the others' weights to share the score
     part = health.health(live=True, adoption=0.6, efficiency=None, seats=0.4, usage_trend=-0.2, days_to_renewal=None)
-    assert part.score == pytest.approx(100 * (0.25 * 0.6 + 0.15 * 0.5 + 0.15 * 0.3) / 0.55)
+    w = health.WEIGHTS
+    assert part.score == pytest.approx(100 * (w["adoption"] * 0.6 + w["seats"] * 0.5 + w["usage_trend"] * 0.3)
+                                       / (w["adoption"] + w["seats"] + w["usage_trend"]))
     # insufficient data: not live, or fewer than 3 components
     assert health.health(live=False, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=0.0,
                          days_to_renewal=90).score is None
+    zero = {name: 0.0 for name in health.WEIGHTS} | {"renewal": 1.0}  # all the weight on what is not measured
+    unweighted = health.health(live=True, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=0.0,
+                               days_to_renewal=None, weights=zero)
+    assert (unweighted.score, unweighted.reason) == (None, "no measured component has a weight")
     few = health.health(live=True, adoption=0.6, efficiency=None, seats=None, usage_trend=0.0, days_to_renewal=None)
     assert (few.score, few.reason) == (None, "fewer than 3 components measured")
 
@@ -170,7 +176,7 @@ def test_on_the_demo_the_planted_decline_is_at_risk_and_the_never_live_are_onboa
 
 
 def test_the_attention_rules_one_by_one():
-    from metrics.attention import ADOPTION_DROP, DELIVERED, HEALTHY, RENEWAL_DAYS, flags_of
+    from metrics.attention import ADOPTION_DROP, DELIVERED, DELIVERED_DROP, HEALTHY, RENEWAL_DAYS, flags_of
 
     def asked() -> tuple[float, float]:
         raise AssertionError("the health score is read only when the renewal is near")
@@ -195,6 +201,11 @@ def test_the_attention_rules_one_by_one():
         ("renewal_undelivered", {"days": 10, "delivered": DELIVERED - 0.01})]
     assert flags_of([], [], 10, lambda: (HEALTHY, DELIVERED)) == ()
     assert flags_of([], [], -31, asked) == ()
+    # value delivered down by DELIVERED_DROP or more on the period before; less, a rise, or one side unknown: no flag
+    assert [(f.rule, f.values) for f in flags_of([], [], None, asked, (0.8, 0.8 - DELIVERED_DROP))] == [
+        ("delivered_falling", {"from": 0.8, "to": 0.8 - DELIVERED_DROP})]
+    assert flags_of([], [], None, asked, (0.8, 0.8 - DELIVERED_DROP + 0.001)) == ()
+    assert flags_of([], [], None, asked, (0.5, 0.9)) == flags_of([], [], None, asked, (None, 0.1)) == ()
 
 
 def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_languages(demo, tmp_path, capsys):
@@ -251,3 +262,10 @@ def test_saved_weights_are_versioned_and_used_by_every_report(tmp_path):
     with pytest.raises(DataError, match="at least one weight must be above 0"):
         health.save_weights(con, {name: 0.0 for name in health.WEIGHTS}, user="ops")
     assert list(health.weight_versions(con)["version"]) == [2, 1]  # nothing saved by a refused edit
+
+
+def test_value_delivered_bands_count_each_account_once_and_leave_out_the_unmeasured():
+    from metrics.portfolio import delivered_bands
+
+    bands = delivered_bands(pd.Series([0.0, 0.2499, 0.25, 0.6, 0.75, 1.0, None]))
+    assert list(bands["accounts"]) == [2, 1, 1, 2] and list(bands["low"]) == [0.0, 0.25, 0.5, 0.75]

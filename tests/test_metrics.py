@@ -258,12 +258,13 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
                                     "days_to_activation": 0}
     # health by hand: adoption 0.5 (Dispatch 2 of 3 users, Scan 1 of 3), efficiency (3/11 + 0.1) / 0.4, seats
     # (5/3 users a month of 4) / 0.8, usage 5 users-months against 1 before (capped at 1); no renewal date
-    # (weights 0.25, 0.15, 0.15, 0.15 of those measured: 0.7; no objectives, no renewal date)
-    parts = {"adoption": 0.25 * 0.5, "efficiency": 0.15 * (3 / 11 + 0.1) / 0.4, "seats": 0.15 * (5 / 3 / 4) / 0.8,
-             "usage_trend": 0.15 * 1.0}
-    assert printed["health"]["score"] == pytest.approx(100 * sum(parts.values()) / 0.7)
+    # (weights 0.30, 0.10, 0.20, 0.20 of those measured: 0.8; no objectives, no renewal date)
+    parts = {"adoption": 0.30 * 0.5, "efficiency": 0.10 * (3 / 11 + 0.1) / 0.4, "seats": 0.20 * (5 / 3 / 4) / 0.8,
+             "usage_trend": 0.20 * 1.0}
+    assert printed["health"]["score"] == pytest.approx(100 * sum(parts.values()) / 0.8)
     assert {c["name"]: c["contribution"] for c in printed["health"]["components"]} == {
-        **{k: pytest.approx(100 * v / 0.7) for k, v in parts.items()}, "renewal": None, "value_delivered": None}
+        **{k: pytest.approx(100 * v / 0.8) for k, v in parts.items()}, "renewal": None, "value_delivered": None}
+    assert printed["projection"] is None  # no business case in the fixture's accounts file
     assert (printed["objectives"], printed["value_delivered"]) == ([], None)
     assert main(["report", "--account", "nope", "--db", db]) == 2
     assert "unknown account 'nope'" in capsys.readouterr().err

@@ -145,3 +145,25 @@ def test_objectives_edited_on_the_page_are_validated_saved_as_versions_and_measu
     assert objectives.save(con, account, edited.iloc[0:0], user="csm", note="all removed") == 2
     assert report.account_report(con, account_id="M1", period=PERIOD).objectives == ()
     assert list(objectives.versions(con, account)["objectives"]) == [0, 3]
+
+
+def test_the_business_case_month_by_month_next_to_the_realized_value_by_hand(con, tmp_path):
+    # no business case yet: no projection
+    assert report.account_report(con, account_id="M1", period=PERIOD).projection is None
+    (tmp_path / "商业论证.csv").write_text("客户ID,客户名称,预期年价值\nM1,Alpha,12000\n", encoding="utf-8")
+    assert ingest.import_file(con, tmp_path / "商业论证.csv").rows_loaded == 1
+    data = report.account_report(con, account_id="M1", period=PERIOD)
+    assert data.go_live_date == GO_LIVE and data.cost.currency == "USD"  # the other columns kept
+    got = data.projection
+    # 1,000 a month at full use, ramped over 3 months from April (the go-live month): 1/3, 2/3, full, full;
+    # realized at USD 100 an hour: April 1 dispatch (0.1 h), May 2 dispatches + 10 scanned items (0.7 h), June
+    # 2 dispatches (0.2 h), July 20 scanned items (1.0 h)
+    assert [(m.month, m.projected, m.realized) for m in got.months] == [
+        (date(2025, 4, 1), pytest.approx(1000 / 3), pytest.approx(10)),
+        (date(2025, 5, 1), pytest.approx(2000 / 3), pytest.approx(70)),
+        (date(2025, 6, 1), pytest.approx(1000), pytest.approx(20)),
+        (date(2025, 7, 1), pytest.approx(1000), pytest.approx(100))]
+    assert (got.annual_value, got.projected_to_date, got.realized_to_date, got.realized_share) == (
+        12000, pytest.approx(3000), pytest.approx(200), pytest.approx(200 / 3000))
+    # the realized months of the period add up to the report's value
+    assert sum(m.realized for m in got.months[1:]) == pytest.approx(data.cost.value)

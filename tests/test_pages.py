@@ -63,8 +63,8 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
     expected = {STRINGS["en"][f"kpi_{k.name}"]: displayed(k.value, k.unit, data.cost.currency,
                                                       signed=k.unit == "fraction" and "delta" in k.name, compact=True)
                 for k in report.headline_kpis(data)}
-    expected["Lifecycle stage"] = {"habitual": "Habitual", "activated": "Activated", "onboarding": "Onboarding",
-                                   "at_risk": "At risk"}[data.lifecycle.stage]
+    assert data.lifecycle.stage == "loyal"  # expanded at its 2026-08 renewal, and habitual
+    expected["Lifecycle stage"] = "Loyal"
     expected["Health"] = f"{displayed(data.health.score, 'count')} / 100"
     assert shown(at) == expected
     assert any(item.feature in m.value for item in data.adoption.underused_features for m in at.markdown)
@@ -92,13 +92,13 @@ def test_a_kpi_card_shows_thousands_without_cents_so_the_figure_is_not_cut_off(d
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_line(db, monkeypatch, lang):
-    """A003 has 14 features below the peer median: 14 bullets ran down to a few dollars each."""
+    """A003 has 13 features below the peer median: 13 bullets ran down to a few dollars each."""
     at = run_page(db, monkeypatch, "views/account_report.py", lang)
     at.selectbox[0].set_value("A003").run()
     con = connect(db)
     data = report.account_report(con, account_id="A003", period=default_period(con))
     underused = sorted(data.adoption.underused_features, key=lambda i: -i.hours_left)
-    assert len(underused) == 14
+    assert len(underused) == 13
     # as read: Markdown escapes of customer text (E\-signature) removed
     bullets = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if m.value.startswith("- ")]
     assert [next(i.feature for i in underused if i.feature in b) for b in bullets] == [i.feature for i in underused[:5]]
@@ -107,7 +107,8 @@ def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_lin
     value = displayed(sum(i.value_left for i in rest), "currency", data.cost.currency)
     if lang == "zh":
         hours = hours.replace(" h", " 小时")
-    assert STRINGS[lang]["recommendations_more"].format(n=9, hours=hours, value=value) in [c.value for c in at.caption]
+    more = STRINGS[lang]["recommendations_more"].format(n=len(rest), hours=hours, value=value)
+    assert more in [c.value for c in at.caption]
 
 
 STORY_OPENINGS = {("A001", "en"): "QBR story: value delivered", ("A001", "zh"): "QBR 叙事：已交付价值",
@@ -243,12 +244,12 @@ def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/data_import.py")
     recent = at.dataframe[0].value
     assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "objectives.csv", "outcomes.xlsx",
-                                           "value_drivers.csv"]
+                                           "renewals.csv", "value_drivers.csv"]
     assert recent["rows_rejected"].sum() == 0
     # a workbook and a Parquet file have no text encoding: a dash, never "None"
     assert dict(zip(recent["file_name"], recent["encoding"])) == {
         "accounts.csv": "utf-8 with BOM", "events.parquet": "—", "outcomes.xlsx": "—", "value_drivers.csv": "utf-8",
-        "objectives.csv": "utf-8"}
+        "objectives.csv": "utf-8", "renewals.csv": "utf-8"}
 
 
 def test_every_catalog_says_everything_in_both_languages():
@@ -461,8 +462,8 @@ def test_the_portfolio_shows_the_stage_funnel_and_who_needs_attention(db, monkey
 
     con = connect(db)
     ends = Counter(lifecycle.lifecycle(con, account=a, period=default_period(con)).stage for a in all_accounts(con))
-    names = {"onboarding": "Onboarding", "activated": "Activated", "habitual": "Habitual", "at_risk": "At risk"}
-    assert counts == {names[s]: ends.get(s, 0) for s in names}
+    assert counts == {STRINGS["en"][f"stage_{s}"]: ends.get(s, 0) for s in lifecycle.STAGES}
+    assert (ends["loyal"], ends["churned"]) == (12, 3)  # the demo's renewed or expanded habitual accounts; churned
     watch = at.dataframe[0].value
     assert dict(zip(watch["account_id"], watch["reasons"]))["A019"] == "fell from habitual to at risk"
 
@@ -480,6 +481,24 @@ def test_the_value_model_page_saves_health_weights_as_versions(tmp_path, monkeyp
 
     saved = health.weights_of(connect(str(tmp_path / "w.duckdb")))
     assert saved == health.WEIGHTS | {"adoption": 0.5, "renewal": 0.0}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_value_model_page_back_tests_the_weights_in_the_form_before_they_are_saved(db, monkeypatch, lang):
+    from metrics import backtest, health
+
+    at = run_page(db, monkeypatch, "views/value_model.py", lang)
+    trial = health.WEIGHTS | {"adoption": 1.0, "renewal": 0.0}
+    for name, weight in trial.items():
+        at.number_input(key=f"weight_{name}").set_value(weight)
+    next(b for b in at.button if b.label == STRINGS[lang]["backtest_run"]).click().run()
+    assert not at.exception and not at.success  # tested, not saved
+    result = backtest.backtest(connect(db), trial)
+    assert result.auc != backtest.backtest(connect(db)).auc  # the form's weights, not those in force
+    assert any(f"ROC AUC {result.auc:.2f}" in m.value for m in at.markdown)
+    shown = at.dataframe[-1].value
+    assert list(shown.iloc[:, 1]) == [f"{v:.2f}" for v in result.component_auc.values()]
+    assert health.weights_of(connect(db)) == health.WEIGHTS
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

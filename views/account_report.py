@@ -127,6 +127,15 @@ if rep.objectives:
     st.caption(t("value_delivered_caption", share=fmt(rep.value_delivered, "fraction")))
 else:
     st.caption(t("objectives_none"))
+if (case := rep.projection) is not None:  # the business case, month by month, against what was realized
+    plan = pd.DataFrame([{"month": m.month, "projected": m.projected, "realized": m.realized} for m in case.months])
+    st.plotly_chart(charts.projection(plan, title=t("chart_projection"), y_title=money.currency or "",
+                                      projected=t("projected"), realized=t("realized")), key="projection")
+    st.caption(t("projection_caption", realized=fmt(case.realized_to_date, "currency", money.currency),
+                 projected=fmt(case.projected_to_date, "currency", money.currency),
+                 share=fmt(case.realized_share, "fraction"),
+                 annual=fmt(case.annual_value, "currency", money.currency)),
+               help=formula_text("projected_value", METRICS["projected_value"].formula))
 with st.expander(t("objectives_edit")):  # validated like the import; every save a version
     account = get_account(con, account_id)
     metric_ids = {t(f"metric_{m}"): m for m in objectives.METRICS}  # shown in the page's language, saved as ids

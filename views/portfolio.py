@@ -8,7 +8,7 @@ import streamlit as st
 import charts
 import wording
 from i18n import column_label, lang, t
-from metrics import adoption, lifecycle, portfolio
+from metrics import adoption, lifecycle, portfolio, report
 from metrics.attention import attention
 from metrics.period import Period, add_months
 from ui.downloads import export_portfolio
@@ -28,9 +28,11 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
     """Portfolio-wide figures for a period (executives see every account)."""
     con, period = get_connection(), Period(start, end)
     stages = lifecycle.lifecycle_table(con, period=period)  # read once: the funnel and the attention list
+    delivered = report.value_delivered_table(con, period)  # ... and value delivered: its chart and the list
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
-            "stages": stages, "attention": attention(con, period=period, table=stages),
+            "stages": stages, "delivered": delivered,
+            "attention": attention(con, period=period, table=stages, delivered=delivered),
             "hours": {"start": add_months(end, -12), "end": end}}
 
 
@@ -70,6 +72,12 @@ right.plotly_chart(charts.stacked_bars(moves, "quarter", "accounts", "change", t
                                                else "#1f77b4" if b == "activated" else "#6baed6"
                                                for c, a, b in zip(moves["change"], moves["from"], moves["to"])}),
                    key="moves")
+shares = data["delivered"][data["delivered"]["account_id"].isin(set(chosen["account_id"]))]["value_delivered"]
+if shares.notna().any():  # how much of what was promised has been delivered, across the accounts with objectives
+    bands = portfolio.delivered_bands(shares)
+    bands["band"] = [t("delivered_band") + f" {lo:.0%}–{hi:.0%}" for lo, hi in zip(bands["low"], bands["high"])]
+    st.plotly_chart(charts.bars(bands, "band", "accounts", title=t("chart_delivered"), y_title=t("accounts"),
+                                labels={"band": t("delivered_band"), **chart_labels("accounts")}), key="delivered")
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),

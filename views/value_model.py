@@ -3,14 +3,23 @@ before saving, and revert to any saved version."""
 import streamlit as st
 
 from i18n import t
-from metrics import health, value_model
+from metrics import backtest, health, value_model
 from metrics.errors import DataError
-from ui.session import get_connection
+from metrics.registry import METRICS
+from ui.session import cache_key, get_connection
 from ui.signin import current_user, guard
-from ui.text import formula_safe, labelled, reason_text, term_text
+from ui.text import fmt, formula_safe, formula_text, labelled, reason_text, term_text
 from ui.widgets import period_picker, table
 
 guard("data")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def backtest_of(weights: tuple[tuple[str, float], ...], key: tuple[str, int]) -> backtest.Backtest:
+    """The health score's back-test with these weights, on this data version (metrics.backtest)."""
+    return backtest.backtest(get_connection(), dict(weights))
+
+
 st.title(t("page_value_model"))
 con = get_connection()
 drivers, hourly = value_model.current_model(con)
@@ -72,7 +81,10 @@ with st.form("health_weights"):
                                      value=float(current[name]), key=f"weight_{name}")
               for col, name in zip(columns, health.WEIGHTS)}
     weights_note = st.text_input(t("note"), key="weights_note")
-    if st.form_submit_button(t("weights_save")):
+    save_col, test_col = st.columns(2)
+    if test_col.form_submit_button(t("backtest_run")):  # before saving: how these weights would have done
+        st.session_state["backtest_weights"] = chosen
+    if save_col.form_submit_button(t("weights_save")):
         try:
             st.session_state["weights_saved"] = health.save_weights(con, chosen, user=current_user(),
                                                                      note=weights_note)
@@ -82,6 +94,18 @@ with st.form("health_weights"):
             st.rerun()
 if saved := st.session_state.pop("weights_saved", None):
     st.success(t("weights_saved", version=saved))
+if tested := st.session_state.get("backtest_weights"):
+    result = backtest_of(tuple(tested.items()), cache_key())
+    if not result.samples:
+        st.caption(t("backtest_none"))
+    else:
+        st.markdown(t("backtest_result", n=fmt(len(result.samples), "count"), bad=fmt(result.bad, "count"),
+                      auc=fmt(result.auc, "number"), lift=fmt(result.lowest_decile_lift, "number"),
+                      low=fmt(result.lowest_decile, "count")))  # our words and figures, no customer text
+        table([{"component": t(f"health_{name}"), "auc": fmt(value, "number"),
+                "beaten": t("yes") if result.auc is not None and value is not None and result.auc > value
+                else t("no")} for name, value in result.component_auc.items()], hide_index=True)
+        st.caption(t("backtest_help"), help=formula_text("health_backtest", METRICS["health_backtest"].formula))
 weight_history = health.weight_versions(con)
 if weight_history.empty:
     st.caption(t("weights_defaults"))

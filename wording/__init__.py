@@ -26,10 +26,15 @@ FORMULAS_ZH: dict[str, str] = {
     "value_delivered": "各价值目标进度（截取在 0-100%）的平均值",
     "lifecycle_stage": "按月判定：上线前或活跃用户 / 席位数 < 25%（无席位数时活跃用户 < 5 人）为上线推进；达到该比例为已激活；"
                        "日活/月活 ≥ 0.14 且当月关键功能采用率 ≥ 0.35 连续 3 个月为习惯使用；低于曾达到的阶段，"
-                       "或最近 3 个月活跃用户比之前 3 个月少 15% 以上，为有风险",
+                       "或最近 3 个月活跃用户比之前 3 个月少 15% 以上，为有风险；习惯使用且最近一次续约为续约或扩容，为忠诚；"
+                       "续约结果为流失的日期起为已流失",
     "health_score": "100 × Σ(权重 × 构成项) / 已计量构成项的权重之和；构成项：关键功能采用率；(人效变化 + 0.10) / 0.40；"
-                    "席位利用率 / 0.80；0.5 + 活跃用户较之前月份的变化；距续约天数 / 180；各项截取在 0-1；"
-                    "权重 采用 0.3、人效 0.2、席位 0.2、活跃趋势 0.2、续约 0.1；未上线或构成项少于 3 项时不计分",
+                    "席位利用率 / 0.80；0.5 + 活跃用户较之前月份的变化；距续约天数 / 180；价值目标达成率；各项截取在 0-1；"
+                    "权重为“数据 > 价值模型”页上生效的版本；未上线或构成项少于 3 项时不计分",
+    "projected_value": "每月预期 = 商业论证年价值 / 12 × 爬坡系数（上线当月起第 n 个月为 n / 3，最多为 1）；每月实现 = 当月节省工时 × 人力小时成本；"
+                       "实现比例 = 上线以来实现之和 / 预期之和",
+    "health_backtest": "每次续约：取续约前至少 90 天结束的 3 个月计算健康度；AUC = 续约或扩容的客户得分高于缩减或流失客户的配对比例"
+                       "（同分计一半）；最低十分位提升度 = 得分最低的十分之一中缩减或流失的比例 / 全部中的比例",
 }
 
 # the same formulas in plain English, for people (the registry's are in code notation, for METRICS.md)
@@ -52,11 +57,19 @@ FORMULAS_EN: dict[str, str] = {
     "lifecycle_stage": "each month: onboarding before go-live or under a quarter of the seats active (without seats: "
                        "under 5 active users); activated from there; habitual after 3 months in a row with DAU/MAU of "
                        "0.14 or more and the month's key-feature adoption of 0.35 or more; at risk below a stage "
-                       "reached, or with 15 % fewer active users in the last 3 months than the 3 before",
+                       "reached, or with 15 % fewer active users in the last 3 months than the 3 before; loyal when "
+                       "habitual and the latest renewal was renewed or expanded; churned from a churned renewal on",
     "health_score": "100 × weighted mean of the measured components: key-feature adoption; (efficiency change + "
                     "0.10) ÷ 0.40; seat utilization ÷ 0.80; 0.5 + change of active users on the months before; days "
-                    "to renewal ÷ 180; each between 0 and 1; weights adoption 0.3, efficiency 0.2, seats 0.2, usage "
-                    "trend 0.2, renewal 0.1; no score before go-live or with fewer than 3 components",
+                    "to renewal ÷ 180; value delivered; each between 0 and 1; the weights in force on Data > Value "
+                    "model; no score before go-live or with fewer than 3 components",
+    "projected_value": "projected each month = the business case's value a year ÷ 12 × min(1, n ÷ 3), n = 1 in the "
+                       "go-live month; realized each month = hours saved that month × hourly cost; realized share = "
+                       "realized since go-live ÷ projected since go-live",
+    "health_backtest": "per renewal, the health score of the 3 months ending at least 90 days before it; AUC = share "
+                       "of (renewed or expanded, contracted or churned) pairs where the first scored higher (ties "
+                       "half); lowest-decile lift = share contracted or churned among the lowest-scored tenth ÷ the "
+                       "share among all",
 }
 
 REASONS_ZH: dict[str, str] = {
@@ -64,6 +77,7 @@ REASONS_ZH: dict[str, str] = {
     "not a metric an objective can measure": "不是价值目标可衡量的指标",
     "equal to the baseline: nothing to progress towards": "与基线相同：没有可推进的目标",
     "fewer than 3 components measured": "可计量的构成项少于 3 项",
+    "no measured component has a weight": "可计量的构成项权重均为 0",
     # a figure the metric functions cannot give
     "no go-live date": "没有上线日期",
     "zero baseline": "基线为零",
@@ -239,6 +253,20 @@ OBJECTIVE_WORDS = {
            "metric_value": "交付价值", "metric_key_feature_adoption": "关键功能采用率",
            "metric_seat_utilization": "席位利用率"},
 }
+HEALTH_COMPONENTS = {  # the health score's components (metrics.health.WEIGHTS)
+    "en": {"adoption": "Key feature adoption", "efficiency": "Per-person efficiency change",
+           "seats": "Seat utilization", "usage_trend": "Active users against the months before",
+           "renewal": "Days to renewal", "value_delivered": "Value delivered against objectives"},
+    "zh": {"adoption": "关键功能采用率", "efficiency": "人效变化", "seats": "席位利用率",
+           "usage_trend": "活跃用户较之前的月份", "renewal": "距续约天数", "value_delivered": "价值目标兑现度"},
+}
+
+
+def health_component(name: str, lang: str) -> str:
+    """A health-score component's name in `lang`."""
+    return HEALTH_COMPONENTS["zh" if lang == "zh" else "en"][name]
+
+
 STAGES = {"en": {"onboarding": "onboarding", "activated": "activated", "habitual": "habitual", "loyal": "loyal",
                  "at_risk": "at risk", "churned": "churned"},
           "zh": {"onboarding": "上线推进", "activated": "已激活", "habitual": "习惯使用", "loyal": "忠诚",
@@ -276,14 +304,16 @@ _ATTENTION = {
            "renewal_overdue": "renewal was due {days} days before the period's end ({date}), health {score}",
            "renewal_undelivered": "renews in {days} days ({date}) with {share} of what was promised delivered",
            "renewal_undelivered_overdue": "renewal was due {days} days before the period's end ({date}), with "
-                                          "{share} of what was promised delivered"},
+                                          "{share} of what was promised delivered",
+           "delivered_falling": "value delivered against objectives fell from {start} to {end}"},
     "zh": {"fell_stage": "从{stage}跌至有风险",
            "adoption_falling": "关键功能采用率连续 {n} 个月下降，{start} → {end}",
            "renewal_unhealthy": "{days} 天后续约（{date}），健康度 {score}",
            "renewal_unhealthy_na": "{days} 天后续约（{date}），健康度无法计算",
            "renewal_overdue": "续约日已过 {days} 天（{date}），健康度 {score}",
            "renewal_undelivered": "{days} 天后续约（{date}），承诺价值仅兑现 {share}",
-           "renewal_undelivered_overdue": "续约日已过 {days} 天（{date}），承诺价值仅兑现 {share}"},
+           "renewal_undelivered_overdue": "续约日已过 {days} 天（{date}），承诺价值仅兑现 {share}",
+           "delivered_falling": "价值目标兑现度从 {start} 降至 {end}"},
 }
 
 
@@ -294,6 +324,8 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
     table = _ATTENTION.get(lang, _ATTENTION["en"])
     if rule == "fell_stage":
         return table[rule].format(stage=STAGES.get(lang, STAGES["en"])[str(values["from"])])
+    if rule == "delivered_falling":
+        return table[rule].format(start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
     if rule == "adoption_falling":
         return table[rule].format(n=values["months"], start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
     days, score = int(values["days"]), values.get("score")

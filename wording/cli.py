@@ -16,6 +16,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "more": "  ... see the rejects table for all {n} rejected rows",
         "nothing_loaded": "error: {file}: nothing loaded, every one of its {n} rows was rejected",
         "attention_head": "{period}: {n} accounts need attention",
+        "backtest_head": "Health score against {n} renewals ({bad} contracted or churned, {withheld} without a score)",
+        "backtest_auc": "  ROC AUC {auc}; lowest {low} scored: {low_share} contracted or churned against {share} of "
+                        "all, lift {lift}",
+        "backtest_part": "  {name} alone: AUC {auc}",
+        "backtest_none": "No renewal outcomes imported: import a renewals file (account, renewal date, outcome) first",
     },
     "zh": {
         "already": "{file}：已导入过（内容相同），无需再导入",
@@ -30,6 +35,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "more": "  ……全部 {n} 条被拒绝的行见拒绝记录表",
         "nothing_loaded": "错误：{file}：没有载入任何行，全部 {n} 行均被拒绝",
         "attention_head": "{period}：{n} 个客户需要关注",
+        "backtest_head": "健康度对照 {n} 次续约（其中缩减或流失 {bad} 次，{withheld} 次无法计分）",
+        "backtest_auc": "  ROC AUC {auc}；得分最低的 {low} 次中缩减或流失占 {low_share}，全部中占 {share}，提升度 {lift}",
+        "backtest_part": "  仅用{name}：AUC {auc}",
+        "backtest_none": "尚未导入续约结果：请先导入续约记录（客户、续约日期、续约结果）",
     },
 }
 

@@ -9,13 +9,24 @@ What is planted, so the app has something true to find:
 - contract values are priced so that most live accounts return more than their contract in the default period
   (2026-08 to 2026-10), a few stay below break-even, and the four that never went live return almost nothing;
 - one account, DECLINING (A019), loses 4 in 10 of its users from 2026-08 on: its QBR tells the declining story;
+- every live account's business case (business_case_value in accounts.csv) projects twice its contract value a
+  year at full use: about a third of them realize it in the default period;
 - objectives (objectives.csv, Chinese headers) for 4 in 5 of the live accounts, as a sale would set them: per-person
   efficiency +25 % within a year of go-live, key-feature adoption 75 % within 9 months, and for every other one
-  seat use 60 % within 6 months (no random draw: the other files stay as they were).
-Run `python data/demo/generate.py`; it rewrites the five files next to itself, identically every time.
+  seat use 60 % within 6 months (no random draw: the other files stay as they were);
+- renewal outcomes (renewals.csv, Chinese headers) for the live accounts whose previous renewal (the next one in
+  accounts.csv less a year) came at least 6 months after go-live, planted by depth rank (for the health back-test,
+  metrics.health.backtest; no random draw): the 2 shallowest churned after losing half their users over the 6
+  months before the renewal (their events stop at the churn, their renewal date is the churn date); the 3rd
+  contracted after losing 3 in 10 users the same way; two are surprises with no sign in usage: the 4th shallowest
+  contracted and the middle one of the ranking churned; depth 0.85 or more expanded; the others renewed. DECLINING
+  renewed (its decline comes after).
+Run `python data/demo/generate.py`; it rewrites the six files next to itself, identically every time.
 """
 from __future__ import annotations
 
+import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +39,7 @@ from openpyxl import Workbook
 OUT = Path(__file__).resolve().parent
 SEED = 20261122
 ACV_SCALE = 0.35  # list price per seat a year x this: contract values a real portfolio of this usage would carry
+BUSINESS_CASE = 2.0  # the sale's business case: twice the contract value a year, at full use
 DECLINING, DECLINE_FROM = "A019", pd.Timestamp("2026-08-01")
 MONTHS = pd.period_range("2024-11", "2026-10", freq="M")
 INDUSTRIES = ["Logistics", "Manufacturing", "Retail", "Financial services", "Healthcare", "Professional services"]
@@ -191,15 +203,76 @@ def make_objectives(accounts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["客户ID", "指标", "基线", "目标", "目标日期", "负责人", "备注"])
 
 
+def plant_renewals(accounts: pd.DataFrame, depth: np.ndarray) -> tuple[pd.DataFrame, dict[str, tuple]]:
+    """The renewals file and, per account whose usage fell before it, (decline from, last digits of the users who
+    stop, churn date or None); see the module's docstring."""
+    frame = accounts.assign(depth=depth, live=pd.to_datetime(accounts["go_live_date"]),
+                            prev=pd.to_datetime(accounts["renewal_date"]) - pd.DateOffset(years=1))
+    eligible = frame[frame["live"].notna() & (frame["prev"] >= frame["live"] + pd.DateOffset(months=6))]
+    ranked = list(eligible[eligible["account_id"] != DECLINING].sort_values("depth")["account_id"])
+    outcome = {a: "expanded" if d >= 0.85 else "renewed" for a, d in zip(eligible["account_id"], eligible["depth"])}
+    outcome |= {ranked[0]: "churned", ranked[1]: "churned", ranked[2]: "contracted", ranked[3]: "contracted",
+                ranked[len(ranked) // 2]: "churned"}
+    words = {"renewed": "续约", "expanded": "扩容", "contracted": "缩减", "churned": "流失"}
+    rows, planted = [], {}
+    for acc in eligible.sort_values("account_id").itertuples(index=False):
+        result = outcome[acc.account_id]
+        factor = {"renewed": 1.0, "expanded": 1.2, "contracted": 0.7, "churned": 0.0}[result]
+        rows.append([acc.account_id, acc.prev.strftime("%Y-%m-%d"),
+                     words[result] if acc.currency == "CNY" else result,
+                     int(round(acc.annual_contract_value * factor, -2)), ""])
+        if acc.account_id in ranked[:3]:
+            planted[acc.account_id] = (acc.prev - pd.DateOffset(months=6), 5 if result == "churned" else 7,
+                                       acc.prev if result == "churned" else None)
+        elif result == "churned":
+            planted[acc.account_id] = (acc.prev, 10, acc.prev)
+    return pd.DataFrame(rows, columns=["客户ID", "续约日期", "续约结果", "新合同额", "备注"]), planted
+
+
+def apply_renewals(events: pd.DataFrame, planted: dict[str, tuple]) -> pd.DataFrame:
+    """Events without the users who stopped before a planted renewal, and without any after a churn."""
+    number = events["user_id"].str[-1].astype(int)
+    drop = pd.Series(False, index=events.index)
+    for account, (decline_from, digit, churn) in planted.items():
+        mine = events["account_id"] == account
+        drop |= mine & (events["event_time"] >= decline_from) & (number >= digit)
+        if churn is not None:
+            drop |= mine & (events["event_time"] >= churn)
+    return events[~drop].reset_index(drop=True)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Give every member of a zip (an xlsx) the same time, and the workbook the same modified date, so the file is
+    byte-identical on every run (openpyxl stamps both with the time of writing)."""
+    with zipfile.ZipFile(path) as old:
+        members = [(info, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-01T00:00:00Z", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 11, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            new.writestr(fixed, data)
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     accounts = make_accounts(rng)
     depth = rng.uniform(0.2, 1.0, len(accounts))
+    renewals, planted = plant_renewals(accounts, depth)
+    renewals.to_csv(OUT / "renewals.csv", index=False, encoding="utf-8")
+    churned = {a: churn for a, (_, _, churn) in planted.items() if churn is not None}
+    accounts = accounts.assign(renewal_date=[churned[a].strftime("%Y-%m-%d") if a in churned else d
+                                             for a, d in zip(accounts["account_id"], accounts["renewal_date"])],
+                               business_case_value=pd.array([int(round(BUSINESS_CASE * acv, -2)) if live else None
+                                                             for acv, live in zip(accounts["annual_contract_value"],
+                                                                                  accounts["go_live_date"])],
+                                                            dtype="Int64"))
     accounts.to_csv(OUT / "accounts.csv", index=False, encoding="utf-8-sig")
     drivers = pd.DataFrame([d[:5] for d in DRIVERS], columns=["功能", "节省分钟", "计量方式", "类别", "说明"])
     drivers.to_csv(OUT / "value_drivers.csv", index=False, encoding="utf-8")
     make_objectives(accounts).to_csv(OUT / "objectives.csv", index=False, encoding="utf-8")
-    events = make_events(rng, accounts, depth)
+    events = apply_renewals(make_events(rng, accounts, depth), planted)
     table = pa.Table.from_pandas(events, preserve_index=False).cast(pa.schema([
         ("account_id", pa.string()), ("user_id", pa.string()), ("event_time", pa.timestamp("us")),
         ("feature", pa.string()), ("duration_seconds", pa.float64()), ("units", pa.float64())]))
@@ -212,6 +285,7 @@ def main() -> None:
         sheet.append(row)
     wb.properties.created = wb.properties.modified = datetime(2026, 11, 1)
     wb.save(OUT / "outcomes.xlsx")
+    _fix_zip_times(OUT / "outcomes.xlsx")
     print(f"{len(accounts)} accounts, {len(events)} events, {sheet.max_row - 1} outcome rows")
 
 

@@ -51,7 +51,8 @@ from metrics.settings import workspace_timezone
 from metrics.store import ROOT, DataError, is_empty, run, sql, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
-DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx", "objectives.csv")
+DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx", "objectives.csv",
+              "renewals.csv")
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",

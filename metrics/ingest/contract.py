@@ -69,6 +69,9 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("annual_contract_value", False, "number >= 0", "Annual contract value",
                ("年合同额", "合同金额", "年度合同金额", "acv", "arr")),
         Column("renewal_date", False, "date", "Next renewal date", ("续约日期", "到期日", "到期日期", "renewal")),
+        Column("business_case_value", False, "number >= 0", "Value a year the business case projected once the "
+               "product is in full use, in the account's currency", ("商业论证价值", "预期年价值", "预期价值",
+                                                                    "projected_annual_value", "business_case")),
     ),
     "outcomes": (
         _ACCOUNT_ID,

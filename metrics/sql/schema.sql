@@ -21,8 +21,11 @@ CREATE TABLE IF NOT EXISTS account (
     hourly_cost           DOUBLE,
     currency              VARCHAR,
     annual_contract_value DOUBLE,
-    renewal_date          DATE
+    renewal_date          DATE,
+    business_case_value   DOUBLE   -- projected value a year at full use (metrics.objectives.projection)
 );
+-- databases made before the business case was imported
+ALTER TABLE account ADD COLUMN IF NOT EXISTS business_case_value DOUBLE;
 
 CREATE TABLE IF NOT EXISTS users (
     user_key    INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 -- name: validate_accounts
 -- contract: vl_stage(line, account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost,
--- currency, annual_contract_value, renewal_date) -> vl_checked: typed rows with `errors`.
+-- currency, annual_contract_value, renewal_date, business_case_value) -> vl_checked: typed rows with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -16,9 +16,11 @@ WITH typed AS (
         upper(vl_text(s.currency))            AS currency,
         vl_num(s.annual_contract_value)       AS annual_contract_value,
         CAST(vl_ts(s.renewal_date) AS DATE)   AS renewal_date,
+        vl_num(s.business_case_value)         AS business_case_value,
         s.account_id AS raw_account_id, s.seats AS raw_seats, s.go_live_date AS raw_go_live_date,
         s.hourly_cost AS raw_hourly_cost, s.currency AS raw_currency,
-        s.annual_contract_value AS raw_annual_contract_value, s.renewal_date AS raw_renewal_date
+        s.annual_contract_value AS raw_annual_contract_value, s.renewal_date AS raw_renewal_date,
+        s.business_case_value AS raw_business_case_value
     FROM vl_stage AS s
 ),
 final AS (
@@ -49,7 +51,10 @@ final AS (
             vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
                    t.raw_renewal_date, 'not a date (use YYYY-MM-DD)'),
             vl_err(NOT vl_plausible(t.renewal_date), 'renewal_date', t.raw_renewal_date,
-                   'outside 1990-01-01 to 2100-12-31')
+                   'outside 1990-01-01 to 2100-12-31'),
+            vl_err(vl_text(t.raw_business_case_value) IS NOT NULL AND t.business_case_value IS NULL,
+                   'business_case_value', t.raw_business_case_value, vl_nan_reason()),
+            vl_err(t.business_case_value < 0, 'business_case_value', t.raw_business_case_value, 'must be >= 0')
         ], lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
 )
