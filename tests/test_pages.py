@@ -529,3 +529,5 @@ def test_the_risk_ranking_shows_what_it_ranks_by_next_to_the_name(db, monkeypatc
                 list(d.value.columns)[2] == "risk_score")
     assert list(risk.columns)[:4] == ["account_id", "account_name", "risk_score", "value_at_risk"]
     assert list(risk["risk_score"]) == sorted(risk["risk_score"], reverse=True)
+    # a churned account is lost, not at risk: the demo's three churned accounts are not in the ranking
+    assert len(risk) == 37 and not {"A020", "A021", "A027"} & set(risk["account_id"])

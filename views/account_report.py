@@ -131,10 +131,10 @@ if (case := rep.projection) is not None:  # the business case, month by month, a
     plan = pd.DataFrame([{"month": m.month, "projected": m.projected, "realized": m.realized} for m in case.months])
     st.plotly_chart(charts.projection(plan, title=t("chart_projection"), y_title=money.currency or "",
                                       projected=t("projected"), realized=t("realized")), key="projection")
-    st.caption(t("projection_caption", realized=fmt(case.realized_to_date, "currency", money.currency),
-                 projected=fmt(case.projected_to_date, "currency", money.currency),
+    st.caption(t("projection_caption", realized=fmt(case.realized_to_date, "currency", money.currency, compact=True),
+                 projected=fmt(case.projected_to_date, "currency", money.currency, compact=True),
                  share=fmt(case.realized_share, "fraction"),
-                 annual=fmt(case.annual_value, "currency", money.currency)),
+                 annual=fmt(case.annual_value, "currency", money.currency, compact=True)),
                help=formula_text("projected_value", METRICS["projected_value"].formula))
 with st.expander(t("objectives_edit")):  # validated like the import; every save a version
     account = get_account(con, account_id)

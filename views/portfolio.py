@@ -58,7 +58,9 @@ right.plotly_chart(charts.heatmap(heat, title=t("chart_heatmap"), labels={
     "x": column_label("industry"), "y": column_label("feature"), "color": column_label("adoption_rate")}),
     key="heatmap")
 stages = data["stages"][data["stages"]["account_id"].isin(set(chosen["account_id"]))]
-at_end = stages[stages["month"] == add_months(period.end, -1)]["stage"].value_counts()
+last_month = stages[stages["month"] == add_months(period.end, -1)]
+at_end = last_month["stage"].value_counts()
+churned = set(last_month.loc[last_month["stage"] == "churned", "account_id"])
 funnel = pd.DataFrame({"stage": [t(f"stage_{s}") for s in lifecycle.STAGES],
                        "accounts": [int(at_end.get(s, 0)) for s in lifecycle.STAGES]})
 moves = lifecycle.transitions(stages)
@@ -68,16 +70,20 @@ left.plotly_chart(charts.bars(funnel, "stage", "accounts", title=t("chart_stages
                               labels=chart_labels("stage", "accounts")), key="stages")
 right.plotly_chart(charts.stacked_bars(moves, "quarter", "accounts", "change", title=t("chart_stage_moves"),
                                        y_title=t("accounts"), labels=chart_labels("quarter", "accounts", "change"),
-                                       colors={c: "#d62728" if b == "at_risk" else "#2ca02c" if a == "at_risk"
+                                       colors={c: "#444444" if b == "churned" else "#d62728" if b == "at_risk"
+                                               else "#2ca02c" if a == "at_risk"
                                                else "#1f77b4" if b == "activated" else "#6baed6"
                                                for c, a, b in zip(moves["change"], moves["from"], moves["to"])}),
                    key="moves")
 shares = data["delivered"][data["delivered"]["account_id"].isin(set(chosen["account_id"]))]["value_delivered"]
 if shares.notna().any():  # how much of what was promised has been delivered, across the accounts with objectives
     bands = portfolio.delivered_bands(shares)
-    bands["band"] = [t("delivered_band") + f" {lo:.0%}–{hi:.0%}" for lo, hi in zip(bands["low"], bands["high"])]
-    st.plotly_chart(charts.bars(bands, "band", "accounts", title=t("chart_delivered"), y_title=t("accounts"),
-                                labels={"band": t("delivered_band"), **chart_labels("accounts")}), key="delivered")
+    bands["band"] = [f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(bands["low"], bands["high"])]
+    left, right = st.columns(2)
+    left.plotly_chart(charts.bars(bands, "band", "accounts", title=t("chart_delivered"), y_title=t("accounts"),
+                                  labels={"band": t("delivered_band"), **chart_labels("accounts")}), key="delivered")
+    right.metric(t("delivered_median"), fmt(float(shares.median()), "fraction"))
+    right.caption(t("delivered_help", n=int(shares.notna().sum()), below=int((shares < 0.5).sum())))
 columns = ["account_id", "account_name", "industry", "currency", "hours_saved", "value", "key_feature_adoption",
            "renewal_date", "risk_score", "value_at_risk"]
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
@@ -89,9 +95,10 @@ watch = pd.DataFrame([{"account_id": a, "account_name": name,
 for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.columns)),
                                      (t("rank_value"), chosen.sort_values("hours_saved", ascending=False), columns),
                                      # what the table ranks by right after the name, visible without scrolling
-                                     (t("rank_risk"), chosen, ["account_id", "account_name", "risk_score",
-                                                               "value_at_risk", "renewal_date", "key_feature_adoption",
-                                                               "currency", "industry", "hours_saved", "value"])):
+                                     # a churned account is lost, not at risk
+                                     (t("rank_risk"), chosen[~chosen["account_id"].isin(churned)],
+                                      ["account_id", "account_name", "risk_score", "value_at_risk", "renewal_date",
+                                       "key_feature_adoption", "currency", "industry", "hours_saved", "value"])):
     st.subheader(title)
     picked = table(ranked[shown_columns], hide_index=True, column_config=config, on_select="rerun",
                    selection_mode="single-row", key=title)
