@@ -56,6 +56,13 @@ class Stage:
     months: tuple[tuple[date, str], ...]
     active_users: tuple[int, ...] = ()  # of each of those months
 
+    @property
+    def months_by_stage(self) -> dict[str, int]:
+        """How many of its months (lifecycle's window: the 24 months to the period's end) the account spent in each
+        stage it has been in, in STAGES order."""
+        counts = {s: sum(1 for _, stage in self.months if stage == s) for s in STAGES}
+        return {s: n for s, n in counts.items() if n}
+
 
 def _level(account: Account, month: date, users: int, user_days: float, days: int, adoption: float | None,
            habit_run: int) -> tuple[int, int]:

@@ -158,6 +158,7 @@ class LifecycleFigures:
     since: date
     months_in_stage: int
     days_to_activation: int | None
+    months_by_stage: dict[str, int] | None = None  # months spent in each stage over the 24 months to the period's end
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
             fte_equivalent=_num(money.fte_equivalent), roi=_num(money.roi), payback_months=_num(money.payback_months),
             by_feature=_rows(FeatureValue, money.by_feature, money=("value",)), reason=money.reason),
         lifecycle=None if stage is None else LifecycleFigures(stage.stage, stage.since, stage.months_in_stage,
-                                                              stage.days_to_activation),
+                                                              stage.days_to_activation, stage.months_by_stage),
         objectives=promised, value_delivered=delivered, projection=objectives.projection(con, account, period),
         health=health(live=account.go_live_date is not None and account.go_live_date < end, adoption=key_adoption,
                       efficiency=_num(eff.delta), seats=seat_use, value_delivered=delivered,

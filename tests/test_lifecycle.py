@@ -50,6 +50,7 @@ def test_onboarding_until_go_live_and_a_quarter_of_the_seats_then_activated():
     stage = lifecycle.stage_of(account(), lifecycle.stages_of(account(), frame, date(2025, 1, 1), date(2025, 5, 1)))
     assert (stage.stage, stage.since, stage.months_in_stage, stage.days_to_activation) == (
         "activated", date(2025, 4, 1), 1, (date(2025, 4, 1) - GO_LIVE).days)
+    assert stage.months_by_stage == {"onboarding": 3, "activated": 1}
 
 
 def test_habitual_after_three_habit_months_in_a_row_and_one_quiet_month_is_not_a_fall():

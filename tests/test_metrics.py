@@ -255,7 +255,8 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
     assert [f["feature"] for f in printed["adoption"]["features"]] == ["Dispatch", "Chat", "Scan"]
     # 1, 2, 2, 1 of 4 seats active from the go-live month (April) on, never sticky: activated since April
     assert printed["lifecycle"] == {"stage": "activated", "since": "2025-04-01", "months_in_stage": 4,
-                                    "days_to_activation": 0}
+                                    "days_to_activation": 0,  # of the 24 months to 2025-07: 20 before go-live
+                                    "months_by_stage": {"onboarding": 20, "activated": 4}}
     # health by hand: adoption 0.5 (Dispatch 2 of 3 users, Scan 1 of 3), efficiency (3/11 + 0.1) / 0.4, seats
     # (5/3 users a month of 4) / 0.8, usage 5 users-months against 1 before (capped at 1); no renewal date
     # (weights 0.30, 0.10, 0.20, 0.20 of those measured: 0.8; no objectives, no renewal date)

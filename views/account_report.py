@@ -100,7 +100,9 @@ if life is not None:
                      help=formula_text("lifecycle_stage", METRICS["lifecycle_stage"].formula))
     stage_col.caption(t("lifecycle_since", since=f"{life.since:%Y-%m}", months=life.months_in_stage)
                       + (" · " + t("lifecycle_activation", days=life.days_to_activation)
-                         if life.days_to_activation is not None else ""))
+                         if life.days_to_activation is not None else "")
+                      + "  \n" + t("lifecycle_time", stages=" · ".join(
+                          f"{t('stage_' + s)} {n}" for s, n in (life.months_by_stage or {}).items())))
 if score is not None:
     health_col.metric(t("health_title"), fmt(score.score, "count") + " / 100" if score.score is not None
                       else t("insufficient_data"), help=formula_text("health_score", METRICS["health_score"].formula))
