@@ -29,7 +29,7 @@ import pandas as pd
 from metrics.accounts import Account, all_accounts
 from metrics.period import Period, add_months
 from metrics.registry import metric
-from metrics.store import query
+from metrics.store import query, sql
 
 ACTIVATION_SHARE = 0.25   # of the seats active in a month: activated
 ACTIVATION_USERS = 5      # active users in a month, for an account without a seat count
@@ -125,10 +125,9 @@ def stages_of(account: Account, months: pd.DataFrame, first: date, end: date,
 
 def renewals(con: duckdb.DuckDBPyConnection, account_key: int | None = None) -> dict[int, list[tuple[date, str]]]:
     """Each account's renewals as (date, outcome), by date (one account, or every account)."""
-    frame = query(con, "renewals_of", account_key=account_key)
     out: dict[int, list[tuple[date, str]]] = {}
-    for key, day, outcome in zip(frame["account_key"], pd.to_datetime(frame["renewal_date"]).dt.date,
-                                 frame["outcome"]):
+    # rows, not a DataFrame: the account report reads this on every call, and a frame costs more than the query
+    for key, day, outcome, _, _ in con.execute(sql("renewals_of"), {"account_key": account_key}).fetchall():
         out.setdefault(int(key), []).append((day, str(outcome)))
     return out
 

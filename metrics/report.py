@@ -212,6 +212,20 @@ def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInput
                         weights_of(con))
 
 
+def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:
+    """What a report measures of the account itself: its usage, efficiency, cost, feature adoption, and the figures
+    an objective can name (metrics.objectives.METRICS), from one read of its rollups."""
+    account = inputs.series.account(account_id)
+    use = adoption.usage(con, account, period.start, period.end, inputs.catalog)
+    eff = efficiency.efficiency(con, account_id=account_id, start=period.start, end=period.end, series=inputs.series)
+    money = cost.cost_of(account, use, period)
+    features = adoption.feature_adoption_of(use)
+    figures = {"efficiency_delta": _num(eff.delta), "hours_saved": _num(money.hours_saved), "value": _num(money.value),
+               "key_feature_adoption": _num(adoption.key_feature_adoption(features)),
+               "seat_utilization": _num(adoption.seat_utilization_of(account, use))}
+    return use, eff, money, features, figures
+
+
 def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: Period,
                    inputs: PeriodInputs | None = None) -> AccountReport:
     """The full report of one account and period (see AccountReport).
@@ -222,15 +236,9 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     inputs = inputs or period_inputs(con, period)
     account = inputs.series.account(account_id)
     start, end = period.start, period.end
-    use = adoption.usage(con, account, start, end, inputs.catalog)
-    eff = efficiency.efficiency(con, account_id=account_id, start=start, end=end, series=inputs.series)
-    money = cost.cost_of(account, use, period)
-    features = adoption.feature_adoption_of(use)
+    use, eff, money, features, figures = _measured(con, account_id, period, inputs)
     stage = lifecycle.lifecycle(con, account=account, period=period)
-    key_adoption = _num(adoption.key_feature_adoption(features))
-    seat_use = _num(adoption.seat_utilization_of(account, use))
-    figures = {"efficiency_delta": _num(eff.delta), "hours_saved": _num(money.hours_saved), "value": _num(money.value),
-               "key_feature_adoption": key_adoption, "seat_utilization": seat_use}
+    key_adoption, seat_use = figures["key_feature_adoption"], figures["seat_utilization"]
     promised = objectives.objectives_of(con, account, period, figures)
     delivered = objectives.value_delivered(promised)
     return AccountReport(
@@ -273,9 +281,12 @@ def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period,
     ids = [row[0] for row in con.execute(sql("objective_accounts")).fetchall()]
     if ids and inputs is None:
         inputs = period_inputs(con, period)
-    return pd.DataFrame({"account_id": ids, "value_delivered": [
-        account_report(con, account_id=i, period=period, inputs=inputs).value_delivered for i in ids]},
-        columns=["account_id", "value_delivered"])
+    shares = []
+    for account_id in ids:  # the report's own figures and objectives, without the rest of the report
+        figures = _measured(con, account_id, period, inputs)[-1]  # type: ignore[arg-type]
+        account = inputs.series.account(account_id)  # type: ignore[union-attr]
+        shares.append(objectives.value_delivered(objectives.objectives_of(con, account, period, figures)))
+    return pd.DataFrame({"account_id": ids, "value_delivered": shares}, columns=["account_id", "value_delivered"])
 
 
 def usage_trend(stage: lifecycle.Stage, months: int) -> float | None:

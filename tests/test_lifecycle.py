@@ -270,3 +270,15 @@ def test_value_delivered_bands_count_each_account_once_and_leave_out_the_unmeasu
 
     bands = delivered_bands(pd.Series([0.0, 0.2499, 0.25, 0.6, 0.75, 1.0, None]))
     assert list(bands["accounts"]) == [2, 1, 1, 2] and list(bands["low"]) == [0.0, 0.25, 0.5, 0.75]
+
+
+def test_the_portfolios_value_delivered_is_each_reports_own(demo):
+    from metrics import report
+
+    period = default_period(demo)
+    table = report.value_delivered_table(demo, period)
+    assert len(table) == 29 and table["value_delivered"].notna().all()  # the demo's accounts with objectives
+    inputs = report.period_inputs(demo, period)
+    for account_id, share in zip(table["account_id"], table["value_delivered"]):
+        assert share == report.account_report(demo, account_id=account_id, period=period,
+                                              inputs=inputs).value_delivered, account_id
