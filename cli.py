@@ -198,6 +198,55 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_requests(args: argparse.Namespace) -> int:
+    """The requirement board: requirements ranked (A first, then the suggestion's score), each with its letter, the
+    suggestion and why, who asks, and the requests in the customers' own words; the requests not yet grouped."""
+    from datetime import date
+
+    from metrics import requirements
+    from metrics.case_study import case_study_candidates
+
+    con = connect(args.db)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    try:
+        period = resolve_period(con, None, None)
+        benchmark = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])
+    except DataError:  # no usage imported yet: no benchmark customers
+        benchmark = []
+
+    def asked(r: requirements.Request) -> dict:
+        return {"request_id": r.request_id, "account_id": r.account_id, "date": r.request_date.isoformat(),
+                "words": r.words, "requester": r.requester, "channel": r.channel, "area": r.area, "type": r.type,
+                "urgency": r.urgency, "competitor": r.competitor}
+
+    board = requirements.board(con, today=today, benchmark=benchmark)
+    grouped = {r.request_id for item in board for r in item.requests}
+    rows = [{"requirement_id": item.requirement_id, "title": item.title, "area": item.area, "status": item.status,
+             "priority": item.priority, "suggested_priority": item.suggestion.letter,
+             "priority_reason": item.fields["priority_reason"], "score": item.suggestion.score,
+             "reasons": [{"dimension": x.dimension, "effect": x.effect, "rule": x.code,
+                          "text": wording.requirement_reason(x.code, x.values, args.lang)}
+                         for x in item.suggestion.reasons],
+             "coverage": {"accounts": list(item.coverage.accounts), "acv": item.coverage.acv,
+                          "acv_renewing": item.coverage.acv_renewing, "industries": list(item.coverage.industries),
+                          "regions": list(item.coverage.regions), "benchmark": list(item.coverage.benchmark)},
+             "requests": [asked(r) for r in item.requests]} for item in board]
+    ungrouped = [asked(r) for r in requirements.requests_of(con) if r.request_id not in grouped]
+    if args.json:
+        print(json.dumps({"today": today.isoformat(), "requirements": rows, "ungrouped": ungrouped},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print(cli_text(args.lang, "requests_head", n=fmt(len(rows), "count", args.lang),
+                   open=fmt(len(ungrouped), "count", args.lang)))
+    for row in rows:
+        print(f"  [{row['priority']}] {row['title']} ({row['status']}; "
+              + cli_text(args.lang, "requests_line", n=len(row["requests"]), accounts=len(row["coverage"]["accounts"]),
+                         suggested=row["suggested_priority"]) + ")")
+        for reason in row["reasons"]:
+            print(f"      - {reason['text']}")
+    return 0
+
+
 def _pad(text: str, width: int, right: bool = False) -> str:
     """`text` padded to `width` terminal columns (a Chinese character takes two), aligned left or right."""
     space = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
@@ -294,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--lang", choices=("en", "zh"), default="en")
     bt.add_argument("--db", help=db_help)
     bt.set_defaults(func=cmd_backtest)
+
+    rq = sub.add_parser("requests", help="the requirement board: requirements ranked A to D, with why and who asks")
+    rq.add_argument("--json", action="store_true", help="print the board and the ungrouped requests as JSON")
+    rq.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
+    rq.add_argument("--today", metavar="YYYY-MM-DD", help="the day ages and renewals are counted from (default today)")
+    rq.add_argument("--db", help=db_help)
+    rq.set_defaults(func=cmd_requests)
 
     exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
     who = exp.add_mutually_exclusive_group(required=True)

@@ -101,9 +101,10 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
 _ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
                   "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
                   "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
-                  "efficiency", "revenue", "risk", "renewed", "expanded", "contracted", "churned"}
-# the last nine: contract values a file must contain (value-model basis and category, renewal outcome), shown with
-# their Chinese
+                  "efficiency", "revenue", "risk", "renewed", "expanded", "contracted", "churned", "request", "bug",
+                  "high", "medium", "low"}
+# the last fourteen: contract values a file must contain (value-model basis and category, renewal outcome, request
+# type and urgency), shown with their Chinese
 
 def english_words(text: str, data: set[str]) -> list[str]:
     """The English words of `text` a Chinese reader would not expect: the demo's own names and ids, placeholders,

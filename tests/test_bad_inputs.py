@@ -426,7 +426,8 @@ def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_me
                                         r"event_time, feature; required column\(s\) missing for outcomes: month, "
                                         r"output_units, headcount; required column\(s\) missing for objectives: "
                                         r"metric, target, target_date; required column\(s\) missing for renewals: "
-                                        r"renewal_date, outcome\)"):
+                                        r"renewal_date, outcome; required column\(s\) missing for requests: "
+                                        r"request_date, words\)"):
         ingest.import_file(loaded, path)
     assert snapshot(loaded) == before
 

@@ -124,6 +124,8 @@ REASONS_ZH: dict[str, str] = {
     "not an ISO currency code (e.g. USD, CNY)": "不是 ISO 货币代码（如 USD、CNY）",
     "must be use (per event) or unit (per work item)": "必须是 use（按使用次数）或 unit（按工作件数）",
     "must be cost, efficiency, revenue or risk": "必须是 cost、efficiency、revenue 或 risk",
+    "must be request or bug": "必须是 request 或 bug（需求或缺陷）",
+    "must be high, medium or low": "必须是 high、medium 或 low（高、中、低）",
     "must be renewed, expanded, contracted or churned": "必须是 renewed、expanded、contracted 或 churned（续约、扩容、缩减、流失）",
     # a value-model edit refused (metrics.value_model.validate, after "value drivers row N, column: ")
     "missing": "缺少值",
@@ -168,15 +170,18 @@ TERMS_ZH: dict[str, dict[str, str]] = {
     "seat_band": {},
     "kind": {"accounts": "客户", "events": "使用事件", "outcomes": "业务产出", "value_drivers": "价值驱动因素",
              "features": "功能列表", "users": "用户列表", "rollups": "汇总数据", "objectives": "价值目标",
-             "renewals": "续约记录"},
+             "renewals": "续约记录", "requests": "客户需求"},
     "basis": {"use": "按使用次数", "unit": "按工作件数"},
     # the data contract's column types (metrics.ingest.contract.Column.type)
     "type": {"text": "文本", "date": "日期", "number": "数值", "metric id": "指标代码", "date-time": "日期时间", "month (yyyy-mm)": "月份（YYYY-MM）",
              "number > 0": "数值 > 0", "number >= 0": "数值 ≥ 0", "whole number >= 0": "整数 ≥ 0",
              "whole number >= 1": "整数 ≥ 1", "iso code": "ISO 代码", "use | unit": "use | unit（按次 | 按件）",
              "cost | efficiency | revenue | risk": "cost | efficiency | revenue | risk（成本 | 效率 | 收入 | 风险）",
+             "request | bug": "request | bug（需求 | 缺陷）", "high | medium | low": "high | medium | low（高 | 中 | 低）",
              "renewed | expanded | contracted | churned":
                  "renewed | expanded | contracted | churned（续约 | 扩容 | 缩减 | 流失）"},
+    "request_type": {"request": "需求", "bug": "缺陷"},
+    "urgency": {"high": "高", "medium": "中", "low": "低"},
     "outcome": {"renewed": "续约", "expanded": "扩容", "contracted": "缩减", "churned": "流失"},
     "encoding": {"utf-8": "UTF-8", "utf-8 with bom": "UTF-8（带 BOM）", "gb18030": "GB18030", "gbk": "GBK"},
     "category": {"efficiency": "效率", "cost": "成本", "revenue": "收入", "risk": "风险"},
@@ -335,4 +340,49 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
     key = "renewal_overdue" if days < 0 else "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
     return table[key].format(days=abs(days), date=str(values["renewal_date"]),
                              score=fmt(score, "count", lang))  # n/a in `lang` when there is no score
+
+
+# ---------------------------------------------------------------- the requirement pool: why a letter was suggested
+_PRIORITY = {
+    "en": {"core_selling_point": "a core selling point: A", "gap": "a capability gap the product cannot solve: B",
+           "gap_competitor": "a capability gap a competitor solves ({competitors}): A",
+           "competitor_has": "a competitor has it ({competitors}): must have, B",
+           "benefit_revenue": "brings more revenue: B", "benefit_cost": "lowers cost: B",
+           "benefit_learnability": "makes the product quicker to learn: B",
+           "benefit_workload": "saves workload: C", "benefit_brand": "brand value: D", "benefit_looks": "looks: D",
+           "nature_unknown": "nature not judged yet: C",
+           "urgent_bug": "a high-urgency bug: A (stability first)", "urgent": "asked as high urgency: up one letter",
+           "repeated": "raised {requests} times over {months} months since {since}: up one letter, at least B",
+           "newest_bug": "a bug: the newest first (latest {newest})",
+           "wide": "asked by {accounts} accounts: up one letter",
+           "benchmark": "asked by benchmark customer(s) {benchmark}: up one letter",
+           "renewing": "{renewing_share} of the requesters' contract value renews within 180 days: up one letter",
+           "coverage": "asked by {accounts} account(s), {renewing_share} of their contract value renewing soon"},
+    "zh": {"core_selling_point": "核心卖点：A", "gap": "产品当前无法解决的能力缺口：B",
+           "gap_competitor": "竞品已能解决的能力缺口（{competitors}）：A",
+           "competitor_has": "竞品已有（{competitors}）：必须有，B",
+           "benefit_revenue": "增加收入：B", "benefit_cost": "降低成本：B", "benefit_learnability": "更易学易用：B",
+           "benefit_workload": "减少工作量：C", "benefit_brand": "品牌价值：D", "benefit_looks": "界面美观：D",
+           "nature_unknown": "尚未判断需求性质：C",
+           "urgent_bug": "紧急缺陷：A（稳定第一）", "urgent": "客户标为紧急：上调一档",
+           "repeated": "自 {since} 起 {months} 个月内被提出 {requests} 次：上调一档，至少为 B",
+           "newest_bug": "缺陷：最新的优先（最近一次 {newest}）",
+           "wide": "{accounts} 个客户提出：上调一档",
+           "benchmark": "标杆客户 {benchmark} 提出：上调一档",
+           "renewing": "提出客户合同额的 {renewing_share} 将在 180 天内续约：上调一档",
+           "coverage": "{accounts} 个客户提出，其合同额的 {renewing_share} 即将续约"},
+}
+
+
+def requirement_reason(code: str, values: dict, lang: str) -> str:
+    """One dimension's contribution to a suggested priority (metrics.requirements.Reason) as words in `lang`."""
+    from wording.numbers import fmt
+
+    shown = dict(values)
+    if "renewing_share" in shown:
+        shown["renewing_share"] = fmt(float(shown["renewing_share"]), "fraction", lang)
+    for key in ("competitors", "benchmark"):
+        if key in shown:
+            shown[key] = ", ".join(map(str, shown[key]))
+    return _PRIORITY["zh" if lang == "zh" else "en"][code].format(**shown)
 

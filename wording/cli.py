@@ -21,6 +21,8 @@ STRINGS: dict[str, dict[str, str]] = {
                         "all, lift {lift}",
         "backtest_part": "  {name} alone: AUC {auc}",
         "backtest_none": "No renewal outcomes imported: import a renewals file (account, renewal date, outcome) first",
+        "requests_head": "{n} requirements, ranked; {open} requests not grouped yet",
+        "requests_line": "{n} requests from {accounts} accounts; suggested {suggested}",
     },
     "zh": {
         "already": "{file}：已导入过（内容相同），无需再导入",
@@ -39,6 +41,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_auc": "  ROC AUC {auc}；得分最低的 {low} 次中缩减或流失占 {low_share}，全部中占 {share}，提升度 {lift}",
         "backtest_part": "  仅用{name}：AUC {auc}",
         "backtest_none": "尚未导入续约结果：请先导入续约记录（客户、续约日期、续约结果）",
+        "requests_head": "{n} 个需求项（按优先级排列）；{open} 条客户需求尚未归并",
+        "requests_line": "{n} 条需求，来自 {accounts} 个客户；建议 {suggested}",
     },
 }
 

@@ -9,7 +9,7 @@ from metrics.store import run, sql
 _IDENTIFIERS = {"events": ("user_id", "feature"), "accounts": ("account_id",), "outcomes": ("account_id",),
                 "value_drivers": ("feature",), "features": ("feature_id", "feature_name"),
                 "users": ("user_id", "account_id"), "objectives": ("account_id",),
-                "renewals": ("account_id",)}
+                "renewals": ("account_id",), "requests": ("account_id",)}
 # columns whose total rows (合计, Total, ...) only this pass catches; the validate_*.sql files check the others
 _TOTALS_HERE = {"events": ("user_id", "feature")}
 _TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "subtotal", "grandtotal"})

@@ -14,7 +14,7 @@ from metrics.objectives import METRICS as OBJECTIVES_MEASURED
 from metrics.store import DataError, run
 
 KINDS: tuple[str, ...] = ("accounts", "value_drivers", "features", "users", "events", "outcomes",
-                          "objectives", "renewals")  # load order
+                          "objectives", "renewals", "requests")  # load order
 RENEWAL_OUTCOMES = ("renewed", "expanded", "contracted", "churned")
 OBJECTIVE_METRICS = OBJECTIVES_MEASURED  # the metrics an objective may name (metrics.objectives measures them)
 MAX_REJECTS_SHOWN = 1000
@@ -104,6 +104,24 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
                ("新合同额", "新年合同额", "续约金额", "new_arr", "new_contract_value")),
         Column("note", False, "text", "A note", ("备注", "说明", "comment")),
     ),
+    "requests": (  # what customers asked for, in their own words (metrics.requirements)
+        Column("request_id", False, "text", "The request's id in your own system (default: one made from the "
+               "account, date and words)", ("需求编号", "工单号", "ticket_id", "id")),
+        _ACCOUNT_ID,
+        Column("request_date", True, "date", "When the customer asked", ("提出日期", "提出时间", "日期", "date",
+                                                                     "created_at", "requested_on")),
+        Column("words", True, "text", "The customer's own words, as they said them",
+               ("客户原话", "原话", "需求描述", "描述", "request", "description", "text", "verbatim")),
+        Column("requester", False, "text", "Who asked", ("提出人", "联系人", "requested_by", "contact")),
+        Column("channel", False, "text", "Where it was heard (QBR, ticket, call, ...)", ("渠道", "来源", "source")),
+        Column("area", False, "text", "The product area or feature it concerns", ("功能模块", "模块", "功能",
+                                                                                 "feature", "module")),
+        Column("type", False, "request | bug", "A request for something new, or a bug (default request)",
+               ("类型", "需求类型", "kind", "issue_type")),
+        Column("urgency", False, "high | medium | low", "How urgent the customer says it is (default medium)",
+               ("紧急程度", "紧急度", "优先级", "priority")),
+        Column("competitor", False, "text", "A competitor that already has it", ("竞品", "竞争对手", "competition")),
+    ),
     "features": (  # a feature list: the analytics tool's opaque ids -> the names the value model uses
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
         Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
@@ -127,14 +145,14 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
 # natural keys (after coding) and the stored table of each kind
 _TARGET = {"accounts": "account", "outcomes": "outcomes", "value_drivers": "value_drivers", "events": "events",
            "features": "feature_name_map", "users": "user_directory", "objectives": "objectives",
-           "renewals": "renewals"}
+           "renewals": "renewals", "requests": "requests"}
 _KEYS = {"accounts": ("account_key",), "outcomes": ("account_key", "month"), "value_drivers": ("feature_key",),
          "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric"),
-         "renewals": ("account_key", "renewal_date")}
+         "renewals": ("account_key", "renewal_date"), "requests": ("request_id",)}
 # the same keys before coding: a repeated key within one file keeps its last row
 _BATCH_KEYS = {"accounts": ("account_id",), "outcomes": ("account_key", "month"), "value_drivers": ("feature",),
                "features": ("feature_id",), "users": ("user_id",), "objectives": ("account_key", "metric"),
-         "renewals": ("account_key", "renewal_date")}
+               "renewals": ("account_key", "renewal_date"), "requests": ("request_id",)}
 # events have no key here: an event_id, or the whole row as a multiset (merge._merge_events)
 
 
@@ -195,7 +213,8 @@ def detect_kind(headers: list[str]) -> str | None:
     """The kind whose required columns the headers all cover, preferring the one matching most columns; None when
     no kind is covered (an events table with one id column must never pass for an accounts file: ask instead)."""
     best: tuple[int, str] | None = None
-    for kind in ("events", "outcomes", "objectives", "renewals", "value_drivers", "accounts", "features", "users"):
+    for kind in ("events", "outcomes", "objectives", "renewals", "requests", "value_drivers", "accounts", "features",
+                 "users"):
         mapped = set(_auto_mapping(headers, kind).values())
         required = {c.name for c in CONTRACT[kind] if c.required}
         if required <= mapped and (best is None or len(mapped) > best[0]):

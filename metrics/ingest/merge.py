@@ -21,8 +21,8 @@ def _merge(cur, kind: str, present: list[str]) -> int:
         cur.execute(sql("key_features"))
     table, keys = _TARGET[kind], _KEYS[kind]
     attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
-        ["account_id"] if kind in ("accounts", "users") else [])
-    _merge_table(cur, table, keys, attrs, present)
+        ["account_id"] if kind in ("accounts", "users") else ["account_key"] if kind == "requests" else [])
+    _merge_table(cur, table, keys, attrs, present + ["account_key"])
     changed = run(cur, "ingest_merge.changed_count").fetchall()[0][0]
     if kind == "features" and changed:
         _name_stored_features(cur)

@@ -78,6 +78,56 @@ CREATE TABLE IF NOT EXISTS renewals (
     note         VARCHAR
 );
 
+-- what customers asked for, in their own words (the `requests` kind; metrics.requirements)
+CREATE TABLE IF NOT EXISTS requests (
+    request_id   VARCHAR NOT NULL,
+    account_key  INTEGER NOT NULL,
+    request_date DATE NOT NULL,
+    words        VARCHAR NOT NULL,
+    requester    VARCHAR,
+    channel      VARCHAR,
+    area         VARCHAR,
+    type         VARCHAR,             -- request or bug
+    urgency      VARCHAR,             -- high, medium or low
+    competitor   VARCHAR
+);
+
+-- requirements: what product is asked to build, each grouping one or more requests (grouping is a user's action),
+-- with its status, the dimensions people judge, and the priority letter a person set over the suggestion
+CREATE TABLE IF NOT EXISTS requirements (
+    requirement_id     INTEGER NOT NULL,
+    title              VARCHAR NOT NULL,
+    area               VARCHAR,
+    status             VARCHAR NOT NULL,  -- new, accepted, scheduled, in_progress, shipped, not_supported
+    status_note        VARCHAR,           -- the reason (not supported for now) or the release note (shipped)
+    target_version     VARCHAR,
+    shipped_version    VARCHAR,
+    shipped_date       DATE,
+    capability_gap     BOOLEAN NOT NULL,
+    core_selling_point BOOLEAN NOT NULL,
+    benefit            VARCHAR,           -- revenue, cost, learnability, workload, brand, looks
+    priority           VARCHAR,           -- the letter set by a person (NULL: the suggestion stands)
+    priority_reason    VARCHAR,
+    features           VARCHAR[],         -- shipped: the value-model features that deliver it
+    updated_at         TIMESTAMP NOT NULL,
+    updated_by         VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requirement_requests (
+    requirement_id INTEGER NOT NULL,
+    request_id     VARCHAR NOT NULL       -- one requirement per request
+);
+-- every save of a requirement, as saved (who, when, the suggestion then): an override keeps its reason on record
+CREATE TABLE IF NOT EXISTS requirement_history (
+    requirement_id  INTEGER NOT NULL,
+    saved_at        TIMESTAMP NOT NULL,
+    saved_by        VARCHAR NOT NULL,
+    status          VARCHAR,
+    priority        VARCHAR,
+    suggested       VARCHAR,
+    priority_reason VARCHAR,
+    status_note     VARCHAR
+);
+
 -- every save of an account's objectives on its page: the objectives as saved, by version
 CREATE TABLE IF NOT EXISTS objective_history (
     version      INTEGER NOT NULL,

@@ -1,0 +1,342 @@
+"""The requirement pool: customers' requests (the `requests` kind, in their own words) grouped by people into
+requirements, each with a suggested priority letter (A > B > C > D) from six dimensions, the letter a person set
+over it with a reason, and a status from new to shipped.
+
+The suggestion (`suggest`), in the practice's own order: urgency counts before importance, stability first.
+1. Nature, the floor: a core selling point is A; a capability gap the product cannot solve is B, A when a
+   competitor solves it (a request names one); a competitor having it without a gap is B (must have); more revenue
+   or less cost is B; quick to learn is B; less workload is C; brand value and looks are D; nothing known is C.
+2. Urgency: a high-urgency bug is A (stability first); a request raised as high urgency moves up one letter.
+3. Age and repetition: a request raised by REPEAT_REQUESTS or more requests spread over REPEAT_MONTHS or more
+   months moves up one letter, to B at least. Bugs are not promoted by age: the newest bug ranks first.
+4. Coverage: a requirement asked by WIDE_ACCOUNTS or more accounts, by a benchmark customer (a case-study
+   candidate), or whose requesting accounts renew RENEWING_ACV_SHARE or more of their contract value within
+   RENEWAL_DAYS moves up one letter.
+Each dimension moves a requirement at most one letter; A is the top. Within a letter the score orders: the letter
+(x 100), then accounts, benchmark customers and renewing value, repetition, and for bugs how recent the newest is.
+Nothing is filtered away: a request not supported now keeps its words and the reason, and is reviewed again.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from metrics.accounts import Account, all_accounts
+from metrics.errors import DataError
+from metrics.registry import metric
+from metrics.store import run, sql, write_transaction
+
+LETTERS = ("A", "B", "C", "D")
+STATUSES = ("new", "accepted", "scheduled", "in_progress", "shipped", "not_supported")
+BENEFITS = ("revenue", "cost", "learnability", "workload", "brand", "looks")
+REPEAT_REQUESTS = 3    # requests raising it ...
+REPEAT_MONTHS = 3      # ... spread over this many calendar months: moves up
+WIDE_ACCOUNTS = 5      # accounts asking: moves up (a widespread bug too)
+RENEWING_ACV_SHARE = 0.5  # share of the requesters' contract value renewing ...
+RENEWAL_DAYS = 180     # ... within this many days: moves up
+FOLLOW_UP_DAYS = 90    # an open requirement unchanged this long is on the follow-up list
+SIMILAR = 0.35         # cosine similarity of character n-grams from which a request is suggested as similar
+
+
+@dataclass(frozen=True)
+class Request:
+    """One customer request as imported."""
+
+    request_id: str
+    account_id: str
+    request_date: date
+    words: str
+    requester: str | None
+    channel: str | None
+    area: str | None
+    type: str
+    urgency: str
+    competitor: str | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Who asks, from ValueLens's own data: the requesting accounts, their contract value per currency (all, and
+    renewing within RENEWAL_DAYS), industries, regions, and the benchmark customers among them."""
+
+    accounts: tuple[str, ...]
+    acv: dict[str, float]
+    acv_renewing: dict[str, float]
+    industries: tuple[str, ...]
+    regions: tuple[str, ...]
+    benchmark: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """What one dimension did to the suggestion: `effect` is "floor X", "+1", "A" or "order"; `code` names the rule
+    (wording.requirement_reason words it) and `values` its figures."""
+
+    dimension: str
+    effect: str
+    code: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The suggested letter, its ranking score and each dimension's contribution."""
+
+    letter: str
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def _up(letter: str, steps: int = 1) -> str:
+    return LETTERS[max(0, LETTERS.index(letter) - steps)]
+
+
+def _at_least(letter: str, floor: str) -> str:
+    return min(letter, floor)  # "A" < "B": the better of the two
+
+
+def coverage_of(requests: Sequence[Request], accounts: dict[str, Account], benchmark: Iterable[str],
+                today: date) -> Coverage:
+    """The Coverage of a requirement's requests (`accounts` by id; `benchmark`: the benchmark customers' ids)."""
+    ids = tuple(sorted({r.account_id for r in requests}))
+    acv: dict[str, float] = {}
+    renewing: dict[str, float] = {}
+    for account_id in ids:
+        a = accounts[account_id]
+        if a.annual_contract_value and a.currency:
+            acv[a.currency] = acv.get(a.currency, 0.0) + a.annual_contract_value
+            if a.renewal_date is not None and 0 <= (a.renewal_date - today).days <= RENEWAL_DAYS:
+                renewing[a.currency] = renewing.get(a.currency, 0.0) + a.annual_contract_value
+    stars = set(benchmark)
+    industries = {str(accounts[i].industry) for i in ids if accounts[i].industry}
+    regions = {str(accounts[i].region) for i in ids if accounts[i].region}
+    return Coverage(ids, acv, renewing, tuple(sorted(industries)), tuple(sorted(regions)),
+                    tuple(i for i in ids if i in stars))
+
+
+@metric("requirement_priority", unit="letter (A > B > C > D)", higher_is_better=True,
+        description="The priority a requirement is suggested from what it is, how urgent, how often and how long "
+                    "it has been asked, and who asks; a person may set another letter with a reason (both kept).",
+        formula="floor from the nature: core selling point A; capability gap B, A when a competitor solves it; a "
+                "competitor has it B; revenue, cost or quick to learn B; less workload C; brand or looks D; else C. "
+                "Then: a high-urgency bug A, a high-urgency request +1; "
+                f">= {REPEAT_REQUESTS} requests over >= {REPEAT_MONTHS} months +1 and at least B (not bugs); "
+                f">= {WIDE_ACCOUNTS} accounts, a benchmark customer, or >= {RENEWING_ACV_SHARE:.0%} of the "
+                f"requesters' contract value renewing within {RENEWAL_DAYS} days +1; at most A. Order within a "
+                "letter: 100 x letter + 5 x accounts (up to 10) + 10 x benchmark customers + 10 x renewing share "
+                "+ requests when repeated, and for bugs up to 30 for the newest (less 1 a fortnight)")
+def suggest(requests: Sequence[Request], coverage: Coverage, *, capability_gap: bool = False,
+            core_selling_point: bool = False, benefit: str | None = None, today: date) -> Suggestion:
+    """The suggested priority of a requirement from its requests and the dimensions people judged (see the
+    module's rules)."""
+    reasons: list[Reason] = []
+    competitors = sorted({str(r.competitor) for r in requests if r.competitor})
+    bug = bool(requests) and all(r.type == "bug" for r in requests)
+    # 1. nature: the floor
+    floors: list[tuple[str, str, dict[str, object]]] = []
+    if core_selling_point:
+        floors.append(("A", "core_selling_point", {}))
+    if capability_gap:
+        floors.append(("A", "gap_competitor", {"competitors": competitors}) if competitors else ("B", "gap", {}))
+    elif competitors:
+        floors.append(("B", "competitor_has", {"competitors": competitors}))
+    if benefit is not None:
+        floors.append(({"revenue": "B", "cost": "B", "learnability": "B", "workload": "C", "brand": "D",
+                        "looks": "D"}[benefit], f"benefit_{benefit}", {}))
+    if floors:
+        letter = min(f[0] for f in floors)
+        reasons += [Reason("nature", f"floor {f[0]}", f[1], f[2]) for f in floors]
+    else:
+        letter = "C"
+        reasons.append(Reason("nature", "floor C", "nature_unknown"))
+    # 2. urgency
+    if any(r.urgency == "high" for r in requests):
+        if bug:
+            letter = "A"
+            reasons.append(Reason("urgency", "A", "urgent_bug"))
+        else:
+            letter = _up(letter)
+            reasons.append(Reason("urgency", "+1", "urgent"))
+    # 3. age and repetition (not for bugs: the newest bug first)
+    months = {(r.request_date.year, r.request_date.month) for r in requests}
+    repeated = not bug and len(requests) >= REPEAT_REQUESTS and len(months) >= REPEAT_MONTHS
+    if repeated:
+        letter = _at_least(_up(letter), "B")
+        first = min(r.request_date for r in requests)
+        reasons.append(Reason("repetition", "+1", "repeated", {"requests": len(requests), "months": len(months),
+                                                               "since": first.isoformat()}))
+    newest = max((r.request_date for r in requests), default=today)
+    if bug:
+        reasons.append(Reason("repetition", "order", "newest_bug", {"newest": newest.isoformat()}))
+    # 4. coverage
+    acv = sum(coverage.acv.values())
+    renewing_share = sum(coverage.acv_renewing.values()) / acv if acv else 0.0
+    wide = len(coverage.accounts) >= WIDE_ACCOUNTS
+    if wide or coverage.benchmark or renewing_share >= RENEWING_ACV_SHARE:
+        letter = _up(letter)
+        reasons.append(Reason("coverage", "+1", "wide" if wide else "benchmark" if coverage.benchmark else "renewing",
+                              {"accounts": len(coverage.accounts), "benchmark": list(coverage.benchmark),
+                               "renewing_share": renewing_share}))
+    else:
+        reasons.append(Reason("coverage", "order", "coverage", {"accounts": len(coverage.accounts),
+                                                                "renewing_share": renewing_share}))
+    score = (100.0 * (len(LETTERS) - LETTERS.index(letter)) + 5 * min(len(coverage.accounts), 10)
+             + 10 * len(coverage.benchmark) + 10 * renewing_share + (len(requests) if repeated else 0))
+    if bug:  # the newest first: up to 30 points, one less per fortnight of age
+        score += max(0.0, 30 - (today - newest).days / 14)
+    return Suggestion(letter, score, tuple(reasons))
+
+
+# ---------------------------------------------------------------- similar requests (grouping is a user's action)
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def similarity(texts: Sequence[str]):  # -> numpy array (scikit-learn and numpy load only when asked)
+    """Pairwise cosine similarity of the texts' character 1-2-grams, TF-IDF weighted (scikit-learn's
+    TfidfVectorizer, analyzer char_wb: works for Chinese, which has no spaces between words, and for English)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2)).fit_transform([_normal(t) for t in texts])
+    return cosine_similarity(matrix)
+
+
+def similar_to(requests: Sequence[Request], request_id: str, *, limit: int = 5) -> list[tuple[Request, float]]:
+    """The requests most like `request_id`'s words (similarity >= SIMILAR), most alike first; never merged."""
+    ids = [r.request_id for r in requests]
+    if request_id not in ids or len(requests) < 2:
+        return []
+    i = ids.index(request_id)
+    scores = similarity([r.words for r in requests])[i]
+    ranked = sorted(((float(s), j) for j, s in enumerate(scores) if j != i and s >= SIMILAR), reverse=True)
+    return [(requests[j], s) for s, j in ranked[:limit]]
+
+
+# ---------------------------------------------------------------- stored requests and requirements
+
+def requests_of(con: duckdb.DuckDBPyConnection) -> list[Request]:
+    """Every imported request, oldest first."""
+    return [Request(*row) for row in con.execute(sql("requirements.requests")).fetchall()]
+
+
+def create(con: duckdb.DuckDBPyConnection, title: str, request_ids: Sequence[str], *, user: str,
+           area: str | None = None) -> int:
+    """A new requirement grouping `request_ids` (taken from any requirement they were in); its id."""
+    if not title.strip():
+        raise DataError("requirement: title: missing value")
+    with write_transaction(con.cursor()) as cur:
+        new_id = run(cur, "requirements.next_id").fetchall()[0][0]
+        run(cur, "requirements.insert", {"id": new_id, "title": title.strip(), "area": area, "at": datetime.now(),
+                                         "by": user})
+        _group(cur, new_id, request_ids)
+        run(cur, "requirements.snapshot", {"id": new_id, "suggested": None})
+    return int(new_id)
+
+
+def group(con: duckdb.DuckDBPyConnection, requirement_id: int, request_ids: Sequence[str]) -> None:
+    """Put `request_ids` in the requirement (out of any other)."""
+    with write_transaction(con.cursor()) as cur:
+        _group(cur, requirement_id, request_ids)
+
+
+def _group(cur, requirement_id: int, request_ids: Sequence[str]) -> None:
+    known = {row[0] for row in run(cur, "requirements.request_ids").fetchall()}
+    unknown = [r for r in request_ids if r not in known]
+    if unknown:
+        raise DataError(f"requirement: requests: unknown request {', '.join(unknown)}")
+    cur.executemany(sql("requirements.ungroup"), [(r,) for r in request_ids])
+    cur.executemany(sql("requirements.group"), [(requirement_id, r) for r in request_ids])
+
+
+def update(con: duckdb.DuckDBPyConnection, requirement_id: int, *, user: str, suggested: str | None = None,
+           **changes: object) -> None:
+    """Change a requirement's fields (status, status_note, target_version, shipped_version, shipped_date,
+    capability_gap, core_selling_point, benefit, priority, priority_reason, features, title, area) and keep the
+    saved row in its history with `suggested` (the suggestion when it was saved). A priority needs a reason;
+    shipped needs a version and a date; not supported needs a reason."""
+    allowed = {"status", "status_note", "target_version", "shipped_version", "shipped_date", "capability_gap",
+               "core_selling_point", "benefit", "priority", "priority_reason", "features", "title", "area"}
+    problems = [f"requirement: {k}: not a field" for k in changes if k not in allowed]
+    current = details(con, requirement_id)
+    merged = {**current, **changes}
+    if merged["status"] not in STATUSES:
+        problems.append("requirement: status: must be one of " + ", ".join(STATUSES))
+    if merged["priority"] is not None and merged["priority"] not in LETTERS:
+        problems.append("requirement: priority: must be A, B, C or D")
+    if merged["priority"] is not None and not str(merged["priority_reason"] or "").strip():
+        problems.append("requirement: priority_reason: a letter set over the suggestion needs a reason")
+    if merged["benefit"] is not None and merged["benefit"] not in BENEFITS:
+        problems.append("requirement: benefit: must be one of " + ", ".join(BENEFITS))
+    if merged["status"] == "shipped" and not (merged["shipped_version"] and merged["shipped_date"]):
+        problems.append("requirement: shipped: needs the version and the date")
+    if merged["status"] == "not_supported" and not str(merged["status_note"] or "").strip():
+        problems.append("requirement: not supported: needs the reason")
+    if problems:
+        raise DataError("; ".join(problems))
+    with write_transaction(con.cursor()) as cur:
+        run(cur, "requirements.update", {**{k: merged[k] for k in allowed}, "id": requirement_id,
+                                         "at": datetime.now(), "by": user})
+        run(cur, "requirements.snapshot", {"id": requirement_id, "suggested": suggested})
+
+
+def details(con: duckdb.DuckDBPyConnection, requirement_id: int) -> dict[str, object]:
+    """A requirement's stored fields; DataError when there is none."""
+    cur = con.execute(sql("requirements.one"), {"id": requirement_id})
+    rows = cur.fetchall()
+    if not rows:
+        raise DataError(f"unknown requirement {requirement_id}")
+    return dict(zip([d[0] for d in cur.description], rows[0]))
+
+
+def history(con: duckdb.DuckDBPyConnection, requirement_id: int) -> pd.DataFrame:
+    """Every save of the requirement, newest first (saved_at, saved_by, status, priority, suggested, reason)."""
+    return con.execute(sql("requirements.history"), {"id": requirement_id}).df()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A requirement on the board: its stored fields, requests, coverage and suggestion, and the letter in force
+    (the one a person set, else the suggestion)."""
+
+    requirement_id: int
+    title: str
+    area: str | None
+    status: str
+    fields: dict[str, object]
+    requests: tuple[Request, ...]
+    coverage: Coverage
+    suggestion: Suggestion
+
+    @property
+    def priority(self) -> str:
+        return str(self.fields["priority"] or self.suggestion.letter)
+
+
+def board(con: duckdb.DuckDBPyConnection, *, today: date, benchmark: Iterable[str] = ()) -> list[Requirement]:
+    """Every requirement, ranked: the letter in force (A first), then the suggestion's score (highest first)."""
+    accounts = {a.account_id: a for a in all_accounts(con)}
+    by_id = {r.request_id: r for r in requests_of(con)}
+    members: dict[int, list[Request]] = {}
+    for requirement_id, request_id in con.execute(sql("requirements.members")).fetchall():
+        members.setdefault(int(requirement_id), []).append(by_id[request_id])
+    cur = con.execute(sql("requirements.all"))
+    names = [d[0] for d in cur.description]
+    stars = list(benchmark)
+    out = []
+    for row in cur.fetchall():
+        f = dict(zip(names, row))
+        asked = sorted(members.get(int(f["requirement_id"]), []), key=lambda r: (r.request_date, r.request_id))
+        cov = coverage_of(asked, accounts, stars, today)
+        sug = suggest(asked, cov, capability_gap=bool(f["capability_gap"]),
+                      core_selling_point=bool(f["core_selling_point"]), benefit=f["benefit"], today=today)
+        out.append(Requirement(int(f["requirement_id"]), str(f["title"]), f["area"], str(f["status"]), f, tuple(asked),
+                               cov, sug))
+    return sorted(out, key=lambda r: (LETTERS.index(r.priority), -r.suggestion.score, r.requirement_id))

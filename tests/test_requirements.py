@@ -1,0 +1,208 @@
+"""The requirement pool: requests imported in the customer's words, grouped by a person, and a suggested priority
+letter whose every rule is checked on hand-made cases; an override is kept with its reason."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import FIXTURES
+
+from metrics import ingest, requirements
+from metrics.accounts import Account
+from metrics.errors import DataError
+from metrics.requirements import Coverage, Request, coverage_of, suggest
+from metrics.store import connect
+
+TODAY = date(2026, 11, 1)
+
+
+def req(day: date, *, account: str = "A1", type: str = "request", urgency: str = "medium",
+        competitor: str | None = None, words: str = "x") -> Request:
+    return Request(f"{account}-{day}-{words}", account, day, words, None, None, None, type, urgency, competitor)
+
+
+NOBODY = Coverage(("A1",), {}, {}, (), (), ())
+
+
+def letter(requests, coverage=NOBODY, **judged) -> str:
+    return suggest(requests, coverage, today=TODAY, **judged).letter
+
+
+def test_the_nature_sets_the_floor_and_a_competitor_gap_outranks_a_cosmetic_request():
+    one = [req(date(2026, 10, 1))]
+    assert letter(one) == "C"                                              # nothing known
+    assert letter(one, benefit="looks") == letter(one, benefit="brand") == "D"
+    assert letter(one, benefit="workload") == "C"
+    assert letter(one, benefit="revenue") == letter(one, benefit="cost") == letter(one, benefit="learnability") == "B"
+    assert letter(one, capability_gap=True) == "B"
+    gap = [req(date(2026, 10, 1), competitor="Rival")]
+    assert letter(gap) == "B"                                              # a competitor has it: must have
+    assert letter(gap, capability_gap=True) == "A"                         # a gap a competitor solves
+    assert letter(one, core_selling_point=True, benefit="looks") == "A"    # our selling points are A
+    looks = suggest(one, NOBODY, benefit="looks", today=TODAY)
+    rival = suggest(gap, NOBODY, capability_gap=True, today=TODAY)
+    assert rival.score > looks.score
+    assert [(r.dimension, r.effect, r.code) for r in rival.reasons][0] == ("nature", "floor A", "gap_competitor")
+
+
+def test_urgency_counts_before_importance_and_a_high_urgency_bug_is_a():
+    assert letter([req(date(2026, 10, 1), urgency="high")], benefit="workload") == "B"   # C + 1
+    assert letter([req(date(2026, 10, 1), type="bug", urgency="high")], benefit="looks") == "A"
+    assert letter([req(date(2026, 10, 1), type="bug")], benefit="looks") == "D"
+
+
+def test_a_request_raised_many_times_over_months_moves_up_a_bug_does_not_and_the_newest_bug_comes_first():
+    spread = [req(date(2026, 3, 1)), req(date(2026, 5, 1)), req(date(2026, 8, 1))]
+    assert letter(spread[:1], benefit="workload") == "C"
+    assert letter(spread, benefit="workload") == "B"        # 3 requests over 3 months: up, to B at least
+    assert letter(spread, benefit="looks") == "B"           # D + 1 is C, but repetition lifts to B
+    assert letter(spread[:2], benefit="workload") == "C"    # 2 requests are not a pattern yet
+    same_month = [req(date(2026, 8, d)) for d in (1, 2, 3)]
+    assert letter(same_month, benefit="workload") == "C"    # 3 requests in one month are not "over months"
+    bugs = [req(d, type="bug") for d in (date(2026, 3, 1), date(2026, 5, 1), date(2026, 8, 1))]
+    assert letter(bugs, benefit="workload") == "C"          # old bugs are not promoted by age
+    old, new = (suggest([req(d, type="bug")], NOBODY, benefit="workload", today=TODAY)
+                for d in (date(2026, 4, 1), date(2026, 10, 20)))
+    assert old.letter == new.letter == "C" and new.score > old.score
+
+
+def account(i: int, acv: float, renewal: date | None, industry: str = "Retail") -> Account:
+    return Account(i, f"A{i}", f"Name {i}", industry, "Europe", None, 10, date(2025, 1, 1), 50.0, "USD", acv,
+                   renewal)
+
+
+def test_coverage_counts_accounts_renewing_contract_value_and_benchmark_customers():
+    accounts = {a.account_id: a for a in (account(1, 100_000, date(2027, 2, 1)), account(2, 50_000, date(2027, 9, 1)),
+                                          account(3, 10_000, None, "Logistics"))}
+    asked = [req(date(2026, 10, 1), account="A1"), req(date(2026, 10, 2), account="A2")]
+    cov = coverage_of(asked, accounts, [], TODAY)
+    # A1 renews in 92 days (within 180): 100,000 of the 150,000 asked for is renewing, two thirds
+    assert (cov.accounts, cov.acv, cov.acv_renewing, cov.industries) == (
+        ("A1", "A2"), {"USD": 150_000}, {"USD": 100_000}, ("Retail",))
+    assert letter(asked, cov, benefit="workload") == "B"
+    far = coverage_of([req(date(2026, 10, 1), account="A2")], accounts, [], TODAY)
+    assert far.acv_renewing == {} and letter([asked[1]], far, benefit="workload") == "C"
+    # a benchmark customer among the requesters moves it up; so do WIDE_ACCOUNTS accounts
+    star = coverage_of([req(date(2026, 10, 1), account="A3")], accounts, ["A3"], TODAY)
+    assert star.benchmark == ("A3",) and letter([asked[0]], star, benefit="workload") == "B"
+    many = Coverage(tuple(f"A{i}" for i in range(requirements.WIDE_ACCOUNTS)), {}, {}, (), (), ())
+    assert letter([req(date(2026, 10, 1), type="bug")], many, benefit="workload") == "B"  # a widespread bug
+
+
+def test_similar_requests_are_suggested_in_chinese_and_english_and_never_merged():
+    asked = [req(date(2026, 1, 1), words=w) for w in (
+        "希望报表能导出到Excel", "报表导出Excel功能", "能不能支持批量审批", "批量审批希望支持",
+        "Please let us export reports to Excel", "Export report to excel please", "移动端打卡经常失败")]
+    def like(i):
+        return [r.words for r, _ in requirements.similar_to(asked, asked[i].request_id)]
+    assert like(0)[0] == "报表导出Excel功能" and "移动端打卡经常失败" not in like(0)
+    assert like(2) == ["批量审批希望支持"]
+    assert like(4)[0] == "Export report to excel please"
+    assert like(6) == []
+
+
+@pytest.fixture()
+def con(tmp_path):
+    con = connect(tmp_path / "r.duckdb")
+    ingest.import_file(con, FIXTURES / "metrics" / "accounts.csv")
+    (tmp_path / "需求.csv").write_text(
+        "客户ID,提出日期,客户原话,提出人,渠道,功能模块,类型,紧急程度,竞品\n"
+        "M1,2026-03-01,希望报表能导出到Excel,王经理,QBR,报表,需求,中,\n"
+        "M2,2026-05-03,报表导出Excel功能,李工,工单,报表,需求,中,竞品A\n"
+        "M1,2026-08-01,报表还是不能导出Excel,王经理,QBR,报表,需求,高,\n"
+        "M4,2026-10-20,Mobile check-in fails on Android,Sam,ticket,Mobile check-in,bug,high,\n"
+        "M1,2026-07-01,,x,,,,,\n"
+        "NOPE,2026-07-01,abc,,,,maybe,soon,\n", encoding="utf-8")
+    result = ingest.import_file(con, tmp_path / "需求.csv")
+    assert result.kind == "requests" and (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 4, 2)
+    assert sorted(result.rejects["reason"]) == [
+        "missing value", "must be high, medium or low", "must be request or bug",
+        "unknown account (import it in an accounts file first)"]
+    again = ingest.import_file(con, tmp_path / "需求.csv", force=True)
+    assert (again.rows_loaded, again.rows_unchanged) == (0, 4)  # the same ids: nothing changes
+    return con
+
+
+def test_requests_group_into_requirements_ranked_and_an_override_is_kept_with_its_reason(con):
+    asked = requirements.requests_of(con)
+    assert [r.words for r in asked][:1] == ["希望报表能导出到Excel"] and asked[0].urgency == "medium"
+    excel = requirements.create(con, "报表导出 Excel", [r.request_id for r in asked if "Excel" in r.words],
+                                user="ops")
+    bug = requirements.create(con, "Android check-in", [asked[-1].request_id], user="ops")
+    ranked = requirements.board(con, today=TODAY)
+    # the bug: high urgency, A; the Excel export: a competitor has it (B), high urgency once (+1: A), raised 3
+    # times over 3 months (A is the top). Both A: by score, the bug 400 + 5 (one account) + 29.1 (12 days old)
+    # before the export 400 + 10 (two accounts) + 3 (three requests)
+    assert [(r.requirement_id, r.priority) for r in ranked] == [(bug, "A"), (excel, "A")]
+    assert ranked[1].suggestion.score == pytest.approx(413)
+    top = {r.requirement_id: r for r in ranked}
+    assert [x.code for x in top[excel].suggestion.reasons][:3] == ["competitor_has", "urgent", "repeated"]
+    assert top[excel].coverage.accounts == ("M1", "M2")
+    # a person sets C with a reason: the letter in force changes, the suggestion stays, both are on record
+    with pytest.raises(DataError, match="needs a reason"):
+        requirements.update(con, excel, user="pm", priority="C")
+    requirements.update(con, excel, user="pm", priority="C", priority_reason="export exists in v3.2 via API",
+                        suggested=top[excel].suggestion.letter)
+    after = {r.requirement_id: r for r in requirements.board(con, today=TODAY)}
+    assert (after[excel].priority, after[excel].suggestion.letter) == ("C", "A")
+    assert [r.requirement_id for r in requirements.board(con, today=TODAY)] == [bug, excel]
+    last = requirements.history(con, excel).iloc[0]
+    assert (last["priority"], last["suggested"], last["priority_reason"], last["saved_by"]) == (
+        "C", "A", "export exists in v3.2 via API", "pm")
+    # shipped needs a version and a date; not supported needs the reason, and the request keeps its words
+    with pytest.raises(DataError, match="needs the version and the date"):
+        requirements.update(con, bug, user="pm", status="shipped")
+    requirements.update(con, bug, user="pm", status="not_supported", status_note="Android 8 is out of support")
+    assert requirements.details(con, bug)["status"] == "not_supported"
+    shelved = next(r for r in requirements.board(con, today=TODAY) if r.requirement_id == bug)
+    assert (shelved.status, shelved.requests[0].words) == ("not_supported", "Mobile check-in fails on Android")
+    # moving a request to another requirement takes it out of the first
+    requirements.group(con, bug, [asked[0].request_id])
+    counts = {r.requirement_id: len(r.requests) for r in requirements.board(con, today=TODAY)}
+    assert counts == {excel: 2, bug: 2}
+
+
+def test_every_rule_is_worded_in_both_languages():
+    """Every reason suggest can give, over a grid of cases, has words in English and Chinese."""
+    import itertools
+
+    import wording
+
+    codes = set()
+    many = Coverage(("A1", "A2", "A3", "A4", "A5"), {}, {}, (), (), ())
+    star = Coverage(("A1",), {}, {}, (), (), ("A1",))
+    renewing = Coverage(("A1",), {"USD": 10.0}, {"USD": 10.0}, (), (), ())
+    spread = [req(date(2026, m, 1)) for m in (3, 5, 8)]
+    for kind, urgency, competitor, gap, core, benefit, cov, n in itertools.product(
+            ("request", "bug"), ("high", "low"), (None, "Rival"), (False, True), (False, True),
+            (None, *requirements.BENEFITS), (NOBODY, many, star, renewing), (1, 3)):
+        asked = [Request(r.request_id, r.account_id, r.request_date, r.words, None, None, None, kind, urgency,
+                         competitor) for r in spread[:n]]
+        result = suggest(asked, cov, capability_gap=gap, core_selling_point=core, benefit=benefit, today=TODAY)
+        for reason in result.reasons:
+            codes.add(reason.code)
+            for lang in ("en", "zh"):
+                assert wording.requirement_reason(reason.code, reason.values, lang)
+    assert codes == set(wording._PRIORITY["en"]) == set(wording._PRIORITY["zh"])
+
+
+def test_the_cli_prints_the_ranked_board_with_reasons_coverage_and_the_customers_words(con, tmp_path, capsys):
+    import json
+
+    import cli
+
+    asked = requirements.requests_of(con)
+    excel = requirements.create(con, "报表导出 Excel", [r.request_id for r in asked if "Excel" in r.words], user="ops")
+    db = str(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    assert cli.main(["requests", "--json", "--today", "2026-11-01", "--db", db]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    top = printed["requirements"][0]
+    assert (top["requirement_id"], top["priority"], top["suggested_priority"]) == (excel, "A", "A")
+    assert top["coverage"]["accounts"] == ["M1", "M2"]
+    assert [r["words"] for r in top["requests"]] == [
+        "希望报表能导出到Excel", "报表导出Excel功能", "报表还是不能导出Excel"]
+    assert top["reasons"][0]["text"] == "a competitor has it (竞品A): must have, B"
+    assert [r["words"] for r in printed["ungrouped"]] == ["Mobile check-in fails on Android"]
+    assert cli.main(["requests", "--lang", "zh", "--today", "2026-11-01", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "1 个需求项（按优先级排列）；1 条客户需求尚未归并" in out and "竞品已有（竞品A）：必须有，B" in out
