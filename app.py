@@ -28,5 +28,7 @@ if access.all_accounts:
                                            icon=":material/trending_up:")]
 if access.manages_data:
     sections[t("section_data")] = [st.Page("views/data_import.py", title=t("page_import"), icon=":material/upload:"),
-                                   st.Page("views/value_model.py", title=t("page_value_model"), icon=":material/tune:")]
+                                   st.Page("views/value_model.py", title=t("page_value_model"), icon=":material/tune:"),
+                                   st.Page("views/requirements.py", title=t("page_requirements"),
+                                           icon=":material/view_kanban:")]
 st.navigation(sections).run()

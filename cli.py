@@ -239,9 +239,10 @@ def cmd_requests(args: argparse.Namespace) -> int:
     print(cli_text(args.lang, "requests_head", n=fmt(len(rows), "count", args.lang),
                    open=fmt(len(ungrouped), "count", args.lang)))
     for row in rows:
-        print(f"  [{row['priority']}] {row['title']} ({row['status']}; "
-              + cli_text(args.lang, "requests_line", n=len(row["requests"]), accounts=len(row["coverage"]["accounts"]),
-                         suggested=row["suggested_priority"]) + ")")
+        status = wording.REQUIREMENT_WORDS["zh" if args.lang == "zh" else "en"][f"req_status_{row['status']}"]
+        print(f"  [{row['priority']}] {row['title']} "
+              + cli_text(args.lang, "requests_line", status=status, n=len(row["requests"]),
+                         accounts=len(row["coverage"]["accounts"]), suggested=row["suggested_priority"]))
         for reason in row["reasons"]:
             print(f"      - {reason['text']}")
     return 0

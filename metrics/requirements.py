@@ -6,7 +6,8 @@ The suggestion (`suggest`), in the practice's own order: urgency counts before i
 1. Nature, the floor: a core selling point is A; a capability gap the product cannot solve is B, A when a
    competitor solves it (a request names one); a competitor having it without a gap is B (must have); more revenue
    or less cost is B; quick to learn is B; less workload is C; brand value and looks are D; nothing known is C.
-2. Urgency: a high-urgency bug is A (stability first); a request raised as high urgency moves up one letter.
+2. Urgency: a requirement is urgent when at least URGENT_SHARE of its requests were raised as high urgency; an
+   urgent bug is A (stability first); an urgent request moves up one letter.
 3. Age and repetition: a request raised by REPEAT_REQUESTS or more requests spread over REPEAT_MONTHS or more
    months moves up one letter, to B at least. Bugs are not promoted by age: the newest bug ranks first.
 4. Coverage: a requirement asked by WIDE_ACCOUNTS or more accounts, by a benchmark customer (a case-study
@@ -37,7 +38,8 @@ STATUSES = ("new", "accepted", "scheduled", "in_progress", "shipped", "not_suppo
 BENEFITS = ("revenue", "cost", "learnability", "workload", "brand", "looks")
 REPEAT_REQUESTS = 3    # requests raising it ...
 REPEAT_MONTHS = 3      # ... spread over this many calendar months: moves up
-WIDE_ACCOUNTS = 5      # accounts asking: moves up (a widespread bug too)
+WIDE_ACCOUNTS = 10     # accounts asking: moves up (a widespread bug too)
+URGENT_SHARE = 1 / 3   # of its requests raised as high urgency: the requirement is urgent
 RENEWING_ACV_SHARE = 0.5  # share of the requesters' contract value renewing ...
 RENEWAL_DAYS = 180     # ... within this many days: moves up
 FOLLOW_UP_DAYS = 90    # an open requirement unchanged this long is on the follow-up list
@@ -125,7 +127,7 @@ def coverage_of(requests: Sequence[Request], accounts: dict[str, Account], bench
                     "it has been asked, and who asks; a person may set another letter with a reason (both kept).",
         formula="floor from the nature: core selling point A; capability gap B, A when a competitor solves it; a "
                 "competitor has it B; revenue, cost or quick to learn B; less workload C; brand or looks D; else C. "
-                "Then: a high-urgency bug A, a high-urgency request +1; "
+                f"Then, with >= {URGENT_SHARE:.0%} of its requests high urgency: a bug A, a request +1; "
                 f">= {REPEAT_REQUESTS} requests over >= {REPEAT_MONTHS} months +1 and at least B (not bugs); "
                 f">= {WIDE_ACCOUNTS} accounts, a benchmark customer, or >= {RENEWING_ACV_SHARE:.0%} of the "
                 f"requesters' contract value renewing within {RENEWAL_DAYS} days +1; at most A. Order within a "
@@ -156,13 +158,14 @@ def suggest(requests: Sequence[Request], coverage: Coverage, *, capability_gap: 
         letter = "C"
         reasons.append(Reason("nature", "floor C", "nature_unknown"))
     # 2. urgency
-    if any(r.urgency == "high" for r in requests):
+    urgent = sum(r.urgency == "high" for r in requests)
+    if requests and urgent / len(requests) >= URGENT_SHARE:
         if bug:
             letter = "A"
-            reasons.append(Reason("urgency", "A", "urgent_bug"))
+            reasons.append(Reason("urgency", "A", "urgent_bug", {"urgent": urgent, "requests": len(requests)}))
         else:
             letter = _up(letter)
-            reasons.append(Reason("urgency", "+1", "urgent"))
+            reasons.append(Reason("urgency", "+1", "urgent", {"urgent": urgent, "requests": len(requests)}))
     # 3. age and repetition (not for bugs: the newest bug first)
     months = {(r.request_date.year, r.request_date.month) for r in requests}
     repeated = not bug and len(requests) >= REPEAT_REQUESTS and len(months) >= REPEAT_MONTHS
@@ -340,3 +343,68 @@ def board(con: duckdb.DuckDBPyConnection, *, today: date, benchmark: Iterable[st
         out.append(Requirement(int(f["requirement_id"]), str(f["title"]), f["area"], str(f["status"]), f, tuple(asked),
                                cov, sug))
     return sorted(out, key=lambda r: (LETTERS.index(r.priority), -r.suggestion.score, r.requirement_id))
+
+
+def add_request(con: duckdb.DuckDBPyConnection, *, account_id: str, request_date: date, words: str, user: str,
+                requester: str | None = None, channel: str | None = None, area: str | None = None,
+                type: str = "request", urgency: str = "medium", competitor: str | None = None) -> str:
+    """Record one request typed on the Requirements page: imported like a file of the `requests` kind (the same
+    checks, the same id, in the import log under the source "requirements page"); its request_id. DataError with
+    the reasons when it is refused (nothing stored)."""
+    from metrics import ingest  # the import machinery loads only when a request is typed in
+
+    row = {"request_id": None, "account_id": account_id, "request_date": request_date.isoformat(), "words": words,
+           "requester": requester, "channel": channel, "area": area, "type": type, "urgency": urgency,
+           "competitor": competitor}
+    data = pd.DataFrame([row]).drop(columns="request_id").to_csv(index=False).encode("utf-8")
+    result = ingest.import_bytes(con, data, f"request typed by {user}.csv", kind="requests",
+                                 source="requirements page", force=True)
+    if result.rows_rejected:
+        raise DataError("; ".join(f"{c}: {r}" for c, r in zip(result.rejects["column_name"],
+                                                               result.rejects["reason"])))
+    return next(r.request_id for r in reversed(requests_of(con))
+                if r.account_id == account_id and r.request_date == request_date and r.words == words.strip())
+
+
+def follow_up(items: Sequence[Requirement], *, today: date, days: int = FOLLOW_UP_DAYS) -> list[Requirement]:
+    """Requirements to follow up: every status but shipped (one not supported now is reviewed again too) unchanged
+    for `days` days or more, the oldest change first."""
+    stale = [r for r in items if r.status != "shipped"
+             and (today - _day(r.fields["updated_at"])).days >= days]
+    return sorted(stale, key=lambda r: (_day(r.fields["updated_at"]), r.requirement_id))
+
+
+def release_notes(items: Sequence[Requirement]) -> dict[str, list[Requirement]]:
+    """Shipped requirements by version, the latest release first, each with its note (status_note)."""
+    shipped = sorted((r for r in items if r.status == "shipped"),
+                     key=lambda r: (_day(r.fields["shipped_date"]), str(r.fields["shipped_version"])), reverse=True)
+    out: dict[str, list[Requirement]] = {}
+    for r in shipped:
+        out.setdefault(str(r.fields["shipped_version"]), []).append(r)
+    return out
+
+
+def _day(value: object) -> date:
+    return value.date() if isinstance(value, datetime) else value  # type: ignore[return-value]
+
+
+def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) -> list[int]:
+    """Create requirements as a person would: each item's title (with title_zh, both kept), its requests, then
+    its fields (status, versions, note, features, the judged dimensions); their ids. Requirements already present
+    with the same title are left alone, so applying twice changes nothing."""
+    existing = {str(r[0]) for r in con.execute("SELECT title FROM requirements").fetchall()}
+    out = []
+    for item in made:
+        title = " / ".join(t for t in (item.get("title_zh"), item["title"]) if t)
+        if title in existing:
+            continue
+        areas = [r.area for r in requests_of(con) if r.request_id in set(item["requests"]) and r.area]
+        new_id = create(con, title, item["requests"], user=user, area=item.get("area") or next(iter(areas), None))
+        fields = {k: item.get(k) for k in ("status", "target_version", "shipped_version", "status_note",
+                                            "capability_gap", "core_selling_point", "benefit")}
+        fields["shipped_date"] = date.fromisoformat(item["shipped_date"]) if item.get("shipped_date") else None
+        fields["features"] = item.get("features") or None
+        update(con, new_id, user=user, **{k: v for k, v in fields.items() if v is not None or k == "shipped_date"})
+        out.append(new_id)
+    return out
+

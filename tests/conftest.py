@@ -121,4 +121,8 @@ def customer_text(con) -> set[str]:
     return {str(v) for (v,) in con.execute(
         "SELECT account_name FROM account UNION SELECT feature FROM feature UNION "
         "SELECT description FROM value_drivers UNION SELECT file_name FROM imports UNION "
-        "SELECT source FROM imports").fetchall() if v}
+        "SELECT source FROM imports UNION "
+        # what customers and the team wrote: requests in the customers' words, requirement titles and notes
+        "SELECT unnest([words, requester, channel, area, competitor]) FROM requests UNION "
+        "SELECT unnest([title, status_note, target_version, shipped_version, priority_reason]) FROM requirements"
+        ).fetchall() if v}

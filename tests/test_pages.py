@@ -21,7 +21,7 @@ from metrics.store import connect
 PAGES = {"views/account_report.py": "page_account", "views/portfolio.py": "page_portfolio",
          "views/adoption.py": "page_adoption", "views/data_import.py": "page_import",
          "views/value_model.py": "page_value_model", "views/benchmarks.py": "page_benchmarks",
-         "views/case_studies.py": "page_case_studies"}
+         "views/case_studies.py": "page_case_studies", "views/requirements.py": "page_requirements"}
 
 
 @pytest.fixture(scope="module")
@@ -244,12 +244,12 @@ def test_the_data_page_lists_the_demo_imports(db, monkeypatch):
     at = run_page(db, monkeypatch, "views/data_import.py")
     recent = at.dataframe[0].value
     assert sorted(recent["file_name"]) == ["accounts.csv", "events.parquet", "objectives.csv", "outcomes.xlsx",
-                                           "renewals.csv", "value_drivers.csv"]
+                                           "renewals.csv", "requests.csv", "value_drivers.csv"]
     assert recent["rows_rejected"].sum() == 0
     # a workbook and a Parquet file have no text encoding: a dash, never "None"
     assert dict(zip(recent["file_name"], recent["encoding"])) == {
         "accounts.csv": "utf-8 with BOM", "events.parquet": "—", "outcomes.xlsx": "—", "value_drivers.csv": "utf-8",
-        "objectives.csv": "utf-8", "renewals.csv": "utf-8"}
+        "objectives.csv": "utf-8", "renewals.csv": "utf-8", "requests.csv": "utf-8"}
 
 
 def test_every_catalog_says_everything_in_both_languages():
@@ -531,3 +531,44 @@ def test_the_risk_ranking_shows_what_it_ranks_by_next_to_the_name(db, monkeypatc
     assert list(risk["risk_score"]) == sorted(risk["risk_score"], reverse=True)
     # a churned account is lost, not at risk: the demo's three churned accounts are not in the ranking
     assert len(risk) == 37 and not {"A020", "A021", "A027"} & set(risk["account_id"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_requirements_page_ranks_the_board_and_keeps_a_letter_set_with_its_reason(tmp_path, monkeypatch, lang):
+    from datetime import date
+
+    from metrics import ingest, requirements
+    from metrics.case_study import case_study_candidates
+
+    db = str(tmp_path / "req.duckdb")
+    con = connect(db)
+    ingest.load_demo(con)
+    period = default_period(con)
+    stars = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])  # as the page does
+    board = requirements.board(con, today=date.today(), benchmark=stars)
+    at = run_page(db, monkeypatch, "views/requirements.py", lang)
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert len(shown) == 7 and list(shown["priority"]) == sorted(shown["priority"])  # A first
+    dark = next(r for r in board if r.title.endswith("Dark mode"))
+    assert STRINGS[lang]["req_status_not_supported"] in list(shown["status"])
+    # open one requirement (what a selected row does) and set C with a reason
+    at.session_state["requirement"] = dark.requirement_id
+    at.run()
+    assert any(STRINGS[lang]["requirement_title"].format(title=dark.title).replace("(", "") in s.value.replace(
+        "(", "") for s in at.subheader)
+    priority = next(s for s in at.selectbox if s.label == STRINGS[lang]["priority_set"])
+    priority.set_value("C")
+    next(x for x in at.text_input if x.label == STRINGS[lang]["priority_reason"]).set_value("cosmetic: next year")
+    next(b for b in at.button if b.label == STRINGS[lang]["requirement_save"]).click().run()
+    assert not at.exception and [s.value for s in at.success] == [STRINGS[lang]["requirement_saved"]]
+    saved = requirements.details(connect(db), dark.requirement_id)
+    assert (saved["priority"], saved["priority_reason"]) == ("C", "cosmetic: next year")
+    assert requirements.history(connect(db), dark.requirement_id).iloc[0]["suggested"] == dark.suggestion.letter
+    # a request heard today, recorded from the form: imported like a file of requests
+    before = len(requirements.requests_of(connect(db)))
+    next(x for x in at.text_area if x.label == STRINGS[lang]["words"]).set_value("希望支持批量导出附件")
+    next(b for b in at.button if b.label == STRINGS[lang]["add_request_save"]).click().run()
+    assert not at.exception and STRINGS[lang]["request_added"] in [s.value for s in at.success]
+    after = requirements.requests_of(connect(db))
+    assert len(after) == before + 1 and [r.words for r in after].count("希望支持批量导出附件") == 1

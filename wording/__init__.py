@@ -342,7 +342,15 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
                              score=fmt(score, "count", lang))  # n/a in `lang` when there is no score
 
 
-# ---------------------------------------------------------------- the requirement pool: why a letter was suggested
+# ---------------------------------------------------------------- the requirement pool: statuses (the page and the
+# CLI) and why a letter was suggested
+REQUIREMENT_WORDS = {
+    "en": {"req_status_new": "New", "req_status_accepted": "Accepted", "req_status_scheduled": "Scheduled",
+           "req_status_in_progress": "In progress", "req_status_shipped": "Shipped",
+           "req_status_not_supported": "Not supported for now"},
+    "zh": {"req_status_new": "新建", "req_status_accepted": "已受理", "req_status_scheduled": "已排期",
+           "req_status_in_progress": "开发中", "req_status_shipped": "已上线", "req_status_not_supported": "暂不支持"},
+}
 _PRIORITY = {
     "en": {"core_selling_point": "a core selling point: A", "gap": "a capability gap the product cannot solve: B",
            "gap_competitor": "a capability gap a competitor solves ({competitors}): A",
@@ -351,7 +359,8 @@ _PRIORITY = {
            "benefit_learnability": "makes the product quicker to learn: B",
            "benefit_workload": "saves workload: C", "benefit_brand": "brand value: D", "benefit_looks": "looks: D",
            "nature_unknown": "nature not judged yet: C",
-           "urgent_bug": "a high-urgency bug: A (stability first)", "urgent": "asked as high urgency: up one letter",
+           "urgent_bug": "a bug, {urgent} of {requests} requests high urgency: A (stability first)",
+           "urgent": "{urgent} of {requests} requests high urgency: up one letter",
            "repeated": "raised {requests} times over {months} months since {since}: up one letter, at least B",
            "newest_bug": "a bug: the newest first (latest {newest})",
            "wide": "asked by {accounts} accounts: up one letter",
@@ -364,7 +373,8 @@ _PRIORITY = {
            "benefit_revenue": "增加收入：B", "benefit_cost": "降低成本：B", "benefit_learnability": "更易学易用：B",
            "benefit_workload": "减少工作量：C", "benefit_brand": "品牌价值：D", "benefit_looks": "界面美观：D",
            "nature_unknown": "尚未判断需求性质：C",
-           "urgent_bug": "紧急缺陷：A（稳定第一）", "urgent": "客户标为紧急：上调一档",
+           "urgent_bug": "缺陷，{requests} 条中 {urgent} 条标为紧急：A（稳定第一）",
+           "urgent": "{requests} 条中 {urgent} 条标为紧急：上调一档",
            "repeated": "自 {since} 起 {months} 个月内被提出 {requests} 次：上调一档，至少为 B",
            "newest_bug": "缺陷：最新的优先（最近一次 {newest}）",
            "wide": "{accounts} 个客户提出：上调一档",

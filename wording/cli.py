@@ -22,7 +22,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_part": "  {name} alone: AUC {auc}",
         "backtest_none": "No renewal outcomes imported: import a renewals file (account, renewal date, outcome) first",
         "requests_head": "{n} requirements, ranked; {open} requests not grouped yet",
-        "requests_line": "{n} requests from {accounts} accounts; suggested {suggested}",
+        "requests_line": "({status}; {n} requests from {accounts} accounts; suggested {suggested})",
     },
     "zh": {
         "already": "{file}：已导入过（内容相同），无需再导入",
@@ -42,7 +42,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_part": "  仅用{name}：AUC {auc}",
         "backtest_none": "尚未导入续约结果：请先导入续约记录（客户、续约日期、续约结果）",
         "requests_head": "{n} 个需求项（按优先级排列）；{open} 条客户需求尚未归并",
-        "requests_line": "{n} 条需求，来自 {accounts} 个客户；建议 {suggested}",
+        "requests_line": "（{status}；{n} 条需求，来自 {accounts} 个客户；建议 {suggested}）",
     },
 }
 

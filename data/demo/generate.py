@@ -21,7 +21,11 @@ What is planted, so the app has something true to find:
   contracted after losing 3 in 10 users the same way; two are surprises with no sign in usage: the 4th shallowest
   contracted and the middle one of the ranking churned; depth 0.85 or more expanded; the others renewed. DECLINING
   renewed (its decline comes after).
-Run `python data/demo/generate.py`; it rewrites the six files next to itself, identically every time.
+- about 150 customer requests (requests.csv, Chinese headers, each account in its own language) on ten themes, and
+  requirements.json: seven requirements a CS team made of them (two shipped with the features that deliver them,
+  one scheduled, one in progress, one accepted, one new, one not supported for now); the other themes' requests
+  stay ungrouped (a random stream of their own: the other files stay as they were).
+Run `python data/demo/generate.py`; it rewrites the files next to itself, identically every time.
 """
 from __future__ import annotations
 
@@ -241,6 +245,108 @@ def apply_renewals(events: pd.DataFrame, planted: dict[str, tuple]) -> pd.DataFr
     return events[~drop].reset_index(drop=True)
 
 
+# what customers ask for (requests.csv; requirements.json groups some of them as a CS team would have):
+# (key, English title, Chinese title, area, type, competitor, English phrasings, Chinese phrasings)
+THEMES = [
+    ("excel", "Export reports to Excel", "报表导出 Excel", "Report builder", "request", None,
+     ["Please let us export reports to Excel", "We need the report builder to export xlsx",
+      "Finance wants the monthly report as an Excel file", "Export to Excel would save us retyping"],
+     ["希望报表能导出到 Excel", "报表生成器能不能导出 xlsx", "财务需要 Excel 格式的月报",
+      "导出 Excel 可以省去重复录入"]),
+    ("mobile_approval", "Bulk approval on mobile", "移动端批量审批", "Bulk approval", "request", None,
+     ["Managers want to bulk approve from their phones", "Bulk approval on the mobile app please",
+      "Approving one by one on mobile takes too long"],
+     ["经理希望在手机上批量审批", "移动端能否支持批量审批", "手机上逐条审批太慢了"]),
+    ("ocr_handwriting", "OCR for handwritten invoices", "手写发票识别", "Invoice OCR", "request", "DocuRead",
+     ["Invoice OCR cannot read handwritten invoices, DocuRead can", "Support handwritten receipts in OCR"],
+     ["发票识别无法识别手写发票，竞品 DocuRead 可以", "希望支持手写票据识别"]),
+    ("sso", "Single sign-on with the company directory", "企业微信 / 飞书单点登录", "Settings", "request", "FlowDesk",
+     ["We need SSO with our Azure AD", "Single sign-on is a must for our IT security review"],
+     ["需要和企业微信打通单点登录", "希望支持飞书单点登录，FlowDesk 已经支持"]),
+    ("android_checkin", "Mobile check-in fails on Android", "安卓手机移动签到失败", "Mobile check-in", "bug", None,
+     ["Mobile check-in fails on Android 14", "Check-in button does nothing on some Android phones"],
+     ["安卓 14 上移动签到失败", "部分安卓手机点签到没有反应"]),
+    ("report_slow", "Report builder slow on large data", "大数据量时报表生成很慢", "Report builder", "bug", None,
+     ["The report builder times out on a year of data", "Reports with many rows are very slow"],
+     ["一年的数据生成报表会超时", "数据量大时报表非常慢"]),
+    ("dark_mode", "Dark mode", "深色模式", "Settings", "request", None,
+     ["Could you add a dark mode?", "A dark theme would be nice"], ["能否增加深色模式", "希望有暗色主题"]),
+    ("erp_sync", "Inventory sync with our ERP", "库存与 ERP 同步", "Inventory sync", "request", None,
+     ["Inventory sync should connect to SAP", "We want stock counts synced with our ERP every hour"],
+     ["库存同步需要对接用友 ERP", "希望库存每小时与 ERP 同步一次"]),
+    ("calendar", "Scheduling synced with calendars", "排班与日历同步", "Scheduling", "request", None,
+     ["Shifts should appear in Outlook calendars", "Sync scheduling with Google Calendar"],
+     ["排班结果希望同步到日历", "希望排班能同步到钉钉日历"]),
+    ("ai_chinese", "AI assistant answers in Chinese", "智能助手支持中文回答", "AI assistant", "request", None,
+     ["The AI assistant should answer our Chinese staff in Chinese"],
+     ["智能助手希望能用中文回答", "智能助手的中文回答不准确"]),
+]
+REQUESTS_PER_THEME = (26, 18, 10, 14, 16, 12, 8, 14, 12, 20)  # 150 requests in all
+
+
+def make_requests(accounts: pd.DataFrame) -> pd.DataFrame:
+    """About 150 requests in the customers' own words (Chinese for the Chinese accounts), from their own random
+    stream so the other files stay as they were."""
+    rng = np.random.default_rng(SEED + 1)
+    live = accounts[accounts["go_live_date"] != ""].reset_index(drop=True)
+    rows = []
+    for (key, _, _, area, kind, competitor, en, zh), n in zip(THEMES, REQUESTS_PER_THEME):
+        # a theme is asked mostly by a few accounts again and again, and by some others once
+        regulars = rng.choice(len(live), size=min(4, len(live)), replace=False)
+        for _ in range(n):
+            acc = live.iloc[int(regulars[rng.integers(len(regulars))]) if rng.random() < 0.6
+                            else int(rng.integers(len(live)))]
+            chinese = acc.currency == "CNY"
+            words = (zh if chinese else en)[int(rng.integers(len(zh if chinese else en)))]
+            day = pd.Timestamp("2025-06-01") + pd.Timedelta(days=int(rng.integers(0, 520)))
+            urgency = ("high", "medium", "low")[int(rng.choice(3, p=[0.15, 0.6, 0.25]))]
+            rows.append([acc.account_id, day.strftime("%Y-%m-%d"), words,
+                         "客户成功经理" if chinese else "CSM",
+                         (("QBR", "工单", "电话") if chinese else ("QBR", "ticket", "call"))[int(rng.integers(3))],
+                         area,
+                         ("缺陷" if chinese else "bug") if kind == "bug" else ("需求" if chinese else "request"),
+                         {"high": "高", "medium": "中", "low": "低"}[urgency] if chinese else urgency,
+                         competitor if competitor and rng.random() < 0.5 else "", key])
+    rows.sort(key=lambda r: (r[1], r[0], r[2]))
+    frame = pd.DataFrame(rows, columns=["客户ID", "提出日期", "客户原话", "提出人", "渠道", "功能模块", "类型",
+                                        "紧急程度",
+                                        "竞品", "theme"])
+    frame.insert(0, "需求编号", [f"DQ-{i + 1:04d}" for i in range(len(frame))])
+    return frame
+
+
+# the requirements a CS team made of them: (theme, status, target version, shipped version, shipped on, note,
+# value-model features that deliver it, judged: capability gap, core selling point, benefit)
+REQUIREMENTS = [
+    ("excel", "shipped", None, "3.2", "2026-06-15", "Report builder exports xlsx with formulas", ["Report builder"],
+     False, False, "workload"),
+    ("android_checkin", "shipped", None, "3.1.2", "2026-04-10", "Fixed the Android 14 location permission",
+     ["Mobile check-in"], False, False, None),
+    ("mobile_approval", "scheduled", "3.4", None, None, None, [], False, False, "workload"),
+    ("ocr_handwriting", "in_progress", "3.3", None, None, None, [], True, False, "cost"),
+    ("sso", "accepted", None, None, None, None, [], True, True, None),
+    ("report_slow", "new", None, None, None, None, [], False, False, None),
+    ("dark_mode", "not_supported", None, None, None, "Not on the roadmap this year; reviewed again in 2027", [],
+     False, False, "looks"),
+]
+
+
+def write_requirements(requests: pd.DataFrame) -> None:
+    """requirements.json: the requirements above, each with the ids of its theme's requests (ValueLens applies it
+    at demo load through metrics.requirements, as a person would on the Requirements page)."""
+    import json
+
+    titles = {t[0]: (t[1], t[2]) for t in THEMES}
+    out = []
+    for key, status, target, version, shipped, note, features, gap, core, benefit in REQUIREMENTS:
+        ids = list(requests.loc[requests["theme"] == key, "需求编号"])
+        out.append({"title": titles[key][0], "title_zh": titles[key][1], "requests": ids, "status": status,
+                    "target_version": target, "shipped_version": version, "shipped_date": shipped,
+                    "status_note": note, "features": features, "capability_gap": gap, "core_selling_point": core,
+                    "benefit": benefit})
+    (OUT / "requirements.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def _fix_zip_times(path: Path) -> None:
     """Give every member of a zip (an xlsx) the same time, and the workbook the same modified date, so the file is
     byte-identical on every run (openpyxl stamps both with the time of writing)."""
@@ -272,6 +378,9 @@ def main() -> None:
     drivers = pd.DataFrame([d[:5] for d in DRIVERS], columns=["功能", "节省分钟", "计量方式", "类别", "说明"])
     drivers.to_csv(OUT / "value_drivers.csv", index=False, encoding="utf-8")
     make_objectives(accounts).to_csv(OUT / "objectives.csv", index=False, encoding="utf-8")
+    requests = make_requests(accounts)
+    requests.drop(columns="theme").to_csv(OUT / "requests.csv", index=False, encoding="utf-8")
+    write_requirements(requests)
     events = apply_renewals(make_events(rng, accounts, depth), planted)
     table = pa.Table.from_pandas(events, preserve_index=False).cast(pa.schema([
         ("account_id", pa.string()), ("user_id", pa.string()), ("event_time", pa.timestamp("us")),

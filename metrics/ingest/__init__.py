@@ -8,6 +8,7 @@ line accounted for), `checks` (identifier and total-row checks, rejects), `merge
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +53,7 @@ from metrics.store import ROOT, DataError, is_empty, run, sql, write_transaction
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx", "objectives.csv",
-              "renewals.csv")
+              "renewals.csv", "requests.csv")
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
@@ -321,8 +322,13 @@ def kind_order(con, paths: list[Path]) -> list[Path]:
 
 
 def load_demo(con) -> list[ImportResult]:
-    """Import the embedded demo dataset in data/demo."""
-    return [import_file(con, DEMO_DIR / name, source="demo " + Path(name).stem) for name in DEMO_FILES]
+    """Import the embedded demo dataset in data/demo, then group its requests into the requirements a CS team made
+    of them (data/demo/requirements.json, applied as a person would on the Requirements page)."""
+    from metrics import requirements
+
+    results = [import_file(con, DEMO_DIR / name, source="demo " + Path(name).stem) for name in DEMO_FILES]
+    requirements.apply(con, json.loads((DEMO_DIR / "requirements.json").read_text(encoding="utf-8")), user="demo")
+    return results
 
 
 def ensure_demo(con) -> bool:
