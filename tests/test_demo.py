@@ -20,7 +20,8 @@ def demo(tmp_path_factory):
 
 def test_the_demo_loads_into_an_empty_database_once_and_without_rejects(demo):
     imports = catalog.recent_imports(demo)
-    assert sorted(imports["kind"]) == ["accounts", "events", "objectives", "outcomes", "renewals", "requests", "value_drivers"]
+    assert sorted(imports["kind"]) == ["accounts", "events", "objectives", "outcomes", "renewals", "requests",
+                                       "value_drivers"]
     assert imports["rows_rejected"].sum() == 0
     assert ingest.ensure_demo(demo) is False
     assert len(catalog.recent_imports(demo)) == len(ingest.DEMO_FILES)
