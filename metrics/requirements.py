@@ -408,3 +408,56 @@ def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) ->
         out.append(new_id)
     return out
 
+
+
+# ---------------------------------------------------------------- closing the loop: do the customers who asked use it?
+
+@dataclass(frozen=True)
+class LoopGroup:
+    """One group of accounts live before the release (the requesting ones, or the others): how many, the share that
+    used the requirement's features after the release month, how many of those had not used them before, their
+    median days from the release to the first use, and the hours those features saved per account and month."""
+
+    accounts: int
+    using: float | None
+    new_users: int
+    days_to_first_use: float | None
+    hours_per_account_month: float | None
+
+
+@metric("requirement_adoption", unit="fraction", higher_is_better=True,
+        description="After a requirement shipped: whether the accounts that asked for it use the value-model "
+                    "features that deliver it, against the accounts that did not ask.",
+        formula="over accounts live before the release, requesting and not: using = share with events of the "
+                "features in the months after the release month; new users = of those, the ones without any before "
+                "the release month; days to first use = median (first use after the release month - release date) "
+                "of the new users; hours = hours saved by the features in those months / (accounts x months)")
+def loop(con: duckdb.DuckDBPyConnection, item: Requirement, *, end: date) -> dict[str, LoopGroup] | None:
+    """The requesting and the other accounts' use of a shipped requirement's features up to `end` (the data's
+    end: the first day after its last month); None unless it shipped with features and a full month has passed."""
+    release, features = item.fields["shipped_date"], [str(f) for f in item.fields["features"] or []]  # type: ignore[attr-defined]
+    if item.status != "shipped" or not features or release is None:
+        return None
+    release = _day(release)
+    months = (end.year - release.year) * 12 + end.month - release.month - 1  # full months after the release month
+    if months < 1:
+        return None
+    rows = con.execute(sql("requirements.loop"), {"features": features, "release": release, "end": end}).fetchall()
+    asked = set(item.coverage.accounts)
+    out = {}
+    for name, members in (("requesting", [r for r in rows if r[0] in asked]),
+                          ("others", [r for r in rows if r[0] not in asked])):
+        using = [r for r in members if r[2] is not None]
+        new = [r for r in using if not r[1]]
+        days = sorted((_day(r[2]) - release).days for r in new)
+        median = None if not days else (days[len(days) // 2] if len(days) % 2 else
+                                         (days[len(days) // 2 - 1] + days[len(days) // 2]) / 2)
+        out[name] = LoopGroup(len(members), len(using) / len(members) if members else None, len(new), median,
+                              sum(float(r[3]) for r in members) / (len(members) * months) if members else None)
+    return out
+
+
+def of_account(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """One account's requests, newest first, each with its requirement's title, status and versions (none while
+    not grouped): request_date, words, type, title, status, target_version, shipped_version, shipped_date."""
+    return con.execute(sql("requirements.of_account"), {"account_id": account_id}).df()

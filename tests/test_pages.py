@@ -572,3 +572,16 @@ def test_the_requirements_page_ranks_the_board_and_keeps_a_letter_set_with_its_r
     assert not at.exception and STRINGS[lang]["request_added"] in [s.value for s in at.success]
     after = requirements.requests_of(connect(db))
     assert len(after) == before + 1 and [r.words for r in after].count("希望支持批量导出附件") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_account_report_lists_what_the_customer_asked_for_and_where_it_stands(db, monkeypatch, lang):
+    from metrics import requirements
+
+    at = run_page(db, monkeypatch, "views/account_report.py", lang)
+    mine = requirements.of_account(connect(db), "A001")
+    assert len(mine) > 0 and STRINGS[lang]["account_requests_title"] in [s.value for s in at.subheader]
+    shown = next(d.value for d in at.dataframe if "words" in d.value.columns)
+    assert list(shown["words"]) == list(mine["words"])
+    statuses = {STRINGS[lang][f"req_status_{s}"] for s in mine["status"].dropna()}
+    assert statuses and statuses <= set(shown["status"])

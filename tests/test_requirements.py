@@ -206,3 +206,25 @@ def test_the_cli_prints_the_ranked_board_with_reasons_coverage_and_the_customers
     assert cli.main(["requests", "--lang", "zh", "--today", "2026-11-01", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "1 个需求项（按优先级排列）；1 条客户需求尚未归并" in out and "竞品已有（竞品A）：必须有，B" in out
+
+
+def test_after_a_release_the_requesting_accounts_use_of_its_features_against_the_others_by_hand(tmp_path):
+    con = connect(tmp_path / "loop.duckdb")
+    for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
+        ingest.import_file(con, FIXTURES / "metrics" / name)
+    (tmp_path / "requests.csv").write_text("account_id,request_date,words\nM2,2025-05-20,Dispatch please\n",
+                                           encoding="utf-8")
+    ingest.import_file(con, tmp_path / "requests.csv")
+    made = requirements.create(con, "Dispatch", [r.request_id for r in requirements.requests_of(con)], user="pm")
+    item = requirements.board(con, today=date(2025, 9, 1))[0]
+    assert requirements.loop(con, item, end=date(2025, 9, 1)) is None  # not shipped yet
+    requirements.update(con, made, user="pm", status="shipped", shipped_version="1.1",
+                        shipped_date=date(2025, 6, 15), features=["Dispatch"])
+    item = requirements.board(con, today=date(2025, 9, 1))[0]
+    got = requirements.loop(con, item, end=date(2025, 9, 1))
+    # live before the release: M1 (2025-04-10), M2 (2025-06-01), M4 (2025-04-01); months after June: July, August.
+    # M2 asked: no Dispatch before June, first after it on 2025-07-08 (23 days after the release), 1 use x 6 min.
+    # M1 used Dispatch in April and May, and once on 2025-08-01 (0.1 h); M4 has no events.
+    assert got["requesting"] == requirements.LoopGroup(1, 1.0, 1, 23, pytest.approx(0.1 / 2))
+    assert got["others"] == requirements.LoopGroup(2, 0.5, 0, None, pytest.approx(0.1 / 4))
+    assert requirements.loop(con, item, end=date(2025, 7, 1)) is None  # no full month after the release month yet

@@ -8,7 +8,7 @@ import streamlit as st
 import charts
 import wording
 from i18n import lang, t
-from metrics import adoption, catalog, efficiency, objectives, report
+from metrics import adoption, catalog, efficiency, objectives, report, requirements
 from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
 from metrics.errors import DataError
@@ -163,6 +163,14 @@ with st.expander(t("objectives_edit")):  # validated like the import; every save
     saved_versions = objectives.versions(con, account)
     if not saved_versions.empty:
         table(saved_versions, hide_index=True)
+asked = requirements.of_account(con, account_id)  # what this customer asked for, and where it stands
+st.subheader(t("account_requests_title"))
+if asked.empty:
+    st.caption(t("account_requests_none"))
+else:
+    asked["type"] = [t(f"req_type_{k}") for k in asked["type"]]
+    asked["status"] = [t(f"req_status_{s}") if isinstance(s, str) else "" for s in asked["status"]]
+    table(asked.rename(columns={"type": "request_type", "request_date": "request_date"}).fillna(""), hide_index=True)
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)

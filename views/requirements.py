@@ -93,6 +93,19 @@ if chosen is not None:
                          "words": r.words, "requester": r.requester, "channel": r.channel,
                          "request_type": t(f"req_type_{r.type}"), "urgency": t(f"urgency_{r.urgency}"),
                          "competitor": r.competitor} for r in chosen.requests]).fillna(""), hide_index=True)
+    try:
+        looped = requirements.loop(con, chosen, end=default_period(con).end)
+    except DataError:  # no usage imported yet
+        looped = None
+    if looped is not None:  # shipped: do the customers who asked use it?
+        st.markdown(t("loop_title", version=plain(str(chosen.fields["shipped_version"])),
+                      day=chosen.fields["shipped_date"], features=plain(", ".join(chosen.fields["features"] or []))))
+        table(pd.DataFrame([{"group": t(f"loop_{name}"), "accounts": g.accounts, "using": g.using,
+                             "new_users": g.new_users, "days_to_first_use": g.days_to_first_use,
+                             "hours_per_account_month": g.hours_per_account_month} for name, g in looped.items()]),
+              hide_index=True, column_config={
+                  "using": st.column_config.NumberColumn(format="percent"),
+                  "hours_per_account_month": st.column_config.NumberColumn(format="%.2f")})
     features = sorted(current_model(con)[0]["feature"].dropna())
     fields = chosen.fields
     with st.form(f"requirement-{chosen.requirement_id}"):

@@ -49,3 +49,39 @@ FROM requirements WHERE requirement_id = $id
 -- name: history
 SELECT saved_at, saved_by, status, priority, suggested, priority_reason, status_note
 FROM requirement_history WHERE requirement_id = $id ORDER BY saved_at DESC
+
+-- name: loop
+-- per account that was live before $release: whether it used the features named $features before the release
+-- month, its first use in the months after the release month (to $end), and the hours those features saved
+-- there with the number of those months
+WITH f AS (
+    SELECT feature_key FROM feature WHERE list_contains($features, feature)
+),
+used AS (
+    SELECT r.account_key,
+           bool_or(r.month < date_trunc('month', CAST($release AS DATE))) AS before,
+           min(CASE WHEN r.month > date_trunc('month', CAST($release AS DATE)) THEN r.first_used_at END) AS first_after,
+           sum(CASE WHEN r.month > date_trunc('month', CAST($release AS DATE))
+                    THEN coalesce(hours_saved_of(d.basis, r.events, r.units, d.minutes_saved), 0) END) AS hours_after
+    FROM account_feature_month AS r
+    JOIN f USING (feature_key)
+    LEFT JOIN value_drivers AS d USING (feature_key)
+    WHERE r.month < $end
+    GROUP BY r.account_key
+)
+SELECT a.account_id, coalesce(u.before, false) AS before, u.first_after, coalesce(u.hours_after, 0) AS hours_after
+FROM account AS a
+LEFT JOIN used AS u USING (account_key)
+WHERE a.go_live_date IS NOT NULL AND a.go_live_date < $release
+ORDER BY a.account_id
+
+-- name: of_account
+-- one account's requests with the requirement each is in (if any): its title, status and versions
+SELECT r.request_date, r.words, coalesce(r.type, 'request') AS type, q.title, q.status, q.target_version,
+       q.shipped_version, q.shipped_date
+FROM requests AS r
+JOIN account AS a USING (account_key)
+LEFT JOIN requirement_requests AS g USING (request_id)
+LEFT JOIN requirements AS q USING (requirement_id)
+WHERE a.account_id = $account_id
+ORDER BY r.request_date DESC, r.request_id
