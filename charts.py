@@ -65,14 +65,19 @@ def _shade(fig: go.Figure, months: list[date], label: str, color: str) -> None:
 
 
 def timeline(frame: pd.DataFrame, column: str, *, title: str, y_title: str, go_live: date | None,
-             go_live_label: str, windows: dict[str, list[date]] | None = None, counts: bool = False) -> go.Figure:
-    """A monthly line with the go-live date marked and the baseline/current windows shaded."""
+             go_live_label: str, windows: dict[str, list[date]] | None = None, counts: bool = False,
+             releases: dict[date, str] | None = None) -> go.Figure:
+    """A monthly line with the go-live date marked, the baseline/current windows shaded, and `releases` (day ->
+    label: the versions that shipped what the customer asked for) as dotted markers."""
     fig = go.Figure(go.Scatter(x=frame["month"], y=frame[column], mode="lines+markers", name=y_title))
     for (label, months), color in zip((windows or {}).items(), ("#7f7f7f", "#2ca02c")):
         _shade(fig, months, label, color)
     if go_live:
         fig.add_vline(x=pd.Timestamp(go_live).timestamp() * 1000, line_dash="dash", line_color="#d62728",
                       annotation_text=go_live_label, annotation_position="top right")
+    for day, label in (releases or {}).items():
+        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line_dash="dot", line_color="#9467bd",
+                      annotation_text=inert(label), annotation_position="bottom right")
     return _layout(fig, title, y_title, months=True, counts=counts)
 
 

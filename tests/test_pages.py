@@ -585,3 +585,20 @@ def test_the_account_report_lists_what_the_customer_asked_for_and_where_it_stand
     assert list(shown["words"]) == list(mine["words"])
     statuses = {STRINGS[lang][f"req_status_{s}"] for s in mine["status"].dropna()}
     assert statuses and statuses <= set(shown["status"])
+
+
+def test_a_release_that_shipped_what_the_customer_asked_for_is_marked_on_its_usage_chart(db, monkeypatch):
+    from datetime import date
+
+    from metrics import requirements
+
+    at = run_page(db, monkeypatch, "views/account_report.py")  # the first run loads the demo
+    board = requirements.board(connect(db), today=date(2026, 12, 1))
+    excel = next(r for r in board if r.title.endswith("to Excel"))
+    account = excel.coverage.accounts[0]  # asked for the Excel export, shipped in 3.2 on 2026-06-15
+    at.selectbox[0].set_value(account).run()
+    spec = next(s for c in at.get("plotly_chart") if (s := json.loads(c.proto.spec))["data"][0].get("name") ==
+                STRINGS["en"]["users"])  # active users per month
+    notes = [a["text"] for a in spec["layout"].get("annotations", [])]
+    months = [m[:7] for m in spec["data"][0]["x"]]
+    assert months[0] <= "2026-06" <= months[-1] and "v3.2: what they asked for" in notes

@@ -174,8 +174,15 @@ else:
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)
+# the releases that shipped what this customer asked for, on its usage chart
+months_shown = pd.to_datetime(data["mau"]["month"])
+releases = {d: t("release_marker", version=v) for d, v in zip(asked.get("shipped_date", []),
+                                                                 asked.get("shipped_version", []))
+            if isinstance(v, str) and v and not pd.isna(d) and len(months_shown)
+            and months_shown.min() <= pd.Timestamp(d) < months_shown.max() + pd.offsets.MonthBegin(1)}
 left.plotly_chart(charts.timeline(data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"),
-                                  go_live=go_live, go_live_label=t("go_live"), counts=True), key="mau")
+                                  go_live=go_live, go_live_label=t("go_live"), counts=True, releases=releases),
+                  key="mau")
 if data["output"]["output_per_person"].notna().any():
     right.plotly_chart(charts.timeline(data["output"], "output_per_person", title=t("chart_output"),
                                        y_title=t("per_person"), go_live=go_live, go_live_label=t("go_live"),
