@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import duckdb
 import pandas as pd
 
-from metrics import adoption, catalog, efficiency, report
+from metrics import adoption, catalog, efficiency, report, requirements
 from metrics.accounts import Account, get_account
 from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
@@ -37,6 +37,7 @@ class ExportData:
     hours_per_year: float = HOURS_PER_YEAR
     bench: dict | None = None    # metrics.benchmarks.benchmark(...).to_dict(): own figures and anonymous aggregates
     story: Storyline | None = None  # metrics.story: the case the QBR tells and the risks it names
+    requests: pd.DataFrame | None = None  # metrics.requirements.of_account: what the customer asked for, where it is
 
     @property
     def currency(self) -> str | None:
@@ -90,7 +91,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                       history(con, account, period))
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
-                      bench=bench, story=story)
+                      bench=bench, story=story, requests=requirements.of_account(con, account_id))
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

@@ -511,6 +511,27 @@ def _risks(deck: Deck) -> None:
                  [deck.t(k) for k in asks], 16, bullets=True)
 
 
+def _asked(deck: Deck) -> None:
+    """What the customer asked for and what was shipped (metrics.requirements): one row per requirement (a request
+    not grouped yet is its own row, in the customer's words), newest first; no slide without requests."""
+    asked = deck.data.requests
+    if asked is None or asked.empty:
+        return
+    rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
+    seen: set[str] = set()
+    for r in asked.itertuples(index=False):
+        what = r.title if isinstance(r.title, str) else r.words
+        if what in seen:
+            continue
+        seen.add(what)
+        status = deck.t(f"req_status_{r.status}") if isinstance(r.status, str) else deck.t("asked_heard")
+        version = (f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
+                   if isinstance(r.shipped_version, str) else r.target_version if isinstance(r.target_version, str)
+                   else "")
+        rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
+    deck.paged_table(deck.t("deck_asked"), rows, [0.52, 0.14, 0.16, 0.18])
+
+
 def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
     """The value axis says what it counts."""
     chart.value_axis.has_title = True
@@ -729,8 +750,8 @@ def _appendix(deck: Deck) -> None:
 def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
     deck = Deck(lang, template, data=data)
-    for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _underused, _goals,
-                 _appendix):
+    for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _asked, _underused,
+                 _goals, _appendix):
         make(deck)
     deck.agenda()
     deck.number_slides()

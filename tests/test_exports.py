@@ -178,7 +178,8 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     assert titles[1:] == ["Agenda", "Executive summary", "Results against goals", "Adoption trend",
                           "Per-person efficiency before and after go-live", "Value by feature",
-                          "Where you stand among peers", "Risks to watch", "Underused features and next steps",
+                          "Where you stand among peers", "Risks to watch", "What you asked for, and what we shipped",
+                          "Underused features and next steps",
                           "Goals for next quarter", "Appendix: formulas and assumptions",
                           "Appendix: formulas and assumptions (continued)", "Appendix: further adoption gaps"]
     # the gaps after the three sized on the next-steps slide, each in the appendix
@@ -195,6 +196,33 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
     text = "\n".join(p.text for s in prs.slides for sh in s.shapes if sh.has_text_frame
                      for p in sh.text_frame.paragraphs)
     assert f"{data.cost.value:,.2f}" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_deck_says_what_the_customer_asked_for_and_what_shipped(demo, lang):
+    from metrics import requirements
+    from wording.exports import STRINGS as DECK
+
+    period = default_period(demo)
+    mine = requirements.of_account(demo, "A001")
+    prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, lang)))
+    slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == DECK[lang]["deck_asked"])
+    grid = next(sh.table for sh in slide.shapes if sh.has_table)
+    shown = [[grid.cell(r, c).text for c in range(4)] for r in range(1, len(grid.rows))]
+    wanted = list(dict.fromkeys(t if isinstance(t, str) else w for t, w in zip(mine["title"], mine["words"])))
+    assert [row[0] for row in shown] == wanted
+    for row in shown:
+        first = mine[(mine["title"] == row[0]) | (mine["words"] == row[0])].iloc[0]
+        status = DECK[lang][f"req_status_{first['status']}"] if isinstance(first["status"], str) else \
+            DECK[lang]["asked_heard"]
+        assert row[2] == status
+        if isinstance(first["shipped_version"], str):
+            assert row[3].startswith(first["shipped_version"] + " (")
+    # an account that asked nothing has no such slide
+    quiet = next(a for a in catalog.list_accounts(demo)["account_id"] if requirements.of_account(demo, a).empty)
+    titles = [s.shapes.title.text for s in Presentation(io.BytesIO(qbr_deck_pptx(demo, quiet, period, lang))).slides
+              if s.shapes.title is not None]
+    assert DECK[lang]["deck_asked"] not in titles
 
 
 def test_chinese_deck_text_uses_an_east_asian_font(demo):

@@ -1,7 +1,7 @@
 """The exports' text (Excel value report, QBR deck) in English and Simplified Chinese, read through
 exports.strings.text."""
 
-from wording import OBJECTIVE_WORDS
+from wording import OBJECTIVE_WORDS, REQUIREMENT_WORDS
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -184,7 +184,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_objectives": "Objectives",
         "objectives_title": "Objectives: what was promised, and how far it has come",
         "objectives_hint": "Progress = (now - baseline) / (target - baseline), a formula: change a target and it recalculates. Value delivered is the mean progress, each capped at 100 %.",
-        **OBJECTIVE_WORDS["en"],
+        **OBJECTIVE_WORDS["en"], **REQUIREMENT_WORDS["en"],
+        "deck_asked": "What you asked for, and what we shipped", "asked_what": "Request",
+        "asked_on": "Asked on", "asked_status": "Status", "asked_version": "Version",
+        "asked_heard": "Heard, under review",
         "deck_results": "Results against goals",
         "objective": "Objective", "baseline_col": "Baseline", "now": "Now", "target_col": "Target",
         "target_date": "Target date", "progress": "Progress", "status": "Status", "counted": "Counted (0-100 %)",
@@ -440,7 +443,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sheet_objectives": "价值目标",
         "objectives_title": "价值目标：承诺了什么，进展如何",
         "objectives_hint": "进度 = (当前 - 基线) / (目标 - 基线)，为公式：修改目标即重新计算。价值兑现度为各目标进度的平均值，每项最多计 100%。",
-        **OBJECTIVE_WORDS["zh"],
+        **OBJECTIVE_WORDS["zh"], **REQUIREMENT_WORDS["zh"],
+        "deck_asked": "您提出的需求与已上线的功能", "asked_what": "需求", "asked_on": "提出日期",
+        "asked_status": "状态", "asked_version": "版本", "asked_heard": "已记录，评估中",
         "deck_results": "目标达成情况",
         "objective": "目标", "baseline_col": "基线", "now": "当前", "target_col": "目标值",
         "target_date": "目标日期", "progress": "进度", "status": "状态", "counted": "计入（0-100%）",
