@@ -206,7 +206,8 @@ def test_the_deck_says_what_the_customer_asked_for_and_what_shipped(demo, lang):
     period = default_period(demo)
     mine = requirements.of_account(demo, "A001")
     prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", period, lang)))
-    slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == DECK[lang]["deck_asked"])
+    slide = next(s for s in prs.slides
+                 if s.shapes.title is not None and s.shapes.title.text == DECK[lang]["deck_asked"])
     grid = next(sh.table for sh in slide.shapes if sh.has_table)
     shown = [[grid.cell(r, c).text for c in range(4)] for r in range(1, len(grid.rows))]
     wanted = list(dict.fromkeys(t if isinstance(t, str) else w for t, w in zip(mine["title"], mine["words"])))
