@@ -232,6 +232,10 @@ def cmd_requests(args: argparse.Namespace) -> int:
                           "regions": list(item.coverage.regions), "benchmark": list(item.coverage.benchmark)},
              "requests": [asked(r) for r in item.requests]} for item in board]
     ungrouped = [asked(r) for r in requirements.requests_of(con) if r.request_id not in grouped]
+    if args.xlsx:
+        from exports.requirements import board_xlsx
+
+        Path(args.xlsx).write_bytes(board_xlsx(board, args.lang))
     if args.json:
         print(json.dumps({"today": today.isoformat(), "requirements": rows, "ungrouped": ungrouped},
                          ensure_ascii=False, indent=2))
@@ -348,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     rq = sub.add_parser("requests", help="the requirement board: requirements ranked A to D, with why and who asks")
     rq.add_argument("--json", action="store_true", help="print the board and the ungrouped requests as JSON")
     rq.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
+    rq.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the ranked board as an Excel workbook for product")
     rq.add_argument("--today", metavar="YYYY-MM-DD", help="the day ages and renewals are counted from (default today)")
     rq.add_argument("--db", help=db_help)
     rq.set_defaults(func=cmd_requests)

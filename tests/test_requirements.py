@@ -228,3 +228,34 @@ def test_after_a_release_the_requesting_accounts_use_of_its_features_against_the
     assert got["requesting"] == requirements.LoopGroup(1, 1.0, 1, 23, pytest.approx(0.1 / 2))
     assert got["others"] == requirements.LoopGroup(2, 0.5, 0, None, pytest.approx(0.1 / 4))
     assert requirements.loop(con, item, end=date(2025, 7, 1)) is None  # no full month after the release month yet
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_board_workbook_for_product_ranks_requirements_with_reasons_and_the_customers_words(con, tmp_path, lang):
+    import io
+
+    import openpyxl
+
+    from exports.requirements import board_xlsx
+    from wording.exports import STRINGS as BOOK
+
+    asked = requirements.requests_of(con)
+    formula = requirements.add_request(con, account_id="M2", request_date=date(2026, 10, 30),
+                                       words="=HYPERLINK(\"http://x\") export please", user="csm")
+    excel = requirements.create(con, "报表导出 Excel", [r.request_id for r in asked if "Excel" in r.words] + [formula],
+                                user="ops")
+    bug = requirements.create(con, "Android check-in", [asked[-1].request_id], user="ops")
+    requirements.update(con, bug, user="pm", priority="C", priority_reason="only Android 8")
+    items = requirements.board(con, today=TODAY)
+    ws = openpyxl.load_workbook(io.BytesIO(board_xlsx(items, lang))).active
+    header = [c.value for c in ws[3]]
+    assert header[:3] == [BOOK[lang]["board_col_priority"], BOOK[lang]["board_col_suggested"],
+                          BOOK[lang]["board_col_title"]]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(i.priority, i.suggestion.letter, i.title) for i in items]
+    first = rows[0]
+    assert first[2] == "报表导出 Excel" and first[6] == 2 and first[12] == 4  # two accounts, four requests
+    assert first[13].splitlines()[0].endswith("=HYPERLINK(\"http://x\") export please")  # the newest first
+    assert ws.cell(4, 14).data_type == "s"  # customer text is never a formula
+    assert BOOK[lang]["board_override"].format(reason="only Android 8") in rows[1][5]
+    assert excel in {i.requirement_id for i in items}

@@ -47,3 +47,11 @@ def case_study_draft(account_id: str, start: date, end: date, anonymous: bool, l
     study = case_study(get_connection(), account_id=account_id, start=start, end=end)
     study = anonymize(study) if anonymous else study
     return markdown(study, language).decode("utf-8"), case_study_pptx(study, language)
+
+
+def requirements_board(items: list, language: str, day: date) -> None:
+    """The ranked requirement board as an Excel workbook for the product team (exports.requirements)."""
+    from exports.requirements import board_xlsx
+
+    st.download_button(t("board_download"), board_xlsx(items, language),
+                       file_name=f"ValueLens_requirements_{day:%Y-%m-%d}.xlsx", icon=":material/download:")

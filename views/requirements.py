@@ -13,6 +13,7 @@ from metrics.case_study import case_study_candidates
 from metrics.errors import DataError
 from metrics.period import default_period
 from metrics.value_model import current_model
+from ui.downloads import requirements_board
 from ui.session import cache_key, get_connection
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import plain, reason_text, term_text
@@ -76,6 +77,7 @@ board = pd.DataFrame([{
     "version": i.fields["shipped_version"] or i.fields["target_version"]} for i in shown],
     columns=["priority", "suggested_priority", "title", "status", "requests", "accounts", "area", "industry",
              "version"])
+requirements_board(shown, lang(), today)
 picked = table(board.fillna(""), hide_index=True, on_select="rerun", selection_mode="single-row", key="board")
 if picked.selection.rows:
     st.session_state["requirement"] = shown[picked.selection.rows[0]].requirement_id
