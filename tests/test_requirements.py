@@ -259,3 +259,20 @@ def test_the_board_workbook_for_product_ranks_requirements_with_reasons_and_the_
     assert ws.cell(4, 14).data_type == "s"  # customer text is never a formula
     assert BOOK[lang]["board_override"].format(reason="only Android 8") in rows[1][5]
     assert excel in {i.requirement_id for i in items}
+
+
+def test_the_follow_up_list_holds_what_is_not_shipped_and_unchanged_for_the_chosen_age(con):
+    from datetime import datetime
+
+    asked = requirements.requests_of(con)
+    old = requirements.create(con, "old", [asked[0].request_id], user="ops")
+    shipped = requirements.create(con, "shipped", [asked[1].request_id], user="ops")
+    requirements.update(con, shipped, user="pm", status="shipped", shipped_version="2.0",
+                        shipped_date=date(2026, 1, 1))
+    con.execute("UPDATE requirements SET updated_at = ?", [datetime(2026, 1, 1)])  # both last changed on 1 January
+    items = requirements.board(con, today=TODAY)
+    assert [i.title for i in requirements.follow_up(items, today=TODAY)] == ["old"]  # 304 days >= 90
+    assert requirements.follow_up(items, today=TODAY, days=305) == []
+    assert [(v, [i.title for i in shipped_items]) for v, shipped_items in requirements.release_notes(items).items()] \
+        == [("2.0", ["shipped"])]
+    assert old != shipped
