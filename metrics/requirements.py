@@ -392,7 +392,7 @@ def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) ->
     """Create requirements as a person would: each item's title (with title_zh, both kept), its requests, then
     its fields (status, versions, note, features, the judged dimensions); their ids. Requirements already present
     with the same title are left alone, so applying twice changes nothing."""
-    existing = {str(r[0]) for r in con.execute("SELECT title FROM requirements").fetchall()}
+    existing = {str(r[0]) for r in con.execute(sql("requirements.titles")).fetchall()}
     out = []
     for item in made:
         title = " / ".join(t for t in (item.get("title_zh"), item["title"]) if t)

@@ -169,7 +169,7 @@ def test_every_rule_is_worded_in_both_languages():
     import wording
 
     codes = set()
-    many = Coverage(("A1", "A2", "A3", "A4", "A5"), {}, {}, (), (), ())
+    many = Coverage(tuple(f"A{i}" for i in range(requirements.WIDE_ACCOUNTS)), {}, {}, (), (), ())
     star = Coverage(("A1",), {}, {}, (), (), ("A1",))
     renewing = Coverage(("A1",), {"USD": 10.0}, {"USD": 10.0}, (), (), ())
     spread = [req(date(2026, m, 1)) for m in (3, 5, 8)]

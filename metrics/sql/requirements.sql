@@ -10,6 +10,9 @@ ORDER BY r.request_date, r.request_id
 -- name: request_ids
 SELECT request_id FROM requests
 
+-- name: titles
+SELECT title FROM requirements
+
 -- name: next_id
 SELECT coalesce(max(requirement_id), 0) + 1 FROM requirements
 
