@@ -214,8 +214,8 @@ if st.session_state.pop("request_added", False):
 # ---------------------------------------------------------------- follow-up and release notes
 stale_days = int(st.session_state.get("follow_up_days", requirements.FOLLOW_UP_DAYS))
 st.subheader(t("follow_up_title", days=stale_days))
-st.number_input(t("follow_up_days"), min_value=1, max_value=730, value=requirements.FOLLOW_UP_DAYS, step=15,
-                key="follow_up_days")
+st.columns([1, 3])[0].number_input(t("follow_up_days"), min_value=1, max_value=730,
+                                  value=requirements.FOLLOW_UP_DAYS, step=15, key="follow_up_days")
 table(pd.DataFrame([{"priority": i.priority, "title": i.title, "status": status_text(i.status),
                      "updated_at": i.fields["updated_at"], "accounts": len(i.coverage.accounts)}
                     for i in requirements.follow_up(items, today=today, days=stale_days)],
