@@ -360,8 +360,8 @@ def add_request(con: duckdb.DuckDBPyConnection, *, account_id: str, request_date
     result = ingest.import_bytes(con, data, f"request typed by {user}.csv", kind="requests",
                                  source="requirements page", force=True)
     if result.rows_rejected:
-        raise DataError("; ".join(f"{c}: {r}" for c, r in zip(result.rejects["column_name"],
-                                                               result.rejects["reason"])))
+        raise DataError("; ".join(f"request: {c}: {r}" for c, r in zip(result.rejects["column_name"],
+                                                                        result.rejects["reason"])))
     return next(r.request_id for r in reversed(requests_of(con))
                 if r.account_id == account_id and r.request_date == request_date and r.words == words.strip())
 

@@ -2,6 +2,7 @@
 letter whose every rule is checked on hand-made cases; an override is kept with its reason."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -276,3 +277,26 @@ def test_the_follow_up_list_holds_what_is_not_shipped_and_unchanged_for_the_chos
     assert [(v, [i.title for i in shipped_items]) for v, shipped_items in requirements.release_notes(items).items()] \
         == [("2.0", ["shipped"])]
     assert old != shipped
+
+
+def test_every_refusal_is_said_in_chinese_too(con):
+    import wording
+
+    asked = requirements.requests_of(con)
+    made = requirements.create(con, "x", [asked[0].request_id], user="ops")
+    refusals = []
+    for change in ({"status": "done"}, {"priority": "E"}, {"priority": "A"}, {"benefit": "speed"},
+                   {"status": "shipped"}, {"status": "not_supported"}):
+        with pytest.raises(DataError) as refused:
+            requirements.update(con, made, user="pm", **change)
+        refusals.append(str(refused.value))
+    for call in (lambda: requirements.create(con, " ", [], user="ops"),
+                 lambda: requirements.group(con, made, ["nope"]),
+                 lambda: requirements.add_request(con, account_id="M1", request_date=date(2026, 1, 1), words=" ",
+                                                  user="csm")):
+        with pytest.raises(DataError) as refused:
+            call()
+        refusals.append(str(refused.value))
+    for message in refusals:
+        zh = wording.reason(message, "zh")
+        assert zh != message and not re.search(r"[a-z]{4,}", zh.replace("nope", "")), (message, zh)

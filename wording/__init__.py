@@ -126,6 +126,15 @@ REASONS_ZH: dict[str, str] = {
     "must be cost, efficiency, revenue or risk": "必须是 cost、efficiency、revenue 或 risk",
     "must be request or bug": "必须是 request 或 bug（需求或缺陷）",
     "must be high, medium or low": "必须是 high、medium 或 low（高、中、低）",
+    # a requirement or a typed request refused (metrics.requirements), after "requirement: <field>: "
+    "must be one of new, accepted, scheduled, in_progress, shipped, not_supported":
+        "必须是新建、已受理、已排期、开发中、已上线、暂不支持之一",
+    "must be A, B, C or D": "必须是 A、B、C 或 D",
+    "a letter set over the suggestion needs a reason": "人工设定优先级需要写明原因",
+    "must be one of revenue, cost, learnability, workload, brand, looks":
+        "必须是增加收入、降低成本、易学易用、减少工作量、品牌价值、界面美观之一",
+    "needs the version and the date": "需要填写上线版本和日期",
+    "needs the reason": "需要写明原因",
     "must be renewed, expanded, contracted or churned": "必须是 renewed、expanded、contracted 或 churned（续约、扩容、缩减、流失）",
     # a value-model edit refused (metrics.value_model.validate, after "value drivers row N, column: ")
     "missing": "缺少值",
@@ -155,6 +164,12 @@ _PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (
                 (re.compile(r"^'(.*)' appears more than once$"), r"“\1”出现了不止一次"),
                 (re.compile(r"^invisible or look-alike characters \(did you mean '(.*)'\?\)$"),
                  r"含不可见字符或形似字符（是不是“\1”？）")]
+# a requirement's field (metrics.requirements.update) or a typed request's column (add_request) in a refusal
+_REQUIREMENT_PLACE = re.compile(r"^(?P<kind>requirement|request): (?P<field>[\w ]+): (?P<rest>.+)$")
+_REQUIREMENT_FIELDS_ZH = {"status": "状态", "priority": "优先级", "priority_reason": "设定原因", "benefit": "带来的价值",
+                          "shipped": "已上线", "not supported": "暂不支持", "requests": "需求", "title": "标题",
+                          "words": "客户原话", "account_id": "客户", "request_date": "提出日期", "type": "类型",
+                          "urgency": "紧急程度"}
 _PREFIXES_ZH = {"malformed CSV row: ": "CSV 行格式错误：", "malformed JSON record: ": "JSON 记录格式错误："}
 
 UNITS_ZH = {"currency": "货币", "fraction": "比例", "hours": "小时", "FTE": "FTE", "months": "月", "number": "数值",
@@ -220,6 +235,12 @@ def _reason_zh(part: str) -> str:
     scope, _, rest = part.partition(": ")
     if scope in _SCOPES_ZH and rest:
         return f"{_SCOPES_ZH[scope]}：{_reason_zh(rest)}"
+    if found := _REQUIREMENT_PLACE.match(part):
+        where = "需求项" if found["kind"] == "requirement" else "需求记录"
+        field = _REQUIREMENT_FIELDS_ZH.get(found["field"], found["field"])
+        rest = found["rest"]
+        unknown = re.match(r"^unknown request (.+)$", rest)
+        return f"{where}，{field}：" + (f"未知的需求 {unknown[1]}" if unknown else _reason_zh(rest))
     for pattern, zh in _PATTERNS_ZH:
         if pattern.match(part):
             return pattern.sub(zh, part)
