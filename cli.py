@@ -252,6 +252,54 @@ def cmd_requests(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    """One account's people in the period: each user's segment, activity and hours saved, the training list of each
+    underused value feature, and how much of the value hangs on one person."""
+    from metrics import people
+    from metrics.accounts import get_account
+
+    con = connect(args.db)
+    try:
+        period = resolve_period(con, args.start, args.end)
+        account = get_account(con, args.account)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = people.people(con, account, period)
+    features = args.training.split(",") if args.training else [
+        u.feature for u in report.account_report(con, account_id=account.account_id, period=period)
+        .adoption.underused_features]
+    lists = people.training(con, account, period, features, frame)
+    share = people.concentration(frame)
+    rows = [{"user_id": r.user_id, "name": r.name, "email": r.email, "role": r.role, "department": r.department,
+             "segment": r.segment, "active_days": int(r.active_days), "events": int(r.events),
+             "hours_saved": float(r.hours_saved), "value_features": list(r.value_features),
+             "first_activity": None if r.first_activity is None or pd_isna(r.first_activity) else str(r.first_activity),
+             "last_active": None if r.last_active is None or pd_isna(r.last_active) else str(r.last_active)}
+            for r in frame.itertuples(index=False)]
+    result = {"account_id": account.account_id, "period": {"start": period.start.isoformat(),
+                                                            "end": period.end.isoformat()},
+              "segments": people.segment_counts(frame), "users": rows,
+              "training": {f: list(users["user_id"]) for f, users in lists.items()},
+              "concentration": {"top1_share": share.top1_share, "top3_share": share.top3_share,
+                                "single_champion": share.single_champion}}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(cli_text(args.lang, "users_head", name=account.name, id=account.account_id, period=period.label(),
+                   **{s: result["segments"][s] for s in people.SEGMENTS},
+                   top1=fmt(share.top1_share, "fraction", args.lang)))
+    for feature, users in lists.items():
+        print("  " + cli_text(args.lang, "users_training", feature=feature, n=len(users)))
+    return 0
+
+
+def pd_isna(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
 def _pad(text: str, width: int, right: bool = False) -> str:
     """`text` padded to `width` terminal columns (a Chinese character takes two), aligned left or right."""
     space = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
@@ -356,6 +404,17 @@ def build_parser() -> argparse.ArgumentParser:
     rq.add_argument("--today", metavar="YYYY-MM-DD", help="the day ages and renewals are counted from (default today)")
     rq.add_argument("--db", help=db_help)
     rq.set_defaults(func=cmd_requests)
+
+    us = sub.add_parser("users", help="one account's people: segments, hours saved per user, training lists")
+    us.add_argument("--account", required=True, metavar="ID")
+    us.add_argument("--start", metavar="YYYY-MM")
+    us.add_argument("--end", metavar="YYYY-MM")
+    us.add_argument("--training", metavar="F1,F2", help="the features to list trainees for (default: the report's "
+                                                        "underused value features)")
+    us.add_argument("--json", action="store_true", help="print the users, training lists and concentration as JSON")
+    us.add_argument("--lang", choices=("en", "zh"), default="en")
+    us.add_argument("--db", help=db_help)
+    us.set_defaults(func=cmd_users)
 
     exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
     who = exp.add_mutually_exclusive_group(required=True)

@@ -3,8 +3,9 @@
 Reads raw events (Parquet or CSV, the data contract's columns) and the accounts file, applies the same rules as
 metrics/ingest (required values, known accounts, no negative durations or units, nothing in the future; every row
 is an event, a pre-aggregated row counting `event_count` of them, and a repeated `event_id` keeps its last row) and
-writes the three rollups ValueLens reads, keyed
-by the contract's text ids, as Parquet: DIR/account_user_month, DIR/account_feature_month, DIR/account_month, and
+writes the four rollups ValueLens reads, keyed
+by the contract's text ids, as Parquet: DIR/account_user_month, DIR/account_feature_month, DIR/account_month,
+DIR/user_feature_month, and
 the rows it refused in DIR/rejects. `python cli.py import DIR` loads them (metrics.ingest.import_rollups).
 
     python -m metrics.spark_rollup --events events/*.parquet --accounts accounts.csv --out rollups/
@@ -16,7 +17,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 
-ROLLUPS = ("account_user_month", "account_feature_month", "account_month")
+ROLLUPS = ("account_user_month", "account_feature_month", "account_month", "user_feature_month")
 ID_KEY = ("account_id", "event_id")  # an event re-sent under its id: the last row wins
 # the date/time shapes metrics/ingest accepts in text (ISO, slashes, Chinese dates)
 TIME_FORMATS = ("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd", "yyyy/M/d H:mm:ss",
@@ -98,9 +99,14 @@ def validated(spark, events_paths: list[str], accounts_path: str, now: datetime 
 
 
 def rollups(good) -> dict[str, object]:
-    """The three rollups from good events, as metrics/sql/rollup.sql builds them, keyed by text ids."""
+    """The four rollups from good events, as metrics/sql/rollup.sql builds them, keyed by text ids."""
     from pyspark.sql import functions as F
 
+    user_feature = good.groupBy("account_id", "user_id", "feature", "month").agg(
+        F.expr("bit_or(shiftleft(1, dayofmonth(event_time) - 1))").cast("int").alias("day_mask"),
+        F.sum("event_count").alias("events"),
+        F.coalesce(F.sum("units"), F.lit(0.0)).alias("units"),
+        F.min("event_time").alias("first_used_at"))
     user_month = good.groupBy("account_id", "user_id", "month").agg(
         F.countDistinct(F.to_date("event_time")).cast("int").alias("active_days"),
         F.sum("event_count").alias("events"),
@@ -122,7 +128,8 @@ def rollups(good) -> dict[str, object]:
         F.sum("units").alias("units"))
     by_feature = feature_month.groupBy("account_id", "month").agg(F.count(F.lit(1)).cast("int").alias("features_used"))
     return {"account_user_month": user_month, "account_feature_month": feature_month,
-            "account_month": by_user.join(by_feature, ["account_id", "month"])}
+            "account_month": by_user.join(by_feature, ["account_id", "month"]),
+            "user_feature_month": user_feature}
 
 
 def session(master: str | None = None):

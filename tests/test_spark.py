@@ -42,6 +42,10 @@ TEXT_ROLLUPS = {
         SELECT a.account_id, r.month, r.active_users, r.active_user_days, r.events, r.duration_seconds, r.units,
                r.features_used
         FROM account_month AS r JOIN account AS a USING (account_key)""",
+    "user_feature_month": """
+        SELECT a.account_id, u.user_id, f.feature, r.month, r.day_mask, r.events, r.units, r.first_used_at
+        FROM user_feature_month AS r JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)
+        JOIN feature AS f USING (feature_key)""",
 }
 
 
@@ -82,7 +86,9 @@ def spark_rows(folder, name: str) -> list[tuple]:
                "account_feature_month": "account_id, feature, month, users, events, units, duration_seconds, "
                                         "first_used_at",
                "account_month": "account_id, month, active_users, active_user_days, events, duration_seconds, "
-                                "units, features_used"}[name]
+                                "units, features_used",
+               "user_feature_month": "account_id, user_id, feature, month, day_mask, events, units, "
+                                     "first_used_at"}[name]
     return sorted(duckdb.execute(f"SELECT {columns} FROM read_parquet('{folder}/{name}/*.parquet')").fetchall())
 
 

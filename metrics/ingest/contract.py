@@ -126,9 +126,14 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),
         Column("feature_name", True, "text", "The feature's name", ("功能名称", "name", "featurename", "display_name")),
     ),
-    "users": (  # a user directory: which account a user belongs to, for events that carry only the user
+    "users": (  # a user directory: which account a user belongs to (for events that carry only the user), and who
+        # the person is (metrics.people: the account's people, never-active users among them)
         Column("user_id", True, "text", "User identifier, as the events carry it", ("用户ID", "用户编号")),
         _ACCOUNT_ID,
+        Column("name", False, "text", "The person's name", ("姓名", "用户名", "user_name", "full_name")),
+        Column("email", False, "text", "E-mail", ("邮箱", "电子邮箱", "mail", "e-mail")),
+        Column("role", False, "text", "Role or title", ("角色", "职位", "岗位", "title", "job_title")),
+        Column("department", False, "text", "Department or team", ("部门", "团队", "team", "dept")),
     ),
     "value_drivers": (
         _FEATURE,

@@ -12,11 +12,11 @@ from metrics.store import DataError, run, sql, write_transaction
 
 # ---------------------------------------------------------------- rollups built elsewhere (Spark)
 
-ROLLUP_DIRS = ("account_user_month", "account_feature_month", "account_month")
+ROLLUP_DIRS = ("account_user_month", "account_feature_month", "account_month", "user_feature_month")
 
 
 def is_rollup_dir(path: str | Path) -> bool:
-    """True for a folder holding the three rollups as metrics/spark_rollup.py writes them."""
+    """True for a folder holding the four rollups as metrics/spark_rollup.py writes them."""
     path = Path(path)
     return path.is_dir() and all(any((path / name).glob("*.parquet")) for name in ROLLUP_DIRS)
 
@@ -37,7 +37,8 @@ def import_rollups(con, path: str | Path, *, force: bool = False) -> ImportResul
     done = run(cur, "ingest_rollups.done_before", {"digest": digest}).fetchall()
     if done and not force:
         return ImportResult(path.name, "rollups", done[0][0], 0, 0, 0, 0, True, _empty_rejects())
-    staged = {"vl_aum": "account_user_month", "vl_afm": "account_feature_month", "vl_am": "account_month"}
+    staged = {"vl_aum": "account_user_month", "vl_afm": "account_feature_month", "vl_am": "account_month",
+              "vl_aufm": "user_feature_month"}
     try:
         for table, name in staged.items():
             run(cur, "ingest_rollups.stage", {"files": [str(f) for f in (path / name).glob("*.parquet")]}, table=table)

@@ -1,5 +1,5 @@
 -- Statements of metrics/ingest/rollups.py: loading rollups built by Spark (metrics/spark_rollup.py).
--- {{table}} is one of the code's own staging tables (vl_aum, vl_afm, vl_am).
+-- {{table}} is one of the code's own staging tables (vl_aum, vl_afm, vl_am, vl_aufm).
 
 -- name: done_before
 SELECT import_id FROM imports WHERE sha256 = $digest AND kind = 'rollups'

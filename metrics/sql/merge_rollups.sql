@@ -1,6 +1,6 @@
 -- name: merge_rollups
--- contract: vl_aum, vl_afm, vl_am (rollups keyed by text ids, as metrics/spark_rollup.py writes them) ->
--- codes new features and users, replaces the three rollups of exactly the account-months vl_am holds, leaves
+-- contract: vl_aum, vl_afm, vl_am, vl_aufm (rollups keyed by text ids, as metrics/spark_rollup.py writes them) ->
+-- codes new features and users, replaces the four rollups of exactly the account-months vl_am holds, leaves
 -- vl_unknown (rows of accounts this database does not know, refused) and vl_touched.
 CREATE OR REPLACE TEMP TABLE vl_unknown AS
 SELECT DISTINCT r.account_id FROM vl_am AS r ANTI JOIN account AS a ON a.account_id = r.account_id;
@@ -36,6 +36,7 @@ FROM vl_am AS r JOIN account AS a ON a.account_id = r.account_id;
 DELETE FROM account_user_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
+DELETE FROM user_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 
 INSERT INTO account_user_month BY NAME
 WITH coded AS (
@@ -68,3 +69,11 @@ SELECT a.account_key, CAST(r.month AS DATE) AS month, r.active_users, r.active_u
        r.duration_seconds, r.units, r.features_used
 FROM vl_am AS r
 JOIN account AS a ON a.account_id = r.account_id;
+
+INSERT INTO user_feature_month BY NAME
+SELECT a.account_key, u.user_key, f.feature_key, CAST(r.month AS DATE) AS month, CAST(r.day_mask AS INTEGER) AS day_mask,
+       r.events, r.units, CAST(r.first_used_at AS TIMESTAMP) AS first_used_at
+FROM vl_aufm AS r
+JOIN account AS a ON a.account_id = r.account_id
+JOIN users AS u ON u.account_key = a.account_key AND u.user_id = r.user_id
+JOIN feature AS f ON f.feature = r.feature;

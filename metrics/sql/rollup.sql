@@ -1,10 +1,17 @@
 -- name: rollup
 -- contract: vl_touched(account_key, month) and vl_user_feature_month (user_feature_month.sql over the events of
--- those account-months) -> the three rollups rebuilt for exactly those account-months; other rows are left as they
+-- those account-months) -> the four rollups rebuilt for exactly those account-months; other rows are left as they
 -- are. vl_user_feature_month is dropped.
 DELETE FROM account_user_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 DELETE FROM account_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
+DELETE FROM user_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
+
+INSERT INTO user_feature_month BY NAME
+SELECT r.account_key, r.user_key, r.feature_key, r.month, r.day_mask, r.events, coalesce(r.units, 0) AS units,
+       r.first_used_at
+FROM vl_user_feature_month AS r
+ORDER BY r.account_key, r.month;
 
 -- rows are stored in (account_key, month) order so that one account's queries skip most of a table (zone maps)
 INSERT INTO account_user_month BY NAME

@@ -209,6 +209,19 @@ CREATE TABLE IF NOT EXISTS account_user_month (
     feature_keys     INTEGER[] NOT NULL
 );
 
+-- per user, feature and month: what the people behind the numbers did (metrics.people: hours saved per user add up
+-- to the account's); day_mask has bit d-1 set for each day d of the month with an event
+CREATE TABLE IF NOT EXISTS user_feature_month (
+    account_key      INTEGER NOT NULL,
+    user_key         INTEGER NOT NULL,
+    feature_key      INTEGER NOT NULL,
+    month            DATE NOT NULL,
+    day_mask         INTEGER NOT NULL,
+    events           BIGINT NOT NULL,
+    units            DOUBLE NOT NULL,
+    first_used_at    TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS account_feature_month (
     account_key      INTEGER NOT NULL,
     feature_key      INTEGER NOT NULL,
@@ -281,6 +294,11 @@ CREATE TABLE IF NOT EXISTS user_directory (
     user_id    VARCHAR NOT NULL,
     account_id VARCHAR NOT NULL
 );
+-- who the person is (the users kind's optional columns; databases made before them gain them here)
+ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS name VARCHAR;
+ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS email VARCHAR;
+ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS role VARCHAR;
+ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS department VARCHAR;
 
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;

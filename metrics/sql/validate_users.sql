@@ -1,8 +1,11 @@
 -- name: validate_users
--- contract: vl_stage(line, user_id, account_id) -> vl_checked: typed rows with `errors`.
+-- contract: vl_stage(line, user_id, account_id, name, email, role, department) -> vl_checked: typed rows with
+-- `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
-    SELECT s.line, vl_text(s.user_id) AS user_id, vl_text(s.account_id) AS account_id, s.account_id AS raw_account_id
+    SELECT s.line, vl_text(s.user_id) AS user_id, vl_text(s.account_id) AS account_id, vl_text(s.name) AS name,
+           vl_text(s.email) AS email, vl_text(s.role) AS role, vl_text(s.department) AS department,
+           s.account_id AS raw_account_id
     FROM vl_stage AS s
 ),
 final AS (
