@@ -7,7 +7,8 @@ from conftest import ROOT, displayed
 from streamlit.testing.v1 import AppTest
 
 from i18n import STRINGS
-from metrics import access, report
+from metrics import access, people, report
+from metrics.accounts import get_account
 from metrics.period import default_period
 from metrics.store import DataError, connect
 from ui.text import plain
@@ -65,6 +66,7 @@ def everything_shown(at: AppTest) -> str:
              for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [str(o) for box in at.selectbox for o in box.options]
+    parts += [frame.value.to_csv() for frame in at.dataframe]  # tables: the people list, training lists
     return "\n".join(parts)
 
 
@@ -121,6 +123,9 @@ def test_a_csm_sees_only_their_own_accounts_even_when_the_url_names_another(db, 
     con = connect(db)
     other = con.execute("SELECT account_name FROM account WHERE account_id = 'A001'").fetchall()[0][0]
     assert other not in everything_shown(at)
+    # the people behind the numbers: A002's users are listed, none of A001's (user ids are personal data)
+    shown = everything_shown(at)
+    assert "A002-U" in shown and "A001-U" not in shown
     # portfolio, adoption explorer, import and value model are not in a CSM's navigation, so not reachable
     for page in ("views/portfolio.py", "views/adoption.py", "views/data_import.py", "views/value_model.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -149,7 +154,9 @@ def expected_kpis(db: str, account_id: str) -> dict[str, str]:
                                                     signed=k.unit == "fraction" and "delta" in k.name, compact=True)
                for k in report.headline_kpis(data)},
             "Lifecycle stage": STRINGS["en"][f"stage_{data.lifecycle.stage}"],
-            "Health": f"{displayed(data.health.score, 'count')} / 100"}
+            "Health": f"{displayed(data.health.score, 'count')} / 100",
+            **{STRINGS["en"][f"segment_{s}"]: str(n) for s, n in people.segment_counts(
+                people.people(con, get_account(con, account_id), default_period(con))).items()}}
 
 
 def test_two_sessions_on_two_accounts_never_see_each_others_figures(db, monkeypatch):

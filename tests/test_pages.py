@@ -66,6 +66,11 @@ def test_the_account_report_shows_the_report_functions_figures(db, monkeypatch):
     assert data.lifecycle.stage == "loyal"  # expanded at its 2026-08 renewal, and habitual
     expected["Lifecycle stage"] = "Loyal"
     expected["Health"] = f"{displayed(data.health.score, 'count')} / 100"
+    from metrics import people
+    from metrics.accounts import get_account
+
+    crowd = people.people(con, get_account(con, "A001"), default_period(con))  # the people section's counts
+    expected |= {STRINGS["en"][f"segment_{s}"]: str(n) for s, n in people.segment_counts(crowd).items()}
     assert shown(at) == expected
     assert any(item.feature in m.value for item in data.adoption.underused_features for m in at.markdown)
 
@@ -602,3 +607,19 @@ def test_a_release_that_shipped_what_the_customer_asked_for_is_marked_on_its_usa
     notes = [a["text"] for a in spec["layout"].get("annotations", [])]
     months = [m[:7] for m in spec["data"][0]["x"]]
     assert months[0] <= "2026-06" <= months[-1] and "v3.2: what they asked for" in notes
+
+
+def test_the_account_report_lists_trainees_per_underused_feature_and_its_people(db, monkeypatch):
+    from metrics import people
+    from metrics.accounts import get_account
+
+    at = run_page(db, monkeypatch, "views/account_report.py")
+    con = connect(db)
+    data = report.account_report(con, account_id="A001", period=default_period(con))
+    titles = [e.label for e in at.expander]
+    for item in data.adoption.underused_features:  # one list per underused feature, as long as its non-adopters
+        assert STRINGS["en"]["training_title"].format(feature=item.feature, n=item.non_adopters) in titles
+    crowd = people.people(con, get_account(con, "A001"), default_period(con))
+    listed = next(d.value for d in at.dataframe if "segment" in d.value.columns)
+    assert list(listed["user_id"]) == list(crowd["user_id"])
+    assert float(listed["hours_saved"].sum()) == pytest.approx(data.cost.hours_saved)

@@ -55,3 +55,18 @@ def report_inputs(start: date, end: date, key: tuple[str, int]) -> object:
     from metrics.report import period_inputs
 
     return period_inputs(get_connection(), Period(start, end))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def people_of(account_id: str, start: date, end: date, features: tuple[str, ...],
+              key: tuple[str, int]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """One account's people for a period (metrics.people) and the training list of each of `features`, once per
+    account, period and data version. Personal data: only the account's own page asks for it, after its access
+    check."""
+    from metrics import people
+    from metrics.accounts import get_account
+
+    con = get_connection()
+    account = get_account(con, account_id)
+    frame = people.people(con, account, Period(start, end))
+    return frame, people.training(con, account, Period(start, end), list(features), frame)

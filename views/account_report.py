@@ -8,7 +8,7 @@ import streamlit as st
 import charts
 import wording
 from i18n import lang, t
-from metrics import adoption, catalog, efficiency, objectives, report, requirements
+from metrics import adoption, catalog, efficiency, objectives, people, report, requirements
 from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
 from metrics.errors import DataError
@@ -17,7 +17,7 @@ from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
 from metrics.story import history, storyline
 from ui.downloads import export_file
-from ui.session import cache_key, get_connection, peer_table, report_inputs
+from ui.session import cache_key, get_connection, peer_table, people_of, report_inputs
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import period_picker, show_benchmark, table, url_selectbox
@@ -212,6 +212,31 @@ if rest := underused[RECOMMENDATIONS_SHOWN:]:  # a long tail of small gains is s
                  value=fmt(value_left, "currency", money.currency)))
 if not underused:
     st.caption(t("no_recommendations"))
+
+# the people behind the numbers (this account's own page only: user identifiers are personal data)
+crowd, trainees = people_of(account_id, period.start, period.end, tuple(i.feature for i in underused), cache_key())
+st.subheader(t("people_title"))
+counts = people.segment_counts(crowd)
+for col, segment in zip(st.columns(len(people.SEGMENTS)), people.SEGMENTS):
+    col.metric(t(f"segment_{segment}"), fmt(counts[segment], "count"))
+share = people.concentration(crowd)
+if share.top1_share is not None:
+    (st.warning if share.single_champion else st.caption)(
+        t("concentration_single" if share.single_champion else "concentration_caption",
+          top1=fmt(share.top1_share, "fraction"), top3=fmt(share.top3_share, "fraction")),
+        **({"icon": ":material/person_alert:"} if share.single_champion else
+           {"help": formula_text("value_concentration", METRICS["value_concentration"].formula)}))
+with st.expander(t("people_list")):
+    shown_people = crowd.assign(segment=[t(f"segment_{s}") for s in crowd["segment"]],
+                                value_features=[len(v) for v in crowd["value_features"]])
+    table(shown_people[["user_id", "name", "department", "segment", "active_days", "events", "hours_saved",
+                        "value_features", "last_active"]].fillna(""), hide_index=True)
+for feature, users in trainees.items():  # who to invite to training, per underused feature
+    with st.expander(t("training_title", feature=feature, n=len(users))):
+        table(users.fillna(""), hide_index=True)
+        st.download_button(t("training_download"), users.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
+                           key=f"training-{feature}")
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"])
 with st.expander(t("how_computed")):

@@ -33,6 +33,8 @@ FORMULAS_ZH: dict[str, str] = {
                     "权重为“数据 > 价值模型”页上生效的版本；未上线或构成项少于 3 项时不计分",
     "projected_value": "每月预期 = 商业论证年价值 / 12 × 爬坡系数（上线当月起第 n 个月为 n / 3，最多为 1）；每月实现 = 当月节省工时 × 人力小时成本；"
                        "实现比例 = 上线以来实现之和 / 预期之和",
+    "value_concentration": "最大用户占比 = 贡献最多的 1 名用户的节省工时 / 客户的节省工时；前 3 名占比同理；最大用户占比超过 50% "
+                           "即为单一骨干风险；没有节省工时时不计算",
     "health_backtest": "每次续约：取续约前至少 90 天结束的 3 个月计算健康度；AUC = 续约或扩容的客户得分高于缩减或流失客户的配对比例"
                        "（同分计一半）；最低十分位提升度 = 得分最低的十分之一中缩减或流失的比例 / 全部中的比例",
 }
@@ -66,6 +68,8 @@ FORMULAS_EN: dict[str, str] = {
     "projected_value": "projected each month = the business case's value a year ÷ 12 × min(1, n ÷ 3), n = 1 in the "
                        "go-live month; realized each month = hours saved that month × hourly cost; realized share = "
                        "realized since go-live ÷ projected since go-live",
+    "value_concentration": "top-user share = the hours saved of the user who saves most ÷ the account's hours saved; "
+                           "top-three share alike; a single-champion risk above 50 %; none without hours saved",
     "health_backtest": "per renewal, the health score of the 3 months ending at least 90 days before it; AUC = share "
                        "of (renewed or expanded, contracted or churned) pairs where the first scored higher (ties "
                        "half); lowest-decile lift = share contracted or churned among the lowest-scored tenth ÷ the "
