@@ -140,3 +140,18 @@ def training(con: duckdb.DuckDBPyConnection, account: Account, period: Period, f
                                                          ascending=[False, False, True])
     shown = ["user_id", "name", "email", "department", "active_days", "events"]
     return {f: active[~active["user_id"].isin(used.get(f, set()))][shown].reset_index(drop=True) for f in features}
+
+
+def portfolio(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """Every account's counts per segment and value concentration for the period, in one read (counts and shares
+    only: no user identifier leaves this function): account_key, one column a segment, top1_share, top3_share,
+    single_champion. Never-active users are not counted here (the directory is per account, on its own page)."""
+    cur = con.execute(sql("people.users"), {"account_key": None, "start": period.start, "end": period.end})
+    frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+    rows = []
+    for key, users in frame.groupby("account_key"):
+        users = users.assign(segment=segment_of(users, period))
+        share = concentration(users)
+        rows.append({"account_key": int(key), **segment_counts(users), "top1_share": share.top1_share,
+                     "top3_share": share.top3_share, "single_champion": share.single_champion})
+    return pd.DataFrame(rows, columns=["account_key", *SEGMENTS, "top1_share", "top3_share", "single_champion"])

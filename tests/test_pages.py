@@ -623,3 +623,29 @@ def test_the_account_report_lists_trainees_per_underused_feature_and_its_people(
     listed = next(d.value for d in at.dataframe if "segment" in d.value.columns)
     assert list(listed["user_id"]) == list(crowd["user_id"])
     assert float(listed["hours_saved"].sum()) == pytest.approx(data.cost.hours_saved)
+
+
+def test_the_portfolio_ranks_value_concentration_with_counts_and_shares_only(db, monkeypatch):
+    from metrics import people
+    from metrics.accounts import all_accounts
+
+    at = run_page(db, monkeypatch, "views/portfolio.py")
+    con = connect(db)
+    period = default_period(con)
+    table = next(d.value for d in at.dataframe if "top1_share" in d.value.columns)
+    shares = list(table["top1_share"].dropna())
+    assert shares == sorted(shares, reverse=True) and table["top1_share"].tail(1).isna().all()  # none last
+    assert not any("-U" in str(v) for v in table.to_numpy().ravel())  # no user identifier
+    # each account's row is what its own people give (never-active users are counted on its own page only)
+    by_id = table.set_index("account_id")
+    for account in all_accounts(con):
+        if account.account_id not in by_id.index:
+            continue
+        crowd = people.people(con, account, period)
+        counts, share = people.segment_counts(crowd), people.concentration(crowd)
+        row = by_id.loc[account.account_id]
+        assert [row[f"segment_{s}"] for s in ("champion", "regular", "occasional", "dormant")] == [
+            counts[s] for s in ("champion", "regular", "occasional", "dormant")], account.account_id
+        assert (pd.isna(row["top1_share"]) if share.top1_share is None
+                else row["top1_share"] == pytest.approx(share.top1_share)), account.account_id
+    assert (by_id["single_champion"] == STRINGS["en"]["yes"]).sum() == 3  # the never-live accounts' few users

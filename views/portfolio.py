@@ -8,7 +8,7 @@ import streamlit as st
 import charts
 import wording
 from i18n import column_label, lang, t
-from metrics import adoption, lifecycle, portfolio, report
+from metrics import adoption, lifecycle, people, portfolio, report
 from metrics.attention import attention
 from metrics.period import Period, add_months
 from ui.downloads import export_portfolio
@@ -31,7 +31,7 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
     delivered = report.value_delivered_table(con, period)  # ... and value delivered: its chart and the list
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
-            "stages": stages, "delivered": delivered,
+            "stages": stages, "delivered": delivered, "people": people.portfolio(con, period),
             "attention": attention(con, period=period, table=stages, delivered=delivered),
             "hours": {"start": add_months(end, -12), "end": end}}
 
@@ -106,6 +106,15 @@ for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.col
         st.switch_page("views/account_report.py",
                        query_params={"account": ranked.iloc[picked.selection.rows[0]]["account_id"],
                                      "from": f"{period.start:%Y-%m}", "to": f"{add_months(period.end, -1):%Y-%m}"})
+# accounts whose value hangs on one person: counts and shares only, never a user
+crowd = data["people"].merge(frame[["account_key", "account_id", "account_name"]], on="account_key")
+crowd = crowd[crowd["account_id"].isin(set(chosen["account_id"]))].sort_values("top1_share", ascending=False)
+st.subheader(t("rank_concentration"))
+table(crowd.assign(single_champion=[t("yes") if x else "" for x in crowd["single_champion"]])[
+    ["account_id", "account_name", "top1_share", "top3_share", "single_champion", "champion", "regular",
+     "occasional", "dormant"]].rename(columns={s: f"segment_{s}" for s in people.SEGMENTS}), hide_index=True,
+      column_config={"top1_share": st.column_config.NumberColumn(format="percent"),
+                     "top3_share": st.column_config.NumberColumn(format="percent")})
 with st.expander(t("export_all")):
     st.caption(t("export_all_help"))
     export_portfolio(period, list(chosen["account_id"]), lang())

@@ -1,13 +1,13 @@
 -- Statements of metrics/people.py: one account's people, from the user-feature-month rollup (never raw events).
 
 -- name: users
--- per user of the account with any activity up to $end: activity in [$start, $end) (active days, events, hours
+-- per user of the account ($account_key; NULL: of every account) with any activity up to $end: activity in [$start, $end) (active days, events, hours
 -- saved by the value model, the value-model features used), and over all months up to $end (first activity, last
 -- active day, whether active before $start); with the directory's name, email, role and department
 WITH months AS (  -- a user's active days in a month: the days of any feature
     SELECT r.user_key, r.month, bit_or(r.day_mask) AS mask
     FROM user_feature_month AS r
-    WHERE r.account_key = $account_key AND r.month < $end
+    WHERE ($account_key IS NULL OR r.account_key = $account_key) AND r.month < $end
     GROUP BY r.user_key, r.month
 ),
 activity AS (
@@ -29,10 +29,10 @@ features AS (
     FROM user_feature_month AS r
     JOIN feature AS f USING (feature_key)
     LEFT JOIN value_drivers AS d USING (feature_key)
-    WHERE r.account_key = $account_key AND r.month < $end
+    WHERE ($account_key IS NULL OR r.account_key = $account_key) AND r.month < $end
     GROUP BY r.user_key
 )
-SELECT u.user_id, d.name, d.email, d.role, d.department, a.active_days, f.events, f.hours_saved,
+SELECT u.account_key, u.user_id, d.name, d.email, d.role, d.department, a.active_days, f.events, f.hours_saved,
        coalesce(f.value_features, []) AS value_features, f.first_activity, a.last_active, a.active_before
 FROM activity AS a
 JOIN features AS f USING (user_key)
