@@ -322,7 +322,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                                     progress=progress)
             print(f"{len(paths)} {args.format} files in {args.out}")
             return 0
-        data = batch.export_one(con, args.account, period, args.format, args.lang, template)
+        data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -426,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--start", metavar="YYYY-MM")
     exp.add_argument("--end", metavar="YYYY-MM")
     exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
+    exp.add_argument("--people", choices=("names", "initials", "pseudonyms"),
+                     help="one account's deck: list who to invite to training in the appendix, shown so (default: "
+                          "nobody is named)")
     exp.add_argument("--db", help=db_help)
     exp.set_defaults(func=cmd_export)
     return parser

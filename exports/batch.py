@@ -27,10 +27,12 @@ def file_name(account_id: str, account_name: str, fmt: str) -> str:
 
 
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
-               template: bytes | None = None, peers: pd.DataFrame | None = None) -> bytes:
-    """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, if already built)."""
+               template: bytes | None = None, peers: pd.DataFrame | None = None,
+               people_as: str | None = None) -> bytes:
+    """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, if already built;
+    `people_as`: the deck's training lists as names, initials or pseudonyms, none by default)."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template, peers)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as)
     return value_report_xlsx(con, account_id, period, lang, peers)
 
 

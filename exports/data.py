@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import duckdb
 import pandas as pd
 
-from metrics import adoption, catalog, efficiency, report, requirements
+from metrics import adoption, catalog, efficiency, people, report, requirements
 from metrics.accounts import Account, get_account
 from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
@@ -38,6 +38,8 @@ class ExportData:
     bench: dict | None = None    # metrics.benchmarks.benchmark(...).to_dict(): own figures and anonymous aggregates
     story: Storyline | None = None  # metrics.story: the case the QBR tells and the risks it names
     requests: pd.DataFrame | None = None  # metrics.requirements.of_account: what the customer asked for, where it is
+    trainees: dict[str, list[tuple[str, int]]] | None = None  # per underused feature: (person as shown, active days);
+    # only when the export was asked to show people (names, initials or pseudonyms), never by default
 
     @property
     def currency(self) -> str | None:
@@ -54,9 +56,10 @@ def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
 
 
 def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
-           peer_figures: pd.DataFrame | None = None) -> ExportData:
+           peer_figures: pd.DataFrame | None = None, people_as: str | None = None) -> ExportData:
     """Read one account's figures for an export; DataError for an unknown account. `peer_figures`: the period's
-    metrics.benchmarks.metric_table, when a portfolio export computes it once for every account."""
+    metrics.benchmarks.metric_table, when a portfolio export computes it once for every account; `people_as`:
+    names, initials or pseudonyms to list the trainees of each underused feature (None: no person in the file)."""
     account = get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period)
     eff = rep.efficiency
@@ -89,9 +92,20 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
                       history(con, account, period))
+    trainees = None
+    if people_as is not None:
+        import secrets
+
+        salt = secrets.token_bytes(32)  # one key per export, never stored: pseudonyms stable within this file only
+        crowd = people.people(con, account, period)
+        lists = people.training(con, account, period, [u.feature for u in rep.adoption.underused_features], crowd)
+        trainees = {f: list(zip(people.labels(users, people_as, salt),
+                                users["active_days"].astype(int)))
+                    for f, users in lists.items()}
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
-                      bench=bench, story=story, requests=requirements.of_account(con, account_id))
+                      bench=bench, story=story, requests=requirements.of_account(con, account_id),
+                      trainees=trainees)
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

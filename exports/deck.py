@@ -716,6 +716,19 @@ def _goals(deck: Deck) -> None:
     deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
 
 
+def _trainees(deck: Deck) -> None:
+    """Appendix: who to invite to training for each underused feature, as the export was asked to show people
+    (names, initials or pseudonyms); no slide otherwise."""
+    lists = deck.data.trainees
+    if not lists:
+        return
+    rows = [[deck.t("trainee_feature"), deck.t("trainee_person"), deck.t("trainee_days")]]
+    rows += [[safe_cell_text(feature), safe_cell_text(person), str(days)]
+             for feature, people_shown in lists.items() for person, days in people_shown]
+    if len(rows) > 1:
+        deck.paged_table(deck.t("deck_trainees"), rows, [0.4, 0.4, 0.2])
+
+
 def _appendix(deck: Deck) -> None:
     """Formulas in plain words, then the assumptions, over as many slides as they need."""
     data = deck.data
@@ -751,7 +764,7 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
     """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
     deck = Deck(lang, template, data=data)
     for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _asked, _underused,
-                 _goals, _appendix):
+                 _goals, _appendix, _trainees):
         make(deck)
     deck.agenda()
     deck.number_slides()
@@ -759,6 +772,8 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
 
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
-                  template: bytes | None = None, peers: pd.DataFrame | None = None) -> bytes:
-    """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account."""
-    return build_pptx(gather(con, account_id, period, peers), lang, template)
+                  template: bytes | None = None, peers: pd.DataFrame | None = None,
+                  people_as: str | None = None) -> bytes:
+    """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account. `people_as` (names,
+    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody."""
+    return build_pptx(gather(con, account_id, period, peers, people_as), lang, template)

@@ -155,3 +155,37 @@ def portfolio(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
         rows.append({"account_key": int(key), **segment_counts(users), "top1_share": share.top1_share,
                      "top3_share": share.top3_share, "single_champion": share.single_champion})
     return pd.DataFrame(rows, columns=["account_key", *SEGMENTS, "top1_share", "top3_share", "single_champion"])
+
+
+LABELS = ("names", "initials", "pseudonyms")  # how an export shows people: a switch, pseudonyms the safest
+
+
+def labels(frame: pd.DataFrame, mode: str, salt: bytes) -> list[str]:
+    """How an export shows each user of `frame` (user_id, name): their name (the user id without one), initials
+    (王*, J. S.; a user without a name as a pseudonym), or a pseudonym: "User " and six hex digits of an HMAC of the
+    user id under `salt`, a random key per export that the file never carries, so the same user reads the same
+    within one export and cannot be traced back from it."""
+    import hashlib
+    import hmac
+
+    if mode not in LABELS:
+        raise ValueError(f"people labels: {mode!r} is not one of {', '.join(LABELS)}")
+
+    def pseudonym(user_id: str) -> str:
+        return "User " + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:6].upper()
+
+    def initials(name: str) -> str:
+        if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+            return name[0] + "*" * (len(name) - 1)
+        return " ".join(part[0].upper() + "." for part in name.split() if part)
+
+    out = []
+    for user_id, name in zip(frame["user_id"], frame["name"]):
+        has_name = isinstance(name, str) and name.strip()
+        if mode == "names":
+            out.append(name.strip() if has_name else str(user_id))
+        elif mode == "initials" and has_name:
+            out.append(initials(name.strip()))
+        else:
+            out.append(pseudonym(str(user_id)))
+    return out

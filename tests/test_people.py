@@ -112,3 +112,45 @@ def test_the_cli_prints_each_users_segment_and_hours_training_and_concentration(
     assert printed["concentration"] == {"top1_share": pytest.approx(1.5 / 1.9), "top3_share": pytest.approx(1.0),
                                         "single_champion": True}
     assert printed["segments"]["never_active"] == 1
+
+
+def test_people_are_shown_by_name_initials_or_a_pseudonym_stable_within_one_export_only():
+    frame = pd.DataFrame({"user_id": ["u1", "u2", "u3"], "name": ["王芳", "John Smith", None]})
+    assert people.labels(frame, "names", b"k") == ["王芳", "John Smith", "u3"]
+    first = people.labels(frame, "initials", b"k")
+    assert first[:2] == ["王*", "J. S."] and first[2].startswith("User ") and "u3" not in first[2]
+    one, again, other = (people.labels(frame, "pseudonyms", key) for key in (b"k", b"k", b"other"))
+    assert one == again and one != other and len(set(one)) == 3
+    assert all(p.startswith("User ") and len(p) == 11 for p in one)
+    with pytest.raises(ValueError):
+        people.labels(frame, "emails", b"k")
+
+
+def test_the_deck_lists_trainees_only_when_asked_and_never_by_user_id_as_a_pseudonym(tmp_path):
+    import io
+
+    from pptx import Presentation
+
+    from exports.deck import qbr_deck_pptx
+    from wording.exports import STRINGS as DECK
+
+    con = connect(tmp_path / "d.duckdb")
+    ingest.load_demo(con)
+    from metrics.period import default_period
+
+    period = default_period(con)
+
+    def slides(people_as):
+        prs = Presentation(io.BytesIO(qbr_deck_pptx(con, "A001", period, "en", people_as=people_as)))
+        titled = [(s.shapes.title.text, s) for s in prs.slides if s.shapes.title is not None]
+        text = "\n".join(c.text for _, s in titled for sh in s.shapes if sh.has_table
+                         for row in sh.table.rows for c in row.cells)
+        return [t for t, _ in titled], text
+
+    titles, text = slides(None)
+    assert not any(t.startswith(DECK["en"]["deck_trainees"]) for t in titles) and "A001-U" not in text
+    titles, text = slides("pseudonyms")
+    assert any(t.startswith(DECK["en"]["deck_trainees"]) for t in titles)
+    assert "A001-U" not in text and "User " in text
+    rep = report.account_report(con, account_id="A001", period=period)
+    assert text.count("User ") == sum(u.non_adopters for u in rep.adoption.underused_features)
