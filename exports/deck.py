@@ -726,7 +726,7 @@ def _trainees(deck: Deck) -> None:
     rows += [[safe_cell_text(feature), safe_cell_text(person), str(days)]
              for feature, people_shown in lists.items() for person, days in people_shown]
     if len(rows) > 1:
-        deck.paged_table(deck.t("deck_trainees"), rows, [0.4, 0.4, 0.2])
+        deck.paged_table(deck.t("deck_trainees"), rows, [0.42, 0.33, 0.25], across=2)
 
 
 def _appendix(deck: Deck) -> None:

@@ -162,9 +162,9 @@ LABELS = ("names", "initials", "pseudonyms")  # how an export shows people: a sw
 
 def labels(frame: pd.DataFrame, mode: str, salt: bytes) -> list[str]:
     """How an export shows each user of `frame` (user_id, name): their name (the user id without one), initials
-    (王*, J. S.; a user without a name as a pseudonym), or a pseudonym: "User " and six hex digits of an HMAC of the
-    user id under `salt`, a random key per export that the file never carries, so the same user reads the same
-    within one export and cannot be traced back from it."""
+    (王*, J. S.; a user without a name as a pseudonym), or a pseudonym: "#" and six hex digits (the same in every
+    language) of an HMAC of the user id under `salt`, a random key per export that the file never carries, so the
+    same user reads the same within one export and cannot be traced back from it."""
     import hashlib
     import hmac
 
@@ -172,7 +172,7 @@ def labels(frame: pd.DataFrame, mode: str, salt: bytes) -> list[str]:
         raise ValueError(f"people labels: {mode!r} is not one of {', '.join(LABELS)}")
 
     def pseudonym(user_id: str) -> str:
-        return "User " + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:6].upper()
+        return "#" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:6].upper()
 
     def initials(name: str) -> str:
         if any("\u4e00" <= ch <= "\u9fff" for ch in name):
