@@ -102,7 +102,7 @@ def samples(con: duckdb.DuckDBPyConnection, weights: dict[str, float] | None = N
                             adoption=figures.get("adoption"), efficiency=figures.get("efficiency"),
                             seats=figures.get("seats"), usage_trend=figures.get("usage_trend"),
                             days_to_renewal=(day - period.end).days, value_delivered=figures.get("value_delivered"),
-                            weights=weights)
+                            weights=weights, top_user_share=figures.get("concentration"))
             out.append(Sample(account.account_id, day, outcome, period, scored.score,
                               {c.name: c.value for c in scored.components}))
     return out

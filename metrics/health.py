@@ -7,7 +7,9 @@ Each component is a figure the report already has, scaled to 0-1 by a rule writt
 - usage_trend: active users against as many months before the period, -50 % -> 0, unchanged -> 0.5, +50 % -> 1;
 - renewal: days from the period's end to the renewal, 0 or overdue -> 0, 180 or more -> 1 (no date: left out);
 - value_delivered: the mean capped progress of the account's objectives (metrics.objectives), as it is (none: left
-  out).
+  out);
+- concentration: 1 - the share of the hours saved the account's top user produces (metrics.people), offered at
+  weight 0: a team that weights it makes every report read the account's people.
 The score is 100 x the weighted mean of the components that have a value; "insufficient data" (no score) when the
 account is not live or fewer than MIN_COMPONENTS components have one.
 """
@@ -25,7 +27,7 @@ from metrics.store import DataError, query, run, write_transaction
 # the default weights: usage signals first; renewal proximity says how urgent more than how healthy, and the
 # efficiency change is the noisiest figure (chosen with metrics.backtest on the demo's planted renewals: see README)
 WEIGHTS = {"adoption": 0.30, "efficiency": 0.10, "seats": 0.20, "usage_trend": 0.20, "renewal": 0.05,
-           "value_delivered": 0.15}
+           "value_delivered": 0.15, "concentration": 0.0}
 MIN_COMPONENTS = 3
 RENEWAL_HORIZON_DAYS = 180
 
@@ -94,7 +96,7 @@ def scaled(name: str, figure: float | None) -> float | None:
         return None
     rules = {"adoption": lambda x: x, "efficiency": lambda x: (x + 0.10) / 0.40, "seats": lambda x: x / 0.80,
              "usage_trend": lambda x: 0.5 + x, "renewal": lambda x: x / RENEWAL_HORIZON_DAYS,
-             "value_delivered": lambda x: x}
+             "value_delivered": lambda x: x, "concentration": lambda x: 1 - x}
     return _clip(rules[name](figure))
 
 
@@ -105,19 +107,20 @@ def scaled(name: str, figure: float | None) -> float | None:
         formula="100 x sum(weight x component) / sum(weights of the components measured); components: "
                 "adoption = key-feature adoption; efficiency = (efficiency change + 0.10) / 0.40; seats = seat "
                 "utilization / 0.80; usage_trend = 0.5 + change of active users on the months before; renewal = "
-                f"days to renewal / {RENEWAL_HORIZON_DAYS}; value_delivered = mean capped objective progress; each "
+                f"days to renewal / {RENEWAL_HORIZON_DAYS}; value_delivered = mean capped objective progress; "
+                "concentration = 1 - the top user's share of the hours saved; each "
                 "clipped to 0-1; weights "
                 + ", ".join(f"{k} {v:g}" for k, v in WEIGHTS.items())
                 + f" by default (saved as versions on Data > Value model); none with fewer than {MIN_COMPONENTS} "
                 "components or before go-live")
 def health(*, live: bool, adoption: float | None, efficiency: float | None, seats: float | None,
            usage_trend: float | None, days_to_renewal: int | None, value_delivered: float | None = None,
-           weights: dict[str, float] | None = None) -> Health:
+           weights: dict[str, float] | None = None, top_user_share: float | None = None) -> Health:
     """The Health of an account from its report's figures (see the module)."""
     weights = weights or WEIGHTS
     figures = {"adoption": adoption, "efficiency": efficiency, "seats": seats, "usage_trend": usage_trend,
                "renewal": None if days_to_renewal is None else float(days_to_renewal),
-               "value_delivered": value_delivered}
+               "value_delivered": value_delivered, "concentration": top_user_share}
     values = {name: scaled(name, figure) for name, figure in figures.items()}
     measured = sum(weights[n] for n, v in values.items() if v is not None)
     def points(name: str) -> float | None:

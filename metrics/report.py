@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 import duckdb
 import pandas as pd
 
-from metrics import adoption, cost, efficiency, lifecycle, objectives
+from metrics import adoption, cost, efficiency, lifecycle, objectives, people
 from metrics.accounts import all_accounts
 from metrics.health import Health, health, weights_of
 from metrics.objectives import Projection
@@ -241,6 +241,9 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     key_adoption, seat_use = figures["key_feature_adoption"], figures["seat_utilization"]
     promised = objectives.objectives_of(con, account, period, figures)
     delivered = objectives.value_delivered(promised)
+    top_user = None
+    if (inputs.weights or {}).get("concentration", 0) > 0:  # weighted: the account's people are read for it
+        top_user = people.concentration(people.people(con, account, period)).top1_share
     return AccountReport(
         account_id=account.account_id, account_name=account.name, industry=account.industry,
         go_live_date=account.go_live_date, period=ReportPeriod(start, end),
@@ -271,7 +274,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
                       efficiency=_num(eff.delta), seats=seat_use, value_delivered=delivered,
                       usage_trend=usage_trend(stage, len(period.months)) if stage is not None else None,
                       days_to_renewal=(account.renewal_date - end).days if account.renewal_date else None,
-                      weights=inputs.weights))
+                      weights=inputs.weights, top_user_share=top_user))
 
 
 def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period,

@@ -132,10 +132,10 @@ def test_the_health_score_is_the_sum_of_its_components_and_withheld_without_enou
     h = health.health(live=True, adoption=0.6, efficiency=0.1, seats=0.4, usage_trend=-0.2, days_to_renewal=90,
                       value_delivered=0.7)
     values = {"adoption": 0.6, "efficiency": 0.5, "seats": 0.5, "usage_trend": 0.3, "renewal": 0.5,
-              "value_delivered": 0.7}
+              "value_delivered": 0.7, "concentration": None}  # offered at weight 0, not measured here
     assert {c.name: c.value for c in h.components} == pytest.approx(values)
-    assert h.score == pytest.approx(100 * sum(health.WEIGHTS[k] * v for k, v in values.items()))
-    assert sum(c.contribution for c in h.components) == pytest.approx(h.score)
+    assert h.score == pytest.approx(100 * sum(health.WEIGHTS[k] * v for k, v in values.items() if v is not None))
+    assert sum(c.contribution or 0 for c in h.components) == pytest.approx(h.score)
     # clipped at both ends
     top = health.health(live=True, adoption=1.0, efficiency=0.9, seats=1.2, usage_trend=2.0, days_to_renewal=400,
                         value_delivered=1.0)
@@ -256,13 +256,21 @@ def test_saved_weights_are_versioned_and_used_by_every_report(tmp_path):
     assert health.save_weights(con, halves, user="ops") == 2
     assert report.account_report(con, account_id="M1", period=period).health.score == pytest.approx(
         100 * (0.5 + (3 / 11 + 0.1) / 0.4) / 2)
-    assert list(health.weight_versions(con)["version"]) == [2, 1]
+    # the value-concentration component, offered at 0: weighted, the report reads M1's people for it (u2 saves
+    # 1.5 of its 1.9 hours: 1 - 1.5 / 1.9)
+    assert report.account_report(con, account_id="M1", period=period).health.components[-1].figure is None
+    only_people = {name: 0.0 for name in health.WEIGHTS} | {"concentration": 1.0}
+    assert health.save_weights(con, only_people, user="ops") == 3
+    scored = report.account_report(con, account_id="M1", period=period).health
+    assert scored.components[-1].figure == pytest.approx(1.5 / 1.9)
+    assert scored.score == pytest.approx(100 * (1 - 1.5 / 1.9))
+    assert list(health.weight_versions(con)["version"]) == [3, 2, 1]
     with pytest.raises(DataError, match="renewal: missing; adoption: must be between 0 and 1"):
         health.save_weights(con, {k: v for k, v in halves.items() if k != "renewal"} | {"adoption": 2.0},
                             user="ops")
     with pytest.raises(DataError, match="at least one weight must be above 0"):
         health.save_weights(con, {name: 0.0 for name in health.WEIGHTS}, user="ops")
-    assert list(health.weight_versions(con)["version"]) == [2, 1]  # nothing saved by a refused edit
+    assert list(health.weight_versions(con)["version"]) == [3, 2, 1]  # nothing saved by a refused edit
 
 
 def test_value_delivered_bands_count_each_account_once_and_leave_out_the_unmeasured():

@@ -264,7 +264,8 @@ def test_the_cli_prints_the_whole_golden_report_as_json_and_rejects_an_unknown_a
              "usage_trend": 0.20 * 1.0}
     assert printed["health"]["score"] == pytest.approx(100 * sum(parts.values()) / 0.8)
     assert {c["name"]: c["contribution"] for c in printed["health"]["components"]} == {
-        **{k: pytest.approx(100 * v / 0.8) for k, v in parts.items()}, "renewal": None, "value_delivered": None}
+        **{k: pytest.approx(100 * v / 0.8) for k, v in parts.items()}, "renewal": None, "value_delivered": None,
+        "concentration": None}
     assert printed["projection"] is None  # no business case in the fixture's accounts file
     assert (printed["objectives"], printed["value_delivered"]) == ([], None)
     assert main(["report", "--account", "nope", "--db", db]) == 2

@@ -110,7 +110,7 @@ if score is not None:
         health_col.caption(reason_text(score.reason))
     with st.expander(t("health_why")):  # every point of the score, explained
         units = {"adoption": "fraction", "efficiency": "fraction", "seats": "fraction", "usage_trend": "fraction",
-                 "renewal": "count", "value_delivered": "fraction"}
+                 "renewal": "count", "value_delivered": "fraction", "concentration": "fraction"}
         table([{"component": t(f"health_{c.name}"),
                 "figure": fmt(c.figure, units[c.name], signed=c.name in ("efficiency", "usage_trend")),
                 "weight": fmt(c.weight, "fraction"), "points": fmt(c.contribution, "number")}

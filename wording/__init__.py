@@ -29,7 +29,7 @@ FORMULAS_ZH: dict[str, str] = {
                        "或最近 3 个月活跃用户比之前 3 个月少 15% 以上，为有风险；习惯使用且最近一次续约为续约或扩容，为忠诚；"
                        "续约结果为流失的日期起为已流失",
     "health_score": "100 × Σ(权重 × 构成项) / 已计量构成项的权重之和；构成项：关键功能采用率；(人效变化 + 0.10) / 0.40；"
-                    "席位利用率 / 0.80；0.5 + 活跃用户较之前月份的变化；距续约天数 / 180；价值目标达成率；各项截取在 0-1；"
+                    "席位利用率 / 0.80；0.5 + 活跃用户较之前月份的变化；距续约天数 / 180；价值目标达成率；1 - 最大用户占比；各项截取在 0-1；"
                     "权重为“数据 > 价值模型”页上生效的版本；未上线或构成项少于 3 项时不计分",
     "projected_value": "每月预期 = 商业论证年价值 / 12 × 爬坡系数（上线当月起第 n 个月为 n / 3，最多为 1）；每月实现 = 当月节省工时 × 人力小时成本；"
                        "实现比例 = 上线以来实现之和 / 预期之和",
@@ -63,7 +63,8 @@ FORMULAS_EN: dict[str, str] = {
                        "habitual and the latest renewal was renewed or expanded; churned from a churned renewal on",
     "health_score": "100 × weighted mean of the measured components: key-feature adoption; (efficiency change + "
                     "0.10) ÷ 0.40; seat utilization ÷ 0.80; 0.5 + change of active users on the months before; days "
-                    "to renewal ÷ 180; value delivered; each between 0 and 1; the weights in force on Data > Value "
+                    "to renewal ÷ 180; value delivered; 1 − the top user's share of the hours saved; each between 0 "
+                    "and 1; the weights in force on Data > Value "
                     "model; no score before go-live or with fewer than 3 components",
     "projected_value": "projected each month = the business case's value a year ÷ 12 × min(1, n ÷ 3), n = 1 in the "
                        "go-live month; realized each month = hours saved that month × hourly cost; realized share = "
@@ -286,9 +287,11 @@ OBJECTIVE_WORDS = {
 HEALTH_COMPONENTS = {  # the health score's components (metrics.health.WEIGHTS)
     "en": {"adoption": "Key feature adoption", "efficiency": "Per-person efficiency change",
            "seats": "Seat utilization", "usage_trend": "Active users against the months before",
-           "renewal": "Days to renewal", "value_delivered": "Value delivered against objectives"},
+           "renewal": "Days to renewal", "value_delivered": "Value delivered against objectives",
+           "concentration": "Top user's share of the hours saved"},
     "zh": {"adoption": "关键功能采用率", "efficiency": "人效变化", "seats": "席位利用率",
-           "usage_trend": "活跃用户较之前的月份", "renewal": "距续约天数", "value_delivered": "价值目标兑现度"},
+           "usage_trend": "活跃用户较之前的月份", "renewal": "距续约天数", "value_delivered": "价值目标兑现度",
+           "concentration": "最大用户占节省工时的比例"},
 }
 
 

@@ -2,16 +2,18 @@
 
 -- name: current
 -- the latest saved weights (no row: the defaults apply)
-SELECT adoption, efficiency, seats, usage_trend, renewal, value_delivered
+SELECT adoption, efficiency, seats, usage_trend, renewal, value_delivered, concentration
 FROM health_weights ORDER BY version DESC LIMIT 1
 
 -- name: versions
-SELECT version, saved_at, saved_by, note, adoption, efficiency, seats, usage_trend, renewal, value_delivered
+SELECT version, saved_at, saved_by, note, adoption, efficiency, seats, usage_trend, renewal, value_delivered,
+       concentration
 FROM health_weights ORDER BY version DESC
 
 -- name: last_version
 SELECT coalesce(max(version), 0) FROM health_weights
 
 -- name: save
-INSERT INTO health_weights VALUES ($v, $at, $by, $note, $adoption, $efficiency, $seats, $usage_trend, $renewal,
-                                   $value_delivered)
+INSERT INTO health_weights (version, saved_at, saved_by, note, adoption, efficiency, seats, usage_trend, renewal,
+                            value_delivered, concentration)
+VALUES ($v, $at, $by, $note, $adoption, $efficiency, $seats, $usage_trend, $renewal, $value_delivered, $concentration)

@@ -156,6 +156,8 @@ CREATE TABLE IF NOT EXISTS health_weights (
     renewal         DOUBLE NOT NULL,
     value_delivered DOUBLE NOT NULL
 );
+-- the value-concentration component (metrics.people), offered at weight 0; versions saved before it weigh it 0
+ALTER TABLE health_weights ADD COLUMN IF NOT EXISTS concentration DOUBLE DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS value_drivers (
     feature_key   INTEGER NOT NULL,
