@@ -271,6 +271,10 @@ def cmd_users(args: argparse.Namespace) -> int:
         .adoption.underused_features]
     lists = people.training(con, account, period, features, frame)
     share = people.concentration(frame)
+    if args.xlsx:
+        from exports.people import training_xlsx
+
+        Path(args.xlsx).write_bytes(training_xlsx(lists, args.lang))
     rows = [{"user_id": r.user_id, "name": r.name, "email": r.email, "role": r.role, "department": r.department,
              "segment": r.segment, "active_days": int(r.active_days), "events": int(r.events),
              "hours_saved": float(r.hours_saved), "value_features": list(r.value_features),
@@ -412,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--training", metavar="F1,F2", help="the features to list trainees for (default: the report's "
                                                         "underused value features)")
     us.add_argument("--json", action="store_true", help="print the users, training lists and concentration as JSON")
+    us.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the training lists as a workbook, a sheet a "
+                                                        "feature")
     us.add_argument("--lang", choices=("en", "zh"), default="en")
     us.add_argument("--db", help=db_help)
     us.set_defaults(func=cmd_users)

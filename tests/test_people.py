@@ -156,3 +156,46 @@ def test_the_deck_lists_trainees_only_when_asked_and_never_by_user_id_as_a_pseud
     assert "A001-U" not in text and shown
     rep = report.account_report(con, account_id="A001", period=period)
     assert len(shown) == sum(u.non_adopters for u in rep.adoption.underused_features)
+
+
+def test_the_cli_writes_the_training_lists_as_a_workbook_a_sheet_a_feature(db, tmp_path, capsys):
+    import openpyxl
+
+    import cli
+    from wording.exports import STRINGS as BOOK
+
+    _, path = db
+    out = tmp_path / "培训.xlsx"
+    assert cli.main(["users", "--account", "M1", "--start", "2025-05", "--end", "2025-08", "--db", str(path),
+                     "--training", "Dispatch,Scan", "--xlsx", str(out), "--lang", "zh"]) == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Dispatch", "Scan"]
+    scan = book["Scan"]
+    assert scan.cell(1, 1).value == BOOK["zh"]["training_sheet_title"].format(feature="Scan", n=2)
+    assert [scan.cell(r, 1).value for r in (4, 5)] == ["u1", "u3"] and scan.cell(4, 2).value == "王芳"
+    assert scan.cell(6, 1).value is None
+
+
+def test_case_studies_and_an_anonymized_deck_carry_no_user_identifier(tmp_path):
+    import io
+
+    from pptx import Presentation
+
+    from exports import case_study as draft
+    from exports.deck import qbr_deck_pptx
+    from metrics.case_study import case_study
+    from metrics.period import default_period
+
+    con = connect(tmp_path / "c.duckdb")
+    ingest.load_demo(con)
+    period = default_period(con)
+    study = case_study(con, account_id="A001", start=period.start, end=period.end)
+    for lang in ("en", "zh"):
+        assert "A001-U" not in draft.draft(study, lang)
+        slides = Presentation(io.BytesIO(draft.case_study_pptx(study, lang))).slides
+        assert "A001-U" not in "\n".join(sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame)
+    deck = Presentation(io.BytesIO(qbr_deck_pptx(con, "A001", period, "zh", people_as="pseudonyms")))
+    text = "\n".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    text += "\n".join(c.text for s in deck.slides for sh in s.shapes if sh.has_table
+                      for row in sh.table.rows for c in row.cells)
+    assert "A001-U" not in text
