@@ -298,7 +298,7 @@ def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_ac
     assert not at.exception
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons][:2] == ["Excel 价值报告", "QBR 汇报 PPT"]
-    assert {b.proto.label for b in buttons[2:]} <= {"下载名单（CSV）"}  # and the training lists
+    assert {b.proto.label for b in buttons[2:]} <= {"下载名单（CSV）"}  # and the training list
     at.switch_page("views/portfolio.py").run()
     at.sidebar.multiselect[0].select(at.sidebar.multiselect[0].options[0]).run()  # one industry
     at.button(key="export_all_go").click().run()

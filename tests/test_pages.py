@@ -616,9 +616,10 @@ def test_the_account_report_lists_trainees_per_underused_feature_and_its_people(
     at = run_page(db, monkeypatch, "views/account_report.py")
     con = connect(db)
     data = report.account_report(con, account_id="A001", period=default_period(con))
-    titles = [e.label for e in at.expander]
-    for item in data.adoption.underused_features:  # one list per underused feature, as long as its non-adopters
-        assert STRINGS["en"]["training_title"].format(feature=item.feature, n=item.non_adopters) in titles
+    picker = next(s for s in at.selectbox if s.label == STRINGS["en"]["training_pick"])
+    assert picker.options == [  # one list per underused feature, as long as its non-adopters
+        STRINGS["en"]["training_title"].format(feature=item.feature, n=item.non_adopters)
+        for item in data.adoption.underused_features]
     crowd = people.people(con, get_account(con, "A001"), default_period(con))
     listed = next(d.value for d in at.dataframe if "segment" in d.value.columns)
     assert list(listed["user_id"]) == list(crowd["user_id"])

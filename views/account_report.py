@@ -231,12 +231,15 @@ with st.expander(t("people_list")):
                                 value_features=[len(v) for v in crowd["value_features"]])
     table(shown_people[["user_id", "name", "department", "segment", "active_days", "events", "hours_saved",
                         "value_features", "last_active"]].fillna(""), hide_index=True)
-for feature, users in trainees.items():  # who to invite to training, per underused feature
-    with st.expander(t("training_title", feature=feature, n=len(users))):
+if trainees:  # who to invite to training, per underused feature (the one picked)
+    with st.expander(t("training_lists", n=len(trainees))):
+        shown_lists = {t("training_title", feature=f, n=len(users)): f for f, users in trainees.items()}
+        feature = shown_lists[st.selectbox(t("training_pick"), list(shown_lists), key="training_feature")]
+        users = trainees[feature]
         table(users.fillna(""), hide_index=True)
         st.download_button(t("training_download"), users.to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
-                           key=f"training-{feature}")
+                           key="training-download")
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"])
 with st.expander(t("how_computed")):
