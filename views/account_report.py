@@ -60,12 +60,16 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
 
 data = load(account_id, period.start, period.end, cache_key())
 key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.file_part()}", lang()
-for col, (fmt_, label, mime) in zip(st.columns([1, 1, 3])[:2], (
+download_cols = st.columns([1, 1, 3])
+# the deck names nobody unless asked: its appendix then lists whom to invite to training, shown so
+shown_as = {t("deck_people_none"): None, **{t(f"deck_people_{m}"): m for m in people.LABELS}}
+people_as = shown_as[download_cols[2].selectbox(t("deck_people"), list(shown_as), key="deck_people")]
+for col, (fmt_, label, mime) in zip(download_cols[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):
     # built on click, in its own thread: the closure holds this run's account, period and language
-    col.download_button(label, lambda f=fmt_, a=account_id, lg=language: export_file(a, period.start, period.end,
-                                                                                     f, lg, key),
+    col.download_button(label, lambda f=fmt_, a=account_id, lg=language, p=people_as: export_file(
+                            a, period.start, period.end, f, lg, key, p),
                         file_name=f"{stem}.{fmt_}", mime=mime, icon=":material/download:", key=f"dl-{fmt_}")
 rep = data["report"]
 eff, money = rep.efficiency, rep.cost
