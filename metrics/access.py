@@ -35,6 +35,12 @@ class Access:
         """Imports and value-model edits: CS operations, and the single user of a local install."""
         return self.role in ("ops", "local")
 
+    @property
+    def sees_people(self) -> bool:
+        """User identifiers (metrics.people): the CSMs of the account and CS operations; executives see counts and
+        shares only."""
+        return self.role in ("csm", "ops", "local")
+
     def scope(self, frame: pd.DataFrame, column: str = "account_id") -> pd.DataFrame:
         """The rows of `frame` about accounts this user may see."""
         if self.accounts is None:

@@ -140,6 +140,11 @@ def test_an_executive_sees_every_account_and_the_portfolio_but_cannot_import(db,
         c.value for c in at.sidebar.caption]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/data_import.py").run()
+    # an executive sees the account's people as counts and shares only: no user, no training list, no deck switch
+    shown = everything_shown(at)
+    assert "-U0" not in shown and STRINGS["en"]["people_counts_only"] in shown
+    assert STRINGS["en"]["segment_champion"] in shown
+    assert not any(s.label == STRINGS["en"]["deck_people"] for s in at.selectbox)
     assert not at.switch_page("views/portfolio.py").run().exception
 
 

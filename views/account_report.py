@@ -24,7 +24,7 @@ from ui.widgets import period_picker, show_benchmark, table, url_selectbox
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
 
-guard("accounts")
+viewer = guard("accounts")
 st.title(t("page_account"))
 con = get_connection()
 accounts = visible_accounts(con)
@@ -63,7 +63,8 @@ key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.file_part()}
 download_cols = st.columns([1, 1, 3])
 # the deck names nobody unless asked: its appendix then lists whom to invite to training, shown so
 shown_as = {t("deck_people_none"): None, **{t(f"deck_people_{m}"): m for m in people.LABELS}}
-people_as = shown_as[download_cols[2].selectbox(t("deck_people"), list(shown_as), key="deck_people")]
+people_as = shown_as[download_cols[2].selectbox(t("deck_people"), list(shown_as), key="deck_people")] \
+    if viewer.sees_people else None  # executives: the deck names nobody
 for col, (fmt_, label, mime) in zip(download_cols[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):
@@ -230,11 +231,15 @@ if share.top1_share is not None:
           top1=fmt(share.top1_share, "fraction"), top3=fmt(share.top3_share, "fraction")),
         **({"icon": ":material/person_alert:"} if share.single_champion else
            {"help": formula_text("value_concentration", METRICS["value_concentration"].formula)}))
-with st.expander(t("people_list")):
-    shown_people = crowd.assign(segment=[t(f"segment_{s}") for s in crowd["segment"]],
-                                value_features=[len(v) for v in crowd["value_features"]])
-    table(shown_people[["user_id", "name", "department", "segment", "active_days", "events", "hours_saved",
-                        "value_features", "last_active"]].fillna(""), hide_index=True)
+if not viewer.sees_people:  # executives: counts and shares only, never a person
+    st.caption(t("people_counts_only"))
+    trainees = {}
+else:
+    with st.expander(t("people_list")):
+        shown_people = crowd.assign(segment=[t(f"segment_{s}") for s in crowd["segment"]],
+                                    value_features=[len(v) for v in crowd["value_features"]])
+        table(shown_people[["user_id", "name", "department", "segment", "active_days", "events", "hours_saved",
+                            "value_features", "last_active"]].fillna(""), hide_index=True)
 if trainees:  # who to invite to training, per underused feature (the one picked)
     with st.expander(t("training_lists", n=len(trainees))):
         shown_lists = {t("training_title", feature=f, n=len(users)): f for f, users in trainees.items()}
