@@ -199,3 +199,12 @@ def test_case_studies_and_an_anonymized_deck_carry_no_user_identifier(tmp_path):
     text += "\n".join(c.text for s in deck.slides for sh in s.shapes if sh.has_table
                       for row in sh.table.rows for c in row.cells)
     assert "A001-U" not in text
+
+
+def test_a_training_list_downloaded_as_csv_never_carries_a_live_formula():
+    from ui.downloads import csv_bytes
+
+    users = pd.DataFrame({"user_id": ["u1", "u2"], "name": ["=HYPERLINK(\"http://x\",\"hi\")", "王芳"],
+                          "active_days": [3, 1]})
+    text = csv_bytes(users).decode("utf-8-sig").splitlines()
+    assert text[1] == "u1,\"'=HYPERLINK(\"\"http://x\"\",\"\"hi\"\")\",3" and text[2] == "u2,王芳,1"

@@ -58,3 +58,11 @@ def requirements_board(items: list, language: str, day: date) -> None:
 
     st.download_button(t("board_download"), board_xlsx(items, language),
                        file_name=f"ValueLens_requirements_{day:%Y-%m-%d}.xlsx", icon=":material/download:")
+
+
+def csv_bytes(frame) -> bytes:
+    """A table as CSV for a spreadsheet (UTF-8 with BOM, so Excel reads Chinese): customer text that a spreadsheet
+    would run as a formula (=, +, -, @) gets a leading apostrophe (exports.safety)."""
+    from exports.safety import safe_csv_frame
+
+    return safe_csv_frame(frame).to_csv(index=False).encode("utf-8-sig")

@@ -16,7 +16,7 @@ from metrics.period import Period, data_months
 from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
 from metrics.story import history, storyline
-from ui.downloads import export_file
+from ui.downloads import csv_bytes, export_file
 from ui.session import cache_key, get_connection, peer_table, people_of, report_inputs
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import fmt, formula_text, labelled, plain, reason_text
@@ -246,7 +246,7 @@ if trainees:  # who to invite to training, per underused feature (the one picked
         feature = shown_lists[st.selectbox(t("training_pick"), list(shown_lists), key="training_feature")]
         users = trainees[feature]
         table(users.fillna(""), hide_index=True)
-        st.download_button(t("training_download"), users.to_csv(index=False).encode("utf-8-sig"),
+        st.download_button(t("training_download"), csv_bytes(users),
                            file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
                            key="training-download")
 with st.expander(t("peer_section")):
