@@ -79,6 +79,14 @@ CREATE OR REPLACE TEMP MACRO vl_is_total(t) AS length(t) <= 16 AND regexp_full_m
 CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
     CASE WHEN failed THEN {'column_name': col, 'value': left(CAST(v AS VARCHAR), 200), 'reason': reason} END;
 
+-- the account checks of a row that names one account (objectives, renewals, requests): missing, a total row, or an
+-- account this database does not know (`account_key` from a LEFT JOIN on account); a list of vl_err records
+CREATE OR REPLACE TEMP MACRO vl_account_errs(account_id, raw_account_id, account_key) AS [
+    vl_err(account_id IS NULL, 'account_id', NULL, 'missing value'),
+    vl_err(vl_is_total(account_id), 'account_id', raw_account_id, 'a total or subtotal row, not data'),
+    vl_err(account_id IS NOT NULL AND account_key IS NULL AND NOT vl_is_total(account_id), 'account_id',
+           raw_account_id, 'unknown account (import it in an accounts file first)')];
+
 -- identifiers that normalising would change (invisible or look-alike characters) or that read as a total row:
 -- ingest._check_identifiers finds them among the distinct values of a batch and rejects their rows
 CREATE TEMP TABLE IF NOT EXISTS vl_bad_ids (column_name VARCHAR, value VARCHAR, reason VARCHAR);

@@ -23,11 +23,7 @@ final AS (
     SELECT
         t.*,
         a.account_key,
-        list_filter([
-            vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
-            vl_err(vl_is_total(t.account_id), 'account_id', t.raw_account_id, 'a total or subtotal row, not data'),
-            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id),
-                   'account_id', t.raw_account_id, 'unknown account (import it in an accounts file first)'),
+        list_filter(list_concat(vl_account_errs(t.account_id, t.raw_account_id, a.account_key), [
             vl_err(t.metric IS NULL, 'metric', NULL, 'missing value'),
             vl_err(t.metric IS NOT NULL AND NOT list_contains($metrics, t.metric), 'metric', t.raw_metric,
                    'not a metric an objective can measure'),
@@ -42,7 +38,7 @@ final AS (
                    'outside 1990-01-01 to 2100-12-31'),
             vl_err(t.baseline IS NOT NULL AND t.target IS NOT NULL AND t.baseline = t.target, 'target', t.raw_target,
                    'equal to the baseline: nothing to progress towards')
-        ], lambda x: x IS NOT NULL) AS errors
+        ]), lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
 )

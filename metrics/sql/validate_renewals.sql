@@ -28,11 +28,7 @@ final AS (
     SELECT
         t.*,
         a.account_key,
-        list_filter([
-            vl_err(t.account_id IS NULL, 'account_id', NULL, 'missing value'),
-            vl_err(vl_is_total(t.account_id), 'account_id', t.raw_account_id, 'a total or subtotal row, not data'),
-            vl_err(t.account_id IS NOT NULL AND a.account_key IS NULL AND NOT vl_is_total(t.account_id),
-                   'account_id', t.raw_account_id, 'unknown account (import it in an accounts file first)'),
+        list_filter(list_concat(vl_account_errs(t.account_id, t.raw_account_id, a.account_key), [
             vl_err(vl_text(t.raw_renewal_date) IS NULL, 'renewal_date', NULL, 'missing value'),
             vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
                    t.raw_renewal_date, 'not a date (use YYYY-MM-DD)'),
@@ -44,7 +40,7 @@ final AS (
             vl_err(vl_text(t.raw_new_acv) IS NOT NULL AND t.new_acv IS NULL, 'new_acv', t.raw_new_acv,
                    vl_nan_reason()),
             vl_err(t.new_acv < 0, 'new_acv', t.raw_new_acv, 'must be >= 0')
-        ], lambda x: x IS NOT NULL) AS errors
+        ]), lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
 )
