@@ -38,6 +38,12 @@ DAY, MONTH = "yyyy-mm-dd", "yyyy-mm"
 HEADER_ROW = 4  # every table sheet: title, subtitle, blank, then the header (frozen)
 
 
+def cell_font(value: object, lang: str, **style: object) -> Font:
+    """The font of a cell holding `value`: the CJK font for Chinese text, else the language's font."""
+    name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(lang, FONTS["en"])
+    return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+
+
 class _Book:
     """Cell writing with the workbook's language, font and currency format in one place."""
 
@@ -55,8 +61,7 @@ class _Book:
         return text(self.lang, key, **values)
 
     def font(self, value: object = None, **style: object) -> Font:
-        name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(self.lang, FONTS["en"])
-        return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+        return cell_font(value, self.lang, **style)
 
     def put(self, ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
             bold: bool = False, color: str | None = None, size: float = 11, italic: bool = False,

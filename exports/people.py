@@ -9,7 +9,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from exports.excel import _CJK, CJK_FONT, FONTS, HEADER_FILL
+from exports.excel import HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 
@@ -22,8 +22,7 @@ def training_xlsx(lists: dict[str, pd.DataFrame], lang: str = "en") -> bytes:
     wb.remove(wb.active)
 
     def font(value: object, **style: object) -> Font:
-        name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(lang, FONTS["en"])
-        return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+        return cell_font(value, lang, **style)
 
     used: set[str] = set()
     for feature, users in lists.items():

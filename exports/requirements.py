@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from exports.excel import _CJK, CJK_FONT, FONTS, HEADER_FILL
+from exports.excel import _CJK, HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 from metrics.requirements import Requirement
@@ -38,8 +38,7 @@ def board_xlsx(items: Sequence[Requirement], lang: str = "en", *, title: str | N
     ws.title = text(lang, "board_sheet")
 
     def font(value: object, **style: object) -> Font:
-        name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(lang, FONTS["en"])
-        return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+        return cell_font(value, lang, **style)
 
     heading = title or text(lang, "board_title")
     write_text(ws.cell(1, 1), heading).font = font(heading, bold=True, size=14, color="1F4E79")
