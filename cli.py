@@ -255,6 +255,8 @@ def cmd_requests(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     """One account's people in the period: each user's segment, activity and hours saved, the training list of each
     underused value feature, and how much of the value hangs on one person."""
+    import pandas as pd
+
     from metrics import people
     from metrics.accounts import get_account
 
@@ -278,8 +280,8 @@ def cmd_users(args: argparse.Namespace) -> int:
     rows = [{"user_id": r.user_id, "name": r.name, "email": r.email, "role": r.role, "department": r.department,
              "segment": r.segment, "active_days": int(r.active_days), "events": int(r.events),
              "hours_saved": float(r.hours_saved), "value_features": list(r.value_features),
-             "first_activity": None if r.first_activity is None or pd_isna(r.first_activity) else str(r.first_activity),
-             "last_active": None if r.last_active is None or pd_isna(r.last_active) else str(r.last_active)}
+             "first_activity": None if pd.isna(r.first_activity) else str(r.first_activity),
+             "last_active": None if pd.isna(r.last_active) else str(r.last_active)}
             for r in frame.itertuples(index=False)]
     result = {"account_id": account.account_id, "period": {"start": period.start.isoformat(),
                                                             "end": period.end.isoformat()},
@@ -296,12 +298,6 @@ def cmd_users(args: argparse.Namespace) -> int:
     for feature, users in lists.items():
         print("  " + cli_text(args.lang, "users_training", feature=feature, n=len(users)))
     return 0
-
-
-def pd_isna(value: object) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:

@@ -393,12 +393,13 @@ def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) ->
     its fields (status, versions, note, features, the judged dimensions); their ids. Requirements already present
     with the same title are left alone, so applying twice changes nothing."""
     existing = {str(r[0]) for r in con.execute(sql("requirements.titles")).fetchall()}
+    area_of = {r.request_id: r.area for r in requests_of(con)}  # read once, not once a requirement
     out = []
     for item in made:
         title = " / ".join(t for t in (item.get("title_zh"), item["title"]) if t)
         if title in existing:
             continue
-        areas = [r.area for r in requests_of(con) if r.request_id in set(item["requests"]) and r.area]
+        areas = [area_of[r] for r in item["requests"] if area_of.get(r)]
         new_id = create(con, title, item["requests"], user=user, area=item.get("area") or next(iter(areas), None))
         fields = {k: item.get(k) for k in ("status", "target_version", "shipped_version", "status_note",
                                             "capability_gap", "core_selling_point", "benefit")}
