@@ -47,6 +47,8 @@ def training_xlsx(lists: dict[str, pd.DataFrame], lang: str = "en") -> bytes:
                     write_text(cell, value)  # customer text is never a formula
                 cell.font = font(value)
         ws.freeze_panes = "A4"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # printed one page wide (LibreOffice split it)
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     if not wb.sheetnames:
         ws = wb.create_sheet(text(lang, "training_none_sheet"))
         write_text(ws.cell(1, 1), text(lang, "training_none"))
