@@ -4,7 +4,7 @@ declared the navigation, so that visitor got no sidebar sections, no language sw
 import streamlit as st
 
 from i18n import t
-from ui.session import start_database
+from ui.session import run_slot, start_database
 from ui.signin import require_access
 from ui.widgets import language_switch
 
@@ -31,4 +31,5 @@ if access.manages_data:
                                    st.Page("views/value_model.py", title=t("page_value_model"), icon=":material/tune:"),
                                    st.Page("views/requirements.py", title=t("page_requirements"),
                                            icon=":material/view_kanban:")]
-st.navigation(sections).run()
+with run_slot():  # one run at a time per process (ui.session.RUN_SLOTS); long work gives it back
+    st.navigation(sections).run()

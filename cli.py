@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import unicodedata
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import wording
 from metrics import catalog, ingest, report
 from metrics.period import resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
-from metrics.store import DataError, connect, db_path
+from metrics.store import DataError, connect, db_path, publishing
 from wording.cli import text as cli_text
 from wording.numbers import fmt
 
@@ -439,7 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code = args.func(args)
+        # under serve.py the app processes read snapshots: a write here publishes one when it is done
+        with publishing(db_path(args.db)) if args.func in (cmd_import, cmd_settings, cmd_demo) else nullcontext():
+            code = args.func(args)
         sys.stdout.flush()
         return code
     except DataError as exc:  # e.g. the database is held by another process: one message, no traceback

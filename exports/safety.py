@@ -100,7 +100,15 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` safe to download as CSV: text columns (and text headers) escaped, numbers left as numbers."""
     out = frame.copy()
     for column in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column])):
-            out[column] = out[column].map(safe_csv_text)
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        try:  # vectorized (a page's tables pass through here on every rerun); non-text cells test False
+            risky = (values.str.startswith(FORMULA_TRIGGERS, na=False)
+                     & ~values.str.fullmatch(_SIGNED_FIGURE.pattern, na=False))
+        except AttributeError:  # no text in the column at all (lists, dates as objects): nothing to escape
+            continue
+        if risky.any():
+            out[column] = values.where(~risky, "'" + values[risky].astype(str))
     out.columns = [safe_csv_text(c) for c in out.columns]
     return out

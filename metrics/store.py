@@ -1,8 +1,10 @@
 """DuckDB connection, schema, the named-query helper and the domain error."""
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -99,6 +101,89 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
     run(con, "store.temp_directory", {"path": temp_directory(target)})
     con.execute(sql("schema"))
     return con
+
+
+# Serving with several app processes (serve.py): DuckDB lets one process open a file read-write, or many open it
+# read-only, never both. The app processes read snapshots of the database (copies, read-only); a write (an import,
+# a value-model or objectives save, the requirement board) opens the database file itself, one process at a time,
+# and publishes a new snapshot that every process reads from its next run on.
+SNAPSHOTS_ENV = "VALUELENS_SNAPSHOTS"  # "1": this process reads snapshots (serve.py sets it for its app processes)
+SNAPSHOTS_KEPT = 3  # older snapshots are deleted (a process still reading one keeps its open file until it lets go)
+
+
+def snapshot_mode() -> bool:
+    """True in an app process started by serve.py: reads go to snapshots, writes through primary_writer."""
+    return os.environ.get(SNAPSHOTS_ENV) == "1"
+
+
+def snapshot_dir(primary: str | Path) -> Path:
+    return Path(f"{primary}.snapshots")
+
+
+def current_snapshot(primary: str | Path) -> Path:
+    """The newest published snapshot of the database `primary`."""
+    pointer = snapshot_dir(primary) / "current"
+    try:
+        return snapshot_dir(primary) / pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise DataError(f"{Path(primary).name}: no snapshot published; start the app with serve.py") from None
+
+
+def publish_snapshot(primary: str | Path) -> Path:
+    """Copy the database file (closed and checkpointed by the caller: no write-ahead log) to a new snapshot and
+    point `current` at it; both renames are atomic, so a reader finds the old snapshot or the new one whole."""
+    folder = snapshot_dir(primary)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}.duckdb"
+    shutil.copyfile(primary, folder / f"{name}.part")
+    os.replace(folder / f"{name}.part", folder / name)
+    (folder / "current.part").write_text(name, encoding="utf-8")
+    os.replace(folder / "current.part", folder / "current")
+    for old in sorted(folder.glob("*.duckdb"))[:-SNAPSHOTS_KEPT]:
+        old.unlink(missing_ok=True)
+    return folder / name
+
+
+def connect_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a snapshot (many processes may hold one), with the session's settings."""
+    con = duckdb.connect(str(path), read_only=True)
+    run(con, "store.session")
+    limit = os.environ.get("VALUELENS_MEMORY_LIMIT") or default_memory_limit()
+    if limit.lower() != "duckdb":
+        run(con, "store.memory_limit", {"limit": limit})
+    run(con, "store.temp_directory", {"path": temp_directory(str(path))})
+    return con
+
+
+@contextmanager
+def publishing(primary: str | Path) -> Iterator[None]:
+    """Around a write to the database file: when serve.py serves it (it has snapshots), one writer at a time
+    across processes (an exclusive lock on <database>.snapshots/lock), and on success the file is checkpointed
+    and published as the newest snapshot before the lock is released; on failure nothing is published (the
+    write rolled back). Without snapshots (the plain app, the CLI alone) it does nothing."""
+    folder = snapshot_dir(primary)
+    if not folder.is_dir():
+        yield
+        return
+    with open(folder / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+        con = connect(primary)  # the writer's connections are closed by now: this one sees every change
+        run(con, "store.checkpoint")
+        con.close()
+        publish_snapshot(primary)
+
+
+@contextmanager
+def primary_writer(primary: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database file itself, read-write, for one write from an app process under serve.py (see publishing)."""
+    snapshot_dir(primary).mkdir(parents=True, exist_ok=True)
+    with publishing(primary):
+        con = connect(primary)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 @cache

@@ -204,3 +204,71 @@ def test_a_database_held_by_another_process_gives_one_message_after_waiting(tmp_
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert f"h.duckdb: the database is in use by process {holder.pid}" in done.stderr
+
+
+def test_one_script_run_at_a_time_and_long_work_lets_the_others_run():
+    """app.py runs each page inside ui.session.run_slot (one run at a time per process: twenty threads at once
+    thrashed the interpreter lock); an import or every account's export runs inside long_work, which gives the
+    slot back so that the other sessions' runs are not queued behind it for minutes."""
+    from ui.session import long_work, run_slot
+
+    order: list[str] = []
+    inside, second_done = threading.Event(), threading.Event()
+
+    def other_session() -> None:
+        inside.wait(5)
+        with run_slot():
+            order.append("other run")
+        second_done.set()
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    with run_slot():
+        inside.set()
+        assert not second_done.wait(0.3)  # the slot is held: the other run waits
+        with long_work():
+            assert second_done.wait(5)  # ...until this run does long work
+            order.append("long work")
+        order.append("run resumed")
+    thread.join(5)
+    assert order == ["other run", "long work", "run resumed"]
+    with long_work():  # outside a run (the CLI, a test): nothing to give back
+        pass
+
+
+def test_app_processes_read_snapshots_while_another_process_writes_the_database(tmp_path):
+    """serve.py's app processes: DuckDB lets many processes read a file only when none writes it, so they read
+    snapshots (read-only copies) and a write opens the database file itself and publishes a new snapshot. A
+    process holding a snapshot open does not stop another process's import; its own snapshot stays whole and
+    unchanged; a failed write publishes nothing."""
+    from metrics.store import connect_snapshot, current_snapshot, publish_snapshot
+
+    primary = tmp_path / "v.duckdb"
+    con = connect(primary)
+    ingest.import_file(con, FIXTURES / "accounts.csv")
+    con.close()
+    first = publish_snapshot(primary)
+    assert current_snapshot(primary) == first
+    held = connect_snapshot(first)  # this process reads, as an app process does
+    count = "SELECT count(*) FROM events"
+    assert held.execute(count).fetchall() == [(0,)]
+    write = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from metrics import ingest
+        from metrics.store import primary_writer
+        with primary_writer({str(primary)!r}) as con:
+            ingest.import_file(con, sys.argv[1])
+    """)
+    done = subprocess.run([sys.executable, "-c", write, str(FIXTURES / "events.csv")], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    second = current_snapshot(primary)
+    assert second != first
+    loaded = connect_snapshot(second).execute(count).fetchall()[0][0]
+    assert loaded > 0
+    assert held.execute(count).fetchall() == [(0,)]  # the snapshot it holds did not change under it
+    failed = subprocess.run([sys.executable, "-c", write, str(FIXTURES / "not_a_csv.csv")], capture_output=True,
+                            text=True, timeout=120)
+    assert failed.returncode != 0 and "DataError" in failed.stderr
+    assert current_snapshot(primary) == second  # nothing published

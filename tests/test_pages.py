@@ -85,6 +85,25 @@ def test_another_account_and_period_show_that_accounts_figures(db, monkeypatch):
     assert shown(at)["Per-person efficiency"] == displayed(data.efficiency.delta, "fraction", signed=True)
 
 
+def test_each_accounts_charts_plot_its_own_figures_though_charts_are_shared_across_sessions(db, monkeypatch):
+    """Charts are built once and shared by every session (ui.session.figure): a key that misses the account would
+    show one customer's usage on another's page. Each account's monthly-active-users chart plots its own series,
+    in a second session too (from the shared cache), and each language titles it in that language."""
+    from metrics import adoption
+
+    con = connect(db)
+    for account_id in ("A001", "A002", "A001"):
+        for lang in ("en", "zh", "en"):
+            at = run_page(db, monkeypatch, "views/account_report.py", lang)
+            at.selectbox[0].set_value(account_id).run()
+            chart = next(s for c in at.get("plotly_chart") if (s := json.loads(c.proto.spec))["layout"]["title"]
+                         ["text"] == STRINGS[lang]["chart_mau"])
+            y = chart["data"][0]["y"]  # plotly's typed array: base64 of little-endian numbers
+            plotted = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]).newbyteorder("<"))
+            mau = adoption.mau(con, account_id=account_id, start=date(2000, 1, 1), end=default_period(con).end)
+            assert plotted.tolist() == mau["active_users"].tolist()[-len(plotted):]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_kpi_card_shows_thousands_without_cents_so_the_figure_is_not_cut_off(db, monkeypatch, lang):
     """CNY 5,505.80 was cut to 'CNY 5,505…' in a card at 1440 px: from 1,000 a card shows whole units."""

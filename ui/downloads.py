@@ -7,7 +7,7 @@ import streamlit as st
 
 from i18n import t
 from metrics.period import Period
-from ui.session import get_connection, peer_table
+from ui.session import get_connection, long_work, peer_table
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -33,7 +33,8 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
     def progress(done: int, total: int, account_id: str) -> None:
         bar.progress(done / total, text=t("export_running", done=done, total=total, account=account_id))
 
-    data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
+    with long_work():  # minutes for many accounts: the other sessions' runs go on meanwhile
+        data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
     st.success(t("export_ready", n=len(account_ids)))
     st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.file_part()}_{fmt_}.zip",
                        mime="application/zip", icon=":material/download:", key="export_all_zip")

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from i18n import t
-from metrics import catalog
 from metrics.access import LOCAL, Access, access_for, auth_problem, load_roles, secrets_problem
 from metrics.store import DataError
 from ui.text import plain
@@ -101,10 +100,12 @@ def guard(need: str = "accounts") -> Access:
     return access
 
 
-def visible_accounts(con) -> pd.DataFrame:
+def visible_accounts() -> pd.DataFrame:
     """The loaded accounts this run's user may see (every account in local mode)."""
+    from ui.session import accounts_list, cache_key
+
     access = current_access()
-    accounts = catalog.list_accounts(con)
+    accounts = accounts_list(cache_key())
     return access.scope(accounts) if access else accounts.iloc[0:0]
 
 

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from i18n import LANGUAGES, lang, t
-from metrics.period import Period, add_months, data_months, default_period
+from metrics.period import Period, add_months
 from ui.text import chart_labels, display_terms, fmt, labelled, plain, reason_text, term_text
 
 
@@ -62,12 +61,13 @@ def url_selectbox(label: str, options: list, *, key: str, wanted: object, defaul
     return value
 
 
-def period_picker(con: duckdb.DuckDBPyConnection) -> Period:
+def period_picker() -> Period:
     """First and last month pickers. The period follows the user: it is read from the URL (?from=YYYY-MM&to=YYYY-MM,
     both inclusive, so a link opens the same view), else from the period last chosen on any page of this session,
     else the last 3 full months; what is chosen is written back to both."""
-    first, last = data_months(con)
-    default = default_period(con)
+    from ui.session import cache_key, months_of
+
+    first, last, default = months_of(cache_key())
     if first is None:
         return default
     months = [first]
@@ -130,10 +130,12 @@ BENCH_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficie
                "hours_saved_per_seat": "hours", "value_per_seat": "currency"}
 
 
-def show_benchmark(bench: dict) -> None:
-    """A benchmark record (metrics.benchmarks.Benchmark.to_dict) as a table and a percentile chart."""
+def show_benchmark(bench: dict, cohort: str, chart_of: tuple[str, date, date, tuple[str, int], str]) -> None:
+    """A benchmark record (metrics.benchmarks.Benchmark.to_dict) of a cohort as a table and a percentile chart;
+    `chart_of`: the account, period start and end, data version and language it is of (its chart's cache key)."""
     import charts
     from metrics.benchmarks import REASONS
+    from ui.session import figure as cached_figure
 
     rows = []
     for f in bench["figures"]:
@@ -161,6 +163,7 @@ def show_benchmark(bench: dict) -> None:
     ranked = pd.DataFrame({"figure": [t(f"fig_{f['metric']}") for f in bench["figures"] if f["percentile"] is not None],
                            "percentile": [f["percentile"] for f in bench["figures"] if f["percentile"] is not None]})
     if not ranked.empty:
-        st.plotly_chart(charts.bars(ranked, "figure", "percentile", title=t("bench_chart"),
-                                    labels=chart_labels("figure", "percentile")), key="bench_chart")
+        st.plotly_chart(cached_figure(f"bench-{cohort}", *chart_of, lambda: charts.bars(
+            ranked, "figure", "percentile", title=t("bench_chart"), labels=chart_labels("figure", "percentile"))),
+                        key="bench_chart")
     st.caption(t("bench_caption"))

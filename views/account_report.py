@@ -17,7 +17,7 @@ from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
 from metrics.story import history, storyline
 from ui.downloads import csv_bytes, export_file
-from ui.session import cache_key, get_connection, peer_table, people_of, report_inputs
+from ui.session import cache_key, figure, get_connection, peer_table, people_of, report_inputs, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import period_picker, show_benchmark, table, url_selectbox
@@ -27,7 +27,7 @@ RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed
 viewer = guard("accounts")
 st.title(t("page_account"))
 con = get_connection()
-accounts = visible_accounts(con)
+accounts = visible_accounts()
 if accounts.empty:
     st.warning(t("no_accounts") if catalog.is_empty(con) else t("no_visible_accounts"))
     st.stop()
@@ -36,7 +36,7 @@ ids = list(names)
 account_id = url_selectbox(t("account"), ids, key="vl_account", wanted=st.query_params.get("account"),
                            default=ids[0], format_func=lambda a: f"{names[a]} ({a})")
 st.query_params["account"] = account_id
-period = period_picker(con)
+period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -55,11 +55,14 @@ def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
                       history(con, account, Period(start, end)))
     return {"report": rep, "mau": mau, "story": story,
             "output": efficiency.output_per_person(con, account_id=account_id),
-            "peers": adoption.adoption_vs_peers(con, **p), "bench": bench}
+            "peers": adoption.adoption_vs_peers(con, **p), "bench": bench, "account": account,
+            "objectives": objectives.editable(con, account), "versions": objectives.versions(con, account),
+            "asked": requirements.of_account(con, account_id)}
 
 
 data = load(account_id, period.start, period.end, cache_key())
 key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.file_part()}", lang()
+chart_of = (account_id, period.start, period.end, key, language)  # what this page's charts depend on
 download_cols = st.columns([1, 1, 3])
 # the deck names nobody unless asked: its appendix then lists whom to invite to training, shown so
 shown_as = {t("deck_people_none"): None, **{t(f"deck_people_{m}"): m for m in people.LABELS}}
@@ -136,17 +139,18 @@ else:
     st.caption(t("objectives_none"))
 if (case := rep.projection) is not None:  # the business case, month by month, against what was realized
     plan = pd.DataFrame([{"month": m.month, "projected": m.projected, "realized": m.realized} for m in case.months])
-    st.plotly_chart(charts.projection(plan, title=t("chart_projection"), y_title=money.currency or "",
-                                      projected=t("projected"), realized=t("realized")), key="projection")
+    st.plotly_chart(figure("projection", *chart_of, lambda: charts.projection(
+        plan, title=t("chart_projection"), y_title=money.currency or "", projected=t("projected"),
+        realized=t("realized"))), key="projection")
     st.caption(t("projection_caption", realized=fmt(case.realized_to_date, "currency", money.currency, compact=True),
                  projected=fmt(case.projected_to_date, "currency", money.currency, compact=True),
                  share=fmt(case.realized_share, "fraction"),
                  annual=fmt(case.annual_value, "currency", money.currency, compact=True)),
                help=formula_text("projected_value", METRICS["projected_value"].formula))
 with st.expander(t("objectives_edit")):  # validated like the import; every save a version
-    account = get_account(con, account_id)
+    account = data["account"]
     metric_ids = {t(f"metric_{m}"): m for m in objectives.METRICS}  # shown in the page's language, saved as ids
-    current_objectives = objectives.editable(con, account)
+    current_objectives = data["objectives"]
     current_objectives["metric"] = current_objectives["metric"].map({m: n for n, m in metric_ids.items()})
     edited = st.data_editor(current_objectives, num_rows="dynamic", hide_index=True,
                             key=f"objectives-{account_id}", column_config=labelled(objectives.COLUMNS, {
@@ -155,8 +159,9 @@ with st.expander(t("objectives_edit")):  # validated like the import; every save
     change_note = st.text_input(t("note"), key=f"objectives-note-{account_id}")
     if st.button(t("objectives_save"), key=f"objectives-save-{account_id}"):
         try:
-            version = objectives.save(con, account, edited.assign(metric=edited["metric"].map(metric_ids)),
-                                      user=current_user(), note=change_note)
+            with writing() as writable:
+                version = objectives.save(writable, account, edited.assign(metric=edited["metric"].map(metric_ids)),
+                                          user=current_user(), note=change_note)
         except DataError as exc:
             st.error(reason_text(str(exc)))
         else:
@@ -165,10 +170,10 @@ with st.expander(t("objectives_edit")):  # validated like the import; every save
             st.rerun()
     if saved := st.session_state.pop("objectives_saved", None):
         st.success(t("objectives_saved", version=saved))
-    saved_versions = objectives.versions(con, account)
+    saved_versions = data["versions"]
     if not saved_versions.empty:
         table(saved_versions, hide_index=True)
-asked = requirements.of_account(con, account_id)  # what this customer asked for, and where it stands
+asked = data["asked"]  # what this customer asked for, and where it stands
 st.subheader(t("account_requests_title"))
 if asked.empty:
     st.caption(t("account_requests_none"))
@@ -185,20 +190,20 @@ releases = {d: t("release_marker", version=v) for d, v in zip(asked.get("shipped
                                                                  asked.get("shipped_version", []))
             if isinstance(v, str) and v and not pd.isna(d) and len(months_shown)
             and months_shown.min() <= pd.Timestamp(d) < months_shown.max() + pd.offsets.MonthBegin(1)}
-left.plotly_chart(charts.timeline(data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"),
-                                  go_live=go_live, go_live_label=t("go_live"), counts=True, releases=releases),
-                  key="mau")
+left.plotly_chart(figure("mau", *chart_of, lambda: charts.timeline(
+    data["mau"], "active_users", title=t("chart_mau"), y_title=t("users"), go_live=go_live,
+    go_live_label=t("go_live"), counts=True, releases=releases)), key="mau")
 if data["output"]["output_per_person"].notna().any():
-    right.plotly_chart(charts.timeline(data["output"], "output_per_person", title=t("chart_output"),
-                                       y_title=t("per_person"), go_live=go_live, go_live_label=t("go_live"),
-                                       windows=windows), key="output")
+    right.plotly_chart(figure("output", *chart_of, lambda: charts.timeline(
+        data["output"], "output_per_person", title=t("chart_output"), y_title=t("per_person"), go_live=go_live,
+        go_live_label=t("go_live"), windows=windows)), key="output")
 else:
     right.info(t("no_outcomes"))
 if data["peers"].empty:
     st.info(t("no_activity"))
 else:
-    st.plotly_chart(charts.adoption_vs_peers(data["peers"], title=t("chart_peers"), own=names[account_id],
-                                             peers=t("peer_median")), key="peers")
+    st.plotly_chart(figure("peers", *chart_of, lambda: charts.adoption_vs_peers(
+        data["peers"], title=t("chart_peers"), own=names[account_id], peers=t("peer_median"))), key="peers")
     if data["peers"]["peer_median"].isna().all():  # metrics.privacy withheld them
         st.caption(t("peers_withheld", min=MIN_OTHERS))
     elif data["peers"]["peer_rounded"].any():
@@ -250,7 +255,7 @@ if trainees:  # who to invite to training, per underused feature (the one picked
                            file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
                            key="training-download")
 with st.expander(t("peer_section")):
-    show_benchmark(data["bench"])
+    show_benchmark(data["bench"], "industry", chart_of)
 with st.expander(t("how_computed")):
     table([{"metric": t(f"kpi_{k.name}"), "formula": formula_text(k.name, METRICS[k.name].formula), "unit": k.unit,
             "note": k.reason or ""} for k in kpis], hide_index=True)

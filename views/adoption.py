@@ -16,7 +16,7 @@ from ui.widgets import period_picker
 guard("all_accounts")
 st.title(t("page_adoption"))
 con = get_connection()
-period = period_picker(con)
+period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

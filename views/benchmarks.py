@@ -3,7 +3,7 @@ from datetime import date
 
 import streamlit as st
 
-from i18n import t
+from i18n import lang, t
 from metrics.benchmarks import COHORTS, benchmark
 from metrics.period import Period
 from ui.session import cache_key, get_connection, peer_table
@@ -13,14 +13,14 @@ from ui.widgets import period_picker, show_benchmark
 guard("accounts")
 st.title(t("page_benchmarks"))
 con = get_connection()
-accounts = visible_accounts(con)
+accounts = visible_accounts()
 if accounts.empty:
     st.warning(t("no_accounts"))
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 account_id = st.selectbox(t("account"), list(names), format_func=lambda a: f"{names[a]} ({a})", key="bench_account")
 cohort = st.radio(t("cohort"), COHORTS, format_func=lambda c: t(f"cohort_{c}"), horizontal=True, key="bench_cohort")
-period = period_picker(con)
+period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -30,5 +30,7 @@ def load(account_id: str, cohort: str, start: date, end: date, key: tuple[str, i
                      table=peer_table(start, end, key)).to_dict()
 
 
-show_benchmark(load(account_id, cohort, period.start, period.end, cache_key()))
+key = cache_key()
+show_benchmark(load(account_id, cohort, period.start, period.end, key), cohort,
+               (account_id, period.start, period.end, key, lang()))
 st.caption(Period(period.start, period.end).label())

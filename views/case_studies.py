@@ -13,7 +13,7 @@ from ui.widgets import period_picker, table
 guard("accounts")
 st.title(t("page_case_studies"))
 con = get_connection()
-period = period_picker(con)
+period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

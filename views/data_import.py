@@ -7,7 +7,7 @@ from i18n import t
 from metrics import catalog, ingest
 from metrics.errors import DataError
 from metrics.settings import set_workspace_timezone, workspace_timezone
-from ui.session import get_connection
+from ui.session import get_connection, long_work, writing
 from ui.signin import guard
 from ui.text import plain, term_text
 from ui.widgets import file_uploader, table
@@ -54,8 +54,10 @@ def import_one(upload) -> None:
         table(preview.sample.astype(object).where(preview.sample.notna(), ""), hide_index=True, labels=False)
         if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing),
                      type="primary"):
-            show_result(ingest.import_bytes(con, data, upload.name, kind=kind, mapping=mapping, source=source,
-                                            preset=preset, event_filter=event_filter))
+            with long_work(), writing() as writable:  # the other sessions' runs go on meanwhile
+                result = ingest.import_bytes(writable, data, upload.name, kind=kind, mapping=mapping, source=source,
+                                             preset=preset, event_filter=event_filter)
+            show_result(result)
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
         st.error(plain(str(exc)))
     except Exception:  # one broken file never takes the page, or the other files, with it
@@ -104,7 +106,9 @@ with st.expander(t("workspace_timezone")):
     zone = st.text_input(t("timezone"), workspace_timezone(con), help=t("timezone_help"))
     if st.button(t("save_timezone")):
         try:
-            st.success(t("timezone_saved", zone=plain(set_workspace_timezone(con, zone))))
+            with writing() as writable:
+                saved_zone = set_workspace_timezone(writable, zone)
+            st.success(t("timezone_saved", zone=plain(saved_zone)))
         except DataError as exc:
             st.error(plain(str(exc)))
 

@@ -20,7 +20,7 @@ from ui.widgets import period_picker, table
 guard("all_accounts")
 st.title(t("page_portfolio"))
 con = get_connection()
-period = period_picker(con)
+period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -14,7 +14,7 @@ from metrics.errors import DataError
 from metrics.period import default_period
 from metrics.value_model import current_model
 from ui.downloads import requirements_board
-from ui.session import cache_key, get_connection
+from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import plain, reason_text, term_text
 from ui.widgets import table
@@ -49,7 +49,7 @@ def choose(where, label: str, values: tuple, shown, current: object = None) -> o
 
 
 items = requirements.board(con, today=today, benchmark=benchmark_ids(cache_key()))
-accounts = visible_accounts(con)
+accounts = visible_accounts()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 all_requests = requirements.requests_of(con)
 
@@ -131,12 +131,13 @@ if chosen is not None:
         reason = st.text_input(t("priority_reason"), value=fields["priority_reason"] or "")
         if st.form_submit_button(t("requirement_save")):
             try:
-                requirements.update(con, chosen.requirement_id, user=current_user(),
-                                    suggested=chosen.suggestion.letter, status=status,
-                                    status_note=status_note or None, target_version=target or None,
-                                    shipped_version=shipped_version or None, shipped_date=shipped_date,
-                                    features=delivers or None, capability_gap=gap, core_selling_point=core,
-                                    benefit=benefit, priority=priority, priority_reason=reason or None)
+                with writing() as writable:
+                    requirements.update(writable, chosen.requirement_id, user=current_user(),
+                                        suggested=chosen.suggestion.letter, status=status,
+                                        status_note=status_note or None, target_version=target or None,
+                                        shipped_version=shipped_version or None, shipped_date=shipped_date,
+                                        features=delivers or None, capability_gap=gap, core_selling_point=core,
+                                        benefit=benefit, priority=priority, priority_reason=reason or None)
             except DataError as exc:
                 st.error(reason_text(str(exc)))
             else:
@@ -171,8 +172,9 @@ if rows:
     title = left.text_input(t("new_requirement_title"), value=rows[0].words[:80])
     if left.button(t("new_requirement")):
         try:
-            st.session_state["requirement"] = requirements.create(
-                con, title, [r.request_id for r in rows], user=current_user(), area=rows[0].area)
+            with writing() as writable:
+                st.session_state["requirement"] = requirements.create(
+                    writable, title, [r.request_id for r in rows], user=current_user(), area=rows[0].area)
         except DataError as exc:
             st.error(reason_text(str(exc)))
         else:
@@ -182,7 +184,8 @@ if rows:
                                     format_func=lambda k: next(f"[{i.priority}] {i.title}" for i in items
                                                                if i.requirement_id == k))
         if right.button(t("add_to")):
-            requirements.group(con, target_id, [r.request_id for r in rows])
+            with writing() as writable:
+                requirements.group(writable, target_id, [r.request_id for r in rows])
             st.rerun()
 
 # ---------------------------------------------------------------- a request heard today
@@ -200,9 +203,11 @@ with st.expander(t("add_request")):
         urgency = choose(right, t("urgency"), ("medium", "high", "low"), lambda u: t(f"urgency_{u}"))
         if st.form_submit_button(t("add_request_save")):
             try:
-                requirements.add_request(con, account_id=who, request_date=when, words=words, user=current_user(),
-                                         requester=requester or None, channel=channel or None, area=area or None,
-                                         type=kind, urgency=urgency, competitor=competitor or None)
+                with writing() as writable:
+                    requirements.add_request(writable, account_id=who, request_date=when, words=words,
+                                             user=current_user(), requester=requester or None,
+                                             channel=channel or None, area=area or None, type=kind,
+                                             urgency=urgency, competitor=competitor or None)
             except DataError as exc:
                 st.error(reason_text(str(exc)))
             else:

@@ -6,7 +6,7 @@ from i18n import t
 from metrics import backtest, health, value_model
 from metrics.errors import DataError
 from metrics.registry import METRICS
-from ui.session import cache_key, get_connection
+from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard
 from ui.text import fmt, formula_safe, formula_text, labelled, reason_text, term_text
 from ui.widgets import period_picker, table
@@ -43,12 +43,13 @@ for problem in problems:
     st.error(reason_text(problem))
 if not problems:
     st.subheader(t("effect"))
-    period = period_picker(con)
+    period = period_picker()
     table(value_model.effect(con, drivers, hourly, start=period.start, end=period.end), hide_index=True)
 note = st.text_input(t("note"))
 if st.button(t("save"), type="primary", disabled=bool(problems)):
     try:
-        version = value_model.save(con, drivers, hourly, user=current_user(), note=note)
+        with writing() as writable:
+            version = value_model.save(writable, drivers, hourly, user=current_user(), note=note)
     except DataError as exc:
         st.error(reason_text(str(exc)))
     else:
@@ -86,8 +87,9 @@ with st.form("health_weights"):
         st.session_state["backtest_weights"] = chosen
     if save_col.form_submit_button(t("weights_save")):
         try:
-            st.session_state["weights_saved"] = health.save_weights(con, chosen, user=current_user(),
-                                                                     note=weights_note)
+            with writing() as writable:
+                st.session_state["weights_saved"] = health.save_weights(writable, chosen, user=current_user(),
+                                                                         note=weights_note)
         except DataError as exc:
             st.error(reason_text(str(exc)))
         else:

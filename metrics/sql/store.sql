@@ -11,6 +11,10 @@ SET memory_limit = $limit
 -- name: temp_directory
 SET temp_directory = $path
 
+-- name: checkpoint
+-- the write-ahead log merged into the file: a copy of the file then holds every committed change
+CHECKPOINT
+
 -- name: begin
 BEGIN TRANSACTION
 
