@@ -140,7 +140,11 @@ class Session:
             return
         url = answer.deferred_file.url
         request = urllib.request.Request(self.base + url, headers={"Cookie": self.cookie} if self.cookie else {})
-        body = await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=120).read())
+        try:
+            body = await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=120).read())
+        except OSError as exc:  # urllib's HTTPError (a 404) is one
+            self.downloads.append(f"{fmt} failed: GET {url}: {exc}")
+            return
         ok = body[:2] == b"PK"
         self.downloads.append(f"{fmt} {'ok' if ok else 'failed: not a zip'} {len(body)} bytes "
                               f"{time.perf_counter() - started:.2f} s")

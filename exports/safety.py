@@ -104,10 +104,11 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
             continue
         try:  # vectorized (a page's tables pass through here on every rerun); non-text cells test False
-            risky = (values.str.startswith(FORMULA_TRIGGERS, na=False)
-                     & ~values.str.fullmatch(_SIGNED_FIGURE.pattern, na=False))
+            risky = values.str.startswith(FORMULA_TRIGGERS, na=False)
         except AttributeError:  # no text in the column at all (lists, dates as objects): nothing to escape
             continue
+        if risky.any():  # rarely: then the signed figures among them are let through
+            risky[risky] = ~values[risky].str.fullmatch(_SIGNED_FIGURE.pattern, na=False)
         if risky.any():
             out[column] = values.where(~risky, "'" + values[risky].astype(str))
     out.columns = [safe_csv_text(c) for c in out.columns]

@@ -611,6 +611,23 @@ def test_the_account_report_lists_what_the_customer_asked_for_and_where_it_stand
     assert statuses and statuses <= set(shown["status"])
 
 
+def test_what_one_session_shows_in_its_language_never_reaches_another_sessions_page(db, monkeypatch):
+    """The account page's figures are shared by every session (a cache resource, not copied per run): the
+    request and objective tables it translates must be copies, or a Chinese session's words would show on the
+    next English page of the same account."""
+    from metrics import requirements
+
+    for lang in ("en", "zh", "en", "zh"):
+        at = run_page(db, monkeypatch, "views/account_report.py", lang)
+        mine = requirements.of_account(connect(db), "A001")
+        shown = next(d.value for d in at.dataframe if "words" in d.value.columns)
+        assert set(shown["status"]) <= {STRINGS[lang][f"req_status_{s}"] for s in mine["status"].dropna()} | {""}
+        assert set(shown["request_type"]) == {STRINGS[lang][f"req_type_{k}"] for k in mine["type"]}
+        editor = next(d.value for d in at.dataframe if {"metric", "target_date"} <= set(d.value.columns))
+        assert set(editor["metric"]) <= {STRINGS[lang][f"metric_{m}"] for m in
+                                         ("efficiency_delta", "key_feature_adoption", "seat_utilization")}
+
+
 def test_a_release_that_shipped_what_the_customer_asked_for_is_marked_on_its_usage_chart(db, monkeypatch):
     from datetime import date
 

@@ -39,9 +39,11 @@ st.query_params["account"] = account_id
 period = period_picker()
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def load(account_id: str, start: date, end: date, key: tuple[str, int]) -> dict:
-    """Everything this page shows for one account and period; cached per account, period and data version."""
+    """Everything this page shows for one account and period; cached per account, period and data version, and
+    shared read-only by every session that may see the account (no copy per rerun, which cost 7 % of one): a
+    frame the page changes is copied first."""
     con, p = get_connection(), {"account_id": account_id, "start": start, "end": end}
     first = data_months(con)[0] or start
     rep = report.account_report(con, account_id=account_id, period=Period(start, end),
@@ -150,7 +152,7 @@ if (case := rep.projection) is not None:  # the business case, month by month, a
 with st.expander(t("objectives_edit")):  # validated like the import; every save a version
     account = data["account"]
     metric_ids = {t(f"metric_{m}"): m for m in objectives.METRICS}  # shown in the page's language, saved as ids
-    current_objectives = data["objectives"]
+    current_objectives = data["objectives"].copy()
     current_objectives["metric"] = current_objectives["metric"].map({m: n for n, m in metric_ids.items()})
     edited = st.data_editor(current_objectives, num_rows="dynamic", hide_index=True,
                             key=f"objectives-{account_id}", column_config=labelled(objectives.COLUMNS, {
@@ -173,7 +175,7 @@ with st.expander(t("objectives_edit")):  # validated like the import; every save
     saved_versions = data["versions"]
     if not saved_versions.empty:
         table(saved_versions, hide_index=True)
-asked = data["asked"]  # what this customer asked for, and where it stands
+asked = data["asked"].copy()  # what this customer asked for, and where it stands
 st.subheader(t("account_requests_title"))
 if asked.empty:
     st.caption(t("account_requests_none"))
@@ -251,7 +253,7 @@ if trainees:  # who to invite to training, per underused feature (the one picked
         feature = shown_lists[st.selectbox(t("training_pick"), list(shown_lists), key="training_feature")]
         users = trainees[feature]
         table(users.fillna(""), hide_index=True)
-        st.download_button(t("training_download"), csv_bytes(users),
+        st.download_button(t("training_download"), lambda u=users: csv_bytes(u),  # built on click
                            file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
                            key="training-download")
 with st.expander(t("peer_section")):
