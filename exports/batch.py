@@ -15,6 +15,7 @@ from exports.excel import value_report_xlsx
 from metrics import catalog
 from metrics.benchmarks import metric_table
 from metrics.period import Period
+from metrics.report import PeriodInputs, period_inputs
 
 FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
 Progress = Callable[[int, int, str], None]
@@ -28,12 +29,13 @@ def file_name(account_id: str, account_name: str, fmt: str) -> str:
 
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
                template: bytes | None = None, peers: pd.DataFrame | None = None,
-               people_as: str | None = None) -> bytes:
-    """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, if already built;
-    `people_as`: the deck's training lists as names, initials or pseudonyms, none by default)."""
+               people_as: str | None = None, inputs: PeriodInputs | None = None) -> bytes:
+    """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, `inputs`: its
+    report.period_inputs, if already built; `people_as`: the deck's training lists as names, initials or
+    pseudonyms, none by default)."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as)
-    return value_report_xlsx(con, account_id, period, lang, peers)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs)
+    return value_report_xlsx(con, account_id, period, lang, peers, inputs)
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
@@ -44,9 +46,11 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     if account_ids is not None:
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)
-    peers = metric_table(con, start=period.start, end=period.end)  # once for the portfolio, not once per account
+    # once for the portfolio, not once per account: the peer figures and the reports' all-accounts inputs
+    peers, inputs = metric_table(con, start=period.start, end=period.end), period_inputs(con, period)
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
-        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers)
+        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers,
+                                                           inputs=inputs)
         if progress:
             progress(done, total, account_id)
 

@@ -56,12 +56,14 @@ def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
 
 
 def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
-           peer_figures: pd.DataFrame | None = None, people_as: str | None = None) -> ExportData:
+           peer_figures: pd.DataFrame | None = None, people_as: str | None = None,
+           inputs: report.PeriodInputs | None = None) -> ExportData:
     """Read one account's figures for an export; DataError for an unknown account. `peer_figures`: the period's
     metrics.benchmarks.metric_table, when a portfolio export computes it once for every account; `people_as`:
-    names, initials or pseudonyms to list the trainees of each underused feature (None: no person in the file)."""
+    names, initials or pseudonyms to list the trainees of each underused feature (None: no person in the file);
+    `inputs`: the period's metrics.report.period_inputs, built once for a portfolio export or the app's period."""
     account = get_account(con, account_id)
-    rep = report.account_report(con, account_id=account_id, period=period)
+    rep = report.account_report(con, account_id=account_id, period=period, inputs=inputs)
     eff = rep.efficiency
     first, _ = data_months(con)
     mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end)
@@ -73,7 +75,9 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     output = output.reset_index(drop=True)
 
     features = adoption.feature_adoption(con, account_id=account_id, start=period.start, end=period.end)
-    vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end)
+    vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end,
+                                          grid=inputs.grid if inputs else None,
+                                          peers=inputs.peers if inputs else None)
     peers = int(vs_peers["peers"].max()) if len(vs_peers) and vs_peers["peers"].notna().any() else 0
     group = vs_peers["peer_group"].dropna().iloc[0] if peers else None
     shown = bool(vs_peers["peer_median"].notna().any())  # metrics.privacy withholds medians over too few peers

@@ -27,6 +27,7 @@ from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
+from metrics.report import PeriodInputs
 from metrics.story import MIN_ACTIVE_USERS, TOP_GAPS
 from wording import formula, risk_text
 
@@ -773,7 +774,8 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
                   template: bytes | None = None, peers: pd.DataFrame | None = None,
-                  people_as: str | None = None) -> bytes:
+                  people_as: str | None = None, inputs: PeriodInputs | None = None) -> bytes:
     """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account. `people_as` (names,
-    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody."""
-    return build_pptx(gather(con, account_id, period, peers, people_as), lang, template)
+    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody. `peers` and
+    `inputs`: the period's peer figures and report inputs, when built once for many files (exports.data.gather)."""
+    return build_pptx(gather(con, account_id, period, peers, people_as, inputs), lang, template)

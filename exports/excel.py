@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -23,7 +24,7 @@ from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
-from metrics.report import UnderusedFeature
+from metrics.report import PeriodInputs, UnderusedFeature
 from wording import formula, term
 
 FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
@@ -41,7 +42,14 @@ HEADER_ROW = 4  # every table sheet: title, subtitle, blank, then the header (fr
 def cell_font(value: object, lang: str, **style: object) -> Font:
     """The font of a cell holding `value`: the CJK font for Chinese text, else the language's font."""
     name = CJK_FONT if isinstance(value, str) and _CJK.search(value) else FONTS.get(lang, FONTS["en"])
-    return Font(name=name, charset=134 if name == CJK_FONT else None, **style)
+    return _font(name, tuple(sorted(style.items())))
+
+
+@lru_cache(maxsize=512)
+def _font(name: str, style: tuple[tuple[str, object], ...]) -> Font:
+    """One Font object per name and style, shared by every cell and workbook (openpyxl keeps a workbook's fonts
+    by value and never changes one): a report wrote some 14,000 cells, each building its own Font."""
+    return Font(name=name, charset=134 if name == CJK_FONT else None, **dict(style))
 
 
 class _Book:
@@ -590,9 +598,10 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
 
 
 def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
-                      peers: pd.DataFrame | None = None) -> bytes:
-    """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account."""
-    return build_xlsx(gather(con, account_id, period, peers), lang)
+                      peers: pd.DataFrame | None = None, inputs: PeriodInputs | None = None) -> bytes:
+    """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account. `peers` and
+    `inputs`: the period's peer figures and report inputs, when built once for many files (exports.data.gather)."""
+    return build_xlsx(gather(con, account_id, period, peers, inputs=inputs), lang)
 
 
 def sheet_names(lang: str = "en") -> dict[str, str]:

@@ -320,10 +320,14 @@ def breadth_distribution(con: duckdb.DuckDBPyConnection, *, start: date, end: da
     return query(con, "breadth_distribution", start=start, end=end)
 
 
-def adoption_vs_peers(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
-    """The account's adoption rate of each value-model feature beside its peers' median (aggregates only)."""
+def adoption_vs_peers(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
+                      grid: pd.DataFrame | None = None, peers: PeerGrid | None = None) -> pd.DataFrame:
+    """The account's adoption rate of each value-model feature beside its peers' median (aggregates only).
+    `grid` and `peers`: the period's adoption_table and its peer_grid, when a portfolio export built them once."""
     account = get_account(con, account_id)
-    grid = adoption_table(con, start=start, end=end)
+    if grid is None:
+        grid = adoption_table(con, start=start, end=end)
     own = grid.loc[grid["account_key"] == account.key, ["feature", "adoption_rate"]]
-    return own.merge(peer_adoption(con, account, grid), on="feature", how="left").sort_values(
+    return own.merge(peer_adoption(con, account, grid if peers is None else peers), on="feature",
+                     how="left").sort_values(
         "adoption_rate", ascending=False).reset_index(drop=True)

@@ -202,14 +202,15 @@ class PeriodInputs:
     series: efficiency.SeriesIndex
     catalog: list[tuple]  # adoption.feature_catalog
     weights: dict[str, float] | None = None  # the health score's weights in force (metrics.health.weights_of)
+    grid: pd.DataFrame | None = None  # adoption.adoption_table of the period, which `peers` was built from
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs)."""
     accounts = all_accounts(con)
-    return PeriodInputs(adoption.peer_grid(adoption.adoption_table(con, start=period.start, end=period.end), accounts),
-                        efficiency.SeriesIndex(efficiency.monthly(con), accounts), adoption.feature_catalog(con),
-                        weights_of(con))
+    grid = adoption.adoption_table(con, start=period.start, end=period.end)
+    return PeriodInputs(adoption.peer_grid(grid, accounts), efficiency.SeriesIndex(efficiency.monthly(con), accounts),
+                        adoption.feature_catalog(con), weights_of(con), grid)
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:

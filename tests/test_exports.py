@@ -396,3 +396,34 @@ def test_a_chinese_export_shows_no_english_outside_names_codes_and_customer_data
     found = {(kind, text): words for kind, shown in texts.items() for text in shown
              if (words := english_words(text, data))}
     assert found == {}
+
+
+def _cells(xlsx: bytes) -> list:
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    return [(ws.title, c.coordinate, c.value, c.font.name, c.font.b, c.number_format)
+            for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def _slides(pptx: bytes) -> list:
+    return [[shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+            for slide in Presentation(io.BytesIO(pptx)).slides]
+
+
+def test_a_portfolio_export_reads_the_periods_shared_inputs_once_with_the_same_files(demo):
+    """export_all builds the period's report inputs and peer figures once for every account's file (and the app
+    passes its cached ones): each file is the one the account's own export gives, cell for cell and slide for
+    slide (accounts with peers, without, and a new one)."""
+    from exports.batch import export_all, export_one
+
+    period = default_period(demo)
+    ids = ["A001", "A019", "A038", "A004"]
+    shared = dict(export_all(demo, period, "xlsx", lang="zh", account_ids=ids))
+    names = dict(zip(catalog.list_accounts(demo)["account_id"], catalog.list_accounts(demo)["account_name"]))
+    from exports.batch import file_name
+    for account_id in ids:
+        alone = export_one(demo, account_id, period, "xlsx", "zh")
+        assert _cells(shared[file_name(account_id, names[account_id], "xlsx")]) == _cells(alone), account_id
+    inputs = report.period_inputs(demo, period)
+    for account_id in ids:
+        assert _slides(export_one(demo, account_id, period, "pptx", "en", inputs=inputs)) == \
+            _slides(export_one(demo, account_id, period, "pptx", "en")), account_id

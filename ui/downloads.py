@@ -7,7 +7,7 @@ import streamlit as st
 
 from i18n import t
 from metrics.period import Period
-from ui.session import get_connection, long_work, peer_table
+from ui.session import get_connection, long_work, peer_table, report_inputs
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -18,7 +18,7 @@ def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, ke
     from exports.batch import export_one  # openpyxl and python-pptx load only when a file is asked for
 
     return export_one(get_connection(), account_id, Period(start, end), fmt, lang, peers=peer_table(start, end, key),
-                      people_as=people_as)
+                      people_as=people_as, inputs=report_inputs(start, end, key))
 
 
 def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:
