@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import unicodedata
 from contextlib import nullcontext
 from functools import partial
@@ -15,7 +16,7 @@ import wording
 from metrics import catalog, ingest, report
 from metrics.period import resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
-from metrics.store import DataError, connect, db_path, publishing
+from metrics.store import DataError, connect, connect_snapshot, db_path, publishing, snapshot_copy
 from wording.cli import text as cli_text
 from wording.numbers import fmt
 
@@ -319,8 +320,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             def progress(done: int, total: int, account_id: str) -> None:
                 print(f"\r[{done}/{total}] {account_id}", end="\n" if done == total else "", file=sys.stderr,
                       flush=True)
-            paths = batch.write_all(con, period, args.format, args.out, lang=args.lang, template=template,
-                                    progress=progress)
+            if args.workers > 1:
+                with tempfile.TemporaryDirectory() as tmp:  # the workers read a copy: this process holds the file
+                    copy = snapshot_copy(con, db_path(args.db), Path(tmp))
+                    paths = batch.write_all_parallel(con, connect_snapshot, str(copy), period, args.format, args.out,
+                                                     workers=args.workers, lang=args.lang, template=template,
+                                                     progress=progress)
+            else:
+                paths = batch.write_all(con, period, args.format, args.out, lang=args.lang, template=template,
+                                        progress=progress)
             print(f"{len(paths)} {args.format} files in {args.out}")
             return 0
         data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people)
@@ -432,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--people", choices=("names", "initials", "pseudonyms"),
                      help="one account's deck: list who to invite to training in the appendix, shown so (default: "
                           "nobody is named)")
+    exp.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                     help="with --all: processes building files at once (default: one per core)")
     exp.add_argument("--db", help=db_help)
     exp.set_defaults(func=cmd_export)
     return parser

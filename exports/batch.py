@@ -66,6 +66,51 @@ def write_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, out_dir:
     return paths
 
 
+_WORKER: dict = {}  # in a worker process of write_all_parallel: its connection, the period's inputs, what to write
+
+
+def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
+                  lang: str, template: bytes | None, out_dir: str) -> None:
+    con = opener(database)
+    _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir),
+                   peers=metric_table(con, start=period.start, end=period.end), inputs=period_inputs(con, period))
+
+
+def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
+    account_id, name = account
+    w = _WORKER
+    path = w["out"] / file_name(account_id, name, w["fmt"])
+    path.write_bytes(export_one(w["con"], account_id, w["period"], w["fmt"], w["lang"], w["template"], w["peers"],
+                                inputs=w["inputs"]))
+    return account_id, path
+
+
+def write_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], duckdb.DuckDBPyConnection],
+                       database: str, period: Period, fmt: str, out_dir: str | Path, *, workers: int,
+                       lang: str = "en", template: bytes | None = None, account_ids: list[str] | None = None,
+                       progress: Progress | None = None) -> list[Path]:
+    """write_all spread over `workers` processes: each opens `database` with `opener` (a read-only copy of the
+    store: DuckDB lets many processes read a file that none writes), builds the period's peer figures and report
+    inputs once, and writes its share of the files; `con` lists the accounts. Progress as files are done."""
+    import multiprocessing
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    accounts = catalog.list_accounts(con)
+    if account_ids is not None:
+        accounts = accounts[accounts["account_id"].isin(account_ids)]
+    todo = list(zip(accounts["account_id"], accounts["account_name"]))
+    paths = []
+    # spawn, not fork: a forked child would inherit DuckDB's threads and locks mid-flight
+    with multiprocessing.get_context("spawn").Pool(workers, _worker_start, (opener, database, period, fmt, lang,
+                                                                            template, str(out))) as pool:
+        for done, (account_id, path) in enumerate(pool.imap_unordered(_worker_export, todo), start=1):
+            paths.append(path)
+            if progress:
+                progress(done, len(todo), account_id)
+    return sorted(paths)
+
+
 def zip_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, **kwargs) -> bytes:
     """Every account's file in one zip, for a download button."""
     buffer = io.BytesIO()

@@ -144,6 +144,16 @@ def publish_snapshot(primary: str | Path) -> Path:
     return folder / name
 
 
+def snapshot_copy(con: duckdb.DuckDBPyConnection, primary: str | Path, folder: Path) -> Path:
+    """A read-only copy of the database `primary`, which `con` holds open, for worker processes (a portfolio
+    export): checkpointed first, so the file holds every committed change. One writer at a time in this process
+    (WRITER), so no write of this process lands during the copy; another process cannot hold the file meanwhile."""
+    with WRITER:
+        run(con, "store.checkpoint")
+        shutil.copyfile(primary, folder / "snapshot.duckdb")
+    return folder / "snapshot.duckdb"
+
+
 def connect_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a snapshot (many processes may hold one), with the session's settings."""
     con = duckdb.connect(str(path), read_only=True)

@@ -318,11 +318,20 @@ def test_the_cli_exports_one_account_and_every_account_with_a_progress_line(tmp_
     assert cli.main(["export", "--account", "A2", "--format", "pptx", "--lang", "zh", "--out",
                      str(tmp_path / "one.pptx"), "--db", str(db)]) == 0
     assert Presentation(tmp_path / "one.pptx").slides[0].shapes.title.text == "华东物流集团"
-    assert cli.main(["export", "--all", "--format", "xlsx", "--out", str(tmp_path / "all"), "--db", str(db)]) == 0
+    assert cli.main(["export", "--all", "--format", "xlsx", "--out", str(tmp_path / "all"), "--workers", "1",
+                     "--db", str(db)]) == 0
     out = capsys.readouterr()
-    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["A1_Acme_Logistics.xlsx", "A2_华东物流集团.xlsx",
-                                                                     "A3_Never_Live_Ltd.xlsx"]
+    files = ["A1_Acme_Logistics.xlsx", "A2_华东物流集团.xlsx", "A3_Never_Live_Ltd.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == files
     assert "[1/3] A1" in out.err and "[3/3] A3" in out.err
+    # spread over two processes reading a copy of the database: the same files, progress as they are done
+    assert cli.main(["export", "--all", "--format", "xlsx", "--out", str(tmp_path / "all2"), "--workers", "2",
+                     "--db", str(db)]) == 0
+    out = capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "all2").iterdir()) == files
+    assert "[1/3]" in out.err and "[3/3]" in out.err and "3 xlsx files" in out.out
+    for name in files:
+        assert _cells((tmp_path / "all2" / name).read_bytes()) == _cells((tmp_path / "all" / name).read_bytes())
     assert cli.main(["export", "--account", "NOPE", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"),
                      "--db", str(db)]) == 2
     assert "unknown account 'NOPE'" in capsys.readouterr().err
