@@ -6,7 +6,7 @@ from i18n import t
 from metrics import backtest, health, value_model
 from metrics.errors import DataError
 from metrics.registry import METRICS
-from ui.session import cache_key, get_connection, writing
+from ui.session import cache_key, get_connection, long_work, writing
 from ui.signin import current_user, guard
 from ui.text import fmt, formula_safe, formula_text, labelled, reason_text, term_text
 from ui.widgets import period_picker, table
@@ -97,7 +97,8 @@ with st.form("health_weights"):
 if saved := st.session_state.pop("weights_saved", None):
     st.success(t("weights_saved", version=saved))
 if tested := st.session_state.get("backtest_weights"):
-    result = backtest_of(tuple(tested.items()), cache_key())
+    with long_work():  # every renewal scored: the other sessions' runs go on meanwhile
+        result = backtest_of(tuple(tested.items()), cache_key())
     if not result.samples:
         st.caption(t("backtest_none"))
     else:
