@@ -93,14 +93,20 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
                                 "for large imports.") from exc
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+    _configure(con, target)
+    con.execute(sql("schema"))
+    return con
+
+
+def _configure(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """The session's settings of every connection, read-write or a snapshot's: UTC, the memory limit, the spill
+    directory."""
     run(con, "store.session")
     # $VALUELENS_MEMORY_LIMIT: e.g. "2GB"; "duckdb" keeps DuckDB's own default (80 % of the machine)
     limit = os.environ.get("VALUELENS_MEMORY_LIMIT") or default_memory_limit()
     if limit.lower() != "duckdb":
         run(con, "store.memory_limit", {"limit": limit})
     run(con, "store.temp_directory", {"path": temp_directory(target)})
-    con.execute(sql("schema"))
-    return con
 
 
 # Serving with several app processes (serve.py): DuckDB lets one process open a file read-write, or many open it
@@ -157,11 +163,7 @@ def snapshot_copy(con: duckdb.DuckDBPyConnection, primary: str | Path, folder: P
 def connect_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a snapshot (many processes may hold one), with the session's settings."""
     con = duckdb.connect(str(path), read_only=True)
-    run(con, "store.session")
-    limit = os.environ.get("VALUELENS_MEMORY_LIMIT") or default_memory_limit()
-    if limit.lower() != "duckdb":
-        run(con, "store.memory_limit", {"limit": limit})
-    run(con, "store.temp_directory", {"path": temp_directory(str(path))})
+    _configure(con, str(path))
     return con
 
 
