@@ -503,3 +503,22 @@ def test_cells_padded_with_spaces_are_trimmed_and_a_cell_of_spaces_is_empty(load
                             FROM events AS e JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)
                             JOIN feature AS f USING (feature_key) WHERE u.user_id LIKE 'u9%'""") == [
         ("A1", "u9", "Dispatch", 60.0, 1.0)]
+
+
+@pytest.mark.parametrize("kind, text, column", [
+    ("renewals", "account_id,renewal_date,outcome\nM1,2025-06-30,renewed\nM1,,renewed\n", "renewal_date"),
+    ("requests", "account_id,request_date,words\nM1,2025-06-30,export to PDF\nM1,,bulk edit\n", "request_date"),
+    ("objectives", "account_id,metric,target,target_date\nM1,seat_utilization,0.8,2026-06-30\n"
+                   "M1,key_feature_adoption,0.6,\n", "target_date"),
+])
+def test_a_required_date_left_empty_is_rejected_as_missing(tmp_path, kind, text, column):
+    """The date checks of every kind are one macro (vl_date_errs): for a required date an empty cell is its own
+    reject, on its line and column, and the other row loads."""
+    from metrics.store import connect
+
+    con = connect(tmp_path / "d.duckdb")
+    ingest.import_file(con, FIXTURES / "metrics" / "accounts.csv")
+    (tmp_path / f"{kind}.csv").write_text(text, encoding="utf-8")
+    result = ingest.import_file(con, tmp_path / f"{kind}.csv", kind=kind)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert result.rejects[["line", "column_name", "reason"]].values.tolist() == [[3, column, "missing value"]]

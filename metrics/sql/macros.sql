@@ -79,6 +79,13 @@ CREATE OR REPLACE TEMP MACRO vl_is_total(t) AS length(t) <= 16 AND regexp_full_m
 CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
     CASE WHEN failed THEN {'column_name': col, 'value': left(CAST(v AS VARCHAR), 200), 'reason': reason} END;
 
+-- the checks of a date column: missing (when `required`), not a date, outside the plausible years (accounts'
+-- go-live and renewal dates; objectives' target, renewals' and requests' dates)
+CREATE OR REPLACE TEMP MACRO vl_date_errs(col, parsed, raw, required) AS [
+    vl_err(required AND vl_text(raw) IS NULL, col, NULL, 'missing value'),
+    vl_err(vl_text(raw) IS NOT NULL AND parsed IS NULL, col, raw, 'not a date (use YYYY-MM-DD)'),
+    vl_err(NOT vl_plausible(parsed), col, raw, 'outside 1990-01-01 to 2100-12-31')];
+
 -- the account checks of a row that names one account (objectives, renewals, requests): missing, a total row, or an
 -- account this database does not know (`account_key` from a LEFT JOIN on account); a list of vl_err records
 CREATE OR REPLACE TEMP MACRO vl_account_errs(account_id, raw_account_id, account_key) AS [

@@ -35,11 +35,8 @@ final AS (
             vl_err(vl_text(t.raw_seats) IS NOT NULL AND t.seats_num IS NULL, 'seats', t.raw_seats, vl_nan_reason()),
             vl_err(t.seats_num < 0 OR t.seats_num <> floor(t.seats_num), 'seats', t.raw_seats,
                    'must be a whole number >= 0'),
-            vl_err(t.seats_num > 100000000, 'seats', t.raw_seats, 'too large (at most 100,000,000)'),
-            vl_err(vl_text(t.raw_go_live_date) IS NOT NULL AND t.go_live_date IS NULL, 'go_live_date',
-                   t.raw_go_live_date, 'not a date (use YYYY-MM-DD)'),
-            vl_err(NOT vl_plausible(t.go_live_date), 'go_live_date', t.raw_go_live_date,
-                   'outside 1990-01-01 to 2100-12-31'),
+            vl_err(t.seats_num > 100000000, 'seats', t.raw_seats, 'too large (at most 100,000,000)')
+        ] || vl_date_errs('go_live_date', t.go_live_date, t.raw_go_live_date, false) || [
             vl_err(vl_text(t.raw_hourly_cost) IS NOT NULL AND t.hourly_cost IS NULL, 'hourly_cost',
                    t.raw_hourly_cost, vl_nan_reason()),
             vl_err(t.hourly_cost < 0, 'hourly_cost', t.raw_hourly_cost, 'must be >= 0'),
@@ -47,11 +44,8 @@ final AS (
                    t.raw_currency, 'not an ISO currency code (e.g. USD, CNY)'),
             vl_err(vl_text(t.raw_annual_contract_value) IS NOT NULL AND t.annual_contract_value IS NULL,
                    'annual_contract_value', t.raw_annual_contract_value, vl_nan_reason()),
-            vl_err(t.annual_contract_value < 0, 'annual_contract_value', t.raw_annual_contract_value, 'must be >= 0'),
-            vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
-                   t.raw_renewal_date, 'not a date (use YYYY-MM-DD)'),
-            vl_err(NOT vl_plausible(t.renewal_date), 'renewal_date', t.raw_renewal_date,
-                   'outside 1990-01-01 to 2100-12-31'),
+            vl_err(t.annual_contract_value < 0, 'annual_contract_value', t.raw_annual_contract_value, 'must be >= 0')
+        ] || vl_date_errs('renewal_date', t.renewal_date, t.raw_renewal_date, false) || [
             vl_err(vl_text(t.raw_business_case_value) IS NOT NULL AND t.business_case_value IS NULL,
                    'business_case_value', t.raw_business_case_value, vl_nan_reason()),
             vl_err(t.business_case_value < 0, 'business_case_value', t.raw_business_case_value, 'must be >= 0')

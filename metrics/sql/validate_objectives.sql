@@ -30,12 +30,8 @@ final AS (
             vl_err(vl_text(t.raw_baseline) IS NOT NULL AND t.baseline IS NULL, 'baseline', t.raw_baseline,
                    vl_nan_reason()),
             vl_err(vl_text(t.raw_target) IS NULL, 'target', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_target) IS NOT NULL AND t.target IS NULL, 'target', t.raw_target, vl_nan_reason()),
-            vl_err(vl_text(t.raw_target_date) IS NULL, 'target_date', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_target_date) IS NOT NULL AND t.target_date IS NULL, 'target_date',
-                   t.raw_target_date, 'not a date (use YYYY-MM-DD)'),
-            vl_err(NOT vl_plausible(t.target_date), 'target_date', t.raw_target_date,
-                   'outside 1990-01-01 to 2100-12-31'),
+            vl_err(vl_text(t.raw_target) IS NOT NULL AND t.target IS NULL, 'target', t.raw_target, vl_nan_reason())
+        ] || vl_date_errs('target_date', t.target_date, t.raw_target_date, true) || [
             vl_err(t.baseline IS NOT NULL AND t.target IS NOT NULL AND t.baseline = t.target, 'target', t.raw_target,
                    'equal to the baseline: nothing to progress towards')
         ]), lambda x: x IS NOT NULL) AS errors

@@ -28,19 +28,15 @@ final AS (
     SELECT
         t.*,
         a.account_key,
-        list_filter(list_concat(vl_account_errs(t.account_id, t.raw_account_id, a.account_key), [
-            vl_err(vl_text(t.raw_renewal_date) IS NULL, 'renewal_date', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_renewal_date) IS NOT NULL AND t.renewal_date IS NULL, 'renewal_date',
-                   t.raw_renewal_date, 'not a date (use YYYY-MM-DD)'),
-            vl_err(NOT vl_plausible(t.renewal_date), 'renewal_date', t.raw_renewal_date,
-                   'outside 1990-01-01 to 2100-12-31'),
+        list_filter(vl_account_errs(t.account_id, t.raw_account_id, a.account_key)
+                    || vl_date_errs('renewal_date', t.renewal_date, t.raw_renewal_date, true) || [
             vl_err(vl_text(t.raw_outcome) IS NULL, 'outcome', NULL, 'missing value'),
             vl_err(vl_text(t.raw_outcome) IS NOT NULL AND t.outcome IS NULL, 'outcome', t.raw_outcome,
                    'must be renewed, expanded, contracted or churned'),
             vl_err(vl_text(t.raw_new_acv) IS NOT NULL AND t.new_acv IS NULL, 'new_acv', t.raw_new_acv,
                    vl_nan_reason()),
             vl_err(t.new_acv < 0, 'new_acv', t.raw_new_acv, 'must be >= 0')
-        ]), lambda x: x IS NOT NULL) AS errors
+        ], lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
 )

@@ -36,16 +36,12 @@ final AS (
         coalesce(t.given_id, 'R' || left(md5(concat_ws('|', t.account_id, CAST(t.request_date AS VARCHAR),
                                                        t.words)), 11))                   AS request_id,
         a.account_key,
-        list_filter(list_concat(vl_account_errs(t.account_id, t.raw_account_id, a.account_key), [
-            vl_err(vl_text(t.raw_request_date) IS NULL, 'request_date', NULL, 'missing value'),
-            vl_err(vl_text(t.raw_request_date) IS NOT NULL AND t.request_date IS NULL, 'request_date',
-                   t.raw_request_date, 'not a date (use YYYY-MM-DD)'),
-            vl_err(NOT vl_plausible(t.request_date), 'request_date', t.raw_request_date,
-                   'outside 1990-01-01 to 2100-12-31'),
+        list_filter(vl_account_errs(t.account_id, t.raw_account_id, a.account_key)
+                    || vl_date_errs('request_date', t.request_date, t.raw_request_date, true) || [
             vl_err(t.words IS NULL, 'words', NULL, 'missing value'),
             vl_err(t.type IS NULL, 'type', t.raw_type, 'must be request or bug'),
             vl_err(t.urgency IS NULL, 'urgency', t.raw_urgency, 'must be high, medium or low')
-        ]), lambda x: x IS NOT NULL) AS errors
+        ], lambda x: x IS NOT NULL) AS errors
     FROM typed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
 )
