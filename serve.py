@@ -53,16 +53,17 @@ def start_apps(count: int, first_port: int) -> list[subprocess.Popen]:
                              cwd=ROOT, env=env) for i in range(count)]
 
 
-def wait_healthy(ports: list[int], timeout: float = 180) -> None:
+def wait_healthy(urls: list[str], timeout: float = 180) -> None:
+    """Wait until every Streamlit server at `urls` answers its health check (also bench/load.py's)."""
     deadline = time.time() + timeout
-    for port in ports:
+    for url in urls:
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
                 break
             except OSError:
                 if time.time() > deadline:
-                    raise SystemExit(f"app process on port {port} did not start within {timeout:.0f} s") from None
+                    raise SystemExit(f"the app at {url} did not start within {timeout:.0f} s") from None
                 time.sleep(0.5)
 
 
@@ -151,7 +152,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        wait_healthy(ports)
+        wait_healthy([f"http://127.0.0.1:{port}" for port in ports])
         asyncio.run(serve(args.address, args.port, ports))
     finally:
         stop()

@@ -41,6 +41,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from serve import wait_healthy  # noqa: E402
+
 ACCOUNTS = ("A001", "A002", "A003", "A004")  # demo accounts; each session walks them in turn, from its own start
 RUN_TIMEOUT = 30.0
 
@@ -217,15 +220,12 @@ def start_app(processes: int) -> tuple[subprocess.Popen, str]:
         [sys.executable, "serve.py", "--port", str(port), "--processes", str(processes)]
     app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read():
-                return app, base
-        except OSError:
-            time.sleep(0.5)
-    app.kill()
-    raise SystemExit("the app did not start within 180 s")
+    try:
+        wait_healthy([base])
+    except SystemExit:
+        app.kill()
+        raise
+    return app, base
 
 
 def main() -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import duckdb
@@ -26,27 +23,9 @@ def _load_bench():
     return module
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def served(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, VALUELENS_DB=str(tmp_path / "v.duckdb"))
-    app = subprocess.Popen([sys.executable, "serve.py", "--port", str(port), "--processes", "2"], cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(base + "/_stcore/health", timeout=2).read()
-            break
-        except OSError:
-            assert app.poll() is None and time.time() < deadline, "serve.py did not start"
-            time.sleep(0.5)
+def served():
+    app, base = _load_bench().start_app(2)  # serve.py with two app processes, a temporary database
     yield base
     app.terminate()
     app.wait(30)
