@@ -112,8 +112,7 @@ def rollups(good) -> dict[str, object]:
         F.sum("event_count").alias("events"),
         F.coalesce(F.sum("duration_seconds"), F.lit(0.0)).alias("duration_seconds"),
         F.coalesce(F.sum("units"), F.lit(0.0)).alias("units"),
-        F.countDistinct("feature").cast("int").alias("features_used"),
-        F.array_sort(F.collect_set("feature")).alias("features"))
+        F.countDistinct("feature").cast("int").alias("features_used"))
     feature_month = good.groupBy("account_id", "feature", "month").agg(
         F.countDistinct("user_id").cast("int").alias("users"),
         F.sum("event_count").alias("events"),

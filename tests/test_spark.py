@@ -24,17 +24,9 @@ NOW = datetime(2026, 11, 1)
 
 TEXT_ROLLUPS = {
     "account_user_month": """
-        WITH names AS (
-            SELECT x.account_key, x.user_key, x.month, list_sort(list(f.feature)) AS features
-            FROM (SELECT account_key, user_key, month, unnest(feature_keys) AS feature_key
-                  FROM account_user_month) AS x
-            JOIN feature AS f USING (feature_key)
-            GROUP BY ALL
-        )
         SELECT a.account_id, u.user_id, r.month, r.active_days, r.events, r.duration_seconds, r.units,
-               r.features_used, n.features
-        FROM account_user_month AS r JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)
-        JOIN names AS n USING (account_key, user_key, month)""",
+               r.features_used
+        FROM account_user_month AS r JOIN account AS a USING (account_key) JOIN users AS u USING (user_key)""",
     "account_feature_month": """
         SELECT a.account_id, f.feature, r.month, r.users, r.events, r.units, r.duration_seconds, r.first_used_at
         FROM account_feature_month AS r JOIN account AS a USING (account_key) JOIN feature AS f USING (feature_key)""",
@@ -82,7 +74,7 @@ def text_rollups(con) -> dict[str, list[tuple]]:
 
 def spark_rows(folder, name: str) -> list[tuple]:
     columns = {"account_user_month": "account_id, user_id, month, active_days, events, duration_seconds, units, "
-                                     "features_used, list_sort(features)",
+                                     "features_used",
                "account_feature_month": "account_id, feature, month, users, events, units, duration_seconds, "
                                         "first_used_at",
                "account_month": "account_id, month, active_users, active_user_days, events, duration_seconds, "

@@ -57,45 +57,49 @@ def _rollup(cur) -> None:
 
 def _merge_events(cur) -> int:
     """Code, deduplicate and upsert the good events of vl_checked, then rebuild the touched rollups."""
+    run(cur, "ingest_merge.drop_rejected_events")
     cur.execute(sql("code_events"))
     run(cur, "ingest_merge.touched_months")
     overlap = run(cur, "ingest_merge.overlap").fetchall()[0][0]
-    _drop_repeated_ids(cur)
     if overlap:
         # the batch is compared with the stored events of its account-months (merge_events.sql), which leaves
         # vl_touched = the account-months it changed; their rollups are rebuilt from the stored events
+        run(cur, "ingest_merge.coded_batch")
+        _drop_repeated_ids(cur, "vl_coded")
         cur.execute(sql("merge_events"))
         changed = run(cur, "ingest_merge.changed_count").fetchall()[0][0]
-        changes, part = "vl_changed", "ingest_merge.part_of_stored_events"
+        parts = _rollup_parts(cur, "vl_changed")
+        run(cur, "ingest_merge.drop_changed")
     else:
         # no stored event shares the batch's account-months (a first load, or the next months' export): every row
-        # is new (identical rows too: a repeated event), so its rollups are built from the batch itself, which is
-        # inserted as is after them; only a repeated event id keeps its last row
-        changes, part = "vl_coded", "ingest_merge.part_of_batch"
-    # a rollup's aggregates hold state per user-month in memory, so a big batch is rolled up in parts: ranges of
-    # accounts with about ROLLUP_PART_ROWS changed events each. Under the memory limit (store.default_memory_limit) a
-    # part fits in memory, and a part reads only its blocks of the batch, which is stored in account order.
-    parts = run(cur, "ingest_merge.rollup_parts", {"rows": ROLLUP_PART_ROWS}, changes=changes).fetchall()
-    if overlap:
-        run(cur, "ingest_merge.drop_changed")
+        # is new (identical rows too: a repeated event), so the batch goes into `events` as it is, and the
+        # rollups of its account-months are built from what was written; only a repeated event id keeps its last row
+        _drop_repeated_ids(cur, "vl_checked")
+        parts = _rollup_parts(cur, "vl_checked")
+        changed = run(cur, "ingest_merge.insert_checked").fetchall()[0][0]
+        run(cur, "ingest_merge.drop_checked")
     run(cur, "ingest_merge.keep_all_touched")
     for first, last in parts if len(parts) > 1 else [_ALL_ACCOUNTS]:
         run(cur, "ingest_merge.set_span", {"first": first, "last": last})
-        run(cur, part)
+        run(cur, "ingest_merge.part_of_stored_events")
         _rollup(cur)
     run(cur, "ingest_merge.drop_rollup_events")
-    if not overlap:
-        changed = run(cur, "ingest_merge.insert_batch").fetchall()[0][0]
-        run(cur, "ingest_merge.drop_batch")
     return changed
 
 
-def _drop_repeated_ids(cur) -> int:
+def _rollup_parts(cur, changes: str) -> list[tuple[int, int]]:
+    """Ranges of accounts with about ROLLUP_PART_ROWS of the changed events (`changes`) each. A rollup's aggregates
+    hold state per user-month in memory, so a big batch is rolled up in parts: under the memory limit
+    (store.default_memory_limit) a part fits in memory, and its hash tables stay small."""
+    return run(cur, "ingest_merge.rollup_parts", {"rows": ROLLUP_PART_ROWS}, changes=changes).fetchall()
+
+
+def _drop_repeated_ids(cur, batch: str) -> int:
     """Keep the file's last row of an event id that repeats within the batch (a re-sent, corrected event); return
     how many rows were dropped. Rows without an id are never dropped here: identical rows are repeated events."""
-    if not run(cur, "ingest_merge.has_event_ids").fetchall()[0][0]:
+    if not run(cur, "ingest_merge.has_event_ids", batch=batch).fetchall()[0][0]:
         return 0
-    return run(cur, "ingest_merge.drop_repeated_ids").fetchall()[0][0]
+    return run(cur, "ingest_merge.drop_repeated_ids", batch=batch).fetchall()[0][0]
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

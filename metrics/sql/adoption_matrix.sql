@@ -1,18 +1,16 @@
 -- name: adoption_matrix
 -- contract: ($start, $end, $account_key or NULL for all) -> one row per account and feature used in [start, end):
 -- distinct adopters, the account's distinct active users in the period, events, units.
-WITH user_months AS (
-    SELECT account_key, user_key, feature_keys
-    FROM account_user_month
+WITH pairs AS (
+    SELECT DISTINCT account_key, feature_key, user_key
+    FROM user_feature_month
     WHERE month >= $start AND month < $end AND ($account_key IS NULL OR account_key = $account_key)
 ),
 active AS (
-    SELECT account_key, count(DISTINCT user_key) AS active_users FROM user_months GROUP BY account_key
+    SELECT account_key, count(DISTINCT user_key) AS active_users FROM pairs GROUP BY account_key
 ),
 adopters AS (
-    SELECT account_key, feature_key, count(DISTINCT user_key) AS adopters
-    FROM (SELECT account_key, user_key, unnest(feature_keys) AS feature_key FROM user_months)
-    GROUP BY account_key, feature_key
+    SELECT account_key, feature_key, count(*) AS adopters FROM pairs GROUP BY account_key, feature_key
 ),
 volume AS (
     SELECT account_key, feature_key, sum(events) AS events, sum(units) AS units

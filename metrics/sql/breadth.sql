@@ -2,8 +2,8 @@
 -- contract: ($start, $end, $account_key or NULL for all) -> per account: distinct active users in [start, end) and
 -- the mean, over them, of distinct features each used in the period.
 WITH per_user AS (
-    SELECT account_key, user_key, len(list_distinct(flatten(list(feature_keys)))) AS features
-    FROM account_user_month
+    SELECT account_key, user_key, count(DISTINCT feature_key) AS features
+    FROM user_feature_month
     WHERE month >= $start AND month < $end AND ($account_key IS NULL OR account_key = $account_key)
     GROUP BY account_key, user_key
 ),

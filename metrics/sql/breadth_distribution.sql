@@ -1,8 +1,8 @@
 -- name: breadth_distribution
 -- contract: ($start, $end) -> how many active users in [start, end) used each number of distinct features.
 WITH per_user AS (
-    SELECT account_key, user_key, len(list_distinct(flatten(list(feature_keys)))) AS features
-    FROM account_user_month
+    SELECT account_key, user_key, count(DISTINCT feature_key) AS features
+    FROM user_feature_month
     WHERE month >= $start AND month < $end
     GROUP BY account_key, user_key
 )

@@ -6,13 +6,8 @@ CREATE OR REPLACE TEMP TABLE vl_unknown AS
 SELECT DISTINCT r.account_id FROM vl_am AS r ANTI JOIN account AS a ON a.account_id = r.account_id;
 
 INSERT INTO feature
-WITH named AS (
-    SELECT feature FROM vl_afm
-    UNION
-    SELECT unnest(features) AS feature FROM vl_aum
-),
-new_features AS (
-    SELECT DISTINCT n.feature FROM named AS n ANTI JOIN feature AS f ON f.feature = n.feature
+WITH new_features AS (
+    SELECT DISTINCT n.feature FROM vl_afm AS n ANTI JOIN feature AS f ON f.feature = n.feature
 )
 SELECT (SELECT coalesce(max(feature_key), 0) FROM feature) + row_number() OVER (ORDER BY feature) AS feature_key,
        feature
@@ -39,23 +34,11 @@ DELETE FROM account_month AS r USING vl_touched AS t WHERE r.account_key = t.acc
 DELETE FROM user_feature_month AS r USING vl_touched AS t WHERE r.account_key = t.account_key AND r.month = t.month;
 
 INSERT INTO account_user_month BY NAME
-WITH coded AS (
-    SELECT a.account_key, u.user_key, CAST(r.month AS DATE) AS month, r.active_days, r.events,
-           r.duration_seconds, r.units, r.features_used, r.features
-    FROM vl_aum AS r
-    JOIN account AS a ON a.account_id = r.account_id
-    JOIN users AS u ON u.account_key = a.account_key AND u.user_id = r.user_id
-),
-feature_keys AS (
-    SELECT c.account_key, c.user_key, c.month, list_sort(list(f.feature_key)) AS feature_keys
-    FROM (SELECT account_key, user_key, month, unnest(features) AS feature FROM coded) AS c
-    JOIN feature AS f ON f.feature = c.feature
-    GROUP BY c.account_key, c.user_key, c.month
-)
-SELECT c.account_key, c.user_key, c.month, c.active_days, c.events, c.duration_seconds, c.units,
-       c.features_used, k.feature_keys
-FROM coded AS c
-JOIN feature_keys AS k ON k.account_key = c.account_key AND k.user_key = c.user_key AND k.month = c.month;
+SELECT a.account_key, u.user_key, CAST(r.month AS DATE) AS month, r.active_days, r.events, r.duration_seconds,
+       r.units, r.features_used
+FROM vl_aum AS r
+JOIN account AS a ON a.account_id = r.account_id
+JOIN users AS u ON u.account_key = a.account_key AND u.user_id = r.user_id;
 
 INSERT INTO account_feature_month BY NAME
 SELECT a.account_key, f.feature_key, CAST(r.month AS DATE) AS month, r.users, r.events, r.units,

@@ -20,8 +20,7 @@ SELECT r.account_key, r.user_key, r.month,
        sum(r.events)                                AS events,
        coalesce(sum(r.duration_seconds), 0)         AS duration_seconds,
        coalesce(sum(r.units), 0)                    AS units,
-       count(*)                                     AS features_used,
-       list_sort(list(r.feature_key))               AS feature_keys
+       count(*)                                     AS features_used
 FROM vl_user_feature_month AS r
 GROUP BY r.account_key, r.user_key, r.month
 ORDER BY r.account_key, r.month;

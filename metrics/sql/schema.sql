@@ -207,9 +207,11 @@ CREATE TABLE IF NOT EXISTS account_user_month (
     events           BIGINT NOT NULL,
     duration_seconds DOUBLE NOT NULL,
     units            DOUBLE NOT NULL,
-    features_used    INTEGER NOT NULL,
-    feature_keys     INTEGER[] NOT NULL
+    features_used    INTEGER NOT NULL
 );
+-- which features a user used in a month is user_feature_month's; the list this table held cost a third of an
+-- import's rollups (bench/RESULTS.md, 2026-12-02)
+ALTER TABLE account_user_month DROP COLUMN IF EXISTS feature_keys;
 
 -- per user, feature and month: what the people behind the numbers did (metrics.people: hours saved per user add up
 -- to the account's); day_mask has bit d-1 set for each day d of the month with an event

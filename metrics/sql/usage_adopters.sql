@@ -1,8 +1,8 @@
 -- name: usage_adopters
 -- contract: ($account_key, $start, $end) -> per feature used by the account in [start, end): its distinct adopters.
 WITH pairs AS (
-    SELECT DISTINCT user_key, unnest(feature_keys) AS feature_key
-    FROM account_user_month
+    SELECT DISTINCT user_key, feature_key
+    FROM user_feature_month
     WHERE account_key = $account_key AND month >= $start AND month < $end
 ),
 final AS (
