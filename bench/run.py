@@ -22,6 +22,10 @@ Scenarios (baseline in brackets):
 - every account's peer-benchmark figures for the period, built once per period and data version [all-accounts
   recompute]
 - Excel report and QBR deck of one account, peer figures already built [that account's report]
+- spark_rollup: metrics/spark_rollup.py's job (validation and the four rollups, written as Parquet) on the same
+  Parquet file, Spark in local mode on 2 cores, the session started before the clock [import_parquet]; its events
+  per second and per core size a cluster (README, "Beyond one machine"). Memory: the JVM's, not measured here.
+  spark_import: loading what it wrote into a database holding the accounts (ingest.import_rollups) [import_parquet]
 """
 from __future__ import annotations
 
@@ -39,14 +43,15 @@ SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily",
              "bare_rollups", "import_parquet",
              "import_parquet_uncapped", "import_json_uncapped",
              "report_one", "report_inputs", "report_cold", "pandas_one", "recompute_all", "pandas_all", "peer_table",
-             "export_xlsx", "export_pptx")
+             "export_xlsx", "export_pptx", "spark_rollup", "spark_import")
 BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
             "bare_rollups": "bare_parquet",
             "import_parquet": "bare_parquet",
             "import_parquet_uncapped": "bare_parquet", "import_json_uncapped": "bare_json",
             "report_one": "report_one", "report_inputs": "report_one", "report_cold": "report_one",
             "pandas_one": "report_one", "recompute_all": "recompute_all", "pandas_all": "recompute_all",
-            "peer_table": "recompute_all", "export_xlsx": "report_one", "export_pptx": "report_one"}
+            "peer_table": "recompute_all", "export_xlsx": "report_one", "export_pptx": "report_one",
+            "spark_rollup": "import_parquet", "spark_import": "import_parquet"}
 # an import against loading its file and aggregating it as it is: its bare load plus the bare rollups
 LOAD_THEN_AGGREGATE = {"import_csv": ("bare_csv", "bare_rollups"),
                        "import_parquet": ("bare_parquet", "bare_rollups"),
@@ -97,6 +102,18 @@ def scenario(name: str, data: Path, work: Path) -> float:
     from metrics.store import connect
 
     db = work / "valuelens.duckdb"
+    if name == "spark_rollup":
+        from metrics import spark_rollup
+
+        spark = spark_rollup.session("local[2]")
+        seconds = _timed(lambda: spark_rollup.run(spark, [str(data / "events.parquet")], str(data / "accounts.csv"),
+                                                  str(work / "spark_rollups")))
+        spark.stop()
+        return seconds
+    if name == "spark_import":
+        con = connect(work / "spark_import.duckdb")
+        ingest.import_file(con, data / "accounts.csv")
+        return _timed(lambda: ingest.import_rollups(con, work / "spark_rollups"))
     if name == "bare_rollups":
         con = duckdb.connect(str(work / "bare_parquet.duckdb"))
         return _timed(lambda: con.execute(BARE_ROLLUPS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -84,18 +84,44 @@ def spark_rows(folder, name: str) -> list[tuple]:
     return sorted(duckdb.execute(f"SELECT {columns} FROM read_parquet('{folder}/{name}/*.parquet')").fetchall())
 
 
-def test_spark_rollups_equal_duckdbs_row_for_row(spark, generated, tmp_path):
-    folder, events = generated
-    counts = spark_rollup.run(spark, [str(events)], str(FIXTURES / "accounts.csv"), str(tmp_path / "out"), now=NOW)
+def assert_rollups_equal(spark, events, out) -> dict[str, list[tuple]]:
+    """Spark's rollups of `events` equal DuckDB's row for row; returns DuckDB's."""
+    counts = spark_rollup.run(spark, [str(events)], str(FIXTURES / "accounts.csv"), str(out), now=NOW)
     con = connect(":memory:")
     ingest.import_file(con, FIXTURES / "accounts.csv")
     result = ingest.import_file(con, events)
     assert result.rows_rejected == counts["rejects"] == 2
     duck = text_rollups(con)
     for name in spark_rollup.ROLLUPS:
-        rows = spark_rows(tmp_path / "out", name)
+        rows = spark_rows(out, name)
         assert len(rows) == counts[name] and len(rows) > 0
         assert rows == [tuple(pytest.approx(v) if isinstance(v, float) else v for v in row) for row in duck[name]], name
+    return duck
+
+
+def test_spark_rollups_equal_duckdbs_row_for_row(spark, generated, tmp_path):
+    assert_rollups_equal(spark, generated[1], tmp_path / "out")
+
+
+def test_a_re_sent_event_id_keeps_its_last_row_in_spark_as_in_duckdb(spark, generated, tmp_path):
+    events = tmp_path / "with_ids.parquet"
+    # every event has an id; A3's first one is sent again at the end with other figures (a corrected event): only
+    # that row counts, in both engines
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE src AS SELECT *, 'e' || row_number() OVER () AS event_id
+                    FROM read_parquet('{generated[1]}')""")
+    first = con.execute("SELECT user_id, event_id FROM src WHERE account_id = 'A3' ORDER BY event_time, event_id "
+                        "LIMIT 1").fetchall()[0]
+    con.execute(f"""COPY (
+        SELECT * EXCLUDE (part) FROM (SELECT *, 0 AS part FROM src
+                       UNION ALL
+                       SELECT 'A3', $user, TIMESTAMP '2025-03-03 10:00:00', 'F1', 7, 7, $id, 1)
+        ORDER BY part
+    ) TO '{events}' (FORMAT parquet)""", {"user": first[0], "id": first[1]})
+    duck = assert_rollups_equal(spark, events, tmp_path / "out")
+    assert ("A3", first[0], "F1", date(2025, 3, 1)) in {row[:4] for row in duck["user_feature_month"]}
+    # 60,002 rows, 2 rejected, A3's first event replaced by its re-sent row
+    assert sum(row[4] for row in duck["account_month"]) == 59_999
 
 
 def test_a_database_loaded_from_spark_rollups_reports_what_raw_events_give(spark, generated, tmp_path):

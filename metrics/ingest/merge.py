@@ -5,7 +5,7 @@ from __future__ import annotations
 from metrics.ingest.contract import _BATCH_KEYS, _KEYS, _TARGET, CONTRACT
 from metrics.store import run, sql
 
-ROLLUP_PART_ROWS = 2_000_000  # changed events rolled up at a time (see _merge_events)
+ROLLUP_PART_ROWS = 2_000_000  # changed events rolled up at a time (see _rollup_parts)
 _ALL_ACCOUNTS = (-(2**31), 2**31 - 1)  # the span of a batch rolled up in one part
 
 
