@@ -47,7 +47,8 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)
     # once for the portfolio, not once per account: the peer figures and the reports' all-accounts inputs
-    peers, inputs = metric_table(con, start=period.start, end=period.end), period_inputs(con, period)
+    inputs = period_inputs(con, period)
+    peers = metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series)
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
         yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers,
                                                            inputs=inputs)
@@ -72,8 +73,10 @@ _WORKER: dict = {}  # in a worker process of write_all_parallel: its connection,
 def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
                   lang: str, template: bytes | None, out_dir: str) -> None:
     con = opener(database)
-    _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir),
-                   peers=metric_table(con, start=period.start, end=period.end), inputs=period_inputs(con, period))
+    inputs = period_inputs(con, period)
+    _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir), inputs=inputs,
+                   peers=metric_table(con, start=period.start, end=period.end, grid=inputs.grid,
+                                      series=inputs.series))
 
 
 def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:

@@ -152,12 +152,15 @@ def _breadth_by_account(con: duckdb.DuckDBPyConnection, *, start: date, end: dat
     return query(con, "breadth", account_key=None, start=start, end=end)[["account_key", "breadth"]]
 
 
-def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date, grid: pd.DataFrame | None = None,
+                 series: efficiency.SeriesIndex | None = None) -> pd.DataFrame:
     """Every account with its benchmark figures and case-study evidence for the period, computed in one pass.
-    It names every account: an input to computations only, never to be shown, exported or cached by a page."""
-    accounts = all_accounts(con)
-    grid = adoption.adoption_table(con, start=start, end=end)
-    series = efficiency.SeriesIndex(efficiency.monthly(con), accounts)
+    It names every account: an input to computations only, never to be shown, exported or cached by a page.
+    `grid` and `series`: the period's adoption table and efficiency series when already built (the report inputs,
+    metrics.report.period_inputs, hold both; a quarter of the first view of a period was building them twice)."""
+    accounts = series.accounts if series is not None else all_accounts(con)
+    grid = adoption.adoption_table(con, start=start, end=end) if grid is None else grid
+    series = efficiency.SeriesIndex(efficiency.monthly(con), accounts) if series is None else series
     frame = cost.portfolio_value(con, start=start, end=end)
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end, grid=grid),
                         on="account_key", how="left")
@@ -170,10 +173,9 @@ def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> p
     go_live = {a.key: a.go_live_date for a in accounts}
     frame["go_live_date"] = frame["account_key"].map(go_live)
     frame["seat_band"] = frame["seats"].map(seat_band)
-    results = {a.key: efficiency.efficiency(con, account_id=a.account_id, start=start, end=end, series=series)
-               for a in accounts}
-    for column, attribute in (("efficiency_delta", "delta"), ("efficiency_ci_low", "ci_low"),
-                              ("efficiency_ci_high", "ci_high"), ("efficiency_basis", "basis")):
+    results = {a.key: efficiency.efficiency(con, account_id=a.account_id, start=start, end=end, series=series,
+                                            delta_only=True) for a in accounts}
+    for column, attribute in (("efficiency_delta", "delta"), ("efficiency_basis", "basis")):
         frame[column] = frame["account_key"].map({k: getattr(r, attribute) for k, r in results.items()})
     seats = frame["seats"].where((frame["seats"] > 0) & (frame["active_users"] > 0))
     frame["hours_saved_per_seat"] = frame["hours_saved"] / seats

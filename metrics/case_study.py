@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from metrics import adoption, cost, efficiency
-from metrics.accounts import get_account
+from metrics.accounts import all_accounts, get_account
 from metrics.benchmarks import metric_table
 from metrics.registry import metric
 from metrics.store import query
@@ -52,6 +52,11 @@ def case_study_candidates(con: duckdb.DuckDBPyConnection, *, start: date, end: d
     frame["score"] = (frame["hours_saved"].rank(pct=True) + frame["key_feature_adoption"].rank(pct=True)) / 2
     frame = frame.sort_values(["score", "hours_saved", "account_id"], ascending=[False, False, True]).head(limit)
     frame["time_to_value_days"] = [time_to_value(con, account_id=a) for a in frame["account_id"]]
+    # the delta's interval for the few candidates shown (the peer table holds the delta alone)
+    series = efficiency.SeriesIndex(efficiency.monthly(con), all_accounts(con))
+    found = [efficiency.efficiency(con, account_id=a, start=start, end=end, series=series) for a in frame["account_id"]]
+    frame["efficiency_ci_low"] = [e.ci_low for e in found]
+    frame["efficiency_ci_high"] = [e.ci_high for e in found]
     columns = ["account_id", "account_name", "industry", "region", "seats", "score", "hours_saved", "value",
                "currency", "roi", "key_feature_adoption", "features_adopted", "efficiency_delta",
                "efficiency_ci_low", "efficiency_ci_high", "time_to_value_days"]

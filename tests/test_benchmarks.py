@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
 import pytest
 from conftest import FIXTURES
 
@@ -193,6 +194,26 @@ def test_every_account_is_computed_from_one_read_of_each_portfolio_table(con, tm
         counted(module, name)
     benchmark(con, account_id="A", **P)
     assert calls == {"monthly": 1, "adoption_table": 1, "portfolio_value": 1, "all_accounts": 1}
+
+
+def test_the_peer_table_built_from_the_report_inputs_is_the_one_built_alone(con, tmp_path, monkeypatch):
+    from metrics import report
+    from metrics.period import Period
+
+    portfolio(con, tmp_path, [Acct("A", uplift=0.1), Acct("B", uplift=0.3), *peers(6)])
+    inputs = report.period_inputs(con, Period(P["start"], P["end"]))
+    alone = benchmarks.metric_table(con, **P)
+    calls: list[str] = []
+    monkeypatch.setattr(adoption, "adoption_table", lambda *a, **k: calls.append("grid"))
+    monkeypatch.setattr(efficiency, "monthly", lambda *a, **k: calls.append("series"))
+    shared = benchmarks.metric_table(con, **P, grid=inputs.grid, series=inputs.series)
+    assert calls == []  # neither is built again
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(shared, alone)
+    # the table holds each account's delta, the same as its full efficiency figure (whose interval it leaves out)
+    for account_id, delta in zip(alone["account_id"], alone["efficiency_delta"]):
+        assert delta == efficiency.efficiency(con, account_id=account_id, **P).delta
+    assert sorted(alone["efficiency_delta"].round(6).dropna().unique())[:2] == [0.1, 0.2]
 
 
 def test_a_period_without_data_has_no_figures_and_says_why(con, tmp_path):

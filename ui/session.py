@@ -150,7 +150,8 @@ def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
     and data version. It names every account: server-side input to benchmark() only, never shown or returned."""
     from metrics.benchmarks import metric_table
 
-    return metric_table(get_connection(), start=start, end=end)
+    inputs = report_inputs(start, end, key)  # the same period's adoption grid and efficiency series, built once
+    return metric_table(get_connection(), start=start, end=end, grid=inputs.grid, series=inputs.series)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
