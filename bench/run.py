@@ -8,7 +8,7 @@ Scenarios (baseline in brackets):
 - import events CSV / JSON lines (gzipped) / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE
   TABLE AS SELECT * FROM read_csv / read_json / read_parquet of the same file]; import_daily: the same usage
   pre-aggregated per user, feature and day (event_count, duration_minutes), as Pendo exports it [its bare read_json]
-  (the imports run with the default memory limit, store.default_memory_limit: 700 MB on a machine of 2.8 GB or more)
+  (the imports run with the default memory limit, store.default_memory_limit: 640 MB on a machine of 2.56 GB or more)
 - import_parquet_uncapped / import_json_uncapped: the same with VALUELENS_MEMORY_LIMIT=duckdb (DuckDB's own limit,
   80 % of the machine), into a fresh database [bare read_parquet / read_json]
 - bare_rollups: the rollups' aggregations written plainly, by text ids, over the table bare_parquet loaded (no

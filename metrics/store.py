@@ -28,7 +28,7 @@ def db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get("VALUELENS_DB") or DEFAULT_DB)
 
 
-MEMORY_CAP_MB = 700  # the default memory limit: at most this, at least MEMORY_FLOOR_MB, else a quarter of the machine
+MEMORY_CAP_MB = 640  # the default memory limit: at most this, at least MEMORY_FLOOR_MB, else a quarter of the machine
 MEMORY_FLOOR_MB = 256
 
 
@@ -46,9 +46,9 @@ def machine_memory_mb() -> int:
 
 def default_memory_limit() -> str:
     """DuckDB's memory limit when $VALUELENS_MEMORY_LIMIT is not set: a quarter of the machine's memory, between
-    256 and 700 MB. DuckDB spills to the temp directory beyond it, so a 10M-event import peaks under 1 GB of the
-    process's memory (bench/RESULTS.md) and the app, an import and the OS share a small server; DuckDB's own
-    default (80 % of the machine) would take 3 GB for the same import."""
+    256 and 640 MB. DuckDB spills to the temp directory beyond it, so a 10M- or 50M-event import peaks under 1 GB of
+    the process's memory (bench/RESULTS.md: 700 MB let a 50M import reach 1,017-1,030 MB) and the app, an import and
+    the OS share a small server; DuckDB's own default (80 % of the machine) would take 3 GB for the same import."""
     return f"{min(MEMORY_CAP_MB, max(MEMORY_FLOOR_MB, machine_memory_mb() // 4))}MB"
 
 

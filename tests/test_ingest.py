@@ -346,13 +346,13 @@ def test_the_memory_limit_comes_from_the_environment_when_set_else_from_the_mach
     monkeypatch.delenv("VALUELENS_MEMORY_LIMIT")
     monkeypatch.setattr(store, "machine_memory_mb", lambda: 16_000)
     con = store.connect(tmp_path / "db.duckdb")
-    assert setting(con, "memory_limit") == "667.5 MiB"  # 700 MB: a quarter of 16 GB is more
+    assert setting(con, "memory_limit") == "610.3 MiB"  # 640 MB: a quarter of 16 GB is more
     assert setting(con, "temp_directory") == str(tmp_path / "db.duckdb") + ".tmp"
-    for machine_mb, limit in [(2_000, "500MB"), (512, "256MB"), (64_000, "700MB")]:
+    for machine_mb, limit in [(2_000, "500MB"), (512, "256MB"), (64_000, "640MB")]:
         monkeypatch.setattr(store, "machine_memory_mb", lambda mb=machine_mb: mb)
         assert store.default_memory_limit() == limit
     monkeypatch.setenv("VALUELENS_MEMORY_LIMIT", "duckdb")
-    assert setting(store.connect(":memory:"), "memory_limit") != "667.5 MiB"  # DuckDB's own: 80 % of the machine
+    assert setting(store.connect(":memory:"), "memory_limit") != "610.3 MiB"  # DuckDB's own: 80 % of the machine
     monkeypatch.setenv("VALUELENS_TEMP_DIR", str(tmp_path / "spill"))
     assert setting(store.connect(":memory:"), "temp_directory") == str(tmp_path / "spill")
 

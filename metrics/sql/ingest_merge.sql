@@ -66,13 +66,16 @@ DROP TABLE vl_checked
 
 -- name: insert_checked
 -- a batch that shares no account-month with the store goes into `events` as it is, coded on the way (the result:
--- how many rows; coding it into a table first and inserting that cost 1.4x at 10M events)
+-- how many rows; coding it into a table first and inserting that cost 1.4x at 10M events), in account order: each
+-- rollup part, a range of accounts, then reads only its blocks of `events` (unsorted, every part read all of them:
+-- 84 s against 72 s for a 50M-event import)
 INSERT INTO events BY NAME
 SELECT c.account_key, u.user_key, f.feature_key, c.event_time, CAST(date_trunc('month', c.event_time) AS DATE) AS month,
        c.duration_seconds, c.units, c.event_count, c.event_id
 FROM vl_checked AS c
 JOIN feature AS f ON f.feature = c.feature
 JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id
+ORDER BY c.account_key
 
 -- name: drop_checked
 DROP TABLE vl_checked
