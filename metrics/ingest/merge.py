@@ -60,6 +60,7 @@ def _merge_events(cur) -> int:
     run(cur, "ingest_merge.drop_rejected_events")
     cur.execute(sql("code_events"))
     run(cur, "ingest_merge.touched_months")
+    run(cur, "ingest_merge.coding")
     overlap = run(cur, "ingest_merge.overlap").fetchall()[0][0]
     if overlap:
         # the batch is compared with the stored events of its account-months (merge_events.sql), which leaves

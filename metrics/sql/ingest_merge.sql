@@ -52,16 +52,22 @@ DELETE FROM vl_checked WHERE len(errors) > 0
 CREATE OR REPLACE TEMP TABLE vl_touched AS
 SELECT DISTINCT account_key, CAST(date_trunc('month', event_time) AS DATE) AS month FROM vl_checked
 
--- name: coded_batch
+-- name: coding
 -- the batch with integer keys and its month, still carrying `line` (the batch may repeat an event id; ingest keeps
--- its last row), in the file's order; vl_checked is dropped so that the batch is held once, not twice
-CREATE OR REPLACE TEMP TABLE vl_coded AS
+-- its last row), in the file's order: one view for both ways the batch goes on (coded_batch, insert_checked)
+CREATE OR REPLACE TEMP VIEW vl_coding AS
 SELECT c.line, c.account_key, u.user_key, f.feature_key, c.event_time,
        CAST(date_trunc('month', c.event_time) AS DATE) AS month, c.duration_seconds, c.units, c.event_count,
        c.event_id
 FROM vl_checked AS c
 JOIN feature AS f ON f.feature = c.feature
-JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id;
+JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id
+
+-- name: coded_batch
+-- the coded batch kept to be compared with the stored events; vl_checked is dropped so that the batch is held
+-- once, not twice
+CREATE OR REPLACE TEMP TABLE vl_coded AS SELECT * FROM vl_coding;
+DROP VIEW vl_coding;
 DROP TABLE vl_checked
 
 -- name: insert_checked
@@ -69,15 +75,10 @@ DROP TABLE vl_checked
 -- how many rows; coding it into a table first and inserting that cost 1.4x at 10M events), in account order: each
 -- rollup part, a range of accounts, then reads only its blocks of `events` (unsorted, every part read all of them:
 -- 84 s against 72 s for a 50M-event import)
-INSERT INTO events BY NAME
-SELECT c.account_key, u.user_key, f.feature_key, c.event_time, CAST(date_trunc('month', c.event_time) AS DATE) AS month,
-       c.duration_seconds, c.units, c.event_count, c.event_id
-FROM vl_checked AS c
-JOIN feature AS f ON f.feature = c.feature
-JOIN users AS u ON u.account_key = c.account_key AND u.user_id = c.user_id
-ORDER BY c.account_key
+INSERT INTO events BY NAME SELECT * EXCLUDE (line) FROM vl_coding ORDER BY account_key
 
 -- name: drop_checked
+DROP VIEW vl_coding;
 DROP TABLE vl_checked
 
 -- name: overlap
