@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,9 @@ from metrics.report import PeriodInputs, period_inputs
 
 FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
 Progress = Callable[[int, int, str], None]
+# from this many accounts the app's "export every account" spreads the files over worker processes: each one
+# starts Python, loads the exporters and builds the period's inputs (a few seconds), which fewer files do not repay
+PARALLEL_FROM = 100
 
 
 def file_name(account_id: str, account_name: str, fmt: str) -> str:
@@ -120,4 +124,17 @@ def zip_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, **kwargs) 
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in export_all(con, period, fmt, **kwargs):
             archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], duckdb.DuckDBPyConnection],
+                     database: str, period: Period, fmt: str, *, workers: int, **kwargs) -> bytes:
+    """zip_all with the files built by write_all_parallel's worker processes (`database`: a file they may open
+    read-only), for the app's portfolio export; the same files under the same names."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_all_parallel(con, opener, database, period, fmt, tmp, workers=workers, **kwargs)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in paths:
+                archive.write(path, path.name)
     return buffer.getvalue()

@@ -18,7 +18,7 @@ from exports.deck import qbr_deck_pptx
 from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
 from exports.safety import safe_csv_frame
 from metrics import catalog, ingest, report
-from metrics.accounts import get_account
+from metrics.accounts import all_accounts, get_account
 from metrics.period import default_period
 from metrics.store import connect
 
@@ -305,6 +305,40 @@ def test_the_account_report_offers_both_files_and_the_portfolio_exports_every_ac
     assert not at.exception
     assert [b.proto.label for b in at.get("download_button")] == ["下载 zip"]
     assert at.get("progress")[0].proto.value == 100
+
+
+def test_the_portfolio_page_spreads_a_large_export_over_worker_processes(tmp_path, monkeypatch):
+    """From batch.PARALLEL_FROM accounts the page's "export every account" builds the files in worker processes
+    reading a checkpointed copy of the database (this process holds the file): the same files, with progress."""
+    import os
+
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from exports import batch
+
+    monkeypatch.setenv("VALUELENS_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    built: list[bytes] = []
+    parallel = batch.zip_all_parallel
+    monkeypatch.setattr(batch, "zip_all_parallel", lambda *a, **k: built.append(parallel(*a, **k)) or built[-1])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/portfolio.py").run()
+    industry = at.sidebar.multiselect[0].options[0]
+    at.sidebar.multiselect[0].select(industry).run()  # one industry's accounts
+    at.button(key="export_all_go").click().run()
+    assert not at.exception
+    assert len(built) == 1 and at.get("progress")[0].proto.value == 100
+    con = connect(tmp_path / "app.duckdb")
+    ids = [a.account_id for a in all_accounts(con) if a.industry == industry]
+    serial = batch.zip_all(con, default_period(con), "xlsx", account_ids=ids)
+    names = zipfile.ZipFile(io.BytesIO(built[0])).namelist()
+    assert sorted(names) == sorted(zipfile.ZipFile(io.BytesIO(serial)).namelist()) and len(names) == len(ids) > 1
+    for name in names:
+        assert _cells(zipfile.ZipFile(io.BytesIO(built[0])).read(name)) == \
+            _cells(zipfile.ZipFile(io.BytesIO(serial)).read(name)), name
 
 
 def test_the_cli_exports_one_account_and_every_account_with_a_progress_line(tmp_path, capsys):

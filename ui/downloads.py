@@ -1,13 +1,17 @@
 """Files to download: one account's Excel report or QBR deck, and every account's in one zip."""
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
 from i18n import t
 from metrics.period import Period
-from ui.session import get_connection, long_work, peer_table, report_inputs
+from metrics.store import connect_snapshot
+from ui.session import get_connection, long_work, peer_table, report_inputs, worker_database
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -26,15 +30,23 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
     fmt_ = st.radio(t("export_format"), ("xlsx", "pptx"), horizontal=True, key="export_all_format")
     if not st.button(t("export_all"), key="export_all_go"):
         return
-    from exports.batch import zip_all
+    from exports import batch
 
     bar = st.progress(0.0)
 
     def progress(done: int, total: int, account_id: str) -> None:
         bar.progress(done / total, text=t("export_running", done=done, total=total, account=account_id))
 
+    workers = min(os.cpu_count() or 1, 8)
     with long_work():  # minutes for many accounts: the other sessions' runs go on meanwhile
-        data = zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids, progress=progress)
+        if workers > 1 and len(account_ids) >= batch.PARALLEL_FROM:  # one worker process per core
+            with tempfile.TemporaryDirectory() as tmp:
+                data = batch.zip_all_parallel(get_connection(), connect_snapshot, str(worker_database(Path(tmp))),
+                                              period, fmt_, workers=workers, lang=language, account_ids=account_ids,
+                                              progress=progress)
+        else:
+            data = batch.zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids,
+                                 progress=progress)
     st.success(t("export_ready", n=len(account_ids)))
     st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.file_part()}_{fmt_}.zip",
                        mime="application/zip", icon=":material/download:", key="export_all_zip")

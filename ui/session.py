@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -23,6 +24,7 @@ from metrics.store import (
     db_path,
     primary_writer,
     reader,
+    snapshot_copy,
     snapshot_mode,
 )
 
@@ -80,6 +82,14 @@ def get_connection() -> Reader:
     if snapshot_mode():
         return reader(_snapshot(str(current_snapshot(db_path()))))
     return reader(_database(str(db_path())))
+
+
+def worker_database(folder: Path) -> Path:
+    """A database file that worker processes may open read-only (a portfolio export): under serve.py the newest
+    snapshot, else a checkpointed copy of the database, made in `folder` (this process holds the file itself)."""
+    if snapshot_mode():
+        return current_snapshot(db_path())
+    return snapshot_copy(_database(str(db_path())), db_path(), folder)
 
 
 @contextmanager
