@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 
 import pytest
 from conftest import ROOT
@@ -46,9 +47,11 @@ def serve(folder):
             break
         except OSError:
             time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:  # also when the generator is closed early (a test that takes the URL with next())
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def settle(page) -> None:
@@ -91,8 +94,9 @@ def test_a_link_to_a_page_is_the_first_request_after_a_restart_and_opens_the_who
     """A shared link (/portfolio?from=2026-01&to=2026-03) opened first on a freshly started server: the page with
     the app's navigation, language switch and the link's period. With the pages in pages/, Streamlit served the bare
     page script to this visitor (its own file-name navigation, no sections, no language switch)."""
-    url = next(serve(tmp_path))
-    with sync_api.sync_playwright() as p:
+    server = serve(tmp_path)
+    url = next(server)
+    with closing(server), sync_api.sync_playwright() as p:  # closing: the server stops after the test
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
