@@ -71,15 +71,15 @@ class SeriesIndex:
         frame = frame.sort_values(["account_key", "month"], kind="stable")
         self.accounts = accounts
         self.by_id = {a.account_id: a for a in accounts}
-        self._keys = frame["account_key"].to_numpy(dtype="int64")
+        row_keys = frame["account_key"].to_numpy(dtype="int64")
         months = pd.to_datetime(frame["month"])
         self._months = (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype="int64")
         self._values = {c: frame[c].to_numpy(dtype=float) for c in ("output_per_person", "units_per_active_user")}
         # each account's rows, found once (two binary searches per lookup were a fifth of the peer table's Python)
-        keys, first, count = np.unique(self._keys, return_index=True, return_counts=True)
+        keys, first, count = np.unique(row_keys, return_index=True, return_counts=True)
         self._rows = {int(k): (int(lo), int(lo + n)) for k, lo, n in zip(keys, first, count)}
         with_outcomes = ~np.isnan(self._values["output_per_person"])
-        self._with_outcomes = {int(k) for k in np.unique(self._keys[with_outcomes])}
+        self._with_outcomes = {int(k) for k in np.unique(row_keys[with_outcomes])}
         # go-live month of every account (no go-live date: never live), to find comparison accounts without a loop
         never = np.iinfo("int64").max
         self._live = np.array([_ordinal(a.go_live_date) if a.go_live_date else never for a in accounts], dtype="int64")
