@@ -42,6 +42,13 @@ def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, 
     return value_report_xlsx(con, account_id, period, lang, peers, inputs)
 
 
+def period_figures(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[PeriodInputs, pd.DataFrame]:
+    """The period's report inputs and its peer figures built from them: what every account's file of a portfolio
+    export reads about all accounts, built once (in each worker process of write_all_parallel)."""
+    inputs = period_inputs(con, period)
+    return inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series)
+
+
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
                account_ids: list[str] | None = None, template: bytes | None = None,
                progress: Progress | None = None) -> Iterator[tuple[str, bytes]]:
@@ -50,9 +57,7 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     if account_ids is not None:
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)
-    # once for the portfolio, not once per account: the peer figures and the reports' all-accounts inputs
-    inputs = period_inputs(con, period)
-    peers = metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series)
+    inputs, peers = period_figures(con, period)  # once for the portfolio, not once per account
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
         yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers,
                                                            inputs=inputs)
@@ -77,10 +82,9 @@ _WORKER: dict = {}  # in a worker process of write_all_parallel: its connection,
 def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
                   lang: str, template: bytes | None, out_dir: str) -> None:
     con = opener(database)
-    inputs = period_inputs(con, period)
+    inputs, peers = period_figures(con, period)
     _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir), inputs=inputs,
-                   peers=metric_table(con, start=period.start, end=period.end, grid=inputs.grid,
-                                      series=inputs.series))
+                   peers=peers)
 
 
 def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
