@@ -1,7 +1,7 @@
 """Everything an export shows for one account and period, read from the metric functions and nothing else."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, fields, replace
 
 import duckdb
 import pandas as pd
@@ -55,6 +55,16 @@ def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
     return output["month"].map(lambda m: "baseline" if m in baseline else "current" if m in current else "")
 
 
+def _feature_table(rep: AccountReport) -> pd.DataFrame:
+    """The report's feature adoption as a frame (feature, adopters, adoption_rate, depth, has_value_driver), the rates
+    of a period without active users as NaN: the figures the report computed from its read of the rollups, not a
+    second read of the same rows."""
+    columns = [f.name for f in fields(report.FeatureAdoption)]
+    frame = pd.DataFrame([astuple(f) for f in rep.adoption.features], columns=columns)
+    return frame.astype({"adopters": "int64", "adoption_rate": "float64", "depth": "float64",
+                         "has_value_driver": "bool"})
+
+
 def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
            peer_figures: pd.DataFrame | None = None, people_as: str | None = None,
            inputs: report.PeriodInputs | None = None) -> ExportData:
@@ -74,7 +84,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     output["window"] = _windows(output, eff)
     output = output.reset_index(drop=True)
 
-    features = adoption.feature_adoption(con, account_id=account_id, start=period.start, end=period.end)
+    features = _feature_table(rep)
     vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end,
                                           grid=inputs.grid if inputs else None,
                                           peers=inputs.peers if inputs else None)
@@ -95,7 +105,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                       table=peer_figures).to_dict()
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
-                      history(con, account, period))
+                      history(con, account, period, inputs.catalog if inputs else None))
     trainees = None
     if people_as is not None:
         import secrets

@@ -76,17 +76,19 @@ class History:
     adopters_before: dict[str, int]
 
 
-def history(con: duckdb.DuckDBPyConnection, account: Account, period: Period) -> History:
+def history(con: duckdb.DuckDBPyConnection, account: Account, period: Period,
+            catalog: list[tuple] | None = None) -> History:
     """The account's History for `period` (from its rollups: one usage read for the months before, one since
-    go-live)."""
+    go-live); `catalog`: adoption.feature_catalog, when already read (the report inputs hold it)."""
     before = Period(add_months(period.start, -len(period.months)), period.start)
-    use = adoption.usage(con, account, before.start, before.end)
+    use = adoption.usage(con, account, before.start, before.end, catalog)
     features = adoption.feature_adoption_of(use)
     live = account.go_live_date
     since = None
     if live is not None and live < period.end:
-        since = cost.cost(con, account_id=account.account_id, start=date(live.year, live.month, 1),
-                          end=period.end).value
+        lifetime = Period(date(live.year, live.month, 1), period.end)
+        since = cost.cost_of(account, adoption.usage(con, account, lifetime.start, lifetime.end, catalog),
+                             lifetime).value
     return History(cost.cost_of(account, use, before).value, since,
                    {str(f): int(n) for f, n in zip(features["feature"], features["adopters"])})
 

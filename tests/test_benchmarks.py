@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import FIXTURES
@@ -258,3 +259,12 @@ def mcon(con):
     for name in ("accounts.csv", "value_drivers.csv", "events.csv", "outcomes.csv"):
         ingest.import_file(con, FIXTURES / "metrics" / name)
     return con
+
+
+def test_a_missing_attribute_matches_no_peer_as_null_does_in_sql():
+    # a cohort, currency or efficiency basis compared with a missing value selects nobody (pandas' `== None`), never
+    # the other accounts missing it too (numpy's elementwise `== None` would pool them)
+    column = np.array(["Retail", None, float("nan"), "Retail"], dtype=object)
+    assert benchmarks._same(column, "Retail").tolist() == [True, False, False, True]
+    assert not benchmarks._same(column, None).any()
+    assert not benchmarks._same(column, float("nan")).any()
