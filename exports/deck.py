@@ -17,6 +17,7 @@ from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.slide import Slide, SlideLayout
+from pptx.table import _Cell
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
@@ -112,6 +113,25 @@ def _style(frame: TextFrame, lang: str, size: float | None = None, bold: bool | 
                 props = run._r.get_or_add_rPr()
                 props.set("lang", "zh-CN")
                 _east_asian(props)
+
+
+# a table cell's margins and vertical anchor (the attributes python-pptx's margin and anchor setters write)
+_CELL_PROPERTIES = {"marL": str(CELL_MARGIN), "marR": str(CELL_MARGIN), "marT": str(Inches(0.03)),
+                    "marB": str(Inches(0.03)), "anchor": "ctr"}
+
+
+def _style_runs(cell: etree._Element, lang: str, size: float, bold: bool) -> None:
+    """_style for a table cell's runs, on their XML: the size, bold when asked, and for Chinese the East-Asian
+    font and zh-CN language."""
+    points = str(Pt(size).centipoints)
+    for run in cell.iter(qn("a:r")):
+        props = run.get_or_add_rPr()
+        props.set("sz", points)
+        if bold:
+            props.set("b", "1")
+        if lang == "zh" or _CJK.search(run.text):
+            props.set("lang", "zh-CN")
+            _east_asian(props)
 
 
 def _fill(frame: TextFrame, lines: list[str], lang: str, size: float, bold: bool = False,
@@ -285,19 +305,20 @@ class Deck:
         left, top, width, _ = box
         columns = [int(width * share) for share in widths]
         size = _fitting_size(rows, columns, size)
+        # add_table gives every row the height row_height (the height divided by the rows). Widths and cell
+        # properties are set on the XML: python-pptx's setters re-added the whole table's widths and heights after
+        # each one, and looked every cell up by XPath, half of a deck's build
         shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, row_height * len(rows))
         grid = shape.table
-        for i, column in enumerate(columns):
-            grid.columns[i].width = Emu(column)
-        for r, values in enumerate(rows):
-            grid.rows[r].height = row_height
-            for c, value in enumerate(values):
-                cell = grid.cell(r, c)
-                cell.text = safe_cell_text(value)
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                cell.margin_top = cell.margin_bottom = Inches(0.03)
-                cell.margin_left = cell.margin_right = CELL_MARGIN
-                _style(cell.text_frame, self.lang, size, bold=True if r == 0 else None)
+        for grid_column, column in zip(grid._tbl.tblGrid.gridCol_lst, columns):
+            grid_column.w = Emu(column)
+        grid.notify_width_changed()
+        for r, (tr, values) in enumerate(zip(grid._tbl.tr_lst, rows)):
+            for tc, value in zip(tr.tc_lst, values):
+                cell = _Cell(tc, grid)
+                cell.text = safe_cell_text(value)  # python-pptx's setter: what XML cannot hold is escaped
+                tc.get_or_add_tcPr().attrib.update(_CELL_PROPERTIES)
+                _style_runs(tc, self.lang, size, bold=r == 0)
 
     def paged_table(self, title: str, rows: list[list[str]], widths: list[float], size: float = 12,
                     row_height: int = ROW_HEIGHT, across: int = 1, continued: bool = False) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, customer_text, english_words
 from pptx import Presentation
+from pptx.enum.text import MSO_ANCHOR
 
 from exports.deck import qbr_deck_pptx
 from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
@@ -236,6 +237,28 @@ def test_chinese_deck_text_uses_an_east_asian_font(demo):
     title = prs.slides[0].shapes.title.text_frame.paragraphs[0].runs[0]
     ea = title._r.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
     assert title.text and ea is not None and ea.get("typeface")
+
+
+def test_every_deck_table_is_as_wide_as_its_columns_with_its_cells_styled(demo):
+    from exports.deck import CELL_MARGIN
+
+    for lang in ("en", "zh"):
+        prs = Presentation(io.BytesIO(qbr_deck_pptx(demo, "A001", default_period(demo), lang)))
+        tables = [sh for s in prs.slides for sh in s.shapes if sh.has_table]
+        assert len(tables) >= 3
+        for shape in tables:
+            grid = shape.table
+            assert shape.width == sum(c.width for c in grid.columns)
+            assert shape.left + shape.width <= prs.slide_width
+            assert shape.height == sum(r.height for r in grid.rows)
+            for r, row in enumerate(grid.rows):
+                for cell in row.cells:
+                    assert (cell.margin_left, cell.margin_right) == (CELL_MARGIN, CELL_MARGIN)
+                    assert cell.vertical_anchor == MSO_ANCHOR.MIDDLE
+                    for run in (run for p in cell.text_frame.paragraphs for run in p.runs):
+                        assert run.font.size is not None and (run.font.bold is True) == (r == 0)
+                        ea = run._r.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
+                        assert (ea is not None and ea.get("typeface")) if lang == "zh" else True
 
 
 def test_a_user_template_supplies_the_decks_layouts(demo, tmp_path):
