@@ -10,8 +10,10 @@ import duckdb
 import pandas as pd
 from lxml import etree
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
@@ -64,6 +66,7 @@ class _Book:
         self.cached: dict[tuple[str, str], float | str] = {}  # (sheet, cell) -> what its formula computes
         self.total_hours: float = 0.0          # the Value sheet's totals, as its formulas compute them
         self.total_value: float | str = ""
+        self._font_ids: dict[int, tuple[Font, int]] = {}  # id(font) -> (font, its index in the workbook's fonts)
 
     def t(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
@@ -87,15 +90,26 @@ class _Book:
             write_text(cell, value)
         else:
             cell.value = value
-        cell.font = self.font(cell.value, bold=bold, color=color, size=size, italic=italic)
+        self.set_font(cell, self.font(cell.value, bold=bold, color=color, size=size, italic=italic))
         if number_format:
             cell.number_format = number_format
+
+    def set_font(self, cell: Cell, font: Font) -> None:
+        """`cell.font = font`, what openpyxl's style descriptor does (the font's index in the workbook's list into
+        the cell's style array), with the index looked up once per font: openpyxl hashes every attribute of the
+        Font for each cell, a quarter of a report's build. Fonts are shared (_font), so one is known by identity."""
+        known = self._font_ids.get(id(font))
+        if known is None or known[0] is not font:
+            known = self._font_ids[id(font)] = (font, self.wb._fonts.add(font))
+        if not cell._style:
+            cell._style = StyleArray()
+        cell._style.fontId = known[1]
 
     def header(self, ws: Worksheet, row: int, labels: list[str], col: int = 1, tall: bool = True) -> None:
         """A table header; `tall` (two lines) for the main table, one line for side tables sharing its rows."""
         for i, label in enumerate(labels):
             cell = ws.cell(row=row, column=col + i, value=label)
-            cell.font = self.font(label, bold=True, color="FFFFFF")
+            self.set_font(cell, self.font(label, bold=True, color="FFFFFF"))
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center", wrap_text=tall)
         if tall:
