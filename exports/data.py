@@ -72,13 +72,14 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     metrics.benchmarks.metric_table, when a portfolio export computes it once for every account; `people_as`:
     names, initials or pseudonyms to list the trainees of each underused feature (None: no person in the file);
     `inputs`: the period's metrics.report.period_inputs, built once for a portfolio export or the app's period."""
-    account = get_account(con, account_id)
+    account = inputs.series.account(account_id) if inputs else get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period, inputs=inputs)
     eff = rep.efficiency
     first, _ = data_months(con)
-    mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end)
+    mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end,
+                       account=account)
 
-    output = efficiency.output_per_person(con, account_id=account_id)
+    output = efficiency.output_per_person(con, account_id=account_id, account=account)
     shown_from = eff.baseline_months[0] if eff.baseline_months else period.start
     output = output[(output["month"] >= min(shown_from, period.start)) & (output["month"] < period.end)].copy()
     output["window"] = _windows(output, eff)
@@ -87,12 +88,12 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     features = _feature_table(rep)
     vs_peers = adoption.adoption_vs_peers(con, account_id=account_id, start=period.start, end=period.end,
                                           grid=inputs.grid if inputs else None,
-                                          peers=inputs.peers if inputs else None)
+                                          peers=inputs.peers if inputs else None, account=account)
     peers = int(vs_peers["peers"].max()) if len(vs_peers) and vs_peers["peers"].notna().any() else 0
     group = vs_peers["peer_group"].dropna().iloc[0] if peers else None
     shown = bool(vs_peers["peer_median"].notna().any())  # metrics.privacy withholds medians over too few peers
     medians = vs_peers[["feature", "peer_median"]] if shown else pd.DataFrame(columns=["feature", "peer_median"])
-    first_use = adoption.time_to_first_use(con, account_id=account_id)[
+    first_use = adoption.time_to_first_use(con, account_id=account_id, account=account)[
         ["feature", "first_used_at", "days_from_go_live"]]
     features = features.merge(medians, on="feature", how="left").merge(first_use, on="feature", how="left")
     features = features.sort_values("has_value_driver", ascending=False, kind="stable").reset_index(drop=True)
@@ -102,7 +103,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     if not shown:
         rep = replace(rep, adoption=replace(rep.adoption, underused_features=()))
     bench = benchmark(con, account_id=account_id, start=period.start, end=period.end, cohort="industry",
-                      table=peer_figures).to_dict()
+                      table=peer_figures, account=account).to_dict()
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
                       history(con, account, period, inputs.catalog if inputs else None))

@@ -36,6 +36,17 @@ def get_account(con: duckdb.DuckDBPyConnection, account_id: str) -> Account:
     return Account(*rows[0])
 
 
+def resolve(con: duckdb.DuckDBPyConnection, account_id: str, account: Account | None = None) -> Account:
+    """`account` when the caller already holds the record of `account_id` (an export reads a dozen figures of one
+    account; each looked it up again), else get_account. A record of another account is refused: one customer's
+    figures never go out under another's id."""
+    if account is None:
+        return get_account(con, account_id)
+    if account.account_id != str(account_id):
+        raise ValueError(f"the record of account '{account.account_id}' given for account '{account_id}'")
+    return account
+
+
 def all_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
     """Every account, by account_id."""
     rows = con.execute(sql("all_accounts")).fetchall()

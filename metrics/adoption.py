@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import privacy
-from metrics.accounts import Account, all_accounts, get_account
+from metrics.accounts import Account, all_accounts, get_account, resolve
 from metrics.period import Period
 from metrics.registry import define, metric
 from metrics.store import query, sql
@@ -43,23 +43,26 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
           catalog: list[tuple] | None = None) -> Usage:
     """The account's usage in [start, end) (see Usage); `catalog`: feature_catalog, when already read."""
     params = _params(account, start, end)
-    adopters = dict(con.execute(sql("usage_adopters"), params).fetchall())
+    used = con.execute(sql("usage_features"), params).fetchall()
+    adopters = {key: n for key, n, *_ in used if n}
+    volume = {key: (int(events), float(units)) for key, _, events, units, *_ in used}
     active = int(con.execute(sql("usage_active_users"), params).fetchall()[0][0])
-    volume = {key: (int(events), float(units)) for key, events, units in
-              con.execute(sql("usage_volume"), params).fetchall()}
-    used = dict((month, (users, days)) for month, users, days in con.execute(sql("usage_months"), params).fetchall())
-    months = [(m, *used.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
+    by_month = {month: (users, days) for month, users, days in con.execute(sql("usage_months"), params).fetchall()}
+    months = [(m, *by_month.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
     features = []
+    names = {}
     for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
+        names[key] = name
         if not has_driver and key not in volume:
             continue
         n, events = adopters.get(key, 0), volume.get(key, (0, 0.0))[0]
         features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
                          has_driver))
     features.sort(key=lambda row: (-row[1], row[0]))
-    # the same query the portfolio uses for every account, so one formula prices both
-    hours = [(name, float(events), float(units), minutes, basis, hours_saved) for _, name, events, units, minutes,
-             basis, hours_saved in con.execute(sql("hours_saved"), params).fetchall()]
+    # priced by the formula the portfolio's hours_saved.sql applies to every account; largest first, as it sorts
+    hours = sorted(((names[key], float(events), float(units), minutes, basis, hours_saved)
+                    for key, _, events, units, priced, minutes, basis, hours_saved in used if priced),
+                   key=lambda row: (-row[5], row[0]))
     return Usage(active, sum(adopters.values()),
                  pd.DataFrame(months, columns=["month", "active_users", "active_user_days", "days_in_month"]),
                  pd.DataFrame(features, columns=["feature", "adopters", "adoption_rate", "events", "depth",
@@ -75,9 +78,11 @@ def mau_of(use: Usage) -> pd.DataFrame:
     return use.months[["month", "active_users"]].copy()
 
 
-def mau(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> pd.DataFrame:
-    """Every month of [start, end) with its active users (0 for a month without usage)."""
-    frame = query(con, "mau", **_params(get_account(con, account_id), start, end))
+def mau(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
+        account: Account | None = None) -> pd.DataFrame:
+    """Every month of [start, end) with its active users (0 for a month without usage); `account`: its record, when
+    the caller holds it (accounts.resolve)."""
+    frame = query(con, "mau", **_params(resolve(con, account_id, account), start, end))
     frame["month"] = frame["month"].dt.date
     return frame[["month", "active_users"]].astype({"active_users": "int64"})
 
@@ -168,9 +173,11 @@ def stickiness(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
 @metric("time_to_first_use", unit="days", higher_is_better=False,
         description="Days from go-live to the account's first use of each feature (negative: used in a pilot).",
         formula="date(first event of f) - go_live_date")
-def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str) -> pd.DataFrame:
-    """Per feature ever used: first_used_at and days from go-live (NaN without a go-live date)."""
-    account = get_account(con, account_id)
+def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str,
+                      account: Account | None = None) -> pd.DataFrame:
+    """Per feature ever used: first_used_at and days from go-live (NaN without a go-live date); `account`: its
+    record, when the caller holds it (accounts.resolve)."""
+    account = resolve(con, account_id, account)
     frame = query(con, "first_use", account_key=account.key)
     go_live = pd.Timestamp(account.go_live_date) if account.go_live_date else None
     frame["days_from_go_live"] = (frame["first_used_at"].dt.normalize() - go_live).dt.days if go_live else np.nan
@@ -321,10 +328,12 @@ def breadth_distribution(con: duckdb.DuckDBPyConnection, *, start: date, end: da
 
 
 def adoption_vs_peers(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-                      grid: pd.DataFrame | None = None, peers: PeerGrid | None = None) -> pd.DataFrame:
+                      grid: pd.DataFrame | None = None, peers: PeerGrid | None = None,
+                      account: Account | None = None) -> pd.DataFrame:
     """The account's adoption rate of each value-model feature beside its peers' median (aggregates only).
-    `grid` and `peers`: the period's adoption_table and its peer_grid, when a portfolio export built them once."""
-    account = get_account(con, account_id)
+    `grid` and `peers`: the period's adoption_table and its peer_grid, when a portfolio export built them once;
+    `account`: its record, when the caller holds it (accounts.resolve)."""
+    account = resolve(con, account_id, account)
     if grid is None:
         grid = adoption_table(con, start=start, end=end)
     own = grid.loc[grid["account_key"] == account.key, ["feature", "adoption_rate"]]

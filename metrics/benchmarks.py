@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import adoption, cost, efficiency, privacy
-from metrics.accounts import Account, all_accounts, get_account
+from metrics.accounts import Account, all_accounts, resolve
 from metrics.registry import METRICS, define, metric
 from metrics.store import DataError, query
 
@@ -255,12 +255,13 @@ def _figure(table: pd.DataFrame, account: Account, name: str, cohort: str) -> Be
                 f"figure (value per seat: same currency; efficiency: same basis); >= {privacy.MIN_OTHERS} peers, else "
                 "widen to all accounts, else suppress")
 def benchmark(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date,
-              cohort: str = "industry", table: pd.DataFrame | None = None) -> Benchmark:
+              cohort: str = "industry", table: pd.DataFrame | None = None,
+              account: Account | None = None) -> Benchmark:
     """The account's figures against its cohort: own value, percentile, peer quartiles, pooled per-seat rates;
-    anonymous aggregates only."""
+    anonymous aggregates only. `account`: its record, when the caller holds it (accounts.resolve)."""
     if cohort not in COHORTS:
         raise DataError(f"unknown cohort '{cohort}' (use one of {', '.join(COHORTS)})")
-    account = get_account(con, account_id)
+    account = resolve(con, account_id, account)
     # `table`: metric_table for the same period, when the caller computes it once for many accounts
     table = metric_table(con, start=start, end=end) if table is None else table
     label = _attribute(account, cohort)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import privacy
-from metrics.accounts import Account, all_accounts, get_account
+from metrics.accounts import Account, all_accounts, resolve
 from metrics.period import add_months
 from metrics.registry import define, metric
 from metrics.store import DataError, query
@@ -117,9 +117,11 @@ def _ordinal(month: date) -> int:
 @metric("output_per_person", unit="output units per person per month", higher_is_better=True,
         description="Monthly business output per person, from the outcomes the customer reports.",
         formula="output_units / headcount, per month")
-def output_per_person(con: duckdb.DuckDBPyConnection, *, account_id: str) -> pd.DataFrame:
-    """The account's monthly series: month, output_units, headcount, output_per_person, units_per_active_user."""
-    account = get_account(con, account_id)
+def output_per_person(con: duckdb.DuckDBPyConnection, *, account_id: str,
+                      account: Account | None = None) -> pd.DataFrame:
+    """The account's monthly series: month, output_units, headcount, output_per_person, units_per_active_user;
+    `account`: its record, when the caller holds it (accounts.resolve)."""
+    account = resolve(con, account_id, account)
     return monthly(con, account.key).drop(columns="account_key")
 
 
