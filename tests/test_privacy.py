@@ -151,3 +151,21 @@ def test_the_excel_report_and_the_cli_withhold_what_the_page_withholds(tiny):
     assert rep["efficiency"]["adjusted_delta"] is None and rep["efficiency"]["comparison_delta"] is None
     assert rep["efficiency"]["adjusted_reason"] == efficiency.NO_COMPARISON
     assert rep["adoption"]["underused_features"] == []
+
+
+def test_a_figure_given_another_accounts_record_refuses_it(tmp_path):
+    # an export hands each metric the account's record it already holds; a record of another account must never
+    # put that account's figures under this one's id
+    con = connect(build(tmp_path, peers=5, comparison=0))
+    own, other = (report.period_inputs(con, PERIOD).series.account(a) for a in ("X", "P0"))
+    assert adoption.mau(con, account_id="X", start=PERIOD.start, end=PERIOD.end, account=own).equals(
+        adoption.mau(con, account_id="X", start=PERIOD.start, end=PERIOD.end))
+    for figure in (lambda a: adoption.mau(con, account_id="X", start=PERIOD.start, end=PERIOD.end, account=a),
+                   lambda a: adoption.time_to_first_use(con, account_id="X", account=a),
+                   lambda a: efficiency.output_per_person(con, account_id="X", account=a),
+                   lambda a: adoption.adoption_vs_peers(con, account_id="X", start=PERIOD.start, end=PERIOD.end,
+                                                        account=a),
+                   lambda a: benchmark(con, account_id="X", start=PERIOD.start, end=PERIOD.end, account=a)):
+        figure(own)
+        with pytest.raises(ValueError, match="P0"):
+            figure(other)
