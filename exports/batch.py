@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from exports.data import StoreFacts, store_facts
 from exports.deck import qbr_deck_pptx
 from exports.excel import value_report_xlsx
 from metrics import catalog
@@ -33,20 +34,24 @@ def file_name(account_id: str, account_name: str, fmt: str) -> str:
 
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
                template: bytes | None = None, peers: pd.DataFrame | None = None,
-               people_as: str | None = None, inputs: PeriodInputs | None = None) -> bytes:
+               people_as: str | None = None, inputs: PeriodInputs | None = None,
+               facts: StoreFacts | None = None) -> bytes:
     """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, `inputs`: its
-    report.period_inputs, if already built; `people_as`: the deck's training lists as names, initials or
-    pseudonyms, none by default)."""
+    report.period_inputs, `facts`: exports.data.store_facts, if already built; `people_as`: the deck's training
+    lists as names, initials or pseudonyms, none by default)."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs)
-    return value_report_xlsx(con, account_id, period, lang, peers, inputs)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs, facts)
+    return value_report_xlsx(con, account_id, period, lang, peers, inputs, facts)
 
 
-def period_figures(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[PeriodInputs, pd.DataFrame]:
-    """The period's report inputs and its peer figures built from them: what every account's file of a portfolio
-    export reads about all accounts, built once (in each worker process of write_all_parallel)."""
+def period_figures(con: duckdb.DuckDBPyConnection,
+                   period: Period) -> tuple[PeriodInputs, pd.DataFrame, StoreFacts]:
+    """The period's report inputs, its peer figures built from them and the store's facts: what every account's
+    file of a portfolio export reads about all accounts and the store, built once (in each worker process of
+    write_all_parallel)."""
     inputs = period_inputs(con, period)
-    return inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series)
+    return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series),
+            store_facts(con))
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
@@ -57,10 +62,10 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     if account_ids is not None:
         accounts = accounts[accounts["account_id"].isin(account_ids)]
     total = len(accounts)
-    inputs, peers = period_figures(con, period)  # once for the portfolio, not once per account
+    inputs, peers, facts = period_figures(con, period)  # once for the portfolio, not once per account
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
         yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers,
-                                                           inputs=inputs)
+                                                           inputs=inputs, facts=facts)
         if progress:
             progress(done, total, account_id)
 
@@ -82,9 +87,9 @@ _WORKER: dict = {}  # in a worker process of write_all_parallel: its connection,
 def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
                   lang: str, template: bytes | None, out_dir: str) -> None:
     con = opener(database)
-    inputs, peers = period_figures(con, period)
+    inputs, peers, facts = period_figures(con, period)
     _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir), inputs=inputs,
-                   peers=peers)
+                   peers=peers, facts=facts)
 
 
 def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
@@ -92,7 +97,7 @@ def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
     w = _WORKER
     path = w["out"] / file_name(account_id, name, w["fmt"])
     path.write_bytes(export_one(w["con"], account_id, w["period"], w["fmt"], w["lang"], w["template"], w["peers"],
-                                inputs=w["inputs"]))
+                                inputs=w["inputs"], facts=w["facts"]))
     return account_id, path
 
 

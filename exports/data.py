@@ -1,7 +1,8 @@
 """Everything an export shows for one account and period, read from the metric functions and nothing else."""
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -50,33 +51,52 @@ class ExportData:
         return len(self.period.months)
 
 
+@dataclass(frozen=True)
+class StoreFacts:
+    """What every account's file shows about the store as a whole: the value model, the latest imports and the
+    first month of data. A portfolio export reads them once (exports.batch.period_figures); one file reads its own."""
+
+    value_drivers: pd.DataFrame  # catalog.list_value_drivers
+    imports: pd.DataFrame  # catalog.recent_imports, the columns a file shows
+    first_month: date | None  # period.data_months' first
+
+
+def store_facts(con: duckdb.DuckDBPyConnection) -> StoreFacts:
+    """The StoreFacts of the store as it is now."""
+    imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
+                                          "rows_unchanged", "rows_rejected"]]
+    return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0])
+
+
 def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
     baseline, current = set(eff.baseline_months), set(eff.current_months)
     return output["month"].map(lambda m: "baseline" if m in baseline else "current" if m in current else "")
 
 
 def _feature_table(rep: AccountReport) -> pd.DataFrame:
-    """The report's feature adoption as a frame (feature, adopters, adoption_rate, depth, has_value_driver), the rates
-    of a period without active users as NaN: the figures the report computed from its read of the rollups, not a
-    second read of the same rows."""
-    columns = [f.name for f in fields(report.FeatureAdoption)]
-    frame = pd.DataFrame([astuple(f) for f in rep.adoption.features], columns=columns)
-    return frame.astype({"adopters": "int64", "adoption_rate": "float64", "depth": "float64",
-                         "has_value_driver": "bool"})
+    """The report's feature adoption as adoption.feature_adoption's frame (feature, adopters, adoption_rate, depth,
+    has_value_driver; no rate or depth as NaN), built as metrics.adoption.usage builds it: the figures the report
+    computed from its read of the rollups, not a second read of the same rows."""
+    nan = float("nan")
+    rows = [(f.feature, f.adopters, nan if f.adoption_rate is None else f.adoption_rate,
+             nan if f.depth is None else f.depth, f.has_value_driver) for f in rep.adoption.features]
+    return pd.DataFrame(rows, columns=[f.name for f in fields(report.FeatureAdoption)])
 
 
 def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
            peer_figures: pd.DataFrame | None = None, people_as: str | None = None,
-           inputs: report.PeriodInputs | None = None) -> ExportData:
+           inputs: report.PeriodInputs | None = None, facts: StoreFacts | None = None) -> ExportData:
     """Read one account's figures for an export; DataError for an unknown account. `peer_figures`: the period's
     metrics.benchmarks.metric_table, when a portfolio export computes it once for every account; `people_as`:
     names, initials or pseudonyms to list the trainees of each underused feature (None: no person in the file);
-    `inputs`: the period's metrics.report.period_inputs, built once for a portfolio export or the app's period."""
+    `inputs`: the period's metrics.report.period_inputs, built once for a portfolio export or the app's period;
+    `facts`: store_facts, read once for a portfolio export."""
+    facts = facts or store_facts(con)
     account = inputs.series.account(account_id) if inputs else get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period, inputs=inputs)
     eff = rep.efficiency
-    first, _ = data_months(con)
-    mau = adoption.mau(con, account_id=account_id, start=min(first or period.start, period.start), end=period.end,
+    mau = adoption.mau(con, account_id=account_id, start=min(facts.first_month or period.start, period.start),
+                       end=period.end,
                        account=account)
 
     output = efficiency.output_per_person(con, account_id=account_id, account=account)
@@ -98,8 +118,6 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     features = features.merge(medians, on="feature", how="left").merge(first_use, on="feature", how="left")
     features = features.sort_values("has_value_driver", ascending=False, kind="stable").reset_index(drop=True)
 
-    imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
-                                          "rows_unchanged", "rows_rejected"]]
     if not shown:
         rep = replace(rep, adoption=replace(rep.adoption, underused_features=()))
     bench = benchmark(con, account_id=account_id, start=period.start, end=period.end, cohort="industry",
@@ -118,7 +136,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                                 users["active_days"].astype(int)))
                     for f, users in lists.items()}
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
-                      peers if shown else 0, group, shown, catalog.list_value_drivers(con), imports,
+                      peers if shown else 0, group, shown, facts.value_drivers, facts.imports,
                       bench=bench, story=story, requests=requirements.of_account(con, account_id),
                       trainees=trainees)
 

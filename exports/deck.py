@@ -21,7 +21,7 @@ from pptx.table import _Cell
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from exports.data import ExportData, gather, peer_rows
+from exports.data import ExportData, StoreFacts, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
 from exports.strings import fmt, reason, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
@@ -795,8 +795,10 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
                   template: bytes | None = None, peers: pd.DataFrame | None = None,
-                  people_as: str | None = None, inputs: PeriodInputs | None = None) -> bytes:
+                  people_as: str | None = None, inputs: PeriodInputs | None = None,
+                  facts: StoreFacts | None = None) -> bytes:
     """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account. `people_as` (names,
-    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody. `peers` and
-    `inputs`: the period's peer figures and report inputs, when built once for many files (exports.data.gather)."""
-    return build_pptx(gather(con, account_id, period, peers, people_as, inputs), lang, template)
+    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody. `peers`,
+    `inputs` and `facts`: the period's peer figures and report inputs and the store's facts, when built once for many
+    files (exports.data.gather)."""
+    return build_pptx(gather(con, account_id, period, peers, people_as, inputs, facts), lang, template)

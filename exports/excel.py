@@ -19,7 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from exports.data import PEER_COLUMNS, ExportData, gather, peer_rows
+from exports.data import PEER_COLUMNS, ExportData, StoreFacts, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
 from exports.strings import fmt, reason, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
@@ -612,10 +612,12 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
 
 
 def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
-                      peers: pd.DataFrame | None = None, inputs: PeriodInputs | None = None) -> bytes:
-    """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account. `peers` and
-    `inputs`: the period's peer figures and report inputs, when built once for many files (exports.data.gather)."""
-    return build_xlsx(gather(con, account_id, period, peers, inputs=inputs), lang)
+                      peers: pd.DataFrame | None = None, inputs: PeriodInputs | None = None,
+                      facts: StoreFacts | None = None) -> bytes:
+    """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account. `peers`,
+    `inputs` and `facts`: the period's peer figures and report inputs and the store's facts, when built once for many
+    files (exports.data.gather)."""
+    return build_xlsx(gather(con, account_id, period, peers, inputs=inputs, facts=facts), lang)
 
 
 def sheet_names(lang: str = "en") -> dict[str, str]:
