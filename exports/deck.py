@@ -16,6 +16,7 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.oxml.text import CT_RegularTextRun
 from pptx.slide import Slide, SlideLayout
 from pptx.table import _Cell
 from pptx.text.text import TextFrame
@@ -132,6 +133,17 @@ def _style_runs(cell: etree._Element, lang: str, size: float, bold: bool) -> Non
         if lang == "zh" or _CJK.search(run.text):
             props.set("lang", "zh-CN")
             _east_asian(props)
+
+
+def _one_run(paragraph: etree._Element, text: str, points: str, bold: bool, east_asian: bool) -> None:
+    """Append to an empty paragraph the run python-pptx's text setter and _style_runs make of one line of text:
+    <a:r><a:rPr sz b lang><a:ea/></a:rPr><a:t>text, control characters escaped</a:t></a:r>."""
+    run = etree.SubElement(paragraph, qn("a:r"))
+    props = etree.SubElement(run, qn("a:rPr"), {"sz": points, **({"b": "1"} if bold else {})})
+    if east_asian:
+        props.set("lang", "zh-CN")
+        etree.SubElement(props, qn("a:ea"), {"typeface": EAST_ASIAN})
+    etree.SubElement(run, qn("a:t")).text = CT_RegularTextRun._escape_ctrl_chars(text)
 
 
 def _fill(frame: TextFrame, lines: list[str], lang: str, size: float, bold: bool = False,
@@ -313,12 +325,17 @@ class Deck:
         for grid_column, column in zip(grid._tbl.tblGrid.gridCol_lst, columns):
             grid_column.w = Emu(column)
         grid.notify_width_changed()
+        points = str(Pt(size).centipoints)
         for r, (tr, values) in enumerate(zip(grid._tbl.tr_lst, rows)):
             for tc, value in zip(tr.tc_lst, values):
-                cell = _Cell(tc, grid)
-                cell.text = safe_cell_text(value)  # python-pptx's setter: what XML cannot hold is escaped
+                text = safe_cell_text(value)
+                if "\n" in text or "\v" in text:  # paragraphs and line breaks: python-pptx's setter lays them out
+                    _Cell(tc, grid).text = text
+                    _style_runs(tc, self.lang, size, bold=r == 0)
+                elif text:
+                    _one_run(tc.txBody.find(qn("a:p")), text, points, bold=r == 0,
+                             east_asian=self.lang == "zh" or bool(_CJK.search(text)))
                 tc.get_or_add_tcPr().attrib.update(_CELL_PROPERTIES)
-                _style_runs(tc, self.lang, size, bold=r == 0)
 
     def paged_table(self, title: str, rows: list[list[str]], widths: list[float], size: float = 12,
                     row_height: int = ROW_HEIGHT, across: int = 1, continued: bool = False) -> None:

@@ -498,3 +498,29 @@ def test_a_portfolio_export_reads_the_periods_shared_inputs_once_with_the_same_f
     for account_id in ids:
         assert _slides(export_one(demo, account_id, period, "pptx", "en", inputs=inputs)) == \
             _slides(export_one(demo, account_id, period, "pptx", "en")), account_id
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_deck_table_cell_holds_what_python_pptx_would_write(lang):
+    # deck tables write a one-line cell's run on the XML; it must be the run python-pptx's setters make of the text
+    from lxml import etree
+    from pptx.util import Inches
+
+    from exports.deck import _CELL_PROPERTIES, Deck, _style_runs
+    from exports.safety import safe_cell_text
+
+    values = [["Feature", "采用率", "x\x07y\x1fz", "=1+1", "tab\there", "", "两行\n文字", "soft\vbreak", "A & <B>"]]
+    deck = Deck(lang)
+    slide = deck.slide("t")
+    deck.table(slide, values, (Inches(0.5), Inches(1), Inches(9), 0), [1 / len(values[0])] * len(values[0]))
+    ours = next(sh for sh in slide.shapes if sh.has_table).table
+    reference = slide.shapes.add_table(1, len(values[0]), 0, 0, Inches(9), Inches(0.4)).table
+    for cell, value in zip(reference.rows[0].cells, values[0]):
+        cell.text = safe_cell_text(value)
+        _style_runs(cell._tc, lang, 12, bold=True)
+        cell._tc.get_or_add_tcPr().attrib.update(_CELL_PROPERTIES)
+    for mine, theirs in zip(ours.rows[0].cells, reference.rows[0].cells):
+        sizes = {r.get("sz") for r in mine._tc.iter("{*}rPr")}
+        for r in theirs._tc.iter("{*}rPr"):
+            r.set("sz", next(iter(sizes)) if sizes else r.get("sz"))  # the table may shrink its type to fit
+        assert etree.tostring(mine._tc, method="c14n") == etree.tostring(theirs._tc, method="c14n")
