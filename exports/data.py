@@ -96,8 +96,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     rep = report.account_report(con, account_id=account_id, period=period, inputs=inputs)
     eff = rep.efficiency
     mau = adoption.mau(con, account_id=account_id, start=min(facts.first_month or period.start, period.start),
-                       end=period.end,
-                       account=account)
+                       end=period.end, account=account)
 
     output = efficiency.output_per_person(con, account_id=account_id, account=account)
     shown_from = eff.baseline_months[0] if eff.baseline_months else period.start
