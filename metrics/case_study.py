@@ -46,14 +46,15 @@ def case_study_candidates(con: duckdb.DuckDBPyConnection, *, start: date, end: d
                           limit: int = CANDIDATES) -> pd.DataFrame:
     """The best `limit` candidates, best first, with their evidence: hours and value saved, ROI, key feature
     adoption, features adopted, efficiency delta and its interval, time to value."""
-    table = metric_table(con, start=start, end=end)
+    # one efficiency series for the table's deltas and the candidates' intervals (it was built once for each)
+    series = efficiency.SeriesIndex(efficiency.monthly(con), all_accounts(con))
+    table = metric_table(con, start=start, end=end, series=series)
     live = table["go_live_date"].map(lambda d: d is not None and not pd.isna(d) and d < end)
     frame = table[live & (table["hours_saved"] > 0)].copy()
     frame["score"] = (frame["hours_saved"].rank(pct=True) + frame["key_feature_adoption"].rank(pct=True)) / 2
     frame = frame.sort_values(["score", "hours_saved", "account_id"], ascending=[False, False, True]).head(limit)
     frame["time_to_value_days"] = [time_to_value(con, account_id=a) for a in frame["account_id"]]
     # the delta's interval for the few candidates shown (the peer table holds the delta alone)
-    series = efficiency.SeriesIndex(efficiency.monthly(con), all_accounts(con))
     found = [efficiency.efficiency(con, account_id=a, start=start, end=end, series=series) for a in frame["account_id"]]
     frame["efficiency_ci_low"] = [e.ci_low for e in found]
     frame["efficiency_ci_high"] = [e.ci_high for e in found]
