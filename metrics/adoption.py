@@ -39,35 +39,74 @@ def feature_catalog(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(sql("feature_catalog")).fetchall()
 
 
+@dataclass(frozen=True)
+class FeatureUse:
+    """What one statement (usage_features.sql) tells of an account's use of each feature in [start, end): the part
+    of a Usage that needs no active users, enough for the value and the adopters of a period a story compares with."""
+
+    rows: list[tuple]  # usage_features' rows: feature_key, adopters, events, units, priced, minutes, basis, hours
+    names: dict[int, str]  # every feature's name by key
+    listed: list[tuple[int, str, bool]]  # (key, name, has_driver) of the features a Usage lists: used, or priced
+
+    @property
+    def adopters(self) -> dict[str, int]:
+        """Distinct users of each listed feature (0 for a value-model feature nobody used)."""
+        by_key = {key: n for key, n, *_ in self.rows}
+        return {name: int(by_key.get(key) or 0) for key, name, _ in self.listed}
+
+    def _priced(self) -> list[tuple]:
+        """hours_saved's columns for the priced features, largest first (the order hours_saved.sql sorts in)."""
+        return sorted(((self.names[key], float(events), float(units), minutes, basis, hours_saved)
+                       for key, _, events, units, priced, minutes, basis, hours_saved in self.rows if priced),
+                      key=lambda row: (-row[5], row[0]))
+
+    @property
+    def hours(self) -> pd.DataFrame:
+        """hours_saved's frame: feature, events, units, minutes_saved, basis, hours_saved; largest first."""
+        return pd.DataFrame(self._priced(),
+                            columns=["feature", "events", "units", "minutes_saved", "basis", "hours_saved"])
+
+    @property
+    def hours_saved(self) -> float:
+        """The total of `hours`, added in its order as its column's sum adds (numpy's), without building the frame."""
+        return float(np.sum(np.array([row[5] for row in self._priced()], dtype=np.float64)))
+
+
+def feature_use(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date,
+                catalog: list[tuple] | None = None) -> FeatureUse:
+    """The account's FeatureUse in [start, end); `catalog`: feature_catalog, when already read."""
+    used = con.execute(sql("usage_features"), _params(account, start, end)).fetchall()
+    volume = {key for key, *_ in used}
+    names, listed = {}, []
+    for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
+        names[key] = name
+        if has_driver or key in volume:
+            listed.append((key, name, has_driver))
+    return FeatureUse(used, names, listed)
+
+
 def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date,
           catalog: list[tuple] | None = None) -> Usage:
     """The account's usage in [start, end) (see Usage); `catalog`: feature_catalog, when already read."""
     params = _params(account, start, end)
-    used = con.execute(sql("usage_features"), params).fetchall()
-    adopters = {key: n for key, n, *_ in used if n}
-    volume = {key: (int(events), float(units)) for key, _, events, units, *_ in used}
+    use = feature_use(con, account, start, end, catalog)
+    adopters = {key: n for key, n, *_ in use.rows if n}
+    events_of = {key: int(events) for key, _, events, *_ in use.rows}
     active = int(con.execute(sql("usage_active_users"), params).fetchall()[0][0])
     by_month = {month: (users, days) for month, users, days in con.execute(sql("usage_months"), params).fetchall()}
     months = [(m, *by_month.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
     features = []
-    names = {}
-    for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
-        names[key] = name
-        if not has_driver and key not in volume:
-            continue
-        n, events = adopters.get(key, 0), volume.get(key, (0, 0.0))[0]
+    for key, name, has_driver in use.listed:
+        n, events = adopters.get(key, 0), events_of.get(key, 0)
         features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
                          has_driver))
     features.sort(key=lambda row: (-row[1], row[0]))
     # priced by the formula the portfolio's hours_saved.sql applies to every account; largest first, as it sorts
-    hours = sorted(((names[key], float(events), float(units), minutes, basis, hours_saved)
-                    for key, _, events, units, priced, minutes, basis, hours_saved in used if priced),
-                   key=lambda row: (-row[5], row[0]))
     return Usage(active, sum(adopters.values()),
                  pd.DataFrame(months, columns=["month", "active_users", "active_user_days", "days_in_month"]),
                  pd.DataFrame(features, columns=["feature", "adopters", "adoption_rate", "events", "depth",
                                                  "has_value_driver"]),
-                 pd.DataFrame(hours, columns=["feature", "events", "units", "minutes_saved", "basis", "hours_saved"]))
+                 use.hours)
 
 
 @metric("mau", unit="users", higher_is_better=True,

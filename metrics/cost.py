@@ -44,6 +44,11 @@ def roi_of(value: Number, months: int, annual_contract_value: Number) -> Number:
     return (value * 12 / months - annual_contract_value) / annual_contract_value
 
 
+def value_of(account: Account, hours: float) -> float | None:
+    """The money value of `hours` saved at the account's loaded hourly cost; None without one."""
+    return None if account.hourly_cost is None else hours * account.hourly_cost
+
+
 def payback_months_of(value: float, months: int, annual_contract_value: float) -> float | None:
     """Months of delivered value that pay for a year of the contract; None without value."""
     return annual_contract_value / (value / months) if value > 0 else None
@@ -101,11 +106,9 @@ def cost_of(account: Account, use: adoption.Usage, period: Period, hours_per_yea
     months = len(period.months)
     hours = float(by_feature["hours_saved"].sum())
     reasons = []
-    if account.hourly_cost is None:
+    value = value_of(account, hours)
+    if value is None:
         reasons.append("no hourly cost for the account")
-        value = None
-    else:
-        value = hours * account.hourly_cost
     by_feature["value"] = by_feature["hours_saved"] * account.hourly_cost if value is not None else None
     acv = account.annual_contract_value
     roi = payback = None

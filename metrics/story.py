@@ -78,19 +78,18 @@ class History:
 
 def history(con: duckdb.DuckDBPyConnection, account: Account, period: Period,
             catalog: list[tuple] | None = None) -> History:
-    """The account's History for `period` (from its rollups: one usage read for the months before, one since
-    go-live); `catalog`: adoption.feature_catalog, when already read (the report inputs hold it)."""
+    """The account's History for `period` from its rollups: one statement for the months before (each feature's
+    adopters and hours saved), one since go-live; no active users nor months, which it does not show.
+    `catalog`: adoption.feature_catalog, when already read (the report inputs hold it)."""
     before = Period(add_months(period.start, -len(period.months)), period.start)
-    use = adoption.usage(con, account, before.start, before.end, catalog)
-    features = adoption.feature_adoption_of(use)
+    use = adoption.feature_use(con, account, before.start, before.end, catalog)
     live = account.go_live_date
     since = None
     if live is not None and live < period.end:
         lifetime = Period(date(live.year, live.month, 1), period.end)
-        since = cost.cost_of(account, adoption.usage(con, account, lifetime.start, lifetime.end, catalog),
-                             lifetime).value
-    return History(cost.cost_of(account, use, before).value, since,
-                   {str(f): int(n) for f, n in zip(features["feature"], features["adopters"])})
+        since = cost.value_of(account, adoption.feature_use(con, account, lifetime.start, lifetime.end,
+                                                            catalog).hours_saved)
+    return History(cost.value_of(account, use.hours_saved), since, use.adopters)
 
 
 def _mean(values: Sequence[int]) -> float | None:

@@ -201,3 +201,32 @@ def test_value_features_losing_a_third_of_their_adopters_are_risks_the_steepest_
     text = "\n".join(sh.text_frame.text for sh in risks.shapes if sh.has_text_frame)
     assert all(f"{feature}：使用人数较本期之前的月份变化" in text for feature, _ in named)
     assert "另有 2 项价值功能的使用人数减少了三成以上" in text
+
+
+def test_the_history_reads_only_what_it_shows_and_equals_the_full_usage_for_every_account(demo):
+    """history reads one statement per window (adoption.feature_use), not a whole Usage: its value before, value
+    since go-live and each listed feature's adopters before are exactly what cost_of and feature_adoption give from
+    the full usage, for every demo account (the live and never-live, priced and unpriced ones)."""
+    from metrics import adoption, cost
+    from metrics.accounts import all_accounts
+    from metrics.period import Period
+    from metrics.story import history
+
+    period = default_period(demo)
+    before = Period(add_months(period.start, -3), period.start)
+    lives = 0
+    for account in all_accounts(demo):
+        past = history(demo, account, period)
+        use = adoption.usage(demo, account, before.start, before.end)
+        features = adoption.feature_adoption_of(use)
+        assert past.adopters_before == dict(zip(features["feature"], features["adopters"].astype(int)))
+        assert past.previous_value == cost.cost_of(account, use, before).value
+        live = account.go_live_date
+        if live is not None and live < period.end:
+            lifetime = Period(date(live.year, live.month, 1), period.end)
+            lives += 1
+            assert past.cumulative_value == cost.cost_of(
+                account, adoption.usage(demo, account, lifetime.start, lifetime.end), lifetime).value
+        else:
+            assert past.cumulative_value is None
+    assert 0 < lives < len(all_accounts(demo))
