@@ -98,7 +98,8 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     mau = adoption.mau(con, account_id=account_id, start=min(facts.first_month or period.start, period.start),
                        end=period.end, account=account)
 
-    output = efficiency.output_per_person(con, account_id=account_id, account=account)
+    output = efficiency.output_per_person(con, account_id=account_id, account=account,
+                                          series=inputs.series if inputs else None)
     shown_from = eff.baseline_months[0] if eff.baseline_months else period.start
     output = output[(output["month"] >= min(shown_from, period.start)) & (output["month"] < period.end)].copy()
     output["window"] = _windows(output, eff)

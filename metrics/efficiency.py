@@ -68,7 +68,8 @@ class SeriesIndex:
     per period and data version (metrics.report.period_inputs, metrics.benchmarks.metric_table)."""
 
     def __init__(self, frame: pd.DataFrame, accounts: list[Account]) -> None:
-        frame = frame.sort_values(["account_key", "month"], kind="stable")
+        frame = frame.sort_values(["account_key", "month"], kind="stable").reset_index(drop=True)
+        self._frame = frame
         self.accounts = accounts
         self.by_id = {a.account_id: a for a in accounts}
         row_keys = frame["account_key"].to_numpy(dtype="int64")
@@ -88,6 +89,11 @@ class SeriesIndex:
         """Accounts other than `but` whose go-live month is after `month` (or that have no go-live date)."""
         return [self.accounts[i] for i in np.flatnonzero(self._live > _ordinal(month))
                 if self.accounts[i].key != but.key]
+
+    def months_of(self, key: int) -> pd.DataFrame:
+        """The account's rows of monthly() without its key, as monthly(con, key) reads them."""
+        lo, hi = self._rows.get(int(key), (0, 0))
+        return self._frame.iloc[lo:hi].drop(columns="account_key").reset_index(drop=True)
 
     def account(self, account_id: str) -> Account:
         """The account with this id; DataError when there is none (as get_account)."""
@@ -117,11 +123,14 @@ def _ordinal(month: date) -> int:
 @metric("output_per_person", unit="output units per person per month", higher_is_better=True,
         description="Monthly business output per person, from the outcomes the customer reports.",
         formula="output_units / headcount, per month")
-def output_per_person(con: duckdb.DuckDBPyConnection, *, account_id: str,
-                      account: Account | None = None) -> pd.DataFrame:
+def output_per_person(con: duckdb.DuckDBPyConnection, *, account_id: str, account: Account | None = None,
+                      series: SeriesIndex | None = None) -> pd.DataFrame:
     """The account's monthly series: month, output_units, headcount, output_per_person, units_per_active_user;
-    `account`: its record, when the caller holds it (accounts.resolve)."""
+    `account`: its record, when the caller holds it (accounts.resolve); `series`: every account's, when a period's
+    reports share it (metrics.report.period_inputs)."""
     account = resolve(con, account_id, account)
+    if series is not None:
+        return series.months_of(account.key)
     return monthly(con, account.key).drop(columns="account_key")
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from metrics.accounts import Account, all_accounts
@@ -156,6 +157,48 @@ def stage_of(account: Account, stages: list[tuple[date, str]], users: tuple[int,
     return Stage(current, stages[-run][0], run, max(days, 0) if days is not None else None, tuple(stages), users)
 
 
+STAGE_MONTHS = 24  # the months to a period's end that an account's stage is followed over
+
+
+@dataclass(frozen=True)
+class MonthsIndex:
+    """lifecycle_months rows from `first` to `end` and renewals (of every account, or of one), found per account by
+    a slice: a period's account reports share one, read once with the period's inputs, instead of two statements
+    each (metrics.report.period_inputs)."""
+
+    first: date
+    end: date
+    frame: pd.DataFrame  # lifecycle_months' rows, sorted by account and month
+    rows: dict[int, tuple[int, int]]  # account_key -> its rows' [start, stop) in `frame`
+    renewed: dict[int, list[tuple[date, str]]]  # renewals()
+
+    def months(self, account_key: int) -> pd.DataFrame:
+        """The account's lifecycle_months rows (none when it had no usage)."""
+        lo, hi = self.rows.get(account_key, (0, 0))
+        return self.frame.iloc[lo:hi].reset_index(drop=True)
+
+    def renewals(self, account_key: int) -> list[tuple[date, str]]:
+        """The account's renewals as (date, outcome), by date."""
+        return self.renewed.get(account_key, [])
+
+
+def period_index(con: duckdb.DuckDBPyConnection, period: Period) -> MonthsIndex:
+    """Every account's MonthsIndex of the STAGE_MONTHS to the period's end, as lifecycle() reads them by default."""
+    return months_index(con, add_months(period.end, -STAGE_MONTHS), period.end)
+
+
+def months_index(con: duckdb.DuckDBPyConnection, first: date, end: date,
+                 account_key: int | None = None) -> MonthsIndex:
+    """The MonthsIndex of [first, end): every account's, or one account's (`account_key`)."""
+    frame = monthly(con, first, end, account_key)  # ordered by account and month (lifecycle_months.sql)
+    keys = frame["account_key"].to_numpy()
+    bounds = np.flatnonzero(np.diff(keys)) + 1
+    starts = np.concatenate(([0], bounds)) if len(keys) else np.array([], dtype=int)
+    stops = np.concatenate((bounds, [len(keys)])) if len(keys) else np.array([], dtype=int)
+    rows = {int(keys[lo]): (int(lo), int(hi)) for lo, hi in zip(starts, stops)}
+    return MonthsIndex(first, end, frame, rows, renewals(con, account_key))
+
+
 @metric("lifecycle_stage", unit="stage", higher_is_better=None,
         description="Where the account stands on the value path at the end of the period: onboarding (not live, "
                     "or too few seats active), activated, habitual (sticky and adopting the valuable features for "
@@ -170,11 +213,14 @@ def stage_of(account: Account, stages: list[tuple[date, str]], users: tuple[int,
                 f"active users of the last 3 months are {DECLINE:.0%} or more below the 3 before; "
                 "since = first month of the current run, days to activation = first activated month - go-live")
 def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Period,
-              first: date | None = None) -> Stage | None:
-    """The account's Stage at the end of `period`, from `first` (default: 24 months before the period's end)."""
-    start = first or add_months(period.end, -24)
-    frame = monthly(con, start, period.end, account.key)
-    stages = stages_of(account, frame, start, period.end, renewals(con, account.key).get(account.key, ()))
+              first: date | None = None, index: MonthsIndex | None = None) -> Stage | None:
+    """The account's Stage at the end of `period`, from `first` (default: STAGE_MONTHS before the period's end);
+    `index`: months_index of the same months, when a period's reports share it (metrics.report.period_inputs)."""
+    start = first or add_months(period.end, -STAGE_MONTHS)
+    if index is None or (index.first, index.end) != (start, period.end):
+        index = months_index(con, start, period.end, account.key)
+    frame, renewed = index.months(account.key), index.renewals(account.key)
+    stages = stages_of(account, frame, start, period.end, renewed)
     by_month = dict(zip(frame["month"], frame["active_users"]))
     return stage_of(account, stages, tuple(int(by_month.get(m, 0)) for m, _ in stages))
 
@@ -182,15 +228,13 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Perio
 def lifecycle_table(con: duckdb.DuckDBPyConnection, *, period: Period, first: date | None = None,
                     accounts: Iterable[Account] | None = None) -> pd.DataFrame:
     """Every account's stage per month from `first` to the period's end (account_id, month, stage), one query."""
-    start = first or add_months(period.end, -24)
-    frame = monthly(con, start, period.end)
-    groups = dict(tuple(frame.groupby("account_key")))
-    renewed = renewals(con)
+    start = first or add_months(period.end, -STAGE_MONTHS)
+    index = months_index(con, start, period.end)
     rows = []
     for account in accounts if accounts is not None else all_accounts(con):
-        months = groups.get(account.key, frame.iloc[0:0])
         rows += [(account.account_id, m, s)
-                 for m, s in stages_of(account, months, start, period.end, renewed.get(account.key, ()))]
+                 for m, s in stages_of(account, index.months(account.key), start, period.end,
+                                       index.renewals(account.key))]
     return pd.DataFrame(rows, columns=["account_id", "month", "stage"])
 
 

@@ -203,6 +203,7 @@ class PeriodInputs:
     catalog: list[tuple]  # adoption.feature_catalog
     weights: dict[str, float] | None = None  # the health score's weights in force (metrics.health.weights_of)
     grid: pd.DataFrame | None = None  # adoption.adoption_table of the period, which `peers` was built from
+    lifecycle: lifecycle.MonthsIndex | None = None  # lifecycle.period_index
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
@@ -210,7 +211,8 @@ def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInput
     accounts = all_accounts(con)
     grid = adoption.adoption_table(con, start=period.start, end=period.end)
     return PeriodInputs(adoption.peer_grid(grid, accounts), efficiency.SeriesIndex(efficiency.monthly(con), accounts),
-                        adoption.feature_catalog(con), weights_of(con), grid)
+                        adoption.feature_catalog(con), weights_of(con), grid,
+                        lifecycle.period_index(con, period))
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:
@@ -238,7 +240,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     account = inputs.series.account(account_id)
     start, end = period.start, period.end
     use, eff, money, features, figures = _measured(con, account_id, period, inputs)
-    stage = lifecycle.lifecycle(con, account=account, period=period)
+    stage = lifecycle.lifecycle(con, account=account, period=period, index=inputs.lifecycle)
     key_adoption, seat_use = figures["key_feature_adoption"], figures["seat_utilization"]
     promised = objectives.objectives_of(con, account, period, figures)
     delivered = objectives.value_delivered(promised)

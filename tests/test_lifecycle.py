@@ -290,3 +290,26 @@ def test_the_portfolios_value_delivered_is_each_reports_own(demo):
     for account_id, share in zip(table["account_id"], table["value_delivered"]):
         assert share == report.account_report(demo, account_id=account_id, period=period,
                                               inputs=inputs).value_delivered, account_id
+
+
+def test_a_report_reads_its_stage_and_its_efficiency_months_from_the_period_inputs_as_its_own_queries_do(demo):
+    """The period's inputs hold every account's lifecycle months and renewals (lifecycle.period_index) and monthly
+    efficiency (SeriesIndex): an account's stage and output-per-person months sliced from them are exactly what its
+    own statements read, for every demo account; another window's index is not used for a period it does not fit."""
+    from pandas.testing import assert_frame_equal
+
+    from metrics import efficiency, report
+    from metrics.accounts import all_accounts
+
+    period = default_period(demo)
+    inputs = report.period_inputs(demo, period)
+    earlier = lifecycle.months_index(demo, add_months(period.end, -30), add_months(period.end, -6))
+    for account in all_accounts(demo):
+        own = lifecycle.lifecycle(demo, account=account, period=period)
+        assert lifecycle.lifecycle(demo, account=account, period=period, index=inputs.lifecycle) == own
+        assert lifecycle.lifecycle(demo, account=account, period=period, index=earlier) == own
+        assert_frame_equal(
+            efficiency.output_per_person(demo, account_id=account.account_id, account=account, series=inputs.series),
+            efficiency.output_per_person(demo, account_id=account.account_id, account=account))
+    assert sum(len(inputs.lifecycle.renewals(a.key)) > 0 for a in all_accounts(demo)) > 1
+    assert report.account_report(demo, account_id="A019", period=period, inputs=inputs).lifecycle.stage == "at_risk"
