@@ -51,7 +51,7 @@ def period_figures(con: duckdb.DuckDBPyConnection,
     write_all_parallel)."""
     inputs = period_inputs(con, period)
     return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series),
-            store_facts(con))
+            store_facts(con, every_account=True))
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",

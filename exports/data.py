@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from metrics import adoption, catalog, efficiency, people, report, requirements
-from metrics.accounts import Account, get_account
+from metrics.accounts import Account, RowsByAccount, get_account
 from metrics.benchmarks import benchmark
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, data_months
@@ -59,13 +59,18 @@ class StoreFacts:
     value_drivers: pd.DataFrame  # catalog.list_value_drivers
     imports: pd.DataFrame  # catalog.recent_imports, the columns a file shows
     first_month: date | None  # period.data_months' first
+    first_uses: RowsByAccount | None = None  # adoption.first_uses: every account's, once for a portfolio's files
 
 
-def store_facts(con: duckdb.DuckDBPyConnection) -> StoreFacts:
-    """The StoreFacts of the store as it is now."""
+def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> StoreFacts:
+    """The StoreFacts of the store as it is now; `every_account`: with every account's first uses, for the files of
+    many accounts (one statement instead of one per file)."""
     imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
                                           "rows_unchanged", "rows_rejected"]]
-    return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0])
+    if not every_account:
+        return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0])
+    return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0],
+                      adoption.first_uses(con))
 
 
 def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
@@ -95,8 +100,10 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     account = inputs.series.account(account_id) if inputs else get_account(con, account_id)
     rep = report.account_report(con, account_id=account_id, period=period, inputs=inputs)
     eff = rep.efficiency
-    mau = adoption.mau(con, account_id=account_id, start=min(facts.first_month or period.start, period.start),
-                       end=period.end, account=account)
+    first = min(facts.first_month or period.start, period.start)
+    mau = inputs.lifecycle.active_users(account.key, first, period.end) if inputs and inputs.lifecycle else None
+    if mau is None:  # months before the period's inputs hold
+        mau = adoption.mau(con, account_id=account_id, start=first, end=period.end, account=account)
 
     output = efficiency.output_per_person(con, account_id=account_id, account=account,
                                           series=inputs.series if inputs else None)
@@ -113,7 +120,7 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     group = vs_peers["peer_group"].dropna().iloc[0] if peers else None
     shown = bool(vs_peers["peer_median"].notna().any())  # metrics.privacy withholds medians over too few peers
     medians = vs_peers[["feature", "peer_median"]] if shown else pd.DataFrame(columns=["feature", "peer_median"])
-    first_use = adoption.time_to_first_use(con, account_id=account_id, account=account)[
+    first_use = adoption.time_to_first_use(con, account_id=account_id, account=account, every=facts.first_uses)[
         ["feature", "first_used_at", "days_from_go_live"]]
     features = features.merge(medians, on="feature", how="left").merge(first_use, on="feature", how="left")
     features = features.sort_values("has_value_driver", ascending=False, kind="stable").reset_index(drop=True)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from metrics.store import DataError, sql
 
@@ -51,3 +53,28 @@ def all_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
     """Every account, by account_id."""
     rows = con.execute(sql("all_accounts")).fetchall()
     return [Account(*row) for row in rows]
+
+
+class RowsByAccount:
+    """Rows of every account read by one statement, each account's found by a slice: what a portfolio of reports
+    or files shares instead of one statement per account. `frame` must be ordered by `key` (as its SQL orders it);
+    an account's rows keep their order and lose the key column, as the one-account statement returns them."""
+
+    def __init__(self, frame: pd.DataFrame, key: str = "account_key") -> None:
+        keys = frame[key].to_numpy()
+        if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
+            raise ValueError(f"rows not ordered by {key}")
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.array([], int)
+        stops = np.append(starts[1:], len(keys))
+        self._rows = {_plain(keys[lo]): (int(lo), int(hi)) for lo, hi in zip(starts, stops)}
+        self._frame = frame.drop(columns=key)
+
+    def of(self, key: object) -> pd.DataFrame:
+        """The rows of one account (none when it has none)."""
+        lo, hi = self._rows.get(key, (0, 0))
+        return self._frame.iloc[lo:hi].reset_index(drop=True)
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (an int32 key as int), so that lookups by int find it."""
+    return value.item() if isinstance(value, np.generic) else value

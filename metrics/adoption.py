@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import privacy
-from metrics.accounts import Account, all_accounts, get_account, resolve
+from metrics.accounts import Account, RowsByAccount, all_accounts, get_account, resolve
 from metrics.period import Period
 from metrics.registry import define, metric
 from metrics.store import query, sql
@@ -212,12 +212,20 @@ def stickiness(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
 @metric("time_to_first_use", unit="days", higher_is_better=False,
         description="Days from go-live to the account's first use of each feature (negative: used in a pilot).",
         formula="date(first event of f) - go_live_date")
-def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str,
-                      account: Account | None = None) -> pd.DataFrame:
+def first_uses(con: duckdb.DuckDBPyConnection) -> RowsByAccount:
+    """Every account's first use of each feature (first_use.sql), for time_to_first_use over many accounts."""
+    return RowsByAccount(query(con, "first_use", account_key=None))
+
+
+def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str, account: Account | None = None,
+                      every: RowsByAccount | None = None) -> pd.DataFrame:
     """Per feature ever used: first_used_at and days from go-live (NaN without a go-live date); `account`: its
-    record, when the caller holds it (accounts.resolve)."""
+    record, when the caller holds it (accounts.resolve); `every`: first_uses, when many accounts' are wanted."""
     account = resolve(con, account_id, account)
-    frame = query(con, "first_use", account_key=account.key)
+    if every is not None:
+        frame = every.of(account.key)
+    else:
+        frame = query(con, "first_use", account_key=account.key).drop(columns="account_key")
     go_live = pd.Timestamp(account.go_live_date) if account.go_live_date else None
     frame["days_from_go_live"] = (frame["first_used_at"].dt.normalize() - go_live).dt.days if go_live else np.nan
     return frame

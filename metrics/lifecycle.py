@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from metrics.accounts import Account, all_accounts
+from metrics.accounts import Account, RowsByAccount, all_accounts
 from metrics.period import Period, add_months
 from metrics.registry import metric
 from metrics.store import query, sql
@@ -168,14 +167,23 @@ class MonthsIndex:
 
     first: date
     end: date
-    frame: pd.DataFrame  # lifecycle_months' rows, sorted by account and month
-    rows: dict[int, tuple[int, int]]  # account_key -> its rows' [start, stop) in `frame`
+    rows: RowsByAccount  # lifecycle_months' rows by account_key
     renewed: dict[int, list[tuple[date, str]]]  # renewals()
 
     def months(self, account_key: int) -> pd.DataFrame:
         """The account's lifecycle_months rows (none when it had no usage)."""
-        lo, hi = self.rows.get(account_key, (0, 0))
-        return self.frame.iloc[lo:hi].reset_index(drop=True)
+        return self.rows.of(account_key)
+
+    def active_users(self, account_key: int, start: date, end: date) -> pd.DataFrame | None:
+        """adoption.mau's frame (every month of [start, end) with its active users, 0 without usage) from these
+        rows, which hold every month with usage: None when [start, end) is not inside the index's months."""
+        if start < self.first or end > self.end:
+            return None
+        rows = self.months(account_key)
+        by_month = dict(zip(rows["month"], rows["active_users"]))
+        months = Period(start, end).months
+        return pd.DataFrame({"month": months, "active_users": [int(by_month.get(m, 0)) for m in months]},
+                            columns=["month", "active_users"]).astype({"active_users": "int64"})
 
     def renewals(self, account_key: int) -> list[tuple[date, str]]:
         """The account's renewals as (date, outcome), by date."""
@@ -190,13 +198,8 @@ def period_index(con: duckdb.DuckDBPyConnection, period: Period) -> MonthsIndex:
 def months_index(con: duckdb.DuckDBPyConnection, first: date, end: date,
                  account_key: int | None = None) -> MonthsIndex:
     """The MonthsIndex of [first, end): every account's, or one account's (`account_key`)."""
-    frame = monthly(con, first, end, account_key)  # ordered by account and month (lifecycle_months.sql)
-    keys = frame["account_key"].to_numpy()
-    bounds = np.flatnonzero(np.diff(keys)) + 1
-    starts = np.concatenate(([0], bounds)) if len(keys) else np.array([], dtype=int)
-    stops = np.concatenate((bounds, [len(keys)])) if len(keys) else np.array([], dtype=int)
-    rows = {int(keys[lo]): (int(lo), int(hi)) for lo, hi in zip(starts, stops)}
-    return MonthsIndex(first, end, frame, rows, renewals(con, account_key))
+    rows = RowsByAccount(monthly(con, first, end, account_key))  # ordered by account and month
+    return MonthsIndex(first, end, rows, renewals(con, account_key))
 
 
 @metric("lifecycle_stage", unit="stage", higher_is_better=None,

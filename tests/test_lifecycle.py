@@ -313,3 +313,27 @@ def test_a_report_reads_its_stage_and_its_efficiency_months_from_the_period_inpu
             efficiency.output_per_person(demo, account_id=account.account_id, account=account))
     assert sum(len(inputs.lifecycle.renewals(a.key)) > 0 for a in all_accounts(demo)) > 1
     assert report.account_report(demo, account_id="A019", period=period, inputs=inputs).lifecycle.stage == "at_risk"
+
+
+def test_a_portfolio_export_slices_every_accounts_rows_as_the_one_account_statements_read_them(demo):
+    """A portfolio export reads every account's first uses and (from the period's lifecycle index) monthly active
+    users once; each account's slice equals what its own statement returns, for every demo account."""
+    from pandas.testing import assert_frame_equal
+
+    from metrics import adoption
+    from metrics.accounts import RowsByAccount, all_accounts
+    from metrics.period import data_months
+
+    period = default_period(demo)
+    index = lifecycle.period_index(demo, period)
+    first_uses = adoption.first_uses(demo)
+    first = max(data_months(demo)[0], index.first)
+    for account in all_accounts(demo):
+        assert_frame_equal(adoption.time_to_first_use(demo, account_id=account.account_id, every=first_uses),
+                           adoption.time_to_first_use(demo, account_id=account.account_id))
+        assert_frame_equal(index.active_users(account.key, first, period.end),
+                           adoption.mau(demo, account_id=account.account_id, start=first, end=period.end))
+    assert index.active_users(1, add_months(index.first, -1), period.end) is None  # before its months: not known
+    with pytest.raises(ValueError):
+        RowsByAccount(pd.DataFrame({"account_key": [2, 1], "x": [0, 0]}))
+    assert list(RowsByAccount(pd.DataFrame({"account_key": [1, 1, 3], "x": [5, 4, 6]})).of(1)["x"]) == [5, 4]
