@@ -199,7 +199,8 @@ class Deck:
         self.prs = Presentation(io.BytesIO(template) if template else str(TEMPLATE))
         _clear_slides(self.prs)
         self.width, self.height = self.prs.slide_width, self.prs.slide_height
-        title = next((p for p in _layout(self.prs, "title_only").placeholders
+        self._layouts: dict[str, SlideLayout] = {}
+        title = next((p for p in self.layout("title_only").placeholders
                       if p.placeholder_format.type == PP_PLACEHOLDER.TITLE), None)
         margin = Inches(0.6)
         self.left = title.left if title is not None and title.left else margin
@@ -215,10 +216,11 @@ class Deck:
 
     def title_slide(self, title: str, lines: list[str]) -> Slide:
         """The opening slide: a title and a few lines under it."""
-        slide = self.prs.slides.add_slide(_layout(self.prs, "title"))
-        if slide.shapes.title is not None:
-            slide.shapes.title.text = safe_cell_text(title)
-            _style(slide.shapes.title.text_frame, self.lang)
+        slide = self.prs.slides.add_slide(self.layout("title"))
+        heading = slide.shapes.title  # found by walking the slide's shapes: once
+        if heading is not None:
+            heading.text = safe_cell_text(title)
+            _style(heading.text_frame, self.lang)
         subtitle = next((p for p in slide.placeholders if p.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE), None)
         if subtitle is not None:
             _fill(subtitle.text_frame, lines, self.lang, 20)
@@ -257,9 +259,8 @@ class Deck:
 
     def agenda(self, position: int = 1) -> None:
         """An agenda of the slides after `position`, with their numbers, inserted at `position`."""
-        titles = [(n, s.shapes.title.text) for n, s in enumerate(self.prs.slides, start=2)
-                  if n > position + 1 and s.shapes.title is not None
-                  and not s.shapes.title.text.endswith(self.t("continued"))]
+        headings = [(n, s.shapes.title) for n, s in enumerate(self.prs.slides, start=2) if n > position + 1]
+        titles = [(n, h.text) for n, h in headings if h is not None and not h.text.endswith(self.t("continued"))]
         slide = self.slide(self.t("deck_agenda"))
         self.textbox(slide, self.left, self.top, self.content_width, self.content_height,
                      [f"{n}    {title}" for n, title in titles], 18)
@@ -269,11 +270,18 @@ class Deck:
         ids.insert(position, moved)
 
     def slide(self, title: str, layout: str = "title_only") -> Slide:
-        slide = self.prs.slides.add_slide(_layout(self.prs, layout))
-        if slide.shapes.title is not None:
-            slide.shapes.title.text = safe_cell_text(title)
-            _style(slide.shapes.title.text_frame, self.lang)
+        slide = self.prs.slides.add_slide(self.layout(layout))
+        heading = slide.shapes.title
+        if heading is not None:
+            heading.text = safe_cell_text(title)
+            _style(heading.text_frame, self.lang)
         return slide
+
+    def layout(self, want: str) -> SlideLayout:
+        """_layout of this deck's template, found once per kind."""
+        if want not in self._layouts:
+            self._layouts[want] = _layout(self.prs, want)
+        return self._layouts[want]
 
     def textbox(self, slide: Slide, left: int, top: int, width: int, height: int, lines: list[str],
                 size: float = 16, bold: bool = False, color: MSO_THEME_COLOR | None = None,
