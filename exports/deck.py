@@ -5,6 +5,7 @@ import io
 import re
 from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import duckdb
 import pandas as pd
@@ -15,12 +16,13 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.oxml.ns import qn
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
 from pptx.oxml.text import CT_RegularTextRun
 from pptx.slide import Slide, SlideLayout
 from pptx.table import _Cell
 from pptx.text.text import TextFrame
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches, Pt
 
 from exports.data import ExportData, StoreFacts, gather, peer_rows
 from exports.safety import SafeCategoryChartData, safe_cell_text
@@ -135,15 +137,44 @@ def _style_runs(cell: etree._Element, lang: str, size: float, bold: bool) -> Non
             _east_asian(props)
 
 
-def _one_run(paragraph: etree._Element, text: str, points: str, bold: bool, east_asian: bool) -> None:
-    """Append to an empty paragraph the run python-pptx's text setter and _style_runs make of one line of text:
-    <a:r><a:rPr sz b lang><a:ea/></a:rPr><a:t>text, control characters escaped</a:t></a:r>."""
-    run = etree.SubElement(paragraph, qn("a:r"))
-    props = etree.SubElement(run, qn("a:rPr"), {"sz": points, **({"b": "1"} if bold else {})})
-    if east_asian:
-        props.set("lang", "zh-CN")
-        etree.SubElement(props, qn("a:ea"), {"typeface": EAST_ASIAN})
-    etree.SubElement(run, qn("a:t")).text = CT_RegularTextRun._escape_ctrl_chars(text)
+_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # the table style python-pptx's add_table gives a table
+
+
+def _run_xml(text: str, points: str, bold: bool, east_asian: bool) -> str:
+    """The run python-pptx's text setter and _style_runs make of one line of text, as XML text:
+    <a:r><a:rPr sz b lang><a:ea/></a:rPr><a:t>text, control characters and markup escaped</a:t></a:r>."""
+    attributes = f' sz="{points}"' + (' b="1"' if bold else "") + (' lang="zh-CN"' if east_asian else "")
+    font = f'<a:ea typeface="{escape(EAST_ASIAN)}"/>' if east_asian else ""
+    body = escape(CT_RegularTextRun._escape_ctrl_chars(text))
+    return f"<a:r><a:rPr{attributes}>{font}</a:rPr><a:t>{body}</a:t></a:r>" if font else \
+        f"<a:r><a:rPr{attributes}/><a:t>{body}</a:t></a:r>"
+
+
+def _table_xml(rows: list[list[str]], columns: list[int], row_height: int, points: str,
+               lang: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The <a:tbl> of a deck table as XML text, parsed once (python-pptx's add_table parses every cell's XML and
+    then each cell was filled: a fifth of a deck's build): python-pptx's table style, the column widths, rows of
+    row_height, cells with their margins and anchor and a one-line text's run (bold in the header); and the cells
+    (row, column, text) of more than one line, left empty for python-pptx's text setter to lay out."""
+    cell_properties = "".join(f' {k}="{v}"' for k, v in _CELL_PROPERTIES.items())
+    grid = "".join(f'<a:gridCol w="{w}"/>' for w in columns)
+    body, laid_out = [], []
+    for r, values in enumerate(rows):
+        cells = []
+        for c, value in enumerate(values):
+            text = safe_cell_text(value)
+            run = ""
+            if "\n" in text or "\v" in text:
+                laid_out.append((r, c, text))
+            elif text:
+                run = _run_xml(text, points, r == 0, lang == "zh" or bool(_CJK.search(text)))
+            paragraph = f"<a:p>{run}</a:p>" if run else "<a:p/>"
+            cells.append(f"<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>{paragraph}</a:txBody>"
+                         f"<a:tcPr{cell_properties}/></a:tc>")
+        body.append(f'<a:tr h="{row_height}">{"".join(cells)}</a:tr>')
+    xml = (f'<a:tbl {nsdecls("a")}><a:tblPr firstRow="1" bandRow="1"><a:tableStyleId>{_TABLE_STYLE}'
+           f'</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}</a:tbl>')
+    return xml, laid_out
 
 
 def _fill(frame: TextFrame, lines: list[str], lang: str, size: float, bold: bool = False,
@@ -325,25 +356,18 @@ class Deck:
         left, top, width, _ = box
         columns = [int(width * share) for share in widths]
         size = _fitting_size(rows, columns, size)
-        # add_table gives every row the height row_height (the height divided by the rows). Widths and cell
-        # properties are set on the XML: python-pptx's setters re-added the whole table's widths and heights after
-        # each one, and looked every cell up by XPath, half of a deck's build
-        shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, row_height * len(rows))
+        # the table's XML is written whole and parsed once (see _table_xml); python-pptx makes the frame
+        shape = slide.shapes.add_table(1, 1, left, top, width, row_height * len(rows))
+        data = shape._element.graphic.graphicData
+        data.remove(data.find(qn("a:tbl")))
+        xml, laid_out = _table_xml(rows, columns, row_height, str(Pt(size).centipoints), self.lang)
+        data.append(parse_xml(xml))
         grid = shape.table
-        for grid_column, column in zip(grid._tbl.tblGrid.gridCol_lst, columns):
-            grid_column.w = Emu(column)
         grid.notify_width_changed()
-        points = str(Pt(size).centipoints)
-        for r, (tr, values) in enumerate(zip(grid._tbl.tr_lst, rows)):
-            for tc, value in zip(tr.tc_lst, values):
-                text = safe_cell_text(value)
-                if "\n" in text or "\v" in text:  # paragraphs and line breaks: python-pptx's setter lays them out
-                    _Cell(tc, grid).text = text
-                    _style_runs(tc, self.lang, size, bold=r == 0)
-                elif text:
-                    _one_run(tc.txBody.find(qn("a:p")), text, points, bold=r == 0,
-                             east_asian=self.lang == "zh" or bool(_CJK.search(text)))
-                tc.get_or_add_tcPr().attrib.update(_CELL_PROPERTIES)
+        for r, c, lines in laid_out:  # paragraphs and line breaks: python-pptx's setter lays them out
+            tc = grid._tbl.tr_lst[r].tc_lst[c]
+            _Cell(tc, grid).text = lines
+            _style_runs(tc, self.lang, size, bold=r == 0)
 
     def paged_table(self, title: str, rows: list[list[str]], widths: list[float], size: float = 12,
                     row_height: int = ROW_HEIGHT, across: int = 1, continued: bool = False) -> None:
