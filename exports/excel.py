@@ -35,6 +35,8 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 INPUT_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+HEADER_TALL, HEADER_LINE = Alignment(vertical="center", wrap_text=True), Alignment(vertical="center", wrap_text=False)
+WRAPPED = Alignment(wrap_text=True, vertical="top")  # a long text cell (_Book.wrap)
 TITLE_COLOR, INPUT_COLOR, NOTE_COLOR = "1F4E79", "0000FF", "595959"
 PCT, SIGNED_PCT, HOURS, TWO, INT = "0.0%", "+0.0%;-0.0%;0.0%", "#,##0.0", "#,##0.00", "#,##0"
 DAY, MONTH = "yyyy-mm-dd", "yyyy-mm"
@@ -66,7 +68,7 @@ class _Book:
         self.cached: dict[tuple[str, str], float | str] = {}  # (sheet, cell) -> what its formula computes
         self.total_hours: float = 0.0          # the Value sheet's totals, as its formulas compute them
         self.total_value: float | str = ""
-        self._font_ids: dict[int, tuple[Font, int]] = {}  # id(font) -> (font, its index in the workbook's fonts)
+        self._style_ids: dict[int, tuple[object, int]] = {}  # id(style) -> (style, its index in the workbook)
 
     def t(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
@@ -98,27 +100,32 @@ class _Book:
         """`cell.font = font`, what openpyxl's style descriptor does (the font's index in the workbook's list into
         the cell's style array), with the index looked up once per font: openpyxl hashes every attribute of the
         Font for each cell, a quarter of a report's build. Fonts are shared (_font), so one is known by identity."""
-        known = self._font_ids.get(id(font))
-        if known is None or known[0] is not font:
-            known = self._font_ids[id(font)] = (font, self.wb._fonts.add(font))
+        self._set_style(cell, "_fonts", "fontId", font)
+
+    def _set_style(self, cell: Cell, collection: str, key: str, value: object) -> None:
+        """What openpyxl's StyleDescriptor sets for `cell.<style> = value` (the value's index in the workbook's
+        `collection` into the cell's style array at `key`), the index found once per shared style object."""
+        known = self._style_ids.get(id(value))
+        if known is None or known[0] is not value:
+            known = self._style_ids[id(value)] = (value, getattr(self.wb, collection).add(value))
         if not cell._style:
             cell._style = StyleArray()
-        cell._style.fontId = known[1]
+        setattr(cell._style, key, known[1])
 
     def header(self, ws: Worksheet, row: int, labels: list[str], col: int = 1, tall: bool = True) -> None:
         """A table header; `tall` (two lines) for the main table, one line for side tables sharing its rows."""
         for i, label in enumerate(labels):
             cell = ws.cell(row=row, column=col + i, value=label)
             self.set_font(cell, self.font(label, bold=True, color="FFFFFF"))
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(vertical="center", wrap_text=tall)
+            self._set_style(cell, "_fills", "fillId", HEADER_FILL)
+            self._set_style(cell, "_alignments", "alignmentId", HEADER_TALL if tall else HEADER_LINE)
         if tall:
             ws.row_dimensions[row].height = 32
 
     def wrap(self, ws: Worksheet, row: int, col: int) -> None:
         """Wrap a long text cell and make its row tall enough (LibreOffice does not size rows when it opens xlsx)."""
         cell = ws.cell(row=row, column=col)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self._set_style(cell, "_alignments", "alignmentId", WRAPPED)
         width = ws.column_dimensions[get_column_letter(col)].width or 10
         chars = sum(2 if _CJK.match(ch) else 1 for ch in str(cell.value or ""))
         lines = max(1, -(-chars // int(width * 1.05)))

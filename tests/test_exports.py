@@ -524,3 +524,23 @@ def test_a_deck_table_cell_holds_what_python_pptx_would_write(lang):
         for r in theirs._tc.iter("{*}rPr"):
             r.set("sz", next(iter(sizes)) if sizes else r.get("sz"))  # the table may shrink its type to fit
         assert etree.tostring(mine._tc, method="c14n") == etree.tostring(theirs._tc, method="c14n")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_workbook_header_is_filled_bold_white_and_centred_and_long_texts_wrap(demo, lang):
+    # the workbook's styles are set by their index in the workbook's lists (excel._Book._set_style), not through
+    # openpyxl's setters: what Excel reads back must be the header fill, a bold white font, the header alignment
+    from exports.excel import HEADER_FILL, HEADER_ROW
+
+    book = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, "A001", default_period(demo), lang)))
+    headers, wrapped, kinds = 0, 0, set()
+    for ws in book.worksheets:
+        for cell in ws[HEADER_ROW]:
+            if cell.fill.fgColor.rgb and cell.fill.fgColor.rgb.endswith(HEADER_FILL.fgColor.rgb[-6:]):
+                headers += 1
+                assert cell.font.b and cell.font.color.rgb.endswith("FFFFFF"), (ws.title, cell.coordinate)
+                assert cell.alignment.vertical == "center" and cell.fill.fill_type == "solid"
+                kinds.add(bool(cell.alignment.wrap_text))  # a main table's (two lines) or a side table's
+        wrapped += sum(1 for row in ws.iter_rows(min_row=HEADER_ROW + 1) for cell in row
+                       if cell.alignment.wrap_text and cell.alignment.vertical == "top")
+    assert headers >= 30 and wrapped >= 5 and kinds == {True, False}
