@@ -206,13 +206,14 @@ class PeriodInputs:
     lifecycle: lifecycle.MonthsIndex | None = None  # lifecycle.period_index
 
 
-def period_inputs(con: duckdb.DuckDBPyConnection, period: Period) -> PeriodInputs:
-    """The all-accounts inputs of the period's reports (see PeriodInputs)."""
+def period_inputs(con: duckdb.DuckDBPyConnection, period: Period, *, many: bool = True) -> PeriodInputs:
+    """The all-accounts inputs of the period's reports (see PeriodInputs); `many=False` for one report alone (the CLI,
+    a report without inputs): without the lifecycle index, which only pays off over many reports."""
     accounts = all_accounts(con)
     grid = adoption.adoption_table(con, start=period.start, end=period.end)
     return PeriodInputs(adoption.peer_grid(grid, accounts), efficiency.SeriesIndex(efficiency.monthly(con), accounts),
                         adoption.feature_catalog(con), weights_of(con), grid,
-                        lifecycle.period_index(con, period))
+                        lifecycle.period_index(con, period) if many else None)
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:
@@ -236,7 +237,7 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
     `inputs` (period_inputs of the same period and data) saves recomputing the all-accounts parts; same result.
     Everything about the account itself comes from one read of its rollups (adoption.usage).
     """
-    inputs = inputs or period_inputs(con, period)
+    inputs = inputs or period_inputs(con, period, many=False)
     account = inputs.series.account(account_id)
     start, end = period.start, period.end
     use, eff, money, features, figures = _measured(con, account_id, period, inputs)
@@ -286,7 +287,7 @@ def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period,
     be measured): account_id, value_delivered."""
     ids = [row[0] for row in con.execute(sql("objective_accounts")).fetchall()]
     if ids and inputs is None:
-        inputs = period_inputs(con, period)
+        inputs = period_inputs(con, period, many=False)  # no stage is read here
     shares = []
     for account_id in ids:  # the report's own figures and objectives, without the rest of the report
         figures = _measured(con, account_id, period, inputs)[-1]  # type: ignore[arg-type]
