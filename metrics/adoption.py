@@ -209,14 +209,14 @@ def stickiness(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
     return stickiness_of(usage(con, get_account(con, account_id), start, end))
 
 
-@metric("time_to_first_use", unit="days", higher_is_better=False,
-        description="Days from go-live to the account's first use of each feature (negative: used in a pilot).",
-        formula="date(first event of f) - go_live_date")
 def first_uses(con: duckdb.DuckDBPyConnection) -> RowsByAccount:
     """Every account's first use of each feature (first_use.sql), for time_to_first_use over many accounts."""
     return RowsByAccount(query(con, "first_use", account_key=None))
 
 
+@metric("time_to_first_use", unit="days", higher_is_better=False,
+        description="Days from go-live to the account's first use of each feature (negative: used in a pilot).",
+        formula="date(first event of f) - go_live_date")
 def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str, account: Account | None = None,
                       every: RowsByAccount | None = None) -> pd.DataFrame:
     """Per feature ever used: first_used_at and days from go-live (NaN without a go-live date); `account`: its
