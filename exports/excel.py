@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime, timezone
 from functools import lru_cache
 
 import duckdb
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from exports.data import PEER_COLUMNS, ExportData, StoreFacts, gather, peer_rows
 from exports.safety import safe_cell_text, write_text
@@ -163,7 +165,10 @@ class _Book:
         pandas, previewers and mail clients would show blanks): <v> filled in the sheet XML (ECMA-376 Part 1,
         18.3.1.4 c; t="str" for a text result)."""
         out = io.BytesIO()
-        self.wb.save(out)
+        # openpyxl's writer into a stored (uncompressed) archive: with_cached_values reads it back and compresses
+        # every part once, instead of openpyxl deflating them, then inflating and deflating them again
+        self.wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)  # as Workbook.save sets it
+        ExcelWriter(self.wb, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED)).save()
         return with_cached_values(out.getvalue(), self.cached)
 
 
@@ -188,6 +193,7 @@ def with_cached_values(xlsx: bytes, cached: dict[tuple[str, str], float | str]) 
             title = parts.get(info.filename)
             if title is not None:
                 data = _fill_values(data, {cell: v for (t, cell), v in cached.items() if t == title})
+            info.compress_type = zipfile.ZIP_DEFLATED
             sink.writestr(info, data)
     return out.getvalue()
 
