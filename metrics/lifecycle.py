@@ -169,6 +169,12 @@ class MonthsIndex:
     end: date
     rows: RowsByAccount  # lifecycle_months' rows by account_key
     renewed: dict[int, list[tuple[date, str]]]  # renewals()
+    account_key: int | None = None  # the one account it holds; None: every account
+
+    def holds(self, account_key: int, first: date, end: date) -> bool:
+        """Whether it holds this account's months from `first` to `end` (an account it does not hold would look
+        as if it had no usage)."""
+        return (self.first, self.end) == (first, end) and self.account_key in (None, account_key)
 
     def months(self, account_key: int) -> pd.DataFrame:
         """The account's lifecycle_months rows (none when it had no usage)."""
@@ -199,7 +205,7 @@ def months_index(con: duckdb.DuckDBPyConnection, first: date, end: date,
                  account_key: int | None = None) -> MonthsIndex:
     """The MonthsIndex of [first, end): every account's, or one account's (`account_key`)."""
     rows = RowsByAccount(monthly(con, first, end, account_key))  # ordered by account and month
-    return MonthsIndex(first, end, rows, renewals(con, account_key))
+    return MonthsIndex(first, end, rows, renewals(con, account_key), account_key)
 
 
 @metric("lifecycle_stage", unit="stage", higher_is_better=None,
@@ -220,7 +226,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, account: Account, period: Perio
     """The account's Stage at the end of `period`, from `first` (default: STAGE_MONTHS before the period's end);
     `index`: months_index of the same months, when a period's reports share it (metrics.report.period_inputs)."""
     start = first or add_months(period.end, -STAGE_MONTHS)
-    if index is None or (index.first, index.end) != (start, period.end):
+    if index is None or not index.holds(account.key, start, period.end):
         index = months_index(con, start, period.end, account.key)
     frame, renewed = index.months(account.key), index.renewals(account.key)
     stages = stages_of(account, frame, start, period.end, renewed)
