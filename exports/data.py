@@ -67,10 +67,8 @@ def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> 
     many accounts (one statement instead of one per file)."""
     imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
                                           "rows_unchanged", "rows_rejected"]]
-    if not every_account:
-        return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0])
     return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0],
-                      adoption.first_uses(con))
+                      adoption.first_uses(con) if every_account else None)
 
 
 def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:

@@ -146,8 +146,7 @@ def _run_xml(text: str, points: str, bold: bool, east_asian: bool) -> str:
     attributes = f' sz="{points}"' + (' b="1"' if bold else "") + (' lang="zh-CN"' if east_asian else "")
     font = f'<a:ea typeface="{escape(EAST_ASIAN)}"/>' if east_asian else ""
     body = escape(CT_RegularTextRun._escape_ctrl_chars(text))
-    return f"<a:r><a:rPr{attributes}>{font}</a:rPr><a:t>{body}</a:t></a:r>" if font else \
-        f"<a:r><a:rPr{attributes}/><a:t>{body}</a:t></a:r>"
+    return f"<a:r><a:rPr{attributes}>{font}</a:rPr><a:t>{body}</a:t></a:r>"
 
 
 def _table_xml(rows: list[list[str]], columns: list[int], row_height: int, points: str,

@@ -69,9 +69,13 @@ class RowsByAccount:
         self._rows = {_plain(keys[lo]): (int(lo), int(hi)) for lo, hi in zip(starts, stops)}
         self._frame = frame.drop(columns=key)
 
+    def span(self, key: object) -> tuple[int, int]:
+        """The [start, stop) positions of one account's rows in the frame ((0, 0) when it has none)."""
+        return self._rows.get(key, (0, 0))
+
     def of(self, key: object) -> pd.DataFrame:
         """The rows of one account (none when it has none)."""
-        lo, hi = self._rows.get(key, (0, 0))
+        lo, hi = self.span(key)
         return self._frame.iloc[lo:hi].reset_index(drop=True)
 
 

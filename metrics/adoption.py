@@ -55,7 +55,8 @@ class FeatureUse:
         return {name: int(by_key.get(key) or 0) for key, name, _ in self.listed}
 
     def _priced(self) -> list[tuple]:
-        """hours_saved's columns for the priced features, largest first (the order hours_saved.sql sorts in)."""
+        """hours_saved's columns for the priced features, priced by hours_saved_of, the formula hours_saved.sql
+        applies to every account, largest first as it sorts."""
         return sorted(((self.names[key], float(events), float(units), minutes, basis, hours_saved)
                        for key, _, events, units, priced, minutes, basis, hours_saved in self.rows if priced),
                       key=lambda row: (-row[5], row[0]))
@@ -101,7 +102,6 @@ def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: da
         features.append((name, n, n / active if active else math.nan, events, events / n if n else math.nan,
                          has_driver))
     features.sort(key=lambda row: (-row[1], row[0]))
-    # priced by the formula the portfolio's hours_saved.sql applies to every account; largest first, as it sorts
     return Usage(active, sum(adopters.values()),
                  pd.DataFrame(months, columns=["month", "active_users", "active_user_days", "days_in_month"]),
                  pd.DataFrame(features, columns=["feature", "adopters", "adoption_rate", "events", "depth",

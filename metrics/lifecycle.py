@@ -174,7 +174,11 @@ class MonthsIndex:
     def holds(self, account_key: int, first: date, end: date) -> bool:
         """Whether it holds this account's months from `first` to `end` (an account it does not hold would look
         as if it had no usage)."""
-        return (self.first, self.end) == (first, end) and self.account_key in (None, account_key)
+        return (self.first, self.end) == (first, end) and self.covers(account_key, first, end)
+
+    def covers(self, account_key: int, start: date, end: date) -> bool:
+        """Whether it holds this account's months of [start, end), inside its own."""
+        return self.first <= start and end <= self.end and self.account_key in (None, account_key)
 
     def months(self, account_key: int) -> pd.DataFrame:
         """The account's lifecycle_months rows (none when it had no usage)."""
@@ -182,8 +186,8 @@ class MonthsIndex:
 
     def active_users(self, account_key: int, start: date, end: date) -> pd.DataFrame | None:
         """adoption.mau's frame (every month of [start, end) with its active users, 0 without usage) from these
-        rows, which hold every month with usage: None when [start, end) is not inside the index's months."""
-        if start < self.first or end > self.end:
+        rows, which hold every month with usage: None when it does not cover them (covers)."""
+        if not self.covers(account_key, start, end):
             return None
         rows = self.months(account_key)
         by_month = dict(zip(rows["month"], rows["active_users"]))

@@ -310,6 +310,7 @@ def test_a_report_reads_its_stage_and_its_efficiency_months_from_the_period_inpu
         assert lifecycle.lifecycle(demo, account=account, period=period, index=earlier) == own
         other = lifecycle.months_index(demo, inputs.lifecycle.first, period.end, 1 if account.key != 1 else 2)
         assert lifecycle.lifecycle(demo, account=account, period=period, index=other) == own  # not its months
+        assert other.active_users(account.key, other.first, period.end) is None
         assert_frame_equal(
             efficiency.output_per_person(demo, account_id=account.account_id, account=account, series=inputs.series),
             efficiency.output_per_person(demo, account_id=account.account_id, account=account))
