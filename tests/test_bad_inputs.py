@@ -396,15 +396,17 @@ def test_gbk_chinese_with_rare_name_characters_still_loads(loaded):
 def test_event_user_ids_and_features_with_invisible_characters_or_total_labels_are_rejected(loaded, tmp_path):
     (tmp_path / "ev.csv").write_text(
         "account_id,user_id,event_time,feature\n"
-        "A1,u1\u200b,2025-03-03 09:00,Dispatch\n"   # a zero-width twin of u1
+        "A1,u1\u200b,2025-03-03 09:00,Triage\n"     # a zero-width twin of u1 (Triage: in no other row)
         "A1,合计,2025-03-03 09:00,Dispatch\n"
-        "A1,u7,2025-03-03 09:00,Ｄispatch\n"        # a full-width twin of Dispatch
+        "A1,u8,2025-03-03 09:00,Ｄispatch\n"        # a full-width twin of Dispatch (u8: in no other row)
         "A1,u7,2025-03-03 09:05,Dispatch\n", encoding="utf-8")
     result = ingest.import_file(loaded, tmp_path / "ev.csv")
     assert (result.rows_loaded, result.rows_rejected) == (1, 3)
     assert _reasons(result) == [(2, "user_id", ingest.BAD_IDENTIFIER), (3, "user_id", ingest.TOTAL_ROW),
                                 (4, "feature", ingest.BAD_IDENTIFIER)]
+    # a user or feature of rejected rows only is not created (the batch's keys are taken again after the checks)
     assert table(loaded, "SELECT count(*) FROM users WHERE user_id NOT IN ('u1', 'u2', '张伟', 'u7')") == [(0,)]
+    assert table(loaded, "SELECT count(*) FROM feature WHERE feature = 'Triage'") == [(0,)]
 
 
 def test_an_events_table_with_one_id_column_is_not_taken_for_accounts_and_the_message_says_what_is_missing(loaded,

@@ -157,6 +157,7 @@ def _name_features(cur) -> None:
     """Events whose feature is an id of the feature list (the `features` kind) take its name."""
     if run(cur, "ingest_run.has_feature_names").fetchall()[0][0]:
         run(cur, "ingest_run.name_features")
+        run(cur, "ingest_run.name_batch_features")
 
 
 def _value_model_warnings(cur) -> tuple[str, ...]:

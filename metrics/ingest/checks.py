@@ -38,10 +38,19 @@ def _check_identifiers(cur, kind: str) -> None:
     does not) read as a total row. Checked once per distinct value, not per row; plain printable ASCII can only be
     a total label, so the Unicode work is done for the few other values."""
     bad: list[tuple[str, str, str]] = []
-    for column in _IDENTIFIERS[kind]:
-        totals = column in _TOTALS_HERE.get(kind, ())
-        for (value,) in run(cur, "ingest_run.distinct_values", column=column).fetchall():
-            if totals and is_total(value):
+    columns = _IDENTIFIERS[kind]
+    totals = [column in _TOTALS_HERE.get(kind, ()) for column in columns]
+    if kind == "events":  # the batch's keys, read once for these checks and the rest of the import
+        run(cur, "ingest_run.batch_keys")
+        rows = run(cur, "ingest_run.batch_identifiers").fetchall()
+    else:
+        rows = run(cur, "ingest_run.distinct_values", columns=", ".join(columns),
+                   sets=", ".join(f"({column})" for column in columns)).fetchall()
+    for row in rows:
+        for column, total, value in zip(columns, totals, row):
+            if value is None:
+                continue
+            if total and is_total(value):
                 bad.append((column, value, TOTAL_ROW))
             elif not (value.isascii() and value.isprintable()) and identifier_problem(value):
                 bad.append((column, value, BAD_IDENTIFIER))
@@ -51,6 +60,8 @@ def _check_identifiers(cur, kind: str) -> None:
     cur.executemany(sql("ingest_run.bad_id_row"), bad)
     for column in {c for c, _, _ in bad}:
         run(cur, "ingest_run.reject_bad_ids", {"column": column}, column=column)
+    if kind == "events":  # which keys a good row has changed
+        run(cur, "ingest_run.batch_keys")
 
 
 def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:

@@ -50,7 +50,7 @@ DELETE FROM vl_checked WHERE len(errors) > 0
 
 -- name: touched_months
 CREATE OR REPLACE TEMP TABLE vl_touched AS
-SELECT DISTINCT account_key, CAST(date_trunc('month', event_time) AS DATE) AS month FROM vl_checked
+SELECT account_key, month FROM vl_batch_keys WHERE key_set = 6 AND good
 
 -- name: coding
 -- the batch with integer keys and its month, still carrying `line` (the batch may repeat an event id; ingest keeps
