@@ -192,8 +192,8 @@ def test_a_truncated_xlsx_fails_cleanly_and_changes_nothing(loaded, tmp_path):
 
 
 def test_an_import_that_fails_midway_is_rolled_back_whole(loaded, monkeypatch):
-    real_sql = ingest.merge.sql
-    monkeypatch.setattr(ingest.merge, "sql", lambda name: real_sql(name) + (
+    real_sql = ingest.merge.sql_with
+    monkeypatch.setattr(ingest.merge, "sql_with", lambda name, **parts: real_sql(name, **parts) + (
         "\nSELECT * FROM table_that_does_not_exist;" if name == "rollup" else ""))
     before = snapshot(loaded)
     with pytest.raises(duckdb.CatalogException):

@@ -3,7 +3,7 @@ The statements are in metrics/sql/ingest_merge.sql."""
 from __future__ import annotations
 
 from metrics.ingest.contract import _BATCH_KEYS, _KEYS, _TARGET, CONTRACT
-from metrics.store import run, sql
+from metrics.store import run, sql, sql_with
 
 ROLLUP_PART_ROWS = 2_000_000  # changed events rolled up at a time (see _rollup_parts)
 _ALL_ACCOUNTS = (-(2**31), 2**31 - 1)  # the span of a batch rolled up in one part
@@ -45,14 +45,14 @@ def _name_stored_features(cur) -> None:
     run(cur, "ingest_merge.rekey_table")
     cur.executemany(sql("ingest_merge.rekey_row"), merged)
     run(cur, "ingest_merge.rekey_features")
+    run(cur, "ingest_merge.set_span", {"first": _ALL_ACCOUNTS[0], "last": _ALL_ACCOUNTS[1]})
     _rollup(cur)
     run(cur, "ingest_merge.drop_rollup_events")
 
 
 def _rollup(cur) -> None:
     """Rebuild the rollups of the account-months in vl_touched from the events of the view vl_rollup_events."""
-    run(cur, "ingest_merge.user_feature_month", rollup_query=sql("user_feature_month"))
-    cur.execute(sql("rollup"))
+    cur.execute(sql_with("rollup", rollup_query=sql("user_feature_month")))
 
 
 def _merge_events(cur) -> int:

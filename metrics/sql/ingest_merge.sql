@@ -38,9 +38,6 @@ DELETE FROM feature USING vl_rekey AS r WHERE feature.feature_key = r.old_key;
 CREATE OR REPLACE TEMP VIEW vl_rollup_events AS
 SELECT e.* FROM events AS e SEMI JOIN vl_touched AS t ON t.account_key = e.account_key AND t.month = e.month
 
--- name: user_feature_month
-CREATE OR REPLACE TEMP TABLE vl_user_feature_month AS {{rollup_query}}
-
 -- name: drop_rollup_events
 DROP VIEW vl_rollup_events
 

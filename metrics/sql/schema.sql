@@ -226,6 +226,10 @@ CREATE TABLE IF NOT EXISTS user_feature_month (
     first_used_at    TIMESTAMP NOT NULL
 );
 
+-- a user's seconds with a feature in a month: the other rollups of an import read them back (rollup.sql); NULL in
+-- rows loaded from Spark (metrics/spark_rollup.py writes its own account_user_month and account_feature_month)
+ALTER TABLE user_feature_month ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE;
+
 CREATE TABLE IF NOT EXISTS account_feature_month (
     account_key      INTEGER NOT NULL,
     feature_key      INTEGER NOT NULL,
