@@ -291,11 +291,11 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if kind == "events":
         _name_features(cur)
         warnings = _value_model_warnings(cur)
-    rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects)
+    bad, good = run(cur, "ingest_run.row_counts").fetchall()[0]
+    rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects, bad)
     if raw.members:
         _name_members(cur, import_id, raw.members)
-    good = run(cur, "ingest_run.good_count").fetchall()[0][0]
-    loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column]) if good else 0
+    loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column], bad) if good else 0
     unchanged = good - loaded
     run(cur, "ingest_run.record_import",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,

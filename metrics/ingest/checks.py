@@ -64,11 +64,13 @@ def _check_identifiers(cur, kind: str) -> None:
         run(cur, "ingest_run.batch_keys")
 
 
-def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]]) -> int:
-    """Write one reject per failed check; return the number of rejected rows."""
-    run(cur, "ingest_run.store_rejects", {"id": import_id, "file": file_name})
+def _store_rejects(cur, import_id: int, file_name: str, structural: list[tuple[int, str, str]],
+                   bad_rows: int) -> int:
+    """Write one reject per failed check of the `bad_rows` rows of vl_checked that failed one, and the structural
+    rejects of the file's reader; return the number of rejected rows."""
+    if bad_rows:
+        run(cur, "ingest_run.store_rejects", {"id": import_id, "file": file_name})
     if structural:
         cur.executemany(sql("ingest_run.structural_reject"),
                         [(import_id, file_name, line, value, reason) for line, value, reason in structural])
-    bad_rows = run(cur, "ingest_run.bad_row_count").fetchall()[0][0]
     return bad_rows + len(structural)

@@ -9,10 +9,11 @@ ROLLUP_PART_ROWS = 2_000_000  # changed events rolled up at a time (see _rollup_
 _ALL_ACCOUNTS = (-(2**31), 2**31 - 1)  # the span of a batch rolled up in one part
 
 
-def _merge(cur, kind: str, present: list[str]) -> int:
-    """Upsert the good rows of vl_checked into the kind's table; return how many rows were new or changed."""
+def _merge(cur, kind: str, present: list[str], bad_rows: int) -> int:
+    """Upsert the good rows of vl_checked (`bad_rows` of its rows are rejected ones) into the kind's table; return
+    how many rows were new or changed."""
     if kind == "events":
-        return _merge_events(cur)
+        return _merge_events(cur, bad_rows)
     names = [c.name for c in CONTRACT[kind]]
     run(cur, "ingest_merge.good_rows", partition=", ".join(_BATCH_KEYS[kind]))
     if kind == "accounts":
@@ -55,9 +56,10 @@ def _rollup(cur) -> None:
     cur.execute(sql_with("rollup", rollup_query=sql("user_feature_month")))
 
 
-def _merge_events(cur) -> int:
+def _merge_events(cur, bad_rows: int) -> int:
     """Code, deduplicate and upsert the good events of vl_checked, then rebuild the touched rollups."""
-    run(cur, "ingest_merge.drop_rejected_events")
+    if bad_rows:
+        run(cur, "ingest_merge.drop_rejected_events")
     cur.execute(sql("code_events"))
     run(cur, "ingest_merge.touched_months")
     run(cur, "ingest_merge.coding")
