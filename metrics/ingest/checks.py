@@ -60,7 +60,7 @@ def _check_identifiers(cur, kind: str) -> None:
     cur.executemany(sql("ingest_run.bad_id_row"), bad)
     for column in {c for c, _, _ in bad}:
         run(cur, "ingest_run.reject_bad_ids", {"column": column}, column=column)
-    if kind == "events":  # which keys a good row has changed
+    if kind == "events":  # the keys of the rows just rejected are no longer a good row's
         run(cur, "ingest_run.batch_keys")
 
 

@@ -52,7 +52,8 @@ def _name_stored_features(cur) -> None:
 
 
 def _rollup(cur) -> None:
-    """Rebuild the rollups of the account-months in vl_touched from the events of the view vl_rollup_events."""
+    """Rebuild the rollups of the account-months in vl_touched, of the accounts set_span names, from the events of the
+    view vl_rollup_events."""
     cur.execute(sql_with("rollup", rollup_query=sql("user_feature_month")))
 
 
