@@ -346,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     db_help = "database file (default: $VALUELENS_DB or data/valuelens.duckdb)"
 
-    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet) and rollup folders built by Spark")
+    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet, JSON or JSON lines; gzipped, zipped or "
+                                        "a folder of them) and rollup folders built by Spark")
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--kind", choices=ingest.KINDS, help="what the files hold (default: detected from headers)")
     imp.add_argument("--map", action="append", metavar="HEADER=COLUMN",
