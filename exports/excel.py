@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -13,10 +14,12 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -168,8 +171,28 @@ class _Book:
         # openpyxl's writer into a stored (uncompressed) archive: with_cached_values reads it back and compresses
         # every part once, instead of openpyxl deflating them, then inflating and deflating them again
         self.wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)  # as Workbook.save sets it
-        ExcelWriter(self.wb, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED)).save()
+        _InMemoryWriter(self.wb, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED)).save()
         return with_cached_values(out.getvalue(), self.cached)
+
+
+class _InMemoryWriter(ExcelWriter):
+    """openpyxl's ExcelWriter (3.1.5, pinned) with each worksheet's XML written into memory: its own
+    write_worksheet creates a temporary file per sheet, writes it, reads it back into the archive and removes it
+    (eight files a workbook). The same steps otherwise, and the same part: its bytes, and the entry's attributes as
+    ZipFile.write gives a file made by tempfile.mkstemp (mode 0600)."""
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        buffer = io.BytesIO()
+        writer = WorksheetWriter(ws, out=buffer)
+        writer.write()
+        ws._rels = writer._rels
+        entry = zipfile.ZipInfo(ws.path[1:], time.localtime()[:6])
+        entry.external_attr = 0o100600 << 16
+        self._archive.writestr(entry, buffer.getvalue(), zipfile.ZIP_STORED)
+        self.manifest.append(ws)
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
