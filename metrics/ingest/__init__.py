@@ -154,10 +154,10 @@ def _name_members(cur, import_id: int, members: tuple[tuple[int, int, str, int],
 
 
 def _name_features(cur) -> None:
-    """Events whose feature is an id of the feature list (the `features` kind) take its name."""
+    """Events whose feature is an id of the feature list (the `features` kind) take its name, in vl_checked and in
+    the batch's keys."""
     if run(cur, "ingest_run.has_feature_names").fetchall()[0][0]:
         run(cur, "ingest_run.name_features")
-        run(cur, "ingest_run.name_batch_features")
 
 
 def _value_model_warnings(cur) -> tuple[str, ...]:

@@ -47,8 +47,10 @@ INSERT INTO vl_members VALUES (?, ?, ?, ?)
 SELECT count(*) > 0 FROM feature_name_map
 
 -- name: name_features
--- events whose feature is an id of the feature list take its name
-UPDATE vl_checked SET feature = m.feature_name FROM feature_name_map AS m WHERE vl_checked.feature = m.feature_id
+-- events whose feature is an id of the feature list take its name, in the batch and in its keys (batch_keys)
+UPDATE vl_checked SET feature = m.feature_name FROM feature_name_map AS m WHERE vl_checked.feature = m.feature_id;
+UPDATE vl_batch_keys SET feature = m.feature_name FROM feature_name_map AS m
+WHERE vl_batch_keys.key_set = 5 AND vl_batch_keys.feature = m.feature_id
 
 -- name: has_value_model
 SELECT count(*) > 0 FROM value_drivers
@@ -73,10 +75,6 @@ GROUP BY GROUPING SETS ((account_key, user_id), (account_key, feature), (account
 SELECT DISTINCT user_id, NULL AS feature FROM vl_batch_keys WHERE key_set = 3 AND user_id IS NOT NULL
 UNION ALL
 SELECT DISTINCT NULL, feature FROM vl_batch_keys WHERE key_set = 5 AND feature IS NOT NULL
-
--- name: name_batch_features
-UPDATE vl_batch_keys SET feature = m.feature_name FROM feature_name_map AS m
-WHERE vl_batch_keys.key_set = 5 AND vl_batch_keys.feature = m.feature_id
 
 -- name: unpriced_accounts
 -- accounts of the batch none of whose events is a value-model feature

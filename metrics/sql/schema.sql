@@ -226,8 +226,9 @@ CREATE TABLE IF NOT EXISTS user_feature_month (
     first_used_at    TIMESTAMP NOT NULL
 );
 
--- a user's seconds with a feature in a month: the other rollups of an import read them back (rollup.sql); NULL in
--- rows loaded from Spark (metrics/spark_rollup.py writes its own account_user_month and account_feature_month)
+-- a user's seconds with a feature in a month: the other rollups of an import read them back (rollup.sql). NULL in
+-- rows loaded from Spark (metrics/spark_rollup.py writes its own account_user_month and account_feature_month) and
+-- in rows built before the column existed: an import rebuilds a month's rows here before those rollups read them
 ALTER TABLE user_feature_month ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE;
 
 CREATE TABLE IF NOT EXISTS account_feature_month (
