@@ -2,7 +2,8 @@
 baseline measured in the same run.
 
 Run: python bench/generate.py --events 10000000 --out /tmp/vlbench/10m && python bench/run.py /tmp/vlbench/10m
-(`--only import_parquet,report_one` runs some scenarios; a scenario's baseline must run too for its ratio)
+(`--only import_parquet,report_one` runs some scenarios; a scenario's baseline must run too for its ratio;
+`--rounds 3` runs them three times in turn and prints the medians)
 
 Scenarios (baseline in brackets):
 - import events CSV / JSON lines (gzipped) / Parquet through metrics.ingest, rollups included [DuckDB's bare CREATE
@@ -232,8 +233,9 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({"seconds": seconds, "peak_mb": peak}))
         return
-    data = Path(sys.argv[1])
-    only = sys.argv[3].split(",") if len(sys.argv) == 4 and sys.argv[2] == "--only" else SCENARIOS
+    args = _arguments()
+    data = args.data
+    only = args.only.split(",") if args.only else SCENARIOS
     work = Path(tempfile.mkdtemp(prefix="vlbench-", dir=data.parent))
     import duckdb
 
@@ -244,24 +246,66 @@ def main() -> None:
         with open(data / name, "rb") as fh:
             while fh.read(1 << 24):
                 pass
-    results = {}
-    for name in [n for n in SCENARIOS if n in only]:
-        out = subprocess.run([sys.executable, __file__, "--scenario", name, str(data), str(work)],
-                             capture_output=True, text=True)
-        if out.returncode:
-            print(f"{name}: failed\n{out.stderr[-2000:]}")
-            continue
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-        base = results.get(BASELINE[name]) if name in BASELINE else None
-        ratio = f"{results[name]['seconds'] / base['seconds']:.2f}" if base else "1.00"
-        plain = [results[n]["seconds"] for n in LOAD_THEN_AGGREGATE.get(name, ()) if n in results]
-        print(f"{name:<22}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
-              + (f" {BASELINE[name]}" if name in BASELINE and BASELINE[name] != name else "")
-              + (f", x{results[name]['seconds'] / sum(plain):.2f} {' + '.join(LOAD_THEN_AGGREGATE[name])}"
-                 if len(plain) == 2 else "")
-              + (f"; the floor, bare_parquet + bare_ufm: x{1 + results[name]['seconds'] / base['seconds']:.2f} "
-                 "bare_parquet" if name == "bare_ufm" and base else ""), flush=True)
+    rounds: list[dict[str, dict]] = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"round {number} of {args.rounds}", flush=True)
+        results: dict[str, dict] = {}
+        for name in [n for n in SCENARIOS if n in only]:
+            out = subprocess.run([sys.executable, __file__, "--scenario", name, str(data), str(work)],
+                                 capture_output=True, text=True)
+            if out.returncode:
+                print(f"{name}: failed\n{out.stderr[-2000:]}")
+                continue
+            results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+            _print_line(name, results)
+        rounds.append(results)
+    if args.rounds > 1:
+        _print_medians(rounds)
 
+
+def _arguments():
+    import argparse
+
+    parser = argparse.ArgumentParser(description="ValueLens benchmark: each scenario in its own process, timed "
+                                                 "against its baseline in the same run (see this module's text)")
+    parser.add_argument("data", type=Path, help="a folder bench/generate.py wrote")
+    parser.add_argument("--only", help="scenarios to run, comma-separated (a scenario's baseline must run too)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the scenarios this many times in turn and print, per scenario, the median "
+                             "seconds and the median of its rounds' ratios: on a noisy machine a ratio of "
+                             "adjacent runs, taken several times, is the figure to quote")
+    return parser.parse_args()
+
+
+def _ratio(name: str, results: dict[str, dict]) -> float | None:
+    base = results.get(BASELINE.get(name, ""))
+    return results[name]["seconds"] / base["seconds"] if base and name in results else None
+
+
+def _print_line(name: str, results: dict[str, dict]) -> None:
+    base = results.get(BASELINE[name]) if name in BASELINE else None
+    ratio = f"{results[name]['seconds'] / base['seconds']:.2f}" if base else "1.00"
+    plain = [results[n]["seconds"] for n in LOAD_THEN_AGGREGATE.get(name, ()) if n in results]
+    print(f"{name:<22}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
+          + (f" {BASELINE[name]}" if name in BASELINE and BASELINE[name] != name else "")
+          + (f", x{results[name]['seconds'] / sum(plain):.2f} {' + '.join(LOAD_THEN_AGGREGATE[name])}"
+             if len(plain) == 2 else "")
+          + (f"; the floor, bare_parquet + bare_ufm: x{1 + results[name]['seconds'] / base['seconds']:.2f} "
+             "bare_parquet" if name == "bare_ufm" and base else ""), flush=True)
+
+
+def _print_medians(rounds: list[dict[str, dict]]) -> None:
+    """Per scenario: median seconds, highest peak, and the median (and range) of the rounds' ratios."""
+    print(f"medians of {len(rounds)} rounds")
+    for name in [n for n in SCENARIOS if any(n in r for r in rounds)]:
+        seconds = [r[name]["seconds"] for r in rounds if name in r]
+        ratios = [x for x in (_ratio(name, r) for r in rounds) if x is not None]
+        spread = f" ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else ""
+        ratio = f"x{statistics.median(ratios):.2f}{spread} {BASELINE[name]}" if ratios and BASELINE[name] != name \
+            else "x1.00"
+        print(f"{name:<22}{statistics.median(seconds):>10.3f} s"
+              f"{max(r[name]['peak_mb'] for r in rounds if name in r):>10.0f} MB   {ratio}", flush=True)
 
 if __name__ == "__main__":
     main()

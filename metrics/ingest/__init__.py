@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+
+import duckdb
 
 from metrics.ingest.checks import (
     BAD_IDENTIFIER,
@@ -132,11 +135,16 @@ def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
 
 
 def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool = False,
-                sheet: str | None = None) -> _Raw:
+                sheet: str | None = None, lazy: bool = False) -> _Raw:
     """A file, or a folder of export files read as one (JSON lines or CSV, gzipped or not)."""
     if path.is_dir():
-        return _stage_members(cur, folder_members(path), file_name, workdir, head_only)
-    return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet)
+        return _stage_members(cur, folder_members(path), file_name, workdir, head_only, lazy)
+    return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet, lazy=lazy)
+
+
+class _Restage(Exception):
+    """A file read lazily (readers._stage_json_lines_typed) must be staged first: it is not clean, or the import
+    reads its rows more than once."""
 
 
 def _folder_sha256(folder: Path) -> str:
@@ -226,10 +234,19 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     run(cur, "ingest_run.set_time_zone", {"zone": workspace_timezone(con)})
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            # staging is connection-local and outside the transaction, so row ids are file positions
-            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
-        with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
-            result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset, event_filter)
+            # staging is connection-local and outside the transaction, so row ids are file positions; a clean
+            # JSON-lines file is first tried unstaged, read once by validation
+            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=True)
+            try:
+                with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
+                    result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
+                                     event_filter)
+            except _Restage:  # rolled back: the file is staged (replacing the view vl_raw), then imported
+                run(cur, "ingest_run.free_join_sides")
+                raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
+                with write_transaction(cur):
+                    result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
+                                     event_filter)
     finally:
         _drop_staging(cur)
     return result
@@ -249,7 +266,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if not force:
         done = run(cur, "ingest_run.done_before", {"digest": digest, "kind": kind}).fetchall()
         if done:
-            return ImportResult(file_name, kind, done[0][0], raw.rows, 0, 0, 0, True, _empty_rejects())
+            return ImportResult(file_name, kind, done[0][0], raw.records(), 0, 0, 0, True, _empty_rejects())
     resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source, preset)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
     directory = kind == "events" and run(cur, "ingest_run.has_user_directory").fetchall()[0][0]
@@ -258,7 +275,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if missing:
         raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
-    if raw.rows == 0:
+    if raw.lines is None and raw.rows == 0:  # a file read lazily has records (readers._stage_json_lines_typed)
         raise DataError(f"{file_name}: the file has a header but no data rows")
     paths: list[str] = []
     by_column = {column: _field_sql(header, raw.headers, paths) for header, column in resolved.items()}
@@ -272,6 +289,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         stage_from = "vl_raw"
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     effective = event_filter.merged(preset)
+    if raw.lines is not None and (kind != "events" or directory or effective.active):
+        raise _Restage  # a filter is counted apart and drops rows, a directory joins them: the rows are staged
     keep = "true"
     if kind == "events" and effective.active:
         keep = effective.keep_sql(by_column["feature"])
@@ -284,7 +303,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         cur.execute(sql("macros_decimal_comma"))
     params = {"now": datetime.now()} if kind in ("events", "outcomes") else \
         {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
-    cur.execute(sql(f"validate_{kind}"), params)
+    if raw.lines is None:
+        cur.execute(sql(f"validate_{kind}"), params)
+    else:
+        raw = _validate_lazily(cur, raw, params)
     run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
     warnings: tuple[str, ...] = ()
@@ -307,6 +329,25 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     rejects = run(cur, "ingest_run.rejects_of", {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
                         raw.excluded, filtered, preset.name if preset else None, warnings)
+
+
+def _validate_lazily(cur, raw: _Raw, params: dict) -> _Raw:
+    """Validate the events of a file read lazily (vl_raw reads the file) and number their lines; raise _Restage
+    when the reader fails on a line or the rows are not the file's lines (a blank line: the careful reader counts
+    it). The rows are numbered by the order they are written in, which is the file's: the validating statement
+    reads the file on the probe side of its one join (DuckDB would otherwise build on the file when it guesses the
+    file small, and emit rows in another order), and a table keeps the order rows are inserted in."""
+    run(cur, "ingest_run.keep_join_sides")
+    try:
+        cur.execute(sql("validate_events"), params)
+    except duckdb.Error as exc:  # the transaction is aborted: import_file rolls it back and frees the join sides
+        raise _Restage from exc
+    run(cur, "ingest_run.free_join_sides")
+    checked = run(cur, "ingest_run.checked_count").fetchall()[0][0]
+    if checked != raw.records():
+        raise _Restage
+    run(cur, "ingest_run.number_lines")
+    return replace(raw, rows=checked, lines=None)
 
 
 # ---------------------------------------------------------------- many files, demo, listings

@@ -126,6 +126,21 @@ CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
 SELECT {{columns}}
 FROM read_json($path, format = 'newline_delimited', records = true, compression = $compression, columns = $columns)
 
+-- name: set_json_file
+-- the file, compression and column types the view of raw_of_json_file reads (a view takes no parameters)
+SET VARIABLE vl_path = $path;
+SET VARIABLE vl_json_compression = $compression;
+SET VARIABLE vl_json_columns = $columns
+
+-- name: raw_of_json_file
+-- the same reader as a view: read where vl_raw is read, once, by validation; `line` is NULL until the import
+-- numbers the validated rows, which are written in the file's order ({{columns}} and {{fields}} as above)
+CREATE OR REPLACE TEMP VIEW vl_raw AS
+SELECT CAST(NULL AS BIGINT) AS line, {{fields}}
+FROM (SELECT {{columns}}
+      FROM read_json(getvariable('vl_path'), format = 'newline_delimited', records = true,
+                     compression = getvariable('vl_json_compression'), columns = getvariable('vl_json_columns')))
+
 -- name: drop_rows
 DROP TABLE IF EXISTS vl_raw_rows
 

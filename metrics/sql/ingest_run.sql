@@ -134,3 +134,18 @@ DROP VIEW IF EXISTS vl_stage;
 DROP VIEW IF EXISTS vl_raw;
 DROP TABLE IF EXISTS vl_raw_rows;
 DROP TABLE IF EXISTS vl_raw_lines
+
+-- name: keep_join_sides
+-- validating a file read lazily: each join keeps its written sides, the file on the probe side
+SET disabled_optimizers = 'join_order,build_side_probe_side'
+
+-- name: free_join_sides
+RESET disabled_optimizers
+
+-- name: checked_count
+SELECT count(*) FROM vl_checked
+
+-- name: number_lines
+-- the rows of a file validated as it was read are in its order: line = position (row ids start at an offset in a
+-- transaction)
+UPDATE vl_checked SET line = rowid - (SELECT min(rowid) FROM vl_checked) + 1
