@@ -331,7 +331,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         raw.excluded, filtered, preset.name if preset else None, warnings)
 
 
-def _validate_lazily(cur, raw: _Raw, params: dict) -> _Raw:
+def _validate_lazily(cur, raw: _Raw, params: dict | None) -> _Raw:
     """Validate the events of a file read lazily (vl_raw reads the file) and number their lines; raise _Restage
     when the reader fails on a line or the rows are not the file's lines (a blank line: the careful reader counts
     it). The rows are numbered by the order they are written in, which is the file's: the validating statement
