@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -236,20 +237,22 @@ def main() -> None:
     args = _arguments()
     data = args.data
     only = args.only.split(",") if args.only else SCENARIOS
-    work = Path(tempfile.mkdtemp(prefix="vlbench-", dir=data.parent))
     import duckdb
 
     events = duckdb.execute("SELECT sum(num_rows) FROM parquet_file_metadata($f)",
                             {"f": str(data / "events.parquet")}).fetchall()[0][0]
-    print(f"{events:,} events in {data}; work in {work}")
+    print(f"{events:,} events in {data}")
     for name in ("events.csv", "events.parquet"):  # into the page cache first, so no scenario pays the first read
         with open(data / name, "rb") as fh:
             while fh.read(1 << 24):
                 pass
     rounds: list[dict[str, dict]] = []
+    work = None
     for number in range(1, args.rounds + 1):
-        if args.rounds > 1:
-            print(f"round {number} of {args.rounds}", flush=True)
+        if work is not None:  # each round builds its databases afresh; the last round's are kept
+            shutil.rmtree(work)
+        work = Path(tempfile.mkdtemp(prefix="vlbench-", dir=data.parent))
+        print(f"{f'round {number} of {args.rounds}: ' if args.rounds > 1 else ''}work in {work}", flush=True)
         results: dict[str, dict] = {}
         for name in [n for n in SCENARIOS if n in only]:
             out = subprocess.run([sys.executable, __file__, "--scenario", name, str(data), str(work)],
