@@ -417,49 +417,6 @@ def test_the_typed_json_reader_stores_what_the_careful_line_reader_stores(tmp_pa
     assert ("2025-03-01T18:00:00" in times) == (zone == "Asia/Shanghai")  # 10:00Z
 
 
-@pytest.mark.parametrize("records, bad, repeated", [(6, (2, 5), (1, 3)),
-                                                    (60_000, (1, 2, 777, 30_001, 59_999, 60_000), (3, 59_997))])
-def test_a_json_lines_file_validated_as_it_is_read_names_each_rejected_line(tmp_path, monkeypatch, records, bad,
-                                                                          repeated):
-    """A clean JSON-lines file of events is not staged: validation reads the file, and the rows it writes are
-    numbered by their order. Each rejected record must still name its own line, in a file DuckDB guesses small (it
-    would build its join on the file and emit the rows in another order) and in one read in many blocks by four
-    threads; and of two records with one event id, the file's last must stay."""
-    from metrics.ingest import readers
-
-    calls = []  # (read lazily, the typed reader took it)
-    real = readers._stage_json_lines_typed
-
-    def recorded(*args):
-        staged = real(*args)
-        calls.append((args[3], staged is not None))
-        return staged
-
-    monkeypatch.setattr(readers, "_stage_json_lines_typed", recorded)
-    # `repeated`: two lines of one account with one event id; the later one's duration must be stored
-    lines = []
-    for n in range(1, records + 1):
-        account = "NOPE" if n in bad else ("A1", "A2")[n % 2]
-        event_id = "dup" if n in repeated else f"e{n}"
-        duration = 99 if n == repeated[1] else 10 + n % 5
-        lines.append(f'{{"account_id": "{account}", "user_id": "u{n % 30}", "feature": "Dispatch", '
-                     f'"event_time": "2025-03-0{1 + n % 9}T10:00:00Z", "duration_seconds": {duration}, '
-                     f'"event_id": "{event_id}"}}')
-    (tmp_path / "usage.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    con = _database()
-    # more accounts than DuckDB guesses the file's records: the join would be built on the file
-    (tmp_path / "accounts.csv").write_text("account_id,account_name,segment,seats\n" + "".join(
-        f"X{n},Peer {n},SMB,10\n" for n in range(3_000)), encoding="utf-8")
-    ingest.import_file(con, tmp_path / "accounts.csv")
-    con.execute("SET threads = 4")
-    result = ingest.import_file(con, tmp_path / "usage.ndjson", kind="events")
-    assert calls == [(True, True)]  # read once, never staged
-    assert (result.rows_read, result.rows_rejected) == (records, len(bad))
-    assert table(con, "SELECT line, value FROM rejects ORDER BY line") == [(n, "NOPE") for n in bad]
-    assert table(con, "SELECT duration_seconds FROM events WHERE event_id = 'dup'") == [(99.0,)]
-    assert table(con, "SELECT count(*) FROM events")[0][0] == records - len(bad) - 1
-
-
 @pytest.mark.parametrize("broken, reason", [('{"account_id": "A1", "user_id": ', "malformed JSON record"),
                                             (None, "not a date/time")])
 def test_a_json_lines_file_the_typed_reader_fails_on_is_read_line_by_line(tmp_path, monkeypatch, broken, reason):

@@ -143,8 +143,8 @@ def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool 
 
 
 class _Restage(Exception):
-    """A file read lazily (readers._stage_json_lines_typed) must be staged first: it is not clean, or the import
-    reads its rows more than once."""
+    """A file read lazily (readers._stage_json_lines_typed, readers._stage_csv) must be staged first: it is not
+    clean, or the import reads its rows more than once."""
 
 
 def _folder_sha256(folder: Path) -> str:
@@ -236,7 +236,7 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
         with tempfile.TemporaryDirectory() as tmp:
             # staging is connection-local and outside the transaction, so row ids are file positions; a clean
             # JSON-lines file is first tried unstaged, read once by validation
-            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=True)
+            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=kind in (None, "events"))
             try:
                 with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
                     result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
@@ -275,7 +275,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if missing:
         raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
-    if raw.lines is None and raw.rows == 0:  # a file read lazily has records (readers._stage_json_lines_typed)
+    if raw.lines is None and raw.rows == 0:  # a file read lazily is counted as it is validated (_validate_lazily)
         raise DataError(f"{file_name}: the file has a header but no data rows")
     paths: list[str] = []
     by_column = {column: _field_sql(header, raw.headers, paths) for header, column in resolved.items()}
@@ -333,10 +333,11 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
 
 def _validate_lazily(cur, raw: _Raw, params: dict | None) -> _Raw:
     """Validate the events of a file read lazily (vl_raw reads the file) and number their lines; raise _Restage
-    when the reader fails on a line or the rows are not the file's lines (a blank line: the careful reader counts
-    it). The rows are numbered by the order they are written in, which is the file's: the validating statement
-    reads the file on the probe side of its one join (DuckDB would otherwise build on the file when it guesses the
-    file small, and emit rows in another order), and a table keeps the order rows are inserted in."""
+    when the reader fails on a line or the rows are not the file's lines (a blank line, a quoted line break, mixed
+    line endings: the careful readers count them). The rows are numbered by the order they are written in, which is
+    the file's: the validating statement reads the file on the probe side of its one join (DuckDB would otherwise
+    build on the file when it guesses the file small, and emit rows in another order), and a table keeps the order
+    rows are inserted in."""
     run(cur, "ingest_run.keep_join_sides")
     try:
         cur.execute(sql("validate_events"), params)
@@ -344,9 +345,10 @@ def _validate_lazily(cur, raw: _Raw, params: dict | None) -> _Raw:
         raise _Restage from exc
     run(cur, "ingest_run.free_join_sides")
     checked = run(cur, "ingest_run.checked_count").fetchall()[0][0]
-    if checked != raw.records():
+    records, one_a_line = raw.lines.result() if raw.lines is not None else (raw.rows, True)
+    if checked != records or not one_a_line or checked == 0:  # no row: staged, the import says the file is empty
         raise _Restage
-    run(cur, "ingest_run.number_lines")
+    run(cur, "ingest_run.number_lines", {"first": raw.first_line})
     return replace(raw, rows=checked, lines=None)
 
 

@@ -47,13 +47,16 @@ class _Raw:
     # an archive or folder read as one file: (first line in the combined file, last line, member, line offset), so
     # that a reject names the member and its own line number (line - offset)
     members: tuple[tuple[int, int, str, int], ...] = ()
-    # a file read lazily (vl_raw a view over the file itself, nothing staged: _stage_json_lines_typed): its
-    # physical lines, still being counted; `rows` is 0 and `line` NULL until the import numbers the validated rows
-    lines: Future[int] | None = None
+    # a file read lazily (vl_raw a view over the file itself, nothing staged: _stage_json_lines_typed, _stage_csv):
+    # its records, still being counted, and whether they are its lines from `first_line` on, one a line (False: a
+    # file only the careful reader reads right); `rows` is 0 and `line` NULL until the import numbers the validated
+    # rows
+    lines: Future[tuple[int, bool]] | None = None
+    first_line: int = 1
 
     def records(self) -> int:
         """Records read (waiting for the count of a lazily read file)."""
-        return self.lines.result() if self.lines is not None else self.rows
+        return self.lines.result()[0] if self.lines is not None else self.rows
 
 
 def _sniff_format(head: bytes, file_name: str) -> str:
@@ -171,10 +174,14 @@ def _physical_lines(path: Path) -> tuple[int, bool]:
     return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines)
 
 
-def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
+def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = False) -> _Raw:
     """Stage a CSV file. DuckDB's reader is tried first; when its rows and rejects do not account for every
     physical line (a quoted line break, an unterminated quote swallowing the rest of the file, mixed or lone-CR
-    line endings, blank lines) or it refuses the file, the careful reader (_stage_csv_lines) reads it instead."""
+    line endings, blank lines) or it refuses the file, the careful reader (_stage_csv_lines) reads it instead.
+
+    With `lazy`, nothing is staged: vl_raw reads the file with DuckDB's reader, strictly (a malformed line fails the
+    statement), and the import checks the rows it validated against the lines counted meanwhile (as for JSON lines,
+    _stage_json_lines_typed), staging the file this way without `lazy` when they differ or the reader fails."""
     text_path, encoding = _decode_to_utf8(path, file_name, workdir)
     with text_path.open(encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
@@ -183,12 +190,28 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path) -> _Raw:
     delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d))
     headers = _unique_headers(list(csv.reader([first], delimiter=delim, quotechar='"'))[0])
     encoding = encoding.replace("-sig", " with BOM")
+    if lazy:
+        pool = ThreadPoolExecutor(max_workers=1)
+        records = pool.submit(_csv_records_in_background, text_path)
+        pool.shutdown(wait=False)
+        run(con, "ingest_readers.set_csv_file",
+            {"path": str(text_path), "columns": {f"c{i}": "VARCHAR" for i in range(len(headers))}, "delim": delim})
+        run(con, "ingest_readers.raw_of_csv_file")
+        return _Raw("csv", encoding, headers, [], 0, delimiter=delim, lines=records, first_line=2)
     physical, mixed_endings = _physical_lines(text_path)
     staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, delim)
     if staged is not None and staged[0] + len(staged[1]) + 1 == physical:
         rows, structural = staged
         return _Raw("csv", encoding, headers, structural, rows + len(structural), delimiter=delim)
     return _stage_csv_lines(con, text_path, file_name, headers, delim, encoding, physical)
+
+
+def _csv_records_in_background(path: Path) -> tuple[int, bool]:
+    """A CSV file's data lines (its lines but the header), and False when its line endings are mixed or include a
+    lone \\r (_physical_lines), counted on a thread of the lowest priority (_line_count_in_background)."""
+    _lower_this_threads_priority()
+    physical, mixed_endings = _physical_lines(path)
+    return physical - 1, not mixed_endings
 
 
 def _stage_csv_duckdb(con, text_path: Path, headers: list[str], delim: str) -> tuple[int, list] | None:
@@ -498,7 +521,7 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
     if head_only and len(head) == _PREVIEW_BYTES:
         path = workdir / "head.csv"
         path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
-    return _stage_csv(con, path, file_name, workdir)
+    return _stage_csv(con, path, file_name, workdir, lazy=lazy)
 
 
 # ---------------------------------------------------------------- archives and folders
@@ -589,9 +612,9 @@ def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
     if fmt is None:
         raise DataError(f"{file_name}: the data files inside are empty")
     raw = _stage_json(con, combined, file_name, workdir, head_only, lazy=lazy) if fmt == "json" else \
-        _stage_csv(con, combined, file_name, workdir)
+        _stage_csv(con, combined, file_name, workdir, lazy=lazy)
     return _Raw(raw.file_format, raw.encoding, raw.headers, raw.structural_rejects, raw.rows, raw.excluded,
-                raw.delimiter, tuple(spans), raw.lines)
+                raw.delimiter, tuple(spans), raw.lines, raw.first_line)
 
 
 # ---------------------------------------------------------------- JSON
@@ -759,20 +782,25 @@ def _line_count(path: Path, compressed: bool) -> int:
     return lines + (last != b"\n")
 
 
-def _line_count_in_background(path: Path, compressed: bool) -> int:
-    """_line_count on a thread of the lowest priority: at the same priority, its core taken from DuckDB's reader
-    (whose gzip inflation is one thread the rest waits for) cost a 10M-event import 4.5-7 s for a count of 1.4 s
-    (bench/RESULTS.md, sixth session). Linux keeps a nice value per thread (setpriority(2), PRIO_PROCESS with a
-    thread id); elsewhere the count runs at the process's priority."""
+def _line_count_in_background(path: Path, compressed: bool) -> tuple[int, bool]:
+    """_line_count on a thread of the lowest priority (every line a record, so True)."""
+    _lower_this_threads_priority()
+    return _line_count(path, compressed), True
+
+
+def _lower_this_threads_priority() -> None:
+    """A count beside DuckDB's reader runs in the time DuckDB leaves: at the same priority, the core it took from
+    the reader (whose gzip inflation is one thread the rest waits for) cost a 10M-event import 4.5-7 s for a count
+    of 1.4 s (bench/RESULTS.md, sixth session). Linux keeps a nice value per thread (setpriority(2), PRIO_PROCESS
+    with a thread id); elsewhere the count runs at the process's priority."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):
         pass
-    return _line_count(path, compressed)
 
 
 def _stage_json_lines_typed(con, path: Path, compressed: bool,
-                            lazy: bool = False) -> tuple[list[str], int, Future[int] | None] | None:
+                            lazy: bool = False) -> tuple[list[str], int, Future[tuple[int, bool]] | None] | None:
     """Stage a clean JSON-lines file with DuckDB's typed reader as vl_raw; its headers, record count and, when
     `lazy`, its line count still being taken; or None (nothing staged) when the careful reader must read it.
 
@@ -824,7 +852,7 @@ def _stage_json_lines_typed(con, path: Path, compressed: bool,
         run(con, "ingest_readers.drop_rows")
         return None
     records = run(con, "ingest_readers.rows_count").fetchall()[0][0]
-    if records != lines.result():  # a blank line somewhere: the careful reader counts it
+    if records != lines.result()[0]:  # a blank line somewhere: the careful reader counts it
         run(con, "ingest_readers.drop_rows")
         return None
     run(con, "ingest_readers.raw_of_typed_json", fields=selected)

@@ -13,6 +13,20 @@ SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = f
                        quote = '"', escape = '"', null_padding = true, store_rejects = true,
                        rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')
 
+-- name: set_csv_file
+-- the file, columns and delimiter the view of raw_of_csv_file reads
+SET VARIABLE vl_path = $path;
+SET VARIABLE vl_csv_columns = $columns;
+SET VARIABLE vl_csv_delim = $delim
+
+-- name: raw_of_csv_file
+-- the same reader as a view, strict (a malformed line fails the statement reading it): read where vl_raw is read,
+-- once, by validation; `line` is NULL until the import numbers the validated rows, written in the file's order
+CREATE OR REPLACE TEMP VIEW vl_raw AS
+SELECT CAST(NULL AS BIGINT) AS line, *
+FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), header = true, auto_detect = false,
+              delim = getvariable('vl_csv_delim'), quote = '"', escape = '"', null_padding = true)
+
 -- name: csv_rejects
 SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line
 

@@ -146,6 +146,6 @@ RESET disabled_optimizers
 SELECT count(*) FROM vl_checked
 
 -- name: number_lines
--- the rows of a file validated as it was read are in its order: line = position (row ids start at an offset in a
--- transaction)
-UPDATE vl_checked SET line = rowid - (SELECT min(rowid) FROM vl_checked) + 1
+-- the rows of a file validated as it was read are in its order: line = position from the file's first data line
+-- ($first; row ids start at an offset in a transaction)
+UPDATE vl_checked SET line = rowid - (SELECT min(rowid) FROM vl_checked) + $first
