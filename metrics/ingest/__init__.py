@@ -242,7 +242,6 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
                     result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
                                      event_filter)
             except _Restage:  # rolled back: the file is staged (replacing the view vl_raw), then imported
-                run(cur, "ingest_run.free_join_sides")
                 raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
                 with write_transaction(cur):
                     result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
@@ -298,15 +297,15 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
             {"include": glob_regex(effective.include), "exclude": glob_regex(effective.exclude)})
     filtered = 0 if keep == "true" else run(cur, "ingest_run.filtered_count", keep=keep).fetchall()[0][0]
     run(cur, "ingest_run.stage", select=select, source=stage_from, keep=keep)
-    import_id = run(cur, "ingest_run.next_import_id").fetchall()[0][0]
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
     params = {"now": datetime.now()} if kind in ("events", "outcomes") else \
         {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
-    if raw.lines is None:
-        cur.execute(sql(f"validate_{kind}"), params)
-    else:
+    lazy = raw.lines is not None
+    if lazy:
         raw = _validate_lazily(cur, raw, params)
+    else:
+        cur.execute(sql(f"validate_{kind}"), params)
     run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
     warnings: tuple[str, ...] = ()
@@ -314,6 +313,9 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         _name_features(cur)
         warnings = _value_model_warnings(cur)
     bad, good = run(cur, "ingest_run.row_counts").fetchall()[0]
+    if lazy and _needs_lines(cur, bad):  # read again, staged: the file's clean imports are the ones read once
+        raise _Restage
+    import_id = run(cur, "ingest_run.next_import_id").fetchall()[0][0]
     rejected = _store_rejects(cur, import_id, file_name, raw.structural_rejects, bad)
     if raw.members:
         _name_members(cur, import_id, raw.members)
@@ -332,24 +334,25 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
 
 
 def _validate_lazily(cur, raw: _Raw, params: dict | None) -> _Raw:
-    """Validate the events of a file read lazily (vl_raw reads the file) and number their lines; raise _Restage
-    when the reader fails on a line or the rows are not the file's lines (a blank line, a quoted line break, mixed
-    line endings: the careful readers count them). The rows are numbered by the order they are written in, which is
-    the file's: the validating statement reads the file on the probe side of its one join (DuckDB would otherwise
-    build on the file when it guesses the file small, and emit rows in another order), and a table keeps the order
-    rows are inserted in."""
-    run(cur, "ingest_run.keep_join_sides")
+    """Validate the events of a file read lazily (vl_raw reads the file); raise _Restage when the reader fails on
+    a line or the rows are not the file's lines (a blank line, a quoted line break, mixed line endings: the careful
+    readers count them). The validated rows carry no line number: DuckDB writes a join's output in no set order, so
+    a row's position is not its line; the import stages the file when a line must be named (_needs_lines)."""
     try:
         cur.execute(sql("validate_events"), params)
-    except duckdb.Error as exc:  # the transaction is aborted: import_file rolls it back and frees the join sides
+    except duckdb.Error as exc:  # the transaction is aborted: import_file rolls it back
         raise _Restage from exc
-    run(cur, "ingest_run.free_join_sides")
     checked = run(cur, "ingest_run.checked_count").fetchall()[0][0]
     records, one_a_line = raw.lines.result() if raw.lines is not None else (raw.rows, True)
     if checked != records or not one_a_line or checked == 0:  # no row: staged, the import says the file is empty
         raise _Restage
-    run(cur, "ingest_run.number_lines", {"first": raw.first_line})
     return replace(raw, rows=checked, lines=None)
+
+
+def _needs_lines(cur, bad_rows: int) -> bool:
+    """Whether an import needs its rows' line numbers: to name rejected rows, or to keep the file's last row of an
+    event id that repeats."""
+    return bool(bad_rows) or bool(run(cur, "ingest_run.repeated_event_ids").fetchall()[0][0])
 
 
 # ---------------------------------------------------------------- many files, demo, listings

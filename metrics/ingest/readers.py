@@ -47,12 +47,10 @@ class _Raw:
     # an archive or folder read as one file: (first line in the combined file, last line, member, line offset), so
     # that a reject names the member and its own line number (line - offset)
     members: tuple[tuple[int, int, str, int], ...] = ()
-    # a file read lazily (vl_raw a view over the file itself, nothing staged: _stage_json_lines_typed, _stage_csv):
-    # its records, still being counted, and whether they are its lines from `first_line` on, one a line (False: a
-    # file only the careful reader reads right); `rows` is 0 and `line` NULL until the import numbers the validated
-    # rows
+    # a file read lazily (vl_raw a view over the file itself, nothing staged, `line` NULL: _stage_json_lines_typed,
+    # _stage_csv): its records, still being counted, and whether they are its data lines, one a line (False: a file
+    # only the careful reader reads right); `rows` is 0 until the import has validated them
     lines: Future[tuple[int, bool]] | None = None
-    first_line: int = 1
 
     def records(self) -> int:
         """Records read (waiting for the count of a lazily read file)."""
@@ -181,7 +179,7 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
 
     With `lazy`, nothing is staged: vl_raw reads the file with DuckDB's reader, strictly (a malformed line fails the
     statement), and the import checks the rows it validated against the lines counted meanwhile (as for JSON lines,
-    _stage_json_lines_typed), staging the file this way without `lazy` when they differ or the reader fails."""
+    _stage_json_lines_typed)."""
     text_path, encoding = _decode_to_utf8(path, file_name, workdir)
     with text_path.open(encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
@@ -197,7 +195,7 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
         run(con, "ingest_readers.set_csv_file",
             {"path": str(text_path), "columns": {f"c{i}": "VARCHAR" for i in range(len(headers))}, "delim": delim})
         run(con, "ingest_readers.raw_of_csv_file")
-        return _Raw("csv", encoding, headers, [], 0, delimiter=delim, lines=records, first_line=2)
+        return _Raw("csv", encoding, headers, [], 0, delimiter=delim, lines=records)
     physical, mixed_endings = _physical_lines(text_path)
     staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, delim)
     if staged is not None and staged[0] + len(staged[1]) + 1 == physical:
@@ -478,7 +476,7 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
 def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
            sheet: str | None = None, lazy: bool = False) -> _Raw:
     """Stage a file as vl_raw; with head_only, just enough of it for a preview; `sheet`: a workbook's sheet; with
-    `lazy`, a clean JSON-lines file is not staged but read where vl_raw is read (_stage_json_lines_typed)."""
+    `lazy`, a JSON-lines or CSV file is not staged but read where vl_raw is read (_stage_json_lines_typed)."""
     with path.open("rb") as fh:
         head = fh.read(_PREVIEW_BYTES if head_only else 8192)
     if not head:
@@ -614,7 +612,7 @@ def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
     raw = _stage_json(con, combined, file_name, workdir, head_only, lazy=lazy) if fmt == "json" else \
         _stage_csv(con, combined, file_name, workdir, lazy=lazy)
     return _Raw(raw.file_format, raw.encoding, raw.headers, raw.structural_rejects, raw.rows, raw.excluded,
-                raw.delimiter, tuple(spans), raw.lines, raw.first_line)
+                raw.delimiter, tuple(spans), raw.lines)
 
 
 # ---------------------------------------------------------------- JSON
@@ -805,10 +803,10 @@ def _stage_json_lines_typed(con, path: Path, compressed: bool,
     `lazy`, its line count still being taken; or None (nothing staged) when the careful reader must read it.
 
     With `lazy`, vl_raw is a view over the file and nothing is staged: validation reads the file once, instead of
-    once into a staged copy (3-4 s of a 10M-event import) and once from it. The file is then known to be clean only
-    once it is validated: the import (ingest._import) compares the validated rows with the file's lines, numbers
-    them in the order they were written, and stages the file this way without `lazy` when they differ or the reader
-    fails."""
+    once into a staged copy (3-4 s of a 10M-event import) and once from it. Its rows then have no line numbers, and
+    the file is known to be clean only once it is validated: the import (ingest._import) compares the validated
+    rows with the file's lines, and stages the file this way without `lazy` when they differ, the reader fails, or
+    a line must be named (a rejected row, a repeated event id)."""
     sample = _head_records(path, compressed)
     paths: dict[tuple[str, ...], str] = {}
     for record in sample or ():

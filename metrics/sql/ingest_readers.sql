@@ -21,7 +21,7 @@ SET VARIABLE vl_csv_delim = $delim
 
 -- name: raw_of_csv_file
 -- the same reader as a view, strict (a malformed line fails the statement reading it): read where vl_raw is read,
--- once, by validation; `line` is NULL until the import numbers the validated rows, written in the file's order
+-- once, by validation; `line` is NULL, as for JSON lines above
 CREATE OR REPLACE TEMP VIEW vl_raw AS
 SELECT CAST(NULL AS BIGINT) AS line, *
 FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), header = true, auto_detect = false,
@@ -147,8 +147,8 @@ SET VARIABLE vl_json_compression = $compression;
 SET VARIABLE vl_json_columns = $columns
 
 -- name: raw_of_json_file
--- the same reader as a view: read where vl_raw is read, once, by validation; `line` is NULL until the import
--- numbers the validated rows, which are written in the file's order ({{columns}} and {{fields}} as above)
+-- the same reader as a view: read where vl_raw is read, once, by validation; `line` is NULL (a clean file's rows
+-- need none; ingest stages a file whose lines must be named) ({{columns}} and {{fields}} as above)
 CREATE OR REPLACE TEMP VIEW vl_raw AS
 SELECT CAST(NULL AS BIGINT) AS line, {{fields}}
 FROM (SELECT {{columns}}

@@ -135,17 +135,10 @@ DROP VIEW IF EXISTS vl_raw;
 DROP TABLE IF EXISTS vl_raw_rows;
 DROP TABLE IF EXISTS vl_raw_lines
 
--- name: keep_join_sides
--- validating a file read lazily: each join keeps its written sides, the file on the probe side
-SET disabled_optimizers = 'join_order,build_side_probe_side'
-
--- name: free_join_sides
-RESET disabled_optimizers
-
 -- name: checked_count
 SELECT count(*) FROM vl_checked
 
--- name: number_lines
--- the rows of a file validated as it was read are in its order: line = position from the file's first data line
--- ($first; row ids start at an offset in a transaction)
-UPDATE vl_checked SET line = rowid - (SELECT min(rowid) FROM vl_checked) + $first
+-- name: repeated_event_ids
+-- does an event id repeat within the batch (ingest keeps the file's last row of it, by line number)
+SELECT count(*) FROM (SELECT 1 FROM vl_checked WHERE event_id IS NOT NULL
+                      GROUP BY account_key, event_id HAVING count(*) > 1 LIMIT 1)
