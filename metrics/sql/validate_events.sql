@@ -25,9 +25,11 @@ WITH typed AS (
     FROM vl_stage AS s
 ),
 joined AS (
-    SELECT t.*, a.account_key
+    -- a scalar lookup, not a LEFT JOIN: DuckDB plans it as a SINGLE join, built on `account`, whereas it turns a
+    -- LEFT JOIN around when it guesses the file smaller than the accounts (a file read as it is validated is guessed
+    -- at a few rows) and builds a hash table of a 10M-event file's every row (bench/RESULTS.md, sixth session)
+    SELECT t.*, (SELECT a.account_key FROM account AS a WHERE a.account_id = t.account_id) AS account_key
     FROM typed AS t
-    LEFT JOIN account AS a ON a.account_id = t.account_id
 ),
 final AS (
     -- the raw columns are needed only to describe errors, so they are not kept; a row passing the cheap `ok`
