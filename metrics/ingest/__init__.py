@@ -234,8 +234,8 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     run(cur, "ingest_run.set_time_zone", {"zone": workspace_timezone(con)})
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            # staging is connection-local and outside the transaction, so row ids are file positions; a clean
-            # JSON-lines file is first tried unstaged, read once by validation
+            # staging is connection-local and outside the transaction, so row ids are file positions; a CSV or
+            # JSON-lines file of events is first tried unstaged, read once by validation
             raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=kind in (None, "events"))
             try:
                 with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)

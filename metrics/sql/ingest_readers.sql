@@ -21,7 +21,7 @@ SET VARIABLE vl_csv_delim = $delim
 
 -- name: raw_of_csv_file
 -- the same reader as a view, strict (a malformed line fails the statement reading it): read where vl_raw is read,
--- once, by validation; `line` is NULL, as for JSON lines above
+-- once, by validation; `line` is NULL, as for JSON lines (raw_of_json_file)
 CREATE OR REPLACE TEMP VIEW vl_raw AS
 SELECT CAST(NULL AS BIGINT) AS line, *
 FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), header = true, auto_detect = false,

@@ -27,7 +27,7 @@ WITH typed AS (
 joined AS (
     -- a scalar lookup, not a LEFT JOIN: DuckDB plans it as a SINGLE join, built on `account`, whereas it turns a
     -- LEFT JOIN around when it guesses the file smaller than the accounts (a file read as it is validated is guessed
-    -- at a few rows) and builds a hash table of a 10M-event file's every row (bench/RESULTS.md, sixth session)
+    -- at a few rows) and builds a hash table of every row of a 10M-event file (bench/RESULTS.md, sixth session)
     SELECT t.*, (SELECT a.account_key FROM account AS a WHERE a.account_id = t.account_id) AS account_key
     FROM typed AS t
 ),
