@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -302,8 +303,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     params = {"now": datetime.now()} if kind in ("events", "outcomes") else \
         {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
     lazy = raw.lines is not None
-    if lazy:
-        raw = _validate_lazily(cur, raw, params)
+    if raw.lines is not None:
+        raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
     else:
         cur.execute(sql(f"validate_{kind}"), params)
     run(cur, "ingest_run.drop_raw")
@@ -333,20 +334,21 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                         raw.excluded, filtered, preset.name if preset else None, warnings)
 
 
-def _validate_lazily(cur, raw: _Raw, params: dict | None) -> _Raw:
-    """Validate the events of a file read lazily (vl_raw reads the file); raise _Restage when the reader fails on
-    a line or the rows are not the file's lines (a blank line, a quoted line break, mixed line endings: the careful
-    readers count them). The validated rows carry no line number: DuckDB writes a join's output in no set order, so
+def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) -> int:
+    """Validate the events of a file read lazily (vl_raw reads the file; `lines`: its records and whether they are
+    its data lines, being counted) and return how many; raise _Restage when the reader fails on a line or the rows
+    are not the file's lines (a blank line, a quoted line break, mixed line endings: the careful readers count
+    them). The validated rows carry no line number: DuckDB writes a join's output in no set order, so
     a row's position is not its line; the import stages the file when a line must be named (_needs_lines)."""
     try:
         cur.execute(sql("validate_events"), params)
     except duckdb.Error as exc:  # the transaction is aborted: import_file rolls it back
         raise _Restage from exc
     checked = run(cur, "ingest_run.checked_count").fetchall()[0][0]
-    records, one_a_line = raw.lines.result() if raw.lines is not None else (raw.rows, True)
+    records, one_a_line = lines.result()
     if checked != records or not one_a_line or checked == 0:  # no row: staged, the import says the file is empty
         raise _Restage
-    return replace(raw, rows=checked, lines=None)
+    return checked
 
 
 def _needs_lines(cur, bad_rows: int) -> bool:

@@ -189,9 +189,7 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
     headers = _unique_headers(list(csv.reader([first], delimiter=delim, quotechar='"'))[0])
     encoding = encoding.replace("-sig", " with BOM")
     if lazy:
-        pool = ThreadPoolExecutor(max_workers=1)
-        records = pool.submit(_csv_records_in_background, text_path)
-        pool.shutdown(wait=False)
+        records = _in_background(_csv_data_lines, text_path)
         run(con, "ingest_readers.set_csv_file",
             {"path": str(text_path), "columns": {f"c{i}": "VARCHAR" for i in range(len(headers))}, "delim": delim})
         run(con, "ingest_readers.raw_of_csv_file")
@@ -204,10 +202,9 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
     return _stage_csv_lines(con, text_path, file_name, headers, delim, encoding, physical)
 
 
-def _csv_records_in_background(path: Path) -> tuple[int, bool]:
+def _csv_data_lines(path: Path) -> tuple[int, bool]:
     """A CSV file's data lines (its lines but the header), and False when its line endings are mixed or include a
-    lone \\r (_physical_lines), counted on a thread of the lowest priority (_line_count_in_background)."""
-    _lower_this_threads_priority()
+    lone \\r (_physical_lines)."""
     physical, mixed_endings = _physical_lines(path)
     return physical - 1, not mixed_endings
 
@@ -780,21 +777,29 @@ def _line_count(path: Path, compressed: bool) -> int:
     return lines + (last != b"\n")
 
 
-def _line_count_in_background(path: Path, compressed: bool) -> tuple[int, bool]:
-    """_line_count on a thread of the lowest priority (every line a record, so True)."""
-    _lower_this_threads_priority()
+def _json_lines(path: Path, compressed: bool) -> tuple[int, bool]:
+    """_line_count of a JSON-lines file (every line a record, so True)."""
     return _line_count(path, compressed), True
 
 
-def _lower_this_threads_priority() -> None:
-    """A count beside DuckDB's reader runs in the time DuckDB leaves: at the same priority, the core it took from
-    the reader (whose gzip inflation is one thread the rest waits for) cost a 10M-event import 4.5-7 s for a count
-    of 1.4 s (bench/RESULTS.md, sixth session). Linux keeps a nice value per thread (setpriority(2), PRIO_PROCESS
-    with a thread id); elsewhere the count runs at the process's priority."""
+def _in_background(count: Callable[..., tuple[int, bool]], *args: object) -> Future[tuple[int, bool]]:
+    """count(*args) on a thread of its own, at the lowest priority, while DuckDB reads the file: at the same
+    priority, the core it took from the reader (whose gzip inflation is one thread the rest waits for) cost a
+    10M-event import 4.5-7 s for a count of 1.4 s (bench/RESULTS.md, sixth session)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(_at_lowest_priority, count, *args)
+    pool.shutdown(wait=False)  # the thread ends with the count; nobody waits for it here
+    return future
+
+
+def _at_lowest_priority(count: Callable[..., tuple[int, bool]], *args: object) -> tuple[int, bool]:
+    """Linux keeps a nice value per thread (setpriority(2), PRIO_PROCESS with a thread id); elsewhere the count
+    runs at the process's priority."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):
         pass
+    return count(*args)
 
 
 def _stage_json_lines_typed(con, path: Path, compressed: bool,
@@ -817,9 +822,7 @@ def _stage_json_lines_typed(con, path: Path, compressed: bool,
     utc = run(con, "ingest_readers.time_zone").fetchall()[0][0] in ("UTC", "Etc/UTC", "GMT")
     # the file's lines are counted on another thread while DuckDB reads it (a gzipped file is inflated on one
     # core; the count took 1.0 s of a 10M-event import before it overlapped the read), in the time DuckDB leaves
-    pool = ThreadPoolExecutor(max_workers=1)
-    lines = pool.submit(_line_count_in_background, path, compressed)
-    pool.shutdown(wait=False)
+    lines = _in_background(_json_lines, path, compressed)
     try:
         detected = {r[0]: r[1] for r in run(con, "ingest_readers.json_typed_columns", params).fetchall()}
     except duckdb.Error:
