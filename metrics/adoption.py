@@ -166,7 +166,13 @@ def depth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: 
         formula="mean over the period's active users of count(distinct features used in [start, end))")
 def breadth_of(use: Usage) -> float | None:
     """breadth from a Usage: the mean of each user's distinct features is the pairs over the users."""
-    return use.user_features / use.active_users if use.active_users else None
+    return pairs_per_user(use.user_features, use.active_users)
+
+
+def pairs_per_user(user_features: int, active_users: int) -> float | None:
+    """breadth's formula: distinct (user, feature) pairs over distinct active users; None without active users. The
+    one place it is computed, for one account (breadth_of) and for every account (benchmarks.metric_table)."""
+    return user_features / active_users if active_users else None
 
 
 def breadth(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, end: date) -> float | None:
@@ -232,10 +238,13 @@ def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str, accoun
 
 
 def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
-    """Every account with activity x every value-model feature: adopters, active users, adoption_rate, hours_saved."""
+    """Every account with activity x every value-model feature: adopters, active users, adoption_rate, hours_saved,
+    and the account's distinct (user, feature) pairs over all the features it used (`user_features`: breadth's
+    numerator, pairs_per_user, so that the peer table does not count the period's pairs a second time)."""
     used = query(con, "adoption_matrix", account_key=None, start=start, end=end)
     hours = query(con, "hours_saved", account_key=None, start=start, end=end)
-    active = used.groupby("account_key", as_index=False)["active_users"].first()
+    active = used.groupby("account_key", as_index=False).agg(active_users=("active_users", "first"),
+                                                             user_features=("adopters", "sum"))
     drivers = query(con, "value_model_features")
     grid = active.merge(drivers, how="cross")
     grid = grid.merge(used[["account_key", "feature_key", "adopters"]], on=["account_key", "feature_key"], how="left")

@@ -21,7 +21,7 @@ import pandas as pd
 from metrics import adoption, cost, efficiency, privacy
 from metrics.accounts import Account, all_accounts, resolve
 from metrics.registry import METRICS, define, metric
-from metrics.store import DataError, query
+from metrics.store import DataError
 
 COHORTS = ("industry", "region", "segment", "seat_band", "all")
 SEAT_BANDS: tuple[tuple[int, int | None], ...] = ((1, 49), (50, 199), (200, 499), (500, None))
@@ -147,11 +147,6 @@ def seat_band(seats: int | float | None) -> str | None:
     return None
 
 
-def _breadth_by_account(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
-    """metrics.adoption.breadth for every account at once (the same query, unfiltered)."""
-    return query(con, "breadth", account_key=None, start=start, end=end)[["account_key", "breadth"]]
-
-
 def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date, grid: pd.DataFrame | None = None,
                  series: efficiency.SeriesIndex | None = None) -> pd.DataFrame:
     """Every account with its benchmark figures and case-study evidence for the period, computed in one pass.
@@ -165,10 +160,13 @@ def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date, grid
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end, grid=grid),
                         on="account_key", how="left")
     adopted = grid[grid["adopters"] > 0].groupby("account_key").size().rename("features_adopted")
-    frame = frame.merge(adopted, on="account_key", how="left").merge(
-        _breadth_by_account(con, start=start, end=end), on="account_key", how="left")
-    active = grid.groupby("account_key")["active_users"].first()
-    frame["active_users"] = frame["account_key"].map(active).fillna(0).astype("int64")
+    frame = frame.merge(adopted, on="account_key", how="left")
+    per_account = grid.groupby("account_key")[["active_users", "user_features"]].first()
+    # metrics.adoption.breadth of every account, by its formula, from the pairs the grid already counted
+    breadth = {key: adoption.pairs_per_user(int(pairs), int(users))
+               for key, users, pairs in per_account.itertuples(name=None)}
+    frame["breadth"] = frame["account_key"].map(breadth).astype("float64")
+    frame["active_users"] = frame["account_key"].map(per_account["active_users"]).fillna(0).astype("int64")
     frame["features_adopted"] = frame["features_adopted"].fillna(0).astype("int64")
     go_live = {a.key: a.go_live_date for a in accounts}
     frame["go_live_date"] = frame["account_key"].map(go_live)
