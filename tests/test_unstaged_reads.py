@@ -72,6 +72,34 @@ def test_a_file_is_read_once_unless_a_line_must_be_named(tmp_path, monkeypatch, 
     assert table(con, "SELECT import_id FROM imports WHERE kind = 'events'") == [(3,)]  # no id taken twice
 
 
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_the_unstaged_read_stops_at_the_first_row_to_reject(tmp_path, monkeypatch, fmt):
+    """A row to reject needs its line, which a row read unstaged lacks: validation stops at the first one (an error
+    of the statement, not a read of the rest of the file) and the file is staged; its rejects are named as before."""
+    rows = [("NOPE" if n in (2, 40_000) else "A1", f"u{n % 30}", "Dispatch", "2025-03-04T10:00:00Z", 10, f"e{n}")
+            for n in range(1, 60_001)]
+    path = tmp_path / f"usage.{fmt}"
+    path.write_text(_csv(rows) if fmt == "csv" else _json(rows), encoding="utf-8")
+    stopped: list[BaseException | None] = []
+    real = ingest._validate_lazily
+
+    def recorded(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except ingest._Restage as exc:
+            stopped.append(exc.__cause__)
+            raise
+
+    monkeypatch.setattr(ingest, "_validate_lazily", recorded)
+    con = _database()
+    result = ingest.import_file(con, path, kind="events")
+    assert len(stopped) == 1 and "vl_restage:row_to_reject" in str(stopped[0])
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (60_000, 59_998, 2)
+    header = fmt == "csv"
+    assert table(con, "SELECT line FROM rejects ORDER BY line") == [(2 + header,), (40_000 + header,)]
+
+
 GOOD = "A1,u1,Dispatch,2025-03-04 10:00:00,30,"
 CSV_THE_READER_CANNOT_TAKE_WHOLE = {
     # a quoted line break: 3 records on 4 lines, the second's duration "3\n0" not a number, named by its first line

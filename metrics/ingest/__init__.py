@@ -300,9 +300,9 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     run(cur, "ingest_run.stage", select=select, source=stage_from, keep=keep)
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
-    params = {"now": datetime.now()} if kind in ("events", "outcomes") else \
-        {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
     lazy = raw.lines is not None
+    params = {"now": datetime.now(), "lazy": lazy} if kind == "events" else {"now": datetime.now()} \
+        if kind == "outcomes" else {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
     if raw.lines is not None:
         raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
     else:
@@ -338,8 +338,9 @@ def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) 
     """Validate the events of a file read lazily (vl_raw reads the file; `lines`: its records and whether they are
     its data lines, being counted) and return how many; raise _Restage when the reader fails on a line or the rows
     are not the file's lines (a blank line, a quoted line break, mixed line endings: the careful readers count
-    them). The validated rows carry no line number: DuckDB writes a join's output in no set order, so
-    a row's position is not its line; the import stages the file when a line must be named (_needs_lines)."""
+    them), or at its first row to reject (validate_events.sql with $lazy stops there, the rest of the file unread).
+    The validated rows carry no line number: DuckDB writes a join's output in no set order, so a row's position is
+    not its line; the import stages the file when a line must be named (_needs_lines)."""
     try:
         cur.execute(sql("validate_events"), params)
     except duckdb.Error as exc:  # the transaction is aborted: import_file rolls it back

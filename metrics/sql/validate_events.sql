@@ -3,6 +3,8 @@
 -- duration_minutes, event_id) -> vl_checked: one
 -- typed row per input row with account_key resolved (account_id is not kept) and `errors` (empty list when the row
 -- is good). User ids and features are checked afterwards, once per distinct value (ingest._check_identifiers).
+-- $lazy: the file is read as it is validated, its rows without line numbers (ingest._validate_lazily): the first row
+-- with an error stops the statement.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -49,6 +51,9 @@ final AS (
                   AND (j.duration_minutes >= 0
                        OR (j.duration_minutes IS NULL AND vl_text(j.raw_duration_minutes) IS NULL))
              THEN []
+             -- read unstaged ($lazy), a row to reject needs its line: the statement stops at the first one and
+             -- ingest stages the file (the rest of the file is not read for nothing)
+             WHEN $lazy THEN error('vl_restage:row_to_reject')
              ELSE list_filter([
             vl_err(j.account_id IS NULL, 'account_id', j.raw_account_id, 'missing value'),
             vl_err(vl_is_total(j.account_id), 'account_id', j.raw_account_id, 'a total or subtotal row, not data'),
