@@ -50,7 +50,8 @@ def period_figures(con: duckdb.DuckDBPyConnection,
     file of a portfolio export reads about all accounts and the store, built once (in each worker process of
     write_all_parallel)."""
     inputs = period_inputs(con, period)
-    return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series),
+    return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series,
+                                 hours=inputs.hours),
             store_facts(con, every_account=True))
 
 

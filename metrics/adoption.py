@@ -237,12 +237,21 @@ def time_to_first_use(con: duckdb.DuckDBPyConnection, *, account_id: str, accoun
     return frame
 
 
-def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+def hours_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """Every account's hours saved per value-model feature in [start, end) (hours_saved.sql): what the adoption
+    grid and the portfolio's value per account (cost.portfolio_value) both read, so that a period's inputs build it
+    once (report.PeriodInputs.hours)."""
+    return query(con, "hours_saved", account_key=None, start=start, end=end)
+
+
+def adoption_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                   hours: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every account with activity x every value-model feature: adopters, active users, adoption_rate, hours_saved,
     and the account's distinct (user, feature) pairs over all the features it used (`user_features`: breadth's
-    numerator, pairs_per_user, so that the peer table does not count the period's pairs a second time)."""
+    numerator, pairs_per_user, so that the peer table does not count the period's pairs a second time). `hours`:
+    the period's hours_table, when already read."""
     used = query(con, "adoption_matrix", account_key=None, start=start, end=end)
-    hours = query(con, "hours_saved", account_key=None, start=start, end=end)
+    hours = hours_table(con, start=start, end=end) if hours is None else hours
     active = used.groupby("account_key", as_index=False).agg(active_users=("active_users", "first"),
                                                              user_features=("adopters", "sum"))
     drivers = query(con, "value_model_features")
@@ -350,9 +359,10 @@ def underused_features(con: duckdb.DuckDBPyConnection, *, account_id: str, start
 
 
 def key_adoption_by_account(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
-                            grid: pd.DataFrame | None = None) -> pd.DataFrame:
-    """key_feature_adoption for every account active in the period: account_key, key_feature_adoption."""
-    grid = adoption_table(con, start=start, end=end) if grid is None else grid
+                            grid: pd.DataFrame | None = None, hours: pd.DataFrame | None = None) -> pd.DataFrame:
+    """key_feature_adoption for every account active in the period: account_key, key_feature_adoption (`grid`: the
+    period's adoption_table, `hours`: its hours_table, when already built)."""
+    grid = adoption_table(con, start=start, end=end, hours=hours) if grid is None else grid
     return grid.groupby("account_key", as_index=False)["adoption_rate"].mean().rename(
         columns={"adoption_rate": "key_feature_adoption"})
 

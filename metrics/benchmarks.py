@@ -148,15 +148,17 @@ def seat_band(seats: int | float | None) -> str | None:
 
 
 def metric_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date, grid: pd.DataFrame | None = None,
-                 series: efficiency.SeriesIndex | None = None) -> pd.DataFrame:
+                 series: efficiency.SeriesIndex | None = None, hours: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every account with its benchmark figures and case-study evidence for the period, computed in one pass.
     It names every account: an input to computations only, never to be shown, exported or cached by a page.
     `grid` and `series`: the period's adoption table and efficiency series when already built (the report inputs,
-    metrics.report.period_inputs, hold both; a quarter of the first view of a period was building them twice)."""
+    metrics.report.period_inputs, hold both; a quarter of the first view of a period was building them twice);
+    `hours`: its adoption.hours_table (the inputs hold it too)."""
     accounts = series.accounts if series is not None else all_accounts(con)
-    grid = adoption.adoption_table(con, start=start, end=end) if grid is None else grid
+    hours = adoption.hours_table(con, start=start, end=end) if hours is None else hours
+    grid = adoption.adoption_table(con, start=start, end=end, hours=hours) if grid is None else grid
     series = efficiency.SeriesIndex(efficiency.monthly(con), accounts) if series is None else series
-    frame = cost.portfolio_value(con, start=start, end=end)
+    frame = cost.portfolio_value(con, start=start, end=end, hours=hours)
     frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end, grid=grid),
                         on="account_key", how="left")
     adopted = grid[grid["adopters"] > 0].groupby("account_key").size().rename("features_adopted")

@@ -123,9 +123,10 @@ def cost_of(account: Account, use: adoption.Usage, period: Period, hours_per_yea
 
 
 def portfolio_value(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
-                    hours_per_year: float = HOURS_PER_YEAR) -> pd.DataFrame:
-    """One row per account: hours_saved, value and currency, fte_equivalent, roi (for executives' totals)."""
-    hours = query(con, "hours_saved", account_key=None, start=start, end=end)
+                    hours_per_year: float = HOURS_PER_YEAR, hours: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per account: hours_saved, value and currency, fte_equivalent, roi (for executives' totals); `hours`:
+    the period's adoption.hours_table, when already read."""
+    hours = adoption.hours_table(con, start=start, end=end) if hours is None else hours
     per_account = hours.groupby("account_key", as_index=False)["hours_saved"].sum()
     accounts = query(con, "all_accounts").drop(columns=["go_live_date", "renewal_date"])
     frame = accounts.merge(per_account, on="account_key", how="left")

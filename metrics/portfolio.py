@@ -25,8 +25,10 @@ NEAR_WEIGHT, FAR_WEIGHT = 1.0, 0.5
 def portfolio_table(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
     """One row per account: attributes, hours_saved, value, fte_equivalent, roi, key_feature_adoption,
     days_to_renewal, risk_score and value_at_risk, ranked by risk_score (largest first)."""
-    frame = cost.portfolio_value(con, start=start, end=end)
-    frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end), on="account_key", how="left")
+    hours = adoption.hours_table(con, start=start, end=end)  # read once for the value and the adoption grid
+    frame = cost.portfolio_value(con, start=start, end=end, hours=hours)
+    frame = frame.merge(adoption.key_adoption_by_account(con, start=start, end=end, hours=hours), on="account_key",
+                        how="left")
     renewal = query(con, "renewal_dates")
     frame = frame.merge(renewal, on="account_key")
     frame["days_to_renewal"] = (pd.to_datetime(frame["renewal_date"]) - pd.Timestamp(end)).dt.days

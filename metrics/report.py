@@ -204,16 +204,18 @@ class PeriodInputs:
     weights: dict[str, float] | None = None  # the health score's weights in force (metrics.health.weights_of)
     grid: pd.DataFrame | None = None  # adoption.adoption_table of the period, which `peers` was built from
     lifecycle: lifecycle.MonthsIndex | None = None  # lifecycle.period_index
+    hours: pd.DataFrame | None = None  # adoption.hours_table of the period, which `grid` was built from
 
 
 def period_inputs(con: duckdb.DuckDBPyConnection, period: Period, *, many: bool = True) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs); `many=False` for one report alone (the CLI,
     a report without inputs): without the lifecycle index, which only pays off over many reports."""
     accounts = all_accounts(con)
-    grid = adoption.adoption_table(con, start=period.start, end=period.end)
+    hours = adoption.hours_table(con, start=period.start, end=period.end)
+    grid = adoption.adoption_table(con, start=period.start, end=period.end, hours=hours)
     return PeriodInputs(adoption.peer_grid(grid, accounts), efficiency.SeriesIndex(efficiency.monthly(con), accounts),
                         adoption.feature_catalog(con), weights_of(con), grid,
-                        lifecycle.period_index(con, period) if many else None)
+                        lifecycle.period_index(con, period) if many else None, hours)
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:

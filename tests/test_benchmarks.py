@@ -191,10 +191,15 @@ def test_every_account_is_computed_from_one_read_of_each_portfolio_table(con, tm
         monkeypatch.setattr(module, name, wrapper)
 
     for module, name in ((efficiency, "monthly"), (adoption, "adoption_table"), (cost, "portfolio_value"),
-                         (benchmarks, "all_accounts")):
+                         (benchmarks, "all_accounts"), (adoption, "hours_table")):
         counted(module, name)
     benchmark(con, account_id="A", **P)
-    assert calls == {"monthly": 1, "adoption_table": 1, "portfolio_value": 1, "all_accounts": 1}
+    assert calls == {"monthly": 1, "adoption_table": 1, "portfolio_value": 1, "all_accounts": 1, "hours_table": 1}
+    calls.clear()
+    from metrics import portfolio as portfolio_figures
+
+    portfolio_figures.portfolio_table(con, **P)  # the value and the adoption grid read one hours table
+    assert (calls["hours_table"], calls["adoption_table"], calls["portfolio_value"]) == (1, 1, 1)
 
 
 def test_the_peer_table_built_from_the_report_inputs_is_the_one_built_alone(con, tmp_path, monkeypatch):
@@ -207,8 +212,9 @@ def test_the_peer_table_built_from_the_report_inputs_is_the_one_built_alone(con,
     calls: list[str] = []
     monkeypatch.setattr(adoption, "adoption_table", lambda *a, **k: calls.append("grid"))
     monkeypatch.setattr(efficiency, "monthly", lambda *a, **k: calls.append("series"))
-    shared = benchmarks.metric_table(con, **P, grid=inputs.grid, series=inputs.series)
-    assert calls == []  # neither is built again
+    monkeypatch.setattr(adoption, "hours_table", lambda *a, **k: calls.append("hours"))
+    shared = benchmarks.metric_table(con, **P, grid=inputs.grid, series=inputs.series, hours=inputs.hours)
+    assert calls == []  # none is built again
     monkeypatch.undo()
     pd.testing.assert_frame_equal(shared, alone)
     # the table holds each account's delta, the same as its full efficiency figure (whose interval it leaves out)

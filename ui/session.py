@@ -161,7 +161,8 @@ def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
     from metrics.benchmarks import metric_table
 
     inputs = report_inputs(start, end, key)  # the same period's adoption grid and efficiency series, built once
-    return metric_table(get_connection(), start=start, end=end, grid=inputs.grid, series=inputs.series)
+    return metric_table(get_connection(), start=start, end=end, grid=inputs.grid, series=inputs.series,
+                        hours=inputs.hours)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
