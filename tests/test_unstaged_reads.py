@@ -72,7 +72,6 @@ def test_a_file_is_read_once_unless_a_line_must_be_named(tmp_path, monkeypatch, 
     assert table(con, "SELECT import_id FROM imports WHERE kind = 'events'") == [(3,)]  # no id taken twice
 
 
-
 @pytest.mark.parametrize("fmt", ["csv", "ndjson"])
 def test_the_unstaged_read_stops_at_the_first_row_to_reject(tmp_path, monkeypatch, fmt):
     """A row to reject needs its line, which a row read unstaged lacks: validation stops at the first one (an error

@@ -301,8 +301,10 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
     lazy = raw.lines is not None
-    params = {"now": datetime.now(), "lazy": lazy} if kind == "events" else {"now": datetime.now()} \
-        if kind == "outcomes" else {"metrics": list(OBJECTIVE_METRICS)} if kind == "objectives" else None
+    by_kind: dict[str, dict[str, object]] = {"events": {"now": datetime.now(), "lazy": lazy},
+                                              "outcomes": {"now": datetime.now()},
+                                              "objectives": {"metrics": list(OBJECTIVE_METRICS)}}
+    params = by_kind.get(kind)
     if raw.lines is not None:
         raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
     else:
