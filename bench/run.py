@@ -296,15 +296,15 @@ def _ratio(name: str, results: dict[str, dict]) -> float | None:
 
 
 def _print_line(name: str, results: dict[str, dict]) -> None:
-    base = results.get(BASELINE[name]) if name in BASELINE else None
-    ratio = f"{results[name]['seconds'] / base['seconds']:.2f}" if base else "1.00"
+    ratio = _ratio(name, results)
     plain = [results[n]["seconds"] for n in LOAD_THEN_AGGREGATE.get(name, ()) if n in results]
-    print(f"{name:<22}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   x{ratio}"
+    print(f"{name:<22}{results[name]['seconds']:>10.3f} s{results[name]['peak_mb']:>10.0f} MB   "
+          f"x{ratio if ratio is not None else 1:.2f}"
           + (f" {BASELINE[name]}" if name in BASELINE and BASELINE[name] != name else "")
           + (f", x{results[name]['seconds'] / sum(plain):.2f} {' + '.join(LOAD_THEN_AGGREGATE[name])}"
              if len(plain) == 2 else "")
-          + (f"; the floor, bare_parquet + bare_ufm: x{1 + results[name]['seconds'] / base['seconds']:.2f} "
-             "bare_parquet" if name == "bare_ufm" and base else ""), flush=True)
+          + (f"; the floor, bare_parquet + bare_ufm: x{1 + ratio:.2f} bare_parquet"
+             if name == "bare_ufm" and ratio is not None else ""), flush=True)
 
 
 def _print_medians(rounds: list[dict[str, dict]]) -> None:

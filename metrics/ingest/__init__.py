@@ -275,7 +275,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if missing:
         raise DataError(f"{file_name}: required column(s) missing for {kind}: {', '.join(missing)}. "
                         f"Found headers: {', '.join(raw.headers[:20])}. Rename them or map them to contract columns.")
-    if raw.lines is None and raw.rows == 0:  # a file read lazily is counted as it is validated (_validate_lazily)
+    lazy = raw.lines is not None  # read as it is validated, nothing staged (readers._stage_json_lines_typed)
+    if not lazy and raw.rows == 0:  # a file read lazily is counted as it is validated (_validate_lazily)
         raise DataError(f"{file_name}: the file has a header but no data rows")
     paths: list[str] = []
     by_column = {column: _field_sql(header, raw.headers, paths) for header, column in resolved.items()}
@@ -289,7 +290,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
         stage_from = "vl_raw"
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
     effective = event_filter.merged(preset)
-    if raw.lines is not None and (kind != "events" or directory or effective.active):
+    if lazy and (kind != "events" or directory or effective.active):
         raise _Restage  # a filter is counted apart and drops rows, a directory joins them: the rows are staged
     keep = "true"
     if kind == "events" and effective.active:
@@ -300,7 +301,6 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     run(cur, "ingest_run.stage", select=select, source=stage_from, keep=keep)
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
-    lazy = raw.lines is not None
     by_kind: dict[str, dict[str, object]] = {"events": {"now": datetime.now(), "lazy": lazy},
                                               "outcomes": {"now": datetime.now()},
                                               "objectives": {"metrics": list(OBJECTIVE_METRICS)}}
