@@ -9,7 +9,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from exports.excel import HEADER_FILL, cell_font
+from exports.cells import HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 

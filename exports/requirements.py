@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from exports.excel import _CJK, HEADER_FILL, cell_font
+from exports.cells import _CJK, HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 from metrics.requirements import Requirement
