@@ -46,10 +46,10 @@ def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, 
 
 def period_figures(con: duckdb.DuckDBPyConnection,
                    period: Period) -> tuple[PeriodInputs, pd.DataFrame, StoreFacts]:
-    """The period's report inputs, its peer figures built from them and the store's facts: what every account's
-    file of a portfolio export reads about all accounts and the store, built once (in each worker process of
-    write_all_parallel)."""
-    inputs = period_inputs(con, period)
+    """The period's report inputs (with every account's usage), its peer figures built from them and the store's
+    facts: what every account's file of a portfolio export reads about all accounts and the store, built once (in
+    each worker process of write_all_parallel)."""
+    inputs = period_inputs(con, period, every_account=True)
     return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series,
                                  hours=inputs.hours),
             store_facts(con, every_account=True))

@@ -128,8 +128,8 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     bench = benchmark(con, account_id=account_id, start=period.start, end=period.end, cohort="industry",
                       table=peer_figures, account=account).to_dict()
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
-    story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])],
-                      history(con, account, period, inputs.catalog if inputs else None))
+    past = history(con, account, period, inputs.catalog, inputs.usage) if inputs else history(con, account, period)
+    story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])], past)
     trainees = None
     if people_as is not None:
         import secrets

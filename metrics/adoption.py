@@ -73,10 +73,46 @@ class FeatureUse:
         return float(np.sum(np.array([row[5] for row in self._priced()], dtype=np.float64)))
 
 
+@dataclass(frozen=True)
+class UsageRows:
+    """Every account's rows of the usage_*.sql statements in some windows [start, end), each read by one statement
+    for all accounts: what a portfolio of reports reads instead of three statements per account and window
+    (usage, feature_use). Rows as the one-account statements return them, without the account key."""
+
+    features: dict[tuple[date, date, int], list[tuple]]  # (start, end, account_key) -> usage_features rows
+    active_users: dict[tuple[date, date, int], int]  # an account without usage in the window has none
+    months: dict[tuple[date, date, int], list[tuple]]  # -> usage_months rows: month, active_users, days
+    windows: frozenset[tuple[date, date]]  # the windows read
+
+    def covers(self, start: date, end: date) -> bool:
+        return (start, end) in self.windows
+
+
+def usage_rows(con: duckdb.DuckDBPyConnection, windows: list[Period]) -> UsageRows:
+    """UsageRows of every account in `windows` (a portfolio's period and the months before it)."""
+    features: dict[tuple[date, date, int], list[tuple]] = {}
+    active: dict[tuple[date, date, int], int] = {}
+    months: dict[tuple[date, date, int], list[tuple]] = {}
+    for window in windows:
+        params = _params(None, window.start, window.end)
+        at = (window.start, window.end)
+        for key, *row in con.execute(sql("usage_features"), params).fetchall():
+            features.setdefault((*at, key), []).append(tuple(row))
+        for key, users in con.execute(sql("usage_active_users"), params).fetchall():
+            active[(*at, key)] = users
+        for key, *row in con.execute(sql("usage_months"), params).fetchall():
+            months.setdefault((*at, key), []).append(tuple(row))
+    return UsageRows(features, active, months, frozenset((w.start, w.end) for w in windows))
+
+
 def feature_use(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date,
-                catalog: list[tuple] | None = None) -> FeatureUse:
-    """The account's FeatureUse in [start, end); `catalog`: feature_catalog, when already read."""
-    used = con.execute(sql("usage_features"), _params(account, start, end)).fetchall()
+                catalog: list[tuple] | None = None, rows: UsageRows | None = None) -> FeatureUse:
+    """The account's FeatureUse in [start, end); `catalog`: feature_catalog, `rows`: usage_rows, when already read
+    (a window they do not cover is read here)."""
+    if rows is not None and rows.covers(start, end):
+        used = rows.features.get((start, end, account.key), [])
+    else:
+        used = [tuple(row[1:]) for row in con.execute(sql("usage_features"), _params(account, start, end)).fetchall()]
     volume = {key for key, *_ in used}
     names, listed = {}, []
     for key, name, has_driver in feature_catalog(con) if catalog is None else catalog:
@@ -87,14 +123,20 @@ def feature_use(con: duckdb.DuckDBPyConnection, account: Account, start: date, e
 
 
 def usage(con: duckdb.DuckDBPyConnection, account: Account, start: date, end: date,
-          catalog: list[tuple] | None = None) -> Usage:
-    """The account's usage in [start, end) (see Usage); `catalog`: feature_catalog, when already read."""
+          catalog: list[tuple] | None = None, rows: UsageRows | None = None) -> Usage:
+    """The account's usage in [start, end) (see Usage); `catalog`: feature_catalog, `rows`: usage_rows, when already
+    read (a window they do not cover is read here)."""
     params = _params(account, start, end)
-    use = feature_use(con, account, start, end, catalog)
+    use = feature_use(con, account, start, end, catalog, rows)
     adopters = {key: n for key, n, *_ in use.rows if n}
     events_of = {key: int(events) for key, _, events, *_ in use.rows}
-    active = int(con.execute(sql("usage_active_users"), params).fetchall()[0][0])
-    by_month = {month: (users, days) for month, users, days in con.execute(sql("usage_months"), params).fetchall()}
+    if rows is not None and rows.covers(start, end):
+        active = int(rows.active_users.get((start, end, account.key), 0))
+        in_months = rows.months.get((start, end, account.key), [])
+    else:
+        active = int(sum(users for _, users in con.execute(sql("usage_active_users"), params).fetchall()))
+        in_months = [tuple(row[1:]) for row in con.execute(sql("usage_months"), params).fetchall()]
+    by_month = {month: (users, days) for month, users, days in in_months}
     months = [(m, *by_month.get(m, (0, 0)), calendar.monthrange(m.year, m.month)[1]) for m in Period(start, end).months]
     features = []
     for key, name, has_driver in use.listed:

@@ -27,6 +27,10 @@ class Period:
             month = add_months(month, 1)
         return out
 
+    def before(self) -> Period:
+        """As many whole months just before the period: what a QBR compares the period with."""
+        return Period(add_months(self.start, -len(self.months)), self.start)
+
     def label(self) -> str:
         """E.g. '2026-08 – 2026-10' (inclusive months, for people)."""
         return f"{self.start:%Y-%m} – {add_months(self.end, -1):%Y-%m}"

@@ -205,24 +205,29 @@ class PeriodInputs:
     grid: pd.DataFrame | None = None  # adoption.adoption_table of the period, which `peers` was built from
     lifecycle: lifecycle.MonthsIndex | None = None  # lifecycle.period_index
     hours: pd.DataFrame | None = None  # adoption.hours_table of the period, which `grid` was built from
+    usage: adoption.UsageRows | None = None  # every account's usage in the period and the months before it
 
 
-def period_inputs(con: duckdb.DuckDBPyConnection, period: Period, *, many: bool = True) -> PeriodInputs:
+def period_inputs(con: duckdb.DuckDBPyConnection, period: Period, *, many: bool = True,
+                  every_account: bool = False) -> PeriodInputs:
     """The all-accounts inputs of the period's reports (see PeriodInputs); `many=False` for one report alone (the CLI,
-    a report without inputs): without the lifecycle index, which only pays off over many reports."""
+    a report without inputs): without the lifecycle index, which only pays off over many reports; `every_account`
+    for a file of every account (a portfolio export): with every account's usage in the period and in as many
+    months before it (adoption.usage_rows, what each report and story reads of its own account)."""
     accounts = all_accounts(con)
     hours = adoption.hours_table(con, start=period.start, end=period.end)
     grid = adoption.adoption_table(con, start=period.start, end=period.end, hours=hours)
     return PeriodInputs(adoption.peer_grid(grid, accounts), efficiency.SeriesIndex(efficiency.monthly(con), accounts),
                         adoption.feature_catalog(con), weights_of(con), grid,
-                        lifecycle.period_index(con, period) if many else None, hours)
+                        lifecycle.period_index(con, period) if many else None, hours,
+                        adoption.usage_rows(con, [period, period.before()]) if every_account else None)
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:
     """What a report measures of the account itself: its usage, efficiency, cost, feature adoption, and the figures
     an objective can name (metrics.objectives.METRICS), from one read of its rollups."""
     account = inputs.series.account(account_id)
-    use = adoption.usage(con, account, period.start, period.end, inputs.catalog)
+    use = adoption.usage(con, account, period.start, period.end, inputs.catalog, inputs.usage)
     eff = efficiency.efficiency(con, account_id=account_id, start=period.start, end=period.end, series=inputs.series)
     money = cost.cost_of(account, use, period)
     features = adoption.feature_adoption_of(use)

@@ -21,7 +21,7 @@ import duckdb
 from metrics import adoption, cost
 from metrics.accounts import Account
 from metrics.lifecycle import DECLINE  # active users down this much against the months before: a decline
-from metrics.period import Period, add_months
+from metrics.period import Period
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
 from metrics.report import AccountReport
 
@@ -77,12 +77,13 @@ class History:
 
 
 def history(con: duckdb.DuckDBPyConnection, account: Account, period: Period,
-            catalog: list[tuple] | None = None) -> History:
+            catalog: list[tuple] | None = None, rows: adoption.UsageRows | None = None) -> History:
     """The account's History for `period` from its rollups: one statement for the months before (each feature's
     adopters and hours saved), one since go-live; no active users nor months, which it does not show.
-    `catalog`: adoption.feature_catalog, when already read (the report inputs hold it)."""
-    before = Period(add_months(period.start, -len(period.months)), period.start)
-    use = adoption.feature_use(con, account, before.start, before.end, catalog)
+    `catalog`: adoption.feature_catalog, `rows`: adoption.usage_rows, when already read (the report inputs hold
+    them)."""
+    before = period.before()
+    use = adoption.feature_use(con, account, before.start, before.end, catalog, rows)
     live = account.go_live_date
     since = None
     if live is not None and live < period.end:
@@ -106,7 +107,7 @@ def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date,
     months = Period(start, end).months
     by_month = dict(mau)
     now = [int(by_month.get(m, 0)) for m in months]
-    before_months = Period(add_months(start, -len(months)), start).months
+    before_months = Period(start, end).before().months
     known = min(by_month) if by_month else None
     before = [int(by_month.get(m, 0)) for m in before_months if known is not None and m >= known]
     users, users_before = _mean(now), _mean(before) if len(before) == len(months) else None

@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
@@ -498,6 +499,43 @@ def test_a_portfolio_export_reads_the_periods_shared_inputs_once_with_the_same_f
     for account_id in ids:
         assert _slides(export_one(demo, account_id, period, "pptx", "en", inputs=inputs)) == \
             _slides(export_one(demo, account_id, period, "pptx", "en")), account_id
+
+
+class _Statements:
+    """A connection that records the name of each metrics/sql statement it runs (`-- name:`)."""
+
+    def __init__(self, con) -> None:
+        self.con, self.names = con, []
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+    def execute(self, statement: str, *args, **kwargs):
+        self.names.append(statement.split("-- name: ", 1)[1].split()[0] if "-- name: " in statement else "?")
+        return self.con.execute(statement, *args, **kwargs)
+
+
+def test_a_portfolio_reads_every_accounts_usage_once_and_each_file_is_the_one_of_its_own_reads(demo):
+    """A portfolio's inputs hold every account's usage of the period and the months before (adoption.usage_rows):
+    each file reads no usage statement of its own but the months since go-live, and shows what it shows alone."""
+    from exports.batch import export_one, period_figures
+
+    period = default_period(demo)
+    inputs, peers, facts = period_figures(demo, period)
+    assert inputs.usage is not None and inputs.usage.covers(period.start, period.end)
+    usage = ("usage_features", "usage_active_users", "usage_months")
+    for account_id in catalog.list_accounts(demo)["account_id"]:
+        shared, alone = _Statements(demo), _Statements(demo)
+        portfolio_file = export_one(shared, account_id, period, "xlsx", "en", None, peers, inputs=inputs,
+                                    facts=facts)
+        own_file = export_one(alone, account_id, period, "xlsx", "en", None, peers,
+                              inputs=report.period_inputs(demo, period), facts=facts)
+        assert _cells(portfolio_file) == _cells(own_file), account_id
+        # saved: the period's three statements and the months before's one; read still: the months since go-live
+        # and an objective's months before go-live
+        assert Counter(n for n in alone.names if n in usage) - Counter(n for n in shared.names if n in usage) == \
+            Counter({"usage_features": 2, "usage_active_users": 1, "usage_months": 1}), account_id
+        assert shared.names.count("usage_features") == alone.names.count("usage_features") - 2 >= 0
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
