@@ -60,15 +60,17 @@ class StoreFacts:
     imports: pd.DataFrame  # catalog.recent_imports, the columns a file shows
     first_month: date | None  # period.data_months' first
     first_uses: RowsByAccount | None = None  # adoption.first_uses: every account's, once for a portfolio's files
+    requests: RowsByAccount | None = None  # requirements.of_every_account: likewise
 
 
 def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> StoreFacts:
-    """The StoreFacts of the store as it is now; `every_account`: with every account's first uses, for the files of
-    many accounts (one statement instead of one per file)."""
+    """The StoreFacts of the store as it is now; `every_account`: with every account's first uses and requests, for
+    the files of many accounts (one statement each instead of one per file)."""
     imports = catalog.recent_imports(con)[["kind", "file_format", "imported_at", "rows_read", "rows_loaded",
                                           "rows_unchanged", "rows_rejected"]]
     return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0],
-                      adoption.first_uses(con) if every_account else None)
+                      adoption.first_uses(con) if every_account else None,
+                      requirements.of_every_account(con) if every_account else None)
 
 
 def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
@@ -140,10 +142,10 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
         trainees = {f: list(zip(people.labels(users, people_as, salt),
                                 users["active_days"].astype(int)))
                     for f, users in lists.items()}
+    asked = requirements.of_account(con, account_id, every=facts.requests, account_key=account.key)
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, facts.value_drivers, facts.imports,
-                      bench=bench, story=story, requests=requirements.of_account(con, account_id),
-                      trainees=trainees)
+                      bench=bench, story=story, requests=asked, trainees=trainees)
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",

@@ -319,7 +319,7 @@ def _value(book: _Book, ws: _Sheet) -> None:
     book.put(ws, 3, 1, t("value_formula_note"), italic=True, color=NOTE_COLOR)
     book.header(ws, HEADER_ROW, [t("feature"), t("basis_col"), t("events"), t("units"), t("minutes_saved"),
                                  t("hours_saved"), t("value"), t("category"), t("description")])
-    drivers = data.drivers.set_index("feature")
+    drivers = {row.feature: (row.category, row.description) for row in data.drivers.itertuples(index=False)}
     rows = data.report.cost.by_feature
     first = HEADER_ROW + 1
     value_if = "IF(ISNUMBER(HourlyCost),{expr},\"\")"
@@ -337,11 +337,11 @@ def _value(book: _Book, ws: _Sheet) -> None:
         values.append(hours[-1] * hourly if hourly is not None else "")
         book.put(ws, r, 6, f"={volume_col}{r}*E{r}/60", TWO, cached=hours[-1])
         book.put(ws, r, 7, "=" + value_if.format(expr=f"F{r}*HourlyCost"), book.money, cached=values[-1])
-        driver = drivers.loc[item.feature] if item.feature in drivers.index else None
-        book.put(ws, r, 8, None if driver is None else term("category", driver["category"], book.lang),
-                 customer=True)
+        driver = drivers.get(item.feature)
+        category, description = driver if driver is not None else (None, None)
+        book.put(ws, r, 8, None if driver is None else term("category", category, book.lang), customer=True)
         book.style(ws, r, 8, INDENTED)  # clear of the money to its left
-        book.put(ws, r, 9, None if driver is None else driver["description"], customer=True)
+        book.put(ws, r, 9, description, customer=True)
     last = first + len(rows) - 1
     total = last + 1
     if not rows:

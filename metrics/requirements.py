@@ -28,7 +28,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from metrics.accounts import Account, all_accounts
+from metrics.accounts import Account, RowsByAccount, all_accounts
 from metrics.errors import DataError
 from metrics.registry import metric
 from metrics.store import run, sql, write_transaction
@@ -458,7 +458,16 @@ def loop(con: duckdb.DuckDBPyConnection, item: Requirement, *, end: date) -> dic
     return out
 
 
-def of_account(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+def of_account(con: duckdb.DuckDBPyConnection, account_id: str, *, every: RowsByAccount | None = None,
+               account_key: int | None = None) -> pd.DataFrame:
     """One account's requests, newest first, each with its requirement's title, status and versions (none while
-    not grouped): request_date, words, type, title, status, target_version, shipped_version, shipped_date."""
-    return con.execute(sql("requirements.of_account"), {"account_id": account_id}).df()
+    not grouped): request_date, words, type, title, status, target_version, shipped_version, shipped_date.
+    `every` (of_every_account) with the account's `account_key`: found there, for the files of many accounts."""
+    if every is not None and account_key is not None:
+        return every.of(account_key)
+    return con.execute(sql("requirements.of_account"), {"account_id": account_id}).df().drop(columns="account_key")
+
+
+def of_every_account(con: duckdb.DuckDBPyConnection) -> RowsByAccount:
+    """Every account's of_account rows by one statement, for a portfolio's files."""
+    return RowsByAccount(con.execute(sql("requirements.of_account"), {"account_id": None}).df())

@@ -19,10 +19,10 @@ from pptx.enum.text import MSO_ANCHOR
 from exports.deck import qbr_deck_pptx
 from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
 from exports.safety import safe_csv_frame
-from metrics import catalog, ingest, report
+from metrics import catalog, ingest, report, requirements
 from metrics.accounts import all_accounts, get_account
 from metrics.period import default_period
-from metrics.store import connect
+from metrics.store import connect, sql
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
@@ -207,7 +207,6 @@ def test_the_deck_has_the_qbr_slides_with_native_charts_and_the_reports_figures(
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_deck_says_what_the_customer_asked_for_and_what_shipped(demo, lang):
-    from metrics import requirements
     from wording.exports import STRINGS as DECK
 
     period = default_period(demo)
@@ -505,37 +504,47 @@ class _Statements:
     """A connection that records the name of each metrics/sql statement it runs (`-- name:`)."""
 
     def __init__(self, con) -> None:
-        self.con, self.names = con, []
+        self.con, self.names, self.statements = con, [], []
 
     def __getattr__(self, name: str):
         return getattr(self.con, name)
 
     def execute(self, statement: str, *args, **kwargs):
         self.names.append(statement.split("-- name: ", 1)[1].split()[0] if "-- name: " in statement else "?")
+        self.statements.append(statement)
         return self.con.execute(statement, *args, **kwargs)
 
 
 def test_a_portfolio_reads_every_accounts_usage_once_and_each_file_is_the_one_of_its_own_reads(demo):
-    """A portfolio's inputs hold every account's usage of the period and the months before (adoption.usage_rows):
-    each file reads no usage statement of its own but the months since go-live, and shows what it shows alone."""
+    """A portfolio's inputs hold every account's usage of the period and the months before (adoption.usage_rows),
+    its store facts every account's requests: each file reads no usage statement of its own but the months since
+    go-live, none of its requests, and shows what it shows alone."""
     from exports.batch import export_one, period_figures
+    from exports.data import store_facts
 
     period = default_period(demo)
     inputs, peers, facts = period_figures(demo, period)
     assert inputs.usage is not None and inputs.usage.covers(period.start, period.end)
     usage = ("usage_features", "usage_active_users", "usage_months")
+    own_facts = store_facts(demo)  # as one file reads the store
     for account_id in catalog.list_accounts(demo)["account_id"]:
         shared, alone = _Statements(demo), _Statements(demo)
         portfolio_file = export_one(shared, account_id, period, "xlsx", "en", None, peers, inputs=inputs,
                                     facts=facts)
         own_file = export_one(alone, account_id, period, "xlsx", "en", None, peers,
-                              inputs=report.period_inputs(demo, period), facts=facts)
+                              inputs=report.period_inputs(demo, period), facts=own_facts)
         assert _cells(portfolio_file) == _cells(own_file), account_id
         # saved: the period's three statements and the months before's one; read still: the months since go-live
         # and an objective's months before go-live
         assert Counter(n for n in alone.names if n in usage) - Counter(n for n in shared.names if n in usage) == \
             Counter({"usage_features": 2, "usage_active_users": 1, "usage_months": 1}), account_id
         assert shared.names.count("usage_features") == alone.names.count("usage_features") - 2 >= 0
+        requests = sql("requirements.of_account")  # its requests: read once too
+        assert requests in alone.statements and requests not in shared.statements
+    asking = [a for a in catalog.list_accounts(demo)["account_id"] if not requirements.of_account(demo, a).empty]
+    for account_id in asking[:3]:  # the deck shows the requests
+        assert _deck_text(export_one(demo, account_id, period, "pptx", "en", None, peers, inputs=inputs,
+                                     facts=facts)) == _deck_text(export_one(demo, account_id, period, "pptx", "en"))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -79,12 +79,13 @@ WHERE a.go_live_date IS NOT NULL AND a.go_live_date < $release
 ORDER BY a.account_id
 
 -- name: of_account
--- one account's requests with the requirement each is in (if any): its title, status and versions
-SELECT r.request_date, r.words, coalesce(r.type, 'request') AS type, q.title, q.status, q.target_version,
-       q.shipped_version, q.shipped_date
+-- one account's requests ($account_id, or NULL for every account's, by account key) with the requirement each is in
+-- (if any): account_key, its title, status and versions, newest first
+SELECT a.account_key, r.request_date, r.words, coalesce(r.type, 'request') AS type, q.title, q.status,
+       q.target_version, q.shipped_version, q.shipped_date
 FROM requests AS r
 JOIN account AS a USING (account_key)
 LEFT JOIN requirement_requests AS g USING (request_id)
 LEFT JOIN requirements AS q USING (requirement_id)
-WHERE a.account_id = $account_id
-ORDER BY r.request_date DESC, r.request_id
+WHERE $account_id IS NULL OR a.account_id = $account_id
+ORDER BY a.account_key, r.request_date DESC, r.request_id
