@@ -83,6 +83,25 @@ def test_every_page_opens_in_both_languages_without_an_exception_box(server):
         browser.close()
 
 
+def test_a_translated_choice_stays_selected_when_the_language_changes(server):
+    """Streamlit keeps a radio's choice by its label: the peer cohort chosen in English is still chosen in Chinese."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(server)
+        settle(page)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_benchmarks"], exact=True).click()
+        settle(page)
+        cohort = page.locator('[data-testid="stMain"] [data-testid="stRadio"]')
+        cohort.get_by_text(STRINGS["en"]["cohort_all"], exact=True).click()
+        settle(page)
+        page.get_by_text("简体中文").click()
+        settle(page)
+        chosen = cohort.locator("label:has(input:checked)")
+        assert chosen.count() == 1 and chosen.inner_text().strip() == STRINGS["zh"]["cohort_all"]
+        browser.close()
+
+
 def test_the_browser_test_opens_every_page_of_the_navigation():
     import re
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -42,6 +42,14 @@ def _month_param(name: str, months: list[date]) -> date | None:
     except ValueError:
         return None
     return month if month in months else None
+
+
+def keep_choice(key: str, options: Sequence[Any], default: Any = None) -> None:
+    """Call before a keyed radio or selectbox whose labels are translated: its value set again on every run, so that
+    the choice stays selected when the language changes (Streamlit matches a widget's value by its label, and
+    unselects it when the label changed)."""
+    current = st.session_state.get(key)
+    st.session_state[key] = current if current in options else default if default in options else options[0]
 
 
 def url_selectbox(label: str, options: list, *, key: str, wanted: object, default: object,
