@@ -91,9 +91,10 @@ class _Book:
     def __init__(self, data: ExportData, lang: str) -> None:
         self.data, self.lang = data, lang
         self.out = io.BytesIO()
-        # every value is written by its own method: no text ever becomes a formula, a number or a link by its look
+        # every value is written by its own method: no text ever becomes a formula, a number or a link by its look;
+        # an infinite figure becomes Excel's #DIV/0! (never a crash), a time zone is dropped as Excel has none
         self.wb = Workbook(self.out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                      "strings_to_urls": False})
+                                      "strings_to_urls": False, "nan_inf_to_errors": True, "remove_timezone": True})
         code = data.currency or ""
         # the currency code comes from customer data: only a plain ISO code goes into a number format
         self.money = f'"{code} "#,##0.00' if re.fullmatch(r"[A-Za-z]{3}", code) else TWO
@@ -193,6 +194,7 @@ class _Book:
         return chart
 
     def _format(self, style: dict[str, object]) -> Format | None:
+        """The workbook's one Format of `style` (XlsxWriter keeps each added format)."""
         if not style:
             return None
         key = tuple(sorted(style.items()))
@@ -202,6 +204,7 @@ class _Book:
         return known
 
     def _write(self, ws: _Sheet, row: int, col: int, cell: _Cell) -> None:
+        """One kept cell into the sheet by the writer method of its kind (text, own formula, blank, number, date)."""
         value, r, c = cell.value, row - 1, col - 1
         if cell.text:
             style = {**cell.style, "quote_prefix": True} if is_formula_like(value) else cell.style  # type: ignore
