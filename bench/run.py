@@ -164,12 +164,11 @@ def scenario(name: str, data: Path, work: Path) -> float:
         report.period_inputs(con, period)
         return _timed(lambda: report.period_inputs(con, period), runs=5)
     if name == "first_view":
-        from metrics.benchmarks import metric_table
         from metrics.period import Period, add_months
 
         def first_view(p: Period) -> None:
             inputs = report.period_inputs(con, p)
-            metric_table(con, start=p.start, end=p.end, grid=inputs.grid, series=inputs.series, hours=inputs.hours)
+            report.peer_figures(con, p, inputs)
 
         first_view(Period(add_months(period.start, -3), add_months(period.end, -3)))
         return _timed(lambda: first_view(period))
@@ -194,8 +193,7 @@ def scenario(name: str, data: Path, work: Path) -> float:
         fmt = name.removeprefix("export_").removesuffix("_cold")
         # what the app caches per period (ui/session.report_inputs, peer_table) and passes to each file
         inputs = report.period_inputs(con, period)
-        peers = metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series,
-                             hours=inputs.hours)
+        peers = report.peer_figures(con, period, inputs)
         shared = {"peers": peers} if name.endswith("_cold") else {"peers": peers, "inputs": inputs}
         export_one(con, account_id, period, fmt, **shared)
         return _timed(lambda: export_one(con, account_id, period, fmt, **shared), runs=5)

@@ -15,9 +15,8 @@ from exports.data import StoreFacts, store_facts
 from exports.deck import qbr_deck_pptx
 from exports.excel import value_report_xlsx
 from metrics import catalog
-from metrics.benchmarks import metric_table
 from metrics.period import Period
-from metrics.report import PeriodInputs, period_inputs
+from metrics.report import PeriodInputs, peer_figures, period_inputs
 
 FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
 Progress = Callable[[int, int, str], None]
@@ -50,9 +49,7 @@ def period_figures(con: duckdb.DuckDBPyConnection,
     facts: what every account's file of a portfolio export reads about all accounts and the store, built once (in
     each worker process of write_all_parallel)."""
     inputs = period_inputs(con, period, every_account=True)
-    return (inputs, metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series,
-                                 hours=inputs.hours),
-            store_facts(con, every_account=True))
+    return inputs, peer_figures(con, period, inputs), store_facts(con, every_account=True)
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",

@@ -11,7 +11,7 @@ FONTS = {"en": "Calibri", "zh": "Microsoft YaHei"}
 CJK_FONT = "Microsoft YaHei"  # Excel falls back to another CJK font where it is missing; so does LibreOffice
 CJK_CHARSET = 134  # GB2312: the charset a font for Simplified Chinese declares
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-HEADER_COLOR, INPUT_COLOR_FILL, TOTAL_COLOR_FILL = "1F4E79", "DDEBF7", "F2F2F2"
+HEADER_COLOR = "1F4E79"
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOR)
 
 

@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 import duckdb
 import pandas as pd
 
-from metrics import adoption, cost, efficiency, lifecycle, objectives, people
+from metrics import adoption, benchmarks, cost, efficiency, lifecycle, objectives, people
 from metrics.accounts import all_accounts
 from metrics.health import Health, health, weights_of
 from metrics.objectives import Projection
@@ -221,6 +221,13 @@ def period_inputs(con: duckdb.DuckDBPyConnection, period: Period, *, many: bool 
                         adoption.feature_catalog(con), weights_of(con), grid,
                         lifecycle.period_index(con, period) if many else None, hours,
                         adoption.usage_rows(con, [period, period.before()]) if every_account else None)
+
+
+def peer_figures(con: duckdb.DuckDBPyConnection, period: Period, inputs: PeriodInputs) -> pd.DataFrame:
+    """The period's peer table (benchmarks.metric_table) from its report inputs: the adoption grid, the efficiency
+    series and the hours saved per account and feature are not read again."""
+    return benchmarks.metric_table(con, start=period.start, end=period.end, grid=inputs.grid, series=inputs.series,
+                                   hours=inputs.hours)
 
 
 def _measured(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, inputs: PeriodInputs) -> tuple:

@@ -213,7 +213,7 @@ def test_the_peer_table_built_from_the_report_inputs_is_the_one_built_alone(con,
     monkeypatch.setattr(adoption, "adoption_table", lambda *a, **k: calls.append("grid"))
     monkeypatch.setattr(efficiency, "monthly", lambda *a, **k: calls.append("series"))
     monkeypatch.setattr(adoption, "hours_table", lambda *a, **k: calls.append("hours"))
-    shared = benchmarks.metric_table(con, **P, grid=inputs.grid, series=inputs.series, hours=inputs.hours)
+    shared = report.peer_figures(con, Period(P["start"], P["end"]), inputs)  # what the app and the exports build
     assert calls == []  # none is built again
     monkeypatch.undo()
     pd.testing.assert_frame_equal(shared, alone)

@@ -158,11 +158,10 @@ def months_of(key: tuple[str, int]) -> tuple[date | None, date | None, Period]:
 def peer_table(start: date, end: date, key: tuple[str, int]) -> pd.DataFrame:
     """Every account's benchmark figures for a period (metrics.benchmarks.metric_table), computed once per period
     and data version. It names every account: server-side input to benchmark() only, never shown or returned."""
-    from metrics.benchmarks import metric_table
+    from metrics.report import peer_figures
 
     inputs = report_inputs(start, end, key)  # the same period's adoption grid and efficiency series, built once
-    return metric_table(get_connection(), start=start, end=end, grid=inputs.grid, series=inputs.series,
-                        hours=inputs.hours)
+    return peer_figures(get_connection(), Period(start, end), inputs)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

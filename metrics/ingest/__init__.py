@@ -305,7 +305,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
                                               "outcomes": {"now": datetime.now()},
                                               "objectives": {"metrics": list(OBJECTIVE_METRICS)}}
     params = by_kind.get(kind)
-    if raw.lines is not None:
+    if raw.lines is not None:  # lazy, spelled so that the type checker knows the lines are there
         raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
     else:
         cur.execute(sql(f"validate_{kind}"), params)
