@@ -357,7 +357,7 @@ def test_one_bad_file_never_stops_the_others_in_a_cli_batch(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 1 and "Traceback" not in err
     assert "error: bad.xlsx: cannot" in err
-    assert "accounts.csv [accounts]: 3 loaded" in out and "huge_seats.csv [accounts]: 1 loaded, 2 rejected" in out
+    assert "accounts.csv [Accounts]: 3 loaded" in out and "huge_seats.csv [Accounts]: 1 loaded, 2 rejected" in out
 
 
 def test_the_cli_says_what_an_import_did_in_chinese_reasons_included(tmp_path, capsys):

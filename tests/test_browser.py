@@ -102,6 +102,75 @@ def test_a_translated_choice_stays_selected_when_the_language_changes(server):
         browser.close()
 
 
+def test_choices_stay_chosen_when_the_language_changes(server):
+    """Streamlit matches a selectbox's value by its label, and a multiselect without a key is a new, empty widget when
+    its label is translated: the deck's training lists by initials, the portfolio's industry and the requirement
+    board's status, each chosen in one language, are still chosen, in the other language's words, after a switch."""
+    import wording
+
+    def label(key: str, lang: str) -> str:
+        return STRINGS[lang][key]
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(server)  # the account page
+        settle(page)
+        people = page.locator('[data-testid="stSelectbox"]')
+        people.filter(has_text=label("deck_people", "en")).click()
+        page.locator('[role="option"]').filter(has_text=label("deck_people_initials", "en")).click()
+        settle(page)
+        page.get_by_text("简体中文").click()
+        settle(page)
+        chosen = people.filter(has_text=label("deck_people", "zh")).locator("input").first.input_value()
+        assert chosen == label("deck_people_initials", "zh")
+
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        chips = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stMultiSelect"] [data-tag]')
+
+        def choose_first() -> str:
+            page.locator('[data-testid="stSidebarUserContent"] [data-testid="stMultiSelect"]').first.click()
+            options = page.locator('[role="option"]')  # Streamlit's own "Select all" first, in English
+            options.nth(next(i for i, text in enumerate(options.all_inner_texts()) if text != "Select all")).click()
+            page.keyboard.press("Escape")
+            settle(page)
+            assert chips.count() == 1
+            return chips.first.inner_text().strip()
+
+        nav.get_by_text(label("page_portfolio", "zh"), exact=True).click()
+        settle(page)
+        industry = next(v for v in ("Financial services", "Healthcare", "Logistics", "Manufacturing", "Retail")
+                        if wording.term("industry", v, "zh") == choose_first())
+        page.get_by_text("English", exact=True).click()
+        settle(page)
+        assert chips.count() == 1 and chips.first.inner_text().strip() == industry
+
+        nav.get_by_text(label("page_requirements", "en"), exact=True).click()
+        settle(page)
+        status = choose_first()
+        key = next(k for k, v in STRINGS["en"].items() if k.startswith("req_status_") and v == status)
+        page.get_by_text("简体中文").click()
+        settle(page)
+        assert chips.count() == 1 and chips.first.inner_text().strip() == label(key, "zh") != status
+
+        # an uploaded file and the kind of data chosen for it (the detected kind is accounts) survive the switch
+        nav.get_by_text(label("page_import", "zh"), exact=True).click()
+        settle(page)
+        page.locator('input[type="file"]').set_input_files(str(ROOT / "data" / "demo" / "accounts.csv"))
+        settle(page)
+        kind = page.locator('[data-testid="stSelectbox"]').filter(has_text=label("kind", "zh"))
+        assert kind.locator("input").first.input_value() == wording.term("kind", "accounts", "zh")
+        kind.click()
+        page.locator('[role="option"]').filter(has_text=wording.term("kind", "outcomes", "zh")).click()
+        settle(page)
+        page.get_by_text("English", exact=True).click()
+        settle(page)
+        kind = page.locator('[data-testid="stSelectbox"]').filter(has_text=label("kind", "en"))
+        chosen = kind.locator("input").first.input_value()
+        assert chosen == wording.term("kind", "outcomes", "en") == "Business outcomes"
+        browser.close()
+
+
 def test_the_browser_test_opens_every_page_of_the_navigation():
     import re
 

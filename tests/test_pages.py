@@ -657,7 +657,8 @@ def test_the_account_report_lists_trainees_per_underused_feature_and_its_people(
         STRINGS["en"]["training_title"].format(feature=item.feature, n=item.non_adopters)
         for item in data.adoption.underused_features]
     deck_people = next(s for s in at.selectbox if s.label == STRINGS["en"]["deck_people"])
-    assert deck_people.value == STRINGS["en"]["deck_people_none"] and len(deck_people.options) == 4  # nobody named
+    assert deck_people.value == "none" and len(deck_people.options) == 4  # nobody named
+    assert deck_people.options[0] == STRINGS["en"]["deck_people_none"]
     crowd = people.people(con, get_account(con, "A001"), default_period(con))
     listed = next(d.value for d in at.dataframe if "segment" in d.value.columns)
     assert list(listed["user_id"]) == list(crowd["user_id"])

@@ -155,6 +155,6 @@ def test_the_cli_imports_a_spark_rollup_folder_and_refuses_unknown_accounts(spar
     db = tmp_path / "cli.duckdb"
     assert cli.main(["import", str(FIXTURES / "accounts.csv"), str(tmp_path / "out"), "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "out [rollups]:" in out and "unknown account" in out
+    assert "out [Rollups]:" in out and "unknown account" in out
     assert connect(db).execute("SELECT count(*) FROM account_month JOIN account USING (account_key) "
                                "WHERE account_id = 'ZZ'").fetchall() == [(0,)]

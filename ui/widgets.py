@@ -14,7 +14,7 @@ from metrics.period import Period, add_months
 from ui.text import chart_labels, display_terms, fmt, labelled, plain, reason_text, term_text
 
 
-def file_uploader(label: str, types: list[str]) -> list:
+def file_uploader(label: str, types: list[str], key: str) -> list:
     """st.file_uploader with its own words (the button, the size limit and the types) in the current language.
 
     Streamlit writes "Upload" and "200MB per file" in English whatever the page's language and has no setting for
@@ -32,7 +32,7 @@ def file_uploader(label: str, types: list[str]) -> list:
                 '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
                 f" {{content: {json.dumps(limit, ensure_ascii=False)}; font-size: 14px; line-height: 22.4px}}"
                 "</style>")
-    return st.file_uploader(label, type=types, accept_multiple_files=True) or []
+    return st.file_uploader(label, type=types, accept_multiple_files=True, key=key) or []
 
 
 def _month_param(name: str, months: list[date]) -> date | None:
@@ -44,12 +44,20 @@ def _month_param(name: str, months: list[date]) -> date | None:
     return month if month in months else None
 
 
-def keep_choice(key: str, options: Sequence[Any], default: Any = None) -> None:
+def keep_choice(key: str, options: Sequence[Any], default: Any = None, *, none: bool = False) -> None:
     """Call before a keyed radio or selectbox whose labels are translated: its value set again on every run, so that
     the choice stays selected when the language changes (Streamlit matches a widget's value by its label, and
-    unselects it when the label changed)."""
-    current = st.session_state.get(key)
-    st.session_state[key] = current if current in options else default if default in options else options[0]
+    unselects it when the label changed). The first time, `default` (when one of `options`; else the first option,
+    or no choice when `none`: a selectbox with a placeholder)."""
+    current = st.session_state.get(key, default)
+    st.session_state[key] = current if current in options else default if default in options or none else options[0]
+
+
+def keep_choices(key: str, options: Sequence[Any], default: Sequence[Any] = ()) -> None:
+    """keep_choice for a keyed multiselect: the values chosen (those still among `options`) set again on every run,
+    `default` the first time. A multiselect without a key is a new widget when its label is translated, and one with
+    a key loses the choices whose translated labels changed."""
+    st.session_state[key] = [v for v in st.session_state.get(key, default) if v in options]
 
 
 def url_selectbox(label: str, options: list, *, key: str, wanted: object, default: object,

@@ -10,7 +10,7 @@ from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection, long_work, writing
 from ui.signin import guard
 from ui.text import plain, term_text
-from ui.widgets import file_uploader, table
+from ui.widgets import file_uploader, keep_choice, table
 
 guard("data")
 st.title(t("page_import"))
@@ -25,12 +25,15 @@ def import_one(upload) -> None:
         data = upload.getvalue()
         detected = ingest.preview_bytes(con, data, upload.name, source=source)
         presets = ["", *ingest.PRESETS]
-        preset = st.selectbox(t("preset"), presets, key=f"preset-{upload.file_id}",
-                              index=presets.index(detected.preset or ""), help=t("preset_help"),
-                              format_func=lambda p: ingest.PRESETS[p].tool if p else t("no_preset"))
-        kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}",
-                            index=ingest.KINDS.index(detected.kind) if detected.kind else None,
-                            format_func=lambda k: term_text("kind", k), placeholder=t("choose_one"))
+        # detected first, the user's choice then, kept when the language changes (keep_choice)
+        tools = {p: ingest.PRESETS[p].tool if p else t("no_preset") for p in presets}  # this run's language
+        keep_choice(f"preset-{upload.file_id}", presets, detected.preset or "")
+        preset = st.selectbox(t("preset"), presets, key=f"preset-{upload.file_id}", help=t("preset_help"),
+                              format_func=tools.__getitem__)
+        kinds = {k: term_text("kind", k) for k in ingest.KINDS}
+        keep_choice(f"kind-{upload.file_id}", ingest.KINDS, detected.kind, none=True)
+        kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}", format_func=kinds.__getitem__,
+                            placeholder=t("choose_one"))
         if kind is None:
             st.warning(t("kind_unknown"))
             return
@@ -98,7 +101,7 @@ def show_result(result: ingest.ImportResult) -> None:
 
 
 UPLOAD_TYPES = ["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"]
-for upload in file_uploader(t("upload"), UPLOAD_TYPES):
+for upload in file_uploader(t("upload"), UPLOAD_TYPES, key="import_files"):
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)
 

@@ -17,7 +17,7 @@ from ui.downloads import requirements_board
 from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import plain, reason_text, term_text
-from ui.widgets import table
+from ui.widgets import keep_choices, table
 
 guard("data")
 st.title(t("page_requirements"))
@@ -48,6 +48,15 @@ def choose(where, label: str, values: tuple, shown, current: object = None) -> o
     return labels[where.selectbox(label, names, index=values.index(current) if current in values else 0)]
 
 
+def sidebar_filter(name: str, options: list, shown=str) -> list:
+    """A sidebar multiselect of the board's filters, its choices kept when the language changes (the labels made
+    in this run's language)."""
+    keep_choices(f"req_{name}", options)
+    labels = {v: shown(v) for v in options}
+    return st.sidebar.multiselect(t(f"filter_{name}"), options, format_func=labels.__getitem__,
+                                  placeholder=t("choose"), key=f"req_{name}")
+
+
 items = requirements.board(con, today=today, benchmark=benchmark_ids(cache_key()))
 accounts = visible_accounts()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
@@ -55,16 +64,13 @@ all_requests = requirements.requests_of(con)
 
 # ---------------------------------------------------------------- the board
 st.subheader(t("board_title"))
-statuses = st.sidebar.multiselect(t("filter_status"), requirements.STATUSES, format_func=status_text,
-                                  placeholder=t("choose"))
-letters = st.sidebar.multiselect(t("filter_priority"), requirements.LETTERS, placeholder=t("choose"))
-industries = st.sidebar.multiselect(t("filter_industry"), sorted(accounts["industry"].dropna().unique()),
-                                    format_func=lambda v: term_text("industry", v), placeholder=t("choose"))
-regions = st.sidebar.multiselect(t("filter_region"), sorted(accounts["region"].dropna().unique()),
-                                 format_func=lambda v: term_text("region", v), placeholder=t("choose"))
-asked_by = st.sidebar.multiselect(t("filter_account"), list(names), format_func=lambda a: f"{names[a]} ({a})",
-                                  placeholder=t("choose"))
-areas = st.sidebar.multiselect(t("filter_area"), sorted({i.area for i in items if i.area}), placeholder=t("choose"))
+statuses = sidebar_filter("status", list(requirements.STATUSES), status_text)
+letters = sidebar_filter("priority", list(requirements.LETTERS))
+industries = sidebar_filter("industry", sorted(accounts["industry"].dropna().unique()),
+                            lambda v: term_text("industry", v))
+regions = sidebar_filter("region", sorted(accounts["region"].dropna().unique()), lambda v: term_text("region", v))
+asked_by = sidebar_filter("account", list(names), lambda a: f"{names[a]} ({a})")
+areas = sidebar_filter("area", sorted({i.area for i in items if i.area}))
 shown = [i for i in items
          if (not statuses or i.status in statuses) and (not letters or i.priority in letters)
          and (not industries or set(industries) & set(i.coverage.industries))

@@ -181,6 +181,13 @@ UNITS_ZH = {"currency": "货币", "fraction": "比例", "hours": "小时", "FTE"
             "count": "个数", "users": "用户数", "hours per seat": "小时/席位", "currency per seat": "货币/席位",
             "days": "天"}
 
+# the few terms whose values are identifiers, not words (the kinds of data, as the CLI's --kind names them)
+TERMS_EN: dict[str, dict[str, str]] = {
+    "kind": {"accounts": "Accounts", "events": "Usage events", "outcomes": "Business outcomes",
+             "value_drivers": "Value drivers", "features": "Feature list", "users": "User list", "rollups": "Rollups",
+             "objectives": "Objectives", "renewals": "Renewals", "requests": "Customer requests"},
+}
+
 TERMS_ZH: dict[str, dict[str, str]] = {
     "industry": {"logistics": "物流", "retail": "零售", "manufacturing": "制造", "financial services": "金融服务",
                  "healthcare": "医疗健康", "professional services": "专业服务"},
@@ -265,9 +272,8 @@ def term(kind: str, value: str | None, lang: str) -> str:
     a value the catalog does not know (a customer's own industry name) is shown as it is."""
     if value is None:
         return ""
-    if lang != "zh":
-        return value
-    return TERMS_ZH[kind].get(re.sub(r"\s+", " ", str(value)).strip().lower(), value)
+    terms = TERMS_ZH[kind] if lang == "zh" else TERMS_EN.get(kind, {})
+    return terms.get(re.sub(r"\s+", " ", str(value)).strip().lower(), value)
 
 
 # ---------------------------------------------------------------- objectives and lifecycle: the same words on the
