@@ -104,8 +104,9 @@ def test_a_translated_choice_stays_selected_when_the_language_changes(server):
 
 def test_choices_stay_chosen_when_the_language_changes(server):
     """Streamlit matches a selectbox's value by its label, and a multiselect without a key is a new, empty widget when
-    its label is translated: the deck's training lists by initials, the portfolio's industry and the requirement
-    board's status, each chosen in one language, are still chosen, in the other language's words, after a switch."""
+    its label is translated: the deck's training lists by initials, the portfolio's industry, the requirement board's
+    status and an uploaded file's kind of data, each chosen in one language, are still chosen, in the other
+    language's words, after a switch; the uploaded file is still there."""
     import wording
 
     def label(key: str, lang: str) -> str:
