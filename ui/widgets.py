@@ -44,20 +44,26 @@ def _month_param(name: str, months: list[date]) -> date | None:
     return month if month in months else None
 
 
-def keep_choice(key: str, options: Sequence[Any], default: Any = None, *, none: bool = False) -> None:
-    """Call before a keyed radio or selectbox whose labels are translated: its value set again on every run, so that
-    the choice stays selected when the language changes (Streamlit matches a widget's value by its label, and
-    unselects it when the label changed). The first time, `default` (when one of `options`; else the first option,
-    or no choice when `none`: a selectbox with a placeholder)."""
+def choice(widget: Callable[..., Any], label: str, labels: dict[Any, str], *, key: str, default: Any = None,
+           none: bool = False, **kwargs: Any) -> Any:
+    """`widget` (a radio or selectbox: st.radio, a column's selectbox) over the keys of `labels`, shown as their
+    labels (made in this run's language: AppTest formats a value after the run), its choice kept when the language
+    changes: the value is set again before every run (Streamlit matches a widget's value by its label, and unselects
+    it when the label changed). The first time: `default` when it is an option, else no choice when `none` (a
+    selectbox with a placeholder), else the first option."""
+    options = list(labels)
     current = st.session_state.get(key, default)
     st.session_state[key] = current if current in options else default if default in options or none else options[0]
+    return widget(label, options, key=key, format_func=labels.__getitem__, **kwargs)
 
 
-def keep_choices(key: str, options: Sequence[Any], default: Sequence[Any] = ()) -> None:
-    """keep_choice for a keyed multiselect: the values chosen (those still among `options`) set again on every run,
-    `default` the first time. A multiselect without a key is a new widget when its label is translated, and one with
-    a key loses the choices whose translated labels changed."""
+def choices(widget: Callable[..., Any], label: str, labels: dict[Any, str], *, key: str,
+            default: Sequence[Any] = (), **kwargs: Any) -> list:
+    """choice for a multiselect (st.multiselect, st.sidebar.multiselect): the values chosen that are still options,
+    `default` the first time. A multiselect without a key is a new, empty widget when its label is translated."""
+    options = list(labels)
     st.session_state[key] = [v for v in st.session_state.get(key, default) if v in options]
+    return widget(label, options, key=key, format_func=labels.__getitem__, **kwargs)
 
 
 def url_selectbox(label: str, options: list, *, key: str, wanted: object, default: object,

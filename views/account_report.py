@@ -20,7 +20,7 @@ from ui.downloads import csv_bytes, export_file
 from ui.session import cache_key, figure, get_connection, peer_table, people_of, report_inputs, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import fmt, formula_text, labelled, plain, reason_text
-from ui.widgets import keep_choice, period_picker, show_benchmark, table, url_selectbox
+from ui.widgets import choice, period_picker, show_benchmark, table, url_selectbox
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
 
@@ -67,10 +67,9 @@ key, stem, language = cache_key(), f"ValueLens_{account_id}_{period.file_part()}
 chart_of = (account_id, period.start, period.end, key, language)  # what this page's charts depend on
 download_cols = st.columns([1, 1, 3])
 # the deck names nobody unless asked: its appendix then lists whom to invite to training, shown so
-ways = {m: t(f"deck_people_{m}") for m in ("none", *people.LABELS)}  # labels made now, in this run's language
-keep_choice("deck_people", list(ways))  # the choice stays when the language changes
-people_as = download_cols[2].selectbox(t("deck_people"), list(ways), key="deck_people",
-                                       format_func=ways.__getitem__) if viewer.sees_people else "none"
+ways = {m: t(f"deck_people_{m}") for m in ("none", *people.LABELS)}
+people_as = choice(download_cols[2].selectbox, t("deck_people"), ways, key="deck_people") \
+    if viewer.sees_people else "none"
 people_as = None if people_as == "none" else people_as  # executives: the deck names nobody
 for col, (fmt_, label, mime) in zip(download_cols[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -252,8 +251,7 @@ else:
 if trainees:  # who to invite to training, per underused feature (the one picked)
     with st.expander(t("training_lists", n=len(trainees))):
         titles = {f: t("training_title", feature=f, n=len(users)) for f, users in trainees.items()}
-        keep_choice("training_feature", list(titles))  # the choice stays when the language changes
-        feature = st.selectbox(t("training_pick"), list(titles), key="training_feature", format_func=titles.__getitem__)
+        feature = choice(st.selectbox, t("training_pick"), titles, key="training_feature")
         users = trainees[feature]
         table(users.fillna(""), hide_index=True)
         st.download_button(t("training_download"), lambda u=users: csv_bytes(u),  # built on click

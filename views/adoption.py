@@ -11,7 +11,7 @@ from metrics.period import add_months
 from ui.session import cache_key, get_connection
 from ui.signin import guard
 from ui.text import chart_labels
-from ui.widgets import keep_choices, period_picker
+from ui.widgets import choices, period_picker
 
 guard("all_accounts")
 st.title(t("page_adoption"))
@@ -33,8 +33,8 @@ if data["trend"].empty:
     st.info(t("no_activity"))
     st.stop()
 features = sorted(data["trend"]["feature"].unique())
-keep_choices("adoption_features", features, features[:5])  # the choices stay when the language changes
-chosen = st.multiselect(t("features"), features, placeholder=t("choose"), key="adoption_features")
+chosen = choices(st.multiselect, t("features"), {f: f for f in features}, key="adoption_features",
+                 default=features[:5], placeholder=t("choose"))
 trend = data["trend"][data["trend"]["feature"].isin(chosen)]
 st.plotly_chart(charts.lines(trend, "month", "adoption_rate", "feature", title=t("chart_feature_trend"),
                              percent=True, labels=chart_labels("month", "adoption_rate", "feature")), key="trend")

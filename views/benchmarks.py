@@ -8,7 +8,7 @@ from metrics.benchmarks import COHORTS, benchmark
 from metrics.period import Period
 from ui.session import cache_key, get_connection, peer_table
 from ui.signin import guard, visible_accounts
-from ui.widgets import keep_choice, period_picker, show_benchmark
+from ui.widgets import choice, period_picker, show_benchmark
 
 guard("accounts")
 st.title(t("page_benchmarks"))
@@ -19,8 +19,7 @@ if accounts.empty:
     st.stop()
 names = dict(zip(accounts["account_id"], accounts["account_name"]))
 account_id = st.selectbox(t("account"), list(names), format_func=lambda a: f"{names[a]} ({a})", key="bench_account")
-keep_choice("bench_cohort", COHORTS)
-cohort = st.radio(t("cohort"), COHORTS, format_func=lambda c: t(f"cohort_{c}"), horizontal=True, key="bench_cohort")
+cohort = choice(st.radio, t("cohort"), {c: t(f"cohort_{c}") for c in COHORTS}, key="bench_cohort", horizontal=True)
 period = period_picker()
 
 

@@ -10,7 +10,7 @@ from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection, long_work, writing
 from ui.signin import guard
 from ui.text import plain, term_text
-from ui.widgets import file_uploader, keep_choice, table
+from ui.widgets import choice, file_uploader, table
 
 guard("data")
 st.title(t("page_import"))
@@ -24,16 +24,12 @@ def import_one(upload) -> None:
         ingest.check_size(upload.name, upload.size)
         data = upload.getvalue()
         detected = ingest.preview_bytes(con, data, upload.name, source=source)
-        presets = ["", *ingest.PRESETS]
-        # detected first, the user's choice then, kept when the language changes (keep_choice)
-        tools = {p: ingest.PRESETS[p].tool if p else t("no_preset") for p in presets}  # this run's language
-        keep_choice(f"preset-{upload.file_id}", presets, detected.preset or "")
-        preset = st.selectbox(t("preset"), presets, key=f"preset-{upload.file_id}", help=t("preset_help"),
-                              format_func=tools.__getitem__)
-        kinds = {k: term_text("kind", k) for k in ingest.KINDS}
-        keep_choice(f"kind-{upload.file_id}", ingest.KINDS, detected.kind, none=True)
-        kind = st.selectbox(t("kind"), ingest.KINDS, key=f"kind-{upload.file_id}", format_func=kinds.__getitem__,
-                            placeholder=t("choose_one"))
+        tools = {"": t("no_preset"), **{p: spec.tool for p, spec in ingest.PRESETS.items()}}
+        # detected first, the user's choice then (kept when the language changes)
+        preset = choice(st.selectbox, t("preset"), tools, key=f"preset-{upload.file_id}",
+                        default=detected.preset or "", help=t("preset_help"))
+        kind = choice(st.selectbox, t("kind"), {k: term_text("kind", k) for k in ingest.KINDS},
+                      key=f"kind-{upload.file_id}", default=detected.kind, none=True, placeholder=t("choose_one"))
         if kind is None:
             st.warning(t("kind_unknown"))
             return

@@ -15,7 +15,7 @@ from ui.downloads import export_portfolio
 from ui.session import cache_key, get_connection
 from ui.signin import guard
 from ui.text import chart_labels, fmt, term_text
-from ui.widgets import keep_choices, period_picker, table
+from ui.widgets import choices, period_picker, table
 
 guard("all_accounts")
 st.title(t("page_portfolio"))
@@ -38,13 +38,10 @@ def load(start: date, end: date, key: tuple[str, int]) -> dict:
 
 data = load(period.start, period.end, cache_key())
 frame = data["table"]
-filters = {}
-for c in ("industry", "region", "segment"):
-    options = sorted(frame[c].dropna().unique())
-    keep_choices(f"portfolio_{c}", options)  # the choices stay when the language changes
-    labels = {v: term_text(c, v) for v in options}  # made in this run's language
-    filters[c] = st.sidebar.multiselect(t(f"filter_{c}"), options, placeholder=t("choose"), key=f"portfolio_{c}",
-                                        format_func=labels.__getitem__)
+filters = {c: choices(st.sidebar.multiselect, t(f"filter_{c}"),
+                      {v: term_text(c, v) for v in sorted(frame[c].dropna().unique())}, key=f"portfolio_{c}",
+                      placeholder=t("choose"))
+           for c in ("industry", "region", "segment")}
 chosen = portfolio.filter_accounts(frame, **filters)
 for row in portfolio.summarize(chosen).itertuples(index=False):
     cols = st.columns(5)

@@ -17,7 +17,7 @@ from ui.downloads import requirements_board
 from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import plain, reason_text, term_text
-from ui.widgets import keep_choices, table
+from ui.widgets import choices, table
 
 guard("data")
 st.title(t("page_requirements"))
@@ -49,12 +49,9 @@ def choose(where, label: str, values: tuple, shown, current: object = None) -> o
 
 
 def sidebar_filter(name: str, options: list, shown=str) -> list:
-    """A sidebar multiselect of the board's filters, its choices kept when the language changes (the labels made
-    in this run's language)."""
-    keep_choices(f"req_{name}", options)
-    labels = {v: shown(v) for v in options}
-    return st.sidebar.multiselect(t(f"filter_{name}"), options, format_func=labels.__getitem__,
-                                  placeholder=t("choose"), key=f"req_{name}")
+    """A sidebar multiselect of the board's filters, its choices kept when the language changes."""
+    return choices(st.sidebar.multiselect, t(f"filter_{name}"), {v: shown(v) for v in options}, key=f"req_{name}",
+                   placeholder=t("choose"))
 
 
 items = requirements.board(con, today=today, benchmark=benchmark_ids(cache_key()))
