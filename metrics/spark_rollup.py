@@ -18,7 +18,7 @@ import sys
 from datetime import datetime, timedelta
 
 ROLLUPS = ("account_user_month", "account_feature_month", "account_month", "user_feature_month")
-ID_KEY = ("account_id", "event_id")  # an event re-sent under its id: the last row wins
+ID_KEY = ("account_id", "event_id", "feature")  # an event re-sent under its id: the last row of each feature wins
 # the date/time shapes metrics/ingest accepts in text (ISO, slashes, Chinese dates)
 TIME_FORMATS = ("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd", "yyyy/M/d H:mm:ss",
                 "yyyy/M/d H:mm", "yyyy/M/d", "yyyy年M月d日 H:mm:ss", "yyyy年M月d日")

@@ -377,13 +377,34 @@ def test_the_cli_says_what_an_import_did_in_chinese_reasons_included(tmp_path, c
 
 # ---------------------------------------------------------------- encodings
 
-@pytest.mark.parametrize("name, detected", [("big5.csv", "big5"), ("shift_jis.csv", "cp932"),
-                                            ("cp1252.csv", "cp125")])
-def test_an_encoding_other_than_utf8_or_gbk_is_refused_naming_what_it_looks_like(loaded, name, detected):
+@pytest.mark.parametrize("name, encoding, header, value", [
+    ("big5.csv", "big5", "客戶名稱", "台灣積體電路製造股份有限公司"),
+    ("shift_jis.csv", "cp932", "顧客名", "株式会社トヨタ自動車"),
+    ("cp1252.csv", "cp1252", "account_name", "Müller GmbH")])
+def test_an_encoding_charset_normalizer_names_with_confidence_is_read_and_named(loaded, name, encoding, header,
+                                                                               value):
+    preview = ingest.preview_file(loaded, BAD / name)
+    assert (preview.encoding, preview.sample[header].iloc[0]) == (encoding, value)
+
+
+def test_a_windows_1252_accounts_file_loads_with_its_accents_and_the_summary_names_the_encoding(loaded):
+    result = ingest.import_file(loaded, BAD / "cp1252.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    assert table(loaded, "SELECT account_name FROM account WHERE account_id IN ('M1', 'M2') ORDER BY 1") == [
+        ("Düsseldorf AG",), ("Müller GmbH",)]
+    assert table(loaded, f"SELECT encoding FROM imports WHERE import_id = {result.import_id}") == [("cp1252",)]
+
+
+def test_bytes_no_encoding_reads_with_confidence_are_refused_naming_what_was_found_and_how_to_resave(loaded,
+                                                                                                    tmp_path):
+    import random
+
+    noise = bytes(random.Random(1).randrange(128, 256) for _ in range(400))
+    (tmp_path / "noise.csv").write_bytes(b"account_id,account_name\nA1," + noise + b"\n")
     before = snapshot(loaded)
-    with pytest.raises(DataError, match=f"{name}: not UTF-8, and read as GBK it would be garbled text "
-                                        f"\\(it looks like {detected}"):
-        ingest.import_file(loaded, BAD / name)
+    with pytest.raises(DataError, match="noise.csv: not UTF-8, and no other encoding reads it with confidence "
+                                        "\\(.*\\); save the file as UTF-8 \\(Excel: Save As > CSV UTF-8\\)"):
+        ingest.import_file(loaded, tmp_path / "noise.csv")
     assert snapshot(loaded) == before
 
 

@@ -14,10 +14,10 @@ from metrics.store import DataError, connect
 
 ACCOUNTS = [
     (1, "A1", "Acme Logistics", "Logistics", "North America", "Mid-market", 100, date(2025, 3, 15), 50.0, "USD",
-     60000.0, date(2026, 3, 1), None),  # no business case in these files
+     60000.0, date(2026, 3, 1), None, None),  # no business case, no CRM id in these files
     (2, "A2", "华东物流集团", "Logistics", "East China", "Enterprise", 300, date(2025, 4, 1), 150.0, "CNY",
-     900000.0, None, None),
-    (3, "A3", "Never Live Ltd", "Retail", "Europe", "SMB", 20, None, 40.0, "EUR", 12000.0, None, None),
+     900000.0, None, None, None),
+    (3, "A3", "Never Live Ltd", "Retail", "Europe", "SMB", 20, None, 40.0, "EUR", 12000.0, None, None, None),
 ]
 VALUE_DRIVERS = [
     ("Dispatch", 5.0, "use", "efficiency", "Routes orders automatically"),

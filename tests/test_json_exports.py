@@ -154,8 +154,8 @@ def test_an_archive_of_the_wrong_content_is_one_message(tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("a.json", b'{"a": 1}\n')
         zf.writestr("b.csv", b"a,b\n1,2\n")
-    with pytest.raises(DataError, match="export.zip: b.csv is csv; an archive or folder must hold JSON lines or CSV "
-                                        "files of one format \\(the first was json\\)"):
+    with pytest.raises(DataError, match="export.zip: its files are of several formats \\(csv, json\\); a folder or "
+                                        "archive must hold files of one format and layout"):
         ingest.import_file(_database(), path)
 
 
@@ -387,7 +387,7 @@ def test_the_typed_json_reader_stores_what_the_careful_line_reader_stores(tmp_pa
     """A clean JSON-lines file is read by DuckDB's typed reader; one with a blank line by the careful reader, which
     numbers every line. Both must store the same events (no rounded number, no dropped offset, naive times in the
     workspace zone) and name the same record's line, the blank one counted."""
-    from metrics.ingest import readers
+    from metrics.ingest import jsonfiles as readers
     from metrics.settings import set_workspace_timezone
 
     typed_used = []  # (read lazily, the typed reader took it) per call
@@ -425,7 +425,7 @@ def test_a_json_lines_file_the_typed_reader_fails_on_is_read_line_by_line(tmp_pa
     """A line DuckDB's typed reader cannot take (broken JSON, or a time in a column it reads as times), after the
     20,480 records it takes the columns' types from, fails the validation that reads the file: the import is
     rolled back and the file read by the careful reader, which rejects that line alone and loads the others."""
-    from metrics.ingest import readers
+    from metrics.ingest import jsonfiles as readers
 
     calls = []
     real = readers._stage_json_lines_typed

@@ -30,27 +30,31 @@ from metrics.ingest.contract import (
     KINDS,
     MAX_REJECTS_SHOWN,
     OBJECTIVE_METRICS,
-    PRESETS,
     Column,
-    EventFilter,
     ImportResult,
-    Preset,
     Preview,
     _auto_mapping,
     _empty_rejects,
     _resolve_mapping,
-    check_preset,
     default_source,
     detect_kind,
-    glob_regex,
-    json_field,
     missing_by_kind,
     saved_mapping,
+)
+from metrics.ingest.merge import _merge, _save_mapping, _save_settings
+from metrics.ingest.nested import as_utc, field_set, field_sql
+from metrics.ingest.presets import (
+    PRESETS,
+    EventFilter,
+    FieldSet,
+    Layout,
+    Preset,
+    check_preset,
+    glob_regex,
     saved_settings,
     suggest_preset,
 )
-from metrics.ingest.merge import _merge, _save_mapping, _save_settings
-from metrics.ingest.readers import _drop_staging, _json_path, _Raw, _sha256, _stage, _stage_members, folder_members
+from metrics.ingest.readers import _drop_staging, _Raw, _sha256, _stage, _stage_members, folder_members, glob_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
 from metrics.settings import workspace_timezone
 from metrics.store import ROOT, DataError, is_empty, run, sql, write_transaction
@@ -65,7 +69,7 @@ __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "su
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
            "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
-           "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings",
+           "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
            "_auto_mapping"]
 
 
@@ -75,58 +79,75 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
                  mapping: dict[str, str] | None = None, source: str | None = None, rows: int = 20,
                  sheet: str | None = None, preset: str | None = None) -> Preview:
     """Read a file's header and first rows and say how it would be imported; nothing is stored. `preset` None:
-    the source's remembered preset, else the one the export's fields suggest; "" for none."""
-    path = Path(path)
+    the source's remembered preset, else the one the export's fields suggest; "" for none. A chosen preset none of
+    whose layouts the export fits is named in `closest`, with what it lacks."""
+    path = Path(path) if not isinstance(path, Path) else path
     file_name = file_name or path.name
     cur = con.cursor()
     with tempfile.TemporaryDirectory() as tmp:
         raw = _stage_path(cur, path, file_name, Path(tmp), head_only=True, sheet=sheet)
+        fields, _ = field_set(cur, raw.headers)
         sample = run(cur, "ingest_run.sample", {"n": rows}).df()
         _drop_staging(cur)
     sample.columns = raw.headers
     source = source or default_source(file_name)
-    chosen, _ = _settings(con, source, preset, None, raw.headers)
-    kind = _check_kind(kind) or _kind_of(raw.headers, chosen)
-    resolved = _resolve_mapping(con, raw.headers, kind, mapping, source, chosen) if kind else {}
+    closest = None
+    try:
+        chosen, layout, _ = _settings(con, source, preset, None, fields)
+    except DataError as exc:  # the chosen preset fits no layout: the preview says why, the import refuses
+        chosen, layout, closest = check_preset(preset), None, str(exc)
+    kind = _check_kind(kind) or _kind_of(fields, chosen, layout)
+    try:
+        resolved = _resolve_mapping(con, fields, kind, mapping, source,
+                                    layout if chosen and chosen.kind == kind else None) if kind else {}
+    except DataError as exc:
+        resolved, closest = {}, closest or str(exc)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
-                   [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None)
+                   [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None,
+                   layout.name if layout else None, list(fields.paths), closest)
 
 
-def _field_sql(name: str, headers: list[str], paths: list[str]) -> str:
-    """The staged column of a header, or the extraction of a dotted path from a JSON-text column (NULL where the
-    cell is not JSON). The path is appended to `paths`, which the SQL reads from the variable vl_field_paths."""
-    if name in headers:
-        return f"c{headers.index(name)}"
-    field = json_field(name, headers)
-    if field is None:
-        raise DataError(f"'{name}' is neither a header nor a path into a JSON column")
-    header, path = field
-    column = f"c{headers.index(header)}"
-    paths.append(_json_path(path))
-    return (f"CASE WHEN json_valid({column}) THEN "
-            f"json_extract_string({column}, getvariable('vl_field_paths')[{len(paths)}]) END")
+def _field_sql(name: str, fields: FieldSet, paths: list[str], types: dict[str, str], utc: bool) -> str:
+    """The staged SQL of a field (a header, or a path into a nested column: ingest.nested); with `utc`, a time
+    without an offset read as UTC."""
+    expression = field_sql(name, fields, paths)
+    if not utc:
+        return expression
+    return as_utc(expression, types.get(name, "VARCHAR"))
 
 
-def _kind_of(headers: list[str], preset: Preset | None) -> str | None:
-    """The preset's kind when the export has the fields that identify its tool, else the kind the headers cover."""
-    if preset is not None and all(h in headers for h in preset.identify):
+def _kind_of(fields: FieldSet, preset: Preset | None, layout: Layout | None) -> str | None:
+    """The preset's kind when the export fits one of its layouts, else the kind the headers cover."""
+    if preset is not None and layout is not None:
         return preset.kind
-    return detect_kind(headers) or (preset.kind if preset else None)
+    return detect_kind(list(fields.headers)) or (preset.kind if preset else None)
 
 
 def _settings(con, source: str, preset: str | None, event_filter: EventFilter | None,
-              headers: list[str]) -> tuple[Preset | None, EventFilter]:
-    """The preset and event filter an import uses: those given; with neither, the ones remembered for the source;
-    with none remembered, the preset the export's fields identify. A preset of "" means none."""
+              fields: FieldSet) -> tuple[Preset | None, Layout | None, EventFilter]:
+    """The preset, its layout the export fits, and the event filter an import uses: those given; with neither, the
+    ones remembered for the source; with none remembered (or a remembered preset the export does not fit), the
+    preset the export's fields identify. A preset of "" means none. Raises DataError when a preset given fits none
+    of the export's layouts, naming the nearest and the fields it lacks."""
+    explicit = preset is not None
     if preset is None and event_filter is None:
         saved = saved_settings(con, source)
         if saved is not None:
             preset, event_filter = saved
             preset = preset or ""
-    if preset is None:
-        preset = suggest_preset(headers)
-    return check_preset(preset), event_filter or EventFilter()
+    chosen = check_preset(preset if preset is not None else suggest_preset(fields))
+    layout = chosen.layout_for(fields) if chosen else None
+    if chosen is not None and layout is None:
+        if explicit:
+            nearest, lacking = chosen.closest(fields)
+            raise DataError(f"this export fits none of the {chosen.tool} preset's layouts; the nearest, "
+                            f"{nearest.name} ({nearest.documentation}), expects the fields "
+                            f"{', '.join(nearest.identify)} and this file lacks {', '.join(lacking)}. "
+                            f"Found headers: {', '.join(fields.headers[:20])}. Choose another preset or none.")
+        chosen = check_preset(suggest_preset(fields))
+        layout = chosen.layout_for(fields) if chosen else None
+    return chosen, layout, event_filter or EventFilter()
 
 
 def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
@@ -137,10 +158,16 @@ def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
 
 def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool = False,
                 sheet: str | None = None, lazy: bool = False) -> _Raw:
-    """A file, or a folder of export files read as one (JSON lines or CSV, gzipped or not)."""
+    """A file; a folder or a glob of export files read as one (JSON lines, CSV, Parquet or Avro, gzipped or not)."""
     if path.is_dir():
         return _stage_members(cur, folder_members(path), file_name, workdir, head_only, lazy)
+    if not path.exists() and _is_glob(str(path)):
+        return _stage_members(cur, glob_members(str(path)), file_name, workdir, head_only, lazy)
     return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet, lazy=lazy)
+
+
+def _is_glob(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
 
 
 class _Restage(Exception):
@@ -148,11 +175,15 @@ class _Restage(Exception):
     clean, or the import reads its rows more than once."""
 
 
-def _folder_sha256(folder: Path) -> str:
-    """A folder's content digest: its files' names and digests."""
+def _members_sha256(path: Path) -> str:
+    """A folder's or glob's content digest: its files' names and digests."""
     digest = hashlib.sha256()
-    for name, _ in folder_members(folder):
-        digest.update(f"{name}:{_sha256(folder / name)}\n".encode())
+    for name, opener in folder_members(path) if path.is_dir() else glob_members(str(path)):
+        with opener() as fh:
+            inner = hashlib.sha256()
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                inner.update(chunk)
+        digest.update(f"{name}:{inner.hexdigest()}\n".encode())
     return digest.hexdigest()
 
 
@@ -224,10 +255,10 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     """
     path = Path(path)
     file_name = file_name or path.name
-    if not path.is_file() and not path.is_dir():
+    if not path.is_file() and not path.is_dir() and not (_is_glob(str(path)) and glob_members(str(path))):
         raise DataError(f"{file_name}: no such file")
     _check_kind(kind)
-    digest = _sha256(path) if path.is_file() else _folder_sha256(path)
+    digest = _sha256(path) if path.is_file() else _members_sha256(path)
     source = source or default_source(file_name)
     cur = con.cursor()
     cur.execute(sql("macros"))
@@ -239,35 +270,45 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
             # JSON-lines file of events is first tried unstaged, read once by validation
             raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=kind in (None, "events"))
             try:
+                fields = field_set(cur, raw.headers)  # the first rows' nested fields, before the transaction
+            except duckdb.Error:  # a file read lazily fails on a malformed line: it is staged
+                raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
+                fields = field_set(cur, raw.headers)
+            try:
                 with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
-                    result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
+                    result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
                                      event_filter)
             except _Restage:  # rolled back: the file is staged (replacing the view vl_raw), then imported
                 raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
+                fields = field_set(cur, raw.headers)
                 with write_transaction(cur):
-                    result = _import(cur, raw, file_name, digest, kind, mapping, source, force, preset,
+                    result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
                                      event_filter)
     finally:
         _drop_staging(cur)
     return result
 
 
-def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
+def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file_name: str, digest: str,
+            kind: str | None, mapping: dict[str, str] | None,
             source: str, force: bool, preset_name: str | None = None,
             event_filter: EventFilter | None = None) -> ImportResult:
-    preset, event_filter = _settings(cur, source, preset_name, event_filter, raw.headers)
-    kind = kind or _kind_of(raw.headers, preset)
+    fields, types = staged_fields
+    preset, layout, event_filter = _settings(cur, source, preset_name, event_filter, fields)
+    kind = kind or _kind_of(fields, preset, layout)
     if kind is None:
         partial = "; ".join(f"required column(s) missing for {k}: {', '.join(cols)}"
                             for k, cols in missing_by_kind(raw.headers).items())
         raise DataError(f"{file_name}: cannot tell what this file is; its headers ({', '.join(raw.headers[:12])}) "
                         f"cover no kind's required columns{' (' + partial + ')' if partial else ''}. "
                         "Choose the kind and map the columns.")
+    if preset is not None and preset.kind != kind:
+        layout = None  # a tool's layout maps its own kind (an accounts preset says nothing of events)
     if not force:
         done = run(cur, "ingest_run.done_before", {"digest": digest, "kind": kind}).fetchall()
         if done:
             return ImportResult(file_name, kind, done[0][0], raw.records(), 0, 0, 0, True, _empty_rejects())
-    resolved = _resolve_mapping(cur, raw.headers, kind, mapping, source, preset)
+    resolved = _resolve_mapping(cur, fields, kind, mapping, source, layout)
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()]
     directory = kind == "events" and run(cur, "ingest_run.has_user_directory").fetchall()[0][0]
     if directory and missing == ["account_id"]:
@@ -279,7 +320,8 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     if not lazy and raw.rows == 0:  # a file read lazily is counted as it is validated (_validate_lazily)
         raise DataError(f"{file_name}: the file has a header but no data rows")
     paths: list[str] = []
-    by_column = {column: _field_sql(header, raw.headers, paths) for header, column in resolved.items()}
+    utc = set(layout.utc) if layout else set()
+    by_column = {column: _field_sql(header, fields, paths, types, column in utc) for header, column in resolved.items()}
     run(cur, "ingest_run.set_field_paths", {"paths": paths})
     if directory:  # an event without an account takes its user's account from the directory
         by_column["account_id"] = (f"coalesce(nullif(trim(CAST({by_column['account_id']} AS VARCHAR)), ''), "
@@ -289,7 +331,7 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     else:
         stage_from = "vl_raw"
     select = ", ".join(f"{by_column.get(c.name, 'NULL')} AS {c.name}" for c in CONTRACT[kind])
-    effective = event_filter.merged(preset)
+    effective = event_filter.merged(layout)
     if lazy and (kind != "events" or directory or effective.active):
         raise _Restage  # a filter is counted apart and drops rows, a directory joins them: the rows are staged
     keep = "true"
@@ -327,13 +369,15 @@ def _import(cur, raw: _Raw, file_name: str, digest: str, kind: str | None, mappi
     run(cur, "ingest_run.record_import",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
          "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,
-         "excluded": raw.excluded, "filtered": filtered},
+         "excluded": raw.excluded, "filtered": filtered, "preset": preset.name if layout and preset else None,
+         "layout": layout.name if layout else None},
     )
     _save_mapping(cur, source, resolved)
     _save_settings(cur, source, preset.name if preset else None, event_filter)
     rejects = run(cur, "ingest_run.rejects_of", {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
-                        raw.excluded, filtered, preset.name if preset else None, warnings)
+                        raw.excluded, filtered, preset.name if preset and layout else None, warnings,
+                        layout.name if layout else None, resolved)
 
 
 def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from metrics.ingest.presets import FieldSet, Layout
 from metrics.objectives import METRICS as OBJECTIVES_MEASURED
 from metrics.store import DataError, run
 
@@ -57,9 +57,10 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
     ),
     "accounts": (
         _ACCOUNT_ID,
-        Column("account_name", True, "text", "Customer name", ("客户名称", "公司名称", "企业名称", "name", "company")),
+        Column("account_name", True, "text", "Customer name", ("客户名称", "公司名称", "企业名称", "name", "company",
+                                                              "company name", "account name")),
         Column("industry", False, "text", "Industry", ("行业", "所属行业")),
-        Column("region", False, "text", "Region", ("区域", "地区", "大区")),
+        Column("region", False, "text", "Region", ("区域", "地区", "大区", "country/region", "country")),
         Column("segment", False, "text", "Segment (e.g. SMB, Enterprise)", ("客户分层", "分层", "客户类型", "tier")),
         Column("seats", False, "whole number >= 0", "Licensed seats", ("席位数", "席位", "账号数", "licenses", "seat_count")),
         Column("go_live_date", False, "date", "Go-live date", ("上线日期", "上线时间", "go_live", "golive", "launch_date")),
@@ -72,6 +73,8 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("business_case_value", False, "number >= 0", "Value a year the business case projected once the "
                "product is in full use, in the account's currency", ("商业论证价值", "预期年价值", "预期价值",
                                                                     "projected_annual_value", "business_case")),
+        Column("crm_id", False, "text", "The account's record id in the CRM (Salesforce's 15/18-character Account "
+               "ID, HubSpot's Record ID); never taken for the product's account id", ("CRM ID", "CRM编号")),
     ),
     "outcomes": (
         _ACCOUNT_ID,
@@ -175,6 +178,9 @@ class Preview:
     missing: list[str]
     sample: pd.DataFrame
     preset: str | None = None  # the preset used, or the one suggested by the export's fields
+    layout: str | None = None  # which of the preset's documented layouts the export fits
+    paths: list[str] = field(default_factory=list)  # fields inside nested columns, offered to map
+    closest: str | None = None  # the chosen preset fits no layout: why (the layout nearest and what it lacks)
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,8 @@ class ImportResult:
     rows_filtered: int = 0  # events left out by the source's event filter (a preset's tracking noise, ...)
     preset: str | None = None  # the analytics tool's preset applied
     warnings: tuple[str, ...] = ()  # what loaded but will not count as the user expects (no value-model feature)
+    layout: str | None = None  # the preset's layout the export fits
+    mapping: dict[str, str] = field(default_factory=dict, compare=False)  # the export's field -> contract column
 
 
 # ---------------------------------------------------------------- headers
@@ -250,151 +258,30 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]
     return dict(rows)
 
 
-# ---------------------------------------------------------------- presets and event filters
-
-PRESET_DIR = Path(__file__).resolve().parent / "presets"
-
-
-@dataclass(frozen=True)
-class Preset:
-    """An analytics tool's documented export fields (presets/<name>.toml): which field is which contract column,
-    the fields that identify the tool, and the tool's own tracking events to exclude."""
-
-    name: str
-    tool: str
-    documentation: str
-    kind: str
-    identify: tuple[str, ...]
-    columns: dict[str, tuple[str, ...]]
-    exclude: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-
-    def mapping(self, headers: list[str]) -> dict[str, str]:
-        """header -> contract column for the first of each column's fields the export has."""
-        out = {}
-        for column, fields in self.columns.items():
-            found = next((f for f in fields if has_field(f, headers)), None)
-            if found is not None:
-                out[found] = column
-        return out
-
-
-def json_field(name: str, headers: list[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(header, path) when `name` is a dotted path into a column holding JSON text (PostHog's `properties` in a CSV
-    export: "properties.$groups.company" is header "properties", path ("$groups", "company")); None otherwise."""
-    if name in headers or "." not in name:
-        return None
-    parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        header = ".".join(parts[:cut])
-        if header in headers:
-            return header, tuple(parts[cut:])
-    return None
-
-
-def has_field(name: str, headers: list[str]) -> bool:
-    """True when the export has `name`: a header, or a dotted path into a JSON-text column."""
-    return name in headers or json_field(name, headers) is not None
-
-
-def _load_presets() -> dict[str, Preset]:
-    presets = {}
-    for path in sorted(PRESET_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        filters = data.get("filters", {})
-        presets[path.stem] = Preset(path.stem, data["tool"], data["documentation"], data["kind"],
-                                    tuple(data["identify"]),
-                                    {c: tuple(f) for c, f in data["columns"].items()},
-                                    tuple(filters.get("exclude", ())), tuple(filters.get("include", ())))
-    return presets
-
-
-PRESETS: dict[str, Preset] = _load_presets()
-
-
-def suggest_preset(headers: list[str]) -> str | None:
-    """The preset whose identifying fields the export has, if exactly one has them all."""
-    found = [p.name for p in PRESETS.values() if all(h in headers for h in p.identify)]
-    return found[0] if len(found) == 1 else None
-
-
-def check_preset(name: str | None) -> Preset | None:
-    if name in (None, ""):
-        return None
-    if name not in PRESETS:
-        raise DataError(f"unknown preset '{name}' (expected one of: {', '.join(PRESETS)})")
-    return PRESETS[name]
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Which events of a source count as feature use: names matching `include` (all when empty), not matching
-    `exclude`, and with `value_model_only` only the value model's features. Patterns are exact names where `*`
-    stands for any text and `?` for one character (nothing else is special, so "[Amplitude]*" means what it says)."""
-
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    value_model_only: bool = False
-
-    @property
-    def active(self) -> bool:
-        return bool(self.include or self.exclude or self.value_model_only)
-
-    def merged(self, preset: Preset | None) -> "EventFilter":
-        """This filter plus the preset's own exclusions and inclusions."""
-        if preset is None:
-            return self
-        return EventFilter(tuple(dict.fromkeys(preset.include + self.include)),
-                           tuple(dict.fromkeys(preset.exclude + self.exclude)), self.value_model_only)
-
-    def keep_sql(self, column: str) -> str:
-        """SQL condition on the staged column holding the event name: the row is kept. A row without a name is
-        kept, so that validation rejects it with its reason."""
-        conditions = []
-        # an id the feature list names is matched by its name
-        name = (f"coalesce((SELECT m.feature_name FROM feature_name_map AS m WHERE m.feature_id = trim({column})), "
-                f"trim({column}))")
-        if self.include:  # the patterns are values: the SQL reads them from variables (ingest_run.set_event_filter)
-            conditions.append(f"regexp_full_match({name}, getvariable('vl_include'))")
-        if self.exclude:
-            conditions.append(f"NOT regexp_full_match({name}, getvariable('vl_exclude'))")
-        if self.value_model_only:
-            conditions.append(f"{name} IN (SELECT f.feature FROM value_drivers AS v "
-                              "JOIN feature AS f USING (feature_key))")
-        if not conditions:
-            return "true"
-        return f"({column} IS NULL OR trim({column}) = '' OR ({' AND '.join(conditions)}))"
-
-
-def glob_regex(patterns: tuple[str, ...]) -> str:
-    """One regular expression matching any of the patterns (`*` any text, `?` one character, the rest literal)."""
-    return "(?:" + "|".join(re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns) + ")"
-
-
-def saved_settings(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, EventFilter] | None:
-    """The preset and event filter remembered for a source, or None."""
-    rows = run(con, "ingest_run.saved_settings", {"source": source}).fetchall()
-    if not rows:
-        return None
-    preset, include, exclude, only = rows[0]
-    return preset, EventFilter(tuple(include or ()), tuple(exclude or ()), bool(only))
-
-
-def _resolve_mapping(con, headers: list[str], kind: str, mapping: dict[str, str] | None,
-                     source: str | None, preset: Preset | None = None) -> dict[str, str]:
+def _resolve_mapping(con, fields: FieldSet, kind: str, mapping: dict[str, str] | None,
+                     source: str | None, layout: Layout | None = None) -> dict[str, str]:
+    """The export's field -> contract column: the headers' aliases, then the layout's fields (replacing any alias
+    for the same column: the tool's documentation knows which of three id-like headers is the event id), then the
+    source's remembered mapping and the one given (a column "" unmaps a field). Raises DataError when two fields
+    still map to one column."""
     allowed = {c.name for c in CONTRACT[kind]}
-    resolved = _auto_mapping(headers, kind)
-    if preset is not None and preset.kind == kind:
-        for header, column in preset.mapping(headers).items():
-            for other in [h for h, c in resolved.items() if c == column]:
-                resolved.pop(other)
-            resolved[header] = column
+    resolved = _auto_mapping(list(fields.headers), kind)
+    for name, column in (layout.mapping(fields) if layout is not None else {}).items():
+        for other in [h for h, c in resolved.items() if c == column]:
+            resolved.pop(other)
+        resolved[name] = column
     remembered = saved_mapping(con, source) if source else {}
-    for header, column in {**remembered, **(mapping or {})}.items():
-        if has_field(header, headers) and column in allowed:
-            resolved[header] = column
-        elif has_field(header, headers) and column in ("", None):
-            resolved.pop(header, None)
+    for given in (remembered, mapping or {}):
+        for name, column in given.items():
+            found = fields.find(name)
+            if found is None:
+                continue
+            if column in allowed:
+                for other in [h for h, c in resolved.items() if c == column and h != found]:
+                    resolved.pop(other)  # a person's choice of the field for a column replaces the others
+                resolved[found] = column
+            elif column in ("", None):
+                resolved.pop(found, None)
     for column in (mapping or {}).values():
         if column and column not in allowed:
             raise DataError(f"'{column}' is not a column of {kind} (expected one of: {', '.join(sorted(allowed))})")

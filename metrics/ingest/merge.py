@@ -103,7 +103,8 @@ def _drop_repeated_ids(cur, batch: str) -> int:
     how many rows were dropped. Rows without an id are never dropped here: identical rows are repeated events."""
     if not run(cur, "ingest_merge.has_event_ids", batch=batch).fetchall()[0][0]:
         return 0
-    return run(cur, "ingest_merge.drop_repeated_ids", batch=batch).fetchall()[0][0]
+    feature = "feature" if batch == "vl_checked" else "feature_key"
+    return run(cur, "ingest_merge.drop_repeated_ids", batch=batch, feature=feature).fetchall()[0][0]
 
 
 def _merge_table(cur, table: str, keys: tuple[str, ...], attrs: list[str], present: list[str]) -> None:

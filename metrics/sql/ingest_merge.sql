@@ -114,11 +114,14 @@ WHERE e.account_key BETWEEN getvariable('vl_first_account') AND getvariable('vl_
 SELECT count(*) FROM (SELECT 1 FROM {{batch}} WHERE event_id IS NOT NULL LIMIT 1)
 
 -- name: drop_repeated_ids
--- the file's last row of an event id that repeats within the batch ({{batch}}: vl_checked or vl_coded)
+-- the file's last row of an event id that repeats for one feature within the batch ({{batch}}: vl_checked or
+-- vl_coded, {{feature}}: its feature or feature_key): one raw event matched by two event definitions (Heap's
+-- all_events) is an event of each
 DELETE FROM {{batch}} AS c USING (
-    SELECT account_key, event_id, max(line) AS last_line FROM {{batch}}
-    WHERE event_id IS NOT NULL GROUP BY account_key, event_id HAVING count(*) > 1) AS r
-WHERE c.account_key = r.account_key AND c.event_id = r.event_id AND c.line <> r.last_line
+    SELECT account_key, event_id, {{feature}} AS feature_of, max(line) AS last_line FROM {{batch}}
+    WHERE event_id IS NOT NULL GROUP BY account_key, event_id, {{feature}} HAVING count(*) > 1) AS r
+WHERE c.account_key = r.account_key AND c.event_id = r.event_id AND c.{{feature}} = r.feature_of
+  AND c.line <> r.last_line
 
 -- name: merge_table
 -- keyed upsert of vl_good into {{table}}: a contract column absent from the file ($present) keeps its stored

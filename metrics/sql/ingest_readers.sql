@@ -9,37 +9,40 @@ DROP TABLE IF EXISTS vl_csv_scans
 -- name: read_csv
 -- DuckDB's fast CSV reader; malformed lines go to vl_csv_rejects
 CREATE OR REPLACE TEMP TABLE vl_raw_rows AS
-SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = false, delim = $delim,
-                       quote = '"', escape = '"', null_padding = true, store_rejects = true,
+SELECT * FROM read_csv($path, columns = $columns, header = $header, auto_detect = false, delim = $delim,
+                       quote = $quote, escape = $quote, null_padding = true, store_rejects = true,
                        rejects_table = 'vl_csv_rejects', rejects_scan = 'vl_csv_scans')
 
 -- name: set_csv_file
 -- the file, columns and delimiter the view of raw_of_csv_file reads
 SET VARIABLE vl_path = $path;
 SET VARIABLE vl_csv_columns = $columns;
-SET VARIABLE vl_csv_delim = $delim
+SET VARIABLE vl_csv_delim = $delim;
+SET VARIABLE vl_csv_quote = $quote;
+SET VARIABLE vl_csv_header = $header
 
 -- name: raw_of_csv_file
 -- the same reader as a view, strict (a malformed line fails the statement reading it): read where vl_raw is read,
 -- once, by validation; `line` is NULL, as for JSON lines (raw_of_json_file)
 CREATE OR REPLACE TEMP VIEW vl_raw AS
 SELECT CAST(NULL AS BIGINT) AS line, *
-FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), header = true, auto_detect = false,
-              delim = getvariable('vl_csv_delim'), quote = '"', escape = '"', null_padding = true)
+FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), header = getvariable('vl_csv_header'),
+              auto_detect = false, delim = getvariable('vl_csv_delim'), quote = getvariable('vl_csv_quote'),
+              escape = getvariable('vl_csv_quote'), null_padding = true)
 
 -- name: csv_rejects
 SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line
 
 -- name: csv_lines_shifted
--- good row i sits on line i + 2, plus the malformed lines DuckDB skipped before it ($shifts)
+-- good row i sits on line i + $first (2 after a header), plus the malformed lines DuckDB skipped before it ($shifts)
 CREATE OR REPLACE TEMP TABLE vl_raw_lines AS
-SELECT rowid + 2 + len(list_filter($shifts, lambda s: s <= rowid)) AS line, * FROM vl_raw_rows
+SELECT rowid + $first + len(list_filter($shifts, lambda s: s <= rowid)) AS line, * FROM vl_raw_rows
 
 -- name: raw_of_lines
 CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_lines
 
 -- name: raw_of_csv_rows
-CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + 2 AS line, * FROM vl_raw_rows
+CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT rowid + {{first}} AS line, * FROM vl_raw_rows
 
 -- name: raw_of_rows
 CREATE OR REPLACE TEMP VIEW vl_raw AS SELECT * FROM vl_raw_rows
@@ -71,6 +74,23 @@ SET VARIABLE vl_path = $path
 -- {{columns}}: "header" AS c0, ...
 CREATE OR REPLACE TEMP VIEW vl_raw AS
 SELECT file_row_number + 1 AS line, {{columns}} FROM read_parquet(getvariable('vl_path'), file_row_number = true)
+
+-- name: parquet_files_columns
+DESCRIBE SELECT * FROM read_parquet($paths, union_by_name = true)
+
+-- name: parquet_files_rows
+SELECT file_name, sum(num_rows) FROM parquet_file_metadata($paths) GROUP BY file_name
+
+-- name: set_parquet_files
+-- the files a view reads, and the rows before each (a view takes no parameters)
+SET VARIABLE vl_paths = $paths::VARCHAR[];
+SET VARIABLE vl_offsets = $offsets::BIGINT[]
+
+-- name: raw_of_parquet_files
+-- {{columns}}: "header" AS c0, ...; a row's line is its position in the files' rows, in the files' order
+CREATE OR REPLACE TEMP VIEW vl_raw AS
+SELECT getvariable('vl_offsets')[file_index + 1] + file_row_number + 1 AS line, {{columns}}
+FROM read_parquet(getvariable('vl_paths'), file_row_number = true, union_by_name = true)
 
 -- name: rows_of_raw
 -- a view's rows kept, when the file it reads goes away

@@ -5,12 +5,21 @@
 -- name: sample
 SELECT * EXCLUDE (line) FROM vl_raw ORDER BY line LIMIT $n
 
+-- name: raw_types
+-- the staged columns' types (c0 VARCHAR, c1 STRUCT(...)[], ...): what ingest.nested may look into
+SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM vl_raw)
+
+-- name: raw_sample_columns
+-- the first rows of the columns that may hold nested fields ({{columns}}: c1, c4)
+SELECT {{columns}} FROM vl_raw LIMIT $n
+
 -- name: set_time_zone
 -- this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
 SET TimeZone = $zone
 
 -- name: set_field_paths
--- the JSON paths of dotted mappings into JSON-text columns ($.properties.company_id), read by vl_stage
+-- the JSON paths of dotted mappings into nested columns ($.properties.company_id) and the keys into key/value
+-- arrays (company_id), read by vl_stage
 SET VARIABLE vl_field_paths = $paths::VARCHAR[]
 
 -- name: set_event_filter
@@ -91,7 +100,7 @@ SELECT count(*) FILTER (WHERE len(errors) > 0), count(*) FILTER (WHERE len(error
 
 -- name: record_import
 INSERT INTO imports VALUES ($id, $file, $sha, $kind, $source, $fmt, $enc, now()::TIMESTAMP,
-                            $read, $loaded, $unchanged, $rejected, $excluded, $filtered)
+                            $read, $loaded, $unchanged, $rejected, $excluded, $filtered, $preset, $layout)
 
 -- name: rejects_of
 SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id ORDER BY line, column_name LIMIT $n
@@ -139,6 +148,7 @@ DROP TABLE IF EXISTS vl_raw_lines
 SELECT count(*) FROM vl_checked
 
 -- name: repeated_event_ids
--- does an event id repeat within the batch (ingest keeps the file's last row of it, by line number)
+-- does an event id repeat for one feature within the batch (ingest keeps the file's last row of it, by line
+-- number); one raw event matched by two definitions (Heap) is one event of each feature
 SELECT count(*) FROM (SELECT 1 FROM vl_checked WHERE event_id IS NOT NULL
-                      GROUP BY account_key, event_id HAVING count(*) > 1 LIMIT 1)
+                      GROUP BY account_key, event_id, feature HAVING count(*) > 1 LIMIT 1)

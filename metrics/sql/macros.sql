@@ -29,8 +29,9 @@ END;
 -- number: finite only (NaN, inf and 1e400 are not numbers here); NULL when not a number
 CREATE OR REPLACE TEMP MACRO vl_num(v) AS CASE WHEN isfinite(vl_num_any(v)) THEN vl_num_any(v) END;
 
--- timestamp (no comments inside a macro body: DuckDB keeps it as one line): epoch seconds (9-10 digits) or
--- milliseconds (12-13 digits), told apart by magnitude, as Mixpanel, Pendo and Segment write them; ISO (an offset or
+-- timestamp (no comments inside a macro body: DuckDB keeps it as one line): epoch seconds (9-10 digits),
+-- milliseconds (12-13), microseconds (15-16: GA4's event_timestamp) or nanoseconds (18-19), integer or text, told
+-- apart by magnitude; ISO (an offset, basic +0800 too, or
 -- Z is converted to UTC;
 -- only a text longer than 19 bytes has room for one, so the slower zone-aware cast is tried only there), 2025/3/1, 2025年3月1日 (with optional time), or an Excel
 -- serial day number; a time-zone-aware typed column is converted to the session zone (in UTC by arithmetic on its
@@ -50,14 +51,36 @@ CREATE OR REPLACE TEMP MACRO vl_ts(v) AS CASE
         ]),
         CASE WHEN regexp_full_match(vl_text(v), '[0-9]{9,10}(\.[0-9]+)?')
              THEN CAST(to_timestamp(CAST(vl_text(v) AS DOUBLE)) AS TIMESTAMP)
-             WHEN regexp_full_match(vl_text(v), '[0-9]{12,13}')
+             WHEN regexp_full_match(vl_text(v), '[0-9]{12,13}(\.[0-9]+)?')
              THEN CAST(to_timestamp(CAST(vl_text(v) AS DOUBLE) / 1000) AS TIMESTAMP)
+             WHEN regexp_full_match(vl_text(v), '[0-9]{15,16}')
+             THEN CAST(timezone('UTC', make_timestamp(CAST(vl_text(v) AS BIGINT))) AS TIMESTAMP)
+             WHEN regexp_full_match(vl_text(v), '[0-9]{18,19}')
+             THEN CAST(timezone('UTC', make_timestamp(CAST(CAST(vl_text(v) AS HUGEINT) // 1000 AS BIGINT))) AS TIMESTAMP)
         END,
         CASE WHEN regexp_full_match(vl_text(v), '[2-7][0-9]{4}(\.[0-9]+)?')
              THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(vl_text(v) AS DOUBLE) * 86400000000) AS BIGINT))
         END
     )
 END;
+
+-- a time that a tool documents as UTC but writes without an offset (Amplitude's event_time, Heap's TIME, Snowplow's
+-- tstamps): a naive ISO text gets +00:00, so that vl_ts converts it to the workspace zone; anything else is left
+CREATE OR REPLACE TEMP MACRO vl_utc_text(v) AS CASE
+    WHEN regexp_full_match(vl_text(v), '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?')
+    THEN vl_text(v) || '+00:00' ELSE CAST(v AS VARCHAR) END;
+
+-- the value of a key/value record array held as JSON text ([{"key": k, "value": {"string_value": ..., "int_value":
+-- ...}}], GA4's event_params exported as JSON): the record with key k, its non-null typed value, or a plain value
+CREATE OR REPLACE TEMP MACRO vl_kv_record(j, k) AS
+    list_filter(CAST(json_extract(CASE WHEN json_valid(j) THEN j END, '$[*]') AS JSON[]),
+                lambda x: json_extract_string(x, '$.key') = k)[1];
+CREATE OR REPLACE TEMP MACRO vl_kv_value(r) AS CASE
+    WHEN json_type(r, '$.value') = 'OBJECT' THEN coalesce(json_extract_string(r, '$.value.string_value'),
+        json_extract_string(r, '$.value.int_value'), json_extract_string(r, '$.value.float_value'),
+        json_extract_string(r, '$.value.double_value'))
+    ELSE json_extract_string(r, '$.value') END;
+CREATE OR REPLACE TEMP MACRO vl_kv_json(j, k) AS vl_kv_value(vl_kv_record(j, k));
 
 -- month: a timestamp as above, or 2025-03 / 2025/03 / 2025年3月; the first day of the month
 CREATE OR REPLACE TEMP MACRO vl_month(v) AS CAST(date_trunc('month', COALESCE(

@@ -11,23 +11,26 @@ CREATE OR REPLACE TEMP TABLE vl_stored AS
 SELECT e.* FROM events AS e
 SEMI JOIN vl_touched AS b ON b.account_key = e.account_key AND b.month = e.month;
 
--- events with an id: new ids and changed rows are written, the stored row of a changed id is replaced
+-- events with an id: new ids and changed rows are written, the stored row of a changed id is replaced; an id is
+-- an event of one feature (one raw event matched by two definitions is an event of each, as Heap exports it)
 CREATE OR REPLACE TEMP TABLE vl_changed_ids AS
 SELECT c.* EXCLUDE (line)
 FROM vl_coded AS c
 WHERE c.event_id IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM events AS e
-    WHERE e.account_key = c.account_key AND e.event_id = c.event_id
-      AND e.user_key = c.user_key AND e.feature_key = c.feature_key AND e.event_time = c.event_time
+    WHERE e.account_key = c.account_key AND e.event_id = c.event_id AND e.feature_key = c.feature_key
+      AND e.user_key = c.user_key AND e.event_time = c.event_time
       AND e.duration_seconds IS NOT DISTINCT FROM c.duration_seconds AND e.units IS NOT DISTINCT FROM c.units
       AND e.event_count = c.event_count);
 
 -- the months of replaced rows are rebuilt too (a corrected event may have moved to another month)
 CREATE OR REPLACE TEMP TABLE vl_replaced AS
 SELECT e.account_key, e.month FROM events AS e
-SEMI JOIN vl_changed_ids AS c ON c.account_key = e.account_key AND c.event_id = e.event_id;
+SEMI JOIN vl_changed_ids AS c
+    ON c.account_key = e.account_key AND c.event_id = e.event_id AND c.feature_key = e.feature_key;
 
-DELETE FROM events AS e USING vl_changed_ids AS c WHERE e.account_key = c.account_key AND e.event_id = c.event_id;
+DELETE FROM events AS e USING vl_changed_ids AS c
+WHERE e.account_key = c.account_key AND e.event_id = c.event_id AND e.feature_key = c.feature_key;
 
 -- events without an id, counted per identical row in the batch (k) and in the store (j): k - j more copies
 CREATE OR REPLACE TEMP TABLE vl_changed_rows AS

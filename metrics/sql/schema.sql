@@ -22,10 +22,13 @@ CREATE TABLE IF NOT EXISTS account (
     currency              VARCHAR,
     annual_contract_value DOUBLE,
     renewal_date          DATE,
-    business_case_value   DOUBLE   -- projected value a year at full use (metrics.objectives.projection)
+    business_case_value   DOUBLE,  -- projected value a year at full use (metrics.objectives.projection)
+    crm_id                VARCHAR  -- the CRM's record id (Salesforce Account ID, HubSpot Record ID)
 );
 -- databases made before the business case was imported
 ALTER TABLE account ADD COLUMN IF NOT EXISTS business_case_value DOUBLE;
+-- databases made before CRM ids were kept
+ALTER TABLE account ADD COLUMN IF NOT EXISTS crm_id VARCHAR;
 
 CREATE TABLE IF NOT EXISTS users (
     user_key    INTEGER NOT NULL,
@@ -311,6 +314,9 @@ ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS department VARCHAR;
 
 -- events left out by a source's event filter (a preset's tracking noise, include/exclude patterns)
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_filtered BIGINT DEFAULT 0;
+-- the tool's preset and the layout of its documentation that the export fitted (metrics/ingest/presets)
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS preset VARCHAR;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS layout VARCHAR;
 
 -- per source: the analytics tool's preset and the event filter, remembered like the header mapping
 CREATE TABLE IF NOT EXISTS source_settings (

@@ -1,6 +1,6 @@
 -- name: validate_accounts
 -- contract: vl_stage(line, account_id, account_name, industry, region, segment, seats, go_live_date, hourly_cost,
--- currency, annual_contract_value, renewal_date, business_case_value) -> vl_checked: typed rows with `errors`.
+-- currency, annual_contract_value, renewal_date, business_case_value, crm_id) -> vl_checked: typed rows with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
     SELECT
@@ -17,6 +17,7 @@ WITH typed AS (
         vl_num(s.annual_contract_value)       AS annual_contract_value,
         CAST(vl_ts(s.renewal_date) AS DATE)   AS renewal_date,
         vl_num(s.business_case_value)         AS business_case_value,
+        vl_text(s.crm_id)                     AS crm_id,
         s.account_id AS raw_account_id, s.seats AS raw_seats, s.go_live_date AS raw_go_live_date,
         s.hourly_cost AS raw_hourly_cost, s.currency AS raw_currency,
         s.annual_contract_value AS raw_annual_contract_value, s.renewal_date AS raw_renewal_date,

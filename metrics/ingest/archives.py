@@ -1,0 +1,187 @@
+"""Archives and folders: their members read as one file (one import, one transaction), a reject naming the member
+and its own line."""
+from __future__ import annotations
+
+import glob
+import shutil
+import zipfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import IO
+
+from isal import igzip
+
+from metrics.ingest.columnar import _stage_avro, _stage_parquet_files
+from metrics.ingest.jsonfiles import _stage_json
+from metrics.ingest.presets import headerless_layout, member_layout, select_members
+from metrics.ingest.staging import _GZIP_ERRORS, _PREVIEW_BYTES, _PREVIEW_ROWS, DataError, _Raw, _sniff_format
+from metrics.ingest.text import _stage_csv
+
+# Amplitude's Export API answers with a zip of gzipped JSON-lines files, one an hour; warehouses, S3 exports and
+# Mixpanel's pipelines come as folders of such files or of Parquet files, a file a day; Pendo's Data Sync as a folder
+# of Avro files. Their members (JSON lines or CSV with one header, gzipped or not; Parquet; Avro) are read as one
+# file: one import, one transaction, and a reject names the member and the line (row) within it.
+Member = tuple[str, Callable[[], IO[bytes]]]  # a member's name, and how to open it
+MAX_ARCHIVE_UNZIPPED = 4 << 30  # Amplitude's own export limit
+_SKIPPED = ("__MACOSX/", ".")
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except zipfile.BadZipFile:
+        return True  # a damaged workbook: the workbook reader says so
+
+
+def _zip_members(path: Path, file_name: str) -> list[Member]:
+    """(member name, opener) for the data files of a zip archive, in name order."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{file_name}: the zip archive is damaged ({exc})") from exc
+    infos = [i for i in zf.infolist() if not i.is_dir() and not any(
+        part.startswith(_SKIPPED) for part in Path(i.filename).parts)]
+    if sum(i.file_size for i in infos) > MAX_ARCHIVE_UNZIPPED:
+        raise DataError(f"{file_name}: the archive unpacks to more than {MAX_ARCHIVE_UNZIPPED >> 30} GB")
+    return [(i.filename, partial(zf.open, i)) for i in sorted(infos, key=lambda i: i.filename)]
+
+
+def folder_members(folder: Path) -> list[Member]:
+    """(relative name, opener) for the data files of a folder and its subfolders, in name order."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(_SKIPPED) for part in p.relative_to(folder).parts))
+    return [(p.relative_to(folder).as_posix(), _FileOpener(p)) for p in files]
+
+
+def glob_members(pattern: str) -> list[Member]:
+    """(path, opener) for the files a glob names (`exports/2025-*/*.parquet`, `**` for any depth), in name order."""
+    files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    return [(p.as_posix(), _FileOpener(p)) for p in files if not p.name.startswith(".")]
+
+
+class _FileOpener:
+    """Opens a file of a folder or glob; its path lets DuckDB read a Parquet member where it lies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self) -> IO[bytes]:
+        return self.path.open("rb")
+
+
+def _layout_members(members: list[Member]) -> list[Member]:
+    """The members that hold a documented layout's rows (Pendo Data Sync's matchedEvents/Feature/*.avro beside its
+    manifest and definition files), or all of them."""
+    names = [name for name, _ in members]
+    found = member_layout(names)
+    if found is None:
+        return members
+    chosen = set(select_members(names, found[1]))
+    return [m for m in members if m[0] in chosen]
+
+
+def _member_format(name: str, opener: Callable[[], IO[bytes]], file_name: str) -> str | None:
+    """The format of a member by its content (gzip looked into), or None when it is empty."""
+    with opener() as raw_stream:
+        head = raw_stream.read(8192)
+        if head[:2] == b"\x1f\x8b":
+            raw_stream.seek(0)
+            try:
+                head = igzip.IGzipFile(fileobj=raw_stream).read(8192)
+            except _GZIP_ERRORS as exc:
+                raise DataError(f"{file_name}: {name}: damaged or truncated ({exc})") from exc
+    if not head.strip():
+        return None
+    return _sniff_format(head, f"{file_name}: {name}")
+
+
+def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
+                   head_only: bool = False, lazy: bool = False) -> _Raw:
+    """Members of one format staged as one file: Parquet files read together where they lie (a zip's unpacked
+    first), Avro files one after the other, text members unpacked (gzip too) into one combined file."""
+    members = _layout_members(members)
+    if not members:
+        raise DataError(f"{file_name}: no data files inside")
+    formats = {name: _member_format(name, opener, file_name) for name, opener in members}
+    found = sorted({f for f in formats.values() if f is not None})
+    if len(found) > 1:
+        raise DataError(f"{file_name}: its files are of several formats ({', '.join(found)}); a folder or archive "
+                        "must hold files of one format and layout")
+    if found == ["parquet"]:
+        return _stage_parquet_files(con, _member_paths(members, workdir, head_only), file_name)
+    if found == ["avro"]:
+        return _stage_avro(con, [m for m in members if formats[m[0]]], file_name, head_only)
+    return _stage_text_members(con, members, file_name, workdir, head_only, lazy)
+
+
+def _member_paths(members: list[Member], workdir: Path, head_only: bool) -> list[tuple[str, Path]]:
+    """(member, path) of Parquet members: a folder's files where they lie, an archive's unpacked (one for a
+    preview)."""
+    out = []
+    for i, (name, opener) in enumerate(members[:1] if head_only else members):
+        if isinstance(opener, _FileOpener):
+            out.append((name, opener.path))
+            continue
+        target = workdir / f"member_{i}.parquet"
+        with opener() as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+        out.append((name, target))
+    return out
+
+
+def _stage_text_members(con, members: list[Member], file_name: str, workdir: Path, head_only: bool,
+                        lazy: bool) -> _Raw:
+    """JSON-lines or CSV members unpacked into one combined file, each CSV member's header line dropped but the
+    first's (a headerless layout's members keep every line)."""
+    combined = workdir / "combined"
+    spans: list[tuple[int, int, str, int]] = []
+    fmt, header, lines, headerless = None, None, 0, False
+    with combined.open("wb") as out:
+        for name, opener in members:
+            with opener() as raw_stream:
+                magic = raw_stream.read(2)
+            with opener() as raw_stream:
+                stream = igzip.IGzipFile(fileobj=raw_stream) if magic == b"\x1f\x8b" else raw_stream
+                try:
+                    data = stream.read(_PREVIEW_BYTES) if head_only else stream.read()
+                except _GZIP_ERRORS as exc:
+                    raise DataError(f"{file_name}: {name}: damaged or truncated ({exc})") from exc
+            if head_only:
+                data = data[: data.rfind(b"\n") + 1]
+            if not data.strip():
+                continue
+            kind = _sniff_format(data[:8192], f"{file_name}: {name}")
+            if kind not in ("json", "csv") or (fmt is not None and kind != fmt):
+                raise DataError(f"{file_name}: {name} is {kind}; an archive or folder must hold JSON lines, CSV, "
+                                f"Parquet or Avro files of one format{f' (the first was {fmt})' if fmt else ''}")
+            fmt = fmt or kind
+            offset = lines
+            if kind == "csv":
+                first, _, rest = data.partition(b"\n")
+                if header is None:
+                    header = first
+                    text = first.decode("utf-8", "replace")
+                    headerless = headerless_layout(text, "\t" if "\t" in text else ",") is not None
+                elif headerless:
+                    pass  # every line is data
+                elif first.strip() != header.strip():
+                    raise DataError(f"{file_name}: {name} has other headers than the first CSV file")
+                else:
+                    data, offset = rest, lines - 1  # its header line is dropped: its line 2 is the next line
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            out.write(data)
+            count = data.count(b"\n")
+            spans.append((lines + 1, lines + count, name, offset))
+            lines += count
+            if head_only and lines >= _PREVIEW_ROWS:
+                break
+    if fmt is None:
+        raise DataError(f"{file_name}: the data files inside are empty")
+    raw = _stage_json(con, combined, file_name, workdir, head_only, lazy=lazy) if fmt == "json" else \
+        _stage_csv(con, combined, file_name, workdir, lazy=lazy)
+    return _Raw(raw.file_format, raw.encoding, raw.headers, raw.structural_rejects, raw.rows, raw.excluded,
+                raw.delimiter, tuple(spans), raw.lines)
+
