@@ -30,11 +30,15 @@ def _print_result(result: ingest.ImportResult, lang: str = "en") -> None:
         print(say("already", file=result.file_name))
         return
     print(say("summary", file=result.file_name, kind=wording.term("kind", result.kind, lang),
-              preset=say("preset", preset=result.preset) if result.preset else "",
+              preset=say("preset", preset=result.preset, layout=result.layout) if result.preset else "",
               loaded=fmt(result.rows_loaded, "count", lang), rejected=fmt(result.rows_rejected, "count", lang),
               unchanged=fmt(result.rows_unchanged, "count", lang), read=fmt(result.rows_read, "count", lang),
               excluded=say("excluded", n=fmt(result.rows_excluded, "count", lang)) if result.rows_excluded else "",
               filtered=say("filtered", n=fmt(result.rows_filtered, "count", lang)) if result.rows_filtered else ""))
+    if result.encoding not in (None, "utf-8", "ascii"):
+        print(say("read_as", fmt=result.file_format, encoding=result.encoding))
+    if result.preset:  # which of the export's fields the preset took (three could be the event id: this one is)
+        print(say("fields", fields=", ".join(f"{column} <- {field}" for field, column in result.mapping.items())))
     for warning in result.warnings:
         print(say("warning", text=wording.reason(warning, lang)))
     for row in result.rejects.head(REJECTS_SHOWN).itertuples(index=False):
@@ -60,7 +64,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     folders = [p for p in paths if ingest.is_rollup_dir(p)]  # rollups built by metrics/spark_rollup.py
     paths = [p for p in paths if p not in folders]
-    missing = [p for p in paths if not p.is_file() and not p.is_dir()]  # a folder of export files reads as one
+    # a folder of export files, or a glob of them (quoted, so that the shell leaves it), reads as one
+    missing = [p for p in paths if not p.is_file() and not p.is_dir() and not ingest.glob_members(str(p))]
     failed = 0
     for path in missing:
         print(f"error: {path}: no such file", file=sys.stderr)

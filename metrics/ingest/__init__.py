@@ -67,7 +67,7 @@ MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.t
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
-           "default_source", "detect_kind", "ensure_demo", "identifier_problem", "import_bytes", "import_file",
+           "default_source", "detect_kind", "ensure_demo", "glob_members", "identifier_problem", "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
            "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
            "_auto_mapping"]
@@ -377,7 +377,7 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
     rejects = run(cur, "ingest_run.rejects_of", {"id": import_id, "n": MAX_REJECTS_SHOWN}).df()
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
                         raw.excluded, filtered, preset.name if preset and layout else None, warnings,
-                        layout.name if layout else None, resolved)
+                        layout.name if layout else None, resolved, raw.file_format, raw.encoding)
 
 
 def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) -> int:

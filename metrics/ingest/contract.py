@@ -202,6 +202,8 @@ class ImportResult:
     warnings: tuple[str, ...] = ()  # what loaded but will not count as the user expects (no value-model feature)
     layout: str | None = None  # the preset's layout the export fits
     mapping: dict[str, str] = field(default_factory=dict, compare=False)  # the export's field -> contract column
+    file_format: str | None = None  # csv, json, parquet, avro, xlsx
+    encoding: str | None = None  # the text encoding read (utf-8, gb18030, cp1252, utf-16 with BOM, ...)
 
 
 # ---------------------------------------------------------------- headers

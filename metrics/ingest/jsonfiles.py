@@ -68,8 +68,13 @@ def _json_shape(path: Path, file_name: str) -> tuple[str, str | None]:
 
 
 def _flatten(record: object, prefix: tuple[str, ...], out: dict[tuple[str, ...], str]) -> None:
-    """Leaf paths of a record -> how to reach them ("key" or "[0]" steps); a one-element list is unwrapped."""
-    if isinstance(record, dict):
+    """Leaf paths of a record -> how to reach them ("key" or "[0]" steps); a one-element list is unwrapped, but a
+    list of key/value records (GA4's event_params) is one field, whose keys ingest.nested addresses."""
+    if isinstance(record, list) and record and all(isinstance(r, dict) and "key" in r and "value" in r
+                                                   for r in record):
+        if prefix:
+            out.setdefault(prefix, "leaf")
+    elif isinstance(record, dict):
         for key, value in record.items():
             _flatten(value, prefix + (str(key),), out)
     elif isinstance(record, list) and len(record) == 1 and isinstance(record[0], (dict, list)):

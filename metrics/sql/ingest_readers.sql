@@ -89,7 +89,7 @@ SET VARIABLE vl_offsets = $offsets::BIGINT[]
 -- name: raw_of_parquet_files
 -- {{columns}}: "header" AS c0, ...; a row's line is its position in the files' rows, in the files' order
 CREATE OR REPLACE TEMP VIEW vl_raw AS
-SELECT getvariable('vl_offsets')[file_index + 1] + file_row_number + 1 AS line, {{columns}}
+SELECT getvariable('vl_offsets')[CAST(file_index AS BIGINT) + 1] + file_row_number + 1 AS line, {{columns}}
 FROM read_parquet(getvariable('vl_paths'), file_row_number = true, union_by_name = true)
 
 -- name: rows_of_raw

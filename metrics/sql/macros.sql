@@ -82,6 +82,11 @@ CREATE OR REPLACE TEMP MACRO vl_kv_value(r) AS CASE
     ELSE json_extract_string(r, '$.value') END;
 CREATE OR REPLACE TEMP MACRO vl_kv_json(j, k) AS vl_kv_value(vl_kv_record(j, k));
 
+-- the text at a JSON path, a one-element array's element (Amplitude's groups hold {"company": ["A1"]})
+CREATE OR REPLACE TEMP MACRO vl_json_field(j, p) AS CASE
+    WHEN json_type(j, p) = 'ARRAY' AND json_array_length(j, p) = 1 THEN json_extract_string(j, p || '[0]')
+    ELSE json_extract_string(j, p) END;
+
 -- month: a timestamp as above, or 2025-03 / 2025/03 / 2025年3月; the first day of the month
 CREATE OR REPLACE TEMP MACRO vl_month(v) AS CAST(date_trunc('month', COALESCE(
     vl_ts(v),
