@@ -18,7 +18,8 @@ con = get_connection()
 
 
 def import_one(upload) -> None:
-    """Preview one uploaded file, let the user fix kind and mapping, and import it on request."""
+    """Preview one uploaded file (or a zip of a folder of them), let the user choose the preset and kind, map, unmap
+    or pick any field (nested ones too), and import it on request: what `cli.py import` does."""
     source = st.text_input(t("source"), ingest.default_source(upload.name), key=f"src-{upload.file_id}")
     try:
         ingest.check_size(upload.name, upload.size)
@@ -37,31 +38,61 @@ def import_one(upload) -> None:
         preview = ingest.preview_bytes(con, data, upload.name, kind=kind, source=source, preset=preset)
         st.caption(t("detected", fmt=preview.file_format, enc=term_text("encoding", preview.encoding) or "-",
                      kind=term_text("kind", detected.kind) or "?"))
-        choices = ["", *[c.name for c in ingest.CONTRACT[kind]]]
-        mapping = dict(preview.mapping)
-        for header in preview.unmapped:
-            column = st.selectbox(t("map_header", header=plain(header)), choices, key=f"map-{upload.file_id}-{header}",
-                                  format_func=lambda c: c or t("ignore"))
-            if column:
-                mapping[header] = column
+        if preview.preset and preview.layout:
+            spec = ingest.PRESETS[preview.preset]
+            layout = next(x for x in spec.layouts if x.name == preview.layout)
+            st.caption(t("layout_detected", tool=spec.tool, layout=layout.name, doc=layout.documentation))
+        if preview.closest:  # the chosen preset fits no layout, or two fields map to one column: say so, go on
+            st.warning(plain(preview.closest))
+        mapping = mapping_inputs(upload.file_id, kind, preview)
         table({t("header"): list(mapping), t("column"): list(mapping.values())}, hide_index=True)
-        missing = [c.name for c in ingest.CONTRACT[kind] if c.required and c.name not in mapping.values()]
+        chosen = [c for c in mapping.values() if c]
+        conflicts = sorted({c for c in chosen if chosen.count(c) > 1})
+        for column in conflicts:
+            st.warning(t("map_conflict", column=column,
+                         fields=", ".join(plain(f) for f, c in mapping.items() if c == column)))
+        missing = [c.name for c in ingest.CONTRACT[kind] if c.required and c.name not in chosen]
         if missing:
             st.warning(t("missing", cols=", ".join(missing)))
         st.caption(t("preview"))
         # the file's own headers; an absent value is blank (the grid would write None, in English)
         table(preview.sample.astype(object).where(preview.sample.notna(), ""), hide_index=True, labels=False)
-        if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}", disabled=bool(missing),
-                     type="primary"):
+        if st.button(t("import", file=plain(upload.name)), key=f"go-{upload.file_id}",
+                     disabled=bool(missing or conflicts), type="primary"):
+            unmapped = {f: "" for f in [*preview.headers, *preview.paths] if f not in mapping}
             with long_work(), writing() as writable:  # the other sessions' runs go on meanwhile
-                result = ingest.import_bytes(writable, data, upload.name, kind=kind, mapping=mapping, source=source,
-                                             preset=preset, event_filter=event_filter)
+                result = ingest.import_bytes(writable, data, upload.name, kind=kind, mapping={**unmapped, **mapping},
+                                             source=source, preset=preset, event_filter=event_filter)
             show_result(result)
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
         st.error(plain(str(exc)))
     except Exception:  # one broken file never takes the page, or the other files, with it
         logging.getLogger(__name__).exception("import of %s failed", upload.name)
         st.error(t("import_failed", file=plain(upload.name)))
+
+
+MAX_PATHS_SHOWN = 60  # nested fields offered to map (GA4's event_params alone may hold dozens)
+
+
+def mapping_inputs(file_id: str, kind: str, preview: ingest.Preview) -> dict[str, str]:
+    """A picker per header, and per field inside a nested column, starting from the detected mapping: any of them
+    can be mapped, changed or unmapped ("(ignore)"). Returns field -> contract column for the mapped ones."""
+    choices = {"": t("ignore"), **{c.name: c.name for c in ingest.CONTRACT[kind]}}
+    mapping = {}
+    for header in preview.headers:
+        column = choice(st.selectbox, t("map_header", header=plain(header)), choices,
+                        key=f"map-{file_id}-{kind}-{header}", default=preview.mapping.get(header, ""))
+        if column:
+            mapping[header] = column
+    paths = [p for p in preview.paths if p in preview.mapping] + [p for p in preview.paths if p not in preview.mapping]
+    if paths:
+        with st.expander(t("nested_fields", n=len(paths)), expanded=any(p in preview.mapping for p in paths)):
+            for path in paths[:MAX_PATHS_SHOWN]:
+                column = choice(st.selectbox, t("map_header", header=plain(path)), choices,
+                                key=f"map-{file_id}-{kind}-{path}", default=preview.mapping.get(path, ""))
+                if column:
+                    mapping[path] = column
+    return mapping
 
 
 def event_filter_inputs(file_id: str, source: str) -> ingest.EventFilter:
@@ -96,7 +127,7 @@ def show_result(result: ingest.ImportResult) -> None:
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
 
 
-UPLOAD_TYPES = ["csv", "txt", "xlsx", "parquet", "json", "jsonl", "ndjson", "gz", "zip"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "avro", "json", "jsonl", "ndjson", "gz", "zip"]
 for upload in file_uploader(t("upload"), UPLOAD_TYPES, key="import_files"):
     with st.expander(plain(upload.name), expanded=True):
         import_one(upload)

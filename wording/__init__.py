@@ -210,7 +210,9 @@ TERMS_ZH: dict[str, dict[str, str]] = {
     "request_type": {"request": "需求", "bug": "缺陷"},
     "urgency": {"high": "高", "medium": "中", "low": "低"},
     "outcome": {"renewed": "续约", "expanded": "扩容", "contracted": "缩减", "churned": "流失"},
-    "encoding": {"utf-8": "UTF-8", "utf-8 with bom": "UTF-8（带 BOM）", "gb18030": "GB18030", "gbk": "GBK"},
+    "encoding": {"utf-8": "UTF-8", "utf-8 with bom": "UTF-8（带 BOM）", "gb18030": "GB18030", "gbk": "GBK",
+                 "cp1252": "Windows-1252（西欧）", "utf-16 with bom": "UTF-16（带 BOM）", "cp932": "Shift-JIS（日文）",
+                 "big5": "Big5（繁体中文）"},
     "category": {"efficiency": "效率", "cost": "成本", "revenue": "收入", "risk": "风险"},
 }
 

@@ -67,7 +67,8 @@ MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.t
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
-           "default_source", "detect_kind", "ensure_demo", "glob_members", "identifier_problem", "import_bytes", "import_file",
+           "default_source", "detect_kind", "ensure_demo", "glob_members", "identifier_problem", "import_bytes",
+           "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
            "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
            "_auto_mapping"]
@@ -97,11 +98,9 @@ def preview_file(con, path: str | Path, *, file_name: str | None = None, kind: s
     except DataError as exc:  # the chosen preset fits no layout: the preview says why, the import refuses
         chosen, layout, closest = check_preset(preset), None, str(exc)
     kind = _check_kind(kind) or _kind_of(fields, chosen, layout)
-    try:
-        resolved = _resolve_mapping(con, fields, kind, mapping, source,
-                                    layout if chosen and chosen.kind == kind else None) if kind else {}
-    except DataError as exc:
-        resolved, closest = {}, closest or str(exc)
+    # two fields on one column are shown, not refused: the person unmaps one (the import refuses them)
+    resolved = _resolve_mapping(con, fields, kind, mapping, source, layout if chosen and chosen.kind == kind else None,
+                                strict=False) if kind else {}
     missing = [c.name for c in CONTRACT[kind] if c.required and c.name not in resolved.values()] if kind else []
     return Preview(file_name, raw.file_format, raw.encoding, kind, raw.headers, resolved,
                    [h for h in raw.headers if h not in resolved], missing, sample, chosen.name if chosen else None,

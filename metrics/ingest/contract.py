@@ -261,11 +261,11 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]
 
 
 def _resolve_mapping(con, fields: FieldSet, kind: str, mapping: dict[str, str] | None,
-                     source: str | None, layout: Layout | None = None) -> dict[str, str]:
+                     source: str | None, layout: Layout | None = None, strict: bool = True) -> dict[str, str]:
     """The export's field -> contract column: the headers' aliases, then the layout's fields (replacing any alias
     for the same column: the tool's documentation knows which of three id-like headers is the event id), then the
     source's remembered mapping and the one given (a column "" unmaps a field). Raises DataError when two fields
-    still map to one column."""
+    still map to one column (unless not `strict`: a preview shows them)."""
     allowed = {c.name for c in CONTRACT[kind]}
     resolved = _auto_mapping(list(fields.headers), kind)
     for name, column in (layout.mapping(fields) if layout is not None else {}).items():
@@ -289,7 +289,7 @@ def _resolve_mapping(con, fields: FieldSet, kind: str, mapping: dict[str, str] |
             raise DataError(f"'{column}' is not a column of {kind} (expected one of: {', '.join(sorted(allowed))})")
     seen: dict[str, str] = {}
     for header, column in resolved.items():
-        if column in seen:
+        if column in seen and strict:
             raise DataError(f"headers '{seen[column]}' and '{header}' both map to {column}; map only one of them")
         seen[column] = header
     return resolved
