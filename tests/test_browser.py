@@ -197,3 +197,51 @@ def test_a_link_to_a_page_is_the_first_request_after_a_restart_and_opens_the_who
         assert page.get_by_text("简体中文").count() == 1
         assert page.url.endswith("from=2026-01&to=2026-03")  # the picker kept the link's period (else 2026-08..10)
         browser.close()
+
+
+def test_the_import_page_takes_a_ga4_parquet_file_and_an_iso_8859_1_salesforce_report_with_their_presets(tmp_path):
+    """As a CS operations person would: upload GA4's BigQuery export (Parquet) and a Salesforce accounts report
+    (ISO-8859-1, quoted, its footer), see each file's preset, layout and encoding, import both, see what loaded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from test_second_ring import ga4_rows, salesforce_report
+
+    rows = ga4_rows()
+    for row in rows:  # the demo's accounts and features
+        row["user_properties"][0]["value"]["string_value"] = {"A1": "A002", "A2": "A003"}[
+            row["user_properties"][0]["value"]["string_value"]]
+        row["event_name"] = {"Dispatch": "Smart dispatch", "Reports": "Auto reconciliation"}.get(
+            row["event_name"], row["event_name"])
+    ga4 = tmp_path / "events_20250303.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), ga4)
+    report = salesforce_report(tmp_path / "report1709312345678.csv")
+    server_gen = serve(tmp_path)
+    url = next(server_gen)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="en-US")
+            page.goto(url)
+            settle(page)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_import"], exact=True).click()
+            settle(page)
+            page.locator('input[type="file"]').set_input_files([str(ga4), str(report)])
+            settle(page)
+            main = page.locator('[data-testid="stMain"]')
+            text = main.inner_text()
+            assert "Preset: Google Analytics 4, layout bigquery-export" in text
+            assert "Preset: Salesforce, layout report-export" in text and "encoding: cp1252" in text
+            preset = page.locator('[data-testid="stSelectbox"]').filter(has_text=STRINGS["en"]["preset"])
+            assert [preset.nth(i).locator("input").first.input_value() for i in range(2)] == [
+                "Google Analytics 4", "Salesforce"]
+            loaded = page.locator('[data-testid="stMetric"]').filter(has_text=STRINGS["en"]["loaded"])
+            for name, rows_loaded in ((ga4.name, "6"), (report.name, "2")):  # a result shows on its own run
+                page.get_by_role("button", name=STRINGS["en"]["import"].format(file=name)).click()
+                settle(page)
+                page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+                assert loaded.first.locator('[data-testid="stMetricValue"]').inner_text() == rows_loaded
+                errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+                assert errors.count() == 0, errors.first.inner_text()
+            browser.close()
+    finally:
+        server_gen.close()
