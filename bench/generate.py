@@ -89,6 +89,19 @@ def write(out: Path, n_events: int, n_accounts: int, n_users: int, seed: int = 7
     con.execute(f"""COPY (SELECT account_id, user_id, strftime(event_time, '%Y-%m-%dT%H:%M:%SZ') AS event_time, feature,
                                  duration_seconds, units FROM read_parquet('{out / 'events.parquet'}'))
                      TO '{out / 'events.ndjson.gz'}' (FORMAT json, COMPRESSION gzip)""")
+    # the same events in Mixpanel's pipeline layout (https://docs.mixpanel.com/docs/data-pipelines/schematized-export-
+    # pipeline): a Parquet file a day in a folder, time a naive UTC TIMESTAMP, insert_id, properties as JSON text;
+    # the events folded into 183 days (issue 42's half year of daily files)
+    pipeline = out / "mixpanel_pipeline"
+    con.execute(f"""COPY (SELECT feature AS event_name, time, user_id AS distinct_id,
+                                 md5(CAST(row_number() OVER () AS VARCHAR)) AS insert_id,
+                                 json_object('company_id', account_id, 'duration', duration_seconds,
+                                             '$browser', 'Chrome') AS properties,
+                                 CAST(time AS DATE) AS day
+                          FROM (SELECT *, TIMESTAMP '{START}' + to_seconds(CAST(epoch(event_time - TIMESTAMP
+                                       '{START}') AS BIGINT) % (183 * 86400)) AS time
+                                FROM read_parquet('{out / 'events.parquet'}')))
+                     TO '{pipeline}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)""")
     # the same usage pre-aggregated per user, feature and day, as Pendo's feature events (a row stands for N events)
     con.execute(f"""COPY (SELECT account_id, user_id, strftime(date_trunc('day', event_time), '%Y-%m-%dT00:00:00Z')
                                  AS event_time, feature, count(*) AS event_count,

@@ -17,6 +17,9 @@ Scenarios (baseline in brackets):
   load plus these: what loading the file and then aggregating it as it is would cost.
 - bare_ufm: the first of them alone, the user-feature-month grouping [bare read_parquet]; with the bare load, the
   floor issue 22 names for an import (the load plus the one grouping no import can skip), printed as a ratio
+- import_pipeline: a folder of daily Parquet files in Mixpanel's pipeline layout (bench/generate.py's
+  mixpanel_pipeline, one file a day, properties as JSON text) imported as one, with the mixpanel preset [bare_pipeline:
+  DuckDB's bare read_parquet of the same glob]; issue 42's target: within 3x, peak under 1 GB
 - one account's full report from the rollups, warm median of 10, the period's shared inputs built
   (metrics.report.period_inputs, once per period and data version, as the account page caches them) [itself];
   building those inputs [report]; first_view: a period's inputs and then its peer table from them, as the account
@@ -51,14 +54,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet",
+SCENARIOS = ("bare_pipeline", "import_pipeline",
+             "bare_csv", "import_csv", "bare_json", "import_json", "bare_daily", "import_daily", "bare_parquet",
              "bare_rollups", "bare_ufm", "import_parquet",
              "import_parquet_uncapped", "import_json_uncapped",
              "report_one", "report_inputs", "first_view", "report_cold", "pandas_one", "recompute_all", "pandas_all",
              "peer_table",
              "export_xlsx", "export_xlsx_cold", "export_pptx", "portfolio_xlsx", "portfolio_pptx", "spark_rollup",
              "spark_import")
-BASELINE = {"import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
+BASELINE = {"import_pipeline": "bare_pipeline",
+            "import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
             "bare_rollups": "bare_parquet", "bare_ufm": "bare_parquet",
             "import_parquet": "bare_parquet",
             "import_parquet_uncapped": "bare_parquet", "import_json_uncapped": "bare_json",
@@ -139,6 +144,7 @@ def scenario(name: str, data: Path, work: Path) -> float:
         return _timed(lambda: con.execute(BARE_ROLLUPS if name == "bare_rollups" else BARE_UFM))
     if name.startswith("bare_"):
         reader, file = {"bare_csv": ("read_csv", data / "events.csv"),
+                        "bare_pipeline": ("read_parquet", data / "mixpanel_pipeline" / "*" / "*.parquet"),
                         "bare_json": ("read_json", data / "events.ndjson.gz"),
                         "bare_daily": ("read_json", data / "events_daily.ndjson.gz")}.get(
             name, ("read_parquet", data / "events.parquet"))
@@ -153,6 +159,8 @@ def scenario(name: str, data: Path, work: Path) -> float:
         con = connect(target)
         for small in ("accounts.csv", "value_drivers.csv", "outcomes.csv"):
             ingest.import_file(con, data / small)
+        if name == "import_pipeline":
+            return _timed(lambda: ingest.import_file(con, data / "mixpanel_pipeline", preset="mixpanel"))
         file = data / {"import_csv": "events.csv", "import_json": "events.ndjson.gz",
                        "import_json_uncapped": "events.ndjson.gz",
                        "import_daily": "events_daily.ndjson.gz"}.get(name, "events.parquet")

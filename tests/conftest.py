@@ -100,8 +100,8 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
 # English a Chinese page may show: names of products, formats and standards, codes, and the demo's own data
 _ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
                   "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
-                  "Segment", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost", "TSV", "Avro",
-                  "Heap", "Snowplow", "RudderStack", "Salesforce", "HubSpot", "Google", "Analytics",
+                  "Segment", "Heap", "Snowplow", "RudderStack", "Salesforce", "HubSpot", "Google", "Analytics",
+                  "TSV", "Avro", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
                   "efficiency", "revenue", "risk", "renewed", "expanded", "contracted", "churned", "request", "bug",
                   "high", "medium", "low"}
 # the last fourteen: contract values a file must contain (value-model basis and category, renewal outcome, request

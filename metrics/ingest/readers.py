@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 from isal import igzip
 
@@ -29,6 +30,10 @@ from metrics.store import run
 
 __all__ = ["_Raw", "_drop_staging", "_json_path", "_sha256", "_stage", "_stage_members", "folder_members",
            "glob_members"]
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return path.open("rb")
 
 
 def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = False,
@@ -75,7 +80,7 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
     if fmt == "parquet":
         return _stage_parquet(con, path, file_name)
     if fmt == "avro":
-        return _stage_avro(con, [(file_name, partial(path.open, "rb"))], file_name, head_only)
+        return _stage_avro(con, [(file_name, partial(_open_binary, path))], file_name, head_only)
     if head_only and len(head) == _PREVIEW_BYTES:
         path = workdir / "head.csv"
         path.write_bytes(head[: head.rfind(b"\n") + 1] or head)
