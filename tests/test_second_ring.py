@@ -339,3 +339,75 @@ def test_epochs_by_magnitude_and_basic_offsets_are_counted_in_the_workspace_zone
     path.write_text(f"account_id,user_id,event_time,feature\nA1,u1,{value},Dispatch\n", encoding="utf-8")
     ingest.import_file(shanghai, path)
     assert table(shanghai, "SELECT event_time FROM events") == [(expected,)]
+
+
+def test_a_zip_of_a_folder_uploaded_is_one_import_like_the_folder(shanghai, tmp_path):
+    import zipfile
+
+    folder = mixpanel_pipeline_folder(tmp_path / "mixpanel")
+    archive = tmp_path / "mixpanel.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"mixpanel/{path.name}")
+    result = ingest.import_bytes(shanghai, archive.read_bytes(), "mixpanel.zip", preset="mixpanel")
+    loads_like_the_rows(shanghai, result, "mixpanel", "pipeline")
+
+
+def test_the_pipelines_json_text_properties_are_offered_as_paths_and_a_utf16_file_with_its_bom_reads(con, tmp_path):
+    folder = mixpanel_pipeline_folder(tmp_path / "mixpanel")
+    preview = ingest.preview_file(con, folder)
+    assert (preview.preset, preview.layout, preview.mapping["properties.company_id"]) == (
+        "mixpanel", "pipeline", "account_id")
+    assert {"properties.company_id", "properties.duration", "properties.$browser"} <= set(preview.paths)
+    path = tmp_path / "accounts_utf16.csv"
+    path.write_bytes("account_id,account_name\nA1,华东物流集团\n".encode("utf-16"))  # with its BOM
+    result = ingest.import_file(con, path)
+    assert (result.rows_loaded, result.encoding) == (1, "utf-16 with BOM")
+    assert table(con, "SELECT account_name FROM account") == [("华东物流集团",)]
+
+
+def test_the_cli_imports_a_folder_and_a_quoted_glob_with_a_preset_and_says_which_layout_and_fields(tmp_path,
+                                                                                                   capsys):
+    from cli import main
+
+    db = str(tmp_path / "cli.duckdb")
+    assert main(["settings", "--timezone", ZONE, "--db", db]) == 0
+    assert main(["import", str(FIXTURES / "accounts.csv"), "--db", db]) == 0
+    folder = mixpanel_pipeline_folder(tmp_path / "mixpanel")
+    capsys.readouterr()
+    assert main(["import", str(folder), "--preset", "mixpanel", "--db", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("mixpanel [Usage events] [preset mixpanel, layout pipeline]: 6 loaded, 0 rejected, 0 unchanged "
+                      "(already loaded), 1 left out by the event filter (of 7 rows read)")
+    assert "event_id <- insert_id" in out[1] and "account_id <- properties.company_id" in out[1]
+    assert main(["import", str(folder / "*.parquet"), "--preset", "mixpanel", "--force", "--db", db]) == 0
+    assert "0 loaded, 0 rejected, 6 unchanged" in capsys.readouterr().out
+    report = tmp_path / "salesforce.csv"
+    salesforce_report(report)
+    assert main(["import", str(report), "--preset", "salesforce", "--db", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["salesforce.csv [Accounts] [preset salesforce, layout report-export]: 2 loaded, 0 rejected, "
+                       "0 unchanged (already loaded), 6 lines excluded (blank lines, a report's footer) (of 2 rows "
+                       "read)", "  read as csv, cp1252"]
+
+
+def test_on_the_import_page_two_headers_on_one_column_are_a_warning_one_unmapped_and_the_file_imports(tmp_path,
+                                                                                                      monkeypatch):
+    from conftest import run_page
+
+    from i18n import STRINGS
+
+    en = STRINGS["en"]
+    body = ("account_id,user_id,event_time,feature,$insert_id,uuid\n"
+            "A002,u1,2026-03-03 09:00:00,Smart dispatch,i1,x1\n").encode()
+    at = run_page(tmp_path / "page.duckdb", monkeypatch, "views/data_import.py")
+    at.file_uploader[0].set_value(("ids.csv", body, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any(w.value.startswith("“event_id” is mapped from more than one field") for w in at.warning)
+    button = next(b for b in at.button if b.label.startswith(en["import"].split("{")[0]))
+    assert button.disabled
+    next(box for box in at.selectbox if box.label == en["map_header"].format(header="uuid")).set_value("").run()
+    assert not any(w.value.startswith("“event_id”") for w in at.warning)
+    next(b for b in at.button if b.label.startswith(en["import"].split("{")[0])).click().run()
+    assert {m.label: m.value for m in at.metric}[en["loaded"]] == "1"
