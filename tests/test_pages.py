@@ -167,7 +167,8 @@ def test_the_uploaders_own_words_are_chinese_on_the_chinese_page(db, monkeypatch
             continue
         assert len(styles) == 1
         assert 'content: "上传"' in styles[0]
-        assert 'content: "每个文件不超过 200 MB · CSV、TXT、XLSX、PARQUET、JSON、JSONL、NDJSON、GZ、ZIP"' in styles[0]
+        assert ('content: "每个文件不超过 200 MB · CSV、TSV、TXT、XLSX、PARQUET、AVRO、JSON、JSONL、NDJSON、GZ、ZIP"'
+            in styles[0])
 
 
 def test_the_portfolio_totals_equal_the_portfolio_functions_per_currency(db, monkeypatch):

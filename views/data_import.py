@@ -114,6 +114,9 @@ def show_result(result: ingest.ImportResult) -> None:
     if result.skipped:
         st.info(t("already", file=plain(result.file_name)))
         return
+    st.caption(t("imported_with", fmt=result.file_format or "-", enc=term_text("encoding", result.encoding) or "-",
+                 preset=result.preset or "-", layout=result.layout or "-",
+                 fields=plain(", ".join(f"{column} ← {field}" for field, column in result.mapping.items()))))
     loaded, unchanged, rejected, excluded, filtered = st.columns(5)
     loaded.metric(t("loaded"), result.rows_loaded)
     unchanged.metric(t("unchanged"), result.rows_unchanged)
