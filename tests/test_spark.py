@@ -105,21 +105,21 @@ def test_spark_rollups_equal_duckdbs_row_for_row(spark, generated, tmp_path):
 
 def test_a_re_sent_event_id_keeps_its_last_row_in_spark_as_in_duckdb(spark, generated, tmp_path):
     events = tmp_path / "with_ids.parquet"
-    # every event has an id; A3's first one is sent again at the end with other figures (a corrected event): only
-    # that row counts, in both engines
+    # every event has an id; A3's first one is sent again at the end with other figures, same feature (a corrected
+    # event; an id is an event of one feature, issue 42): only that row counts, in both engines
     con = duckdb.connect()
     con.execute(f"""CREATE TABLE src AS SELECT *, 'e' || row_number() OVER () AS event_id
                     FROM read_parquet('{generated[1]}')""")
-    first = con.execute("SELECT user_id, event_id FROM src WHERE account_id = 'A3' ORDER BY event_time, event_id "
-                        "LIMIT 1").fetchall()[0]
+    first = con.execute("SELECT user_id, event_id, feature FROM src WHERE account_id = 'A3' "
+                        "ORDER BY event_time, event_id LIMIT 1").fetchall()[0]
     con.execute(f"""COPY (
         SELECT * EXCLUDE (part) FROM (SELECT *, 0 AS part FROM src
                        UNION ALL
-                       SELECT 'A3', $user, TIMESTAMP '2025-03-03 10:00:00', 'F1', 7, 7, $id, 1)
+                       SELECT 'A3', $user, TIMESTAMP '2025-03-03 10:00:00', $feature, 7, 7, $id, 1)
         ORDER BY part
-    ) TO '{events}' (FORMAT parquet)""", {"user": first[0], "id": first[1]})
+    ) TO '{events}' (FORMAT parquet)""", {"user": first[0], "id": first[1], "feature": first[2]})
     duck = assert_rollups_equal(spark, events, tmp_path / "out")
-    assert ("A3", first[0], "F1", date(2025, 3, 1)) in {row[:4] for row in duck["user_feature_month"]}
+    assert ("A3", first[0], first[2], date(2025, 3, 1)) in {row[:4] for row in duck["user_feature_month"]}
     # 60,002 rows, 2 rejected, A3's first event replaced by its re-sent row
     assert sum(row[4] for row in duck["account_month"]) == 59_999
 

@@ -24,7 +24,7 @@ INSERT INTO rejects VALUES (?, ?, NULL, 'account_id', ?, ?)
 
 -- name: record_import
 INSERT INTO imports VALUES ($id, $file, $sha, 'rollups', 'spark', 'parquet', NULL,
-                            now()::TIMESTAMP, $read, $loaded, 0, $refused, 0, 0)
+                            now()::TIMESTAMP, $read, $loaded, 0, $refused, 0, 0, NULL, NULL)
 
 -- name: rejects_of
 SELECT line, column_name, value, reason FROM rejects WHERE import_id = $id
