@@ -338,7 +338,6 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
         keep = effective.keep_sql(by_column["feature"])
         run(cur, "ingest_run.set_event_filter",
             {"include": glob_regex(effective.include), "exclude": glob_regex(effective.exclude)})
-    filtered = 0 if keep == "true" else run(cur, "ingest_run.filtered_count", keep=keep).fetchall()[0][0]
     run(cur, "ingest_run.stage", select=select, source=stage_from, keep=keep)
     if raw.delimiter == ";":  # ',' is the decimal mark there
         cur.execute(sql("macros_decimal_comma"))
@@ -357,6 +356,9 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
         _name_features(cur)
         warnings = _value_model_warnings(cur)
     bad, good = run(cur, "ingest_run.row_counts").fetchall()[0]
+    # the rows the filter left out: the staged rows less those validated (a pass of their own cost a 10M-event import
+    # 6.2 s, bench/RESULTS.md, issue 42)
+    filtered = 0 if keep == "true" else raw.rows - len(raw.structural_rejects) - bad - good
     if lazy and _needs_lines(cur, bad):  # read again, staged: the file's clean imports are the ones read once
         raise _Restage
     import_id = run(cur, "ingest_run.next_import_id").fetchall()[0][0]

@@ -104,6 +104,10 @@ def _drop_repeated_ids(cur, batch: str) -> int:
     if not run(cur, "ingest_merge.has_event_ids", batch=batch).fetchall()[0][0]:
         return 0
     feature = "feature" if batch == "vl_checked" else "feature_key"
+    # a 64-bit hash of the id and feature finds whether any repeats at all, grouping fixed-width keys (5.4 s -> 2.3 s
+    # at 10M events, issue 42's profile); only then are the texts compared
+    if not run(cur, "ingest_merge.may_repeat_ids", batch=batch, feature=feature).fetchall()[0][0]:
+        return 0
     return run(cur, "ingest_merge.drop_repeated_ids", batch=batch, feature=feature).fetchall()[0][0]
 
 

@@ -108,8 +108,8 @@ def field_sql(name: str, fields: FieldSet, paths: list[str]) -> str:
     path = f"getvariable('vl_field_paths')[{len(paths)}]"
     # a one-element array is its element (Amplitude's groups: {"company": ["A1"]}), as the JSON reader unwraps it
     if kind == "struct":
-        return f"vl_json_field(to_json({column}), {path})"
-    return f"CASE WHEN json_valid({column}) THEN vl_json_field({column}, {path}) END"
+        return f"vl_unwrap(json_extract_string(to_json({column}), {path}))"
+    return f"vl_unwrap(try(json_extract_string({column}, {path})))"
 
 
 def as_utc(expression: str, staged_type: str) -> str:

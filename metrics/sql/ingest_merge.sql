@@ -113,6 +113,11 @@ WHERE e.account_key BETWEEN getvariable('vl_first_account') AND getvariable('vl_
 -- name: has_event_ids
 SELECT count(*) FROM (SELECT 1 FROM {{batch}} WHERE event_id IS NOT NULL LIMIT 1)
 
+-- name: may_repeat_ids
+-- could an event id repeat for one feature in the batch: equal hashes (a collision only costs the exact check)
+SELECT count(*) FROM (SELECT 1 FROM {{batch}} WHERE event_id IS NOT NULL
+                      GROUP BY account_key, hash(event_id, {{feature}}) HAVING count(*) > 1 LIMIT 1)
+
 -- name: drop_repeated_ids
 -- the file's last row of an event id that repeats for one feature within the batch ({{batch}}: vl_checked or
 -- vl_coded, {{feature}}: its feature or feature_key): one raw event matched by two event definitions (Heap's

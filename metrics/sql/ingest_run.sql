@@ -33,9 +33,6 @@ SELECT import_id FROM imports WHERE sha256 = $digest AND kind = $kind
 -- name: has_user_directory
 SELECT count(*) > 0 FROM user_directory
 
--- name: filtered_count
-SELECT count(*) FROM vl_raw WHERE NOT {{keep}}
-
 -- name: stage
 -- the staged rows as contract columns, without the events the filter excludes
 CREATE OR REPLACE TEMP VIEW vl_stage AS SELECT line, {{select}} FROM {{source}} WHERE {{keep}}

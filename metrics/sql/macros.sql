@@ -82,10 +82,12 @@ CREATE OR REPLACE TEMP MACRO vl_kv_value(r) AS CASE
     ELSE json_extract_string(r, '$.value') END;
 CREATE OR REPLACE TEMP MACRO vl_kv_json(j, k) AS vl_kv_value(vl_kv_record(j, k));
 
--- the text at a JSON path, a one-element array's element (Amplitude's groups hold {"company": ["A1"]})
-CREATE OR REPLACE TEMP MACRO vl_json_field(j, p) AS CASE
-    WHEN json_type(j, p) = 'ARRAY' AND json_array_length(j, p) = 1 THEN json_extract_string(j, p || '[0]')
-    ELSE json_extract_string(j, p) END;
+-- a one-element JSON array's element, else the text as it is (Amplitude's groups hold {"company": ["A1"]}); the
+-- text at a JSON path is read once with try(json_extract_string(...)), NULL where the cell is not JSON: 2.1x faster at
+-- 10M events than testing json_valid and the path's type first (issue 42's profile)
+CREATE OR REPLACE TEMP MACRO vl_unwrap(v) AS CASE
+    WHEN starts_with(v, '[') AND json_valid(v) AND json_array_length(v) = 1 THEN json_extract_string(v, '$[0]')
+    ELSE v END;
 
 -- month: a timestamp as above, or 2025-03 / 2025/03 / 2025年3月; the first day of the month
 CREATE OR REPLACE TEMP MACRO vl_month(v) AS CAST(date_trunc('month', COALESCE(
