@@ -411,3 +411,15 @@ def test_on_the_import_page_two_headers_on_one_column_are_a_warning_one_unmapped
     assert not any(w.value.startswith("“event_id”") for w in at.warning)
     next(b for b in at.button if b.label.startswith(en["import"].split("{")[0])).click().run()
     assert {m.label: m.value for m in at.metric}[en["loaded"]] == "1"
+
+
+def test_the_value_model_warnings_an_import_gives_read_in_chinese_on_the_chinese_page(con, tmp_path):
+    import re
+
+    import wording
+
+    ingest.import_file(con, FIXTURES / "accounts.csv")
+    path = tmp_path / "events.csv"
+    path.write_text("account_id,user_id,event_time,feature\nA1,u1,2025-03-03 09:00,Dispatch\n", encoding="utf-8")
+    result = ingest.import_file(con, path)
+    assert result.warnings and all(not re.search(r"[a-z]{3,}", wording.reason(w, "zh")) for w in result.warnings)

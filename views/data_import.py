@@ -9,7 +9,7 @@ from metrics.errors import DataError
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection, long_work, writing
 from ui.signin import guard
-from ui.text import plain, term_text
+from ui.text import plain, reason_text, term_text
 from ui.widgets import choice, file_uploader, table
 
 guard("data")
@@ -124,7 +124,7 @@ def show_result(result: ingest.ImportResult) -> None:
     excluded.metric(t("excluded"), result.rows_excluded)
     filtered.metric(t("filtered"), result.rows_filtered)
     for warning in result.warnings:
-        st.warning(plain(warning))
+        st.warning(plain(reason_text(warning)))
     if result.rows_rejected:
         st.caption(t("rejects"))
         table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})

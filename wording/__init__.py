@@ -157,7 +157,12 @@ _COLUMNS_ZH = {"feature": "功能", "minutes_saved": "每次节省分钟", "basi
                "target": "目标值", "target_date": "目标日期"}
 # rejects whose reason carries the file's detail (metrics.ingest.readers): the reader's own sentences, then any
 # other detail (DuckDB's parser message) after a translated prefix
-_PATTERNS_ZH = [(re.compile(r"^malformed CSV row: (\d+) fields, the header has (\d+)$"),
+_PATTERNS_ZH = [(re.compile(r"^no feature of the value model appears in these events for (.+): their hours saved will "
+                            r"be 0 \(check the event names, the preset, or a feature list for opaque ids\)$"),
+                 r"这些事件中没有价值模型的功能（客户 \1）：其节省工时将为 0（请检查事件名称、预设，或为不透明的功能 ID 导入功能清单）"),
+                (re.compile(r"^no value model is imported yet: hours saved and value will be 0 until value drivers are "
+                            r"imported$"), "尚未导入价值模型：导入价值驱动因素之前，节省工时和价值均为 0"),
+                (re.compile(r"^malformed CSV row: (\d+) fields, the header has (\d+)$"),
                  r"CSV 行格式错误：有 \1 个字段，表头只有 \2 个"),
                 (re.compile(r"^malformed CSV row: a quote opened on this line is never closed$"),
                  "CSV 行格式错误：本行开始的引号没有闭合"),
