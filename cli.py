@@ -78,8 +78,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if path in missing:
             continue
         try:
-            result = ingest.import_file(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
-                                        force=args.force, sheet=args.sheet, preset=preset, event_filter=event_filter)
+            results = ingest.import_export(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
+                                           force=args.force, sheet=args.sheet, preset=preset,
+                                           event_filter=event_filter)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -89,10 +90,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "nothing of it was stored", file=sys.stderr)
             failed += 1
             continue
-        _print_result(result, args.lang)
-        if not result.skipped and result.rows_loaded + result.rows_unchanged == 0 and result.rows_rejected:
-            print(cli_text(args.lang, "nothing_loaded", file=path.name, n=result.rows_rejected), file=sys.stderr)
-            failed += 1
+        for result in results:  # a folder's companion files (Pendo's feature list) first, then its rows
+            _print_result(result, args.lang)
+            if not result.skipped and result.rows_loaded + result.rows_unchanged == 0 and result.rows_rejected:
+                print(cli_text(args.lang, "nothing_loaded", file=result.file_name, n=result.rows_rejected),
+                      file=sys.stderr)
+                failed += 1
     for folder in folders:
         try:
             _print_result(ingest.import_rollups(con, folder, force=args.force), args.lang)

@@ -261,14 +261,25 @@ def pendo_data_sync(folder: Path) -> Path:
     return folder
 
 
-def test_a_pendo_data_sync_folder_reads_the_feature_avro_files_and_names_them_from_the_feature_list(shanghai,
-                                                                                                    tmp_path):
+def test_a_pendo_data_sync_folder_reads_the_feature_avro_files_and_names_them_from_the_feature_list(tmp_path,
+                                                                                                    capsys):
+    from cli import main
+
     folder = pendo_data_sync(tmp_path / "datasync")
-    features = ingest.import_file(shanghai, folder / "allfeatures.avro")
-    assert (features.kind, features.rows_loaded) == ("features", 3)
-    result = ingest.import_file(shanghai, folder, preset="pendo")
-    loads_like_the_rows(shanghai, result, "pendo", "data-sync")
-    assert (result.file_format, result.rows_read) == ("avro", 6)  # the feature files, not allevents.avro too
+    db = str(tmp_path / "pendo.duckdb")
+    assert main(["settings", "--timezone", ZONE, "--db", db]) == 0
+    assert main(["import", str(FIXTURES / "accounts.csv"), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["import", str(folder), "--preset", "pendo", "--db", db]) == 0  # the folder alone
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("allfeatures.avro [Feature list]: 3 loaded")  # the feature list first, then the events
+    assert out[1].startswith("datasync [Usage events] [preset pendo, layout data-sync]: 6 loaded, 0 rejected")
+    from metrics.store import connect
+
+    con = connect(db)
+    assert usage(con) == expected_usage()  # by the features' names, not their ids
+    assert mau(con) == expected_mau()
+    assert table(con, "SELECT file_format, rows_read FROM imports WHERE preset = 'pendo'") == [("avro", 6)]
 
 
 def salesforce_report(path: Path) -> Path:
@@ -423,3 +434,16 @@ def test_the_value_model_warnings_an_import_gives_read_in_chinese_on_the_chinese
     path.write_text("account_id,user_id,event_time,feature\nA1,u1,2025-03-03 09:00,Dispatch\n", encoding="utf-8")
     result = ingest.import_file(con, path)
     assert result.warnings and all(not re.search(r"[a-z]{3,}", wording.reason(w, "zh")) for w in result.warnings)
+
+
+def test_a_zip_of_a_pendo_data_sync_folder_uploaded_imports_the_feature_list_then_the_events(shanghai, tmp_path):
+    import zipfile
+
+    folder = pendo_data_sync(tmp_path / "datasync")
+    archive = tmp_path / "datasync.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            zf.write(path, path.relative_to(folder).as_posix())
+    results = ingest.import_export_bytes(shanghai, archive.read_bytes(), "datasync.zip", preset="pendo")
+    assert [(r.kind, r.rows_loaded) for r in results] == [("features", 3), ("events", 6)]
+    assert usage(shanghai) == expected_usage()

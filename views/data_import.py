@@ -61,9 +61,11 @@ def import_one(upload) -> None:
                      disabled=bool(missing or conflicts), type="primary"):
             unmapped = {f: "" for f in [*preview.headers, *preview.paths] if f not in mapping}
             with long_work(), writing() as writable:  # the other sessions' runs go on meanwhile
-                result = ingest.import_bytes(writable, data, upload.name, kind=kind, mapping={**unmapped, **mapping},
-                                             source=source, preset=preset, event_filter=event_filter)
-            show_result(result)
+                results = ingest.import_export_bytes(writable, data, upload.name, kind=kind,
+                                                     mapping={**unmapped, **mapping}, source=source, preset=preset,
+                                                     event_filter=event_filter)
+            for result in results:  # a Data Sync zip's feature list first, then its events
+                show_result(result)
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
         st.error(plain(str(exc)))
     except Exception:  # one broken file never takes the page, or the other files, with it

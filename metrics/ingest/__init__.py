@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import zipfile
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.ingest.archives import _is_workbook, _zip_members
 from metrics.ingest.checks import (
     BAD_IDENTIFIER,
     TOTAL_ROW,
@@ -50,6 +52,7 @@ from metrics.ingest.presets import (
     Layout,
     Preset,
     check_preset,
+    companions_of,
     glob_regex,
     saved_settings,
     suggest_preset,
@@ -67,8 +70,9 @@ MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.t
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
-           "default_source", "detect_kind", "ensure_demo", "glob_members", "identifier_problem", "import_bytes",
-           "import_file",
+           "default_source", "detect_kind", "ensure_demo", "glob_members", "import_export", "import_export_bytes",
+           "identifier_problem",
+           "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
            "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
            "_auto_mapping"]
@@ -403,6 +407,33 @@ def _needs_lines(cur, bad_rows: int) -> bool:
     """Whether an import needs its rows' line numbers: to name rejected rows, or to keep the file's last row of an
     event id that repeats."""
     return bool(bad_rows) or bool(run(cur, "ingest_run.repeated_event_ids").fetchall()[0][0])
+
+
+def import_export(con, path: str | Path, *, file_name: str | None = None, **kwargs) -> list[ImportResult]:
+    """import_file for what a person hands over: a folder or zip whose documented layout has companion files (Pendo
+    Data Sync's feature list) imports them first, each as its kind, then its rows; anything else is one import. One
+    result per import, in order."""
+    path = Path(path)
+    file_name = file_name or path.name
+    members = folder_members(path) if path.is_dir() else \
+        _zip_members(path, file_name) if path.is_file() and zipfile.is_zipfile(path) and not _is_workbook(path) else []
+    openers = dict(members)
+    source = kwargs.get("source") or default_source(file_name)
+    results = []
+    for kind, name in companions_of(list(openers)):
+        with tempfile.TemporaryDirectory() as tmp, openers[name]() as src:
+            target = Path(tmp) / Path(name).name
+            target.write_bytes(src.read())
+            results.append(import_file(con, target, kind=kind, force=kwargs.get("force", False),
+                                       source=f"{source} {kind}"))
+    results.append(import_file(con, path, file_name=file_name, **kwargs))
+    return results
+
+
+def import_export_bytes(con, data: bytes, file_name: str, **kwargs) -> list[ImportResult]:
+    """import_export for uploaded content (a zip of a Data Sync folder included)."""
+    with _spooled(data, file_name) as path:
+        return import_export(con, path, file_name=file_name, **kwargs)
 
 
 # ---------------------------------------------------------------- many files, demo, listings

@@ -30,6 +30,8 @@ class Layout:
     include: tuple[str, ...] = ()
     header: tuple[str, ...] = ()  # a headerless file's columns, in the documented order (Snowplow's enriched TSV)
     members: tuple[str, ...] = ()  # which files of a folder or archive hold the rows (Pendo Data Sync's layout)
+    # files of the same folder imported first as another kind (Pendo Data Sync's allfeatures.avro: the feature list)
+    companions: dict[str, str] = field(default_factory=dict)
 
     def fits(self, fields: FieldSet) -> bool:
         """True when the export has every field that identifies this layout."""
@@ -118,7 +120,7 @@ def _layout(data: dict, preset_doc: str) -> Layout:
     return Layout(data.get("name", "export"), data.get("documentation", preset_doc), tuple(data["identify"]),
                   {c: tuple(f) for c, f in data["columns"].items()}, tuple(data.get("utc", ())),
                   tuple(filters.get("exclude", ())), tuple(filters.get("include", ())),
-                  tuple(data.get("header", ())), tuple(data.get("members", ())))
+                  tuple(data.get("header", ())), tuple(data.get("members", ())), dict(data.get("companions", {})))
 
 
 def _load_presets() -> dict[str, Preset]:
@@ -162,6 +164,16 @@ def member_layout(names: list[str]) -> tuple[str, Layout] | None:
             if layout.members and any(select_members(names, layout)):
                 return preset.name, layout
     return None
+
+
+def companions_of(names: list[str]) -> list[tuple[str, str]]:
+    """(kind, member) of the files a documented folder layout imports before its rows: Pendo Data Sync's feature
+    list, so that its feature events take their names."""
+    found = member_layout(names)
+    if found is None:
+        return []
+    return [(kind, name) for kind, pattern in found[1].companions.items() for name in names
+            if fnmatch.fnmatch(name, pattern)]
 
 
 def select_members(names: list[str], layout: Layout) -> list[str]:
