@@ -74,13 +74,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     preset = "" if args.preset == "none" else args.preset
     event_filter = ingest.EventFilter(tuple(args.include or ()), tuple(args.exclude or ()), args.value_model_only) \
         if args.include or args.exclude or args.value_model_only else None
-    for path in ingest.kind_order(con, [p for p in paths if p not in missing]) if not args.kind else paths:
-        if path in missing:
-            continue
+    present = [p for p in paths if p not in missing]
+    # files of one folder and layout given one by one (a shell-expanded glob) are one import, as their folder is
+    for group in ingest.layout_groups(con, present) if not args.kind else [[p] for p in present]:
+        path = group[0] if len(group) == 1 else group[0].parent
         try:
-            results = ingest.import_export(con, path, kind=args.kind, mapping=mapping or None, source=args.source,
-                                           force=args.force, sheet=args.sheet, preset=preset,
-                                           event_filter=event_filter)
+            results = ingest.import_group(con, group, kind=args.kind, mapping=mapping or None, source=args.source,
+                                          force=args.force, sheet=args.sheet, preset=preset,
+                                          event_filter=event_filter)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1

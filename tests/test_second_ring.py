@@ -393,6 +393,12 @@ def test_the_cli_imports_a_folder_and_a_quoted_glob_with_a_preset_and_says_which
     assert "event_id <- insert_id" in out[1] and "account_id <- properties.company_id" in out[1]
     assert main(["import", str(folder / "*.parquet"), "--preset", "mixpanel", "--force", "--db", db]) == 0
     assert "0 loaded, 0 rejected, 6 unchanged" in capsys.readouterr().out
+    # the files one by one, as a shell expands an unquoted glob: one import too
+    files = sorted(str(p) for p in folder.glob("*.parquet"))
+    assert len(files) == 5 and main(["import", *files, "--preset", "mixpanel", "--force", "--db", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("mixpanel [Usage events] [preset mixpanel, layout pipeline]: 0 loaded, 0 rejected, 6 "
+                             "unchanged") and len([line for line in out if "[Usage events]" in line]) == 1
     report = tmp_path / "salesforce.csv"
     salesforce_report(report)
     assert main(["import", str(report), "--preset", "salesforce", "--db", db]) == 0

@@ -71,7 +71,7 @@ __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "su
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
            "default_source", "detect_kind", "ensure_demo", "glob_members", "import_export", "import_export_bytes",
-           "identifier_problem",
+           "identifier_problem", "import_group", "layout_groups",
            "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
            "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
@@ -440,13 +440,40 @@ def import_export_bytes(con, data: bytes, file_name: str, **kwargs) -> list[Impo
 
 def kind_order(con, paths: list[Path]) -> list[Path]:
     """Paths ordered so that accounts and value drivers load before the events and outcomes that refer to them."""
-    def rank(path: Path) -> int:
+    return [path for group in layout_groups(con, paths) for path in group]
+
+
+def layout_groups(con, paths: list[Path]) -> list[list[Path]]:
+    """The files given, in kind order (accounts and value drivers before the events and outcomes that refer to them),
+    those of one folder, suffix, kind and headers together: a shell-expanded glob of 183 daily files is one group,
+    imported as one (import_group), not 183 imports."""
+    keyed: dict[tuple, list[Path]] = {}
+    ranks: dict[tuple, int] = {}
+    for path in paths:
         try:
-            kind = preview_file(con, path, rows=1).kind
-        except Exception:  # noqa: BLE001 - unreadable files go last; importing them reports why
-            return len(KINDS)
-        return KINDS.index(kind) if kind else len(KINDS)
-    return sorted(paths, key=rank)
+            preview = preview_file(con, path, rows=1)
+            key: tuple = (path.parent, "".join(path.suffixes), preview.kind, tuple(preview.headers))
+            rank = KINDS.index(preview.kind) if preview.kind else len(KINDS)
+        except Exception:  # noqa: BLE001 - unreadable files go last, alone; importing them reports why
+            key, rank = (path,), len(KINDS)
+        if not path.is_file():
+            key = (path,)  # a folder or a glob is its own group already
+        keyed.setdefault(key, []).append(path)
+        ranks[key] = rank
+    return [keyed[key] for key in sorted(keyed, key=lambda k: ranks[k])]
+
+
+def import_group(con, files: list[Path], **kwargs) -> list[ImportResult]:
+    """import_export of one file, or of files of one layout as one import: they are linked into a temporary folder
+    named after theirs and read as that folder is (one import record, one summary; a reject names the file)."""
+    if len(files) == 1:
+        return import_export(con, files[0], **kwargs)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / (files[0].parent.resolve().name or "files")
+        folder.mkdir()
+        for path in files:
+            (folder / path.name).symlink_to(path.resolve())
+        return import_export(con, folder, **kwargs)
 
 
 def load_demo(con) -> list[ImportResult]:
