@@ -427,7 +427,9 @@ def test_on_the_import_page_two_headers_on_one_column_are_a_warning_one_unmapped
     next(box for box in at.selectbox if box.label == en["map_header"].format(header="uuid")).set_value("").run()
     assert not any(w.value.startswith("“event_id”") for w in at.warning)
     next(b for b in at.button if b.label.startswith(en["import"].split("{")[0])).click().run()
-    assert {m.label: m.value for m in at.metric}[en["loaded"]] == "1"
+    shown = {m.label: m.value for m in at.metric}
+    assert shown, [e.value for e in at.error]
+    assert shown[en["loaded"]] == "1"
 
 
 def test_the_value_model_warnings_an_import_gives_read_in_chinese_on_the_chinese_page(con, tmp_path):

@@ -1,13 +1,14 @@
 """A clean CSV or JSON-lines file of events is not staged: validation reads it as DuckDB's reader reads it
-(ingest._validate_lazily). Its rows then carry no line number (DuckDB writes a join's output in no set order), so a
-file whose lines must be named (a rejected row, a repeated event id) is rolled back and staged, as is a file that
-reader cannot take whole, and its lines named as before."""
+(ingest.importer._validate_lazily). Its rows then carry no line number (DuckDB writes a join's output in no set
+order), so a file whose lines must be named (a rejected row, a repeated event id) is rolled back and staged, as is
+a file that reader cannot take whole, and its lines named as before."""
 from __future__ import annotations
 
 import pytest
 from conftest import FIXTURES, table
 
 from metrics import ingest
+from metrics.ingest import importer
 from metrics.store import DataError, connect
 
 
@@ -21,13 +22,13 @@ def _database():
 def _stagings(monkeypatch) -> list[bool]:
     """The `lazy` of each time import_file stages the file: [True] when it was read once, unstaged."""
     calls: list[bool] = []
-    real = ingest._stage_path
+    real = importer._stage_path
 
     def recorded(*args, **kwargs):
         calls.append(kwargs.get("lazy", False))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest, "_stage_path", recorded)
+    monkeypatch.setattr(importer, "_stage_path", recorded)
     return calls
 
 
@@ -81,16 +82,16 @@ def test_the_unstaged_read_stops_at_the_first_row_to_reject(tmp_path, monkeypatc
     path = tmp_path / f"usage.{fmt}"
     path.write_text(_csv(rows) if fmt == "csv" else _json(rows), encoding="utf-8")
     stopped: list[BaseException | None] = []
-    real = ingest._validate_lazily
+    real = importer._validate_lazily
 
     def recorded(*args, **kwargs):
         try:
             return real(*args, **kwargs)
-        except ingest._Restage as exc:
+        except importer._Restage as exc:
             stopped.append(exc.__cause__)
             raise
 
-    monkeypatch.setattr(ingest, "_validate_lazily", recorded)
+    monkeypatch.setattr(importer, "_validate_lazily", recorded)
     con = _database()
     result = ingest.import_file(con, path, kind="events")
     assert len(stopped) == 1 and "vl_restage:row_to_reject" in str(stopped[0])
