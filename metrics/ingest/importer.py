@@ -321,7 +321,11 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
     if raw.lines is not None:  # lazy, spelled so that the type checker knows the lines are there
         raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
     else:
+        # the validated rows carry their line: the order they are written in does not matter, and DuckDB writes them
+        # in parallel without keeping it (staging's own tables keep it: their row ids are the file's lines)
+        run(cur, "ingest_run.any_order")
         cur.execute(sql(f"validate_{kind}"), params)
+        run(cur, "ingest_run.file_order")
     run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
     warnings: tuple[str, ...] = ()

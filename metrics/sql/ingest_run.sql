@@ -13,6 +13,12 @@ SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM vl_raw)
 -- the first rows of the columns that may hold nested fields ({{columns}}: c1, c4)
 SELECT {{columns}} FROM vl_raw LIMIT $n
 
+-- name: any_order
+SET preserve_insertion_order = false
+
+-- name: file_order
+RESET preserve_insertion_order
+
 -- name: set_time_zone
 -- this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
 SET TimeZone = $zone
