@@ -455,3 +455,14 @@ def test_a_zip_of_a_pendo_data_sync_folder_uploaded_imports_the_feature_list_the
     results = ingest.import_export_bytes(shanghai, archive.read_bytes(), "datasync.zip", preset="pendo")
     assert [(r.kind, r.rows_loaded) for r in results] == [("features", 3), ("events", 6)]
     assert usage(shanghai) == expected_usage()
+
+
+def test_a_preset_never_maps_a_field_the_file_does_not_have(con, tmp_path):
+    path = tmp_path / "EVENTS_9.csv"
+    path.write_text('EVENT_TYPE,EVENT_TIME,USER_ID,AMPLITUDE_ID,$INSERT_ID,GROUPS\n'
+                    'Dispatch,2025-03-03 09:00:00.000000,u1,1,i1,"{""team"": [""ops""]}"\n', encoding="utf-8")
+    preview = ingest.preview_file(con, path)
+    assert (preview.preset, preview.layout, preview.missing) == ("amplitude", "warehouse", ["account_id"])
+    assert "account_id" not in preview.mapping.values() and "GROUPS.team" in preview.paths
+    with pytest.raises(DataError, match="required column\\(s\\) missing for events: account_id"):
+        ingest.import_file(con, path)
