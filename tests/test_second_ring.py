@@ -466,3 +466,18 @@ def test_a_preset_never_maps_a_field_the_file_does_not_have(con, tmp_path):
     assert "account_id" not in preview.mapping.values() and "GROUPS.team" in preview.paths
     with pytest.raises(DataError, match="required column\\(s\\) missing for events: account_id"):
         ingest.import_file(con, path)
+
+
+def test_an_account_id_column_of_salesforce_record_ids_is_kept_as_the_crm_id_without_any_preset(con, tmp_path):
+    path = tmp_path / "accounts_from_crm.csv"
+    path.write_text("Account ID,Account Name,Customer No\n0015g00000XyZabAAB,Acme Logistics,A1\n"
+                    "0015g00000XyZac,华东物流集团,A2\n", encoding="utf-8")
+    preview = ingest.preview_file(con, path)
+    assert (preview.preset, preview.mapping["Account ID"], preview.missing) == (None, "crm_id", ["account_id"])
+    result = ingest.import_file(con, path, mapping={"Customer No": "account_id"})
+    assert result.rows_loaded == 2
+    assert table(con, "SELECT account_id, crm_id FROM account ORDER BY 1") == [
+        ("A1", "0015g00000XyZabAAB"), ("A2", "0015g00000XyZac")]
+    other = tmp_path / "accounts.csv"  # a customer's own ids under the same header stay the account id
+    other.write_text("Account ID,Account Name\nA9,Acme\n", encoding="utf-8")
+    assert ingest.preview_file(con, other).mapping["Account ID"] == "account_id"

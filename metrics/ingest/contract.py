@@ -262,12 +262,16 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]
 
 def _resolve_mapping(con, fields: FieldSet, kind: str, mapping: dict[str, str] | None,
                      source: str | None, layout: Layout | None = None, strict: bool = True) -> dict[str, str]:
-    """The export's field -> contract column: the headers' aliases, then the layout's fields (replacing any alias
+    """The export's field -> contract column: the headers' aliases (a column of Salesforce account record ids is the
+    CRM id, whatever its header), then the layout's fields (replacing any alias
     for the same column: the tool's documentation knows which of three id-like headers is the event id), then the
     source's remembered mapping and the one given (a column "" unmaps a field). Raises DataError when two fields
     still map to one column (unless not `strict`: a preview shows them)."""
     allowed = {c.name for c in CONTRACT[kind]}
     resolved = _auto_mapping(list(fields.headers), kind)
+    for header in fields.crm_ids:  # "Account ID" holding Salesforce record ids is the CRM's id, not the product's
+        if resolved.get(header) == "account_id" and "crm_id" in allowed:
+            resolved[header] = "crm_id"
     for name, column in (layout.mapping(fields) if layout is not None else {}).items():
         for other in [h for h, c in resolved.items() if c == column]:
             resolved.pop(other)

@@ -4,11 +4,14 @@ is company_id), JSON text (Mixpanel's pipeline properties, Amplitude's GROUPS) a
 from __future__ import annotations
 
 import json
+import re
 
 from metrics.ingest.presets import FieldSet, split_field
 from metrics.store import DataError, run
 
 _SAMPLE_ROWS = 1000
+# a Salesforce account's record id: 15 characters (18 with its checksum), its object prefix 001
+_SALESFORCE_ACCOUNT_ID = re.compile(r"001[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")
 _MAX_PATHS = 500  # a column of free-form JSON lists at most this many paths to map
 
 
@@ -27,6 +30,8 @@ def field_set(cur, headers: list[str]) -> tuple[FieldSet, dict[str, str]]:
     nested: dict[str, str] = {}
     paths: dict[str, None] = {}
     values: dict[str, tuple[str, ...]] = {}
+    crm_ids = tuple(header for position, (_, header) in enumerate(candidates) if _all_salesforce_ids(
+        [row[position] for row in rows]))
     for position, (_, header) in enumerate(candidates):
         native = column_types[header] not in ("VARCHAR", "JSON")
         for row in rows:
@@ -55,7 +60,13 @@ def field_set(cur, headers: list[str]) -> tuple[FieldSet, dict[str, str]]:
             elif len(paths) < _MAX_PATHS:
                 for leaf in _leaves(value, (header,)):
                     paths.setdefault(".".join(leaf))
-    return FieldSet(tuple(headers), tuple(paths), nested, values), column_types
+    return FieldSet(tuple(headers), tuple(paths), nested, values, crm_ids), column_types
+
+
+def _all_salesforce_ids(values: list[object]) -> bool:
+    """True when a column's first values are all Salesforce account record ids (and there is one at least)."""
+    texts = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    return bool(texts) and all(_SALESFORCE_ACCOUNT_ID.fullmatch(t) for t in texts)
 
 
 def _kind_of(value: object) -> str | None:

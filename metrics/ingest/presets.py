@@ -81,6 +81,7 @@ class FieldSet:
     paths: tuple[str, ...] = ()
     nested: dict[str, str] = field(default_factory=dict)  # header -> json | struct | kv | kv_json
     value_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a kv column's typed value fields
+    crm_ids: tuple[str, ...] = ()  # headers whose first values are all Salesforce account record ids
 
     def find(self, name: str) -> str | None:
         """The export's own spelling of a header or nested path `name`, or None when it has no such field."""
