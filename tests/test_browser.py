@@ -62,6 +62,15 @@ def settle(page) -> None:
     page.wait_for_timeout(500)
 
 
+def open_app(p, url: str, height: int = 1000):
+    """Headless Chromium on the app at `url`, English, its first run finished: (browser, page)."""
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    page = browser.new_page(viewport={"width": 1400, "height": height}, locale="en-US")
+    page.goto(url)
+    settle(page)
+    return browser, page
+
+
 def test_every_page_opens_in_both_languages_without_an_exception_box(server):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -86,10 +95,7 @@ def test_every_page_opens_in_both_languages_without_an_exception_box(server):
 def test_a_translated_choice_stays_selected_when_the_language_changes(server):
     """Streamlit keeps a radio's choice by its label: the peer cohort chosen in English is still chosen in Chinese."""
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page.goto(server)
-        settle(page)
+        browser, page = open_app(p, server)
         page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_benchmarks"], exact=True).click()
         settle(page)
         cohort = page.locator('[data-testid="stMain"] [data-testid="stRadio"]')
@@ -113,10 +119,7 @@ def test_choices_stay_chosen_when_the_language_changes(server):
         return STRINGS[lang][key]
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page.goto(server)  # the account page
-        settle(page)
+        browser, page = open_app(p, server)  # the account page
         people = page.locator('[data-testid="stSelectbox"]')
         people.filter(has_text=label("deck_people", "en")).click()
         page.locator('[role="option"]').filter(has_text=label("deck_people_initials", "en")).click()
@@ -219,10 +222,7 @@ def test_the_import_page_takes_a_ga4_parquet_file_and_an_iso_8859_1_salesforce_r
     url = next(server_gen)
     try:
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="en-US")
-            page.goto(url)
-            settle(page)
+            browser, page = open_app(p, url, height=2400)
             page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_import"], exact=True).click()
             settle(page)
             page.locator('input[type="file"]').set_input_files([str(ga4), str(report)])

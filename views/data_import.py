@@ -81,19 +81,20 @@ def mapping_inputs(file_id: str, kind: str, preview: ingest.Preview) -> dict[str
     can be mapped, changed or unmapped ("(ignore)"). Returns field -> contract column for the mapped ones."""
     choices = {"": t("ignore"), **{c.name: c.name for c in ingest.CONTRACT[kind]}}
     mapping = {}
-    for header in preview.headers:
-        column = choice(st.selectbox, t("map_header", header=plain(header)), choices,
-                        key=f"map-{file_id}-{kind}-{header}", default=preview.mapping.get(header, ""))
+
+    def pick(field: str) -> None:
+        column = choice(st.selectbox, t("map_header", header=plain(field)), choices,
+                        key=f"map-{file_id}-{kind}-{field}", default=preview.mapping.get(field, ""))
         if column:
-            mapping[header] = column
+            mapping[field] = column
+
+    for header in preview.headers:
+        pick(header)
     paths = [p for p in preview.paths if p in preview.mapping] + [p for p in preview.paths if p not in preview.mapping]
     if paths:
         with st.expander(t("nested_fields", n=len(paths)), expanded=any(p in preview.mapping for p in paths)):
             for path in paths[:MAX_PATHS_SHOWN]:
-                column = choice(st.selectbox, t("map_header", header=plain(path)), choices,
-                                key=f"map-{file_id}-{kind}-{path}", default=preview.mapping.get(path, ""))
-                if column:
-                    mapping[path] = column
+                pick(path)
     return mapping
 
 

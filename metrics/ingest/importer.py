@@ -3,6 +3,7 @@ found (presets, nested paths), validated in SQL and merged, in one transaction."
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 import zipfile
 from concurrent.futures import Future
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.ingest.archives import _is_workbook, _zip_members
+from metrics.ingest.archives import Member, _is_workbook, _zip_members
 from metrics.ingest.checks import (
     _check_identifiers,
     _store_rejects,
@@ -30,7 +31,7 @@ from metrics.ingest.contract import (
     detect_kind,
     missing_by_kind,
 )
-from metrics.ingest.merge import _merge, _save_mapping, _save_settings
+from metrics.ingest.merge import _ids_may_repeat, _merge, _save_mapping, _save_settings
 from metrics.ingest.nested import as_utc, field_set, field_sql
 from metrics.ingest.presets import (
     EventFilter,
@@ -44,6 +45,7 @@ from metrics.ingest.presets import (
     suggest_preset,
 )
 from metrics.ingest.readers import _drop_staging, _Raw, _sha256, _stage, _stage_members, folder_members, glob_members
+from metrics.ingest.staging import _sha256_of
 from metrics.settings import workspace_timezone
 from metrics.store import DataError, run, sql, write_transaction
 
@@ -131,15 +133,19 @@ def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
 def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool = False,
                 sheet: str | None = None, lazy: bool = False) -> _Raw:
     """A file; a folder or a glob of export files read as one (JSON lines, CSV, Parquet or Avro, gzipped or not)."""
-    if path.is_dir():
-        return _stage_members(cur, folder_members(path), file_name, workdir, head_only, lazy)
-    if not path.exists() and _is_glob(str(path)):
-        return _stage_members(cur, glob_members(str(path)), file_name, workdir, head_only, lazy)
+    members = _members_of(path)
+    if members is not None:
+        return _stage_members(cur, members, file_name, workdir, head_only, lazy)
     return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet, lazy=lazy)
 
 
-def _is_glob(text: str) -> bool:
-    return any(ch in text for ch in "*?[")
+def _members_of(path: Path) -> list[Member] | None:
+    """The files a folder or a glob names (read as one export), or None for a file (or nothing at all)."""
+    if path.is_dir():
+        return folder_members(path)
+    if not path.exists() and any(ch in str(path) for ch in "*?["):
+        return glob_members(str(path))
+    return None
 
 
 class _Restage(Exception):
@@ -147,15 +153,12 @@ class _Restage(Exception):
     clean, or the import reads its rows more than once."""
 
 
-def _members_sha256(path: Path) -> str:
+def _members_sha256(members: list[Member]) -> str:
     """A folder's or glob's content digest: its files' names and digests."""
     digest = hashlib.sha256()
-    for name, opener in folder_members(path) if path.is_dir() else glob_members(str(path)):
+    for name, opener in members:
         with opener() as fh:
-            inner = hashlib.sha256()
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                inner.update(chunk)
-        digest.update(f"{name}:{inner.hexdigest()}\n".encode())
+            digest.update(f"{name}:{_sha256_of(fh)}\n".encode())
     return digest.hexdigest()
 
 
@@ -227,10 +230,11 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     """
     path = Path(path)
     file_name = file_name or path.name
-    if not path.is_file() and not path.is_dir() and not (_is_glob(str(path)) and glob_members(str(path))):
+    members = _members_of(path)
+    if not path.is_file() and not members:
         raise DataError(f"{file_name}: no such file")
     _check_kind(kind)
-    digest = _sha256(path) if path.is_file() else _members_sha256(path)
+    digest = _sha256(path) if members is None else _members_sha256(members)
     source = source or default_source(file_name)
     cur = con.cursor()
     cur.execute(sql("macros"))
@@ -378,8 +382,8 @@ def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) 
 
 def _needs_lines(cur, bad_rows: int) -> bool:
     """Whether an import needs its rows' line numbers: to name rejected rows, or to keep the file's last row of an
-    event id that repeats."""
-    return bool(bad_rows) or bool(run(cur, "ingest_run.repeated_event_ids").fetchall()[0][0])
+    event id that may repeat for a feature."""
+    return bool(bad_rows) or _ids_may_repeat(cur, "vl_checked")
 
 
 def import_export(con, path: str | Path, *, file_name: str | None = None, **kwargs) -> list[ImportResult]:
@@ -394,11 +398,15 @@ def import_export(con, path: str | Path, *, file_name: str | None = None, **kwar
     source = kwargs.get("source") or default_source(file_name)
     results = []
     for kind, name in companions_of(list(openers)):
-        with tempfile.TemporaryDirectory() as tmp, openers[name]() as src:
+        options = {"kind": kind, "force": kwargs.get("force", False), "source": f"{source} {kind}"}
+        if path.is_dir():  # a folder's file is read where it lies
+            results.append(import_file(con, path / name, **options))
+            continue
+        with tempfile.TemporaryDirectory() as tmp, openers[name]() as src:  # an archive's is unpacked first
             target = Path(tmp) / Path(name).name
-            target.write_bytes(src.read())
-            results.append(import_file(con, target, kind=kind, force=kwargs.get("force", False),
-                                       source=f"{source} {kind}"))
+            with target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            results.append(import_file(con, target, **options))
     results.append(import_file(con, path, file_name=file_name, **kwargs))
     return results
 

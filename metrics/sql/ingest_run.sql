@@ -149,9 +149,3 @@ DROP TABLE IF EXISTS vl_raw_lines
 
 -- name: checked_count
 SELECT count(*) FROM vl_checked
-
--- name: repeated_event_ids
--- does an event id repeat for one feature within the batch (ingest keeps the file's last row of it, by line
--- number); one raw event matched by two definitions (Heap) is one event of each feature
-SELECT count(*) FROM (SELECT 1 FROM vl_checked WHERE event_id IS NOT NULL
-                      GROUP BY account_key, event_id, feature HAVING count(*) > 1 LIMIT 1)
