@@ -1,0 +1,53 @@
+"""The QBR deck: one account's value story as an editable PowerPoint with native charts, on a template.
+
+Customer slides (exports.deck.story, exports.deck.slides) say what the customer reads; what only the CSM reads
+(risks, peers below the quartile, health, attention) is in the speaker notes and in the internal appendix
+(exports.deck.internal), added on purpose."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from exports.data import ExportData, StoreFacts, gather
+from exports.deck.builder import _CELL_PROPERTIES, CELL_MARGIN, Deck, _style_runs
+from exports.deck.internal import _peers, _risks
+from exports.deck.slides import (
+    _adoption,
+    _appendix,
+    _asked,
+    _efficiency,
+    _goals,
+    _results,
+    _trainees,
+    _underused,
+    _value,
+)
+from exports.deck.story import _summary, _title, story_lines
+from exports.strings import text
+from metrics.period import Period
+from metrics.report import PeriodInputs
+
+__all__ = ["CELL_MARGIN", "Deck", "_CELL_PROPERTIES", "_style_runs", "build_pptx", "qbr_deck_pptx", "story_lines"]
+
+
+def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
+    """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
+    deck = Deck(lang, template, data=data)
+    for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _asked, _underused,
+                 _goals, _appendix, _trainees):
+        make(deck)
+    deck.agenda()
+    deck.number_slides()
+    return deck.save(f"{text(lang, 'deck_title')}: {data.account.name}")
+
+
+def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
+                  template: bytes | None = None, peers: pd.DataFrame | None = None,
+                  people_as: str | None = None, inputs: PeriodInputs | None = None,
+                  facts: StoreFacts | None = None) -> bytes:
+    """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account. `people_as` (names,
+    initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody. `peers`,
+    `inputs` and `facts`: the period's peer figures and report inputs and the store's facts, when built once for many
+    files (exports.data.gather)."""
+    return build_pptx(gather(con, account_id, period, peers, people_as, inputs, facts), lang, template)
+

@@ -1,0 +1,280 @@
+"""The QBR deck's customer slides: results, adoption, efficiency, value, what was asked, next steps, appendix."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from pptx.chart.chart import Chart
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.util import Inches
+
+from exports.deck.builder import MAX_BARS, Deck, _style
+from exports.safety import safe_cell_text
+from exports.strings import reason
+from metrics.objectives import UNITS as OBJECTIVE_UNITS
+from metrics.privacy import MIN_OTHERS
+from metrics.registry import METRICS
+from metrics.story import TOP_GAPS
+from wording import formula
+
+
+def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
+    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
+
+
+def _results(deck: Deck) -> None:
+    """Results against the goals set in the sale (metrics.objectives); no slide without objectives."""
+    rep = deck.data.report
+    if not rep.objectives:
+        return
+    slide = deck.slide(deck.t("deck_results"))
+    statuses = [o.status for o in rep.objectives]
+    deck.textbox(slide, deck.left, deck.top, deck.content_width, Inches(0.6),
+                 [deck.t("results_line", share=deck.f(rep.value_delivered, "fraction"), n=len(statuses),
+                         achieved=statuses.count("achieved"), on_track=statuses.count("on_track"))], 18, bold=True,
+                 color=MSO_THEME_COLOR.ACCENT_1)
+    rows = [[deck.t(k) for k in ("objective", "baseline_col", "now", "target_col", "target_date", "progress",
+                                 "status")]]
+    rows += [[deck.t(f"metric_{o.metric}"), _objective_figure(deck, o.metric, o.baseline),
+              _objective_figure(deck, o.metric, o.current), _objective_figure(deck, o.metric, o.target),
+              o.target_date.isoformat(), deck.f(o.progress, "fraction"), deck.t(f"status_{o.status}")]
+             for o in rep.objectives]
+    deck.table(slide, rows, (deck.left, deck.top + Inches(0.8), deck.content_width, 0),
+               [0.26, 0.12, 0.12, 0.12, 0.14, 0.11, 0.13])
+
+
+
+
+def _asked(deck: Deck) -> None:
+    """What the customer asked for and what was shipped (metrics.requirements): one row per requirement (a request
+    not grouped yet is its own row, in the customer's words), newest first; no slide without requests."""
+    asked = deck.data.requests
+    if asked is None or asked.empty:
+        return
+    rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
+    seen: set[str] = set()
+    for r in asked.itertuples(index=False):
+        what = r.title if isinstance(r.title, str) else r.words
+        if what in seen:
+            continue
+        seen.add(what)
+        status = deck.t(f"req_status_{r.status}") if isinstance(r.status, str) else deck.t("asked_heard")
+        version = (f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
+                   if isinstance(r.shipped_version, str) else r.target_version if isinstance(r.target_version, str)
+                   else "")
+        rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
+    deck.paged_table(deck.t("deck_asked"), rows, [0.52, 0.14, 0.16, 0.18])
+
+
+def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
+    """The value axis says what it counts."""
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = title
+    _style(chart.value_axis.axis_title.text_frame, deck.lang, 11)
+
+
+def _adoption(deck: Deck) -> None:
+    data, use = deck.data, deck.data.report.adoption
+    slide = deck.slide(deck.t("deck_adoption"))
+    chart_width = int(deck.content_width * 0.66)
+    categories = [f"{m:%Y-%m}" for m in data.mau["month"]]
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, categories,
+                       [(deck.t("active_users"), [int(v) for v in data.mau["active_users"]])],
+                       (deck.left, deck.top, chart_width, deck.content_height), "#,##0")
+    chart.has_title = True
+    chart.chart_title.text_frame.text = deck.t("chart_mau")
+    _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+    _axis_title(deck, chart, deck.t("active_users"))
+    chart.plots[0].series[0].smooth = False
+    lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use.key_feature_adoption, 'fraction')}",
+             f"{deck.t('kpi_seat_utilization')}: {deck.f(use.seat_utilization, 'fraction')}",
+             f"{deck.t('stickiness')}: {deck.f(use.stickiness, 'fraction')}",
+             f"{deck.t('breadth')}: {deck.f(use.breadth, 'number')}"]
+    if data.account.go_live_date:
+        lines.append(deck.t("go_live_note", date=data.account.go_live_date.isoformat()))
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _efficiency(deck: Deck) -> None:
+    data, eff = deck.data, deck.data.report.efficiency
+    slide = deck.slide(deck.t("deck_efficiency"))
+    usage = eff.basis.startswith("usage")
+    column = "units_per_active_user" if usage else "output_per_person"
+    rows = data.output[data.output["window"] != ""]
+    chart_width = int(deck.content_width * 0.62)
+    if len(rows) and eff.baseline is not None:
+        def values(window: str) -> list[float | None]:
+            return [float(v) if w == window and v == v else None for v, w in zip(rows[column], rows["window"])]
+
+        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [f"{m:%Y-%m}" for m in rows["month"]],
+                           [(deck.t("baseline"), values("baseline")), (deck.t("current"), values("current"))],
+                           (deck.left, deck.top, chart_width, deck.content_height), "#,##0.0", legend=True)
+        chart.plots[0].overlap, chart.plots[0].gap_width = 100, 60
+        chart.has_title = True
+        # the gap between the two windows, in the title: the bars alone leave it to the eye
+        change = f" · {deck.f(eff.baseline, 'number')} → {deck.f(eff.current, 'number')} " \
+                 f"({deck.f(eff.delta, 'fraction', signed=True)})" if eff.delta is not None else ""
+        chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output") + change
+        _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+        _axis_title(deck, chart, deck.t("units_per_active_user" if usage else "output_per_person"))
+    lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage" if usage else "basis_outcomes"))]
+    if eff.delta is not None:
+        lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff.delta, "fraction", signed=True),
+                               low=deck.f(eff.ci_low, "fraction", signed=True),
+                               high=deck.f(eff.ci_high, "fraction", signed=True)))
+        lines.insert(1, f"{deck.t('baseline_mean')}: {deck.f(eff.baseline, 'number')} → "
+                        f"{deck.t('current')}: {deck.f(eff.current, 'number')}")
+    if eff.adjusted_delta is not None:
+        lines.insert(2, deck.t("eff_points_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True),
+                               n=eff.comparison_accounts))
+    if eff.reason:
+        lines.insert(0, deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason)))
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _value(deck: Deck) -> None:
+    data, money = deck.data, deck.data.report.cost
+    slide = deck.slide(deck.t("deck_value"))
+    rows = money.by_feature[:MAX_BARS]
+    chart_width = int(deck.content_width * 0.66)
+    priced = money.value is not None
+    code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
+    if rows:
+        number_format = f'"{code} "#,##0' if priced and code else "#,##0.0"
+        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [r.feature for r in rows],
+                           [(deck.t("value" if priced else "hours_saved"),
+                             [r.value if priced else r.hours_saved for r in rows])],
+                           (deck.left, deck.top, chart_width, deck.content_height), number_format, labels=True)
+        chart.plots[0].gap_width = 50
+        chart.category_axis.reverse_order = True  # largest on top, as listed
+        chart.value_axis.visible = False
+        chart.value_axis.has_major_gridlines = False
+    else:
+        deck.textbox(slide, deck.left, deck.top, chart_width, Inches(1), [deck.t("no_value_rows")], 18)
+    lines = [deck.t("value_points", value=deck.f(money.value, "currency"), hours=deck.f(money.hours_saved,
+                                                                                           "hours"),
+                    fte=deck.f(money.fte_equivalent, "number")),
+             f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency')}",
+             deck.t("value_formula_note")]
+    side = deck.left + chart_width + Inches(0.3)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _underused(deck: Deck) -> None:
+    data = deck.data
+    slide = deck.slide(deck.t("deck_underused"))
+    every = data.report.adoption.underused_features
+    items, rest = every[:TOP_GAPS], every[TOP_GAPS:]
+    top = deck.top
+    if not data.peers_shown:
+        deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8),
+                     [deck.t("peers_hidden", min=MIN_OTHERS)], 16)
+        top += Inches(1)
+    elif not items:
+        deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8), [deck.t("no_recommendations")], 16)
+        top += Inches(1)
+    else:
+        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
+                                     "value_left")]]
+        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
+                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"),
+                  deck.f(i.value_left, "currency")] for i in items]
+        deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
+        top += Inches(0.4) * len(rows) + Inches(0.4)
+    def worth(items: tuple) -> str:
+        priced = [i.value_left for i in items if i.value_left is not None]
+        return deck.f(sum(priced), "currency") if len(priced) == len(items) else \
+            deck.f(sum(i.hours_left or 0 for i in items), "hours")
+
+    steps = [deck.t("step", feature=i.feature, users=deck.f(i.non_adopters, "count"), value=worth((i,)),
+                    period=data.period.label()) for i in items]
+    if rest:
+        steps.append(deck.t("steps_more", n=len(rest), value=worth(rest)))
+    steps.append(deck.t("step_generic"))
+    deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.5), [deck.t("next_steps")], 18, bold=True,
+                 color=MSO_THEME_COLOR.TEXT_2)
+    deck.textbox(slide, deck.left, top + Inches(0.5), deck.content_width,
+                 deck.top + deck.content_height - top - Inches(0.5), steps, 16, bullets=True)
+
+
+
+
+def _goals(deck: Deck) -> None:
+    rep = deck.data.report
+    slide = deck.slide(deck.t("deck_goals"))
+    target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
+    rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
+    for o in rep.objectives:  # the objectives still open come first, with their own target and owner
+        if o.status in ("achieved", "missed"):
+            continue
+        rows.append([deck.t("goal_objective", metric=deck.t(f"metric_{o.metric}"),
+                            target=_objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
+                     f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
+                     _objective_figure(deck, o.metric, o.target), o.owner or owner])
+    for item in rep.adoption.underused_features[:2]:
+        rows.append([deck.t("goal_adoption", feature=item.feature),
+                     f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
+    money = rep.cost
+    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
+                 if money.value is not None else deck.f(money.hours_saved, "hours")), target, owner])
+    if rep.efficiency.delta is not None:
+        rows.append([deck.t("goal_efficiency"),
+                     f"{deck.t('delta')}: {deck.f(rep.efficiency.delta, 'fraction', signed=True)}", target,
+                     owner])
+    rows.append([deck.t("goal_seats"),
+                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep.adoption.seat_utilization, 'fraction')}",
+                 target, owner])
+    rows.append([deck.t("placeholder_goal"), "", target, owner])
+    deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
+
+
+def _trainees(deck: Deck) -> None:
+    """Appendix: who to invite to training for each underused feature, as the export was asked to show people
+    (names, initials or pseudonyms); no slide otherwise."""
+    lists = deck.data.trainees
+    if not lists:
+        return
+    rows = [[deck.t("trainee_feature"), deck.t("trainee_person"), deck.t("trainee_days")]]
+    rows += [[safe_cell_text(feature), safe_cell_text(person), str(days)]
+             for feature, people_shown in lists.items() for person, days in people_shown]
+    if len(rows) > 1:
+        deck.paged_table(deck.t("deck_trainees"), rows, [0.42, 0.33, 0.25], across=2)
+
+
+def _appendix(deck: Deck) -> None:
+    """Formulas in plain words, then the assumptions, over as many slides as they need."""
+    data = deck.data
+    formulas = [[deck.t("metric"), deck.t("formula")]]
+    formulas += [[deck.t(f"kpi_{k.name}"), formula(k.name, METRICS[k.name].formula, deck.lang)]
+                 for k in data.kpis]
+    assumptions = [[deck.t("assumption"), deck.t("figure")],
+                   [deck.t("period"), data.period.label()],
+                   [deck.t("hourly_cost"), deck.f(data.account.hourly_cost, "currency")],
+                   [deck.t("hours_per_year"), deck.f(data.hours_per_year, "count")],
+                   [deck.t("acv"), deck.f(data.account.annual_contract_value, "currency")]]
+    unit = {"use": deck.t("basis_use"), "unit": deck.t("basis_unit")}
+    assumptions += [[safe_cell_text(d.feature),
+                     deck.t("minutes_per", minutes=f"{d.minutes_saved:g}", basis=unit.get(d.basis, d.basis))]
+                    for d in data.drivers.itertuples(index=False)]
+    slide = deck.slide(deck.t("deck_appendix"))
+    tall = Inches(0.5)  # a formula wraps onto two lines
+    deck.table(slide, formulas, (deck.left, deck.top, deck.content_width, 0), [0.3, 0.7], size=11,
+               row_height=tall)
+    deck.paged_table(deck.t("deck_appendix"), assumptions, [0.6, 0.4], size=11, row_height=Inches(0.3), across=2,
+                     continued=True)
+    rest = data.report.adoption.underused_features[TOP_GAPS:]
+    if rest:  # the adoption gaps after the three the next-steps slide sizes
+        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
+                                     "value_left")]]
+        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
+                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"), deck.f(i.value_left, "currency")]
+                 for i in rest]
+        deck.paged_table(deck.t("deck_more_gaps"), rows, [0.26, 0.13, 0.13, 0.16, 0.14, 0.18], size=12)
+
+
