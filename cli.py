@@ -9,6 +9,7 @@ import sys
 import tempfile
 import unicodedata
 from contextlib import nullcontext
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -156,6 +157,11 @@ def cmd_attention(args: argparse.Namespace) -> int:
 
     con = connect(args.db)
     try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        print(f"error: '{args.today}' is not a date (use YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    try:
         period = resolve_period(con, args.start, args.end)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -164,14 +170,16 @@ def cmd_attention(args: argparse.Namespace) -> int:
              "reasons": [{"rule": f.rule, "text": wording.attention_reason(f.rule, f.values, args.lang),
                           **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in f.values.items()}}
                          for f in flags]}
-            for account_id, name, flags in attention(con, period=period)]
+            for account_id, name, flags in attention(con, period=period, today=today)]
     if args.json:
         print(json.dumps({"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-                          "accounts": rows}, ensure_ascii=False, indent=2))
+                          "today": today.isoformat(), "accounts": rows}, ensure_ascii=False, indent=2))
         return 0
-    print(cli_text(args.lang, "attention_head", period=period.label(), n=fmt(len(rows), "count", args.lang)))
+    print(cli_text(args.lang, "attention_head", period=period.label(), n=fmt(len(rows), "count", args.lang),
+                   today=today.isoformat()))
     for row in rows:
-        print(f"  {row['account_name']} ({row['account_id']}): " + "; ".join(r["text"] for r in row["reasons"]))
+        joined = ("；" if args.lang == "zh" else "; ").join(r["text"] for r in row["reasons"])
+        print(f"  {row['account_name']} ({row['account_id']}): {joined}")
     return 0
 
 
@@ -218,7 +226,11 @@ def cmd_requests(args: argparse.Namespace) -> int:
     from metrics.case_study import case_study_candidates
 
     con = connect(args.db)
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        print(f"error: '{args.today}' is not a date (use YYYY-MM-DD)", file=sys.stderr)
+        return 2
     try:
         period = resolve_period(con, None, None)
         benchmark = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])
@@ -406,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--start", metavar="YYYY-MM")
     att.add_argument("--end", metavar="YYYY-MM")
     att.add_argument("--json", action="store_true", help="print the list as JSON")
+    att.add_argument("--today", metavar="YYYY-MM-DD", help="count renewals and go-live from this day (default: today)")
     att.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
     att.add_argument("--db", help=db_help)
     att.set_defaults(func=cmd_attention)

@@ -1,13 +1,19 @@
 """Accounts that need a CSM now, each with the rule that picked it and the figures behind it.
 
-Rules, at the end of the period:
+Rules, on the period's figures and, for renewals and go-live, counted from today (the CSM calls today; a period's
+end can be weeks ago):
 - `fell_stage`: the account's lifecycle stage is at risk (it fell from a stage it had reached, or its active users
   fell; metrics.lifecycle);
 - `adoption_falling`: its monthly key-feature adoption fell in each of the last ADOPTION_MONTHS months, by
   ADOPTION_DROP or more in all;
-- `renewal_unhealthy`: it renews within RENEWAL_DAYS days of the period's end (or is up to 30 days overdue) and its
-  health score is under HEALTHY, or cannot be computed;
+- `renewal_unhealthy`: it renews within RENEWAL_DAYS days of today and its health score is under HEALTHY, or cannot
+  be computed;
 - `renewal_undelivered`: it renews as near, with objectives of which less than DELIVERED is delivered;
+- `renewal_negative_return`: it renews as near and its annualised return on the contract in the period is below zero;
+- `renewal_passed`: its renewal date has passed and no renewal was recorded on or after RENEWAL_DAYS days before it
+  (the `renewals` kind);
+- `never_live`: it has no go-live date (or one still to come) NEVER_LIVE_MONTHS or more after its first month of
+  usage, with how many of its seats were active in the period's last month;
 - `delivered_falling`: its value delivered (metrics.objectives) fell by DELIVERED_DROP or more against the period of
   the same length before.
 An account that has churned (its stage at the period's end) is no longer on the list.
@@ -16,15 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import partial
 
 import duckdb
 import pandas as pd
 
 from metrics import lifecycle, report
-from metrics.accounts import all_accounts
+from metrics.accounts import Account, all_accounts
 from metrics.period import Period, add_months
-from metrics.portfolio import RENEWAL_OVERDUE_DAYS
+from metrics.store import sql
 
 ADOPTION_MONTHS = 2   # key-feature adoption lower than the month before, this many months in a row ...
 ADOPTION_DROP = 0.05  # ... and this much lower in all (5 points of adoption)
@@ -32,6 +39,7 @@ RENEWAL_DAYS = 90     # a renewal this close ...
 HEALTHY = 50.0        # ... with a health score under this
 DELIVERED = 0.5       # ... or with less than this share of what was promised delivered (metrics.objectives)
 DELIVERED_DROP = 0.05  # value delivered this much lower than in the period before (5 points)
+NEVER_LIVE_MONTHS = 6  # not live this many months after the first month of usage
 
 
 @dataclass(frozen=True)
@@ -42,38 +50,58 @@ class Flag:
     values: dict[str, object]
 
 
-def flags_of(stages: list[str], rates: list[float], days: int | None,
-             score: Callable[[], tuple[float | None, float | None]],
-             delivered: tuple[float | None, float | None] = (None, None)) -> tuple[Flag, ...]:
+@dataclass(frozen=True)
+class Renewal:
+    """An account's renewal as seen today: `days` from today to its renewal date (negative once passed), whether a
+    renewal was recorded for it, and `score`: its health score, value delivered and return on the contract (called
+    only when the renewal is near, since they need the account's report; None where they cannot be computed)."""
+
+    days: int | None
+    recorded: bool
+    score: Callable[[], tuple[float | None, float | None, float | None]]
+
+
+def flags_of(stages: list[str], rates: list[float], renewal: Renewal,
+             delivered: tuple[float | None, float | None] = (None, None),
+             not_live: dict[str, object] | None = None) -> tuple[Flag, ...]:
     """The flags of one account from its monthly stages (oldest first, to the period's last month), its last
-    ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its days to renewal, and `score`: its health score and
-    value delivered (called only when the renewal is near, since they need the account's report; None when they
-    cannot be computed); `delivered`: its value delivered in the period before and in this one."""
+    ADOPTION_MONTHS + 1 monthly key-feature adoption rates, its `renewal`, `delivered`: its value delivered in the
+    period before and in this one, and `not_live`: the figures of an account not live NEVER_LIVE_MONTHS or more after
+    its first usage (None otherwise)."""
     flags = []
     if stages and stages[-1] == "at_risk":
         reached = [s for s in stages if s in lifecycle.LEVELS]
         flags.append(Flag("fell_stage", {"from": max(reached, key=lambda s: lifecycle.LEVELS[s],
                                                       default="onboarding")}))
+    if not_live is not None:
+        flags.append(Flag("never_live", not_live))
     if len(rates) == ADOPTION_MONTHS + 1 and all(b < a for a, b in zip(rates, rates[1:])) \
             and rates[0] - rates[-1] >= ADOPTION_DROP:
         flags.append(Flag("adoption_falling", {"from": rates[0], "to": rates[-1], "months": ADOPTION_MONTHS}))
     before, now = delivered
     if before is not None and now is not None and before - now >= DELIVERED_DROP:
         flags.append(Flag("delivered_falling", {"from": before, "to": now}))
-    if days is not None and -RENEWAL_OVERDUE_DAYS <= days <= RENEWAL_DAYS:
-        health, share = score()
+    days = renewal.days
+    if days is not None and days < 0 and not renewal.recorded:
+        flags.append(Flag("renewal_passed", {"days": days}))
+    elif days is not None and 0 <= days <= RENEWAL_DAYS:
+        health, share, roi = renewal.score()
         if health is None or health < HEALTHY:
             flags.append(Flag("renewal_unhealthy", {"days": days, "score": health}))
         if share is not None and share < DELIVERED:
             flags.append(Flag("renewal_undelivered", {"days": days, "delivered": share}))
+        if roi is not None and roi < 0:
+            flags.append(Flag("renewal_negative_return", {"days": days, "roi": roi}))
     return tuple(flags)
 
 
 def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataFrame | None = None,
-              delivered: pd.DataFrame | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
+              delivered: pd.DataFrame | None = None,
+              today: date | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
     """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first;
-    `table`: the period's lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the
-    caller has them already."""
+    renewals and go-live counted from `today` (default: the date today); `table`: the period's
+    lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the caller has them already."""
+    today = today or date.today()
     if table is None:
         table = lifecycle.lifecycle_table(con, period=period)
     if delivered is None:
@@ -85,24 +113,44 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataF
     months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
     cache: dict[str, report.PeriodInputs] = {}
 
-    def score_of(account_id: str) -> tuple[float | None, float | None]:
+    def score_of(account_id: str) -> tuple[float | None, float | None, float | None]:
         if "inputs" not in cache:
             cache["inputs"] = report.period_inputs(con, period)
         rep = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"])
-        return (None if rep.health is None else rep.health.score), rep.value_delivered
+        return (None if rep.health is None else rep.health.score), rep.value_delivered, rep.cost.roi
+
+    renewed = lifecycle.renewals(con)
+    first_months = dict(con.execute(sql("first_activity")).fetchall())
+    last_month = months[months["month"] == add_months(period.end, -1)].set_index("account_key")["active_users"]
 
     out = []
     for account in all_accounts(con):
         if stages.get(account.account_id, [""])[-1:] == ["churned"]:
             continue
-        days = (account.renewal_date - period.end).days if account.renewal_date else None
-        flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), days,
-                         partial(score_of, account.account_id), shares.get(account.account_id, (None, None)))
+        due = account.renewal_date
+        recorded = due is not None and any(day >= due - timedelta(days=RENEWAL_DAYS)
+                                           for day, _ in renewed.get(account.key, []))
+        renewal = Renewal((due - today).days if due else None, recorded, partial(score_of, account.account_id))
+        flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), renewal,
+                         shares.get(account.account_id, (None, None)),
+                         _not_live(account, first_months.get(account.key), last_month.get(account.key), today))
         flags = tuple(Flag(f.rule, {**f.values, "renewal_date": account.renewal_date})
                       if f.rule.startswith("renewal_") else f for f in flags)
         if flags:
             out.append((account.account_id, account.name, flags))
     return sorted(out, key=lambda row: (-len(row[2]), row[0]))
+
+
+def _not_live(account: Account, first: date | None, active: float | None, today: date) -> dict[str, object] | None:
+    """The never_live figures of an account without a go-live by today NEVER_LIVE_MONTHS or more after its first
+    month of usage `first` (None otherwise): months since, active users in the period's last month, seats."""
+    if first is None or (account.go_live_date is not None and account.go_live_date <= today):
+        return None
+    months = (today.year - first.year) * 12 + today.month - first.month - (today.day < first.day)
+    if months < NEVER_LIVE_MONTHS:
+        return None
+    return {"since": first, "months": months, "active": 0 if active is None or pd.isna(active) else round(active),
+            "seats": account.seats}
 
 
 def _value(table: pd.DataFrame, account_id: str) -> float | None:

@@ -98,11 +98,13 @@ def _mean(values: Sequence[int]) -> float | None:
 
 
 def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date, int]],
-              percentiles: Sequence[tuple[str, float | None]] = (), past: History | None = None) -> Storyline:
+              percentiles: Sequence[tuple[str, float | None]] = (), past: History | None = None,
+              today: date | None = None) -> Storyline:
     """The case and figures of one account's QBR. `mau`: (month, active users) from before the period to its end
     (months without activity may be missing: they count as 0); `percentiles`: (figure, own percentile among
     peers) from metrics.benchmarks, for the below-peers risk; `past` (history) for the change on the months
-    before, the value since go-live and the value features losing adopters."""
+    before, the value since go-live and the value features losing adopters; `today` (default: the date today): what
+    the days to renewal are counted from."""
     start, end = report.period.start, report.period.end
     months = Period(start, end).months
     by_month = dict(mau)
@@ -120,7 +122,7 @@ def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date,
     gap = gap if gap is not None and gap > 0 else None
     hours_gap = gap / account.hourly_cost if gap is not None and account.hourly_cost else None
     upside = [u.value_left for u in use.underused_features[:TOP_GAPS] if u.value_left is not None]
-    days = (account.renewal_date - end).days if account.renewal_date else None
+    days = (account.renewal_date - (today or date.today())).days if account.renewal_date else None
 
     live = report.go_live_date is not None and report.go_live_date < end
     if not live or users is None or users < MIN_ACTIVE_USERS:

@@ -177,36 +177,83 @@ def test_on_the_demo_the_planted_decline_is_at_risk_and_the_never_live_are_onboa
 
 
 def test_the_attention_rules_one_by_one():
-    from metrics.attention import ADOPTION_DROP, DELIVERED, DELIVERED_DROP, HEALTHY, RENEWAL_DAYS, flags_of
+    from metrics.attention import (
+        ADOPTION_DROP,
+        DELIVERED,
+        DELIVERED_DROP,
+        HEALTHY,
+        RENEWAL_DAYS,
+        Renewal,
+        flags_of,
+    )
 
-    def asked() -> tuple[float, float]:
+    def asked() -> tuple[float, float, float]:
         raise AssertionError("the health score is read only when the renewal is near")
 
-    assert flags_of(["onboarding", "activated", "habitual"], [0.5, 0.4, 0.3], None, asked) == (
-        flags_of([], [0.5, 0.4, 0.3], None, asked))  # no stage fell: only the adoption rule
-    fell = flags_of(["activated", "habitual", "habitual", "at_risk"], [], None, asked)
+    far = Renewal(None, False, asked)
+
+    def due(days: int, health: float | None, share: float | None = None, roi: float | None = None,
+            recorded: bool = False) -> Renewal:
+        return Renewal(days, recorded, lambda: (health, share, roi))
+
+    assert flags_of(["onboarding", "activated", "habitual"], [0.5, 0.4, 0.3], far) == (
+        flags_of([], [0.5, 0.4, 0.3], far))  # no stage fell: only the adoption rule
+    fell = flags_of(["activated", "habitual", "habitual", "at_risk"], [], far)
     assert [(f.rule, f.values) for f in fell] == [("fell_stage", {"from": "habitual"})]
     # adoption: lower each month and by ADOPTION_DROP in all; a flat month or a smaller fall is not a flag
-    assert [f.rule for f in flags_of([], [0.5, 0.46, 0.499 - ADOPTION_DROP], None, asked)] == ["adoption_falling"]
-    assert flags_of([], [0.5, 0.45, 0.45], None, asked) == ()
-    assert flags_of([], [0.5, 0.49, 0.48], None, asked) == ()
+    assert [f.rule for f in flags_of([], [0.5, 0.46, 0.499 - ADOPTION_DROP], far)] == ["adoption_falling"]
+    assert flags_of([], [0.5, 0.45, 0.45], far) == ()
+    assert flags_of([], [0.5, 0.49, 0.48], far) == ()
     # renewal: near and unhealthy (or unknown health) is a flag; healthy, or far, is not
-    assert [f.values for f in flags_of([], [], RENEWAL_DAYS, lambda: (HEALTHY - 1, None))] == [
+    assert [f.values for f in flags_of([], [], due(RENEWAL_DAYS, HEALTHY - 1))] == [
         {"days": RENEWAL_DAYS, "score": HEALTHY - 1}]
-    assert [f.values for f in flags_of([], [], 10, lambda: (None, None))] == [{"days": 10, "score": None}]
-    assert flags_of([], [], 10, lambda: (HEALTHY, None)) == ()
-    assert flags_of([], [], RENEWAL_DAYS + 1, asked) == ()
-    assert [f.rule for f in flags_of([], [], -30, lambda: (None, None))] == ["renewal_unhealthy"]  # 30 days overdue
-    # near renewal, healthy, but less than half of what was promised delivered
-    assert [(f.rule, f.values) for f in flags_of([], [], 10, lambda: (HEALTHY, DELIVERED - 0.01))] == [
+    assert [f.values for f in flags_of([], [], due(10, None))] == [{"days": 10, "score": None}]
+    assert flags_of([], [], due(10, HEALTHY)) == ()
+    assert flags_of([], [], Renewal(RENEWAL_DAYS + 1, False, asked)) == ()
+    # near renewal, healthy, but less than half of what was promised delivered; or at a negative return
+    assert [(f.rule, f.values) for f in flags_of([], [], due(10, HEALTHY, DELIVERED - 0.01))] == [
         ("renewal_undelivered", {"days": 10, "delivered": DELIVERED - 0.01})]
-    assert flags_of([], [], 10, lambda: (HEALTHY, DELIVERED)) == ()
-    assert flags_of([], [], -31, asked) == ()
+    assert flags_of([], [], due(10, HEALTHY, DELIVERED)) == ()
+    assert [(f.rule, f.values) for f in flags_of([], [], due(30, HEALTHY, None, -0.2))] == [
+        ("renewal_negative_return", {"days": 30, "roi": -0.2})]
+    assert flags_of([], [], due(30, HEALTHY, None, 0.0)) == flags_of([], [], due(91, HEALTHY, None, -0.5)) == ()
+    # a renewal date passed with no renewal recorded, however long ago; recorded, no flag (and no report read)
+    assert [(f.rule, f.values) for f in flags_of([], [], Renewal(-3, False, asked))] == [
+        ("renewal_passed", {"days": -3})]
+    assert [f.rule for f in flags_of([], [], Renewal(-400, False, asked))] == ["renewal_passed"]
+    assert flags_of([], [], Renewal(-3, True, asked)) == ()
+    # not live months after the first use: the figures given
+    late = {"since": date(2026, 5, 1), "months": 7, "active": 1, "seats": 300}
+    assert [(f.rule, f.values) for f in flags_of([], [], far, not_live=late)] == [("never_live", late)]
     # value delivered down by DELIVERED_DROP or more on the period before; less, a rise, or one side unknown: no flag
-    assert [(f.rule, f.values) for f in flags_of([], [], None, asked, (0.8, 0.8 - DELIVERED_DROP))] == [
+    assert [(f.rule, f.values) for f in flags_of([], [], far, (0.8, 0.8 - DELIVERED_DROP))] == [
         ("delivered_falling", {"from": 0.8, "to": 0.8 - DELIVERED_DROP})]
-    assert flags_of([], [], None, asked, (0.8, 0.8 - DELIVERED_DROP + 0.001)) == ()
-    assert flags_of([], [], None, asked, (0.5, 0.9)) == flags_of([], [], None, asked, (None, 0.1)) == ()
+    assert flags_of([], [], far, (0.8, 0.8 - DELIVERED_DROP + 0.001)) == ()
+    assert flags_of([], [], far, (0.5, 0.9)) == flags_of([], [], far, (None, 0.1)) == ()
+
+
+def test_the_attention_list_counts_renewals_and_go_live_from_today(demo):
+    """The analyst's six on the demo at 2026-12-07 (its data ends with October): renewals within 90 days at a
+    negative return (A022, A036, A040), a renewal date passed with none recorded (A018, due 2026-12-04), and accounts
+    not live 7 months after their first use (A037-A040); the days counted from today, not from the period's end."""
+    from metrics.attention import attention
+
+    period = default_period(demo, today=date(2026, 12, 7))
+    listed = {a: {f.rule: f.values for f in flags}
+              for a, _, flags in attention(demo, period=period, today=date(2026, 12, 7))}
+    assert {a for a, rules in listed.items() if "renewal_negative_return" in rules} == {"A022", "A036", "A040"}
+    assert listed["A040"]["renewal_negative_return"]["days"] == 30  # 2027-01-06, from today (66 from the period end)
+    assert listed["A018"] == {"renewal_passed": {"days": -3, "renewal_date": date(2026, 12, 4)}}
+    assert {a for a, rules in listed.items() if "never_live" in rules} == {"A037", "A038", "A039", "A040"}
+    assert listed["A038"]["never_live"] == {"since": date(2026, 5, 1), "months": 7, "active": 1, "seats": 300}
+    assert listed["A019"] == {"fell_stage": {"from": "habitual"}}
+    # renewals that were recorded (A020 churned on its date) and accounts live in time are not on it
+    assert "A020" not in listed and "A001" not in listed
+    # a month earlier, A018's renewal is ahead (28 days) and the never-live accounts are 6 months in
+    earlier = {a: {f.rule for f in flags} for a, _, flags in attention(demo, period=period, today=date(2026, 11, 6))}
+    assert "renewal_passed" not in earlier.get("A018", set()) and "never_live" in earlier["A038"]
+    assert "never_live" not in {r for a, _, flags in attention(demo, period=period, today=date(2026, 10, 31))
+                                for r in (f.rule for f in flags)}
 
 
 def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_languages(demo, tmp_path, capsys):
@@ -218,18 +265,20 @@ def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_lan
     con = connect(db)
     ingest.load_demo(con)
     con.close()
-    assert cli.main(["attention", "--json", "--db", str(db)]) == 0
+    assert cli.main(["attention", "--json", "--db", str(db), "--today", "2026-12-07"]) == 0
     listed = {a["account_id"]: a for a in json.loads(capsys.readouterr().out)["accounts"]}
     assert listed["A019"]["reasons"] == [{"rule": "fell_stage", "text": "fell from habitual to at risk",
                                          "from": "habitual"}]
     renewal = get_account(demo, "A040").renewal_date
-    days = (renewal - default_period(demo).end).days
-    assert listed["A040"]["reasons"][0] | {"text": None} == {
+    days = (renewal - date(2026, 12, 7)).days  # from today, as the list says
+    unhealthy = next(r for r in listed["A040"]["reasons"] if r["rule"] == "renewal_unhealthy")
+    assert unhealthy | {"text": None} == {
         "rule": "renewal_unhealthy", "text": None, "days": days, "renewal_date": renewal.isoformat(), "score": None}
-    assert cli.main(["attention", "--lang", "zh", "--db", str(db)]) == 0
+    assert cli.main(["attention", "--lang", "zh", "--db", str(db), "--today", "2026-12-07"]) == 0
     printed = capsys.readouterr().out
+    assert "续约与上线按今天 2026-12-07 计算" in printed
     assert "苏州物流集团 (A019): 从习惯使用跌至有风险" in printed
-    assert f"{days} 天后续约（{renewal.isoformat()}），健康度无法计算" in printed
+    assert f"{(renewal - date(2026, 12, 7)).days} 天后续约（{renewal.isoformat()}），健康度无法计算" in printed
 
 
 def test_saved_weights_are_versioned_and_used_by_every_report(tmp_path):

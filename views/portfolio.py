@@ -24,19 +24,20 @@ period = period_picker()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load(start: date, end: date, key: tuple[str, int]) -> dict:
-    """Portfolio-wide figures for a period (executives see every account)."""
+def load(start: date, end: date, key: tuple[str, int], today: date) -> dict:
+    """Portfolio-wide figures for a period (executives see every account); renewals counted from `today`."""
     con, period = get_connection(), Period(start, end)
     stages = lifecycle.lifecycle_table(con, period=period)  # read once: the funnel and the attention list
     delivered = report.value_delivered_table(con, period)  # ... and value delivered: its chart and the list
     return {"table": portfolio.portfolio_table(con, start=start, end=end),
             "heatmap": adoption.industry_heatmap(con, start=start, end=end),
             "stages": stages, "delivered": delivered, "people": people.portfolio(con, period),
-            "attention": attention(con, period=period, table=stages, delivered=delivered),
+            "attention": attention(con, period=period, table=stages, delivered=delivered, today=today),
             "hours": {"start": add_months(end, -12), "end": end}}
 
 
-data = load(period.start, period.end, cache_key())
+today = date.today()
+data = load(period.start, period.end, cache_key(), today)
 frame = data["table"]
 filters = {c: choices(st.sidebar.multiselect, t(f"filter_{c}"),
                       {v: term_text(c, v) for v in sorted(frame[c].dropna().unique())}, key=f"portfolio_{c}",
@@ -90,7 +91,8 @@ columns = ["account_id", "account_name", "industry", "currency", "hours_saved", 
 config = {"key_feature_adoption": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
           "renewal_date": st.column_config.DateColumn()}  # numbers take ui.widgets.NUMBER_FORMATS
 watch = pd.DataFrame([{"account_id": a, "account_name": name,
-                       "reasons": "; ".join(wording.attention_reason(f.rule, f.values, lang()) for f in flags)}
+                       "reasons": ("；" if lang() == "zh" else "; ").join(
+                           wording.attention_reason(f.rule, f.values, lang()) for f in flags)}
                       for a, name, flags in data["attention"] if a in set(chosen["account_id"])],
                      columns=["account_id", "account_name", "reasons"])
 for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.columns)),
@@ -101,6 +103,8 @@ for title, ranked, shown_columns in ((t("rank_attention"), watch, list(watch.col
                                       ["account_id", "account_name", "risk_score", "value_at_risk", "renewal_date",
                                        "key_feature_adoption", "currency", "industry", "hours_saved", "value"])):
     st.subheader(title)
+    if ranked is watch:
+        st.caption(t("attention_today", date=today.isoformat()))
     picked = table(ranked[shown_columns], hide_index=True, column_config=config, on_select="rerun",
                    selection_mode="single-row", key=title)
     if picked.selection.rows:

@@ -347,18 +347,22 @@ _ATTENTION = {
            "adoption_falling": "key-feature adoption fell {n} months in a row, {start} → {end}",
            "renewal_unhealthy": "renews in {days} days ({date}) with a health score of {score}",
            "renewal_unhealthy_na": "renews in {days} days ({date}); its health score cannot be computed",
-           "renewal_overdue": "renewal was due {days} days before the period's end ({date}), health {score}",
            "renewal_undelivered": "renews in {days} days ({date}) with {share} of what was promised delivered",
-           "renewal_undelivered_overdue": "renewal was due {days} days before the period's end ({date}), with "
-                                          "{share} of what was promised delivered",
+           "renewal_negative_return": "renews in {days} days ({date}) at a negative return on the contract ({roi})",
+           "renewal_passed": "renewal date passed {days} days ago ({date}) and no renewal is recorded",
+           "never_live": "not live {months} months after its first use ({since}): {active} of {seats} seats "
+                         "active",
+           "never_live_no_seats": "not live {months} months after its first use ({since}): {active} active users",
            "delivered_falling": "value delivered against objectives fell from {start} to {end}"},
     "zh": {"fell_stage": "从{stage}跌至有风险",
            "adoption_falling": "关键功能采用率连续 {n} 个月下降，{start} → {end}",
            "renewal_unhealthy": "{days} 天后续约（{date}），健康度 {score}",
            "renewal_unhealthy_na": "{days} 天后续约（{date}），健康度无法计算",
-           "renewal_overdue": "续约日已过 {days} 天（{date}），健康度 {score}",
            "renewal_undelivered": "{days} 天后续约（{date}），承诺价值仅兑现 {share}",
-           "renewal_undelivered_overdue": "续约日已过 {days} 天（{date}），承诺价值仅兑现 {share}",
+           "renewal_negative_return": "{days} 天后续约（{date}），合同回报为负（{roi}）",
+           "renewal_passed": "续约日已过 {days} 天（{date}），尚无续约记录",
+           "never_live": "首次使用（{since}）后 {months} 个月仍未上线：{seats} 个席位中 {active} 个活跃",
+           "never_live_no_seats": "首次使用（{since}）后 {months} 个月仍未上线：{active} 个活跃用户",
            "delivered_falling": "价值目标兑现度从 {start} 降至 {end}"},
 }
 
@@ -374,13 +378,20 @@ def attention_reason(rule: str, values: dict, lang: str) -> str:
         return table[rule].format(start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
     if rule == "adoption_falling":
         return table[rule].format(n=values["months"], start=fmt(values["from"], "fraction", lang), end=fmt(values["to"], "fraction", lang))
+    if rule == "never_live":
+        return table[rule if values.get("seats") else "never_live_no_seats"].format(
+            months=values["months"], since=f"{values['since']:%Y-%m}", active=fmt(values["active"], "count", lang),
+            seats=fmt(values.get("seats"), "count", lang))
     days, score = int(values["days"]), values.get("score")
+    day = str(values["renewal_date"])
     if rule == "renewal_undelivered":
-        return table[rule + ("_overdue" if days < 0 else "")].format(
-            days=abs(days), date=str(values["renewal_date"]), share=fmt(values["delivered"], "fraction", lang))
-    key = "renewal_overdue" if days < 0 else "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
-    return table[key].format(days=abs(days), date=str(values["renewal_date"]),
-                             score=fmt(score, "count", lang))  # n/a in `lang` when there is no score
+        return table[rule].format(days=days, date=day, share=fmt(values["delivered"], "fraction", lang))
+    if rule == "renewal_negative_return":
+        return table[rule].format(days=days, date=day, roi=fmt(values["roi"], "fraction", lang, signed=True))
+    if rule == "renewal_passed":
+        return table[rule].format(days=abs(days), date=day)
+    key = "renewal_unhealthy" if score is not None else "renewal_unhealthy_na"
+    return table[key].format(days=days, date=day, score=fmt(score, "count", lang))  # n/a when there is no score
 
 
 # ---------------------------------------------------------------- the requirement pool: statuses (the page and the

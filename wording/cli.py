@@ -17,7 +17,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "column": ", column {column}",
         "more": "  ... see the rejects table for all {n} rejected rows",
         "nothing_loaded": "error: {file}: nothing loaded, every one of its {n} rows was rejected",
-        "attention_head": "{period}: {n} accounts need attention",
+        "attention_head": "{period}: {n} accounts need attention (renewals and go-live counted from today, {today})",
         "backtest_head": "Health score against {n} renewals ({bad} contracted or churned, {withheld} without a score)",
         "backtest_auc": "  ROC AUC {auc}; lowest {low} scored: {low_share} contracted or churned against {share} of "
                         "all, lift {lift}",
@@ -44,7 +44,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "column": "，列 {column}",
         "more": "  ……全部 {n} 条被拒绝的行见拒绝记录表",
         "nothing_loaded": "错误：{file}：没有载入任何行，全部 {n} 行均被拒绝",
-        "attention_head": "{period}：{n} 个客户需要关注",
+        "attention_head": "{period}：{n} 个客户需要关注（续约与上线按今天 {today} 计算）",
         "backtest_head": "健康度对照 {n} 次续约（其中缩减或流失 {bad} 次，{withheld} 次无法计分）",
         "backtest_auc": "  ROC AUC {auc}；得分最低的 {low} 次中缩减或流失占 {low_share}，全部中占 {share}，提升度 {lift}",
         "backtest_part": "  仅用{name}：AUC {auc}",

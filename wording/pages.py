@@ -151,6 +151,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "health_why": "Why this health score",
         **{f"health_{k}": v for k, v in HEALTH_COMPONENTS["en"].items()},
         "rank_attention": "Needs attention now — select one to open its report",
+        "attention_today": "Renewals and go-live are counted from today, {date}; adoption and value from the "
+                           "period.",
         "chart_stages": "Lifecycle stage at the period's end",
         "chart_stage_moves": "Stage changes per quarter",
         "objectives_title": "Objectives: what was promised",
@@ -431,6 +433,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "health_why": "健康度的构成",
         **{f"health_{k}": v for k, v in HEALTH_COMPONENTS["zh"].items()},
         "rank_attention": "需要立即关注的客户 — 选中一行查看其报告",
+        "attention_today": "续约与上线按今天（{date}）计算；采用率与价值按所选期间计算。",
         "chart_stages": "统计期末的生命周期阶段",
         "chart_stage_moves": "每季度的阶段变化",
         "objectives_title": "价值目标：承诺了什么",
