@@ -335,6 +335,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     con = connect(args.db)
     template = Path(args.template).read_bytes() if args.template else None
+    audience = {"internal": args.internal, "customer": args.customer}
     try:
         period = resolve_period(con, args.start, args.end)
         if args.all:
@@ -346,13 +347,14 @@ def cmd_export(args: argparse.Namespace) -> int:
                     copy = snapshot_copy(con, db_path(args.db), Path(tmp))
                     paths = batch.write_all_parallel(con, connect_snapshot, str(copy), period, args.format, args.out,
                                                      workers=args.workers, lang=args.lang, template=template,
-                                                     progress=progress)
+                                                     progress=progress, **audience)
             else:
                 paths = batch.write_all(con, period, args.format, args.out, lang=args.lang, template=template,
-                                        progress=progress)
+                                        progress=progress, **audience)
             print(f"{len(paths)} {args.format} files in {args.out}")
             return 0
-        data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people)
+        data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people,
+                                **audience)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -460,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--start", metavar="YYYY-MM")
     exp.add_argument("--end", metavar="YYYY-MM")
     exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
+    exp.add_argument("--internal", action="store_true",
+                     help="deck: add the CSM's internal appendix (health, attention reasons, risks, bottom-quarter "
+                          "peers); the speaker notes carry them always")
+    exp.add_argument("--customer", action="store_true",
+                     help="workbook: the file a customer gets, without the Internal sheet")
     exp.add_argument("--people", choices=("names", "initials", "pseudonyms"),
                      help="one account's deck: list who to invite to training in the appendix, shown so (default: "
                           "nobody is named)")

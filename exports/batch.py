@@ -15,7 +15,7 @@ from exports.data import StoreFacts, store_facts
 from exports.deck import qbr_deck_pptx
 from exports.excel import value_report_xlsx
 from metrics import catalog
-from metrics.period import Period
+from metrics.period import Period, add_months
 from metrics.report import PeriodInputs, peer_figures, period_inputs
 
 FORMATS = {"xlsx": value_report_xlsx, "pptx": qbr_deck_pptx}
@@ -25,22 +25,25 @@ Progress = Callable[[int, int, str], None]
 PARALLEL_FROM = 100
 
 
-def file_name(account_id: str, account_name: str, fmt: str) -> str:
-    """A safe file name: the id and the name (Chinese kept), path and shell characters replaced."""
+def file_name(account_id: str, account_name: str, fmt: str, period: Period | None = None) -> str:
+    """A safe file name: the id and the name (Chinese kept), path and shell characters replaced, then the period's
+    first and last month (A001_Acme_2026-08_2026-10.xlsx)."""
     stem = re.sub(r"[^\w-]+", "_", f"{account_id}_{account_name}", flags=re.UNICODE).strip("_")[:80]
-    return f"{stem}.{fmt}"
+    months = f"_{period.start:%Y-%m}_{add_months(period.end, -1):%Y-%m}" if period is not None else ""
+    return f"{stem}{months}.{fmt}"
 
 
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
                template: bytes | None = None, peers: pd.DataFrame | None = None,
                people_as: str | None = None, inputs: PeriodInputs | None = None,
-               facts: StoreFacts | None = None) -> bytes:
+               facts: StoreFacts | None = None, internal: bool = False, customer: bool = False) -> bytes:
     """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, `inputs`: its
     report.period_inputs, `facts`: exports.data.store_facts, if already built; `people_as`: the deck's training
-    lists as names, initials or pseudonyms, none by default)."""
+    lists as names, initials or pseudonyms, none by default; `internal`: the deck with the CSM's internal appendix;
+    `customer`: the workbook without its Internal sheet)."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs, facts)
-    return value_report_xlsx(con, account_id, period, lang, peers, inputs, facts)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs, facts, internal)
+    return value_report_xlsx(con, account_id, period, lang, peers, inputs, facts, customer)
 
 
 def period_figures(con: duckdb.DuckDBPyConnection,
@@ -54,7 +57,8 @@ def period_figures(con: duckdb.DuckDBPyConnection,
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
                account_ids: list[str] | None = None, template: bytes | None = None,
-               progress: Progress | None = None) -> Iterator[tuple[str, bytes]]:
+               progress: Progress | None = None, internal: bool = False,
+               customer: bool = False) -> Iterator[tuple[str, bytes]]:
     """(file name, bytes) for every account (or those given), calling progress(done, total, account_id)."""
     accounts = catalog.list_accounts(con)
     if account_ids is not None:
@@ -62,8 +66,9 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     total = len(accounts)
     inputs, peers, facts = period_figures(con, period)  # once for the portfolio, not once per account
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
-        yield file_name(account_id, name, fmt), export_one(con, account_id, period, fmt, lang, template, peers,
-                                                           inputs=inputs, facts=facts)
+        yield file_name(account_id, name, fmt, period), export_one(con, account_id, period, fmt, lang, template,
+                                                                   peers, inputs=inputs, facts=facts,
+                                                                   internal=internal, customer=customer)
         if progress:
             progress(done, total, account_id)
 
@@ -83,26 +88,29 @@ _WORKER: dict = {}  # in a worker process of write_all_parallel: its connection,
 
 
 def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
-                  lang: str, template: bytes | None, out_dir: str) -> None:
+                  lang: str, template: bytes | None, out_dir: str,
+                  audience: tuple[bool, bool] = (False, False)) -> None:
     con = opener(database)
     inputs, peers, facts = period_figures(con, period)
     _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir), inputs=inputs,
-                   peers=peers, facts=facts)
+                   peers=peers, facts=facts, audience=audience)
 
 
 def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
     account_id, name = account
     w = _WORKER
-    path = w["out"] / file_name(account_id, name, w["fmt"])
+    path = w["out"] / file_name(account_id, name, w["fmt"], w["period"])
+    internal, customer = w["audience"]
     path.write_bytes(export_one(w["con"], account_id, w["period"], w["fmt"], w["lang"], w["template"], w["peers"],
-                                inputs=w["inputs"], facts=w["facts"]))
+                                inputs=w["inputs"], facts=w["facts"], internal=internal, customer=customer))
     return account_id, path
 
 
 def write_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], duckdb.DuckDBPyConnection],
                        database: str, period: Period, fmt: str, out_dir: str | Path, *, workers: int,
                        lang: str = "en", template: bytes | None = None, account_ids: list[str] | None = None,
-                       progress: Progress | None = None) -> list[Path]:
+                       progress: Progress | None = None, internal: bool = False,
+                       customer: bool = False) -> list[Path]:
     """write_all spread over `workers` processes: each opens `database` with `opener` (a read-only copy of the
     store: DuckDB lets many processes read a file that none writes), builds the period's peer figures and report
     inputs once, and writes its share of the files; `con` lists the accounts. Progress as files are done."""
@@ -116,8 +124,8 @@ def write_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], d
     todo = list(zip(accounts["account_id"], accounts["account_name"]))
     paths = []
     # spawn, not fork: a forked child would inherit DuckDB's threads and locks mid-flight
-    with multiprocessing.get_context("spawn").Pool(workers, _worker_start, (opener, database, period, fmt, lang,
-                                                                            template, str(out))) as pool:
+    start = (opener, database, period, fmt, lang, template, str(out), (internal, customer))
+    with multiprocessing.get_context("spawn").Pool(workers, _worker_start, start) as pool:
         for done, (account_id, path) in enumerate(pool.imap_unordered(_worker_export, todo), start=1):
             paths.append(path)
             if progress:

@@ -1,7 +1,8 @@
 """Everything an export shows for one account and period, read from the metric functions and nothing else."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import secrets
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 import duckdb
@@ -9,7 +10,9 @@ import pandas as pd
 
 from metrics import adoption, catalog, efficiency, people, report, requirements
 from metrics.accounts import Account, RowsByAccount, get_account
+from metrics.attention import Flag, flags_for
 from metrics.benchmarks import benchmark
+from metrics.catalog import DataVersion
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, data_months
 from metrics.registry import Kpi
@@ -41,6 +44,11 @@ class ExportData:
     requests: pd.DataFrame | None = None  # metrics.requirements.of_account: what the customer asked for, where it is
     trainees: dict[str, list[tuple[str, int]]] | None = None  # per underused feature: (person as shown, active days);
     # only when the export was asked to show people (names, initials or pseudonyms), never by default
+    flags: tuple[Flag, ...] = ()  # metrics.attention: why the account needs attention now (the CSM's only)
+    version: DataVersion | None = None  # what the file was built from: last import, value-model version
+    stakeholders: list[tuple[str, str, str, int]] = field(default_factory=list)  # (person as shown or "", role,
+    # segment, active days): the champions and the users with a role, most active first
+    today: date | None = None  # what renewals and go-live are counted from
 
     @property
     def currency(self) -> str | None:
@@ -61,6 +69,7 @@ class StoreFacts:
     first_month: date | None  # period.data_months' first
     first_uses: RowsByAccount | None = None  # adoption.first_uses: every account's, once for a portfolio's files
     requests: RowsByAccount | None = None  # requirements.of_every_account: likewise
+    version: DataVersion | None = None  # catalog.built_from
 
 
 def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> StoreFacts:
@@ -70,7 +79,7 @@ def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> 
                                           "rows_unchanged", "rows_rejected"]]
     return StoreFacts(catalog.list_value_drivers(con), imports, data_months(con)[0],
                       adoption.first_uses(con) if every_account else None,
-                      requirements.of_every_account(con) if every_account else None)
+                      requirements.of_every_account(con) if every_account else None, catalog.built_from(con))
 
 
 def _windows(output: pd.DataFrame, eff: EfficiencyFigures) -> pd.Series:
@@ -133,19 +142,38 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     past = history(con, account, period, inputs.catalog, inputs.usage) if inputs else history(con, account, period)
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])], past)
     trainees = None
+    crowd = people.people(con, account, period)
+    salt = secrets.token_bytes(32)  # one key per export, never stored: pseudonyms stable within this file only
     if people_as is not None:
-        import secrets
-
-        salt = secrets.token_bytes(32)  # one key per export, never stored: pseudonyms stable within this file only
-        crowd = people.people(con, account, period)
         lists = people.training(con, account, period, [u.feature for u in rep.adoption.underused_features], crowd)
         trainees = {f: list(zip(people.labels(users, people_as, salt),
                                 users["active_days"].astype(int)))
                     for f, users in lists.items()}
     asked = requirements.of_account(con, account_id, every=facts.requests, account_key=account.key)
+    today = date.today()
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, facts.value_drivers, facts.imports,
-                      bench=bench, story=story, requests=asked, trainees=trainees)
+                      bench=bench, story=story, requests=asked, trainees=trainees,
+                      flags=flags_for(con, account, period, today, rep), version=facts.version,
+                      stakeholders=_stakeholders(crowd, people_as, salt), today=today)
+
+
+MAX_STAKEHOLDERS = 8
+
+
+def _stakeholders(crowd: pd.DataFrame, people_as: str | None, salt: bytes) -> list[tuple[str, str, str, int]]:
+    """The account's champions and the users with a role in its directory (sponsors, admins), most active first, at
+    most MAX_STAKEHOLDERS: (person as `people_as` shows them, or "" when the export names nobody; role; segment;
+    active days in the period)."""
+    chosen = crowd[(crowd["segment"] == "champion") | crowd["role"].notna()].copy()
+    if chosen.empty:
+        return []
+    chosen["has_role"] = chosen["role"].notna()
+    chosen = chosen.sort_values(["has_role", "active_days"], ascending=[False, False], kind="stable")
+    chosen = chosen.head(MAX_STAKEHOLDERS)
+    shown = people.labels(chosen, people_as, salt) if people_as is not None else [""] * len(chosen)
+    return [(who, role if isinstance(role, str) else "", segment, int(days))
+            for who, role, segment, days in zip(shown, chosen["role"], chosen["segment"], chosen["active_days"])]
 
 
 PEER_UNITS = {"key_feature_adoption": "fraction", "breadth": "number", "efficiency_delta": "fraction",
@@ -167,3 +195,14 @@ def peer_rows(data: ExportData, lang: str) -> list[dict[str, object]]:
                      "cohort": cohort + (f" ({term('industry', f['cohort_label'], lang)})"
                                          if f["cohort_label"] else "")})
     return rows
+
+
+def version_line(data: ExportData, lang: str) -> str:
+    """What the file was built from, in words: the last import (id and time) and the value-model version."""
+    from exports.strings import text
+
+    version = data.version
+    if version is None or version.import_id is None:
+        return text(lang, "version_line_none", model=version.value_model_version if version else 0)
+    at = f"{version.imported_at:%Y-%m-%d %H:%M}" if version.imported_at else ""
+    return text(lang, "version_line", id=version.import_id, at=at, model=version.value_model_version)

@@ -22,6 +22,8 @@ def reason(lang: str, value: str | None) -> str:
     return wording.reason(value, lang)
 
 
-def fmt(value: float | None, unit: str, lang: str, currency: str | None = None, signed: bool = False) -> str:
-    """A figure for a slide or a sentence in `lang`: wording.numbers.fmt, the formatter the pages and the CLI use."""
-    return numbers.fmt(value, unit, lang, currency, signed=signed)
+def fmt(value: float | None, unit: str, lang: str, currency: str | None = None, signed: bool = False,
+        compact: bool = False) -> str:
+    """A figure for a slide or a sentence in `lang`: wording.numbers.fmt, the formatter the pages and the CLI use
+    (`compact`: money without cents from 1,000, K/M in English and 万/亿 in Chinese from 10,000)."""
+    return numbers.fmt(value, unit, lang, currency, signed=signed, compact=compact)

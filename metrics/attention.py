@@ -96,35 +96,45 @@ def flags_of(stages: list[str], rates: list[float], renewal: Renewal,
 
 
 def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataFrame | None = None,
-              delivered: pd.DataFrame | None = None,
-              today: date | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
+              delivered: pd.DataFrame | None = None, today: date | None = None,
+              account: Account | None = None,
+              account_report: report.AccountReport | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
     """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first;
     renewals and go-live counted from `today` (default: the date today); `table`: the period's
-    lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the caller has them already."""
+    lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the caller has them already;
+    `account`: that account alone (an export's internal sheet), read for it alone, with `account_report` its report
+    of the period when the caller has it."""
     today = today or date.today()
+    only = [account] if account is not None else None
+    ids = [account.account_id] if account is not None else None
+    key = account.key if account is not None else None
     if table is None:
-        table = lifecycle.lifecycle_table(con, period=period)
+        table = lifecycle.lifecycle_table(con, period=period, accounts=only)
     if delivered is None:
-        delivered = report.value_delivered_table(con, period)
+        delivered = report.value_delivered_table(con, period, account_ids=ids)
     months_back = len(period.months)
-    previous = report.value_delivered_table(con, Period(add_months(period.start, -months_back), period.start))
+    previous = report.value_delivered_table(con, Period(add_months(period.start, -months_back), period.start),
+                                            account_ids=ids)
     shares = {a: (_value(previous, a), _value(delivered, a)) for a in delivered["account_id"]}
     stages = {a: list(frame.sort_values("month")["stage"]) for a, frame in table.groupby("account_id")}
-    months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end)
+    months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end, key)
     cache: dict[str, report.PeriodInputs] = {}
 
     def score_of(account_id: str) -> tuple[float | None, float | None, float | None]:
-        if "inputs" not in cache:
-            cache["inputs"] = report.period_inputs(con, period)
-        rep = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"])
+        if account_report is not None and account_report.account_id == account_id:
+            rep = account_report
+        else:
+            if "inputs" not in cache:
+                cache["inputs"] = report.period_inputs(con, period)
+            rep = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"])
         return (None if rep.health is None else rep.health.score), rep.value_delivered, rep.cost.roi
 
-    renewed = lifecycle.renewals(con)
-    first_months = dict(con.execute(sql("first_activity")).fetchall())
+    renewed = lifecycle.renewals(con, key)
+    first_months = dict(con.execute(sql("first_activity"), {"account_key": key}).fetchall())
     last_month = months[months["month"] == add_months(period.end, -1)].set_index("account_key")["active_users"]
 
     out = []
-    for account in all_accounts(con):
+    for account in only or all_accounts(con):
         if stages.get(account.account_id, [""])[-1:] == ["churned"]:
             continue
         due = account.renewal_date
@@ -139,6 +149,14 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataF
         if flags:
             out.append((account.account_id, account.name, flags))
     return sorted(out, key=lambda row: (-len(row[2]), row[0]))
+
+
+def flags_for(con: duckdb.DuckDBPyConnection, account: Account, period: Period, today: date | None = None,
+              account_report: report.AccountReport | None = None) -> tuple[Flag, ...]:
+    """One account's attention flags (attention, read for that account alone; `account_report`: its report of the
+    period, when the caller has it)."""
+    found = attention(con, period=period, today=today, account=account, account_report=account_report)
+    return found[0][2] if found else ()
 
 
 def _not_live(account: Account, first: date | None, active: float | None, today: date) -> dict[str, object] | None:

@@ -2,12 +2,16 @@
 every cache key carries. Read only; writing is metrics.ingest's."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import duckdb
 import pandas as pd
 
 from metrics.store import is_empty, sql
 
-__all__ = ["data_version", "is_empty", "list_accounts", "list_value_drivers", "recent_imports"]
+__all__ = ["DataVersion", "built_from", "data_version", "is_empty", "list_accounts", "list_value_drivers",
+           "recent_imports"]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -28,3 +32,19 @@ def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def list_value_drivers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The value model: minutes saved per use or work item, by feature."""
     return con.execute(sql("list_value_drivers")).df()
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What a file was built from: the last import (id and time) and the value-model version in force (0: the
+    model as imported, never edited)."""
+
+    import_id: int | None
+    imported_at: datetime | None
+    value_model_version: int
+
+
+def built_from(con: duckdb.DuckDBPyConnection) -> DataVersion:
+    """The DataVersion of the store as it is now."""
+    import_id, at, model = con.execute(sql("built_from")).fetchall()[0]
+    return DataVersion(None if import_id is None else int(import_id), at, int(model))

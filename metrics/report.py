@@ -295,11 +295,12 @@ def account_report(con: duckdb.DuckDBPyConnection, *, account_id: str, period: P
                       weights=inputs.weights, top_user_share=top_user))
 
 
-def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period,
-                          inputs: PeriodInputs | None = None) -> pd.DataFrame:
-    """Every account with objectives and its value delivered for `period` (None when none of its objectives could
-    be measured): account_id, value_delivered."""
-    ids = [row[0] for row in con.execute(sql("objective_accounts")).fetchall()]
+def value_delivered_table(con: duckdb.DuckDBPyConnection, period: Period, inputs: PeriodInputs | None = None,
+                          account_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every account with objectives (or those of `account_ids`) and its value delivered for `period` (None when
+    none of its objectives could be measured): account_id, value_delivered."""
+    ids = [row[0] for row in con.execute(sql("objective_accounts")).fetchall()
+           if account_ids is None or row[0] in account_ids]
     if ids and inputs is None:
         inputs = period_inputs(con, period, many=False)  # no stage is read here
     shares = []

@@ -23,13 +23,14 @@ from metrics.accounts import Account
 from metrics.lifecycle import DECLINE  # active users down this much against the months before: a decline
 from metrics.period import Period
 from metrics.portfolio import RENEWAL_OVERDUE_DAYS, RENEWAL_WINDOW_DAYS
-from metrics.report import AccountReport
+from metrics.report import AccountReport, EfficiencyFigures
 
 MIN_ACTIVE_USERS = 5      # fewer active users a month than this is too little use to measure value on
 LOW_SEAT_USE = 0.5        # fewer than half the seats active is a risk
 TOP_GAPS = 3              # the adoption gaps a story sizes the path to break-even with
 FEATURE_DECLINE = 0.3     # a value feature losing this share of its adopters against the months before is a risk
 MIN_ADOPTERS = 5          # ... when it had at least this many (fewer is noise)
+MIN_EFFICIENCY_MONTHS = 3  # an efficiency change on fewer months after go-live than this is not a headline
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,20 @@ class Storyline:
     previous_value: float | None = None    # value in as many months before the period
     value_change: float | None = None      # value / previous_value - 1
     cumulative_value: float | None = None  # value from the go-live month to the period's end
+    efficiency_held: str | None = None     # why the efficiency change is not a headline (efficiency_held); None: it is
+
+
+def efficiency_held(eff: EfficiencyFigures) -> str | None:
+    """Why an account's per-person efficiency change may not lead a summary a customer reads (None: it may): not
+    measured; its 90 % interval spans zero (the change could be none, or the other way); or it rests on fewer than
+    MIN_EFFICIENCY_MONTHS months after go-live. Wherever it is shown, its interval stands beside it."""
+    if eff.delta is None:
+        return "not_measured"
+    if eff.ci_low is None or eff.ci_high is None or eff.ci_low <= 0 <= eff.ci_high:
+        return "interval_spans_zero"
+    if len(eff.current_months) < MIN_EFFICIENCY_MONTHS:
+        return "too_few_months"
+    return None
 
 
 def break_even_value_of(annual_contract_value: float, months: int) -> float:
@@ -154,5 +169,5 @@ def storyline(report: AccountReport, account: Account, mau: Sequence[tuple[date,
     value_change = money.value / previous_value - 1 if money.value is not None and previous_value else None
     return Storyline(case, users, users_before, change, break_even, gap, hours_gap,
                      sum(upside) if upside else None, days, tuple(risks), previous_value, value_change,
-                     cumulative_value)
+                     cumulative_value, efficiency_held(report.efficiency))
 

@@ -144,8 +144,8 @@ def test_the_deck_lists_trainees_only_when_asked_and_never_by_user_id_as_a_pseud
     def slides(people_as):
         prs = Presentation(io.BytesIO(qbr_deck_pptx(con, "A001", period, "en", people_as=people_as)))
         titled = [(s.shapes.title.text, s) for s in prs.slides if s.shapes.title is not None]
-        text = "\n".join(c.text for _, s in titled for sh in s.shapes if sh.has_table
-                         for row in sh.table.rows for c in row.cells)
+        text = "\n".join(c.text for title, s in titled for sh in s.shapes if sh.has_table
+                         and title.startswith(DECK["en"]["deck_trainees"]) for row in sh.table.rows for c in row.cells)
         return [t for t, _ in titled], text
 
     titles, text = slides(None)

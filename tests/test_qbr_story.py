@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from conftest import displayed
 from pptx import Presentation
 
 from exports.data import gather
@@ -64,13 +65,18 @@ def test_the_risks_name_renewal_seat_use_decline_and_low_percentiles(demo):
     soon = replace(account, renewal_date=add_months(period.end, 2))
     far = replace(account, renewal_date=add_months(period.end, 12))
     low = replace(base, adoption=replace(base.adoption, seat_utilization=0.3))
-    story = storyline(low, soon, _mau(period.start, 100, 50), [("breadth", 10.0), ("value_per_seat", 60.0)])
+    today = period.end  # days to renewal are counted from today
+    story = storyline(low, soon, _mau(period.start, 100, 50), [("breadth", 10.0), ("value_per_seat", 60.0)],
+                      today=today)
     assert {(r.code, r.detail) for r in story.risks} == {
         ("renewal_soon", soon.renewal_date.isoformat()), ("low_seat_use", None), ("usage_down", None),
         ("below_peers", "breadth")}
-    assert next(r.value for r in story.risks if r.code == "renewal_soon") == (soon.renewal_date - period.end).days
+    assert next(r.value for r in story.risks if r.code == "renewal_soon") == (soon.renewal_date - today).days
+    later = storyline(low, soon, _mau(period.start, 100, 50), today=add_months(period.end, 1))
+    assert next(r.value for r in later.risks if r.code == "renewal_soon") == (soon.renewal_date - add_months(
+        period.end, 1)).days
     high = replace(base, adoption=replace(base.adoption, seat_utilization=0.9))
-    assert storyline(high, far, _mau(period.start, 60, 60), [("breadth", 50.0)]).risks == ()
+    assert storyline(high, far, _mau(period.start, 60, 60), [("breadth", 50.0)], today=today).risks == ()
 
 
 # the demo plants one account of each case (data/demo/generate.py)
@@ -114,7 +120,7 @@ def test_the_deck_tells_the_accounts_case_and_never_claims_payback_below_break_e
 def test_a_below_break_even_deck_shows_the_path_to_break_even(demo):
     data = gather(demo, CASES["below_break_even"], default_period(demo))
     _, text, _ = _summary_texts(build_pptx(data, "en"))
-    assert "Path to break-even" in text and f"{data.story.value_gap:,.2f}" in text
+    assert "Path to break-even" in text and displayed(data.story.value_gap, "currency", "CNY", compact=True) in text
     assert f"{data.report.cost.roi:+.1%}" in text  # the return is shown, not hidden
 
 
@@ -176,7 +182,8 @@ def test_the_summary_gives_value_since_go_live_and_against_the_months_before(dem
     assert data.story.previous_value == pytest.approx(before)
     assert data.story.value_change == pytest.approx(data.report.cost.value / before - 1)
     _, text, _ = _summary_texts(build_pptx(data, "en"))
-    assert f"CNY {total:,.2f} of value in all" in text and f"{data.story.value_change:+.1%}" in text
+    assert f"{displayed(total, 'currency', 'CNY', compact=True)} of value in all" in text
+    assert f"{data.story.value_change:+.1%}" in text
     assert gather(demo, "A038", period).story.cumulative_value is None  # never live: nothing since go-live
 
 
@@ -196,8 +203,10 @@ def test_value_features_losing_a_third_of_their_adopters_are_risks_the_steepest_
     assert [d for d, _ in named] == [f.feature for f in valued[4:1:-1]]  # steepest first
     assert named[0][1] == pytest.approx(valued[4].adopters / before[valued[4].feature] - 1)
     assert [r.value for r in story.risks if r.code == "feature_down_more"] == [2]
-    deck = build_pptx(replace(gather(demo, "A001", period), story=story), "zh")
-    risks = next(s for s in Presentation(io.BytesIO(deck)).slides if s.shapes.title.text == "需要关注的风险")
+    # the risks are the CSM's: in the internal appendix (and the summary's notes), never on a customer slide
+    deck = build_pptx(replace(gather(demo, "A001", period), story=story), "zh", internal=True)
+    risks = next(s for s in Presentation(io.BytesIO(deck)).slides
+                 if s.shapes.title.text == "仅供客户成功经理：发送前请删除")
     text = "\n".join(sh.text_frame.text for sh in risks.shapes if sh.has_text_frame)
     assert all(f"{feature}：使用人数较本期之前的月份变化" in text for feature, _ in named)
     assert "另有 2 项价值功能的使用人数减少了三成以上" in text

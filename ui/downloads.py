@@ -16,13 +16,16 @@ from ui.session import get_connection, long_work, peer_table, report_inputs, wor
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, key: tuple[str, int],
-                people_as: str | None = None) -> bytes:
-    """One account's Excel report or QBR deck, cached per account, period, language, data version and how the deck
-    shows the people it lists (None: nobody; pseudonyms get a new key only when the cache entry is rebuilt)."""
+                people_as: str | None = None, internal: bool = False) -> bytes:
+    """One account's Excel report or QBR deck, cached per account, period, language, data version, how the deck
+    shows the people it lists (None: nobody; pseudonyms get a new key only when the cache entry is rebuilt) and
+    whether the CSM's internal signals are in it (`internal`: the deck's appendix, the workbook's Internal sheet;
+    off, the file is the one a customer may get)."""
     from exports.batch import export_one  # openpyxl and python-pptx load only when a file is asked for
 
     return export_one(get_connection(), account_id, Period(start, end), fmt, lang, peers=peer_table(start, end, key),
-                      people_as=people_as, inputs=report_inputs(start, end, key))
+                      people_as=people_as, inputs=report_inputs(start, end, key), internal=internal,
+                      customer=not internal)
 
 
 def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:

@@ -71,13 +71,16 @@ ways = {m: t(f"deck_people_{m}") for m in ("none", *people.LABELS)}
 people_as = choice(download_cols[2].selectbox, t("deck_people"), ways, key="deck_people") \
     if viewer.sees_people else "none"
 people_as = None if people_as == "none" else people_as  # executives: the deck names nobody
+# off, the files are the customer's; on, the deck gains the internal appendix and the workbook its Internal sheet
+internal = download_cols[2].toggle(t("export_internal"), key="export_internal", help=t("export_internal_help"))
 for col, (fmt_, label, mime) in zip(download_cols[:2], (
         ("xlsx", t("download_xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("pptx", t("download_pptx"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"))):
     # built on click, in its own thread: the closure holds this run's account, period and language
-    col.download_button(label, lambda f=fmt_, a=account_id, lg=language, p=people_as: export_file(
-                            a, period.start, period.end, f, lg, key, p),
-                        file_name=f"{stem}.{fmt_}", mime=mime, icon=":material/download:", key=f"dl-{fmt_}")
+    col.download_button(label, lambda f=fmt_, a=account_id, lg=language, p=people_as, i=internal: export_file(
+                            a, period.start, period.end, f, lg, key, p, i),
+                        file_name=f"{stem}{'_internal' if internal else ''}.{fmt_}", mime=mime,
+                        icon=":material/download:", key=f"dl-{fmt_}")
 rep = data["report"]
 eff, money = rep.efficiency, rep.cost
 st.caption(t("period_caption", period=period.label(), go_live=rep.go_live_date or t("na")))

@@ -214,8 +214,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "deck_underused": "Underused features and next steps",
         "next_steps": "Recommended next steps",
         "step": "{feature}: {users} active users do not use it yet; at peers' adoption it would have added {value} in {period}.",
-        "step_generic": "Together: agree next quarter's goals and an owner for each (next slide).",
-        "steps_more": "{n} more features below their peers' median, worth {value} in all: listed in the appendix.",
+        "step_generic": "Together: agree next quarter's goals and an owner for each.",
+        "steps_more": "{n} more features below their peers' median, worth {value} in all (room to grow, below).",
         "deck_more_gaps": "Appendix: further adoption gaps",
         "story_positive": "{value} of value in {period}: a {roi} annualised return on the contract",
         "story_positive_no_roi": "{value} of value delivered in {period}",
@@ -487,8 +487,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "deck_underused": "未充分使用的功能与下一步",
         "next_steps": "建议的下一步",
         "step": "{feature}：{users} 位活跃用户尚未使用；若达到同行采用水平，{period} 可多带来 {value}。",
-        "step_generic": "共同商定下季度目标及每项目标的负责人（见下一页）。",
-        "steps_more": "另有 {n} 项功能低于同行中位数，合计 {value}：详见附录。",
+        "step_generic": "共同商定下季度目标及每项目标的负责人。",
+        "steps_more": "另有 {n} 项功能低于同行中位数，合计 {value}（见“增长空间”）。",
         "deck_more_gaps": "附录：其他采用差距",
         "story_positive": "{period} 交付价值 {value}，合同年化回报率 {roi}",
         "story_positive_no_roi": "{period} 交付价值 {value}",
@@ -549,3 +549,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "formula": "公式",
     },
 }
+
+from wording.exports_qbr import QBR  # noqa: E402 (the QBR round-two words, kept in their own file)
+
+for _lang, _words in QBR.items():
+    STRINGS[_lang].update(_words)

@@ -212,6 +212,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "training_title": "Invite to training for {feature}: {n} active users have not used it",
         "training_download": "Download the list (CSV)",
         "people_counts_only": "Executives see counts and shares only: the people themselves are for the account's CSMs and CS operations.",
+        "export_internal": "For me: with internal signals",
+        "export_internal_help": "Off, the files are the ones a customer may read. On, the deck gains an internal "
+                                "appendix (health, attention reasons, risks, figures in the bottom quarter among "
+                                "peers) and the workbook an Internal sheet; leave them out before sending.",
         "deck_people": "Training lists in the deck's appendix", "deck_people_none": "None (the deck names nobody)",
         "deck_people_names": "By name", "deck_people_initials": "By initials",
         "deck_people_pseudonyms": "By pseudonym",
@@ -492,6 +496,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "training_title": "{feature} 培训邀请名单：{n} 名活跃用户尚未使用",
         "training_download": "下载名单（CSV）",
         "people_counts_only": "管理层只看到人数和占比：具体人员仅对该客户的客户成功经理和运营团队可见。",
+        "export_internal": "供我使用：含内部信号",
+        "export_internal_help": "关闭时，文件可直接发给客户。打开后，PPT 增加内部附录（健康度、关注原因、风险、在同行中处于后四分之一的指标），"
+                                "Excel 增加“内部”表；发送前请删除。",
         "deck_people": "PPT 附录中的培训名单", "deck_people_none": "不列出（PPT 中不出现任何人名）",
         "deck_people_names": "显示姓名", "deck_people_initials": "显示姓名首字", "deck_people_pseudonyms": "显示化名",
         "training_lists": "培训名单：{n} 个采用不足的价值功能", "training_pick": "功能",

@@ -8,9 +8,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from exports.data import ExportData, StoreFacts, gather
+from exports.data import ExportData, StoreFacts, gather, version_line
 from exports.deck.builder import _CELL_PROPERTIES, CELL_MARGIN, Deck, _style_runs
-from exports.deck.internal import _peers, _risks
+from exports.deck.internal import customer_peers_slide, internal_appendix
+from exports.deck.sections import _coming, _delivered, _expansion, _team
 from exports.deck.slides import (
     _adoption,
     _appendix,
@@ -30,24 +31,32 @@ from metrics.report import PeriodInputs
 __all__ = ["CELL_MARGIN", "Deck", "_CELL_PROPERTIES", "_style_runs", "build_pptx", "qbr_deck_pptx", "story_lines"]
 
 
-def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None) -> bytes:
-    """The deck for already gathered figures, on `template` (.pptx bytes) or the default template."""
+def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None, internal: bool = False) -> bytes:
+    """The deck for already gathered figures, on `template` (.pptx bytes) or the default template: the customer's
+    slides (a slide with nothing to say is left out), then with `internal` the CSM's appendix; every slide's notes
+    end with the data the deck was built from."""
     deck = Deck(lang, template, data=data)
-    for make in (_title, _summary, _results, _adoption, _efficiency, _value, _peers, _risks, _asked, _underused,
-                 _goals, _appendix, _trainees):
+    for make in (_title, _summary, _results, _delivered, _adoption, _efficiency, _value, customer_peers_slide,
+                 _asked, _coming, _underused, _expansion, _team, _goals, _appendix, _trainees):
         make(deck)
-    deck.agenda()
+    deck.agenda()  # the customer's slides: the internal appendix is not on the agenda
+    if internal:
+        internal_appendix(deck)
     deck.number_slides()
+    stamp = version_line(data, lang)
+    for slide in deck.prs.slides:
+        frame = slide.notes_slide.notes_text_frame
+        deck.notes(slide, [p.text for p in frame.paragraphs if p.text] + [stamp])
     return deck.save(f"{text(lang, 'deck_title')}: {data.account.name}")
 
 
 def qbr_deck_pptx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
                   template: bytes | None = None, peers: pd.DataFrame | None = None,
                   people_as: str | None = None, inputs: PeriodInputs | None = None,
-                  facts: StoreFacts | None = None) -> bytes:
+                  facts: StoreFacts | None = None, internal: bool = False) -> bytes:
     """One account's QBR deck for `period` as .pptx bytes; DataError for an unknown account. `people_as` (names,
     initials or pseudonyms) adds the training lists to the appendix; by default the deck names nobody. `peers`,
     `inputs` and `facts`: the period's peer figures and report inputs and the store's facts, when built once for many
-    files (exports.data.gather)."""
-    return build_pptx(gather(con, account_id, period, peers, people_as, inputs, facts), lang, template)
+    files (exports.data.gather); `internal`: with the CSM's internal appendix."""
+    return build_pptx(gather(con, account_id, period, peers, people_as, inputs, facts), lang, template, internal)
 

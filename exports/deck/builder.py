@@ -232,8 +232,10 @@ class Deck:
     def t(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
 
-    def f(self, value: float | None, unit: str, signed: bool = False) -> str:
-        return fmt(value, unit, self.lang, self.currency, signed)
+    def f(self, value: float | None, unit: str, signed: bool = False, compact: bool = True) -> str:
+        """A figure as the deck shows it: money in the one compact form of its language (no cents from 1,000;
+        K/M in English, 万 in Chinese from 10,000) unless `compact` is off (an hourly cost keeps its cents)."""
+        return fmt(value, unit, self.lang, self.currency, signed, compact)
 
     def title_slide(self, title: str, lines: list[str]) -> Slide:
         """The opening slide: a title and a few lines under it."""

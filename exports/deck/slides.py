@@ -9,7 +9,9 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
-from exports.deck.builder import MAX_BARS, Deck, _style
+from exports.data import ExportData
+from exports.deck.builder import MAX_BARS, ROW_HEIGHT, Deck, _style
+from exports.deck.sections import asks
 from exports.safety import safe_cell_text
 from exports.strings import reason
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
@@ -74,14 +76,38 @@ def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
     _style(chart.value_axis.axis_title.text_frame, deck.lang, 11)
 
 
+SHOWN_MONTHS = 12  # an adoption chart shows the months since go-live, at most this many
+
+
+def shown_months(data: ExportData) -> pd.DataFrame:
+    """The active-user months a chart shows: from the go-live month (not live: the months with any use) to the
+    period's end, the last SHOWN_MONTHS of them; no run of pre-go-live zeros."""
+    mau = data.mau
+    months = pd.to_datetime(mau["month"]).dt.date
+    live = data.account.go_live_date
+    if live is not None and live < data.period.end:
+        keep = months >= live.replace(day=1)
+    else:
+        used = mau["active_users"] > 0
+        keep = months >= (months[used].min() if used.any() else data.period.start)
+    return mau[keep.to_numpy()].tail(SHOWN_MONTHS).reset_index(drop=True)
+
+
 def _adoption(deck: Deck) -> None:
     data, use = deck.data, deck.data.report.adoption
+    mau = shown_months(data)
+    if mau.empty:
+        return
     slide = deck.slide(deck.t("deck_adoption"))
     chart_width = int(deck.content_width * 0.66)
-    categories = [f"{m:%Y-%m}" for m in data.mau["month"]]
-    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, categories,
-                       [(deck.t("active_users"), [int(v) for v in data.mau["active_users"]])],
+    categories = [f"{m:%Y-%m}" for m in mau["month"]]
+    users = [int(v) for v in mau["active_users"]]
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, categories, [(deck.t("active_users"), users)],
                        (deck.left, deck.top, chart_width, deck.content_height), "#,##0")
+    chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0", False
+    chart.value_axis.minimum_scale = 0
+    if max(users, default=0) < 10:  # counts: whole steps, never 0.5 of a user
+        chart.value_axis.major_unit = 1
     chart.has_title = True
     chart.chart_title.text_frame.text = deck.t("chart_mau")
     _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
@@ -100,8 +126,10 @@ def _adoption(deck: Deck) -> None:
 
 def _efficiency(deck: Deck) -> None:
     data, eff = deck.data, deck.data.report.efficiency
+    if eff.delta is None and eff.baseline is None:
+        return  # nothing measured (not live, no data): the summary's notes say why
     slide = deck.slide(deck.t("deck_efficiency"))
-    usage = eff.basis.startswith("usage")
+    usage = bool(eff.basis and eff.basis.startswith("usage"))
     column = "units_per_active_user" if usage else "output_per_person"
     rows = data.output[data.output["window"] != ""]
     chart_width = int(deck.content_width * 0.62)
@@ -116,11 +144,14 @@ def _efficiency(deck: Deck) -> None:
         chart.has_title = True
         # the gap between the two windows, in the title: the bars alone leave it to the eye
         change = f" · {deck.f(eff.baseline, 'number')} → {deck.f(eff.current, 'number')} " \
-                 f"({deck.f(eff.delta, 'fraction', signed=True)})" if eff.delta is not None else ""
+                 f"({deck.f(eff.delta, 'fraction', signed=True)}, {deck.f(eff.ci_low, 'fraction', signed=True)} " \
+                 f"… {deck.f(eff.ci_high, 'fraction', signed=True)})" if eff.delta is not None else ""
         chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output") + change
         _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
         _axis_title(deck, chart, deck.t("units_per_active_user" if usage else "output_per_person"))
-    lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage" if usage else "basis_outcomes"))]
+    lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage_words" if usage else "basis_outcomes_words"))]
+    if eff.ci_low is not None and eff.ci_high is not None and eff.ci_low <= 0 <= eff.ci_high:
+        lines.append(deck.t("eff_interval_note"))
     if eff.delta is not None:
         lines.insert(0, deck.t("eff_points_delta", delta=deck.f(eff.delta, "fraction", signed=True),
                                low=deck.f(eff.ci_low, "fraction", signed=True),
@@ -139,8 +170,10 @@ def _efficiency(deck: Deck) -> None:
 
 def _value(deck: Deck) -> None:
     data, money = deck.data, deck.data.report.cost
-    slide = deck.slide(deck.t("deck_value"))
     rows = money.by_feature[:MAX_BARS]
+    if (not rows and not money.hours_saved) or data.story.case == "onboarding":
+        return  # nothing saved yet, or early use while onboarding: the summary says what there is
+    slide = deck.slide(deck.t("deck_value"))
     chart_width = int(deck.content_width * 0.66)
     priced = money.value is not None
     code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
@@ -159,7 +192,7 @@ def _value(deck: Deck) -> None:
     lines = [deck.t("value_points", value=deck.f(money.value, "currency"), hours=deck.f(money.hours_saved,
                                                                                            "hours"),
                     fte=deck.f(money.fte_equivalent, "number")),
-             f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency')}",
+             f"{deck.t('hourly_cost')}: {deck.f(data.account.hourly_cost, 'currency', compact=False)}",
              deck.t("value_formula_note")]
     side = deck.left + chart_width + Inches(0.3)
     deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
@@ -223,7 +256,7 @@ def _goals(deck: Deck) -> None:
     money = rep.cost
     rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
                  if money.value is not None else deck.f(money.hours_saved, "hours")), target, owner])
-    if rep.efficiency.delta is not None:
+    if rep.efficiency.delta is not None and deck.data.story.efficiency_held is None:
         rows.append([deck.t("goal_efficiency"),
                      f"{deck.t('delta')}: {deck.f(rep.efficiency.delta, 'fraction', signed=True)}", target,
                      owner])
@@ -232,6 +265,13 @@ def _goals(deck: Deck) -> None:
                  target, owner])
     rows.append([deck.t("placeholder_goal"), "", target, owner])
     deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
+    below = deck.top + ROW_HEIGHT * len(rows) + Inches(0.3)
+    room = deck.top + deck.content_height - below
+    if room >= Inches(1.2):  # what we ask of the customer, under the plan
+        deck.textbox(slide, deck.left, below, deck.content_width, Inches(0.45), [deck.t("asks_title")], 16,
+                     bold=True, color=MSO_THEME_COLOR.TEXT_2)
+        deck.textbox(slide, deck.left, below + Inches(0.45), deck.content_width, room - Inches(0.45), asks(deck),
+                     14, bullets=True)
 
 
 def _trainees(deck: Deck) -> None:
@@ -255,7 +295,7 @@ def _appendix(deck: Deck) -> None:
                  for k in data.kpis]
     assumptions = [[deck.t("assumption"), deck.t("figure")],
                    [deck.t("period"), data.period.label()],
-                   [deck.t("hourly_cost"), deck.f(data.account.hourly_cost, "currency")],
+                   [deck.t("hourly_cost"), deck.f(data.account.hourly_cost, "currency", compact=False)],
                    [deck.t("hours_per_year"), deck.f(data.hours_per_year, "count")],
                    [deck.t("acv"), deck.f(data.account.annual_contract_value, "currency")]]
     unit = {"use": deck.t("basis_use"), "unit": deck.t("basis_unit")}
@@ -268,13 +308,6 @@ def _appendix(deck: Deck) -> None:
                row_height=tall)
     deck.paged_table(deck.t("deck_appendix"), assumptions, [0.6, 0.4], size=11, row_height=Inches(0.3), across=2,
                      continued=True)
-    rest = data.report.adoption.underused_features[TOP_GAPS:]
-    if rest:  # the adoption gaps after the three the next-steps slide sizes
-        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
-                                     "value_left")]]
-        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
-                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"), deck.f(i.value_left, "currency")]
-                 for i in rest]
-        deck.paged_table(deck.t("deck_more_gaps"), rows, [0.26, 0.13, 0.13, 0.16, 0.14, 0.18], size=12)
+
 
 

@@ -6,9 +6,10 @@ from datetime import date
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
+from exports.audience import internal_lines
 from exports.deck.builder import Deck
 from exports.strings import reason
-from metrics.story import MIN_ACTIVE_USERS, TOP_GAPS
+from metrics.story import MIN_ACTIVE_USERS, MIN_EFFICIENCY_MONTHS, TOP_GAPS
 
 
 def _title(deck: Deck) -> None:
@@ -38,15 +39,30 @@ def _headline(deck: Deck) -> str:
     return deck.t("story_hours", hours=hours, period=period, fte=fte)
 
 
-def _efficiency_line(deck: Deck) -> str:
+def held_note(deck: Deck) -> list[str]:
+    """Why the efficiency change is not on the summary, for the speaker notes (none when it is)."""
+    eff, held = deck.data.report.efficiency, deck.data.story.efficiency_held
+    if held is None:
+        return []
+    return [deck.t(f"eff_held_{held}", low=deck.f(eff.ci_low, "fraction", signed=True),
+                   high=deck.f(eff.ci_high, "fraction", signed=True), n=MIN_EFFICIENCY_MONTHS,
+                   reason=reason(deck.lang, eff.reason))]
+
+
+def _efficiency_line(deck: Deck) -> list[str]:
+    """The efficiency change as a summary point, only when it may lead (metrics.story.efficiency_held): its interval
+    beside it and its basis in words."""
     eff = deck.data.report.efficiency
+    if deck.data.story.efficiency_held is not None:
+        return []
     if eff.delta is None:
-        return deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason))
+        return [deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason))]
     adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True)) \
         if eff.adjusted_delta is not None else ""
-    return deck.t("exec_eff", delta=deck.f(eff.delta, "fraction", signed=True),
-                  low=deck.f(eff.ci_low, "fraction", signed=True), high=deck.f(eff.ci_high, "fraction", signed=True),
-                  adjusted=adjusted)
+    usage = bool(eff.basis and eff.basis.startswith("usage"))
+    return [deck.t("exec_eff_usage" if usage else "exec_eff", delta=deck.f(eff.delta, "fraction", signed=True),
+                   low=deck.f(eff.ci_low, "fraction", signed=True), high=deck.f(eff.ci_high, "fraction", signed=True),
+                   adjusted=adjusted)]
 
 
 def _value_line(deck: Deck) -> str:
@@ -87,9 +103,9 @@ def story_lines(deck: Deck) -> list[str]:
         return [deck.t("story_declining_risk", before=deck.f(story.active_users_before, "count"),
                        now=deck.f(story.active_users, "count"),
                        change=deck.f(story.usage_change, "fraction", signed=True)),
-                _value_line(deck), *_since_line(deck), _efficiency_line(deck), deck.t("story_declining_plan")]
+                _value_line(deck), *_since_line(deck), *_efficiency_line(deck), deck.t("story_declining_plan")]
     if story.case == "below_break_even":
-        lines = [_efficiency_line(deck), _value_line(deck), *_since_line(deck),
+        lines = [*_efficiency_line(deck), _value_line(deck), *_since_line(deck),
                  deck.t("story_below_value", value=deck.f(money.value, "currency"), period=period,
                         share=deck.f(money.value / story.break_even_value, "fraction"),
                         break_even=deck.f(story.break_even_value, "currency"),
@@ -106,7 +122,7 @@ def story_lines(deck: Deck) -> list[str]:
     elif money.roi is None:
         lines.append(deck.t("story_no_contract") if not acc.annual_contract_value
                      else deck.t("exec_roi_na", reason=reason(deck.lang, money.reason)))
-    return [*lines, _efficiency_line(deck)]
+    return [*lines, *_efficiency_line(deck)]
 
 
 def _summary(deck: Deck) -> None:
@@ -127,13 +143,18 @@ def _summary(deck: Deck) -> None:
             ("kpi_value", deck.f(money.value, "currency"))
         second = ("kpi_value", deck.f(money.value, "currency")) if first[0] == "kpi_hours_saved" and \
             money.value is not None else ("kpi_roi", deck.f(money.roi, "fraction", signed=True))
-        cards = [first, ("kpi_efficiency_delta", deck.f(eff.delta, "fraction", signed=True)), second]
+        # the efficiency change is a card only when it may lead (its interval clear of zero, enough months)
+        middle = ("kpi_efficiency_delta", deck.f(eff.delta, "fraction", signed=True)) \
+            if story.efficiency_held is None else \
+            ("kpi_key_feature_adoption", deck.f(rep.adoption.key_feature_adoption, "fraction"))
+        cards = [first, middle, second]
     top = deck.top + Inches(0.9)
     for i, (key, value) in enumerate(cards):
         deck.card(slide, (deck.left + i * (width + gap), top, width, Inches(1.3)), deck.t(key), value)
     below = top + Inches(1.6)
     deck.textbox(slide, deck.left, below, deck.content_width, deck.top + deck.content_height - below,
                  story_lines(deck), 16, bullets=True)
-    deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions")])
+    deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions"), *held_note(deck),
+                       deck.t("notes_internal"), *internal_lines(deck.data, deck.lang)])
 
 

@@ -13,6 +13,7 @@ from exports.cells import CJK_FONT, FONTS, HEADER_FILL
 from exports.data import ExportData, StoreFacts, gather
 from exports.excel.book import HEADER_ROW, _Book
 from exports.excel.figures import _efficiency, _summary, _value
+from exports.excel.internal import _business_case, _internal
 from exports.excel.notes import _notes
 from exports.excel.usage import _adoption, _objectives, _peers, _recommendations, recommendation
 from exports.safety import safe_cell_text
@@ -24,20 +25,26 @@ __all__ = ["CJK_FONT", "FONTS", "HEADER_FILL", "HEADER_ROW", "build_xlsx", "reco
            "value_report_xlsx"]
 
 
-def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
-    """The workbook for already gathered figures."""
+SHEETS = ("summary", "objectives", "business_case", "efficiency", "adoption", "value", "peers", "recommendations",
+          "notes", "internal")
+
+
+def build_xlsx(data: ExportData, lang: str = "en", customer: bool = False) -> bytes:
+    """The workbook for already gathered figures; `customer`: without the Internal sheet (the file a customer gets)."""
     book = _Book(data, lang)
     # created in the order they are shown; the Value sheet is written first: its totals are what the summary shows
-    sheets = {key: book.sheet(key) for key in ("summary", "objectives", "efficiency", "adoption", "value", "peers",
-                                                "recommendations", "notes")}
+    sheets = {key: book.sheet(key) for key in SHEETS if not (customer and key == "internal")}
     _value(book, sheets["value"])
     _summary(book, sheets["summary"])
+    _business_case(book, sheets["business_case"])
     _efficiency(book, sheets["efficiency"])
     _adoption(book, sheets["adoption"])
     _peers(book, sheets["peers"])
     _recommendations(book, sheets["recommendations"])
     _notes(book, sheets["notes"])
     _objectives(book, sheets["objectives"])
+    if "internal" in sheets:
+        _internal(book, sheets["internal"])
     # XlsxWriter asks for a full recalculation on load (calcPr fullCalcOnLoad): Excel recomputes the formulas
     book.wb.set_properties({"title": text(lang, "report_title", account=safe_cell_text(data.account.name)),
                             "author": "ValueLens"})
@@ -46,17 +53,13 @@ def build_xlsx(data: ExportData, lang: str = "en") -> bytes:
 
 def value_report_xlsx(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, lang: str = "en",
                       peers: pd.DataFrame | None = None, inputs: PeriodInputs | None = None,
-                      facts: StoreFacts | None = None) -> bytes:
+                      facts: StoreFacts | None = None, customer: bool = False) -> bytes:
     """One account's Excel value report for `period` as .xlsx bytes; DataError for an unknown account. `peers`,
     `inputs` and `facts`: the period's peer figures and report inputs and the store's facts, when built once for many
-    files (exports.data.gather)."""
-    return build_xlsx(gather(con, account_id, period, peers, inputs=inputs, facts=facts), lang)
+    files (exports.data.gather); `customer`: without the Internal sheet."""
+    return build_xlsx(gather(con, account_id, period, peers, inputs=inputs, facts=facts), lang, customer)
 
 
 def sheet_names(lang: str = "en") -> dict[str, str]:
     """Sheet key -> sheet title in `lang` (for tests and readers)."""
-    return {key: text(lang, f"sheet_{key}")
-            for key in ("summary", "objectives", "efficiency", "adoption", "value", "peers", "recommendations",
-                        "notes")}
-
-
+    return {key: text(lang, f"sheet_{key}") for key in SHEETS}

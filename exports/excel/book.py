@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet as XlsxSheet
 
 from exports.cells import _CJK, CJK_CHARSET, CJK_FONT, HEADER_COLOR, font_name
-from exports.data import ExportData
+from exports.data import ExportData, version_line
 from exports.safety import is_formula_like, safe_cell_text
 from exports.strings import text
 
@@ -31,6 +31,7 @@ TOP, TOP_INDENTED, LEFT, INDENTED = {"valign": "top"}, {"valign": "top", "indent
 HEADER, INPUT, TOTAL = f"#{HEADER_COLOR}", "#DDEBF7", "#F2F2F2"  # fills
 TITLE_COLOR, INPUT_COLOR, NOTE_COLOR = "1F4E79", "0000FF", "595959"
 PCT, SIGNED_PCT, HOURS, TWO, INT = "0.0%", "+0.0%;-0.0%;0.0%", "#,##0.0", "#,##0.00", "#,##0"
+ONE = "#,##0.0"  # payback months: one decimal, as everywhere
 DAY, MONTH = "yyyy-mm-dd", "yyyy-mm"
 HEADER_ROW = 4  # every table sheet: title, subtitle, blank, then the header (frozen)
 _ALIGNMENT = ("align", "valign", "text_wrap", "indent")
@@ -161,6 +162,8 @@ class _Book:
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
+        # printed, every page names the data it was built from (& is a footer code: doubled to print as itself)
+        ws.set_footer("&L" + version_line(self.data, self.lang).replace("&", "&&")[:200] + "&R&P / &N")
         sheet = _Sheet(title, ws)
         self.sheets.append(sheet)
         return sheet

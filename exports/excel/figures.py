@@ -12,6 +12,7 @@ from exports.excel.book import (
     LEFT,
     MONTH,
     NOTE_COLOR,
+    ONE,
     PCT,
     SIGNED_PCT,
     TITLE_COLOR,
@@ -77,7 +78,7 @@ def _summary(book: _Book, ws: _Sheet) -> None:
                 f"(TotalValue*12/MonthsInPeriod-AnnualContractValue)/AnnualContractValue,{na})", SIGNED_PCT,
                 (value * 12 / months - acv) / acv if contract else na_text),
         "payback_months": ("=IF(AND(ISNUMBER(TotalValue),ISNUMBER(AnnualContractValue),AnnualContractValue<>0),"
-                           f"IF(TotalValue>0,AnnualContractValue/(TotalValue/MonthsInPeriod),{na}),{na})", TWO,
+                           f"IF(TotalValue>0,AnnualContractValue/(TotalValue/MonthsInPeriod),{na}),{na})", ONE,
                            acv / (value / months) if contract and value > 0 else na_text),
     }
     # a unit the figure's number format already shows (currency code, %) is not repeated beside it

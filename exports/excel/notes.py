@@ -1,6 +1,7 @@
 """The value report's notes sheet: method, confidentiality and the data the file was built from."""
 from __future__ import annotations
 
+from exports.data import version_line
 from exports.excel.book import TITLE_COLOR, _Book, _Sheet, _widths
 from exports.safety import safe_cell_text
 from metrics.privacy import MIN_OTHERS
@@ -19,6 +20,7 @@ def _notes(book: _Book, ws: _Sheet) -> None:
     if len(data.imports):  # when the data was last imported; which files and how many rows stay in the app
         latest = data.imports["imported_at"].max()
         book.put(ws, 5 + len(notes), 1, f"• {t('note_data_as_of', date=f'{latest:%Y-%m-%d}')}")
+    book.put(ws, 6 + len(notes), 1, f"• {version_line(data, book.lang)}")
     _widths(ws, {"A": 18})
 
 

@@ -1,7 +1,8 @@
 """The value report's adoption sheets: adoption against peers, recommendations, objectives, the peer benchmark."""
 from __future__ import annotations
 
-from exports.data import PEER_COLUMNS, peer_rows
+from exports.audience import customer_peers
+from exports.data import PEER_COLUMNS
 from exports.excel.book import (
     DAY,
     HEADER_ROW,
@@ -172,7 +173,7 @@ def _peers(book: _Book, ws: _Sheet) -> None:
     seats = data.account.seats
     live = {"hours_saved_per_seat": ("TotalHoursSaved", book.total_hours),
             "value_per_seat": ("TotalValue", book.total_value)}  # own figures that follow the assumptions
-    for r, row in enumerate(peer_rows(data, book.lang), start=HEADER_ROW + 1):
+    for r, row in enumerate(customer_peers(data, book.lang), start=HEADER_ROW + 1):  # the bottom quarter: Internal
         book.put(ws, r, 1, row["figure"])
         for c, key in enumerate(("own", "percentile", "p25", "median", "p75"), start=2):
             value = row[key]

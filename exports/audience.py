@@ -1,0 +1,47 @@
+"""The one policy for what each audience of an export reads: the customer (value, progress against promises, next
+steps) or the CSM alone (health, stage, attention reasons, risks, figures in the bottom quarter among peers). The
+deck's speaker notes and internal appendix and the workbook's Internal sheet read the CSM's side from here."""
+from __future__ import annotations
+
+from exports.data import ExportData, peer_rows
+from exports.strings import fmt, reason, text
+from wording import STAGES, attention_reason, risk_text
+
+BOTTOM_QUARTER = 25  # a percentile under this among peers is the CSM's to know, not a slide for the customer
+
+
+def customer_peers(data: ExportData, lang: str) -> list[dict[str, object]]:
+    """The peer figures a customer reads: those not in the bottom quarter (a percentile withheld stays)."""
+    return [r for r in peer_rows(data, lang)
+            if r["own"] is not None and (r["percentile"] is None or r["percentile"] >= BOTTOM_QUARTER)]
+
+
+def bottom_peers(data: ExportData, lang: str) -> list[dict[str, object]]:
+    """The peer figures in the bottom quarter: internal."""
+    return [r for r in peer_rows(data, lang) if r["percentile"] is not None and r["percentile"] < BOTTOM_QUARTER]
+
+
+def health_line(data: ExportData, lang: str) -> str:
+    """Health score and lifecycle stage in one line."""
+    health, stage = data.report.health, data.report.lifecycle
+    if stage is None:
+        return text(lang, "internal_no_stage", score=fmt(health.score if health else None, "count", lang))
+    words = {"stage": STAGES.get(lang, STAGES["en"]).get(stage.stage, stage.stage), "since": f"{stage.since:%Y-%m}"}
+    if health is None or health.score is None:
+        return text(lang, "internal_health_na", reason=reason(lang, health.reason if health else None), **words)
+    return text(lang, "internal_health", score=fmt(health.score, "count", lang), **words)
+
+
+def internal_lines(data: ExportData, lang: str) -> list[str]:
+    """Every internal signal as a line: health and stage, attention reasons (from today), risks, bottom-quarter
+    figures. The summary's speaker notes carry them, so the CSM has them without the appendix."""
+    today = (data.today.isoformat() if data.today else "")
+    lines = [health_line(data, lang)]
+    if data.flags:
+        lines.append(text(lang, "internal_attention", today=today) + ": " + "; ".join(
+            attention_reason(f.rule, f.values, lang) for f in data.flags))
+    lines += [risk_text(r.code, r.value, r.detail, lang, lambda k, **v: text(lang, k, **v))
+              for r in data.story.risks]
+    return lines
+
+

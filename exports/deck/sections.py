@@ -1,0 +1,111 @@
+"""The QBR sections a CS leader expects beyond the figures: value delivered against the business case, what is
+coming for the customer, room to grow, the customer's team, and what we ask of them. Each slide is left out when
+it has nothing to say."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.util import Inches
+
+from exports.deck.builder import Deck, _style
+
+COMING = ("accepted", "scheduled", "in_progress")  # requirement statuses a customer is told are on their way
+
+
+def _delivered(deck: Deck) -> None:
+    """Value delivered against what was promised: the business case month by month (metrics.objectives.projection)
+    and the objectives' share delivered; no slide without either."""
+    rep, data = deck.data.report, deck.data
+    case = rep.projection
+    if case is None and rep.value_delivered is None:
+        return
+    slide = deck.slide(deck.t("deck_delivered"))
+    lines = []
+    if case is not None and case.realized_to_date is not None:
+        lines.append(deck.t("delivered_line", realized=deck.f(case.realized_to_date, "currency"),
+                            projected=deck.f(case.projected_to_date, "currency"),
+                            share=deck.f(case.realized_share, "fraction")))
+    if rep.value_delivered is not None:
+        lines.append(deck.t("delivered_objectives", share=deck.f(rep.value_delivered, "fraction"),
+                            n=len(rep.objectives)))
+    chart_width = int(deck.content_width * 0.64) if case is not None else 0
+    if case is not None:
+        code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
+        months = case.months[-12:]
+        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [f"{m.month:%Y-%m}" for m in months],
+                           [(deck.t("projected"), [m.projected for m in months]),
+                            (deck.t("realized"), [m.realized for m in months])],
+                           (deck.left, deck.top, chart_width, deck.content_height),
+                           f'"{code} "#,##0' if code else "#,##0", legend=True)
+        chart.plots[0].gap_width = 60
+        chart.has_title = True
+        chart.chart_title.text_frame.text = deck.t("chart_projection")
+        _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+    side = deck.left + chart_width + (Inches(0.3) if chart_width else 0)
+    deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
+                 bullets=True)
+
+
+def _coming(deck: Deck) -> None:
+    """What the customer asked for that is accepted, scheduled or being built, with its target version; no slide
+    when nothing is (the asked slide lists every request)."""
+    asked = deck.data.requests
+    if asked is None or asked.empty:
+        return
+    rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
+    seen: set[str] = set()
+    for r in asked.itertuples(index=False):
+        if r.status not in COMING or not isinstance(r.title, str) or r.title in seen:
+            continue
+        seen.add(r.title)
+        rows.append([r.title, pd.Timestamp(r.request_date).date().isoformat(), deck.t(f"req_status_{r.status}"),
+                     r.target_version if isinstance(r.target_version, str) else ""])
+    if len(rows) > 1:
+        deck.paged_table(deck.t("deck_coming"), rows, [0.52, 0.14, 0.16, 0.18])
+
+
+def _expansion(deck: Deck) -> None:
+    """Room to grow in the customer's words: seats with no active user, and the valuable features used less than
+    by peers, in money (or hours) at the peer median; no slide when there is neither."""
+    data = deck.data
+    use, seats = data.report.adoption, data.account.seats
+    lines = []
+    active = int(data.mau["active_users"].iloc[-1]) if len(data.mau) else 0
+    if seats and active < seats:
+        lines.append(deck.t("expansion_seats", free=deck.f(seats - active, "count"), seats=deck.f(seats, "count")))
+    gaps = use.underused_features
+    if gaps:
+        priced = [g.value_left for g in gaps if g.value_left is not None]
+        if len(priced) == len(gaps):
+            lines.append(deck.t("expansion_features", n=len(gaps), value=deck.f(sum(priced), "currency")))
+        else:
+            lines.append(deck.t("expansion_features_hours", n=len(gaps),
+                                hours=deck.f(sum(g.hours_left or 0 for g in gaps), "hours")))
+    if not lines:
+        return
+    slide = deck.slide(deck.t("deck_expansion"))
+    deck.textbox(slide, deck.left, deck.top, deck.content_width, deck.content_height, lines, 20, bullets=True,
+                 color=MSO_THEME_COLOR.TEXT_1)
+
+
+def _team(deck: Deck) -> None:
+    """The customer's stakeholders: champions and the users with a role, as the export shows people; no slide when
+    it names nobody (by default) or there is nobody to name."""
+    team = [row for row in deck.data.stakeholders if row[0]]
+    if not team:
+        return
+    rows = [[deck.t(k) for k in ("team_person", "team_role", "team_segment", "team_days")]]
+    rows += [[who, role, deck.t(f"segment_{segment}"), deck.f(days, "count")] for who, role, segment, days in team]
+    deck.paged_table(deck.t("deck_team"), rows, [0.34, 0.3, 0.2, 0.16])
+
+
+def asks(deck: Deck) -> list[str]:
+    """What we ask of the customer, by the account's case."""
+    case = deck.data.story.case
+    keys = ["ask_go_live"] if case == "onboarding" else ["ask_owner", "ask_data"]
+    if case == "positive":
+        keys.append("ask_reference")
+    return [deck.t(k) for k in keys]
