@@ -1,0 +1,233 @@
+"""The QBR's two audiences: what the customer reads (slides, the workbook a customer gets) against what only the CSM
+reads (speaker notes, the deck's internal appendix, the workbook's Internal sheet); honest headlines; the business
+case in both exports; no empty slides; and the data version every file names."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from exports.audience import bottom_peers
+from exports.data import gather
+from exports.deck import build_pptx
+from exports.excel import build_xlsx, sheet_names
+from exports.strings import text
+from metrics import catalog, ingest
+from metrics.period import default_period
+from metrics.store import connect
+from metrics.story import efficiency_held
+from wording import attention_reason, risk_text
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    con = connect(tmp_path_factory.mktemp("audiences") / "demo.duckdb")
+    ingest.load_demo(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def gathered(demo):
+    period = default_period(demo)
+    return {a: gather(demo, a, period) for a in catalog.list_accounts(demo)["account_id"]}
+
+
+def _slides(pptx: bytes) -> list[tuple[str, str, str]]:
+    """(title, text on the slide, speaker notes) of every slide."""
+    out = []
+    for slide in Presentation(io.BytesIO(pptx)).slides:
+        title = slide.shapes.title.text if slide.shapes.title is not None else ""
+        shown = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        shown += [c.text for sh in slide.shapes if sh.has_table for row in sh.table.rows for c in row.cells]
+        notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+        out.append((title, "\n".join(shown), notes))
+    return out
+
+
+def _internal_signals(data, lang: str) -> list[str]:
+    """Every internal sentence of an account as the exports word it: risks and attention reasons (the bottom-quarter
+    peer figures are rows of a table: test_the_bottom_quarter_among_peers_is_internal...)."""
+    signals = [risk_text(r.code, r.value, r.detail, lang, lambda k, **v: text(lang, k, **v))
+               for r in data.story.risks]
+    return signals + [attention_reason(f.rule, f.values, lang) for f in data.flags]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_customer_slide_carries_an_internal_signal_and_the_notes_and_appendix_carry_them_all(gathered, lang):
+    """Every demo account: no risk, attention reason or bottom-quarter figure on a slide the customer reads; all of
+    them in the summary's notes; with `internal`, all of them on the appendix after the customer's slides."""
+    checked = 0
+    for account_id, data in gathered.items():
+        signals = _internal_signals(data, lang)
+        slides = _slides(build_pptx(data, lang))
+        shown = "\n".join(body for _, body, _ in slides)
+        assert not [s for s in signals if s in shown], account_id
+        summary_notes = next(notes for title, _, notes in slides if title == text(lang, "deck_exec"))
+        assert all(s in summary_notes for s in signals), account_id
+        internal = _slides(build_pptx(data, lang, internal=True))
+        assert internal[:len(slides)] == slides or [t for t, _, _ in internal[:len(slides)]] == [
+            t for t, _, _ in slides], account_id  # the customer's slides first, unchanged
+        appendix = "\n".join(body for title, body, _ in internal[len(slides):])
+        assert internal[len(slides)][0] == text(lang, "deck_internal")
+        assert all(s in appendix for s in signals), account_id
+        checked += bool(signals)
+    assert checked >= 20  # most demo accounts have something the CSM must not show
+
+
+def test_the_bottom_quarter_among_peers_is_internal_and_the_rest_stays_for_the_customer(gathered):
+    """Peer figures split at the 25th percentile: the customer's peers slide (and sheet) shows the others, the
+    internal appendix (and sheet) the bottom quarter, for every demo account with such figures."""
+    names = sheet_names("en")
+    split = 0
+    for account_id, data in gathered.items():
+        low = {str(r["figure"]) for r in bottom_peers(data, "en")}
+        if not low:
+            continue
+        split += 1
+        slides = _slides(build_pptx(data, "en", internal=True))
+        customer = [_table_firsts(build_pptx(data, "en"), text("en", "peers_title"))]
+        assert not low & set().union(*customer), account_id
+        internal = _table_firsts(build_pptx(data, "en", internal=True),
+                                 text("en", "deck_internal") + " · " + text("en", "internal_bottom_peers"))
+        assert low <= internal, account_id
+        assert slides
+        wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, "en")))
+        sheet = {r[0].value for r in wb[names["peers"]].iter_rows(min_row=5) if r[0].value}
+        inside = {r[0].value for r in wb[names["internal"]].iter_rows() if r[0].value}
+        assert not low & sheet and low <= inside, account_id
+    assert split >= 10
+
+
+def _table_firsts(pptx: bytes, title: str) -> set[str]:
+    """The first column of the tables on the slide titled `title` (none: empty)."""
+    for slide in Presentation(io.BytesIO(pptx)).slides:
+        if slide.shapes.title is not None and slide.shapes.title.text == title:
+            return {row.cells[0].text for sh in slide.shapes if sh.has_table for row in list(sh.table.rows)[1:]}
+    return set()
+
+
+def test_an_efficiency_change_whose_interval_spans_zero_is_not_a_headline(gathered):
+    """The summary's cards and points carry the efficiency change only when its 90 % interval is clear of zero and
+    it rests on 3 months or more; the efficiency slide then shows its interval beside it, and the notes say why."""
+    held = [d for d in gathered.values() if d.story.efficiency_held == "interval_spans_zero"]
+    led = [d for d in gathered.values() if d.story.efficiency_held is None and d.story.case != "onboarding"]
+    assert held and led
+    label = text("en", "kpi_efficiency_delta")
+    for data in held:
+        slides = _slides(build_pptx(data, "en"))
+        title, body, notes = next(s for s in slides if s[0] == text("en", "deck_exec"))
+        assert label not in body and "Output per person changed" not in body, data.account.account_id
+        assert "interval" in notes and "includes no change" in notes
+        efficiency = next(b for t, b, _ in slides if t == text("en", "deck_efficiency"))
+        assert "includes no change" in efficiency
+    for data in led:
+        body = next(b for t, b, _ in _slides(build_pptx(data, "en")) if t == text("en", "deck_exec"))
+        assert label in body, data.account.account_id
+
+
+def test_the_headline_policy_reads_the_interval_and_the_months():
+    from metrics.report import EfficiencyFigures
+
+    def eff(delta, low, high, months=3):
+        return EfficiencyFigures("outcomes", 1.0, 1.0, delta, low, high, None, None, None, 0, None, None, (),
+                                 tuple(range(months)), None, None)
+
+    assert efficiency_held(eff(0.2, 0.05, 0.4)) is None
+    assert efficiency_held(eff(0.2, -0.01, 0.4)) == "interval_spans_zero"
+    assert efficiency_held(eff(-0.2, -0.4, 0.0)) == "interval_spans_zero"
+    assert efficiency_held(eff(-0.2, -0.4, -0.1)) is None  # a clear fall is a true headline too
+    assert efficiency_held(eff(0.2, 0.05, 0.4, months=2)) == "too_few_months"
+    assert efficiency_held(eff(None, None, None)) == "not_measured"
+
+
+def test_an_onboarding_deck_has_no_empty_slide_and_counts_users_in_whole_steps(gathered):
+    """A038, never live: no efficiency slide (nothing measured), no value-by-feature slide, no peers slide of n/a;
+    its adoption chart starts at the first month of use, on a whole-number axis."""
+    data = gathered["A038"]
+    prs = Presentation(io.BytesIO(build_pptx(data, "en")))
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    for key in ("deck_efficiency", "deck_value", "peers_title", "deck_delivered"):
+        assert text("en", key) not in titles
+    for slide in prs.slides:  # no slide says only n/a
+        body = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh != slide.shapes.title]
+        assert not body or any(b.strip() and "no go-live date" not in b for b in body)
+    chart = next(sh.chart for s in prs.slides if s.shapes.title.text == text("en", "deck_adoption")
+                 for sh in s.shapes if sh.has_chart)
+    months = list(chart.plots[0].categories)
+    used = data.mau[data.mau["active_users"] > 0]["month"]
+    assert months[0] == f"{pd.Timestamp(used.iloc[0]):%Y-%m}" and len(months) <= 12
+    assert chart.value_axis.major_unit == 1 and chart.value_axis.tick_labels.number_format == "0"
+
+
+def test_a_live_accounts_adoption_chart_starts_at_go_live_and_shows_at_most_twelve_months(gathered):
+    data = gathered["A002"]  # live since 2025-08: 15 months to the period's end
+    prs = Presentation(io.BytesIO(build_pptx(data, "en")))
+    chart = next(sh.chart for s in prs.slides if s.shapes.title.text == text("en", "deck_adoption")
+                 for sh in s.shapes if sh.has_chart)
+    months = list(chart.plots[0].categories)
+    assert len(months) == 12 and months[-1] == f"{pd.Timestamp(data.mau['month'].iloc[-1]):%Y-%m}"
+    live = gathered["A001"]  # live 2026-01: from its go-live month
+    prs = Presentation(io.BytesIO(build_pptx(live, "en")))
+    chart = next(sh.chart for s in prs.slides if s.shapes.title.text == text("en", "deck_adoption")
+                 for sh in s.shapes if sh.has_chart)
+    assert list(chart.plots[0].categories)[0] == f"{live.account.go_live_date:%Y-%m}"
+
+
+def test_the_deck_shows_value_delivered_against_the_business_case(gathered):
+    data = gathered["A001"]
+    case = data.report.projection
+    slides = _slides(build_pptx(data, "en"))
+    body = next(b for t, b, _ in slides if t == text("en", "deck_delivered"))
+    assert text("en", "delivered_line", realized=_money(case.realized_to_date),
+                projected=_money(case.projected_to_date), share=f"{case.realized_share:.1%}") in body
+
+
+def _money(value: float) -> str:
+    from wording.numbers import fmt
+
+    return fmt(value, "currency", "en", "CNY", compact=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_workbook_has_an_internal_sheet_left_out_for_the_customer(gathered, lang):
+    data = gathered["A040"]  # never live, renewing within 90 days of 2026-12-07 at a negative return
+    names = sheet_names(lang)
+    full = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, lang)))
+    customer = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, lang, customer=True)))
+    assert names["internal"] in full.sheetnames and names["internal"] not in customer.sheetnames
+    assert set(customer.sheetnames) == set(full.sheetnames) - {names["internal"]}
+    internal = "\n".join(str(c.value) for row in full[names["internal"]].iter_rows() for c in row if c.value)
+    for signal in _internal_signals(data, lang):
+        assert signal in internal
+    for sheet in customer.worksheets:  # nothing internal in what the customer gets
+        cells = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+        assert not [s for s in _internal_signals(data, lang) if s in cells], sheet.title
+
+
+def test_the_business_case_sheet_is_live_and_agrees_with_the_report(gathered):
+    data = gathered["A001"]
+    case = data.report.projection
+    wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, "en")))
+    values = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, "en")), data_only=True)
+    sheet, cached = wb[sheet_names("en")["business_case"]], values[sheet_names("en")["business_case"]]
+    rows = [r for r in sheet.iter_rows(min_row=7) if isinstance(r[2].value, str) and r[2].value.startswith("=")]
+    assert len(rows) == len(case.months) + 1  # the months and the total
+    assert rows[0][2].value.startswith("=BusinessCaseAnnual/12*MIN(1,")
+    assert [cached[r[2].coordinate].value for r in rows[:-1]] == pytest.approx([m.projected for m in case.months])
+    assert [cached[r[3].coordinate].value for r in rows[:-1]] == pytest.approx([m.realized for m in case.months])
+    assert cached[rows[-1][3].coordinate].value == pytest.approx(case.realized_to_date)
+
+
+def test_every_export_names_the_data_it_was_built_from(demo, gathered):
+    version = catalog.built_from(demo)
+    data = gathered["A002"]
+    line = text("en", "version_line", id=version.import_id, at=f"{version.imported_at:%Y-%m-%d %H:%M}",
+                model=version.value_model_version)
+    assert all(line in notes for _, _, notes in _slides(build_pptx(data, "en")))
+    wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, "en")))
+    notes = "\n".join(str(c.value) for row in wb[sheet_names("en")["notes"]].iter_rows() for c in row if c.value)
+    assert line in notes
+    assert all(line in ws.oddFooter.left.text for ws in wb.worksheets)
