@@ -192,6 +192,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "renewals": len(result.samples), "scored": result.scored, "bad": result.bad, "auc": result.auc,
+            "auc_interval": [result.auc_low, result.auc_high], "judged": result.judged,
             "lowest_decile": result.lowest_decile, "lowest_decile_bad_share": result.lowest_decile_bad_share,
             "bad_share": result.bad_share, "lowest_decile_lift": result.lowest_decile_lift,
             "component_auc": result.component_auc, "weights": result.weights,
@@ -211,6 +212,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                    low_share=fmt(result.lowest_decile_bad_share, "fraction", args.lang),
                    share=fmt(result.bad_share, "fraction", args.lang),
                    lift=fmt(result.lowest_decile_lift, "number", args.lang)))
+    from metrics.backtest import BOOTSTRAP_SAMPLES, MIN_EACH
+
+    print(cli_text(args.lang, "backtest_interval", low=fmt(result.auc_low, "number", args.lang),
+                   high=fmt(result.auc_high, "number", args.lang), samples=fmt(BOOTSTRAP_SAMPLES, "count", args.lang)))
+    if not result.judged:
+        print(cli_text(args.lang, "backtest_too_few", good=fmt(result.good, "count", args.lang),
+                       bad=fmt(result.bad, "count", args.lang), min=MIN_EACH))
     for name, value in result.component_auc.items():
         print(cli_text(args.lang, "backtest_part", name=health_component(name, args.lang),
                        auc=fmt(value, "number", args.lang)))

@@ -51,6 +51,28 @@ def test_on_the_planted_renewals_the_default_weights_beat_each_component_alone(d
     # all the weight on one component: the score is that component, so its AUC is the component's
     alone = backtest.backtest(con, {name: 0.0 for name in health.WEIGHTS} | {"seats": 1.0})
     assert alone.auc == pytest.approx(result.component_auc["seats"])
+    # its own uncertainty: an interval around the AUC, and 5 lost renewals are too few to judge
+    assert result.auc_low < result.auc < result.auc_high <= 1 and not result.judged
+    assert result.auc_high - result.auc_low > 0.2  # 18 renewals: a wide interval
+
+
+def test_the_bootstrap_interval_is_scikit_learns_auc_over_resampled_renewals_and_narrows_with_more():
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(7)
+    good = [bool(g) for g in rng.random(40) < 0.7]
+    scores = [float(s) for s in np.round(rng.normal(60, 15, 40) + 10 * np.array(good), 0)]  # ties included
+    low, high = backtest.auc_interval(scores, good)
+    # the same draws one at a time through scikit-learn give the same quantiles
+    draws = np.random.default_rng(0).integers(0, 40, (backtest.BOOTSTRAP_SAMPLES, 40))
+    y, x = np.array(good), np.array(scores)
+    every = [roc_auc_score(y[d], x[d]) for d in draws if y[d].any() and not y[d].all()]
+    assert (low, high) == pytest.approx(tuple(np.quantile(every, [0.05, 0.95])))
+    assert low < backtest.auc(scores, good) < high
+    more_low, more_high = backtest.auc_interval(scores * 4, good * 4)
+    assert more_high - more_low < high - low
+    assert backtest.auc_interval([1.0, 2.0], [True, True]) == (None, None)
 
 
 def test_the_cli_prints_the_backtest_in_both_languages(demo, capsys):
@@ -61,4 +83,7 @@ def test_the_cli_prints_the_backtest_in_both_languages(demo, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert (printed["renewals"], printed["bad"]) == (18, 5) and len(printed["samples"]) == 18
     assert cli.main(["backtest", "--lang", "zh", "--db", str(db)]) == 0
-    assert "健康度对照 18 次续约（其中缩减或流失 5 次，0 次无法计分）" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "健康度对照 18 次续约（其中缩减或流失 5 次，0 次无法计分）" in out
+    assert "续约太少，尚不足以判断：续约或扩容 13 次，缩减或流失 5 次；每类至少需要 10 次" in out
+    assert printed["judged"] is False and printed["auc_interval"][0] < printed["auc"] < printed["auc_interval"][1]

@@ -105,6 +105,11 @@ if tested := st.session_state.get("backtest_weights"):
         st.markdown(t("backtest_result", n=fmt(len(result.samples), "count"), bad=fmt(result.bad, "count"),
                       auc=fmt(result.auc, "number"), lift=fmt(result.lowest_decile_lift, "number"),
                       low=fmt(result.lowest_decile, "count")))  # our words and figures, no customer text
+        st.markdown(t("backtest_interval", low=fmt(result.auc_low, "number"), high=fmt(result.auc_high, "number"),
+                      samples=fmt(backtest.BOOTSTRAP_SAMPLES, "count")))
+        if not result.judged:
+            st.warning(t("backtest_too_few", good=fmt(result.good, "count"), bad=fmt(result.bad, "count"),
+                         min=backtest.MIN_EACH))
         table([{"component": t(f"health_{name}"), "auc": fmt(value, "number"),
                 "beaten": t("yes") if result.auc is not None and value is not None and result.auc > value
                 else t("no")} for name, value in result.component_auc.items()], hide_index=True)

@@ -22,6 +22,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_auc": "  ROC AUC {auc}; lowest {low} scored: {low_share} contracted or churned against {share} of "
                         "all, lift {lift}",
         "backtest_part": "  {name} alone: AUC {auc}",
+        "backtest_interval": "  ROC AUC 90 % interval {low} to {high} ({samples} bootstrap resamples of the renewals)",
+        "backtest_too_few": "  Too few renewals to judge: {good} renewed or expanded and {bad} contracted or churned; a "
+                            "judgement needs at least {min} of each",
         "backtest_none": "No renewal outcomes imported: import a renewals file (account, renewal date, outcome) first",
         "requests_head": "{n} requirements, ranked; {open} requests not grouped yet",
         "requests_line": "({status}; {n} requests from {accounts} accounts; suggested {suggested})",
@@ -48,6 +51,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_head": "健康度对照 {n} 次续约（其中缩减或流失 {bad} 次，{withheld} 次无法计分）",
         "backtest_auc": "  ROC AUC {auc}；得分最低的 {low} 次中缩减或流失占 {low_share}，全部中占 {share}，提升度 {lift}",
         "backtest_part": "  仅用{name}：AUC {auc}",
+        "backtest_interval": "  ROC AUC 的 90% 区间 {low} 至 {high}（对续约记录做 {samples} 次自助重抽样）",
+        "backtest_too_few": "  续约太少，尚不足以判断：续约或扩容 {good} 次，缩减或流失 {bad} 次；每类至少需要 {min} 次",
         "backtest_none": "尚未导入续约结果：请先导入续约记录（客户、续约日期、续约结果）",
         "requests_head": "{n} 个需求项（按优先级排列）；{open} 条客户需求尚未归并",
         "requests_line": "（{status}；{n} 条需求，来自 {accounts} 个客户；建议 {suggested}）",

@@ -230,6 +230,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "weights_saved": "Health weights saved as version {version}.",
         "weights_defaults": "No weights saved yet: the defaults apply.",
         "backtest_run": "Back-test these weights",
+        "backtest_interval": "ROC AUC 90 % interval: {low} to {high} ({samples} bootstrap resamples of the renewals).",
+        "backtest_too_few": "Too few renewals to judge: {good} renewed or expanded and {bad} contracted or churned; "
+                            "a judgement needs at least {min} of each. Read the AUC as a first sign, not a verdict.",
         "backtest_none": "No renewal outcomes imported yet: import a renewals file (account, renewal date, outcome) to back-test the score.",
         "backtest_result": "Against {n} imported renewals ({bad} contracted or churned), scored 90 days or more before each: ROC AUC {auc}; the lowest-scored {low} hold {lift} times the share of bad renewals.",
         "backtest_help": "ROC AUC: the chance that a renewed or expanded account scored higher than one that contracted or churned (0.5 is a coin toss). Weights worth saving beat every component alone.",
@@ -512,6 +515,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "weights_saved": "健康度权重已保存为第 {version} 版。",
         "weights_defaults": "尚未保存权重：使用默认值。",
         "backtest_run": "回测这组权重",
+        "backtest_interval": "ROC AUC 的 90% 区间：{low} 至 {high}（对续约记录做 {samples} 次自助重抽样）。",
+        "backtest_too_few": "续约太少，尚不足以判断：续约或扩容 {good} 次，缩减或流失 {bad} 次；每类至少需要 {min} 次。"
+                            "AUC 仅可作为初步信号，而非结论。",
         "backtest_none": "尚未导入续约结果：导入续约记录（客户、续约日期、续约结果）后即可回测健康度。",
         "backtest_result": "对照已导入的 {n} 次续约（其中缩减或流失 {bad} 次），均在续约前至少 90 天计分：ROC AUC {auc}；得分最低的 {low} 次中，缩减或流失的比例是总体的 {lift} 倍。",
         "backtest_help": "ROC AUC：续约或扩容的客户得分高于缩减或流失客户的概率（0.5 相当于掷硬币）。值得保存的权重应优于任何单一构成项。",
