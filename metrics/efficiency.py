@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import privacy
+from metrics import privacy, trend
 from metrics.accounts import Account, RowsByAccount, all_accounts, resolve
 from metrics.period import add_months
 from metrics.registry import define, metric
@@ -22,7 +22,7 @@ CONFIDENCE = 0.90
 BOOTSTRAP_METHOD = f"bootstrap over months ({BOOTSTRAP_SAMPLES} resamples, {CONFIDENCE:.0%} interval)"
 OUTCOMES_BASIS = "outcomes: output_units / headcount"
 USAGE_BASIS = "usage-based: work units per active user (no outcomes)"
-NO_COMPARISON = f"fewer than {privacy.MIN_OTHERS} comparable accounts not yet live in both windows"
+NO_COMPARISON = f"fewer than {privacy.MIN_OTHERS} other accounts not yet live inform the trend over the windows"
 NO_COMPARISON_USAGE = "usage-based figures are not trend-adjusted"
 
 
@@ -82,6 +82,19 @@ class SeriesIndex:
         # go-live month of every account (no go-live date: never live), to find comparison accounts without a loop
         never = np.iinfo("int64").max
         self._live = np.array([_ordinal(a.go_live_date) if a.go_live_date else never for a in accounts], dtype="int64")
+        self._row_keys = row_keys
+        live_of = {a.key: int(v) for a, v in zip(accounts, self._live)}
+        unknown = np.iinfo("int64").min  # rows of an account not in `accounts` never count as not yet live
+        self._row_live = np.array([live_of.get(int(k), unknown) for k in row_keys], dtype="int64")
+        self._trend: trend.MonthEffects | None | str = "unfitted"
+
+    def trend(self) -> trend.MonthEffects | None:
+        """The month effects of every not-yet-live account-month with outcomes (metrics.trend), fitted once."""
+        if isinstance(self._trend, str):
+            before = self._months < self._row_live  # months before the go-live month; never live: every month
+            self._trend = trend.month_effects(self._row_keys[before], self._months[before],
+                                              self._values["output_per_person"][before])
+        return self._trend
 
     def not_yet_live(self, month: date, but: Account) -> list[Account]:
         """Accounts other than `but` whose go-live month is after `month` (or that have no go-live date)."""
@@ -108,6 +121,18 @@ class SeriesIndex:
         at = at[at < len(have)]
         values = self._values[column][lo:hi][at[have[at] == wanted[:len(at)]]]
         return values[~np.isnan(values)]
+
+    def month_values(self, key: int, months: list[date], column: str) -> tuple[list[int], np.ndarray]:
+        """The account's `column` in `months` with their month ordinals, in month order, missing values left out."""
+        lo, hi = self._by_account.span(int(key))
+        have = self._months[lo:hi]
+        wanted = np.array(sorted(_ordinal(m) for m in months), dtype="int64")
+        at = np.searchsorted(have, wanted)
+        ok = at < len(have)
+        ok[ok] = have[at[ok]] == wanted[ok]
+        values = self._values[column][lo:hi][at[ok]]
+        present = ~np.isnan(values)
+        return [int(m) for m in wanted[ok][present]], values[present]
 
     def has_outcomes(self, key: int) -> bool:
         return int(key) in self._with_outcomes
@@ -160,24 +185,61 @@ def _interval(draws: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _comparison_windows(account: Account, series: SeriesIndex, baseline: list[date],
-                        current: list[date]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Baseline and current output per person of the comparison group: accounts of the same industry not yet live
-    in either window (else all such accounts), each with outcomes in both windows and a positive baseline; empty
-    when fewer than privacy.MIN_OTHERS such accounts exist (their mean change would be one customer's own)."""
+TREND_DRAWS = BOOTSTRAP_SAMPLES
 
-    def windows_of(a: Account) -> tuple[np.ndarray, np.ndarray] | None:
-        base = series.values(a.key, baseline, "output_per_person")
-        cur = series.values(a.key, current, "output_per_person")
-        return (base, cur) if len(base) and len(cur) and base.mean() > 0 else None
 
-    candidates = series.not_yet_live(max(current), but=account)
-    same = [a for a in candidates if account.industry and a.industry == account.industry]
-    for group in (same, candidates):
-        found = [w for w in map(windows_of, group) if w is not None]
-        if privacy.may_show(len(found)):  # the group's mean change is shown: never one or two accounts' own
-            return found
-    return []
+@dataclass(frozen=True)
+class Adjusted:
+    """An account's change net of the market trend (metrics.trend): the point, its interval, how many other accounts'
+    not-yet-live months informed the trend over its windows, and the trend itself over them."""
+
+    delta: float
+    low: float
+    high: float
+    accounts: int
+    trend: float
+
+
+def _trend_adjusted(account: Account, series: SeriesIndex, baseline: list[date], current: list[date],
+                    rng: np.random.Generator) -> Adjusted | None:
+    """The imputation estimator of staggered difference-in-differences: mean over current months of (log output per
+    person - month effect) minus the same over baseline months. Its interval resamples the account's months (as the
+    delta's does) and adds the month effects' own error: t with n - 1 degrees of freedom (n: the fewer of the other
+    accounts not yet live in the baseline window and in the current window) times the cluster-robust standard error
+    of the windows' effect difference, so it widens with fewer accounts. None when fewer than privacy.MIN_OTHERS
+    other accounts inform the trend over the windows, or a window has no month with an effect."""
+    effects = series.trend()
+    if effects is None:
+        return None
+    span = (_ordinal(baseline[0]), _ordinal(current[-1]))
+    k = effects.contributors(*span, but=account.key)
+    if not privacy.may_show(k):  # the trend over the windows is never fewer than MIN_OTHERS accounts' own
+        return None
+    net = {}
+    for name, months in (("base", baseline), ("cur", current)):
+        ordinals, values = series.month_values(account.key, months, "output_per_person")
+        at, month_effects = effects.effect_of(ordinals)
+        kept = values[at] > 0
+        if not kept.any():
+            return None
+        net[name] = (np.asarray(ordinals)[at][kept], np.log(values[at][kept]) - month_effects[kept])
+    base_months, base = net["base"]
+    cur_months, cur = net["cur"]
+    point = cur.mean() - base.mean()
+    own = cur[rng.integers(0, len(cur), (TREND_DRAWS, len(cur)))].mean(axis=1) - \
+        base[rng.integers(0, len(base), (TREND_DRAWS, len(base)))].mean(axis=1)
+    weights = {int(m): 1 / len(cur_months) for m in cur_months}
+    for m in base_months:
+        weights[int(m)] = weights.get(int(m), 0.0) - 1 / len(base_months)
+    spread = np.sqrt(max(effects.variance(weights), 0.0))
+    # the thinner window sets the degrees of freedom: a trend into months few accounts saw is uncertain
+    thinnest = min(effects.informing([int(m) for m in base_months], account.key),
+                   effects.informing([int(m) for m in cur_months], account.key))
+    draws = own + spread * rng.standard_t(max(1, min(k, thinnest) - 1), TREND_DRAWS)
+    low, high = np.quantile(draws, [(1 - CONFIDENCE) / 2, 1 - (1 - CONFIDENCE) / 2])
+    shift = float(np.mean([effects.effects[np.searchsorted(effects.months, m)] for m in cur_months]) -
+                  np.mean([effects.effects[np.searchsorted(effects.months, m)] for m in base_months]))
+    return Adjusted(float(np.expm1(point)), float(np.expm1(low)), float(np.expm1(high)), k, float(np.expm1(shift)))
 
 
 @metric("efficiency_delta", unit="fraction", higher_is_better=True,
@@ -218,23 +280,25 @@ def efficiency(con: duckdb.DuckDBPyConnection, *, account_id: str, start: date, 
     rng = np.random.default_rng(seed_of(account.account_id))
     own_draws = _resampled_ratios(base, cur, rng)
     ci_low, ci_high = _interval(own_draws - 1)
-    group = _comparison_windows(account, series, baseline_months, current_months) if has_outcomes else []
-    if not group:
+    adjusted = _trend_adjusted(account, series, baseline_months, current_months, rng) if has_outcomes else None
+    if adjusted is None:
         return Efficiency(basis, baseline, current, delta, ci_low, ci_high, method=BOOTSTRAP_METHOD,
                           baseline_months=baseline_months, current_months=current_months,
                           adjusted_reason=NO_COMPARISON if has_outcomes else NO_COMPARISON_USAGE)
-    comparison_delta = float(np.mean([c.mean() / b.mean() - 1 for b, c in group]))
-    comparison_draws = np.mean([_resampled_ratios(b, c, rng) - 1 for b, c in group], axis=0)
-    adjusted = (1 + delta) / (1 + comparison_delta) - 1
-    adjusted_low, adjusted_high = _interval(own_draws / (1 + comparison_draws) - 1)
-    return Efficiency(basis, baseline, current, delta, ci_low, ci_high, adjusted, adjusted_low, adjusted_high,
-                      len(group), comparison_delta, BOOTSTRAP_METHOD, baseline_months, current_months)
+    return Efficiency(basis, baseline, current, delta, ci_low, ci_high, adjusted.delta, adjusted.low, adjusted.high,
+                      adjusted.accounts, adjusted.trend, BOOTSTRAP_METHOD, baseline_months, current_months)
 
 
 define("adjusted_delta", unit="fraction", higher_is_better=True,
-       description="Efficiency delta net of the market trend: difference-in-differences against comparable "
-                   "accounts (same industry, else all) that were not yet live in either window; withheld with "
-                   f"the reason when fewer than {privacy.MIN_OTHERS} such accounts exist.",
-       formula="(1 + efficiency_delta) / (1 + mean efficiency change of the comparison accounts over the same "
-               "windows) - 1; its 90 % interval resamples the months of the account and of every comparison account",
+       description="Efficiency change net of the market trend: a staggered difference-in-differences whose "
+                   "comparison is every account-month not yet live (the months before each account's go-live "
+                   "month, and every month of accounts never live), through month effects from a two-way "
+                   "fixed-effects panel regression (metrics.trend); withheld with the reason when fewer than "
+                   f"{privacy.MIN_OTHERS} other accounts inform the trend over the account's windows.",
+       formula="month_effect[m] from log(output_per_person[a, m]) = account_effect[a] + month_effect[m] on "
+               "not-yet-live account-months (OLS, cluster-robust by account); adjusted_delta = exp(mean over "
+               "current months of (log output_per_person - month_effect) - mean over baseline months of the same) "
+               "- 1; its 90 % interval resamples the account's months and adds the month effects' error as t with "
+               "k - 1 degrees of freedom, k the other accounts with two or more not-yet-live months in the windows' "
+               "span; comparison_delta = exp(mean current month effect - mean baseline month effect) - 1",
        function="metrics.efficiency.efficiency")

@@ -322,14 +322,16 @@ def usage_trend(stage: lifecycle.Stage, months: int) -> float | None:
 
 
 def headline_kpis(report: AccountReport) -> list[Kpi]:
-    """The report's headline figures as KPI records, in the order a QBR shows them."""
+    """The report's headline figures as KPI records, in the order a QBR shows them; the trend-adjusted change only
+    where it could be computed (without it, the efficiency change's caption says why)."""
     eff, money, use = report.efficiency, report.cost, report.adoption
+    adjusted = [kpi("adjusted_delta", eff.adjusted_delta)] if eff.adjusted_delta is not None else []
     return [
         kpi("value", money.value, reason=money.reason),
         kpi("hours_saved", money.hours_saved),
         kpi("fte_equivalent", money.fte_equivalent),
         kpi("efficiency_delta", eff.delta, reason=eff.reason),
-        kpi("adjusted_delta", eff.adjusted_delta, reason=eff.reason or eff.adjusted_reason),
+        *adjusted,
         kpi("key_feature_adoption", use.key_feature_adoption, reason="no active users or no value model"),
         kpi("seat_utilization", use.seat_utilization, reason="no seat count"),
         kpi("roi", money.roi, reason=money.reason),

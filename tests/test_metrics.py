@@ -15,12 +15,14 @@ from dataclasses import FrozenInstanceError
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import FIXTURES, ROOT
 
 from metrics import adoption, cost, efficiency, ingest, portfolio, report, value_model  # noqa: F401  (registers all)
+from metrics.accounts import all_accounts
 from metrics.period import Period, add_months, default_period, parse_month, resolve_period
 from metrics.registry import METRICS
 from metrics.store import DataError, connect, sql, sql_with
@@ -325,7 +327,8 @@ def test_a_planted_uplift_is_recovered_within_its_interval_without_a_market_tren
     # a 90 % interval from 3 + 6 months: at least 80 % of the 40 accounts' intervals hold the planted uplift
     assert _coverage(results, uplift) >= 0.8
     assert _coverage(results, uplift, adjusted=True) >= 0.8
-    assert {r.comparison_accounts for r in results} == {10}
+    # the trend is informed by the 10 never-live accounts and the other 39 treated accounts' months before go-live
+    assert {r.comparison_accounts for r in results} == {49}
 
 
 def test_the_adjusted_delta_removes_a_market_wide_trend_that_the_raw_delta_keeps(tmp_path):
@@ -335,6 +338,58 @@ def test_the_adjusted_delta_removes_a_market_wide_trend_that_the_raw_delta_keeps
     assert _coverage(results, 0.2) <= 0.05
     assert np.mean([r.adjusted_delta for r in results]) == pytest.approx(0.2, abs=0.005)
     assert _coverage(results, 0.2, adjusted=True) >= 0.8
+
+
+def _staggered(folder: Path, seed: int) -> duckdb.DuckDBPyConnection:
+    """Four cohorts of 10 accounts going live in Jan, Apr, Jul and Oct 2025, 3 never live, a 1 % market trend a
+    month, a planted 20 % uplift after go-live and 1 % monthly noise."""
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2024-01", "2025-12", freq="M")
+    cohorts = {f"T{c}{i}": f"2025-{m:02d}-15" for c, m in enumerate((1, 4, 7, 10)) for i in range(10)}
+    names = [*cohorts, "N0", "N1", "N2"]
+    accounts = ["account_id,account_name,industry,go_live_date"] + [
+        f"{a},{a},Logistics,{cohorts.get(a, '')}" for a in names]
+    outcomes = ["account_id,month,output_units,headcount"]
+    for account in names:
+        base, live = rng.uniform(50, 150), pd.Period(cohorts[account], "M") if account in cohorts else None
+        for t, month in enumerate(months):
+            lift = 1.2 if live is not None and month > live else 1
+            outcomes.append(f"{account},{month},{base * 1.01 ** t * lift * rng.normal(1, 0.01) * 20:.4f},20")
+    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n", encoding="utf-8")
+    (folder / "outcomes.csv").write_text("\n".join(outcomes) + "\n", encoding="utf-8")
+    con = connect(":memory:")
+    ingest.import_file(con, folder / "accounts.csv")
+    ingest.import_file(con, folder / "outcomes.csv")
+    return con
+
+
+def test_staggered_go_lives_recover_a_planted_uplift_net_of_the_trend_where_few_accounts_are_never_live(tmp_path):
+    """In Oct-Dec 2025 only the 3 never-live accounts are not yet live in both windows of the January cohort (the
+    comparison of accounts not live in either window withheld it), yet every account-month not yet live informs
+    the trend: over 5 independent draws of the data, the January cohort's adjusted change recovers the planted 20 %
+    and its 90 % intervals hold it (the 10 accounts of a draw share one trend estimate: coverage over draws)."""
+    adjusted, covered, raw = [], [], []
+    for seed in range(5):
+        con = _staggered(tmp_path, seed)
+        series = efficiency.SeriesIndex(efficiency.monthly(con), all_accounts(con))
+        results = [efficiency.efficiency(con, account_id=f"T0{i}", start=date(2025, 10, 1), end=date(2026, 1, 1),
+                                         series=series) for i in range(10)]
+        assert {r.comparison_accounts for r in results} == {42}  # the 39 others' months before go-live, 3 never live
+        assert all(r.comparison_delta == pytest.approx(1.01 ** 12 - 1, abs=0.02) for r in results)
+        adjusted += [r.adjusted_delta for r in results]
+        raw += [r.delta for r in results]
+        covered.append(_coverage(results, 0.2, adjusted=True))
+    assert np.mean(raw) == pytest.approx(1.2 * 1.01 ** 12 - 1, abs=0.01)  # the raw change keeps 12 months of trend
+    assert np.mean(adjusted) == pytest.approx(0.2, abs=0.005)
+    assert np.mean(covered) >= 0.8
+    # the interval widens as fewer accounts inform the trend: the same account against 6 of them
+    few = [a for a in all_accounts(con) if a.account_id in {"T00", "N0", "N1", "N2", "T10", "T20", "T30"}]
+    narrow = efficiency.efficiency(con, account_id="T00", start=date(2025, 10, 1), end=date(2026, 1, 1),
+                                   series=series)
+    thin = efficiency.efficiency(con, account_id="T00", start=date(2025, 10, 1), end=date(2026, 1, 1),
+                                 series=efficiency.SeriesIndex(efficiency.monthly(con), few))
+    assert thin.comparison_accounts == 6
+    assert thin.adjusted_ci_high - thin.adjusted_ci_low > narrow.adjusted_ci_high - narrow.adjusted_ci_low
 
 
 def test_metrics_md_is_what_the_registry_generates_and_documents_every_metric():
@@ -524,18 +579,17 @@ def test_the_headline_kpis_of_the_fixture_report_by_hand(mcon):
     kpis = report.headline_kpis(report.account_report(mcon, account_id="M1", period=Period(**P)))
     assert [(k.name, k.unit, k.higher_is_better, k.reason) for k in kpis] == [
         ("value", "currency", True, None), ("hours_saved", "hours", True, None), ("fte_equivalent", "FTE", True, None),
-        ("efficiency_delta", "fraction", True, None),
-        ("adjusted_delta", "fraction", True, efficiency.NO_COMPARISON),
+        ("efficiency_delta", "fraction", True, None),  # no trend adjustment (too few accounts): no such figure
         ("key_feature_adoption", "fraction", True, None), ("seat_utilization", "fraction", True, None),
         ("roi", "fraction", True, None), ("payback_months", "months", False, None)]
     assert [k.value for k in kpis] == [
-        190.0, pytest.approx(1.9), pytest.approx(1.9 / 500), pytest.approx(14 / 11 - 1), None, pytest.approx(0.5),
+        190.0, pytest.approx(1.9), pytest.approx(1.9 / 500), pytest.approx(14 / 11 - 1), pytest.approx(0.5),
         pytest.approx(5 / 12), pytest.approx((190 * 4 - 12000) / 12000), pytest.approx(12000 / (190 / 3))]
     missing = report.headline_kpis(report.account_report(mcon, account_id="M3", period=Period(**P)))
     assert {k.name: (k.value, k.reason) for k in missing} == {
         "value": (None, "no hourly cost for the account; no annual contract value"),
         "hours_saved": (0.0, None), "fte_equivalent": (0.0, None),
-        "efficiency_delta": (None, "no go-live date"), "adjusted_delta": (None, "no go-live date"),
+        "efficiency_delta": (None, "no go-live date"),
         "key_feature_adoption": (None, "no active users or no value model"),
         "seat_utilization": (None, "no seat count"),
         "roi": (None, "no hourly cost for the account; no annual contract value"),

@@ -99,11 +99,12 @@ def test_the_trend_adjustment_over_five_comparison_accounts_is_shown(tmp_path):
     con = connect(build(tmp_path, peers=1, comparison=5))
     eff = efficiency.efficiency(con, account_id="X", start=PERIOD.start, end=PERIOD.end)
     assert eff.comparison_accounts == 5 and eff.adjusted_delta is not None and eff.adjusted_reason is None
-    # comparison account i grows by (i + 1) % a month: current months Jul-Sep against Jan-Mar (before April's go-live)
-    growth = np.mean([np.mean([(1 + 0.01 * (i + 1)) ** m for m in (7, 8, 9)])
-                      / np.mean([(1 + 0.01 * (i + 1)) ** m for m in (1, 2, 3)]) - 1 for i in range(5)])
-    assert eff.comparison_delta == pytest.approx(growth, rel=1e-4)
-    assert eff.adjusted_delta == pytest.approx((1 + eff.delta) / (1 + growth) - 1, rel=1e-4)
+    # comparison account i grows by (i + 1) % a month: the month effects (log) between Jan-Mar (before April's
+    # go-live) and Jul-Sep are 6 months of their mean log growth; X's own Jan-Mar months inform the baseline's too
+    growth = np.expm1(6 * np.mean([np.log(1 + 0.01 * (i + 1)) for i in range(5)]))
+    assert eff.comparison_delta == pytest.approx(growth, rel=0.05)
+    # X grows 2 % a month (its outcomes written to the cent): net of the trend, in logs
+    assert eff.adjusted_delta == pytest.approx(np.expm1(6 * np.log(1.02) - np.log1p(eff.comparison_delta)), rel=1e-5)
     assert eff.adjusted_ci_low <= eff.adjusted_delta <= eff.adjusted_ci_high
 
 

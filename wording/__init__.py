@@ -16,7 +16,7 @@ FORMULAS_ZH: dict[str, str] = {
     "hours_saved": "各功能 使用次数（或工作件数）× 节省分钟 / 60 之和",
     "fte_equivalent": "节省工时 / (统计期月数 × 每年工作小时 / 12)",
     "efficiency_delta": "当前期人均产出均值 / 基线期（上线当月前 3 个月）人均产出均值 - 1",
-    "adjusted_delta": "(1 + 人效提升) / (1 + 可比客户同期平均变化) - 1",
+    "adjusted_delta": "本客户上线后与上线前的人均产出（对数）之差，减去同期市场趋势（由所有尚未上线的客户-月份做双向固定效应回归估计）",
     "key_feature_adoption": "计入价值模型的各功能采用率的平均值",
     "seat_utilization": "各月 月活跃用户 / 席位数 的平均值",
     "roi": "(价值 × 12 / 统计期月数 - 年合同金额) / 年合同金额",
@@ -46,7 +46,8 @@ FORMULAS_EN: dict[str, str] = {
     "fte_equivalent": "hours saved ÷ (months in the period × working hours a year ÷ 12)",
     "efficiency_delta": "mean output per person in the months after go-live ÷ mean in the 3 months before the "
                         "go-live month − 1",
-    "adjusted_delta": "(1 + efficiency change) ÷ (1 + comparable accounts' average change over the same months) − 1",
+    "adjusted_delta": "the account's change in output per person, net of the market's month effects estimated from "
+                      "every account-month not yet live (a two-way fixed-effects regression)",
     "key_feature_adoption": "average adoption rate of the features in the value model",
     "seat_utilization": "average over the months of monthly active users ÷ seats",
     "roi": "(value × 12 ÷ months in the period − annual contract value) ÷ annual contract value",
@@ -92,8 +93,8 @@ REASONS_ZH: dict[str, str] = {
     "no hourly cost for the account": "该客户没有人力小时成本",
     "no annual contract value": "没有年合同金额",
     "no comparable accounts": "没有可比客户",
-    "fewer than 5 comparable accounts not yet live in both windows":
-        "两个窗口期内均未上线的可比客户少于 5 个（任何客户的变化都不会展示给其他客户）",
+    "fewer than 5 other accounts not yet live inform the trend over the windows":
+        "能说明这两个窗口期市场趋势的未上线客户少于 5 个（任何客户的变化都不会展示给其他客户）",
     "usage-based figures are not trend-adjusted": "按使用量计算的人效不做趋势调整",
     "no active users or no value model": "没有活跃用户或没有价值模型",
     "no seat count": "没有席位数",

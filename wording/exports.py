@@ -159,8 +159,9 @@ STRINGS: dict[str, dict[str, str]] = {
                       "loaded hourly cost in {currency}; money is never converted between currencies.",
         "note_efficiency": "Per-person efficiency: mean of the period's months after the go-live month against the 3 "
                            "months before it; the go-live month is excluded. 90 % bootstrap interval over months.",
-        "note_adjusted": "Trend-adjusted change: difference-in-differences against comparable accounts not yet live, "
-                         "reported only as an average over at least one such account.",
+        "note_adjusted": "Trend-adjusted change: the change net of the market's month effects, estimated from every "
+                         "account-month not yet live (staggered difference-in-differences), shown only when at least "
+                         "5 other accounts inform it.",
         "note_confidential": "Confidentiality: peer figures are medians over at least {min} other accounts; no other "
                              "customer's name or figures appear in this report.",
         "note_data_as_of": "Data as of {date} (the latest import).",
@@ -179,7 +180,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "go_live_note": "Go-live: {date}",
         "deck_efficiency": "Per-person efficiency before and after go-live",
         "eff_points_delta": "Change: {delta} (90 % interval {low} to {high})",
-        "eff_points_adjusted": "Net of market trend: {adjusted} against {n} comparable accounts",
+        "eff_points_adjusted": "Net of market trend: {adjusted} (trend from {n} other accounts before their go-live)",
         "eff_points_basis": "Basis: {basis}",
         "sheet_objectives": "Objectives",
         "objectives_title": "Objectives: what was promised, and how far it has come",
@@ -436,7 +437,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "note_value": "价值模型：节省工时 = 使用次数（或工作件数）× 节省分钟 / 60，按客户的人力小时成本以 {currency} 计价；"
                       "不同币种之间从不换算。",
         "note_efficiency": "人效：统计期内上线当月之后各月的均值，对比上线当月之前 3 个月的均值；上线当月不计入。按月自助法 90% 置信区间。",
-        "note_adjusted": "剔除趋势的变化：与尚未上线的可比客户做双重差分，只以平均值形式呈现。",
+        "note_adjusted": "剔除趋势的变化：扣除由所有尚未上线的客户-月份估计的市场月度趋势（交错双重差分），至少 5 个其他客户参与时才展示。",
         "note_confidential": "保密：同行数据为至少 {min} 个其他客户的中位数；本报告不出现任何其他客户的名称或数据。",
         "note_data_as_of": "数据截至 {date}（最近一次导入）。",
         "note_formulas": "在假设不变时，各数字与 ValueLens 应用和命令行的结果精确到分。",
@@ -453,7 +454,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "go_live_note": "上线日期：{date}",
         "deck_efficiency": "上线前后的人效对比",
         "eff_points_delta": "变化：{delta}（90% 置信区间 {low} 至 {high}）",
-        "eff_points_adjusted": "剔除市场趋势：{adjusted}（对照 {n} 个可比客户）",
+        "eff_points_adjusted": "剔除市场趋势：{adjusted}（趋势来自 {n} 个其他客户上线前的数据）",
         "eff_points_basis": "口径：{basis}",
         "sheet_objectives": "价值目标",
         "objectives_title": "价值目标：承诺了什么，进展如何",
