@@ -54,6 +54,18 @@ class ExportData:
     def currency(self) -> str | None:
         return self.report.cost.currency
 
+    def name(self, feature: str, lang: str) -> str:
+        """A feature as a reader of `lang` sees it: the value model's display name in that language (name_en,
+        name_zh), else the feature as the events name it."""
+        names = self._names()
+        shown = names.get(feature, (None, None))[1 if lang == "zh" else 0]
+        return shown if isinstance(shown, str) and shown.strip() else feature
+
+    def _names(self) -> dict[str, tuple[object, object]]:
+        if "name_en" not in self.drivers.columns:
+            return {}
+        return dict(zip(self.drivers["feature"], zip(self.drivers["name_en"], self.drivers["name_zh"])))
+
     @property
     def months(self) -> int:
         return len(self.period.months)

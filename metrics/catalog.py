@@ -10,8 +10,8 @@ import pandas as pd
 
 from metrics.store import is_empty, sql
 
-__all__ = ["DataVersion", "built_from", "data_version", "is_empty", "list_accounts", "list_value_drivers",
-           "recent_imports"]
+__all__ = ["DataVersion", "built_from", "data_version", "feature_names", "is_empty", "list_accounts",
+           "list_value_drivers", "recent_imports"]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -48,3 +48,10 @@ def built_from(con: duckdb.DuckDBPyConnection) -> DataVersion:
     """The DataVersion of the store as it is now."""
     import_id, at, model = con.execute(sql("built_from")).fetchall()[0]
     return DataVersion(None if import_id is None else int(import_id), at, int(model))
+
+
+def feature_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str | None]]:
+    """Each value-model feature's display names (English, Chinese) as the value model holds them (None: none)."""
+    frame = list_value_drivers(con)
+    return {f: (en if isinstance(en, str) else None, zh if isinstance(zh, str) else None)
+            for f, en, zh in zip(frame["feature"], frame["name_en"], frame["name_zh"])}

@@ -15,11 +15,12 @@ from metrics.store import DataError, query, run, write_transaction
 
 BASES = ("use", "unit")
 CATEGORIES = ("cost", "efficiency", "revenue", "risk")
-DRIVER_COLUMNS = ["feature", "minutes_saved", "basis", "category", "description"]
+DRIVER_COLUMNS = ["feature", "minutes_saved", "basis", "category", "description", "name_en", "name_zh"]
 
 
 def current_model(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The stored value drivers (feature, minutes_saved, basis, category, description) and hourly costs
+    """The stored value drivers (feature, minutes_saved, basis, category, description, name_en, name_zh: the
+    feature's display name in each language) and hourly costs
     (account_id, account_name, currency, hourly_cost)."""
     return query(con, "list_value_drivers"), query(con, "hourly_costs")
 
@@ -107,7 +108,10 @@ def save(con: duckdb.DuckDBPyConnection, drivers: pd.DataFrame, hourly: pd.DataF
             # stamped with the import that made it, not with this first save
             imported_at = run(cur, "value_model_save.imported_at").fetchall()[0][0]
             _snapshot(cur, last, "import", "value model as imported", imported_at)
-        cur.register("vl_drivers", drivers[DRIVER_COLUMNS].assign(feature=drivers["feature"].str.strip()))
+        named = drivers.reindex(columns=DRIVER_COLUMNS)  # a model saved before the names: none
+        for column in ("name_en", "name_zh"):  # text or nothing (an empty grid cell is NaN, never 'nan')
+            named[column] = [v if isinstance(v, str) else None for v in named[column]]
+        cur.register("vl_drivers", named.assign(feature=drivers["feature"].str.strip()))
         cur.register("vl_hourly", hourly[["account_id", "hourly_cost"]])
         run(cur, "value_model_save.new_features")
         run(cur, "value_model_save.replace_drivers")

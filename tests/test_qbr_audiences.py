@@ -231,3 +231,42 @@ def test_every_export_names_the_data_it_was_built_from(demo, gathered):
     notes = "\n".join(str(c.value) for row in wb[sheet_names("en")["notes"]].iter_rows() for c in row if c.value)
     assert line in notes
     assert all(line in ws.oddFooter.left.text for ws in wb.worksheets)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_features_are_named_in_the_documents_language_from_the_value_model(gathered, lang):
+    """The demo's value model names every feature in English and Chinese: a Chinese deck and workbook show the
+    Chinese names and never an English feature name (and the other way round)."""
+    data = gathered["A001"]
+    names = data.drivers
+    own = dict(zip(names["feature"], names["name_zh" if lang == "zh" else "name_en"]))
+    other = dict(zip(names["feature"], names["name_en" if lang == "zh" else "name_zh"]))
+    assert all(isinstance(v, str) for v in own.values())
+    deck = "\n".join(body + "\n" + notes for _, body, notes in _slides(build_pptx(data, lang, internal=True)))
+    book = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, lang)))
+    cells = "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    used = [f.feature for f in data.report.cost.by_feature]
+    assert all(own[f] in deck and own[f] in cells for f in used)
+    if lang == "zh":  # the English names are the feature ids: none is left on a Chinese page
+        import re
+
+        for f in used:
+            assert not re.search(rf"(?<![A-Za-z]){re.escape(other[f])}(?![A-Za-z])", deck + cells), f
+
+
+def test_display_names_are_imported_edited_and_versioned_with_the_value_model(tmp_path):
+    from metrics import value_model
+
+    con = connect(tmp_path / "names.duckdb")
+    (tmp_path / "drivers.csv").write_text("功能,节省分钟,英文名称,中文名称\nDispatch,6,Smart dispatch,智能派单\n"
+                                          "Scan,2,,扫码\n", encoding="utf-8")
+    ingest.import_file(con, tmp_path / "drivers.csv")
+    (tmp_path / "accounts.csv").write_text("account_id,account_name,hourly_cost\nA,Acme,50\n", encoding="utf-8")
+    ingest.import_file(con, tmp_path / "accounts.csv")
+    assert catalog.feature_names(con) == {"Dispatch": ("Smart dispatch", "智能派单"), "Scan": (None, "扫码")}
+    drivers, hourly = value_model.current_model(con)
+    drivers.loc[drivers["feature"] == "Scan", "name_en"] = "Barcode scan"
+    version = value_model.save(con, drivers, hourly, user="ops", note="English names")
+    assert catalog.feature_names(con)["Scan"] == ("Barcode scan", "扫码")
+    value_model.revert(con, version - 1, user="ops")  # the model as imported, names and all
+    assert catalog.feature_names(con)["Scan"] == (None, "扫码")

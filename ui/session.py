@@ -146,6 +146,14 @@ def accounts_list(key: tuple[str, int]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def feature_names(key: tuple[str, int]) -> dict[str, tuple[str | None, str | None]]:
+    """The value model's display names of each feature (English, Chinese), per data version."""
+    from metrics import catalog
+
+    return catalog.feature_names(get_connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def months_of(key: tuple[str, int]) -> tuple[date | None, date | None, Period]:
     """The first and last month with data and the default period, once per data version (the period picker)."""
     from metrics.period import data_months, default_period

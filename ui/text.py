@@ -46,11 +46,23 @@ TERM_COLUMNS = ("industry", "region", "segment", "kind", "basis", "category", "t
 REASON_COLUMNS = ("reason", "note")
 
 
+def feature_text(feature: str) -> str:
+    """A feature as the current language names it: the value model's display name (name_en, name_zh), else the
+    feature as the events name it."""
+    from ui.session import cache_key, feature_names
+
+    names = feature_names(cache_key()).get(feature, (None, None))
+    shown = names[1 if lang() == "zh" else 0]
+    return shown or feature
+
+
 def display_terms(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` for display: enum values, reasons and units in the current language."""
+    """A copy of `frame` for display: enum values, reasons, units and feature names in the current language."""
     out = frame.copy()
     for column in out.columns:
-        if column == "encoding":  # xlsx and Parquet carry no text encoding: a dash, not "None"
+        if column == "feature":
+            out[column] = out[column].map(lambda v: feature_text(v) if isinstance(v, str) else v)
+        elif column == "encoding":  # xlsx and Parquet carry no text encoding: a dash, not "None"
             out[column] = out[column].map(lambda v: term_text("encoding", v) if isinstance(v, str) else "—")
         elif column in TERM_COLUMNS:
             out[column] = out[column].map(lambda v, c=column: term_text(c, v) if isinstance(v, str) else v)

@@ -19,7 +19,7 @@ from metrics.story import history, storyline
 from ui.downloads import csv_bytes, export_file
 from ui.session import cache_key, figure, get_connection, peer_table, people_of, report_inputs, writing
 from ui.signin import current_user, guard, visible_accounts
-from ui.text import fmt, formula_text, labelled, plain, reason_text
+from ui.text import feature_text, fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import choice, period_picker, show_benchmark, table, url_selectbox
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
@@ -217,9 +217,9 @@ else:
 st.subheader(t("recommendations"))
 underused = rep.adoption.underused_features  # biggest hours left first
 for item in underused[:RECOMMENDATIONS_SHOWN]:
-    st.markdown("- " + t("recommendation", feature=plain(item.feature), rate=fmt(item.adoption_rate, "fraction"),
-                         median=fmt(item.peer_median, "fraction"), users=item.non_adopters,
-                         hours=fmt(item.hours_left, "hours"),
+    st.markdown("- " + t("recommendation", feature=plain(feature_text(item.feature)),
+                         rate=fmt(item.adoption_rate, "fraction"), median=fmt(item.peer_median, "fraction"),
+                         users=item.non_adopters, hours=fmt(item.hours_left, "hours"),
                          value=fmt(item.value_left, "currency", money.currency)))
 if rest := underused[RECOMMENDATIONS_SHOWN:]:  # a long tail of small gains is summed, not listed one by one
     hours_left = sum(i.hours_left for i in rest if i.hours_left == i.hours_left)

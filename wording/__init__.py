@@ -368,6 +368,22 @@ _ATTENTION = {
 }
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def title_in(title: str, lang: str) -> str:
+    """A requirement title kept in both languages ("中文 / English", as metrics.requirements.apply stores them) in
+    `lang`: the side in Chinese characters for Chinese, the other for English; any other title as it is (the
+    customer's own words stay as they are)."""
+    parts = [p.strip() for p in title.split(" / ")]
+    if len(parts) != 2 or not all(parts):
+        return title
+    chinese = [bool(_HAN.search(p)) for p in parts]
+    if chinese[0] == chinese[1]:
+        return title
+    return parts[chinese.index(lang == "zh")]
+
+
 def attention_reason(rule: str, values: dict, lang: str) -> str:
     """One attention flag (metrics.attention.Flag's rule and values) as a sentence in `lang`."""
     from wording.numbers import fmt

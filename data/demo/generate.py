@@ -376,6 +376,10 @@ def main() -> None:
                                                             dtype="Int64"))
     accounts.to_csv(OUT / "accounts.csv", index=False, encoding="utf-8-sig")
     drivers = pd.DataFrame([d[:5] for d in DRIVERS], columns=["功能", "节省分钟", "计量方式", "类别", "说明"])
+    # each feature's display name in both languages: the English one as the events name it, the Chinese one from
+    # its description ("Routes orders automatically / 自动派单")
+    drivers["英文名称"] = drivers["功能"]
+    drivers["中文名称"] = [d[4].split(" / ")[1] for d in DRIVERS]
     drivers.to_csv(OUT / "value_drivers.csv", index=False, encoding="utf-8")
     make_objectives(accounts).to_csv(OUT / "objectives.csv", index=False, encoding="utf-8")
     requests = make_requests(accounts)

@@ -11,6 +11,7 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
 from exports.deck.builder import Deck, _style
+from wording import title_in
 
 COMING = ("accepted", "scheduled", "in_progress")  # requirement statuses a customer is told are on their way
 
@@ -61,8 +62,8 @@ def _coming(deck: Deck) -> None:
         if r.status not in COMING or not isinstance(r.title, str) or r.title in seen:
             continue
         seen.add(r.title)
-        rows.append([r.title, pd.Timestamp(r.request_date).date().isoformat(), deck.t(f"req_status_{r.status}"),
-                     r.target_version if isinstance(r.target_version, str) else ""])
+        rows.append([title_in(r.title, deck.lang), pd.Timestamp(r.request_date).date().isoformat(),
+                     deck.t(f"req_status_{r.status}"), r.target_version if isinstance(r.target_version, str) else ""])
     if len(rows) > 1:
         deck.paged_table(deck.t("deck_coming"), rows, [0.52, 0.14, 0.16, 0.18])
 

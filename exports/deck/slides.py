@@ -18,7 +18,7 @@ from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.story import TOP_GAPS
-from wording import formula
+from wording import formula, title_in
 
 
 def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
@@ -57,7 +57,7 @@ def _asked(deck: Deck) -> None:
     rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
     seen: set[str] = set()
     for r in asked.itertuples(index=False):
-        what = r.title if isinstance(r.title, str) else r.words
+        what = title_in(r.title, deck.lang) if isinstance(r.title, str) else r.words
         if what in seen:
             continue
         seen.add(what)
@@ -179,7 +179,7 @@ def _value(deck: Deck) -> None:
     code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
     if rows:
         number_format = f'"{code} "#,##0' if priced and code else "#,##0.0"
-        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [r.feature for r in rows],
+        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [data.name(r.feature, deck.lang) for r in rows],
                            [(deck.t("value" if priced else "hours_saved"),
                              [r.value if priced else r.hours_saved for r in rows])],
                            (deck.left, deck.top, chart_width, deck.content_height), number_format, labels=True)
@@ -215,8 +215,8 @@ def _underused(deck: Deck) -> None:
     else:
         rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
                                      "value_left")]]
-        rows += [[i.feature, deck.f(i.adoption_rate, "fraction"), deck.f(i.peer_median, "fraction"),
-                  deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"),
+        rows += [[data.name(i.feature, deck.lang), deck.f(i.adoption_rate, "fraction"),
+                  deck.f(i.peer_median, "fraction"), deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"),
                   deck.f(i.value_left, "currency")] for i in items]
         deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
         top += Inches(0.4) * len(rows) + Inches(0.4)
@@ -225,8 +225,8 @@ def _underused(deck: Deck) -> None:
         return deck.f(sum(priced), "currency") if len(priced) == len(items) else \
             deck.f(sum(i.hours_left or 0 for i in items), "hours")
 
-    steps = [deck.t("step", feature=i.feature, users=deck.f(i.non_adopters, "count"), value=worth((i,)),
-                    period=data.period.label()) for i in items]
+    steps = [deck.t("step", feature=data.name(i.feature, deck.lang), users=deck.f(i.non_adopters, "count"),
+                    value=worth((i,)), period=data.period.label()) for i in items]
     if rest:
         steps.append(deck.t("steps_more", n=len(rest), value=worth(rest)))
     steps.append(deck.t("step_generic"))
@@ -251,7 +251,7 @@ def _goals(deck: Deck) -> None:
                      f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
                      _objective_figure(deck, o.metric, o.target), o.owner or owner])
     for item in rep.adoption.underused_features[:2]:
-        rows.append([deck.t("goal_adoption", feature=item.feature),
+        rows.append([deck.t("goal_adoption", feature=deck.data.name(item.feature, deck.lang)),
                      f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
     money = rep.cost
     rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
@@ -281,7 +281,7 @@ def _trainees(deck: Deck) -> None:
     if not lists:
         return
     rows = [[deck.t("trainee_feature"), deck.t("trainee_person"), deck.t("trainee_days")]]
-    rows += [[safe_cell_text(feature), safe_cell_text(person), str(days)]
+    rows += [[safe_cell_text(deck.data.name(feature, deck.lang)), safe_cell_text(person), str(days)]
              for feature, people_shown in lists.items() for person, days in people_shown]
     if len(rows) > 1:
         deck.paged_table(deck.t("deck_trainees"), rows, [0.42, 0.33, 0.25], across=2)
@@ -299,7 +299,7 @@ def _appendix(deck: Deck) -> None:
                    [deck.t("hours_per_year"), deck.f(data.hours_per_year, "count")],
                    [deck.t("acv"), deck.f(data.account.annual_contract_value, "currency")]]
     unit = {"use": deck.t("basis_use"), "unit": deck.t("basis_unit")}
-    assumptions += [[safe_cell_text(d.feature),
+    assumptions += [[safe_cell_text(data.name(d.feature, deck.lang)),
                      deck.t("minutes_per", minutes=f"{d.minutes_saved:g}", basis=unit.get(d.basis, d.basis))]
                     for d in data.drivers.itertuples(index=False)]
     slide = deck.slide(deck.t("deck_appendix"))

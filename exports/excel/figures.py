@@ -119,7 +119,7 @@ def _value(book: _Book, ws: _Sheet) -> None:
     hours, values = [], []
     for r, item in enumerate(rows, start=first):
         volume_col = "D" if item.basis == "unit" else "C"
-        book.put(ws, r, 1, item.feature, customer=True)
+        book.put(ws, r, 1, data.name(item.feature, book.lang), customer=True)
         book.put(ws, r, 2, t("basis_unit" if item.basis == "unit" else "basis_use"))
         book.put(ws, r, 3, item.events, INT)
         book.put(ws, r, 4, item.units, TWO)

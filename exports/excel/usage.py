@@ -37,7 +37,7 @@ def _adoption(book: _Book, ws: _Sheet) -> None:
                                  t("peer_median"), t("depth"), t("first_used"), t("days_from_go_live")])
     first = HEADER_ROW + 1
     for r, row in enumerate(data.features.itertuples(index=False), start=first):
-        book.put(ws, r, 1, row.feature, customer=True)
+        book.put(ws, r, 1, data.name(row.feature, book.lang), customer=True)
         book.put(ws, r, 2, t("yes" if row.has_value_driver else "no"))
         book.put(ws, r, 3, row.adopters, INT)
         for col, value, number_format in ((4, row.adoption_rate, PCT), (5, row.peer_median, PCT),
@@ -100,7 +100,7 @@ def _recommendations(book: _Book, ws: _Sheet) -> None:
         book.put(ws, first, 1, t("no_recommendations"), italic=True, color=NOTE_COLOR)
         return
     for r, item in enumerate(items, start=first):
-        book.put(ws, r, 1, item.feature, customer=True)
+        book.put(ws, r, 1, data.name(item.feature, book.lang), customer=True)
         book.put(ws, r, 2, item.adoption_rate, PCT)
         book.put(ws, r, 3, item.peer_median, PCT)
         book.put(ws, r, 4, item.non_adopters, INT)
@@ -111,13 +111,13 @@ def _recommendations(book: _Book, ws: _Sheet) -> None:
             hourly = data.account.hourly_cost
             book.put(ws, r, 6, f"=IF(ISNUMBER(HourlyCost),E{r}*HourlyCost,{book.na()})", book.money,
                      cached=item.hours_left * hourly if hourly is not None else t("na"))
-        book.put(ws, r, 7, recommendation(item, book.lang), customer=True)
+        book.put(ws, r, 7, recommendation(item, book.lang, data.name(item.feature, book.lang)), customer=True)
         book.wrap(ws, r, 7)
 
 
-def recommendation(item: UnderusedFeature, lang: str) -> str:
-    """One underused feature as a sentence for a QBR."""
-    return text(lang, "recommendation", feature=safe_cell_text(item.feature),
+def recommendation(item: UnderusedFeature, lang: str, name: str | None = None) -> str:
+    """One underused feature as a sentence for a QBR (`name`: the feature as `lang` names it)."""
+    return text(lang, "recommendation", feature=safe_cell_text(name or item.feature),
                 rate=fmt(item.adoption_rate, "fraction", lang), median=fmt(item.peer_median, "fraction", lang),
                 users=fmt(item.non_adopters, "count", lang), hours=fmt(item.hours_left, "hours", lang))
 

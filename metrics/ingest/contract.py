@@ -147,6 +147,10 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("category", False, "cost | efficiency | revenue | risk", "Kind of value",
                ("类别", "价值类别", "分类", "价值类型")),
         Column("description", False, "text", "What the feature saves", ("说明", "描述", "备注")),
+        Column("name_en", False, "text", "The feature's name in English reports and pages",
+               ("英文名称", "英文名", "english_name", "name_english", "display_name_en")),
+        Column("name_zh", False, "text", "The feature's name in Chinese reports and pages",
+               ("中文名称", "中文名", "chinese_name", "name_chinese", "display_name_zh")),
     ),
 }
 

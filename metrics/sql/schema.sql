@@ -326,3 +326,9 @@ CREATE TABLE IF NOT EXISTS source_settings (
     exclude          VARCHAR[],
     value_model_only BOOLEAN
 );
+
+-- the value model's display names per language (the value_drivers kind's name_en and name_zh; versioned with it)
+ALTER TABLE value_drivers ADD COLUMN IF NOT EXISTS name_en VARCHAR;
+ALTER TABLE value_drivers ADD COLUMN IF NOT EXISTS name_zh VARCHAR;
+ALTER TABLE value_driver_history ADD COLUMN IF NOT EXISTS name_en VARCHAR;
+ALTER TABLE value_driver_history ADD COLUMN IF NOT EXISTS name_zh VARCHAR;

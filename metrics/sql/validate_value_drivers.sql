@@ -1,5 +1,5 @@
 -- name: validate_value_drivers
--- contract: vl_stage(line, feature, minutes_saved, basis, category, description) -> vl_checked:
+-- contract: vl_stage(line, feature, minutes_saved, basis, category, description, name_en, name_zh) -> vl_checked:
 -- typed rows (basis and category normalised from English or Chinese words) with `errors`.
 CREATE OR REPLACE TEMP TABLE vl_checked AS
 WITH typed AS (
@@ -20,6 +20,8 @@ WITH typed AS (
             WHEN 'risk' THEN 'risk' WHEN '风险' THEN 'risk'
         END                       AS category,
         vl_text(s.description)    AS description,
+        vl_text(s.name_en)        AS name_en,
+        vl_text(s.name_zh)        AS name_zh,
         s.minutes_saved AS raw_minutes_saved, s.basis AS raw_basis, s.category AS raw_category
     FROM vl_stage AS s
 ),

@@ -15,15 +15,17 @@ FROM vl_drivers AS d ANTI JOIN feature AS f ON f.feature = d.feature
 
 -- name: replace_drivers
 DELETE FROM value_drivers;
-INSERT INTO value_drivers
-SELECT f.feature_key, d.minutes_saved, d.basis, nullif(d.category, ''), d.description
+INSERT INTO value_drivers BY NAME
+SELECT f.feature_key, d.minutes_saved, d.basis, nullif(d.category, '') AS category, d.description,
+       nullif(trim(CAST(d.name_en AS VARCHAR)), '') AS name_en,
+       nullif(trim(CAST(d.name_zh AS VARCHAR)), '') AS name_zh
 FROM vl_drivers AS d JOIN feature AS f ON f.feature = d.feature;
 UPDATE account SET hourly_cost = h.hourly_cost FROM vl_hourly AS h WHERE account.account_id = h.account_id
 
 -- name: snapshot
 -- the model as saved, kept as version $v
 INSERT INTO value_model_version VALUES ($v, $at, $by, $note);
-INSERT INTO value_driver_history
-SELECT $v, f.feature, v.minutes_saved, v.basis, v.category, v.description
+INSERT INTO value_driver_history BY NAME
+SELECT $v AS version, f.feature, v.minutes_saved, v.basis, v.category, v.description, v.name_en, v.name_zh
 FROM value_drivers AS v JOIN feature AS f USING (feature_key);
 INSERT INTO hourly_cost_history SELECT $v, account_id, hourly_cost FROM account
