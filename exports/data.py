@@ -15,6 +15,7 @@ from metrics.benchmarks import benchmark
 from metrics.catalog import DataVersion
 from metrics.cost import HOURS_PER_YEAR
 from metrics.period import Period, data_months
+from metrics.plan import Action, actions_of
 from metrics.registry import Kpi
 from metrics.report import AccountReport, EfficiencyFigures
 from metrics.story import Storyline, history, storyline
@@ -49,6 +50,7 @@ class ExportData:
     stakeholders: list[tuple[str, str, str, int]] = field(default_factory=list)  # (person as shown or "", role,
     # segment, active days): the champions and the users with a role, most active first
     today: date | None = None  # what renewals and go-live are counted from
+    actions: tuple[Action, ...] = ()  # metrics.plan: the action plan agreed for next quarter
 
     @property
     def currency(self) -> str | None:
@@ -167,7 +169,8 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                       peers if shown else 0, group, shown, facts.value_drivers, facts.imports,
                       bench=bench, story=story, requests=asked, trainees=trainees,
                       flags=flags_for(con, account, period, today, rep), version=facts.version,
-                      stakeholders=_stakeholders(crowd, people_as, salt), today=today)
+                      stakeholders=_stakeholders(crowd, people_as, salt), today=today,
+                      actions=actions_of(con, account))
 
 
 MAX_STAKEHOLDERS = 8

@@ -270,3 +270,75 @@ def test_display_names_are_imported_edited_and_versioned_with_the_value_model(tm
     assert catalog.feature_names(con)["Scan"] == ("Barcode scan", "扫码")
     value_model.revert(con, version - 1, user="ops")  # the model as imported, names and all
     assert catalog.feature_names(con)["Scan"] == (None, "扫码")
+
+
+def test_the_action_plan_is_validated_versioned_and_printed_on_the_next_quarter_slide_and_the_workbook(tmp_path):
+    from dataclasses import replace
+    from datetime import date
+
+    from metrics import plan
+    from metrics.accounts import get_account
+    from metrics.errors import DataError
+
+    con = connect(tmp_path / "plan.duckdb")
+    ingest.load_demo(con)
+    account = get_account(con, "A001")
+    assert plan.editable(con, account).empty
+    before = catalog.data_version(con)
+    frame = pd.DataFrame([["Train the Invoice OCR team", "王敏 (customer)", date(2027, 1, 15), False],
+                          ["=cmd|' /C calc'!A0", "CSM", date(2027, 2, 1), True]], columns=plan.COLUMNS)
+    assert plan.save(con, account, frame, user="csm", note="agreed in the QBR") == 1
+    assert catalog.data_version(con) != before  # cached pages and files are rebuilt
+    bad = pd.DataFrame([["", "x", date(2027, 1, 1), False], ["Call", "", None, False]], columns=plan.COLUMNS)
+    with pytest.raises(DataError) as refused:
+        plan.save(con, account, bad, user="csm")
+    assert str(refused.value) == ("action plan row 1, action: missing; action plan row 2, owner: missing; "
+                                  "action plan row 2, due_date: not a date (use YYYY-MM-DD)")
+    assert list(plan.versions(con, account)["version"]) == [1]  # a refused edit saves nothing
+    data = gather(con, "A001", default_period(con))
+    assert [a.action for a in data.actions] == ["Train the Invoice OCR team", "=cmd|' /C calc'!A0"]
+    for lang in ("en", "zh"):
+        slide = next(s for s in Presentation(io.BytesIO(build_pptx(data, lang))).slides
+                     if s.shapes.title.text == text(lang, "deck_goals"))
+        rows = [[c.text for c in row.cells] for sh in slide.shapes if sh.has_table for row in sh.table.rows]
+        assert ["Train the Invoice OCR team", text(lang, "plan_open"), text(lang, "plan_due", date="2027-01-15"),
+                "王敏 (customer)"] in rows
+        assert text(lang, "placeholder_goal") not in [r[0] for r in rows]  # the plan stands in for placeholders
+        wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(data, lang)))
+        sheet = wb[sheet_names(lang)["objectives"]]
+        cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value is not None}
+        assert text(lang, "plan_title") in cells and "王敏 (customer)" in cells
+        injected = cells["=cmd|' /C calc'!A0"]
+        assert injected.data_type == "s"  # customer text, never a formula
+    # without a plan, the slide offers goals to agree
+    empty = replace(data, actions=())
+    slide = next(s for s in Presentation(io.BytesIO(build_pptx(empty, "en"))).slides
+                 if s.shapes.title.text == text("en", "deck_goals"))
+    rows = [[c.text for c in row.cells] for sh in slide.shapes if sh.has_table for row in sh.table.rows]
+    assert text("en", "placeholder_goal") in [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_account_page_shows_the_saved_action_plan(tmp_path, monkeypatch, lang):
+    from datetime import date
+
+    from conftest import run_page
+
+    from metrics import plan
+    from metrics.accounts import get_account
+
+    db = tmp_path / "page.duckdb"
+    con = connect(db)
+    ingest.load_demo(con)
+    plan.save(con, get_account(con, "A001"), pd.DataFrame([["Weekly adoption review", "Li", date(2027, 1, 8),
+                                                            False]], columns=plan.COLUMNS), user="csm")
+    con.close()
+    monkeypatch.setenv("VALUELENS_DB", str(db))
+    at = run_page(str(db), monkeypatch, "views/account_report.py", lang)
+    assert not at.exception
+    from wording.pages import STRINGS as PAGES
+
+    assert PAGES[lang]["plan_title"] in [h.value for h in at.subheader]
+    shown = [f.value for f in at.dataframe if "action" in f.value.columns]
+    assert shown and shown[0]["action"].tolist() == ["Weekly adoption review"]
+    assert shown[0]["done"].tolist() == [PAGES[lang]["plan_open"]]

@@ -17,6 +17,7 @@ from metrics.privacy import MIN_OTHERS, MIN_OTHERS_FOR_QUARTILES
 from metrics.registry import METRICS
 from metrics.story import history, storyline
 from ui.downloads import csv_bytes, export_file
+from ui.plan import plan_editor
 from ui.session import cache_key, figure, get_connection, peer_table, people_of, report_inputs, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import feature_text, fmt, formula_text, labelled, plain, reason_text
@@ -179,6 +180,7 @@ with st.expander(t("objectives_edit")):  # validated like the import; every save
     saved_versions = data["versions"]
     if not saved_versions.empty:
         table(saved_versions, hide_index=True)
+plan_editor(data["account"])  # the action plan agreed for next quarter, printed on the deck's last slide
 asked = data["asked"].copy()  # what this customer asked for, and where it stands
 st.subheader(t("account_requests_title"))
 if asked.empty:

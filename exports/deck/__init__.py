@@ -11,13 +11,12 @@ import pandas as pd
 from exports.data import ExportData, StoreFacts, gather, version_line
 from exports.deck.builder import _CELL_PROPERTIES, CELL_MARGIN, Deck, _style_runs
 from exports.deck.internal import customer_peers_slide, internal_appendix
-from exports.deck.sections import _coming, _delivered, _expansion, _team
+from exports.deck.sections import _coming, _delivered, _expansion, _goals, _team
 from exports.deck.slides import (
     _adoption,
     _appendix,
     _asked,
     _efficiency,
-    _goals,
     _results,
     _trainees,
     _underused,

@@ -8,12 +8,18 @@ import re
 import pandas as pd
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.slide import Slide
 from pptx.util import Inches
 
-from exports.deck.builder import Deck, _style
+from exports.deck.builder import ROW_HEIGHT, Deck, _style
+from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from wording import title_in
 
 COMING = ("accepted", "scheduled", "in_progress")  # requirement statuses a customer is told are on their way
+
+
+def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
+    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
 
 
 def _delivered(deck: Deck) -> None:
@@ -110,3 +116,52 @@ def asks(deck: Deck) -> list[str]:
     if case == "positive":
         keys.append("ask_reference")
     return [deck.t(k) for k in keys]
+
+
+def _goals(deck: Deck) -> None:
+    """Next quarter: the objectives still open, then the action plan agreed with the customer (metrics.plan: each
+    action with its owner and date), or, without a plan, goals to agree with placeholders; then what we ask."""
+    rep, actions = deck.data.report, deck.data.actions
+    slide = deck.slide(deck.t("deck_goals"))
+    target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
+    rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
+    for o in rep.objectives:  # the objectives still open come first, with their own target and owner
+        if o.status in ("achieved", "missed"):
+            continue
+        rows.append([deck.t("goal_objective", metric=deck.t(f"metric_{o.metric}"),
+                            target=_objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
+                     f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
+                     _objective_figure(deck, o.metric, o.target), o.owner or owner])
+    for a in actions:
+        rows.append([a.action, deck.t("plan_done" if a.done else "plan_open"),
+                     deck.t("plan_due", date=a.due_date.isoformat()), a.owner])
+    for item in ([] if actions else rep.adoption.underused_features[:2]):
+        rows.append([deck.t("goal_adoption", feature=deck.data.name(item.feature, deck.lang)),
+                     f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
+    money = rep.cost
+    if actions:  # the plan agreed with the customer stands in for the goals still to agree
+        _goals_table(deck, slide, rows)
+        return
+    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
+                 if money.value is not None else deck.f(money.hours_saved, "hours")), target, owner])
+    if rep.efficiency.delta is not None and deck.data.story.efficiency_held is None:
+        rows.append([deck.t("goal_efficiency"),
+                     f"{deck.t('delta')}: {deck.f(rep.efficiency.delta, 'fraction', signed=True)}", target,
+                     owner])
+    rows.append([deck.t("goal_seats"),
+                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep.adoption.seat_utilization, 'fraction')}",
+                 target, owner])
+    rows.append([deck.t("placeholder_goal"), "", target, owner])
+    _goals_table(deck, slide, rows)
+
+
+def _goals_table(deck: Deck, slide: Slide, rows: list[list[str]]) -> None:
+    """The goals as a table, and what we ask of the customer under it when there is room."""
+    deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
+    below = deck.top + ROW_HEIGHT * len(rows) + Inches(0.3)
+    room = deck.top + deck.content_height - below
+    if room >= Inches(1.2):  # what we ask of the customer, under the plan
+        deck.textbox(slide, deck.left, below, deck.content_width, Inches(0.45), [deck.t("asks_title")], 16,
+                     bold=True, color=MSO_THEME_COLOR.TEXT_2)
+        deck.textbox(slide, deck.left, below + Inches(0.45), deck.content_width, room - Inches(0.45), asks(deck),
+                     14, bullets=True)

@@ -10,8 +10,7 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
 from exports.data import ExportData
-from exports.deck.builder import MAX_BARS, ROW_HEIGHT, Deck, _style
-from exports.deck.sections import asks
+from exports.deck.builder import MAX_BARS, Deck, _style
 from exports.safety import safe_cell_text
 from exports.strings import reason
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
@@ -236,42 +235,6 @@ def _underused(deck: Deck) -> None:
                  deck.top + deck.content_height - top - Inches(0.5), steps, 16, bullets=True)
 
 
-
-
-def _goals(deck: Deck) -> None:
-    rep = deck.data.report
-    slide = deck.slide(deck.t("deck_goals"))
-    target, owner = deck.t("placeholder_target"), deck.t("placeholder_owner")
-    rows = [[deck.t("goal"), deck.t("goal_metric"), deck.t("target"), deck.t("owner")]]
-    for o in rep.objectives:  # the objectives still open come first, with their own target and owner
-        if o.status in ("achieved", "missed"):
-            continue
-        rows.append([deck.t("goal_objective", metric=deck.t(f"metric_{o.metric}"),
-                            target=_objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
-                     f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
-                     _objective_figure(deck, o.metric, o.target), o.owner or owner])
-    for item in rep.adoption.underused_features[:2]:
-        rows.append([deck.t("goal_adoption", feature=deck.data.name(item.feature, deck.lang)),
-                     f"{deck.t('adoption_rate')}: {deck.f(item.adoption_rate, 'fraction')}", target, owner])
-    money = rep.cost
-    rows.append([deck.t("goal_value"), f"{deck.t('kpi_value')}: " + (deck.f(money.value, "currency")
-                 if money.value is not None else deck.f(money.hours_saved, "hours")), target, owner])
-    if rep.efficiency.delta is not None and deck.data.story.efficiency_held is None:
-        rows.append([deck.t("goal_efficiency"),
-                     f"{deck.t('delta')}: {deck.f(rep.efficiency.delta, 'fraction', signed=True)}", target,
-                     owner])
-    rows.append([deck.t("goal_seats"),
-                 f"{deck.t('kpi_seat_utilization')}: {deck.f(rep.adoption.seat_utilization, 'fraction')}",
-                 target, owner])
-    rows.append([deck.t("placeholder_goal"), "", target, owner])
-    deck.table(slide, rows, (deck.left, deck.top, deck.content_width, 0), [0.36, 0.3, 0.17, 0.17], size=14)
-    below = deck.top + ROW_HEIGHT * len(rows) + Inches(0.3)
-    room = deck.top + deck.content_height - below
-    if room >= Inches(1.2):  # what we ask of the customer, under the plan
-        deck.textbox(slide, deck.left, below, deck.content_width, Inches(0.45), [deck.t("asks_title")], 16,
-                     bold=True, color=MSO_THEME_COLOR.TEXT_2)
-        deck.textbox(slide, deck.left, below + Inches(0.45), deck.content_width, room - Inches(0.45), asks(deck),
-                     14, bullets=True)
 
 
 def _trainees(deck: Deck) -> None:

@@ -14,6 +14,7 @@ from exports.excel.book import (
     NOTE_COLOR,
     PCT,
     SIGNED_PCT,
+    TITLE_COLOR,
     TWO,
     _Book,
     _Sheet,
@@ -161,6 +162,22 @@ def _objectives(book: _Book, ws: _Sheet) -> None:
         book.put(ws, first, 1, t("na"), italic=True, color=NOTE_COLOR)
     ws.freeze(first, 2)
     _widths(ws, {"A": 30, "B": 14, "C": 14, "D": 14, "E": 13, "F": 12, "G": 12, "H": 20, "I": 14})
+    _plan(book, ws, max(first, last) + 4)
+
+
+def _plan(book: _Book, ws: _Sheet, row: int) -> None:
+    """The action plan agreed for next quarter (metrics.plan), under the objectives: action, owner, due, status."""
+    t = book.t
+    book.put(ws, row, 1, t("plan_title"), bold=True, size=13, color=TITLE_COLOR)
+    if not book.data.actions:
+        book.put(ws, row + 1, 1, t("plan_none"), italic=True, color=NOTE_COLOR)
+        return
+    book.header(ws, row + 1, [t("goal"), t("owner"), t("target_date"), t("status")], tall=False)
+    for r, a in enumerate(book.data.actions, start=row + 2):
+        book.put(ws, r, 1, a.action, customer=True)
+        book.put(ws, r, 2, a.owner, customer=True)
+        book.put(ws, r, 3, a.due_date, DAY)
+        book.put(ws, r, 4, t("plan_done" if a.done else "plan_open"))
 
 
 def _peers(book: _Book, ws: _Sheet) -> None:

@@ -332,3 +332,24 @@ ALTER TABLE value_drivers ADD COLUMN IF NOT EXISTS name_en VARCHAR;
 ALTER TABLE value_drivers ADD COLUMN IF NOT EXISTS name_zh VARCHAR;
 ALTER TABLE value_driver_history ADD COLUMN IF NOT EXISTS name_en VARCHAR;
 ALTER TABLE value_driver_history ADD COLUMN IF NOT EXISTS name_zh VARCHAR;
+
+-- an account's action plan for next quarter, edited on its page (metrics.plan): dated actions with owners; every
+-- save a version in action_plan_history (a save with no action keeps one row of NULLs)
+CREATE TABLE IF NOT EXISTS action_plan (
+    account_key INTEGER NOT NULL,
+    action      VARCHAR NOT NULL,
+    owner       VARCHAR NOT NULL,
+    due_date    DATE NOT NULL,
+    done        BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS action_plan_history (
+    version     INTEGER NOT NULL,
+    saved_at    TIMESTAMP NOT NULL,
+    saved_by    VARCHAR NOT NULL,
+    change_note VARCHAR,
+    account_key INTEGER NOT NULL,
+    action      VARCHAR,
+    owner       VARCHAR,
+    due_date    DATE,
+    done        BOOLEAN
+);
