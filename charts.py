@@ -121,8 +121,12 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str,
     """Bars per `x`, stacked by `color` (e.g. stage changes per quarter), `colors` by value; counts on whole-number
     ticks."""
     fig = px.bar(_inert_frame(frame, x, color), x=x, y=y, color=color, labels=labels,
-                 color_discrete_map={inert(k): v for k, v in (colors or {}).items()})
-    return _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)
+                 color_discrete_map={inert(k): v for k, v in (colors or {}).items()},
+                 category_orders={color: [inert(k) for k in colors or {}]})
+    fig = _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)
+    # the legend in one row under the plot, the categories as they are (a quarter is not a date to space out)
+    return fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0,
+                                         title_text="")).update_xaxes(type="category")
 
 
 def projection(frame: pd.DataFrame, *, title: str, y_title: str, projected: str, realized: str) -> go.Figure:

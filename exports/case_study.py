@@ -212,6 +212,7 @@ def case_study_pptx(study: CaseStudy, lang: str = "en", template: bytes | None =
     from pptx.util import Inches
 
     from exports.deck import Deck
+    from exports.deck.builder import _style
 
     f, deck = _Format(study, lang), Deck(lang, template, currency=study.currency)
     described = describe(study, lang)
@@ -238,10 +239,18 @@ def case_study_pptx(study: CaseStudy, lang: str = "en", template: bytes | None =
         table = curves[curves["feature"].isin(top_features)].pivot_table(
             index="months_since_go_live", columns="feature", values="adoption_rate")
         if not table.empty:
-            deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, [_t(lang, "month_n", n=int(m)) for m in table.index],
-                       [(name, [None if pd.isna(v) else float(v) for v in table[name]]) for name in top_features
-                        if name in table.columns],
-                       (left + width // 2, top, width // 2, height), "0%", legend=True)
+            chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS,
+                               [_t(lang, "month_n", n=int(m)) for m in table.index],
+                               [(name, [None if pd.isna(v) else float(v) for v in table[name]])
+                                for name in top_features if name in table.columns],
+                               (left + width // 2, top, width // 2, height), "0%", legend=True)
+            # the table's rate is the period's; the chart's are months since go-live: each says which it is
+            chart.has_title = True
+            chart.chart_title.text_frame.text = _t(lang, "chart_curves")
+            chart.value_axis.has_title = True
+            chart.value_axis.axis_title.text_frame.text = _t(lang, "axis_adoption")
+            _style(chart.chart_title.text_frame, lang, 13, bold=True)
+            _style(chart.value_axis.axis_title.text_frame, lang, 11)
     else:
         deck.textbox(slide, left, top, width, height, [_t(lang, "no_steps")])
 

@@ -22,6 +22,7 @@ from ui.session import cache_key, figure, get_connection, peer_table, people_of,
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import feature_text, fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import choice, period_picker, show_benchmark, table, url_selectbox
+from wording import title_in
 
 RECOMMENDATIONS_SHOWN = 5  # the biggest gains, one bullet each; the rest summed in one line
 
@@ -109,7 +110,7 @@ if eff.delta is not None:
         reason = "adjusted_usage" if eff.adjusted_reason == efficiency.NO_COMPARISON_USAGE else "adjusted_too_few"
         st.caption(t("eff_caption_unadjusted", **interval, reason=t(reason)))
 life, score = rep.lifecycle, rep.health
-stage_col, health_col, _ = st.columns([2, 1, 2])
+stage_col, health_col = st.columns([3, 2])
 if life is not None:
     stage_col.metric(t("lifecycle_title"), t(f"stage_{life.stage}"),
                      help=formula_text("lifecycle_stage", METRICS["lifecycle_stage"].formula))
@@ -119,10 +120,11 @@ if life is not None:
                       + "  \n" + t("lifecycle_time", stages=" · ".join(
                           f"{t('stage_' + s)} {n}" for s, n in (life.months_by_stage or {}).items())))
 if score is not None:
+    # without a score the tile shows a dash and the caption says why in full (the word was cut off in the tile)
     health_col.metric(t("health_title"), fmt(score.score, "count") + " / 100" if score.score is not None
-                      else t("insufficient_data"), help=formula_text("health_score", METRICS["health_score"].formula))
+                      else "—", help=formula_text("health_score", METRICS["health_score"].formula))
     if score.reason:
-        health_col.caption(reason_text(score.reason))
+        health_col.caption(t("insufficient_data") + ": " + reason_text(score.reason))
     with st.expander(t("health_why")):  # every point of the score, explained
         units = {"adoption": "fraction", "efficiency": "fraction", "seats": "fraction", "usage_trend": "fraction",
                  "renewal": "count", "value_delivered": "fraction", "concentration": "fraction"}
@@ -188,7 +190,10 @@ if asked.empty:
 else:
     asked["type"] = [t(f"req_type_{k}") for k in asked["type"]]
     asked["status"] = [t(f"req_status_{s}") if isinstance(s, str) else "" for s in asked["status"]]
-    table(asked.rename(columns={"type": "request_type", "request_date": "request_date"}).fillna(""), hide_index=True)
+    for day in ("request_date", "shipped_date"):  # days, not midnight timestamps
+        asked[day] = [d.date() if isinstance(d, pd.Timestamp) and not pd.isna(d) else "" for d in asked[day]]
+    asked["title"] = [title_in(v, lang()) if isinstance(v, str) else "" for v in asked["title"]]
+    table(asked.rename(columns={"type": "request_type"}).fillna(""), hide_index=True)
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}
 go_live = rep.go_live_date
 left, right = st.columns(2)

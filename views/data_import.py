@@ -130,7 +130,9 @@ def show_result(result: ingest.ImportResult) -> None:
         st.warning(plain(reason_text(warning)))
     if result.rows_rejected:
         st.caption(t("rejects"))
-        table(result.rejects, hide_index=True, column_config={"value": t("cell_value")})
+        # an empty cell is shown empty, not as "None"
+        table(result.rejects.assign(value=result.rejects["value"].map(lambda v: "" if v is None or v != v else v)),
+              hide_index=True, column_config={"value": t("cell_value")})
 
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "avro", "json", "jsonl", "ndjson", "gz", "zip"]

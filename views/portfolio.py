@@ -66,16 +66,18 @@ churned = set(last_month.loc[last_month["stage"] == "churned", "account_id"])
 funnel = pd.DataFrame({"stage": [t(f"stage_{s}") for s in lifecycle.STAGES],
                        "accounts": [int(at_end.get(s, 0)) for s in lifecycle.STAGES]})
 moves = lifecycle.transitions(stages)
-moves["change"] = [f"{t('stage_' + a)} → {t('stage_' + b)}" for a, b in zip(moves["from"], moves["to"])]
+# four kinds of move, four colours (eight from -> to pairs in four shades could not be told apart)
+moves["change"] = [t("move_churned") if b == "churned" else t("move_fell") if b == "at_risk"
+                   else t("move_recovered") if a == "at_risk" else t("move_forward")
+                   for a, b in zip(moves["from"], moves["to"])]
+moves = moves.groupby(["quarter", "change"], as_index=False)["accounts"].sum()
 left, right = st.columns(2)
 left.plotly_chart(charts.bars(funnel, "stage", "accounts", title=t("chart_stages"), y_title=t("accounts"),
                               labels=chart_labels("stage", "accounts")), key="stages")
 right.plotly_chart(charts.stacked_bars(moves, "quarter", "accounts", "change", title=t("chart_stage_moves"),
                                        y_title=t("accounts"), labels=chart_labels("quarter", "accounts", "change"),
-                                       colors={c: "#444444" if b == "churned" else "#d62728" if b == "at_risk"
-                                               else "#2ca02c" if a == "at_risk"
-                                               else "#1f77b4" if b == "activated" else "#6baed6"
-                                               for c, a, b in zip(moves["change"], moves["from"], moves["to"])}),
+                                       colors={t("move_forward"): "#2ca02c", t("move_recovered"): "#1f77b4",
+                                               t("move_fell"): "#d62728", t("move_churned"): "#444444"}),
                    key="moves")
 shares = data["delivered"][data["delivered"]["account_id"].isin(set(chosen["account_id"]))]["value_delivered"]
 if shares.notna().any():  # how much of what was promised has been delivered, across the accounts with objectives

@@ -35,6 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ttv_before": "Time to value: the first value feature was already in use {days} days before go-live (pilot).",
         "curves": "Adoption over time (share of each month's active users):",
         "month_n": "Month {n}",
+        "chart_curves": "Adoption after go-live, month by month (top 5 features by hours saved)",
+        "axis_adoption": "Share of active users using it",
         "results": "The results",
         "results_window": "The results (months {first}–{last} after go-live)",
         "eff": "**Per-person efficiency**: {delta} ({conf} interval {low} to {high}): {current} against {baseline} "
@@ -93,6 +95,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ttv_before": "价值实现时间：上线前 {days} 天（试点期）即已使用第一个价值功能。",
         "curves": "采用率变化（每月活跃用户中使用该功能的比例）：",
         "month_n": "第 {n} 个月",
+        "chart_curves": "上线后各月的功能采用率（节省工时最多的 5 个功能）",
+        "axis_adoption": "使用该功能的活跃用户占比",
         "results": "实施成果",
         "results_window": "实施成果（上线后第 {first}–{last} 个月）",
         "eff": "**人效提升**：{delta}（{conf} 置信区间 {low} 至 {high}）：人均每月产出 {current}，上线前为 {baseline}。",
