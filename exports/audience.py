@@ -21,6 +21,12 @@ def bottom_peers(data: ExportData, lang: str) -> list[dict[str, object]]:
     return [r for r in peer_rows(data, lang) if r["percentile"] is not None and r["percentile"] < BOTTOM_QUARTER]
 
 
+def risk_lines(data: ExportData, lang: str) -> list[str]:
+    """The story's risks in words, a feature named in `lang` (metrics.story names it by its id)."""
+    return [risk_text(r.code, r.value, data.name(r.detail, lang) if r.code == "feature_down" and r.detail else
+                      r.detail, lang, lambda k, **v: text(lang, k, **v)) for r in data.story.risks]
+
+
 def health_line(data: ExportData, lang: str) -> str:
     """Health score and lifecycle stage in one line."""
     health, stage = data.report.health, data.report.lifecycle
@@ -40,8 +46,7 @@ def internal_lines(data: ExportData, lang: str) -> list[str]:
     if data.flags:
         lines.append(text(lang, "internal_attention", today=today) + ": " + "; ".join(
             attention_reason(f.rule, f.values, lang) for f in data.flags))
-    lines += [risk_text(r.code, r.value, r.detail, lang, lambda k, **v: text(lang, k, **v))
-              for r in data.story.risks]
+    lines += risk_lines(data, lang)
     return lines
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from exports.audience import bottom_peers
+from exports.audience import bottom_peers, risk_lines
 from exports.data import gather
 from exports.deck import build_pptx
 from exports.excel import build_xlsx, sheet_names
@@ -19,7 +19,7 @@ from metrics import catalog, ingest
 from metrics.period import default_period
 from metrics.store import connect
 from metrics.story import efficiency_held
-from wording import attention_reason, risk_text
+from wording import attention_reason
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,7 @@ def _slides(pptx: bytes) -> list[tuple[str, str, str]]:
 def _internal_signals(data, lang: str) -> list[str]:
     """Every internal sentence of an account as the exports word it: risks and attention reasons (the bottom-quarter
     peer figures are rows of a table: test_the_bottom_quarter_among_peers_is_internal...)."""
-    signals = [risk_text(r.code, r.value, r.detail, lang, lambda k, **v: text(lang, k, **v))
-               for r in data.story.risks]
+    signals = risk_lines(data, lang)
     return signals + [attention_reason(f.rule, f.values, lang) for f in data.flags]
 
 

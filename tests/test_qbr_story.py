@@ -208,7 +208,8 @@ def test_value_features_losing_a_third_of_their_adopters_are_risks_the_steepest_
     risks = next(s for s in Presentation(io.BytesIO(deck)).slides
                  if s.shapes.title.text == "仅供客户成功经理：发送前请删除")
     text = "\n".join(sh.text_frame.text for sh in risks.shapes if sh.has_text_frame)
-    assert all(f"{feature}：使用人数较本期之前的月份变化" in text for feature, _ in named)
+    shown = gather(demo, "A001", period)  # features named in Chinese, as the value model names them
+    assert all(f"{shown.name(feature, 'zh')}：使用人数较本期之前的月份变化" in text for feature, _ in named)
     assert "另有 2 项价值功能的使用人数减少了三成以上" in text
 
 

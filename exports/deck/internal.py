@@ -6,9 +6,9 @@ from __future__ import annotations
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
-from exports.audience import bottom_peers, customer_peers, health_line
+from exports.audience import bottom_peers, customer_peers, health_line, risk_lines
 from exports.deck.builder import Deck
-from wording import attention_reason, risk_text
+from wording import attention_reason
 
 
 def _health_table(deck: Deck) -> list[list[str]]:
@@ -39,7 +39,7 @@ def internal_appendix(deck: Deck) -> None:
     today = data.today.isoformat() if data.today else ""
     attention = [attention_reason(f.rule, f.values, deck.lang) for f in data.flags] or \
         [deck.t("internal_attention_none", today=today)]
-    risks = [risk_text(r.code, r.value, r.detail, deck.lang, deck.t) for r in data.story.risks] or \
+    risks = risk_lines(data, deck.lang) or \
         [deck.t("risk_none")]
     deck.textbox(slide, side, top, half, Inches(0.5), [deck.t("internal_attention", today=today)], 16, bold=True,
                  color=MSO_THEME_COLOR.TEXT_2)

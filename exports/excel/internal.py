@@ -3,7 +3,7 @@ Internal sheet (health and its components, lifecycle, the QBR story, risks, atte
 bottom quarter among peers), which the CSM leaves out of what the customer gets (`--customer`)."""
 from __future__ import annotations
 
-from exports.audience import bottom_peers, health_line
+from exports.audience import bottom_peers, health_line, risk_lines
 from exports.data import PEER_COLUMNS
 from exports.excel.book import (
     HEADER_ROW,
@@ -22,7 +22,7 @@ from exports.excel.book import (
     _widths,
 )
 from metrics.objectives import RAMP_MONTHS
-from wording import STAGES, attention_reason, risk_text
+from wording import STAGES, attention_reason
 
 
 def _business_case(book: _Book, ws: _Sheet) -> None:
@@ -114,7 +114,7 @@ def _internal(book: _Book, ws: _Sheet) -> None:
         book.put(ws, r, 1, f"• {reason}")
     r += 2
     book.put(ws, r, 1, t("internal_risks"), bold=True, size=13, color=TITLE_COLOR)
-    risks = [risk_text(k.code, k.value, k.detail, lang, t) for k in data.story.risks] or [t("risk_none")]
+    risks = risk_lines(data, lang) or [t("risk_none")]
     for risk in risks:
         r += 1
         book.put(ws, r, 1, f"• {risk}")
