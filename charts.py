@@ -125,8 +125,9 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, color: str, *, title: str,
                  category_orders={color: [inert(k) for k in colors or {}]})
     fig = _layout(fig.update_layout(barmode="stack"), title, y_title, counts=True)
     # the legend in one row under the plot, the categories as they are (a quarter is not a date to space out)
-    return fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0,
-                                         title_text="")).update_xaxes(type="category")
+    return fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.32, xanchor="left", x=0,
+                                         title_text="")).update_xaxes(type="category", tickangle=-45, automargin=True,
+                                                                      title_text="")
 
 
 def projection(frame: pd.DataFrame, *, title: str, y_title: str, projected: str, realized: str) -> go.Figure:

@@ -216,7 +216,8 @@ if data["peers"].empty:
     st.info(t("no_activity"))
 else:
     st.plotly_chart(figure("peers", *chart_of, lambda: charts.adoption_vs_peers(
-        data["peers"], title=t("chart_peers"), own=names[account_id], peers=t("peer_median"))), key="peers")
+        data["peers"].assign(feature=data["peers"]["feature"].map(feature_text)), title=t("chart_peers"),
+        own=names[account_id], peers=t("peer_median"))), key="peers")
     if data["peers"]["peer_median"].isna().all():  # metrics.privacy withheld them
         st.caption(t("peers_withheld", min=MIN_OTHERS))
     elif data["peers"]["peer_rounded"].any():

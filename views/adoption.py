@@ -10,7 +10,7 @@ from metrics import adoption
 from metrics.period import add_months
 from ui.session import cache_key, get_connection
 from ui.signin import guard
-from ui.text import chart_labels
+from ui.text import chart_labels, feature_text
 from ui.widgets import choices, period_picker
 
 guard("all_accounts")
@@ -33,9 +33,10 @@ if data["trend"].empty:
     st.info(t("no_activity"))
     st.stop()
 features = sorted(data["trend"]["feature"].unique())
-chosen = choices(st.multiselect, t("features"), {f: f for f in features}, key="adoption_features",
+chosen = choices(st.multiselect, t("features"), {f: feature_text(f) for f in features}, key="adoption_features",
                  default=features[:5], placeholder=t("choose"))
 trend = data["trend"][data["trend"]["feature"].isin(chosen)]
+trend = trend.assign(feature=trend["feature"].map(feature_text))  # named in the page's language
 st.plotly_chart(charts.lines(trend, "month", "adoption_rate", "feature", title=t("chart_feature_trend"),
                              percent=True, labels=chart_labels("month", "adoption_rate", "feature")), key="trend")
 left, right = st.columns(2)

@@ -14,7 +14,7 @@ from metrics.period import Period, add_months
 from ui.downloads import export_portfolio
 from ui.session import cache_key, get_connection
 from ui.signin import guard
-from ui.text import chart_labels, fmt, term_text
+from ui.text import chart_labels, feature_text, fmt, term_text
 from ui.widgets import choices, period_picker, table
 
 guard("all_accounts")
@@ -55,7 +55,8 @@ trend = portfolio.hours_trend(con, **data["hours"], account_keys=list(chosen["ac
 left, right = st.columns(2)
 left.plotly_chart(charts.bars(trend, "month", "hours_saved", title=t("chart_hours_trend"), y_title=t("hours_unit"),
                               labels=chart_labels("month", "hours_saved")), key="trend")
-heat = data["heatmap"].rename(columns=lambda c: term_text("industry", c))  # industries in the page's language
+# industries and features in the page's language
+heat = data["heatmap"].rename(columns=lambda c: term_text("industry", c), index=feature_text)
 right.plotly_chart(charts.heatmap(heat, title=t("chart_heatmap"), labels={
     "x": column_label("industry"), "y": column_label("feature"), "color": column_label("adoption_rate")}),
     key="heatmap")
