@@ -39,12 +39,14 @@ def health_line(data: ExportData, lang: str) -> str:
 
 
 def internal_lines(data: ExportData, lang: str) -> list[str]:
-    """Every internal signal as a line: health and stage, attention reasons (from today), risks, bottom-quarter
-    figures. The summary's speaker notes carry them, so the CSM has them without the appendix."""
-    today = (data.today.isoformat() if data.today else "")
+    """Every internal signal as a line: health and stage, attention reasons (from today), the risks (the
+    bottom-quarter figures among them). The summary's speaker notes carry them, so the CSM has them without the
+    appendix."""
+    today = data.today.isoformat() if data.today else ""
     lines = [health_line(data, lang)]
     if data.flags:
-        lines.append(text(lang, "internal_attention", today=today) + ": " + "; ".join(
+        colon, separator = ("：", "；") if lang == "zh" else (": ", "; ")
+        lines.append(text(lang, "internal_attention", today=today) + colon + separator.join(
             attention_reason(f.rule, f.values, lang) for f in data.flags))
     lines += risk_lines(data, lang)
     return lines

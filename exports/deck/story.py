@@ -53,10 +53,8 @@ def _efficiency_line(deck: Deck) -> list[str]:
     """The efficiency change as a summary point, only when it may lead (metrics.story.efficiency_held): its interval
     beside it and its basis in words."""
     eff = deck.data.report.efficiency
-    if deck.data.story.efficiency_held is not None:
+    if deck.data.story.efficiency_held is not None:  # not measured, or not clear of zero: the notes say why
         return []
-    if eff.delta is None:
-        return [deck.t("exec_eff_na", reason=reason(deck.lang, eff.reason))]
     adjusted = deck.t("exec_eff_adjusted", adjusted=deck.f(eff.adjusted_delta, "fraction", signed=True)) \
         if eff.adjusted_delta is not None else ""
     usage = bool(eff.basis and eff.basis.startswith("usage"))
