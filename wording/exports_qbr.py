@@ -32,6 +32,9 @@ QBR: dict[str, dict[str, str]] = {
         "eff_held_not_measured": "The efficiency change is not measured ({reason}).",
         "exec_eff_usage": "Work units per active user changed by {delta} since go-live (90 % interval {low} to "
                           "{high}){adjusted}.",
+        "interval_note": "90 % interval {low} to {high}; {basis}",
+        "basis_usage_short": "work units per active user",
+        "basis_outcomes_short": "business output per person",
         "eff_interval_note": "The 90 % interval includes no change: read it as not yet shown.",
         "basis_usage_words": "work units per active user (how much work each active user put through the "
                              "product; not business output per person, which needs your outcome figures)",
@@ -117,6 +120,9 @@ QBR: dict[str, dict[str, str]] = {
         "eff_held_too_few_months": "人效变化未列入摘要：上线后不足 {n} 个月的数据。",
         "eff_held_not_measured": "人效变化无法计量（{reason}）。",
         "exec_eff_usage": "上线以来每活跃用户工作量变化 {delta}（90% 置信区间 {low} 至 {high}）{adjusted}。",
+        "interval_note": "90% 置信区间 {low} 至 {high}；{basis}",
+        "basis_usage_short": "每活跃用户工作量",
+        "basis_outcomes_short": "人均业务产出",
         "eff_interval_note": "90% 置信区间包含零变化：目前尚不能说明有变化。",
         "basis_usage_words": "每活跃用户工作量（每位活跃用户通过产品完成的工作量；并非人均业务产出，后者需要您的业务产出数据）",
         "basis_outcomes_words": "人均业务产出（业务产出数据除以人数）",

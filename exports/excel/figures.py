@@ -25,7 +25,7 @@ from exports.excel.book import (
     _widths,
 )
 from exports.safety import safe_cell_text
-from exports.strings import reason
+from exports.strings import fmt, reason
 from metrics.registry import METRICS
 from wording import formula, term
 
@@ -96,6 +96,14 @@ def _summary(book: _Book, ws: _Sheet) -> None:
             book.put(ws, r, 2, k.value if k.value is not None else t("na"),
                      SIGNED_PCT if "delta" in k.name else PCT)
             note = reason(book.lang, k.reason)
+            if k.name in ("efficiency_delta", "adjusted_delta") and k.value is not None:  # its interval beside it
+                eff = data.report.efficiency
+                low, high = (eff.ci_low, eff.ci_high) if k.name == "efficiency_delta" else \
+                    (eff.adjusted_ci_low, eff.adjusted_ci_high)
+                usage = bool(eff.basis and eff.basis.startswith("usage"))
+                note = t("interval_note", low=fmt(low, "fraction", book.lang, signed=True),
+                         high=fmt(high, "fraction", book.lang, signed=True),
+                         basis=t("basis_usage_short" if usage else "basis_outcomes_short"))
         book.put(ws, r, 3, units.get(k.unit, k.unit), customer=k.unit == "currency")
         book.put(ws, r, 4, formula(k.name, METRICS[k.name].formula, book.lang))
         book.put(ws, r, 5, note, italic=True, color=NOTE_COLOR)
