@@ -341,3 +341,25 @@ def test_the_account_page_shows_the_saved_action_plan(tmp_path, monkeypatch, lan
     shown = [f.value for f in at.dataframe if "action" in f.value.columns]
     assert shown and shown[0]["action"].tolist() == ["Weekly adoption review"]
     assert shown[0]["done"].tolist() == [PAGES[lang]["plan_open"]]
+
+
+def test_the_team_slide_names_the_champions_and_the_sponsors_only_when_the_export_shows_people(tmp_path):
+    """The users kind's roles make sponsors; the most active users are champions: a slide of them when the export
+    was asked to show people, none by default (the deck names nobody)."""
+    con = connect(tmp_path / "team.duckdb")
+    ingest.load_demo(con)
+    (tmp_path / "users.csv").write_text("user_id,account_id,name,role\nA001-U0001,A001,王敏,VP Operations (sponsor)\n"
+                                        "A001-U0002,A001,Li Lei,\n", encoding="utf-8")
+    ingest.import_file(con, tmp_path / "users.csv")
+    period = default_period(con)
+    named = gather(con, "A001", period, people_as="names")
+    team = [row for row in named.stakeholders if row[0]]
+    assert team[0][:2] == ("王敏", "VP Operations (sponsor)")  # a role first, then the most active champions
+    assert any(segment == "champion" for _, _, segment, _ in team)
+    slide = next(s for s in Presentation(io.BytesIO(build_pptx(named, "en"))).slides
+                 if s.shapes.title.text == text("en", "deck_team"))
+    rows = [[c.text for c in row.cells] for sh in slide.shapes if sh.has_table for row in sh.table.rows]
+    assert rows[1][:2] == ["王敏", "VP Operations (sponsor)"]
+    nobody = gather(con, "A001", period)
+    titles = [s.shapes.title.text for s in Presentation(io.BytesIO(build_pptx(nobody, "en"))).slides]
+    assert text("en", "deck_team") not in titles and all(not row[0] for row in nobody.stakeholders)
