@@ -74,14 +74,20 @@ def test_the_excel_report_has_its_sheets_and_the_reports_figures(demo, account_i
     names = sheet_names(lang)
     assert wb.sheetnames == list(names.values())
     value = wb[names["value"]]
-    shown = {r[0]: (r[2], r[3],
-                    r[4]) for r in rows(value)[4:] if r[0] in {f.feature for f in data.cost.by_feature}}
-    assert shown == {f.feature: (f.events, pytest.approx(f.units), pytest.approx(f.minutes_saved))
+    # features as the value model names them in the workbook's language (the events' id without a name)
+    named = {f: (en, zh)[lang == "zh"] for f, (en, zh) in catalog.feature_names(demo).items()}
+
+    def name(feature: str) -> str:
+        return named.get(feature) or feature
+
+    shown = {r[0]: (r[2], r[3], r[4]) for r in rows(value)[4:]
+             if r[0] in {name(f.feature) for f in data.cost.by_feature}}
+    assert shown == {name(f.feature): (f.events, pytest.approx(f.units), pytest.approx(f.minutes_saved))
                      for f in data.cost.by_feature}
     # the Adoption sheet's table is the report's feature adoption: adopters, rate and depth of every feature
     table = {r[0]: (r[2], r[3], r[5]) for r in rows(wb[names["adoption"]])[4:]
-             if r[0] in {f.feature for f in data.adoption.features}}
-    assert table == {f.feature: (f.adopters, pytest.approx(f.adoption_rate), pytest.approx(f.depth))
+             if r[0] in {name(f.feature) for f in data.adoption.features}}
+    assert table == {name(f.feature): (f.adopters, pytest.approx(f.adoption_rate), pytest.approx(f.depth))
                      for f in data.adoption.features}
     assert all(wb[names[key]].freeze_panes == "B5" for key in ("efficiency", "adoption", "value", "recommendations"))
     assert value._charts and wb[names["adoption"]]._charts and wb[names["efficiency"]]._charts

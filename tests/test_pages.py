@@ -125,7 +125,12 @@ def test_recommendations_list_the_five_biggest_gains_and_sum_the_rest_in_one_lin
     assert len(underused) == 13
     # as read: Markdown escapes of customer text (E\-signature) removed
     bullets = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if m.value.startswith("- ")]
-    assert [next(i.feature for i in underused if i.feature in b) for b in bullets] == [i.feature for i in underused[:5]]
+    # each feature as the value model names it in the page's language
+    from metrics.catalog import feature_names
+
+    named = {f: (en, zh)[lang == "zh"] or f for f, (en, zh) in feature_names(con).items()}
+    assert [next(i.feature for i in underused if named[i.feature] in b) for b in bullets] == [
+        i.feature for i in underused[:5]]
     rest = underused[5:]
     hours = displayed(sum(i.hours_left for i in rest), "hours")
     value = displayed(sum(i.value_left for i in rest), "currency", data.cost.currency)
