@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,7 @@ def month_effects(keys: np.ndarray, months: np.ndarray, values: np.ndarray) -> M
     np.add.at(means, groups, dummies)
     x_dm = dummies - (means / counts[:, None])[groups]
     x_dm = x_dm[:, 1:]  # the first month is the reference: its effect is 0
+    import statsmodels.api as sm  # here, not at the top: loading it costs a second every CLI call would pay
     informed = np.abs(x_dm).sum(axis=0) > 1e-12  # a month only one account saw, alone, tells nothing
     fit = sm.OLS(y_dm, x_dm[:, informed]).fit(cov_type="cluster", cov_kwds={"groups": groups})
     effects = np.zeros(len(grid))
