@@ -51,8 +51,14 @@ def period_figures(con: duckdb.DuckDBPyConnection,
     """The period's report inputs (with every account's usage), its peer figures built from them and the store's
     facts: what every account's file of a portfolio export reads about all accounts and the store, built once (in
     each worker process of write_all_parallel)."""
+    from dataclasses import replace
+    from datetime import date
+
+    from metrics.attention import attention
+
     inputs = period_inputs(con, period, every_account=True)
-    return inputs, peer_figures(con, period, inputs), store_facts(con, every_account=True)
+    flags = {a: f for a, _, f in attention(con, period=period, today=date.today())}  # every account's, once
+    return inputs, peer_figures(con, period, inputs), replace(store_facts(con, every_account=True), flags=flags)
 
 
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",

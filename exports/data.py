@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from functools import cached_property
 
 import duckdb
 import pandas as pd
@@ -47,8 +48,8 @@ class ExportData:
     # only when the export was asked to show people (names, initials or pseudonyms), never by default
     flags: tuple[Flag, ...] = ()  # metrics.attention: why the account needs attention now (the CSM's only)
     version: DataVersion | None = None  # what the file was built from: last import, value-model version
-    stakeholders: list[tuple[str, str, str, int]] = field(default_factory=list)  # (person as shown or "", role,
-    # segment, active days): the champions and the users with a role, most active first
+    stakeholders: list[tuple[str, str, str, int]] = field(default_factory=list)  # (person as shown, role, segment,
+    # active days): the champions and the users with a role, most active first; only when people are shown
     today: date | None = None  # what renewals and go-live are counted from
     actions: tuple[Action, ...] = ()  # metrics.plan: the action plan agreed for next quarter
 
@@ -59,11 +60,12 @@ class ExportData:
     def name(self, feature: str, lang: str) -> str:
         """A feature as a reader of `lang` sees it: the value model's display name in that language (name_en,
         name_zh), else the feature as the events name it."""
-        names = self._names()
-        shown = names.get(feature, (None, None))[1 if lang == "zh" else 0]
+        shown = self._names.get(feature, (None, None))[1 if lang == "zh" else 0]
         return shown if isinstance(shown, str) and shown.strip() else feature
 
+    @cached_property
     def _names(self) -> dict[str, tuple[object, object]]:
+        """feature -> (English, Chinese) name, read once per file (a file names features a thousand times)."""
         if "name_en" not in self.drivers.columns:
             return {}
         return dict(zip(self.drivers["feature"], zip(self.drivers["name_en"], self.drivers["name_zh"])))
@@ -84,6 +86,7 @@ class StoreFacts:
     first_uses: RowsByAccount | None = None  # adoption.first_uses: every account's, once for a portfolio's files
     requests: RowsByAccount | None = None  # requirements.of_every_account: likewise
     version: DataVersion | None = None  # catalog.built_from
+    flags: dict[str, tuple[Flag, ...]] | None = None  # attention's flags of every account, for a portfolio's files
 
 
 def store_facts(con: duckdb.DuckDBPyConnection, every_account: bool = False) -> StoreFacts:
@@ -155,10 +158,11 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     monthly = [(pd.Timestamp(m).date(), int(n)) for m, n in zip(mau["month"], mau["active_users"])]
     past = history(con, account, period, inputs.catalog, inputs.usage) if inputs else history(con, account, period)
     story = storyline(rep, account, monthly, [(f["metric"], f["percentile"]) for f in bench.get("figures", [])], past)
-    trainees = None
-    crowd = people.people(con, account, period)
-    salt = secrets.token_bytes(32)  # one key per export, never stored: pseudonyms stable within this file only
-    if people_as is not None:
+    trainees, stakeholders = None, []
+    if people_as is not None:  # the people are read only for a file that shows them
+        crowd = people.people(con, account, period)
+        salt = secrets.token_bytes(32)  # one key per export, never stored: pseudonyms stable within this file only
+        stakeholders = _stakeholders(crowd, people_as, salt)
         lists = people.training(con, account, period, [u.feature for u in rep.adoption.underused_features], crowd)
         trainees = {f: list(zip(people.labels(users, people_as, salt),
                                 users["active_days"].astype(int)))
@@ -168,25 +172,25 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
     return ExportData(account, period, rep, report.headline_kpis(rep), mau, output, features,
                       peers if shown else 0, group, shown, facts.value_drivers, facts.imports,
                       bench=bench, story=story, requests=asked, trainees=trainees,
-                      flags=flags_for(con, account, period, today, rep), version=facts.version,
-                      stakeholders=_stakeholders(crowd, people_as, salt), today=today,
+                      flags=facts.flags.get(account_id, ()) if facts.flags is not None else
+                      flags_for(con, account, period, today, rep), version=facts.version,
+                      stakeholders=stakeholders, today=today,
                       actions=actions_of(con, account))
 
 
 MAX_STAKEHOLDERS = 8
 
 
-def _stakeholders(crowd: pd.DataFrame, people_as: str | None, salt: bytes) -> list[tuple[str, str, str, int]]:
+def _stakeholders(crowd: pd.DataFrame, people_as: str, salt: bytes) -> list[tuple[str, str, str, int]]:
     """The account's champions and the users with a role in its directory (sponsors, admins), most active first, at
-    most MAX_STAKEHOLDERS: (person as `people_as` shows them, or "" when the export names nobody; role; segment;
-    active days in the period)."""
+    most MAX_STAKEHOLDERS: (person as `people_as` shows them; role; segment; active days in the period)."""
     chosen = crowd[(crowd["segment"] == "champion") | crowd["role"].notna()].copy()
     if chosen.empty:
         return []
     chosen["has_role"] = chosen["role"].notna()
     chosen = chosen.sort_values(["has_role", "active_days"], ascending=[False, False], kind="stable")
     chosen = chosen.head(MAX_STAKEHOLDERS)
-    shown = people.labels(chosen, people_as, salt) if people_as is not None else [""] * len(chosen)
+    shown = people.labels(chosen, people_as, salt)
     return [(who, role if isinstance(role, str) else "", segment, int(days))
             for who, role, segment, days in zip(shown, chosen["role"], chosen["segment"], chosen["active_days"])]
 

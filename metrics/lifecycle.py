@@ -242,9 +242,11 @@ def lifecycle_table(con: duckdb.DuckDBPyConnection, *, period: Period, first: da
                     accounts: Iterable[Account] | None = None) -> pd.DataFrame:
     """Every account's stage per month from `first` to the period's end (account_id, month, stage), one query."""
     start = first or add_months(period.end, -STAGE_MONTHS)
-    index = months_index(con, start, period.end)
+    chosen = list(accounts) if accounts is not None else all_accounts(con)
+    # one account (an export's attention flags): its months alone
+    index = months_index(con, start, period.end, chosen[0].key if len(chosen) == 1 else None)
     rows = []
-    for account in accounts if accounts is not None else all_accounts(con):
+    for account in chosen:
         rows += [(account.account_id, m, s)
                  for m, s in stages_of(account, index.months(account.key), start, period.end,
                                        index.renewals(account.key))]
