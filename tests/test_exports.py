@@ -532,6 +532,8 @@ def test_a_portfolio_reads_every_accounts_usage_once_and_each_file_is_the_one_of
     """A portfolio's inputs hold every account's usage of the period and the months before (adoption.usage_rows),
     its store facts every account's requests: each file reads no usage statement of its own but the months since
     go-live, none of its requests, and shows what it shows alone."""
+    from dataclasses import replace
+
     from exports.batch import export_one, period_figures
     from exports.data import store_facts
 
@@ -539,7 +541,9 @@ def test_a_portfolio_reads_every_accounts_usage_once_and_each_file_is_the_one_of
     inputs, peers, facts = period_figures(demo, period)
     assert inputs.usage is not None and inputs.usage.covers(period.start, period.end)
     usage = ("usage_features", "usage_active_users", "usage_months")
-    own_facts = store_facts(demo)  # as one file reads the store
+    # as one file reads the store; its attention flags (the Internal sheet's) as the portfolio's list has them: a file
+    # alone reads its own (metrics.attention.flags_for, its objectives' months of two periods among them)
+    own_facts = replace(store_facts(demo), flags=facts.flags)
     for account_id in catalog.list_accounts(demo)["account_id"]:
         shared, alone = _Statements(demo), _Statements(demo)
         portfolio_file = export_one(shared, account_id, period, "xlsx", "en", None, peers, inputs=inputs,
@@ -554,6 +558,13 @@ def test_a_portfolio_reads_every_accounts_usage_once_and_each_file_is_the_one_of
         assert shared.names.count("usage_features") == alone.names.count("usage_features") - 2 >= 0
         requests = sql("requirements.of_account")  # its requests: read once too
         assert requests in alone.statements and requests not in shared.statements
+    # the portfolio's attention flags are each account's own, as a file read alone finds them
+    from datetime import date
+
+    from metrics.attention import flags_for
+
+    assert {a.account_id: flags_for(demo, a, period, date.today()) for a in all_accounts(demo)} == {
+        a.account_id: facts.flags.get(a.account_id, ()) for a in all_accounts(demo)}
     asking = [a for a in catalog.list_accounts(demo)["account_id"] if not requirements.of_account(demo, a).empty]
     for account_id in asking[:3]:  # the deck shows the requests
         assert _deck_text(export_one(demo, account_id, period, "pptx", "en", None, peers, inputs=inputs,
