@@ -57,7 +57,7 @@ def period_figures(con: duckdb.DuckDBPyConnection,
     from metrics.attention import attention
 
     inputs = period_inputs(con, period, every_account=True)
-    flags = {a: f for a, _, f in attention(con, period=period, today=date.today())}  # every account's, once
+    flags = {a: f for a, _, f in attention(con, period=period, today=date.today(), inputs=inputs)}  # all, once
     return inputs, peer_figures(con, period, inputs), replace(store_facts(con, every_account=True), flags=flags)
 
 

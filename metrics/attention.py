@@ -98,12 +98,13 @@ def flags_of(stages: list[str], rates: list[float], renewal: Renewal,
 def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataFrame | None = None,
               delivered: pd.DataFrame | None = None, today: date | None = None,
               account: Account | None = None,
-              account_report: report.AccountReport | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
+              account_report: report.AccountReport | None = None,
+              inputs: report.PeriodInputs | None = None) -> list[tuple[str, str, tuple[Flag, ...]]]:
     """(account_id, account_name, flags) of every account with at least one flag (flags_of), most flags first;
     renewals and go-live counted from `today` (default: the date today); `table`: the period's
     lifecycle.lifecycle_table and `delivered` its report.value_delivered_table, when the caller has them already;
     `account`: that account alone (an export's internal sheet), read for it alone, with `account_report` its report
-    of the period when the caller has it."""
+    of the period when the caller has it; `inputs`: the period's report.period_inputs, when built already."""
     today = today or date.today()
     only = [account] if account is not None else None
     ids = [account.account_id] if account is not None else None
@@ -118,7 +119,7 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataF
     shares = {a: (_value(previous, a), _value(delivered, a)) for a in delivered["account_id"]}
     stages = {a: list(frame.sort_values("month")["stage"]) for a, frame in table.groupby("account_id")}
     months = lifecycle.monthly(con, add_months(period.end, -(ADOPTION_MONTHS + 1)), period.end, key)
-    cache: dict[str, report.PeriodInputs] = {}
+    cache: dict[str, report.PeriodInputs] = {} if inputs is None else {"inputs": inputs}
 
     def score_of(account_id: str) -> tuple[float | None, float | None, float | None]:
         if account_report is not None and account_report.account_id == account_id:
@@ -129,6 +130,7 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataF
             rep = report.account_report(con, account_id=account_id, period=period, inputs=cache["inputs"])
         return (None if rep.health is None else rep.health.score), rep.value_delivered, rep.cost.roi
 
+    rates = _adoption_rates(months, period)
     renewed = lifecycle.renewals(con, key)
     first_months = dict(con.execute(sql("first_activity"), {"account_key": key}).fetchall())
     last_month = months[months["month"] == add_months(period.end, -1)].set_index("account_key")["active_users"]
@@ -141,7 +143,7 @@ def attention(con: duckdb.DuckDBPyConnection, *, period: Period, table: pd.DataF
         recorded = due is not None and any(day >= due - timedelta(days=RENEWAL_DAYS)
                                            for day, _ in renewed.get(account.key, []))
         renewal = Renewal((due - today).days if due else None, recorded, partial(score_of, account.account_id))
-        flags = flags_of(stages.get(account.account_id, []), _adoption(months, account.key, period), renewal,
+        flags = flags_of(stages.get(account.account_id, []), rates.get(account.key, []), renewal,
                          shares.get(account.account_id, (None, None)),
                          _not_live(account, first_months.get(account.key), last_month.get(account.key), today))
         flags = tuple(Flag(f.rule, {**f.values, "renewal_date": account.renewal_date})
@@ -177,10 +179,17 @@ def _value(table: pd.DataFrame, account_id: str) -> float | None:
     return None if rows.empty or pd.isna(rows.iloc[0]) else float(rows.iloc[0])
 
 
-def _adoption(months: pd.DataFrame, key: int, period: Period) -> list[float]:
-    """The account's monthly key-feature adoption over the last ADOPTION_MONTHS + 1 months of the period (a month
-    without usage ends the list: no fall can be told)."""
-    rows = months[months["account_key"] == key].set_index("month")["key_feature_adoption"]
+def _adoption_rates(months: pd.DataFrame, period: Period) -> dict[int, list[float]]:
+    """Each account's monthly key-feature adoption over the last ADOPTION_MONTHS + 1 months of the period (a month
+    without usage ends the list: no fall can be told), read in one pass (a filter per account was 40 % of the list's
+    time at 2,000 accounts)."""
     wanted = [add_months(period.end, -k) for k in range(ADOPTION_MONTHS + 1, 0, -1)]
-    values = [rows.get(m) for m in wanted]
-    return [] if any(v is None or pd.isna(v) for v in values) else [float(v) for v in values]
+    by_key: dict[int, dict[object, object]] = {}
+    for key, month, rate in zip(months["account_key"], months["month"], months["key_feature_adoption"]):
+        by_key.setdefault(int(key), {})[month] = rate
+    out = {}
+    for key, rates in by_key.items():
+        values = [rates.get(m) for m in wanted]
+        if not any(v is None or pd.isna(v) for v in values):
+            out[key] = [float(v) for v in values]  # type: ignore[arg-type]
+    return out
