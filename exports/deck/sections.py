@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.slide import Slide
 from pptx.util import Inches
 
 from exports.deck.builder import ROW_HEIGHT, Deck, _style
+from exports.deck.slides import requests_table
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
-from wording import title_in
 
 COMING = ("accepted", "scheduled", "in_progress")  # requirement statuses a customer is told are on their way
 
@@ -59,19 +58,7 @@ def _delivered(deck: Deck) -> None:
 def _coming(deck: Deck) -> None:
     """What the customer asked for that is accepted, scheduled or being built, with its target version; no slide
     when nothing is (the asked slide lists every request)."""
-    asked = deck.data.requests
-    if asked is None or asked.empty:
-        return
-    rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
-    seen: set[str] = set()
-    for r in asked.itertuples(index=False):
-        if r.status not in COMING or not isinstance(r.title, str) or r.title in seen:
-            continue
-        seen.add(r.title)
-        rows.append([title_in(r.title, deck.lang), pd.Timestamp(r.request_date).date().isoformat(),
-                     deck.t(f"req_status_{r.status}"), r.target_version if isinstance(r.target_version, str) else ""])
-    if len(rows) > 1:
-        deck.paged_table(deck.t("deck_coming"), rows, [0.52, 0.14, 0.16, 0.18])
+    requests_table(deck, deck.t("deck_coming"), COMING)
 
 
 def _expansion(deck: Deck) -> None:

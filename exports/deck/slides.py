@@ -50,12 +50,21 @@ def _results(deck: Deck) -> None:
 def _asked(deck: Deck) -> None:
     """What the customer asked for and what was shipped (metrics.requirements): one row per requirement (a request
     not grouped yet is its own row, in the customer's words), newest first; no slide without requests."""
+    requests_table(deck, deck.t("deck_asked"))
+
+
+def requests_table(deck: Deck, title: str, statuses: tuple[str, ...] | None = None) -> None:
+    """The account's requests as a table over as many slides as it needs, titled `title`: one row per requirement
+    (a request not grouped yet is its own row, in the customer's words), newest first, with its status and version
+    (shipped, else targeted); `statuses`: only the requirements in these; no slide without a row."""
     asked = deck.data.requests
     if asked is None or asked.empty:
         return
     rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
     seen: set[str] = set()
     for r in asked.itertuples(index=False):
+        if statuses is not None and (r.status not in statuses or not isinstance(r.title, str)):
+            continue
         what = title_in(r.title, deck.lang) if isinstance(r.title, str) else r.words
         if what in seen:
             continue
@@ -65,7 +74,8 @@ def _asked(deck: Deck) -> None:
                    if isinstance(r.shipped_version, str) else r.target_version if isinstance(r.target_version, str)
                    else "")
         rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
-    deck.paged_table(deck.t("deck_asked"), rows, [0.52, 0.14, 0.16, 0.18])
+    if len(rows) > 1:
+        deck.paged_table(title, rows, [0.52, 0.14, 0.16, 0.18])
 
 
 def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
