@@ -12,14 +12,16 @@ from contextlib import nullcontext
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 import wording
-from metrics import catalog, ingest, report
-from metrics.period import resolve_period
+from metrics import adoption, catalog, ingest, report
+from metrics.period import parse_month, resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from metrics.store import DataError, connect, connect_snapshot, db_path, publishing, snapshot_copy
 from wording.cli import text as cli_text
 from wording.numbers import fmt
+from wording.refusals import refusal
 
 REJECTS_SHOWN = 5
 
@@ -84,12 +86,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                                           force=args.force, sheet=args.sheet, preset=preset,
                                           event_filter=event_filter)
         except DataError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_error(str(exc), args.lang), file=sys.stderr)
             failed += 1
             continue
-        except Exception as exc:  # noqa: BLE001 - one broken file never stops the rest of the batch
-            print(f"error: {path.name}: could not be imported ({type(exc).__name__}: {str(exc)[:200]}); "
-                  "nothing of it was stored", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - one broken file never stops the rest of the batch
+            if os.environ.get("VALUELENS_DEBUG"):
+                raise
+            print(_error(f"{path.name}: the import failed on a fault of ours, not of the file; nothing of it was "
+                         "stored (VALUELENS_DEBUG=1 shows the fault)", args.lang), file=sys.stderr)
             failed += 1
             continue
         for result in results:  # a folder's companion files (Pendo's feature list) first, then its rows
@@ -102,7 +106,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             _print_result(ingest.import_rollups(con, folder, force=args.force), args.lang)
         except DataError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_error(str(exc), args.lang), file=sys.stderr)
             failed += 1
     return 1 if failed else 0
 
@@ -135,8 +139,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         period = resolve_period(con, args.start, args.end)
         data = report.account_report(con, account_id=args.account, period=period)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _refused(exc)
     if args.json:
         print(json.dumps(data.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -164,8 +167,7 @@ def cmd_attention(args: argparse.Namespace) -> int:
     try:
         period = resolve_period(con, args.start, args.end)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _refused(exc)
     rows = [{"account_id": account_id, "account_name": name,
              "reasons": [{"rule": f.rule, "text": wording.attention_reason(f.rule, f.values, args.lang),
                           **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in f.values.items()}}
@@ -296,12 +298,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         period = resolve_period(con, args.start, args.end)
         account = get_account(con, args.account)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _refused(exc)
     frame = people.people(con, account, period)
-    features = args.training.split(",") if args.training else [
+    features = [f.strip() for f in args.training.split(",") if f.strip()] if args.training else [
         u.feature for u in report.account_report(con, account_id=account.account_id, period=period)
         .adoption.underused_features]
+    known = {feature for _, feature, _ in adoption.feature_catalog(con)}
+    if unknown := [f for f in features if f not in known]:
+        print(f"error: --training: no such feature: {', '.join(unknown)} (the features are: "
+              f"{', '.join(sorted(known)[:30])})", file=sys.stderr)
+        return 2
     lists = people.training(con, account, period, features, frame)
     share = people.concentration(frame)
     if args.xlsx:
@@ -364,16 +370,52 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people,
                                 **audience)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _refused(exc)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {args.format} for {args.account}, {period.label()}")
     return 0
 
 
+def _error(message: str, lang: str) -> str:
+    """A refusal as the CLI prints it, in `lang`."""
+    return ("错误：" if lang == "zh" else "error: ") + refusal(message, lang)
+
+
+def _refused(exc: DataError) -> int:
+    """A user error, one line on stderr: an unknown account names the flag that gave it."""
+    text = str(exc)
+    print(f"error: {'--account: ' if text.startswith('unknown account') else ''}{text}", file=sys.stderr)
+    return 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, its refusal one line naming the flag (the usage stays with --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def _month_arg(text: str) -> str:
+    """--start / --end: a month, checked here so that a mistyped one is refused naming the flag."""
+    try:
+        parse_month(text)
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month (use YYYY-MM)") from exc
+    return text
+
+
+def _day_arg(text: str) -> str:
+    """--today: a day."""
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from exc
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cli.py", description=__doc__)
+    parser = _Parser(prog="cli.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     db_help = "database file (default: $VALUELENS_DB or data/valuelens.duckdb)"
 
@@ -416,19 +458,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="one account's value report")
     rep.add_argument("--account", required=True, metavar="ID")
-    rep.add_argument("--start", metavar="YYYY-MM", help="first month (default: 3 months before --end)")
-    rep.add_argument("--end", metavar="YYYY-MM", help="month after the last (exclusive; default: the last full "
-                                                      "month of data + 1)")
+    rep.add_argument("--start", metavar="YYYY-MM", type=_month_arg,
+                     help="first month (default: 3 months before --end)")
+    rep.add_argument("--end", metavar="YYYY-MM", type=_month_arg,
+                     help="month after the last (exclusive; default: the last full month of data + 1)")
     rep.add_argument("--json", action="store_true", help="print the whole report as JSON")
     rep.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the text report")
     rep.add_argument("--db", help=db_help)
     rep.set_defaults(func=cmd_report)
 
     att = sub.add_parser("attention", help="accounts that need attention now, with the reasons")
-    att.add_argument("--start", metavar="YYYY-MM")
-    att.add_argument("--end", metavar="YYYY-MM")
+    att.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
+    att.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
     att.add_argument("--json", action="store_true", help="print the list as JSON")
-    att.add_argument("--today", metavar="YYYY-MM-DD", help="count renewals and go-live from this day (default: today)")
+    att.add_argument("--today", metavar="YYYY-MM-DD", type=_day_arg,
+                     help="count renewals and go-live from this day (default: today)")
     att.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
     att.add_argument("--db", help=db_help)
     att.set_defaults(func=cmd_attention)
@@ -443,14 +487,15 @@ def build_parser() -> argparse.ArgumentParser:
     rq.add_argument("--json", action="store_true", help="print the board and the ungrouped requests as JSON")
     rq.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
     rq.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the ranked board as an Excel workbook for product")
-    rq.add_argument("--today", metavar="YYYY-MM-DD", help="the day ages and renewals are counted from (default today)")
+    rq.add_argument("--today", metavar="YYYY-MM-DD", type=_day_arg,
+                    help="the day ages and renewals are counted from (default today)")
     rq.add_argument("--db", help=db_help)
     rq.set_defaults(func=cmd_requests)
 
     us = sub.add_parser("users", help="one account's people: segments, hours saved per user, training lists")
     us.add_argument("--account", required=True, metavar="ID")
-    us.add_argument("--start", metavar="YYYY-MM")
-    us.add_argument("--end", metavar="YYYY-MM")
+    us.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
+    us.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
     us.add_argument("--training", metavar="F1,F2", help="the features to list trainees for (default: the report's "
                                                         "underused value features)")
     us.add_argument("--json", action="store_true", help="print the users, training lists and concentration as JSON")
@@ -467,8 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("xlsx", "pptx"), required=True)
     exp.add_argument("--out", required=True, metavar="PATH")
     exp.add_argument("--lang", choices=("en", "zh"), default="en")
-    exp.add_argument("--start", metavar="YYYY-MM")
-    exp.add_argument("--end", metavar="YYYY-MM")
+    exp.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
+    exp.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
     exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
     exp.add_argument("--internal", action="store_true",
                      help="deck: add the CSM's internal appendix (health, attention reasons, risks, bottom-quarter "

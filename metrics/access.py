@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def load_roles(path: str | Path | None = None) -> dict[str, Access]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{file.name}: not a valid TOML roles file ({exc})") from exc
+        raise DataError(f"{file.name}: not a valid TOML roles file{_toml_place(exc)}") from exc
     users: dict[str, Access] = {}
     for number, entry in enumerate(data.get("user", []), start=1):
         email, role = str(entry.get("email", "")).strip().lower(), str(entry.get("role", "")).strip()
@@ -103,7 +104,7 @@ def secrets_problem(paths: list[str] | tuple[str, ...]) -> str | None:
         try:
             tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            return f"{path.name}: the sign-in secrets cannot be read ({exc})"
+            return f"{path.name}: the sign-in secrets cannot be read{_toml_place(exc)}"
     return None
 
 
@@ -123,3 +124,10 @@ def auth_problem(auth: object) -> str | None:
 def access_for(email: str | None, roles: dict[str, Access]) -> Access | None:
     """The Access of a signed-in user, or None when the roles file does not list them."""
     return roles.get(str(email or "").strip().lower())
+
+
+def _toml_place(exc: Exception) -> str:
+    """Where a TOML file fails to parse (" (line 3, column 5)"), in the product's words; the parser's own sentence
+    is not shown."""
+    found = re.search(r"line (\d+), column (\d+)", str(exc))
+    return f" (line {found[1]}, column {found[2]})" if found else ""

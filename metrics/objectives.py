@@ -34,6 +34,43 @@ METRICS = ("efficiency_delta", "hours_saved", "value", "key_feature_adoption", "
 UNITS = {"efficiency_delta": "fraction", "hours_saved": "hours", "value": "currency",
          "key_feature_adoption": "fraction", "seat_utilization": "fraction"}
 COLUMNS = ["metric", "baseline", "target", "target_date", "owner", "note"]
+# what a figure of each may be, from its unit: a share is 0..1 (an adoption or a utilization rate); a change is a
+# fraction >= -1 (efficiency -100 % is everyone's output gone); hours and money are >= 0. Shares and changes are
+# written 0.15, 15% or 15 %; a bare 15 on one is refused with that hint rather than stored as 1500 %.
+SHARES = ("key_feature_adoption", "seat_utilization")
+CHANGES = ("efficiency_delta",)
+BARE_PERCENT = "a share or change written as a whole number: write it as 15% or 0.15"
+NOT_A_SHARE = "a share is between 0 and 100%"
+BELOW_MINUS_100 = "a change cannot fall below -100%"
+WRONG_SIDE = "on the wrong side of the baseline: higher is better for this metric, so the target must be above it"
+
+
+def higher_is_better(name: str) -> bool:
+    """The direction of an objective's metric, from the metric registry (all five measured today: higher)."""
+    from metrics import efficiency  # noqa: F401 - registers efficiency_delta (adoption and cost: imported above)
+    from metrics.registry import METRICS as REGISTERED
+
+    return REGISTERED[name].higher_is_better is not False
+
+
+def value_problem(name: str, value: float, percent: bool) -> str | None:
+    """Why a baseline or target (`percent`: written with %) cannot be one of metric `name`'s figures, or None."""
+    if name in SHARES + CHANGES and not percent and abs(value) > 1:
+        return BARE_PERCENT
+    if name in SHARES and not 0 <= value <= 1:
+        return NOT_A_SHARE
+    if name in CHANGES and value < -1:
+        return BELOW_MINUS_100
+    if name not in SHARES + CHANGES and value < 0:
+        return "must be >= 0"
+    return None
+
+
+def direction_problem(name: str, baseline: float | None, target: float | None) -> str | None:
+    """Why a target is on the wrong side of its baseline for the metric's direction, or None."""
+    if baseline is None or target is None or baseline == target:
+        return None
+    return WRONG_SIDE if (target < baseline) == higher_is_better(name) else None
 RAMP_MONTHS = 3  # the business case reaches its full monthly value in the go-live month's 3rd month
 
 
@@ -89,7 +126,9 @@ def status_of(progress: float | None, expected: float | None, due: date, end: da
 @metric("objective_progress", unit="fraction", higher_is_better=True,
         description="How far an objective has come from its baseline towards its target, and whether that is on "
                     "track for its date.",
-        formula="(current - baseline) / (target - baseline); baseline entered, or measured in as many months before "
+        formula="(current - baseline) / (target - baseline), the target on the metric's better side of the baseline "
+                "(a measured baseline already past it: 1 when the figure is at or past the target, else 0); baseline "
+                "entered, or measured in as many months before "
                 "the go-live month as the period has (efficiency change: 0); achieved at >= 1; missed when the "
                 "target date passed first; on track when progress >= (period end - go-live) / (target date - "
                 "go-live); else behind")
@@ -104,15 +143,27 @@ def objectives_of(con: duckdb.DuckDBPyConnection, account: Account, period: Peri
     for name, baseline, target, due, owner, note in rows:
         due = due.date() if hasattr(due, "date") else due
         base = baseline if baseline is not None else measured.get(name)
+        progress = progress_of(name, current.get(name), base, float(target))
         now = current.get(name)
-        progress = (now - base) / (target - base) if now is not None and base is not None and target != base \
-            else None
         expected = None
         if live is not None and due > live:
             expected = min(1.0, max(0.0, (period.end - live).days / (due - live).days))
         out.append(Objective(name, base, baseline is None, now, float(target), due, progress,
                              status_of(progress, expected, due, period.end), owner, note))
     return tuple(out)
+
+
+def progress_of(name: str, now: float | None, base: float | None, target: float) -> float | None:
+    """(now - base) / (target - base) when the target lies on the metric's better side of the baseline. A baseline
+    measured at or past the target (adoption measured at 0.7 before go-live against a target of 0.6) leaves nothing
+    to progress through: 1 when the figure is at or past the target in the metric's direction, else 0, so that a
+    fall never reads as progress."""
+    if now is None or base is None:
+        return None
+    up = higher_is_better(name)
+    if (target > base) == up and target != base:
+        return (now - base) / (target - base)
+    return 1.0 if (now >= target) == up or now == target else 0.0
 
 
 @metric("value_delivered", unit="fraction", higher_is_better=True,
@@ -195,6 +246,18 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _figure(value: object) -> tuple[float | None, bool]:
+    """A baseline or target as the editor holds it (a number, or text such as "15%", "15 %" or "0.15"): its value
+    as a fraction when written with %, and whether it was."""
+    if isinstance(value, str):
+        text = value.strip().replace("％", "%")
+        if text.endswith("%"):
+            number = _number(text[:-1].strip().replace(",", ""))
+            return (None if number is None else number / 100), True
+        return _number(text.replace(",", "")), False
+    return _number(value), False
+
+
 def validate(frame: pd.DataFrame) -> list[str]:
     """Why these objectives cannot be saved, row by row (empty when they can): the same rules as the import."""
     problems = []
@@ -206,14 +269,21 @@ def validate(frame: pd.DataFrame) -> list[str]:
         elif name in seen:
             problems.append(f"objectives row {i}, metric: '{name}' appears more than once")
         seen.add(name)
-        target = _number(row.target)
+        target, target_pct = _figure(row.target)
         if target is None:
             problems.append(f"objectives row {i}, target: not a number")
-        baseline = None if row.baseline is None or pd.isna(row.baseline) else _number(row.baseline)
-        if row.baseline is not None and not pd.isna(row.baseline) and baseline is None:
+        blank = row.baseline is None or (not isinstance(row.baseline, str) and pd.isna(row.baseline)) or \
+            (isinstance(row.baseline, str) and not row.baseline.strip())
+        baseline, baseline_pct = (None, False) if blank else _figure(row.baseline)
+        if not blank and baseline is None:
             problems.append(f"objectives row {i}, baseline: not a number")
+        for column, value, pct in (("baseline", baseline, baseline_pct), ("target", target, target_pct)):
+            if value is not None and name in METRICS and (problem := value_problem(name, value, pct)):
+                problems.append(f"objectives row {i}, {column}: {problem}")
         if baseline is not None and target is not None and baseline == target:
             problems.append(f"objectives row {i}, target: equal to the baseline: nothing to progress towards")
+        elif name in METRICS and (problem := direction_problem(name, baseline, target)):
+            problems.append(f"objectives row {i}, target: {problem}")
         if not isinstance(row.target_date, date) or pd.isna(row.target_date):
             problems.append(f"objectives row {i}, target_date: not a date (use YYYY-MM-DD)")
     return problems
@@ -228,8 +298,8 @@ def save(con: duckdb.DuckDBPyConnection, account: Account, frame: pd.DataFrame, 
     if problems:
         raise DataError("; ".join(problems))
     rows = frame.assign(metric=frame["metric"].str.strip().str.lower(),
-                        baseline=pd.to_numeric(frame["baseline"], errors="coerce"),
-                        target=pd.to_numeric(frame["target"]),
+                        baseline=frame["baseline"].map(lambda v: _figure(v)[0]).astype("float64"),
+                        target=frame["target"].map(lambda v: _figure(v)[0]).astype("float64"),
                         target_date=pd.to_datetime(frame["target_date"]))[COLUMNS]
     with write_transaction(con.cursor()) as cur:
         cur.register("vl_objectives", rows)

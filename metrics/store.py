@@ -84,7 +84,8 @@ def connect(path: str | Path | None = None, *, wait: float | None = None) -> duc
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise DataError(f"{Path(target).name}: cannot open the database: {str(exc).splitlines()[0]}") from exc
+                raise DataError(f"{Path(target).name}: cannot open the database (damaged, not a ValueLens database, or "
+                                "not readable)") from exc
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 holder = f"process {pid.group(1)}" if pid else "another process"

@@ -27,6 +27,13 @@ def reason_text(value: str | None) -> str:
     return wording.reason(value, lang())
 
 
+def refusal_text(exc: Exception) -> str:
+    """A refusal (metrics.errors.DataError) in the current language, as inert text (its names are the customer's)."""
+    from wording.refusals import refusal
+
+    return plain(refusal(str(exc), lang()))
+
+
 def unit_text(name: str) -> str:
     return wording.unit(name, lang())
 

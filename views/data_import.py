@@ -9,7 +9,7 @@ from metrics.errors import DataError
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from ui.session import get_connection, long_work, writing
 from ui.signin import guard
-from ui.text import plain, reason_text, term_text
+from ui.text import plain, reason_text, refusal_text, term_text
 from ui.widgets import choice, file_uploader, table
 
 guard("data")
@@ -67,7 +67,7 @@ def import_one(upload) -> None:
             for result in results:  # a Data Sync zip's feature list first, then its events
                 show_result(result)
     except DataError as exc:  # file names and headers in the message are the customer's text: inert
-        st.error(plain(str(exc)))
+        st.error(refusal_text(exc))
     except Exception:  # one broken file never takes the page, or the other files, with it
         logging.getLogger(__name__).exception("import of %s failed", upload.name)
         st.error(t("import_failed", file=plain(upload.name)))
@@ -148,7 +148,7 @@ with st.expander(t("workspace_timezone")):
                 saved_zone = set_workspace_timezone(writable, zone)
             st.success(t("timezone_saved", zone=plain(saved_zone)))
         except DataError as exc:
-            st.error(plain(str(exc)))
+            st.error(refusal_text(exc))
 
 st.subheader(t("recent"))
 table(catalog.recent_imports(con), hide_index=True)

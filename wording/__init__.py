@@ -81,6 +81,15 @@ FORMULAS_EN: dict[str, str] = {
 REASONS_ZH: dict[str, str] = {
     "not live yet": "尚未上线",
     "not a metric an objective can measure": "不是价值目标可衡量的指标",
+    # an objective's figures checked by their metric (metrics.objectives.value_problem, direction_problem)
+    "a share or change written as a whole number: write it as 15% or 0.15": "比例或变化写成了整数：请写成 15% 或 0.15",
+    "a share is between 0 and 100%": "比例应在 0 到 100% 之间",
+    "a change cannot fall below -100%": "变化不能低于 -100%",
+    "on the wrong side of the baseline: higher is better for this metric, so the target must be above it":
+        "目标在基线的错误一侧：该指标越高越好，目标必须高于基线",
+    # renewals checked by meaning (validate_renewals.sql)
+    "a churned customer has no new contract value (leave it empty or 0)": "已流失的客户没有新合同额（请留空或填 0）",
+    "more than a year ahead: an outcome is recorded when the contract comes up": "超过一年之后：续约结果应在合同到期时记录",
     "equal to the baseline: nothing to progress towards": "与基线相同：没有可推进的目标",
     "fewer than 3 components measured": "可计量的构成项少于 3 项",
     "no measured component has a weight": "可计量的构成项权重均为 0",
@@ -169,6 +178,27 @@ _PATTERNS_ZH = [(re.compile(r"^no feature of the value model appears in these ev
                  "CSV 行格式错误：本行开始的引号没有闭合"),
                 (re.compile(r"^malformed JSON record: not valid JSON$"), "JSON 记录格式错误：不是有效的 JSON"),
                 (re.compile(r"^malformed JSON record: not a JSON object$"), "JSON 记录格式错误：不是 JSON 对象"),
+                (re.compile(r'^malformed JSON record: the key "(.*)" appears twice$'), r"JSON 记录格式错误：键“\1”出现了两次"),
+                (re.compile(r"^malformed JSON record: nested deeper than (\d+) levels$"), r"JSON 记录格式错误：嵌套超过 \1 层"),
+                (re.compile(r"^malformed CSV row: a quote inside a value that is not quoted as a whole$"),
+                 "CSV 行格式错误：值的中间有引号，但整个值没有用引号括起来"),
+                (re.compile(r"^malformed CSV row: not valid UTF-8 text$"), "CSV 行格式错误：不是有效的 UTF-8 文本"),
+                (re.compile(r"^malformed CSV row: longer than the longest line a CSV file may have$"),
+                 "CSV 行格式错误：超过 CSV 文件允许的最大行长"),
+                (re.compile(r"^malformed CSV row: its fields cannot be told apart$"), "CSV 行格式错误：无法分出各个字段"),
+                (re.compile(r"^malformed CSV row: a quoted value is followed by more text before the next delimiter$"),
+                 "CSV 行格式错误：带引号的值后面、下一个分隔符之前还有其他文字"),
+                (re.compile(r"^malformed CSV row: contains a NUL character$"), "CSV 行格式错误：含有 NUL 字符"),
+                # rows of one key that disagree (validate_renewals.sql, validate_users.sql: vl_contradicts)
+                (re.compile(r"^contradicts lines? ([\d, ]+) \(same account and renewal date, another outcome or value\)$"),
+                 r"与第 \1 行矛盾（同一客户、同一续约日期，但结果或金额不同）"),
+                (re.compile(r"^contradicts lines? ([\d, ]+) \(same user id, other details\)$"),
+                 r"与第 \1 行矛盾（同一用户 ID，但其他信息不同）"),
+                # members of an archive or folder an import did not read (metrics.ingest.archives)
+                (re.compile(r"^(.+): not read \(outside the archive's folder\)$"), r"\1：未读取（位于压缩包的目录之外）"),
+                (re.compile(r"^(.+): not read \(system or hidden file\)$"), r"\1：未读取（系统文件或隐藏文件）"),
+                (re.compile(r"^(.+): not read \(an archive or workbook inside the archive: unpack it and import it on its "
+                            r"own\)$"), r"\1：未读取（压缩包中的压缩包或工作簿：请解压后单独导入）"),
                 # metrics.efficiency.BOOTSTRAP_METHOD, the method an interval was computed with
                 (re.compile(r"^bootstrap over months \((\d+) resamples, (\d+%) interval\)$"),
                  r"按月重抽样自助法（\1 次重抽样，\2 区间）"),

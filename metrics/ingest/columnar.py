@@ -20,7 +20,7 @@ def _stage_parquet(con, path: Path, file_name: str) -> _Raw:
     try:
         names = [r[0] for r in run(con, "ingest_readers.parquet_columns", {"path": str(path)}).fetchall()]
     except duckdb.Error as exc:
-        raise DataError(f"{file_name}: cannot read the Parquet file: {exc}") from exc
+        raise DataError(f"{file_name}: cannot read the Parquet file (damaged or truncated)") from exc
     headers = _unique_headers(names)
     cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
     run(con, "ingest_readers.set_path", {"path": str(path)})
@@ -37,8 +37,8 @@ def _stage_parquet_files(con, files: list[tuple[str, Path]], file_name: str) -> 
         names = [r[0] for r in run(con, "ingest_readers.parquet_files_columns", {"paths": paths}).fetchall()]
         counts = dict(run(con, "ingest_readers.parquet_files_rows", {"paths": paths}).fetchall())
     except duckdb.Error as exc:
-        raise DataError(f"{file_name}: cannot read its Parquet files together (damaged, or of other layouts): "
-                        f"{str(exc).splitlines()[0]}") from exc
+        raise DataError(f"{file_name}: cannot read its Parquet files together (damaged, or of other layouts)") \
+            from exc
     offsets, spans, total = [], [], 0
     for (member, path) in files:
         rows = int(counts.get(str(path), 0))
@@ -112,8 +112,8 @@ def _stage_avro(con, members: list[tuple[str, Callable[[], IO[bytes]]]], file_na
             except DataError:
                 raise
             except Exception as exc:  # fastavro raises many kinds for a damaged file
-                raise DataError(f"{file_name}: {member}: cannot read the Avro file (damaged or truncated): "
-                                f"{exc}") from exc
+                raise DataError(f"{file_name}: {member}: cannot read the Avro file (damaged or truncated)") \
+                    from exc
         if total > first:
             spans.append((first + 1, total, member, first))
         if head_only and total >= _PREVIEW_ROWS:

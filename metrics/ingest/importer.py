@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.ingest.archives import Member, _is_workbook, _zip_members
+from metrics.ingest import inflation
+from metrics.ingest.archives import Member, _FileOpener, _is_workbook, _zip_members
 from metrics.ingest.checks import (
     _check_identifiers,
     _store_rejects,
@@ -132,11 +133,20 @@ def preview_bytes(con, data: bytes, file_name: str, **kwargs) -> Preview:
 
 def _stage_path(cur, path: Path, file_name: str, workdir: Path, head_only: bool = False,
                 sheet: str | None = None, lazy: bool = False) -> _Raw:
-    """A file; a folder or a glob of export files read as one (JSON lines, CSV, Parquet or Avro, gzipped or not)."""
+    """A file; a folder or a glob of export files read as one (JSON lines, CSV, Parquet or Avro, gzipped or not).
+    What any layer of it inflates is bounded by its size on disk (metrics.ingest.inflation)."""
     members = _members_of(path)
-    if members is not None:
-        return _stage_members(cur, members, file_name, workdir, head_only, lazy)
-    return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet, lazy=lazy)
+    with inflation.origin(file_name, _size_on_disk(path, members)):
+        if members is not None:
+            return _stage_members(cur, members, file_name, workdir, head_only, lazy)
+        return _stage(cur, path, file_name, workdir, head_only=head_only, sheet=sheet, lazy=lazy)
+
+
+def _size_on_disk(path: Path, members: list[Member] | None) -> int:
+    """A file's size, or a folder's or glob's files' sizes together."""
+    if members is None:
+        return path.stat().st_size if path.is_file() else 0
+    return sum(opener.path.stat().st_size for _, opener in members if isinstance(opener, _FileOpener))
 
 
 def _members_of(path: Path) -> list[Member] | None:
@@ -241,27 +251,39 @@ def import_file(con, path: str | Path, *, file_name: str | None = None, kind: st
     # this cursor's session counts times in the workspace zone (offsets and epochs converted to it)
     run(cur, "ingest_run.set_time_zone", {"zone": workspace_timezone(con)})
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            # staging is connection-local and outside the transaction, so row ids are file positions; a CSV or
-            # JSON-lines file of events is first tried unstaged, read once by validation
-            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=kind in (None, "events"))
-            try:
-                fields = field_set(cur, raw.headers)  # the first rows' nested fields, before the transaction
-            except duckdb.Error:  # a file read lazily fails on a malformed line: it is staged
-                raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
-                fields = field_set(cur, raw.headers)
-            try:
-                with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
-                    result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
-                                     event_filter)
-            except _Restage:  # rolled back: the file is staged (replacing the view vl_raw), then imported
-                raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
-                fields = field_set(cur, raw.headers)
-                with write_transaction(cur):
-                    result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
-                                     event_filter)
+        with inflation.origin(file_name, _size_on_disk(path, members)):
+            return _import_staged(cur, path, file_name, digest, kind, mapping, source, force, sheet, preset,
+                                  event_filter)
+    except duckdb.InterruptException as exc:  # a read DuckDB inflates itself, stopped by the count beside it
+        raise inflation.tripped() or DataError(f"{file_name}: the import was interrupted; nothing is stored") \
+            from exc
     finally:
         _drop_staging(cur)
+
+
+def _import_staged(cur, path: Path, file_name: str, digest: str, kind: str | None, mapping: dict[str, str] | None,
+                   source: str, force: bool, sheet: str | None, preset: str | None,
+                   event_filter: EventFilter | None) -> ImportResult:
+    """import_file's staging and import, in one transaction (again, staged, when a lazy read must be staged)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # staging is connection-local and outside the transaction, so row ids are file positions; a CSV or
+        # JSON-lines file of events is first tried unstaged, read once by validation
+        raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet, lazy=kind in (None, "events"))
+        try:
+            fields = field_set(cur, raw.headers)  # the first rows' nested fields, before the transaction
+        except duckdb.Error:  # a file read lazily fails on a malformed line: it is staged
+            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
+            fields = field_set(cur, raw.headers)
+        try:
+            with write_transaction(cur):  # new keys are max + 1: one writer at a time (store.WRITER)
+                result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
+                                 event_filter)
+        except _Restage:  # rolled back: the file is staged (replacing the view vl_raw), then imported
+            raw = _stage_path(cur, path, file_name, Path(tmp), sheet=sheet)
+            fields = field_set(cur, raw.headers)
+            with write_transaction(cur):
+                result = _import(cur, raw, fields, file_name, digest, kind, mapping, source, force, preset,
+                                 event_filter)
     return result
 
 
@@ -320,7 +342,8 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
         cur.execute(sql("macros_decimal_comma"))
     by_kind: dict[str, dict[str, object]] = {"events": {"now": datetime.now(), "lazy": lazy},
                                               "outcomes": {"now": datetime.now()},
-                                              "objectives": {"metrics": list(OBJECTIVE_METRICS)}}
+                                              "renewals": {"now": datetime.now()},
+                                              "objectives": objective_rules()}
     params = by_kind.get(kind)
     if raw.lines is not None:  # lazy, spelled so that the type checker knows the lines are there
         raw = replace(raw, rows=_validate_lazily(cur, raw.lines, params), lines=None)
@@ -332,10 +355,10 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
         run(cur, "ingest_run.file_order")
     run(cur, "ingest_run.drop_raw")
     _check_identifiers(cur, kind)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = raw.notes
     if kind == "events":
         _name_features(cur)
-        warnings = _value_model_warnings(cur)
+        warnings += _value_model_warnings(cur)
     bad, good = run(cur, "ingest_run.row_counts").fetchall()[0]
     # the rows the filter left out: the staged rows less those validated (a pass of their own cost a 10M-event import
     # 6.2 s, bench/RESULTS.md, issue 42)
@@ -360,6 +383,15 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
     return ImportResult(file_name, kind, import_id, raw.rows, loaded, unchanged, rejected, False, rejects,
                         raw.excluded, filtered, preset.name if preset and layout else None, warnings,
                         layout.name if layout else None, resolved, raw.file_format, raw.encoding)
+
+
+def objective_rules() -> dict[str, object]:
+    """What validate_objectives.sql checks figures against, from metrics.objectives and the metric registry."""
+    from metrics import objectives
+
+    return {"metrics": list(OBJECTIVE_METRICS), "shares": list(objectives.SHARES),
+            "changes": list(objectives.CHANGES),
+            "lower": [m for m in OBJECTIVE_METRICS if not objectives.higher_is_better(m)]}
 
 
 def _validate_lazily(cur, lines: Future[tuple[int, bool]], params: dict | None) -> int:
@@ -405,7 +437,7 @@ def import_export(con, path: str | Path, *, file_name: str | None = None, **kwar
         with tempfile.TemporaryDirectory() as tmp, openers[name]() as src:  # an archive's is unpacked first
             target = Path(tmp) / Path(name).name
             with target.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+                shutil.copyfileobj(src, dst, 1 << 22)  # counted as it inflates (archives._zip_members)
             results.append(import_file(con, target, **options))
     results.append(import_file(con, path, file_name=file_name, **kwargs))
     return results

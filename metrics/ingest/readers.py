@@ -3,7 +3,6 @@ picks the reader by content (staging: what they share; text: CSV and TSV; jsonfi
 Parquet and Avro; archives: zip files and folders)."""
 from __future__ import annotations
 
-import shutil
 from functools import partial
 from pathlib import Path
 from typing import IO
@@ -12,9 +11,9 @@ from isal import igzip
 
 from metrics.ingest.archives import _is_workbook, _stage_members, _zip_members, folder_members, glob_members
 from metrics.ingest.columnar import _stage_avro, _stage_parquet
+from metrics.ingest.inflation import Budget
 from metrics.ingest.jsonfiles import _json_path, _json_shape_of_head, _stage_json
 from metrics.ingest.staging import (
-    _CHUNK,
     _GZIP_ERRORS,
     _PREVIEW_BYTES,
     _PREVIEW_ROWS,
@@ -47,8 +46,9 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
     fmt = _sniff_format(head, file_name)
     if fmt == "gzip":  # a gzipped export: unpacked beside the other temporary files, then read as what it holds
         inner = workdir / (Path(file_name).stem or "unpacked")
+        budget = Budget(file_name, path.stat().st_size)  # counted as it inflates (metrics.ingest.inflation)
         try:
-            with igzip.open(path, "rb") as src:
+            with budget.reader(igzip.open(path, "rb"), file_name) as src:
                 inner_head = src.read(_PREVIEW_BYTES)
                 inner_format = _sniff_format(inner_head, file_name)
                 # JSON lines are read by DuckDB from the .gz itself; anything else is unpacked, a preview of CSV
@@ -59,9 +59,9 @@ def _stage(con, path: Path, file_name: str, workdir: Path, head_only: bool = Fal
                     with inner.open("wb") as dst:
                         dst.write(inner_head)
                         if whole:
-                            shutil.copyfileobj(src, dst, _CHUNK)
+                            budget.copy(src, dst, file_name)
         except _GZIP_ERRORS as exc:
-            raise DataError(f"{file_name}: the gzip file is damaged or truncated ({exc})") from exc
+            raise DataError(f"{file_name}: the gzip file is damaged or truncated") from exc
         if direct:
             return _stage_json(con, path, file_name, workdir, compressed=True, lazy=lazy)
         if not whole:

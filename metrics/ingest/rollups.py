@@ -44,7 +44,8 @@ def import_rollups(con, path: str | Path, *, force: bool = False) -> ImportResul
             run(cur, "ingest_rollups.stage", {"files": [str(f) for f in (path / name).glob("*.parquet")]}, table=table)
     except duckdb.Error as exc:
         _drop_staging(cur)
-        raise DataError(f"{path.name}: cannot read the rollups ({exc})") from exc
+        raise DataError(f"{path.name}: cannot read the rollups (damaged Parquet files, or not the rollups' "
+                        "columns)") from exc
     read = sum(run(cur, "ingest_rollups.count", table=table).fetchall()[0][0] for table in staged)
     try:
         with write_transaction(cur):

@@ -43,6 +43,7 @@ class _Raw:
     # _stage_csv): its records, still being counted, and whether they are its data lines, one a line (False: a file
     # only the careful reader reads right); `rows` is 0 until the import has validated them
     lines: Future[tuple[int, bool]] | None = None
+    notes: tuple[str, ...] = ()  # what the summary says of the reading: members of an archive not read
 
     def records(self) -> int:
         """Records read (waiting for the count of a lazily read file)."""

@@ -113,7 +113,7 @@ def _transcode(path: Path, encoding: str, out: Path, file_name: str) -> Path:
                 for chunk in iter(lambda: src.read(_CHUNK), ""):
                     dst.write(chunk)
         except UnicodeDecodeError as exc:
-            raise DataError(f"{file_name}: not valid UTF-16 text ({exc.reason}); save the file as UTF-8 and import "
+            raise DataError(f"{file_name}: not valid UTF-16 text; save the file as UTF-8 and import "
                             "it again") from exc
         return out
     with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
@@ -121,7 +121,7 @@ def _transcode(path: Path, encoding: str, out: Path, file_name: str) -> Path:
             try:
                 dst.write(raw.decode(encoding))
             except UnicodeDecodeError as exc:
-                raise DataError(f"{file_name}: line {line_no}: not valid {encoding} text ({exc.reason}), though the "
+                raise DataError(f"{file_name}: line {line_no}: not valid {encoding} text, though the "
                                 f"file's start reads as {encoding}; save the file as UTF-8 and import it "
                                 "again") from exc
     return out
@@ -154,16 +154,36 @@ def _physical_lines(path: Path) -> tuple[int, bool]:
     """How many physical lines a text file has (a last line without a line break counts), and whether its line
     endings are mixed (some \\r\\n, some \\n) or include a lone \\r (old Mac style): such files go to the careful
     reader, which splits lines itself and leaves no \\r in a value."""
-    lines = crlf = cr = 0
+    lines, mixed, _ = _line_facts(path)
+    return lines, mixed
+
+
+def _line_facts(path: Path) -> tuple[int, bool, int]:
+    """_physical_lines and, at least, how many of the lines are blank: each blank line after a line break (a run
+    of them is counted at least half, which is all a limit needs, at the speed of bytes.count)."""
+    lines = crlf = cr = blank = 0
     last = b"\n"
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             lines += chunk.count(b"\n")
+            blank += chunk.count(b"\n\n") + (last == b"\n" and chunk[:1] == b"\n")
             if b"\r" in chunk or last == b"\r":
                 cr += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+                blank += chunk.count(b"\n\r\n")
             last = chunk[-1:]
-    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines)
+    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines), blank
+
+
+MAX_BLANK_LINES = 1_000_000  # a tool writes no export with a million blank lines
+
+
+def _check_blank_lines(file_name: str, lines: int, blank: int) -> None:
+    """Refuse a file of more blank lines than MAX_BLANK_LINES and than lines of data (padding, not an export), before
+    the careful reader would spend a Python step on each of them."""
+    if blank > MAX_BLANK_LINES and blank > lines - blank:
+        raise DataError(f"{file_name}: at least {blank:,} of its {lines:,} lines are blank, more than its lines of "
+                        "data: this is not an export as a tool writes it; remove the blank lines and import it again")
 
 
 @dataclass(frozen=True)
@@ -215,7 +235,8 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
              "quote": dialect.quote, "header": bool(dialect.header_lines)})
         run(con, "ingest_readers.raw_of_csv_file")
         return _Raw("csv", encoding, headers, [], 0, excluded=footer, delimiter=delim, lines=records)
-    physical, mixed_endings = _physical_lines(text_path)
+    physical, mixed_endings, blank = _line_facts(text_path)
+    _check_blank_lines(file_name, physical, blank)
     staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, dialect)
     if staged is not None and staged[0] + len(staged[1]) + dialect.header_lines == physical:
         rows, structural = staged
@@ -302,9 +323,36 @@ def _stage_csv_duckdb(con, text_path: Path, headers: list[str], dialect: _Dialec
     else:
         run(con, "ingest_readers.raw_of_csv_rows", first=str(int(first)))
     rows = run(con, "ingest_readers.raw_count").fetchall()[0][0]
-    structural = [(int(line), str(csv_line)[:200], f"malformed CSV row: {msg.splitlines()[0]}")
-                  for line, csv_line, msg in bad]
+    structural = [(int(line), str(csv_line)[:200], _malformed(str(error_type), str(csv_line), dialect, len(headers)))
+                  for line, csv_line, error_type in bad]
     return rows, structural
+
+
+# a malformed line in the product's words, by DuckDB's reject error_type (https://duckdb.org/docs/stable/
+# data/csv/reading_faulty_csv_files) or the csv module's complaint: never the reader's own message
+_MALFORMED = {"UNQUOTED VALUE": "a quote inside a value that is not quoted as a whole",
+              "INVALID ENCODING": "not valid UTF-8 text", "INVALID UNICODE": "not valid UTF-8 text",
+              "LINE SIZE OVER MAXIMUM": "longer than the longest line a CSV file may have"}
+
+
+def _malformed(error_type: str, text: str, dialect: _Dialect, width: int) -> str:
+    """"malformed CSV row: ..." for a line DuckDB's reader rejected."""
+    if error_type.replace("_", " ").upper() in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+        try:
+            return f"malformed CSV row: {len(dialect.fields(text))} fields, the header has {width}"
+        except (csv.Error, StopIteration):
+            pass
+    return "malformed CSV row: " + _MALFORMED.get(error_type.replace("_", " ").upper(),
+                                                  "its fields cannot be told apart")
+
+
+def _csv_problem(message: str) -> str:
+    """The csv module's complaint about a line, in the product's words."""
+    if "expected after" in message:
+        return "a quoted value is followed by more text before the next delimiter"
+    if "NUL" in message:
+        return "contains a NUL character"
+    return "its fields cannot be told apart"
 
 
 MAX_RECORD_LINES = 50  # a quoted field may span this many lines; past it the opening line is an unterminated quote
@@ -384,7 +432,7 @@ def _stage_csv_lines(con, text_path: Path, file_name: str, headers: list[str], d
                 emit(start, fields)
                 continue
             if "unexpected end of data" not in fields:  # broken quoting within the line
-                structural.append((start, text.rstrip("\r\n")[:200], f"malformed CSV row: {fields}"))
+                structural.append((start, text.rstrip("\r\n")[:200], f"malformed CSV row: {_csv_problem(fields)}"))
                 continue
             # an open quote: join the next lines until the record parses, within MAX_RECORD_LINES
             ahead: list[tuple[int, str]] = []

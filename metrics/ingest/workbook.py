@@ -67,7 +67,7 @@ def _check_workbook(path: Path, file_name: str, sheet_name: str | None) -> None:
                         raise DataError(f"{file_name}: a sheet claims {int(found.group(1)):,} rows, more than Excel's "
                                         f"{MAX_XLSX_ROWS:,}; export the data as CSV or Parquet instead")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated): {exc}") from exc
+        raise DataError(f"{file_name}: cannot open the Excel workbook (damaged or truncated)") from exc
 
 
 def _pick_sheet(wb, file_name: str, sheet_name: str | None):

@@ -31,7 +31,7 @@ FROM read_csv(getvariable('vl_path'), columns = getvariable('vl_csv_columns'), h
               escape = getvariable('vl_csv_quote'), null_padding = true)
 
 -- name: csv_rejects
-SELECT DISTINCT line, csv_line, error_message FROM vl_csv_rejects ORDER BY line
+SELECT line, any_value(csv_line), any_value(CAST(error_type AS VARCHAR)) FROM vl_csv_rejects GROUP BY line ORDER BY line
 
 -- name: csv_lines_shifted
 -- good row i sits on line i + $first (2 after a header), plus the malformed lines DuckDB skipped before it ($shifts)
@@ -100,7 +100,7 @@ CREATE OR REPLACE TEMP TABLE vl_raw_rows AS SELECT * FROM vl_raw
 -- JSON lines, one line a row (the careful reader): read as one text column
 CREATE OR REPLACE TEMP TABLE vl_json_rows AS
 SELECT j FROM read_csv($path, columns = {'j': 'VARCHAR'}, header = false, delim = chr(30), quote = '', escape = '',
-                       auto_detect = false, compression = $compression);
+                       auto_detect = false, compression = $compression, max_line_size = $max_line);
 CREATE OR REPLACE TEMP TABLE vl_json AS SELECT rowid + 1 AS line, j FROM vl_json_rows;
 DROP TABLE vl_json_rows
 
@@ -120,9 +120,20 @@ FROM (SELECT unnest(json_extract(json, $field_path)) AS r
 CREATE OR REPLACE TEMP TABLE vl_json_checked AS
 SELECT line, j, CASE WHEN j IS NULL OR trim(j) = '' THEN 'blank'
                      WHEN NOT json_valid(j) THEN 'not valid JSON'
-                     WHEN NOT starts_with(ltrim(j), '{') THEN 'not a JSON object' END AS problem
+                     WHEN NOT starts_with(ltrim(j), '{') THEN 'not a JSON object'
+                     WHEN len(json_keys(j)) <> len(list_distinct(json_keys(j)))
+                     THEN 'the key "' || list_filter(json_keys(j), lambda k, i: list_position(json_keys(j), k) < i)[1]
+                          || '" appears twice' END AS problem
 FROM vl_json;
 DROP TABLE vl_json
+
+-- name: json_bracketed
+-- records with more opening brackets than $depth: those that may nest deeper (ingest.jsonfiles._mark_deep)
+SELECT line, j FROM vl_json_checked
+WHERE problem IS NULL AND length(j) - length(replace(replace(j, '[', ''), '{', '')) > $depth
+
+-- name: json_mark_deep
+UPDATE vl_json_checked SET problem = 'nested deeper than ' || $depth || ' levels' WHERE list_contains($lines, line)
 
 -- name: json_blank
 SELECT count(*) FROM vl_json_checked WHERE problem = 'blank'

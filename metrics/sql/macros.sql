@@ -109,6 +109,28 @@ CREATE OR REPLACE TEMP MACRO vl_is_total(t) AS length(t) <= 16 AND regexp_full_m
 CREATE OR REPLACE TEMP MACRO vl_err(failed, col, v, reason) AS
     CASE WHEN failed THEN {'column_name': col, 'value': left(CAST(v AS VARCHAR), 200), 'reason': reason} END;
 
+-- the other lines of a file that give one key other details (`lines`: the key's lines, `own`: this row's line;
+-- `differs`: whether the key's rows disagree): "contradicts line 3" / "contradicts lines 3, 7", or NULL
+CREATE OR REPLACE TEMP MACRO vl_contradicts(lines, own, differs, what) AS
+    CASE WHEN differs THEN
+        (CASE WHEN len(lines) > 2 THEN 'contradicts lines ' ELSE 'contradicts line ' END)
+        || array_to_string(list_sort(list_filter(lines, lambda l: l <> own)), ', ') || ' (' || what || ')' END;
+
+-- a figure written as a percentage (25%, 25 %, 25％), and the figure without its sign
+CREATE OR REPLACE TEMP MACRO vl_percent(v) AS coalesce(regexp_matches(vl_text(v), '[%％]$'), false);
+CREATE OR REPLACE TEMP MACRO vl_unpercent(v) AS rtrim(regexp_replace(vl_text(v), '[%％]$', ''));
+
+-- an objective's baseline or target against what its metric's figures may be (metrics.objectives.value_problem)
+CREATE OR REPLACE TEMP MACRO vl_objective_figure_errs(col, metric, v, pct, raw, shares, changes) AS [
+    vl_err(v IS NOT NULL AND (list_contains(shares, metric) OR list_contains(changes, metric)) AND NOT pct
+           AND abs(v) > 1, col, raw, 'a share or change written as a whole number: write it as 15% or 0.15'),
+    vl_err(v IS NOT NULL AND list_contains(shares, metric) AND (pct OR abs(v) <= 1) AND (v < 0 OR v > 1), col, raw,
+           'a share is between 0 and 100%'),
+    vl_err(v IS NOT NULL AND list_contains(changes, metric) AND (pct OR abs(v) <= 1) AND v < -1, col, raw,
+           'a change cannot fall below -100%'),
+    vl_err(v IS NOT NULL AND metric IS NOT NULL AND NOT list_contains(shares, metric)
+           AND NOT list_contains(changes, metric) AND v < 0, col, raw, 'must be >= 0')];
+
 -- the checks of a date column: missing (when `required`), not a date, outside the plausible years (accounts'
 -- go-live and renewal dates; objectives' target, renewals' and requests' dates)
 CREATE OR REPLACE TEMP MACRO vl_date_errs(col, parsed, raw, required) AS [

@@ -24,6 +24,15 @@ WITH typed AS (
         s.new_acv AS raw_new_acv
     FROM vl_stage AS s
 ),
+-- rows of one account and date must agree: two outcomes for one renewal are a contradiction, both lines named
+keyed AS (
+    SELECT t.*,
+           list(t.line) OVER w AS key_lines,
+           min(CAST(row(t.outcome, t.new_acv) AS VARCHAR)) OVER w
+               <> max(CAST(row(t.outcome, t.new_acv) AS VARCHAR)) OVER w AS key_differs
+    FROM typed AS t
+    WINDOW w AS (PARTITION BY t.account_id, t.renewal_date)
+),
 final AS (
     SELECT
         t.*,
@@ -35,9 +44,16 @@ final AS (
                    'must be renewed, expanded, contracted or churned'),
             vl_err(vl_text(t.raw_new_acv) IS NOT NULL AND t.new_acv IS NULL, 'new_acv', t.raw_new_acv,
                    vl_nan_reason()),
-            vl_err(t.new_acv < 0, 'new_acv', t.raw_new_acv, 'must be >= 0')
+            vl_err(t.new_acv < 0, 'new_acv', t.raw_new_acv, 'must be >= 0'),
+            vl_err(t.outcome = 'churned' AND t.new_acv > 0, 'new_acv', t.raw_new_acv,
+                   'a churned customer has no new contract value (leave it empty or 0)'),
+            vl_err(t.renewal_date > CAST($now AS DATE) + INTERVAL 366 DAY, 'renewal_date', t.raw_renewal_date,
+                   'more than a year ahead: an outcome is recorded when the contract comes up'),
+            vl_err(t.key_differs AND t.account_id IS NOT NULL AND t.renewal_date IS NOT NULL, 'outcome',
+                   t.raw_outcome, vl_contradicts(t.key_lines, t.line, t.key_differs,
+                                                 'same account and renewal date, another outcome or value'))
         ], lambda x: x IS NOT NULL) AS errors
-    FROM typed AS t
+    FROM keyed AS t
     LEFT JOIN account AS a ON a.account_id = t.account_id
 )
-SELECT * FROM final;
+SELECT * EXCLUDE (key_lines, key_differs) FROM final;
