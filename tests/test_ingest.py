@@ -159,7 +159,7 @@ def test_a_malformed_csv_line_is_rejected_by_line_and_later_lines_keep_their_num
     result = ingest.import_file(loaded, path)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 1, 2)
     assert table(loaded, "SELECT line, column_name, reason FROM rejects ORDER BY line") == [
-        (2, None, "malformed CSV row: Expected Number of Columns: 4 Found: 5"),
+        (2, None, "malformed CSV row: 5 fields, the header has 4"),
         (4, "feature", "missing value"),
     ]
 
