@@ -85,6 +85,9 @@ REASONS_ZH: dict[str, str] = {
     "a share or change written as a whole number: write it as 15% or 0.15": "比例或变化写成了整数：请写成 15% 或 0.15",
     "a share is between 0 and 100%": "比例应在 0 到 100% 之间",
     "a change cannot fall below -100%": "变化不能低于 -100%",
+    # a ';'-delimited file's numbers (macros_decimal_comma.sql)
+    "not a number (this file is ;-delimited, so , is the decimal mark and 1.234 is ambiguous: write 1234 or 1,234)":
+        "不是数字（此文件以分号分隔，逗号是小数点，1.234 有歧义：请写成 1234 或 1,234）",
     "on the wrong side of the baseline: higher is better for this metric, so the target must be above it":
         "目标在基线的错误一侧：该指标越高越好，目标必须高于基线",
     # renewals checked by meaning (validate_renewals.sql)

@@ -93,9 +93,9 @@ CATALOG: list[tuple[re.Pattern[str], _Zh]] = [(re.compile(p + "$"), zh) for p, z
      "不是有效的 UTF-16 文本；请存为 UTF-8 后重新导入"),
     (r"line (?P<line>\d+): not valid (?P<enc>[\w-]+) text, though the file's start reads as (?P=enc); save the file as "
      r"UTF-8 and import it again", r"第 \g<line> 行不是有效的 \g<enc> 文本（文件开头按 \g<enc> 读取）；请存为 UTF-8 后重新导入"),
-    (r"at least (?P<blank>[\d,]+) of its (?P<lines>[\d,]+) lines are blank, more than its lines of data: this is not "
+    (r"(?P<blank>[\d,]+) of its (?P<lines>[\d,]+) lines are blank, more than its lines of data: this is not "
      r"an export as a tool writes it; remove the blank lines and import it again",
-     r"\g<lines> 行中至少有 \g<blank> 行是空行，比数据行还多：这不是工具正常写出的导出；请删除空行后重新导入"),
+     r"\g<lines> 行中有 \g<blank> 行是空行，比数据行还多：这不是工具正常写出的导出；请删除空行后重新导入"),
     # workbooks (metrics.ingest.workbook)
     (r"the workbook unpacks to more than (?P<mb>[\d,]+) MB; export the data as CSV or Parquet instead",
      r"工作簿解压后超过 \g<mb> MB；请改为导出 CSV 或 Parquet"),

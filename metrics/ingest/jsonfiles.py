@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, cast
@@ -23,7 +24,7 @@ from metrics.ingest.staging import (
     _Raw,
     _unique_headers,
 )
-from metrics.ingest.text import _check_blank_lines, _decode_to_utf8
+from metrics.ingest.text import _check_blank_lines, _decode_to_utf8, blank_lines
 from metrics.store import run
 
 # ---------------------------------------------------------------- JSON
@@ -260,21 +261,33 @@ def _open_lines(path: Path, compressed: bool, budget: Budget | None) -> IO[bytes
 
 def _line_count(path: Path, compressed: bool, budget: Budget | None = None) -> int:
     """Physical lines of a file (a last line without a line break counts), unpacking a gzipped one as it goes."""
-    return _line_facts(path, compressed, budget)[0]
-
-
-def _line_facts(path: Path, compressed: bool, budget: Budget | None = None) -> tuple[int, int]:
-    """_line_count and, at least, how many lines are blank (text._line_facts)."""
-    lines, blank, last = 0, 0, b"\n"
+    lines, last = 0, b"\n"
     try:
         with _open_lines(path, compressed, budget) as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 lines += chunk.count(b"\n")
-                blank += chunk.count(b"\n\n") + chunk.count(b"\n\r\n") + (last == b"\n" and chunk[:1] == b"\n")
                 last = chunk[-1:]
     except _GZIP_ERRORS as exc:
         raise DataError(f"{path.name}: the gzip file is damaged or truncated") from exc
-    return lines + (last != b"\n"), blank
+    return lines + (last != b"\n")
+
+
+def _line_facts(path: Path, compressed: bool, budget: Budget | None = None) -> tuple[int, int]:
+    """_line_count and how many lines are blank (text.blank_lines), in one pass."""
+    counted = [0, b"\n"]
+
+    def chunks(fh: IO[bytes]) -> Iterator[bytes]:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            counted[0] += chunk.count(b"\n")
+            counted[1] = chunk[-1:]
+            yield chunk
+
+    try:
+        with _open_lines(path, compressed, budget) as fh:
+            blank = blank_lines(chunks(fh))
+    except _GZIP_ERRORS as exc:
+        raise DataError(f"{path.name}: the gzip file is damaged or truncated") from exc
+    return int(counted[0]) + (counted[1] != b"\n"), blank
 
 
 def _json_lines(path: Path, compressed: bool, budget: Budget | None = None) -> tuple[int, bool]:

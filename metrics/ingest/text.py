@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -154,25 +156,42 @@ def _physical_lines(path: Path) -> tuple[int, bool]:
     """How many physical lines a text file has (a last line without a line break counts), and whether its line
     endings are mixed (some \\r\\n, some \\n) or include a lone \\r (old Mac style): such files go to the careful
     reader, which splits lines itself and leaves no \\r in a value."""
-    lines, mixed, _ = _line_facts(path)
-    return lines, mixed
-
-
-def _line_facts(path: Path) -> tuple[int, bool, int]:
-    """_physical_lines and, at least, how many of the lines are blank: each blank line after a line break (a run
-    of them is counted at least half, which is all a limit needs, at the speed of bytes.count)."""
-    lines = crlf = cr = blank = 0
+    lines = crlf = cr = 0
     last = b"\n"
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             lines += chunk.count(b"\n")
-            blank += chunk.count(b"\n\n") + (last == b"\n" and chunk[:1] == b"\n")
             if b"\r" in chunk or last == b"\r":
                 cr += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
-                blank += chunk.count(b"\n\r\n")
             last = chunk[-1:]
-    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines), blank
+    return lines + (last not in (b"\n", b"")), cr > 0 and not (cr == crlf == lines)
+
+
+_BLANK_RUN = re.compile(rb"\n(?:[ \t]*\r?\n)+")
+
+
+def blank_lines(chunks: Iterable[bytes]) -> int:
+    """The blank lines (empty, or spaces and a line ending) after the first line of a file's chunks, a run of them
+    counted by one regular-expression match: a second per GB of newlines, and nothing but a scan for a file
+    without. Only the careful readers ask (a file DuckDB reads cleanly has no blank line)."""
+    blank, carry = 0, b"\n"  # a file that starts with a blank line: counted as one
+    for chunk in chunks:
+        text = carry + chunk
+        last = text.rfind(b"\n")
+        if last < 0:
+            carry = text
+            continue
+        # runs end at the text's last line break, which the next text starts with: a run across chunks is counted
+        # once, each of its blank lines in the text that holds its line break
+        blank += sum(m.group().count(b"\n") - 1 for m in _BLANK_RUN.finditer(text, 0, last + 1))
+        carry = text[last:]
+    return blank
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from iter(lambda: fh.read(_CHUNK), b"")
 
 
 MAX_BLANK_LINES = 1_000_000  # a tool writes no export with a million blank lines
@@ -182,7 +201,7 @@ def _check_blank_lines(file_name: str, lines: int, blank: int) -> None:
     """Refuse a file of more blank lines than MAX_BLANK_LINES and than lines of data (padding, not an export), before
     the careful reader would spend a Python step on each of them."""
     if blank > MAX_BLANK_LINES and blank > lines - blank:
-        raise DataError(f"{file_name}: at least {blank:,} of its {lines:,} lines are blank, more than its lines of "
+        raise DataError(f"{file_name}: {blank:,} of its {lines:,} lines are blank, more than its lines of "
                         "data: this is not an export as a tool writes it; remove the blank lines and import it again")
 
 
@@ -235,12 +254,12 @@ def _stage_csv(con, path: Path, file_name: str, workdir: Path, lazy: bool = Fals
              "quote": dialect.quote, "header": bool(dialect.header_lines)})
         run(con, "ingest_readers.raw_of_csv_file")
         return _Raw("csv", encoding, headers, [], 0, excluded=footer, delimiter=delim, lines=records)
-    physical, mixed_endings, blank = _line_facts(text_path)
-    _check_blank_lines(file_name, physical, blank)
+    physical, mixed_endings = _physical_lines(text_path)
     staged = None if mixed_endings else _stage_csv_duckdb(con, text_path, headers, dialect)
     if staged is not None and staged[0] + len(staged[1]) + dialect.header_lines == physical:
         rows, structural = staged
         return _Raw("csv", encoding, headers, structural, rows + len(structural), excluded=footer, delimiter=delim)
+    _check_blank_lines(file_name, physical, blank_lines(_file_chunks(text_path)))
     raw = _stage_csv_lines(con, text_path, file_name, headers, dialect, encoding, physical)
     return replace(raw, excluded=raw.excluded + footer)
 
