@@ -23,6 +23,7 @@ from exports.excel.book import (
 from exports.safety import safe_cell_text
 from exports.strings import fmt, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
+from metrics.objectives import higher_is_better
 from metrics.privacy import MIN_OTHERS
 from metrics.report import UnderusedFeature
 
@@ -144,8 +145,11 @@ def _objectives(book: _Book, ws: _Sheet) -> None:
         book.style(ws, r, 4, fill=INPUT)
         book.put(ws, r, 5, o.target_date, DAY)
         progress = o.progress if o.progress is not None else t("na")  # what the formula below computes
-        book.put(ws, r, 6, f"=IF(AND(ISNUMBER(B{r}),ISNUMBER(C{r}),ISNUMBER(D{r}),D{r}<>B{r}),"
-                           f"(C{r}-B{r})/(D{r}-B{r}),{book.na()})", PCT, cached=progress)
+        # in the metric's direction: a baseline already past the target leaves 1 (at or past it) or 0
+        # (metrics.objectives.progress_of)
+        better, reached = (">", ">=") if higher_is_better(o.metric) else ("<", "<=")
+        book.put(ws, r, 6, f"=IF(AND(ISNUMBER(B{r}),ISNUMBER(C{r}),ISNUMBER(D{r})),IF(D{r}{better}B{r},"
+                           f"(C{r}-B{r})/(D{r}-B{r}),IF(C{r}{reached}D{r},1,0)),{book.na()})", PCT, cached=progress)
         capped = min(1.0, max(0.0, progress)) if isinstance(progress, float) else t("na")
         if isinstance(capped, float):
             shares.append(capped)

@@ -26,7 +26,7 @@ from metrics.ingest.text import _stage_csv
 # of Avro files. Their members (JSON lines or CSV with one header, gzipped or not; Parquet; Avro) are read as one
 # file: one import, one transaction, and a reject names the member and the line (row) within it.
 Member = tuple[str, Callable[[], IO[bytes]]]  # a member's name, and how to open it
-_SKIPPED = ("__MACOSX/", ".")
+_SKIPPED = ("__MACOSX", ".")
 
 
 def _is_workbook(path: Path) -> bool:
@@ -53,11 +53,14 @@ def _open_counted(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget) ->
     return cast(IO[bytes], budget.reader(zf.open(info), info.filename))
 
 
-def _skip_reason(name: str) -> str | None:
+def _skip_reason(name: str, on_disk: bool = False) -> str | None:
     """Why a member of an archive or folder is not read, by its name: a path outside the archive's folder (a zip
-    may name ../../etc/passwd), macOS's metadata, a hidden file."""
+    may name ../../etc/passwd), macOS's metadata, a hidden file. A folder's or glob's files are where they lie:
+    only their own names count (a glob names them by their whole path)."""
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
+    if on_disk:
+        parts = ("__MACOSX",) if "__MACOSX" in parts else parts[-1:]
+    elif name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
         return "outside the archive's folder"
     if any(part.startswith(_SKIPPED) for part in parts):
         return "system or hidden file"
@@ -124,7 +127,7 @@ def _stage_members(con, members: list[Member], file_name: str, workdir: Path,
     notes: list[str] = []
     kept = []
     for name, opener in members:
-        reason = _skip_reason(name)
+        reason = _skip_reason(name, on_disk=isinstance(opener, _FileOpener))
         if reason is None:
             kept.append((name, opener))
         else:
