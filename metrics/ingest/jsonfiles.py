@@ -274,12 +274,13 @@ def _line_count(path: Path, compressed: bool, budget: Budget | None = None) -> i
 
 def _line_facts(path: Path, compressed: bool, budget: Budget | None = None) -> tuple[int, int]:
     """_line_count and how many lines are blank (text.blank_lines), in one pass."""
-    counted = [0, b"\n"]
+    lines, last = 0, b"\n"
 
     def chunks(fh: IO[bytes]) -> Iterator[bytes]:
+        nonlocal lines, last
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            counted[0] += chunk.count(b"\n")
-            counted[1] = chunk[-1:]
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
             yield chunk
 
     try:
@@ -287,7 +288,7 @@ def _line_facts(path: Path, compressed: bool, budget: Budget | None = None) -> t
             blank = blank_lines(chunks(fh))
     except _GZIP_ERRORS as exc:
         raise DataError(f"{path.name}: the gzip file is damaged or truncated") from exc
-    return int(counted[0]) + (counted[1] != b"\n"), blank
+    return lines + (last != b"\n"), blank
 
 
 def _json_lines(path: Path, compressed: bool, budget: Budget | None = None) -> tuple[int, bool]:
