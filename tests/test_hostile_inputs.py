@@ -349,6 +349,27 @@ def test_the_cli_says_a_refusal_in_chinese(tmp_path, capsys):
     assert err.startswith("错误：blank_padded.csv：1,500,002 行中有 1,500,000 行是空行")
 
 
+def test_the_import_page_says_a_refusal_in_chinese_and_stores_nothing(tmp_path, monkeypatch):
+    """A Chinese Import page: the bomb's refusal in Chinese, inert (the file name is the customer's text)."""
+    from conftest import run_page
+
+    from i18n import STRINGS
+
+    path = hostile.newline_csv_gz(tmp_path)
+    db = tmp_path / "page.duckdb"
+    at = run_page(db, monkeypatch, "views/data_import.py", "zh")
+    at.file_uploader[0].set_value((path.name, path.read_bytes(), "application/gzip"))
+    at.run()
+    assert not at.exception
+    label = STRINGS["zh"]["import"].split("{")[0]
+    next(b for b in at.button if b.label.startswith(label)).click().run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]  # shown as inert text: Markdown escaped
+    assert len(errors) == 1 and errors[0].startswith("padded.csv.gz：解压后超过文件本身大小的 100 倍（磁盘上 ")
+    con = connect(db)
+    assert table(con, "SELECT count(*) FROM imports WHERE file_name = 'padded.csv.gz'") == [(0,)]
+
+
 # ---------------------------------------------------------------- 8. CLI flags
 
 @pytest.fixture(scope="module")
