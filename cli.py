@@ -12,11 +12,11 @@ from contextlib import nullcontext
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import NoReturn
 
+import cli_args
 import wording
 from metrics import adoption, catalog, ingest, report
-from metrics.period import parse_month, resolve_period
+from metrics.period import resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from metrics.store import DataError, connect, connect_snapshot, db_path, publishing, snapshot_copy
 from wording.cli import text as cli_text
@@ -389,145 +389,10 @@ def _refused(exc: DataError) -> int:
     return 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, its refusal one line naming the flag (the usage stays with --help)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {self.prog}: {message}\n")
-
-
-def _month_arg(text: str) -> str:
-    """--start / --end: a month, checked here so that a mistyped one is refused naming the flag."""
-    try:
-        parse_month(text)
-    except DataError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month (use YYYY-MM)") from exc
-    return text
-
-
-def _day_arg(text: str) -> str:
-    """--today: a day."""
-    try:
-        date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from exc
-    return text.strip()
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cli.py", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    db_help = "database file (default: $VALUELENS_DB or data/valuelens.duckdb)"
-
-    imp = sub.add_parser("import", help="import exports (CSV, XLSX, Parquet, JSON or JSON lines; gzipped, zipped or "
-                                        "a folder of them) and rollup folders built by Spark")
-    imp.add_argument("paths", nargs="+", metavar="PATH")
-    imp.add_argument("--kind", choices=ingest.KINDS, help="what the files hold (default: detected from headers)")
-    imp.add_argument("--map", action="append", metavar="HEADER=COLUMN",
-                     help="map a file header to a contract column (repeatable)")
-    imp.add_argument("--source", help="name of where the files come from; header mappings are remembered per source")
-    imp.add_argument("--force", action="store_true", help="import again even if the same content was imported")
-    imp.add_argument("--sheet", help="the workbook sheet to read (default: the first visible sheet)")
-    imp.add_argument("--preset", choices=["none", *ingest.PRESETS],
-                     help="the analytics tool the export comes from: its documented fields and tracking noise "
-                          "(default: remembered for the source, else detected from the fields)")
-    imp.add_argument("--include", action="append", metavar="EVENT",
-                     help="count only these events (exact names; * any text, ? one character); repeatable")
-    imp.add_argument("--exclude", action="append", metavar="EVENT", help="leave these events out; repeatable")
-    imp.add_argument("--value-model-only", action="store_true", help="count only the value model's features")
-    imp.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the import summary")
-    imp.add_argument("--db", help=db_help)
-    imp.set_defaults(func=cmd_import)
-
-    settings = sub.add_parser("settings", help="show or change workspace settings")
-    settings.add_argument("--timezone", metavar="ZONE",
-                          help="the zone months are counted in (IANA name, e.g. Asia/Shanghai; default UTC): "
-                               "offset times and epochs are converted to it at import, from now on")
-    settings.add_argument("--db", help=db_help)
-    settings.set_defaults(func=cmd_settings)
-
-    demo = sub.add_parser("demo", help="load the embedded demo data")
-    demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the import summary")
-    demo.add_argument("--db", help=db_help)
-    demo.set_defaults(func=cmd_demo)
-
-    acc = sub.add_parser("accounts", help="list accounts")
-    acc.add_argument("--json", action="store_true")
-    acc.add_argument("--db", help=db_help)
-    acc.set_defaults(func=cmd_accounts)
-
-    rep = sub.add_parser("report", help="one account's value report")
-    rep.add_argument("--account", required=True, metavar="ID")
-    rep.add_argument("--start", metavar="YYYY-MM", type=_month_arg,
-                     help="first month (default: 3 months before --end)")
-    rep.add_argument("--end", metavar="YYYY-MM", type=_month_arg,
-                     help="month after the last (exclusive; default: the last full month of data + 1)")
-    rep.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    rep.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the text report")
-    rep.add_argument("--db", help=db_help)
-    rep.set_defaults(func=cmd_report)
-
-    att = sub.add_parser("attention", help="accounts that need attention now, with the reasons")
-    att.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
-    att.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
-    att.add_argument("--json", action="store_true", help="print the list as JSON")
-    att.add_argument("--today", metavar="YYYY-MM-DD", type=_day_arg,
-                     help="count renewals and go-live from this day (default: today)")
-    att.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
-    att.add_argument("--db", help=db_help)
-    att.set_defaults(func=cmd_attention)
-
-    bt = sub.add_parser("backtest", help="the health score against the imported renewal outcomes (ROC AUC, lift)")
-    bt.add_argument("--json", action="store_true", help="print the figures and every scored renewal as JSON")
-    bt.add_argument("--lang", choices=("en", "zh"), default="en")
-    bt.add_argument("--db", help=db_help)
-    bt.set_defaults(func=cmd_backtest)
-
-    rq = sub.add_parser("requests", help="the requirement board: requirements ranked A to D, with why and who asks")
-    rq.add_argument("--json", action="store_true", help="print the board and the ungrouped requests as JSON")
-    rq.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons")
-    rq.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the ranked board as an Excel workbook for product")
-    rq.add_argument("--today", metavar="YYYY-MM-DD", type=_day_arg,
-                    help="the day ages and renewals are counted from (default today)")
-    rq.add_argument("--db", help=db_help)
-    rq.set_defaults(func=cmd_requests)
-
-    us = sub.add_parser("users", help="one account's people: segments, hours saved per user, training lists")
-    us.add_argument("--account", required=True, metavar="ID")
-    us.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
-    us.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
-    us.add_argument("--training", metavar="F1,F2", help="the features to list trainees for (default: the report's "
-                                                        "underused value features)")
-    us.add_argument("--json", action="store_true", help="print the users, training lists and concentration as JSON")
-    us.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the training lists as a workbook, a sheet a "
-                                                        "feature")
-    us.add_argument("--lang", choices=("en", "zh"), default="en")
-    us.add_argument("--db", help=db_help)
-    us.set_defaults(func=cmd_users)
-
-    exp = sub.add_parser("export", help="Excel value report or QBR deck for one account, or --all into a folder")
-    who = exp.add_mutually_exclusive_group(required=True)
-    who.add_argument("--account", metavar="ID")
-    who.add_argument("--all", action="store_true", help="every account; --out is then a folder")
-    exp.add_argument("--format", choices=("xlsx", "pptx"), required=True)
-    exp.add_argument("--out", required=True, metavar="PATH")
-    exp.add_argument("--lang", choices=("en", "zh"), default="en")
-    exp.add_argument("--start", metavar="YYYY-MM", type=_month_arg)
-    exp.add_argument("--end", metavar="YYYY-MM", type=_month_arg)
-    exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
-    exp.add_argument("--internal", action="store_true",
-                     help="deck: add the CSM's internal appendix (health, attention reasons, risks, bottom-quarter "
-                          "peers); the speaker notes carry them always")
-    exp.add_argument("--customer", action="store_true",
-                     help="workbook: the file a customer gets, without the Internal sheet")
-    exp.add_argument("--people", choices=("names", "initials", "pseudonyms"),
-                     help="one account's deck: list who to invite to training in the appendix, shown so (default: "
-                          "nobody is named)")
-    exp.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                     help="with --all: processes building files at once (default: one per core)")
-    exp.add_argument("--db", help=db_help)
-    exp.set_defaults(func=cmd_export)
-    return parser
+    """The CLI's arguments (cli_args), each subcommand calling its cmd_* function here."""
+    commands = {name[4:]: func for name, func in globals().items() if name.startswith("cmd_")}
+    return cli_args.build_parser(commands, __doc__)
 
 
 def main(argv: list[str] | None = None) -> int:
