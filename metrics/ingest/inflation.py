@@ -26,7 +26,6 @@ GRACE_BYTES = 16 << 20
 _CHUNK = 1 << 22
 
 
-
 class _Origin:
     """The upload being read, and the budgets its reading asked for."""
 
