@@ -346,19 +346,27 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """One account's Excel report or QBR deck, or every account's into a folder, with a progress line."""
     from exports import batch  # openpyxl and python-pptx load only for exports
+    from metrics import sharing
 
     con = connect(args.db)
     template = Path(args.template).read_bytes() if args.template else None
     audience = {"internal": args.internal, "customer": args.customer}
     try:
         period = resolve_period(con, args.start, args.end)
-        if args.all:
+        if args.format == "html":  # the customer's value page as one file
+            from exports.share_page import html_export
+
+            if args.all or not args.account:
+                raise DataError("--format html: one account's page a file (--account ID)")
+            data = html_export(con, args.account, period, args.lang)
+        elif args.all:
             def progress(done: int, total: int, account_id: str) -> None:
                 print(f"\r[{done}/{total}] {account_id}", end="\n" if done == total else "", file=sys.stderr,
                       flush=True)
             if args.workers > 1:
                 with tempfile.TemporaryDirectory() as tmp:  # the workers read a copy: this process holds the file
                     copy = snapshot_copy(con, db_path(args.db), Path(tmp))
+                    sharing.copy_store(db_path(args.db), copy)  # the customers' confirmations, for the files
                     paths = batch.write_all_parallel(con, connect_snapshot, str(copy), period, args.format, args.out,
                                                      workers=args.workers, lang=args.lang, template=template,
                                                      progress=progress, **audience)
@@ -367,13 +375,54 @@ def cmd_export(args: argparse.Namespace) -> int:
                                         progress=progress, **audience)
             print(f"{len(paths)} {args.format} files in {args.out}")
             return 0
-        data = batch.export_one(con, args.account, period, args.format, args.lang, template, people_as=args.people,
-                                **audience)
+        else:
+            data = batch.export_one(con, args.account, period, args.format, args.lang, template,
+                                    people_as=args.people, **audience)
     except DataError as exc:
         return _refused(exc)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {args.format} for {args.account}, {period.label()}")
+    return 0
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    """Make a signed link to one account's value page, list the links, or revoke one (metrics.sharing)."""
+    import getpass
+
+    from exports.share_page import payload
+    from metrics import sharing
+
+    database = db_path(args.db)
+    try:
+        if args.revoke:
+            if not sharing.revoke(args.revoke, database):
+                raise DataError(f"--revoke: no link '{args.revoke}'")
+            print(json.dumps({"link_id": args.revoke, "revoked": True}) if args.json else f"revoked {args.revoke}")
+            return 0
+        if args.list:
+            found = [link.to_json() for link in sharing.links(database, account_id=args.account)]
+            if args.json:
+                print(json.dumps(found, ensure_ascii=False, indent=2))
+            for link in found if not args.json else ():
+                print(f"{link['link_id']}  {link['account_id']}  {link['lang']}  expires {link['expires']}  "
+                      f"views {link['views']}{'  revoked' if link['revoked'] else ''}")
+            return 0
+        if not args.account:
+            raise DataError("--account: the account the link shows is needed")
+        con = connect(args.db)
+        period = resolve_period(con, args.start, args.end)
+        page = payload(con, args.account, period, args.lang)
+        con.close()
+        link, token = sharing.create(page, account_id=args.account, period=(page["period"]["start"],
+                                                                             page["period"]["end"]),
+                                     lang=args.lang, created_by=getpass.getuser(), days=args.days,
+                                     passcode=args.passcode, database=database)
+    except DataError as exc:
+        return _refused(exc)
+    result = {**link.to_json(), "path": f"/?token={token}"}
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else
+          f"{result['path']}  (link {link.link_id}, {args.account}, {period.label()}, expires {link.expires})")
     return 0
 
 

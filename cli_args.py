@@ -40,6 +40,19 @@ def day_arg(text: str) -> str:
     return text.strip()
 
 
+def days_arg(text: str) -> int:
+    """--days: how long a link lasts, 1 to 180 days."""
+    from metrics.sharing import MAX_DAYS
+
+    try:
+        days = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days") from exc
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"a link lasts 1 to {MAX_DAYS} days, not {days}")
+    return days
+
+
 def build_parser(commands: dict[str, Command], description: str | None = None) -> argparse.ArgumentParser:
     """The CLI's arguments; `commands`: each subcommand's function (cli.py's cmd_*)."""
     parser = _Parser(prog="cli.py", description=description)
@@ -136,7 +149,8 @@ def build_parser(commands: dict[str, Command], description: str | None = None) -
     who = exp.add_mutually_exclusive_group(required=True)
     who.add_argument("--account", metavar="ID")
     who.add_argument("--all", action="store_true", help="every account; --out is then a folder")
-    exp.add_argument("--format", choices=("xlsx", "pptx"), required=True)
+    exp.add_argument("--format", choices=("xlsx", "pptx", "html"), required=True,
+                     help="html: the customer's value page as one self-contained file (one account)")
     exp.add_argument("--out", required=True, metavar="PATH")
     exp.add_argument("--lang", choices=("en", "zh"), default="en")
     exp.add_argument("--start", metavar="YYYY-MM", type=month_arg)
@@ -154,4 +168,18 @@ def build_parser(commands: dict[str, Command], description: str | None = None) -
                      help="with --all: processes building files at once (default: one per core)")
     exp.add_argument("--db", help=db_help)
     exp.set_defaults(func=commands["export"])
+
+    shr = sub.add_parser("share", help="make, list or revoke a signed link to one account's value page (share.py)")
+    shr.add_argument("--account", metavar="ID", help="the account the link shows (needed to make one)")
+    shr.add_argument("--start", metavar="YYYY-MM", type=month_arg)
+    shr.add_argument("--end", metavar="YYYY-MM", type=month_arg)
+    shr.add_argument("--lang", choices=("en", "zh"), default="en", help="the page's language")
+    shr.add_argument("--days", type=days_arg, default=30, metavar="N", help="how long the link lasts (1-180, "
+                                                                            "default 30)")
+    shr.add_argument("--passcode", help="a passcode the page asks for (tell it to the customer another way)")
+    shr.add_argument("--list", action="store_true", help="list the links made (of --account, if given)")
+    shr.add_argument("--revoke", metavar="LINK_ID", help="revoke a link: its page shows nothing from now on")
+    shr.add_argument("--json", action="store_true", help="print the link or the list as JSON")
+    shr.add_argument("--db", help=db_help)
+    shr.set_defaults(func=commands["share"])
     return parser

@@ -61,7 +61,7 @@ SCENARIOS = ("bare_pipeline", "import_pipeline",
              "report_one", "report_inputs", "first_view", "report_cold", "pandas_one", "recompute_all", "pandas_all",
              "peer_table",
              "export_xlsx", "export_xlsx_cold", "export_pptx", "portfolio_xlsx", "portfolio_pptx", "spark_rollup",
-             "spark_import")
+             "spark_import", "share_link", "share_first_view")
 BASELINE = {"import_pipeline": "bare_pipeline",
             "import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
             "bare_rollups": "bare_parquet", "bare_ufm": "bare_parquet",
@@ -73,7 +73,8 @@ BASELINE = {"import_pipeline": "bare_pipeline",
             "peer_table": "recompute_all", "export_xlsx": "report_one", "export_xlsx_cold": "report_one",
             "export_pptx": "report_one",
             "portfolio_xlsx": "portfolio_xlsx", "portfolio_pptx": "portfolio_pptx",
-            "spark_rollup": "import_parquet", "spark_import": "import_parquet"}
+            "spark_rollup": "import_parquet", "spark_import": "import_parquet",
+            "share_link": "first_view", "share_first_view": "first_view"}
 # an import against loading its file and aggregating it as it is: its bare load plus the bare rollups
 LOAD_THEN_AGGREGATE = {"import_csv": ("bare_csv", "bare_rollups"),
                        "import_parquet": ("bare_parquet", "bare_rollups"),
@@ -180,6 +181,8 @@ def scenario(name: str, data: Path, work: Path) -> float:
 
         first_view(Period(add_months(period.start, -3), add_months(period.end, -3)))
         return _timed(lambda: first_view(period))
+    if name.startswith("share_"):
+        return _share(con, db, work, account_id, period, name)
     if name == "report_cold":
         report.account_report(con, account_id=account_id, period=period)  # the first run fills DuckDB's caches
         return _timed(lambda: report.account_report(con, account_id=account_id, period=period), runs=5)
@@ -220,6 +223,34 @@ def scenario(name: str, data: Path, work: Path) -> float:
     if name in ("pandas_one", "pandas_all"):
         return _timed(lambda: pandas_figures(data, period, account_id if name == "pandas_one" else None))
     raise SystemExit(f"unknown scenario {name}")
+
+
+def _share(con, db: Path, work: Path, account_id: str, period, name: str) -> float:
+    """share_link: making a link to the largest account's value page (its page built: exports.share_page.payload);
+    share_first_view: what share.py does before it draws, the first time a link is opened (the token verified, the
+    link's page read, its view counted, its chart built)."""
+    import os
+
+    from exports.share_page import adoption_figure, payload
+    from metrics import sharing
+
+    secrets = work / "secrets.toml"
+    secrets.write_text('[share]\nsecret = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"\n', encoding="utf-8")
+    os.environ[sharing.SECRETS_ENV] = str(secrets)
+
+    def make() -> str:
+        page = payload(con, account_id, period, "zh")
+        return sharing.create(page, account_id=account_id, period=(page["period"]["start"], page["period"]["end"]),
+                              lang="zh", created_by="bench", database=db)[1]
+
+    if name == "share_link":
+        return _timed(make)
+    token = make()
+
+    def first_view() -> None:
+        adoption_figure(sharing.page_of(sharing.resolve(token, db), db))
+
+    return _timed(first_view)
 
 
 def pandas_figures(data: Path, period, account_id: str | None) -> dict:

@@ -19,6 +19,7 @@ from metrics.period import Period, data_months
 from metrics.plan import Action, actions_of
 from metrics.registry import Kpi
 from metrics.report import AccountReport, EfficiencyFigures
+from metrics.sharing import Confirmation, changed_since, database_of, latest_for
 from metrics.story import Storyline, history, storyline
 
 # what may be shown of other customers is decided in metrics.privacy, for every surface alike
@@ -52,6 +53,7 @@ class ExportData:
     # active days): the champions and the users with a role, most active first; only when people are shown
     today: date | None = None  # what renewals and go-live are counted from
     actions: tuple[Action, ...] = ()  # metrics.plan: the action plan agreed for next quarter
+    confirmation: Confirmation | None = None  # metrics.sharing: what the customer said of this period's figures
 
     @property
     def currency(self) -> str | None:
@@ -175,7 +177,8 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                       flags=facts.flags.get(account_id, ()) if facts.flags is not None else
                       flags_for(con, account, period, today, rep), version=facts.version,
                       stakeholders=stakeholders, today=today,
-                      actions=actions_of(con, account))
+                      actions=actions_of(con, account),
+                      confirmation=latest_for(account_id, period.start.isoformat(), database_of(con)))
 
 
 MAX_STAKEHOLDERS = 8
@@ -225,3 +228,31 @@ def version_line(data: ExportData, lang: str) -> str:
         return text(lang, "version_line_none", model=version.value_model_version if version else 0)
     at = f"{version.imported_at:%Y-%m-%d %H:%M}" if version.imported_at else ""
     return text(lang, "version_line", id=version.import_id, at=at, model=version.value_model_version)
+
+
+FIGURES = ("value", "hours_saved", "fte_equivalent", "roi", "payback_months")  # what the customer confirms
+
+
+def figures_of(rep: AccountReport) -> dict[str, object]:
+    """The figures a customer confirms on its value page, as numbers (metrics.sharing.changed_since compares
+    them)."""
+    figures: dict[str, object] = {key: getattr(rep.cost, key) for key in FIGURES}
+    figures["value_delivered"] = rep.value_delivered
+    return figures
+
+
+def confirmation_lines(data: ExportData, lang: str) -> list[str]:
+    """What the customer said of the period's figures ("confirmed by NAME, ROLE on DATE", or its open comment),
+    and which figures were recalculated since; none before it said anything."""
+    from exports.strings import text
+
+    found = data.confirmation
+    if found is None:
+        return []
+    key = "confirmed_line" if found.kind == "confirmed" else "commented_line"
+    lines = [text(lang, key, name=found.name, role=found.role, date=found.at[:10], text=found.text or "")]
+    moved = changed_since(found, figures_of(data.report))
+    if moved:
+        names = [text(lang, f"kpi_{m}") for m in moved]
+        lines.append(text(lang, "confirmed_changed", figures=("、" if lang == "zh" else ", ").join(names)))
+    return lines

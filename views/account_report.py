@@ -19,6 +19,7 @@ from metrics.story import history, storyline
 from ui.downloads import csv_bytes, export_file
 from ui.plan import plan_editor
 from ui.session import cache_key, figure, get_connection, peer_table, people_of, report_inputs, writing
+from ui.share_panel import confirmation_caption, share_panel
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import feature_text, fmt, formula_text, labelled, plain, reason_text
 from ui.widgets import choice, period_picker, show_benchmark, table, url_selectbox
@@ -100,6 +101,7 @@ for row in (kpis[:5], kpis[5:]):
         shown = fmt(k.value, k.unit, money.currency, signed=k.unit == "fraction" and "delta" in k.name, compact=True)
         col.metric(t(f"kpi_{k.name}"), shown, help=formula_text(k.name, METRICS[k.name].formula)
                    + (f" — {reason_text(k.reason)}" if k.reason else ""))
+confirmation_caption(account_id, period, rep)  # what the customer said of these figures (share.py)
 if eff.delta is not None:
     interval = {"low": fmt(eff.ci_low, "fraction", signed=True),
                 "high": fmt(eff.ci_high, "fraction", signed=True),
@@ -268,6 +270,8 @@ if trainees:  # who to invite to training, per underused feature (the one picked
         st.download_button(t("training_download"), lambda u=users: csv_bytes(u),  # built on click
                            file_name=f"ValueLens_training_{account_id}_{feature}.csv", mime="text/csv",
                            key="training-download")
+if viewer.sees_people:  # a CSM or CS operations: the customer's own page, by signed link
+    share_panel(account_id, period, current_user())
 with st.expander(t("peer_section")):
     show_benchmark(data["bench"], "industry", chart_of)
 with st.expander(t("how_computed")):

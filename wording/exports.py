@@ -552,6 +552,8 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 from wording.exports_qbr import QBR  # noqa: E402 (the QBR round-two words, kept in their own file)
+from wording.share import SHARE  # noqa: E402 (the customer's value page and its confirmations)
 
 for _lang, _words in QBR.items():
     STRINGS[_lang].update(_words)
+    STRINGS[_lang].update(SHARE[_lang])

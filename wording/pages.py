@@ -705,3 +705,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "line": "行号", "column_name": "列", "reason": "问题",
     },
 }
+
+from wording.share import PAGE as _SHARE_PAGE  # noqa: E402 (the customer's page: wording/share.py)
+from wording.share import SHARE as _SHARE  # noqa: E402
+
+for _lang in STRINGS:
+    STRINGS[_lang].update({k: v for k, v in _SHARE[_lang].items() if k.startswith(("confirmed_", "commented_",
+                                                                                      "confirmations_"))})
+    STRINGS[_lang].update(_SHARE_PAGE[_lang])

@@ -7,6 +7,7 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
 from exports.audience import internal_lines
+from exports.data import confirmation_lines
 from exports.deck.builder import Deck
 from exports.strings import reason
 from metrics.story import MIN_ACTIVE_USERS, MIN_EFFICIENCY_MONTHS, TOP_GAPS
@@ -151,7 +152,7 @@ def _summary(deck: Deck) -> None:
         deck.card(slide, (deck.left + i * (width + gap), top, width, Inches(1.3)), deck.t(key), value)
     below = top + Inches(1.6)
     deck.textbox(slide, deck.left, below, deck.content_width, deck.top + deck.content_height - below,
-                 story_lines(deck), 16, bullets=True)
+                 story_lines(deck) + confirmation_lines(deck.data, deck.lang), 16, bullets=True)
     deck.notes(slide, [deck.t(f"notes_{story.case}"), deck.t("notes_assumptions"), *held_note(deck),
                        deck.t("notes_internal"), *internal_lines(deck.data, deck.lang)])
 

@@ -1,6 +1,7 @@
 """The value report's figure sheets: the summary with its live assumptions, the value by feature, efficiency."""
 from __future__ import annotations
 
+from exports.data import confirmation_lines
 from exports.excel.book import (
     DAY,
     HEADER_ROW,
@@ -45,6 +46,9 @@ def _summary(book: _Book, ws: _Sheet) -> None:
         if key == "seats":
             book.name("Seats", ws, f"$B${row}")
 
+    said = confirmation_lines(data, book.lang)  # what the customer said of these figures (share.py)
+    if said:
+        book.put(ws, 11, 1, " · ".join(said), italic=True, color=NOTE_COLOR, customer=True)
     row = 12
     book.put(ws, row, 1, t("assumptions"), bold=True, size=13, color=TITLE_COLOR)
     book.put(ws, row + 1, 1, t("assumptions_hint"), italic=True, color=NOTE_COLOR)
