@@ -368,3 +368,21 @@ def test_the_customer_confirms_on_the_page_and_the_account_page_says_so(share_se
     assert "谢谢：您的回复已与您看到的数字一起保存。" in text
     [kept] = sharing.confirmations("A006", demo)
     assert (kept.kind, kept.name, kept.role) == ("confirmed", "张伟", "运营副总裁")
+
+
+def test_the_account_page_says_what_the_customer_confirmed_and_makes_links(demo, secrets_file, monkeypatch):
+    from conftest import run_page
+
+    link, token = _link(demo, account_id="A001")
+    found = sharing.resolve(token, demo)
+    sharing.confirm(found, sharing.page_of(found, demo), kind="confirmed", name="Li Na", role="COO", database=demo)
+    at = run_page(demo, monkeypatch, "views/account_report.py")
+    assert not at.exception
+    today = datetime.now().date().isoformat()
+    assert [s.value.replace("\\", "") for s in at.success] == [f"Confirmed by Li Na, COO on {today}"]
+    panel = next(e for e in at.expander if e.label.startswith("Share with the customer"))
+    panel.button[0].click().run()
+    assert not at.exception
+    made = sharing.links(demo, account_id="A001")
+    assert len(made) >= 2 and made[0].created_by == "local"
+    assert any("/?token=" in c.value for c in at.code)

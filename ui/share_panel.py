@@ -56,7 +56,7 @@ def share_panel(account_id: str, period: Period, user: str) -> None:
                                                                               page["period"]["end"]),
                                          lang=link_lang, created_by=user, days=int(days),
                                          passcode=passcode or None, database=db_path())
-            st.success(t("share_made", expires=link.expires))
+            st.success(t("share_made", expires=link.expires.replace("T", " ")))
             st.code(f"{os.environ.get(SHARE_URL_ENV, 'http://localhost:8502').rstrip('/')}/?token={token}",
                     language=None)
         made = sharing.links(db_path(), account_id=account_id)
@@ -64,6 +64,8 @@ def share_panel(account_id: str, period: Period, user: str) -> None:
             return
         st.caption(t("share_links"))
         rows = pd.DataFrame([link.to_json() for link in made]).drop(columns=["account_id", "period"])
+        for column in ("created_at", "expires", "last_view"):  # a moment as people write it; never viewed: blank
+            rows[column] = rows[column].map(lambda v: v.replace("T", " ") if isinstance(v, str) else "")
         table(rows.rename(columns=lambda c: t(f"share_col_{c}")), hide_index=True)
         active = {link.link_id: link.link_id for link in made if not link.revoked}
         if active:
