@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cli_args
 import wording
-from metrics import adoption, catalog, ingest, report
+from metrics import adoption, catalog, demo, ingest, report
 from metrics.period import resolve_period
 from metrics.settings import set_workspace_timezone, workspace_timezone
 from metrics.store import DataError, connect, connect_snapshot, db_path, publishing, snapshot_copy
@@ -113,7 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Load the embedded demo dataset."""
-    for result in ingest.load_demo(connect(args.db)):
+    for result in demo.load_demo(connect(args.db)):
         _print_result(result, args.lang)
     return 0
 

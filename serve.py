@@ -37,11 +37,11 @@ HEAD_LIMIT = 64 * 1024  # bytes of a request's head the proxy reads to route it
 def prepare_database() -> None:
     """Create the database (demo data when empty) and publish its first snapshot, before any app process."""
     sys.path.insert(0, str(ROOT))
-    from metrics import ingest
+    from metrics.demo import ensure_demo
     from metrics.store import connect, db_path, publish_snapshot
 
     con = connect(db_path())
-    ingest.ensure_demo(con)
+    ensure_demo(con)
     con.close()
     publish_snapshot(db_path())
 

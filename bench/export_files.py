@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from exports import batch  # noqa: E402
-from metrics import catalog, ingest, report  # noqa: E402
+from metrics import catalog, report  # noqa: E402
+from metrics.demo import load_demo  # noqa: E402
 from metrics.period import default_period  # noqa: E402
 from metrics.store import connect  # noqa: E402
 
@@ -36,7 +37,7 @@ def median_seconds(work, runs: int = RUNS) -> float:
 
 def main() -> None:
     con = connect(Path(tempfile.mkdtemp()) / "bench.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     period = default_period(con)
     accounts = len(catalog.list_accounts(con))
     baseline = median_seconds(lambda: report.account_report(con, account_id=ACCOUNT, period=period))

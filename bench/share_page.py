@@ -57,7 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from exports.share_page import payload
-    from metrics import ingest, sharing
+    from metrics import sharing
+    from metrics.demo import load_demo
     from metrics.period import default_period
     from metrics.store import connect
 
@@ -71,7 +72,7 @@ def main() -> None:
             shutil.copyfile(args.db, db)
         con = connect(db)
         if not args.db:
-            ingest.load_demo(con)
+            load_demo(con)
         account = args.account or ("A001" if not args.db else con.execute(
             "SELECT a.account_id FROM account_month JOIN account AS a USING (account_key) GROUP BY ALL "
             "ORDER BY sum(events) DESC, 1 LIMIT 1").fetchall()[0][0])

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from metrics import backtest, health, ingest
+from metrics import backtest, health
+from metrics.demo import load_demo
 from metrics.period import Period
 from metrics.store import connect
 
@@ -30,7 +31,7 @@ def test_a_renewal_is_scored_on_the_three_months_ending_at_least_90_days_before_
 def demo(tmp_path_factory):
     db = tmp_path_factory.mktemp("backtest") / "demo.duckdb"
     con = connect(db)
-    ingest.load_demo(con)
+    load_demo(con)
     return con, db
 
 

@@ -12,10 +12,11 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from exports.case_study import case_study_pptx, markdown
-from metrics import adoption, catalog, cost, efficiency, ingest
+from metrics import adoption, catalog, cost, efficiency
 from metrics.accounts import get_account
 from metrics.benchmarks import benchmark
 from metrics.case_study import anonymize, case_study, case_study_candidates, time_to_value
+from metrics.demo import load_demo
 from metrics.efficiency import BASELINE_MONTHS, CONFIDENCE
 from metrics.period import add_months, default_period
 from metrics.store import connect
@@ -28,7 +29,7 @@ DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("cases") / "demo.duckdb"
     con = connect(path)
-    ingest.load_demo(con)
+    load_demo(con)
     return con, str(path)
 
 

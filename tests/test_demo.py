@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from metrics import catalog, ingest, report
+from metrics.demo import ensure_demo
 from metrics.period import default_period
 from metrics.store import connect
 
@@ -13,7 +14,7 @@ from metrics.store import connect
 def demo(tmp_path_factory):
     """A database file with the demo loaded the way the app does it."""
     con = connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    assert ingest.ensure_demo(con) is True
+    assert ensure_demo(con) is True
     yield con
     con.close()
 
@@ -23,7 +24,7 @@ def test_the_demo_loads_into_an_empty_database_once_and_without_rejects(demo):
     assert sorted(imports["kind"]) == ["accounts", "events", "objectives", "outcomes", "renewals", "requests",
                                        "value_drivers"]
     assert imports["rows_rejected"].sum() == 0
-    assert ingest.ensure_demo(demo) is False
+    assert ensure_demo(demo) is False
     assert len(catalog.recent_imports(demo)) == len(ingest.DEMO_FILES)
 
 

@@ -21,6 +21,7 @@ from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
 from exports.safety import safe_csv_frame
 from metrics import catalog, ingest, report, requirements
 from metrics.accounts import all_accounts, get_account
+from metrics.demo import load_demo
 from metrics.period import add_months, default_period
 from metrics.store import connect, sql
 from wording import title_in
@@ -31,7 +32,7 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("exports") / "demo.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     return con
 
 

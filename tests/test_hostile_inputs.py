@@ -16,6 +16,7 @@ from conftest import FIXTURES, ROOT, snapshot, table
 
 import wording
 from metrics import ingest
+from metrics.demo import load_demo
 from metrics.store import DataError, connect
 from wording.refusals import translated
 
@@ -374,11 +375,10 @@ def test_the_import_page_says_a_refusal_in_chinese_and_stores_nothing(tmp_path, 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
-    from metrics import ingest as ingest_
 
     path = tmp_path_factory.mktemp("cli") / "demo.duckdb"
     con = connect(path)
-    ingest_.load_demo(con)
+    load_demo(con)
     con.close()
     return str(path)
 

@@ -9,6 +9,7 @@ import pytest
 
 from metrics import health, ingest, lifecycle
 from metrics.accounts import Account, get_account
+from metrics.demo import load_demo
 from metrics.period import add_months, default_period
 from metrics.store import connect
 
@@ -161,7 +162,7 @@ def test_the_health_score_is_the_sum_of_its_components_and_withheld_without_enou
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("lifecycle") / "demo.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     return con
 
 
@@ -263,7 +264,7 @@ def test_the_cli_lists_the_accounts_that_need_attention_with_reasons_in_both_lan
 
     db = tmp_path / "cli.duckdb"
     con = connect(db)
-    ingest.load_demo(con)
+    load_demo(con)
     con.close()
     assert cli.main(["attention", "--json", "--db", str(db), "--today", "2026-12-07"]) == 0
     listed = {a["account_id"]: a for a in json.loads(capsys.readouterr().out)["accounts"]}

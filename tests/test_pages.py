@@ -567,12 +567,13 @@ def test_the_risk_ranking_shows_what_it_ranks_by_next_to_the_name(db, monkeypatc
 def test_the_requirements_page_ranks_the_board_and_keeps_a_letter_set_with_its_reason(tmp_path, monkeypatch, lang):
     from datetime import date
 
-    from metrics import ingest, requirements
+    from metrics import requirements
     from metrics.case_study import case_study_candidates
+    from metrics.demo import load_demo
 
     db = str(tmp_path / "req.duckdb")
     con = connect(db)
-    ingest.load_demo(con)
+    load_demo(con)
     period = default_period(con)
     stars = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])  # as the page does
     board = requirements.board(con, today=date.today(), benchmark=stars)

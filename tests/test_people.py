@@ -12,6 +12,7 @@ from conftest import FIXTURES
 
 from metrics import ingest, people, report
 from metrics.accounts import get_account
+from metrics.demo import load_demo
 from metrics.period import Period
 from metrics.store import connect
 
@@ -136,7 +137,7 @@ def test_the_deck_lists_trainees_only_when_asked_and_never_by_user_id_as_a_pseud
     from wording.exports import STRINGS as DECK
 
     con = connect(tmp_path / "d.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     from metrics.period import default_period
 
     period = default_period(con)
@@ -187,7 +188,7 @@ def test_case_studies_and_an_anonymized_deck_carry_no_user_identifier(tmp_path):
     from metrics.period import default_period
 
     con = connect(tmp_path / "c.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     period = default_period(con)
     study = case_study(con, account_id="A001", start=period.start, end=period.end)
     for lang in ("en", "zh"):

@@ -16,6 +16,7 @@ from exports.deck import build_pptx
 from exports.excel import build_xlsx, sheet_names
 from exports.strings import text
 from metrics import catalog, ingest
+from metrics.demo import load_demo
 from metrics.period import default_period
 from metrics.store import connect
 from metrics.story import efficiency_held
@@ -25,7 +26,7 @@ from wording import attention_reason
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("audiences") / "demo.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     return con
 
 
@@ -280,7 +281,7 @@ def test_the_action_plan_is_validated_versioned_and_printed_on_the_next_quarter_
     from metrics.errors import DataError
 
     con = connect(tmp_path / "plan.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     account = get_account(con, "A001")
     assert plan.editable(con, account).empty
     before = catalog.data_version(con)
@@ -328,7 +329,7 @@ def test_the_account_page_shows_the_saved_action_plan(tmp_path, monkeypatch, lan
 
     db = tmp_path / "page.duckdb"
     con = connect(db)
-    ingest.load_demo(con)
+    load_demo(con)
     plan.save(con, get_account(con, "A001"), pd.DataFrame([["Weekly adoption review", "Li", date(2027, 1, 8),
                                                             False]], columns=plan.COLUMNS), user="csm")
     con.close()
@@ -347,7 +348,7 @@ def test_the_team_slide_names_the_champions_and_the_sponsors_only_when_the_expor
     """The users kind's roles make sponsors; the most active users are champions: a slide of them when the export
     was asked to show people, none by default (the deck names nobody)."""
     con = connect(tmp_path / "team.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     (tmp_path / "users.csv").write_text("user_id,account_id,name,role\nA001-U0001,A001,王敏,VP Operations (sponsor)\n"
                                         "A001-U0002,A001,Li Lei,\n", encoding="utf-8")
     ingest.import_file(con, tmp_path / "users.csv")

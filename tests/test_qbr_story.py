@@ -12,8 +12,9 @@ from pptx import Presentation
 
 from exports.data import gather
 from exports.deck import build_pptx
-from metrics import ingest, report
+from metrics import report
 from metrics.accounts import get_account
+from metrics.demo import load_demo
 from metrics.period import add_months, default_period
 from metrics.store import connect
 from metrics.story import DECLINE, MIN_ACTIVE_USERS, storyline
@@ -22,7 +23,7 @@ from metrics.story import DECLINE, MIN_ACTIVE_USERS, storyline
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("story") / "demo.duckdb")
-    ingest.load_demo(con)
+    load_demo(con)
     return con
 
 

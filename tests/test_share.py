@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import ROOT
 
-from metrics import ingest, sharing
+from metrics import sharing
+from metrics.demo import load_demo
 from metrics.errors import DataError
 from metrics.period import default_period
 from metrics.store import connect
@@ -30,7 +31,7 @@ def demo(tmp_path_factory) -> str:
     """A database file with the demo loaded."""
     path = tmp_path_factory.mktemp("share") / "demo.duckdb"
     con = connect(path)
-    ingest.load_demo(con)
+    load_demo(con)
     con.close()
     return str(path)
 

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from i18n import t
-from metrics import catalog, ingest
+from metrics import catalog, demo
 from metrics.period import Period
 from metrics.store import (
     Reader,
@@ -66,7 +66,7 @@ def long_work() -> Iterator[None]:
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     """One connection per database file for the whole server; the demo loads into an empty one."""
     con = connect(path)
-    ingest.ensure_demo(con)
+    demo.ensure_demo(con)
     return con
 
 

@@ -6,11 +6,10 @@ layouts), `nested` (paths into nested columns), `readers` and the modules it dis
 every line accounted for), `checks` (identifier and total-row checks, rejects), `merge` (upserts and rollups),
 `rollups` (rollups built on Spark), `importer` (one preview or import through them, in one transaction per file).
 This module is the public API, plus what spans several files: kind order, files of one layout given one by one,
-the demo.
+the demo's file list (metrics.demo loads it: the import knows nothing of the requirement pool).
 """
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from metrics.ingest.importer import (
 from metrics.ingest.presets import PRESETS, EventFilter, FieldSet, Layout, Preset, saved_settings, suggest_preset
 from metrics.ingest.readers import glob_members
 from metrics.ingest.rollups import ROLLUP_DIRS, import_rollups, is_rollup_dir
-from metrics.store import ROOT, DataError, is_empty
+from metrics.store import ROOT, DataError
 
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_FILES = ("accounts.csv", "value_drivers.csv", "events.parquet", "outcomes.xlsx", "objectives.csv",
@@ -48,11 +47,11 @@ MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.t
 __all__ = ["BAD_IDENTIFIER", "CONTRACT", "PRESETS", "EventFilter", "Preset", "suggest_preset", "DEMO_DIR",
            "DEMO_FILES", "KINDS", "MAX_REJECTS_SHOWN", "MAX_UPLOAD_MB",
            "ROLLUP_DIRS", "TOTAL_ROW", "Column", "ImportResult", "Preview", "check_size",
-           "default_source", "detect_kind", "ensure_demo", "glob_members", "import_export", "import_export_bytes",
+           "default_source", "detect_kind", "glob_members", "import_export", "import_export_bytes",
            "identifier_problem", "import_group", "layout_groups",
            "import_bytes", "import_file",
            "import_rollups", "is_rollup_dir", "is_total", "kind_order",
-           "load_demo", "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
+           "preview_bytes", "preview_file", "saved_mapping", "saved_settings", "FieldSet", "Layout",
            "_auto_mapping"]
 
 
@@ -94,24 +93,6 @@ def import_group(con, files: list[Path], **kwargs) -> list[ImportResult]:
         for path in files:
             (folder / path.name).symlink_to(path.resolve())
         return import_export(con, folder, **kwargs)
-
-
-def load_demo(con) -> list[ImportResult]:
-    """Import the embedded demo dataset in data/demo, then group its requests into the requirements a CS team made
-    of them (data/demo/requirements.json, applied as a person would on the Requirements page)."""
-    from metrics import requirements
-
-    results = [import_file(con, DEMO_DIR / name, source="demo " + Path(name).stem) for name in DEMO_FILES]
-    requirements.apply(con, json.loads((DEMO_DIR / "requirements.json").read_text(encoding="utf-8")), user="demo")
-    return results
-
-
-def ensure_demo(con) -> bool:
-    """Load the demo data when the database holds no account yet; True if it did."""
-    if not is_empty(con):
-        return False
-    load_demo(con)
-    return True
 
 
 def check_size(file_name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> None:
