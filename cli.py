@@ -236,11 +236,9 @@ def cmd_requests(args: argparse.Namespace) -> int:
     from metrics.case_study import case_study_candidates
 
     con = connect(args.db)
-    try:
-        today = date.fromisoformat(args.today) if args.today else date.today()
-    except ValueError:
-        print(f"error: '{args.today}' is not a date (use YYYY-MM-DD)", file=sys.stderr)
-        return 2
+    if args.group or args.into or args.group_file:
+        return _group_requests(con, args)
+    today = date.fromisoformat(args.today) if args.today else date.today()
     try:
         period = resolve_period(con, None, None)
         benchmark = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])
@@ -282,6 +280,25 @@ def cmd_requests(args: argparse.Namespace) -> int:
                          accounts=len(row["coverage"]["accounts"]), suggested=row["suggested_priority"]))
         for reason in row["reasons"]:
             print(f"      - {reason['text']}")
+    return 0
+
+
+def _group_requests(con, args: argparse.Namespace) -> int:
+    """`requests --group ID ... --into TITLE` or `--group-file FILE`: requests grouped into requirements by title."""
+    from metrics import requirements
+
+    try:
+        if args.group_file:
+            pairs = requirements.grouping_file(Path(args.group_file))
+        elif args.group and args.into:
+            pairs = [(request_id, args.into) for request_id in args.group]
+        else:
+            raise DataError("--group: the requests to group and --into: the requirement, both")
+        created, extended = requirements.group_into(con, pairs, user="cli")
+    except DataError as exc:
+        return _refused(exc)
+    print(json.dumps({"grouped": len(pairs), "created": created, "extended": extended}) if args.json else
+          f"{len(pairs)} requests grouped: {created} requirements created, {extended} extended")
     return 0
 
 

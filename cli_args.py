@@ -129,6 +129,11 @@ def build_parser(commands: dict[str, Command], description: str | None = None) -
     rq.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the ranked board as an Excel workbook for product")
     rq.add_argument("--today", metavar="YYYY-MM-DD", type=day_arg,
                     help="the day ages and renewals are counted from (default today)")
+    rq.add_argument("--group", nargs="+", metavar="REQUEST_ID", help="group these requests (with --into)")
+    rq.add_argument("--into", metavar="TITLE", help="the requirement to group them into: one of that title (any case "
+                                                    "or width) is extended, or created")
+    rq.add_argument("--group-file", metavar="FILE", help="a CSV or XLSX of two columns, request id and requirement: "
+                                                         "each request grouped into its requirement")
     rq.add_argument("--db", help=db_help)
     rq.set_defaults(func=commands["requests"])
 

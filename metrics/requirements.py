@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -242,6 +243,43 @@ def create(con: duckdb.DuckDBPyConnection, title: str, request_ids: Sequence[str
         _group(cur, new_id, request_ids)
         run(cur, "requirements.snapshot", {"id": new_id, "suggested": None})
     return int(new_id)
+
+
+def group_into(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]], *, user: str) -> tuple[int, int]:
+    """(request id, requirement title) pairs grouped in one transaction: each request into the requirement of that
+    title (any case or width, either language of a "中文 / English" title: as an imported `requirement` column is
+    matched), created when none matches; DataError naming unknown requests, nothing changed then. Returns how many
+    requirements were created and how many stored ones gained requests."""
+    from metrics.ingest.merge import group_pairs
+
+    with write_transaction(con.cursor()) as cur:
+        known = {row[0] for row in run(cur, "requirements.request_ids").fetchall()}
+        unknown = sorted({r for r, _ in pairs if r not in known})
+        if unknown:
+            raise DataError(f"requirement: requests: unknown request {', '.join(unknown)}")
+        return group_pairs(cur, [(r, t) for r, t in pairs if t and t.strip()], user)
+
+
+_REQUEST_ID = ("request_id", "需求编号", "工单号", "ticket_id", "id", "request")
+_REQUIREMENT = ("requirement", "需求名称", "需求标题", "requirement_title", "feature_request", "title")
+
+
+def grouping_file(path: Path) -> list[tuple[str, str]]:
+    """The (request id, requirement) pairs of a two-column CSV or XLSX file, its headers in English or Chinese."""
+    try:
+        frame = pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xlsm") else \
+            pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path.name}: cannot be read as a CSV or XLSX file of request ids and requirements") \
+            from exc
+    headers = {str(c).strip().lower(): c for c in frame.columns}
+    ids = next((headers[h] for h in _REQUEST_ID if h in headers), None)
+    titles = next((headers[h] for h in _REQUIREMENT if h in headers), None)
+    if ids is None or titles is None:
+        raise DataError(f"{path.name}: needs a request id column (request_id, 需求编号) and a requirement column "
+                        "(requirement, 需求名称)")
+    return [(str(r).strip(), str(t).strip()) for r, t in zip(frame[ids], frame[titles])
+            if isinstance(r, str) and r.strip() and isinstance(t, str) and t.strip()]
 
 
 def group(con: duckdb.DuckDBPyConnection, requirement_id: int, request_ids: Sequence[str]) -> None:

@@ -300,3 +300,68 @@ def test_every_refusal_is_said_in_chinese_too(con):
     for message in refusals:
         zh = wording.reason(message, "zh")
         assert zh != message and not re.search(r"[a-z]{4,}", zh.replace("nope", "")), (message, zh)
+
+
+# ---------------------------------------------------------------- requests CS already grouped (issue 46, 1 and 2)
+
+def _pool(tmp_path):
+    from metrics.demo import load_demo
+
+    con = connect(tmp_path / "pool.duckdb")
+    load_demo(con)
+    return con
+
+
+def _members(con, title: str) -> list[str]:
+    return [r for (r,) in con.execute("""SELECT request_id FROM requirement_requests JOIN requirements
+                                         USING (requirement_id) WHERE title = ? ORDER BY 1""", [title]).fetchall()]
+
+
+def test_requests_import_grouped_into_requirements_matched_by_title_in_any_case_or_width(tmp_path):
+    import wording
+
+    con = _pool(tmp_path)
+    before = con.execute("SELECT count(*) FROM requirements").fetchall()[0][0]
+    path = tmp_path / "需求汇总表.csv"
+    path.write_text("需求编号,客户ID,提出日期,客户原话,需求名称\n"
+                    "G1,A001,2026-10-02,希望支持深色主题,ＤＡＲＫ　ＭＯＤＥ\n"          # full width, upper case
+                    "G2,A002,2026-10-03,Bulk edit of orders please,Bulk order editing\n"
+                    "G3,A003,2026-10-04,批量修改订单,bulk ORDER  editing\n"
+                    "G4,A004,2026-10-05,No requirement given,\n", encoding="utf-8")
+    result = ingest.import_file(con, path)
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("requests", 4, 0)
+    assert "requirements: 1 created, 1 extended" in result.warnings
+    assert wording.reason("requirements: 1 created, 1 extended", "zh") == "需求项：新建 1 个，补充 1 个"
+    assert con.execute("SELECT count(*) FROM requirements").fetchall()[0][0] == before + 1
+    assert "G1" in _members(con, "深色模式 / Dark mode")
+    assert _members(con, "Bulk order editing") == ["G2", "G3"]
+    assert not con.execute("SELECT * FROM requirement_requests WHERE request_id = 'G4'").fetchall()
+    again = ingest.import_file(con, path, force=True)
+    assert "requirements: 0 created, 0 extended" in again.warnings
+
+
+def test_the_cli_groups_requests_in_bulk_by_ids_or_a_two_column_file(tmp_path, capsys):
+    from cli import main
+
+    db = str(tmp_path / "pool.duckdb")
+    _pool(tmp_path).close()
+    con = connect(db)
+    loose = [r for (r,) in con.execute("""SELECT request_id FROM requests LEFT JOIN requirement_requests
+                                          USING (request_id) WHERE requirement_id IS NULL ORDER BY 1""").fetchall()]
+    con.close()
+    assert main(["requests", "--group", loose[0], loose[1], "--into", "dark MODE", "--db", db]) == 0
+    assert "2 requests grouped: 0 requirements created, 1 extended" in capsys.readouterr().out
+    sheet = tmp_path / "grouping.csv"
+    sheet.write_text(f"需求编号,需求名称\n{loose[2]},离线模式 / Offline mode\n{loose[3]},OFFLINE MODE\n", "utf-8")
+    assert main(["requests", "--group-file", str(sheet), "--json", "--db", db]) == 0
+    assert '"created": 1' in capsys.readouterr().out
+    snapshot = None
+    con = connect(db)
+    assert _members(con, "离线模式 / Offline mode") == sorted(loose[2:4])
+    snapshot = con.execute("SELECT * FROM requirement_requests ORDER BY ALL").fetchall()
+    con.close()
+    assert main(["requests", "--group", loose[4], "NOPE", "--into", "x", "--db", db]) == 2
+    assert "unknown request NOPE" in capsys.readouterr().err
+    con = connect(db)
+    assert con.execute("SELECT * FROM requirement_requests ORDER BY ALL").fetchall() == snapshot  # nothing changed
+    con.close()

@@ -125,6 +125,7 @@ _PATTERNS_ZH = [(re.compile(r"^no feature of the value model appears in these ev
                 # rows of one key that disagree (validate_renewals.sql, validate_users.sql: vl_contradicts)
                 (re.compile(r"^contradicts lines? ([\d, ]+) \(same account and renewal date, another outcome or value\)$"),
                  r"与第 \1 行矛盾（同一客户、同一续约日期，但结果或金额不同）"),
+                (re.compile(r"^requirements: (\d+) created, (\d+) extended$"), r"需求项：新建 \1 个，补充 \2 个"),
                 (re.compile(r"^contradicts lines? ([\d, ]+) \(same user id, other details\)$"),
                  r"与第 \1 行矛盾（同一用户 ID，但其他信息不同）"),
                 # members of an archive or folder an import did not read (metrics.ingest.archives)

@@ -124,6 +124,8 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("urgency", False, "high | medium | low", "How urgent the customer says it is (default medium)",
                ("紧急程度", "紧急度", "优先级", "priority")),
         Column("competitor", False, "text", "A competitor that already has it", ("竞品", "竞争对手", "competition")),
+        Column("requirement", False, "text", "The requirement CS grouped it under: one of that title (any case or "
+               "width) is extended, or created", ("需求名称", "需求标题", "requirement_title", "feature_request")),
     ),
     "features": (  # a feature list: the analytics tool's opaque ids -> the names the value model uses
         Column("feature_id", True, "text", "The analytics tool's feature id", ("功能ID", "功能编号", "id", "featureid")),

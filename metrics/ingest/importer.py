@@ -32,7 +32,7 @@ from metrics.ingest.contract import (
     detect_kind,
     missing_by_kind,
 )
-from metrics.ingest.merge import _ids_may_repeat, _merge, _save_mapping, _save_settings
+from metrics.ingest.merge import _ids_may_repeat, _merge, _save_mapping, _save_settings, group_requests
 from metrics.ingest.nested import as_utc, field_set, field_sql
 from metrics.ingest.presets import (
     EventFilter,
@@ -371,6 +371,9 @@ def _import(cur, raw: _Raw, staged_fields: tuple[FieldSet, dict[str, str]], file
         _name_members(cur, import_id, raw.members)
     loaded = _merge(cur, kind, [c.name for c in CONTRACT[kind] if c.name in by_column], bad) if good else 0
     unchanged = good - loaded
+    if kind == "requests" and good and "requirement" in by_column:  # requests CS already grouped
+        created, extended = group_requests(cur, f"import of {file_name}")
+        warnings += (f"requirements: {created} created, {extended} extended",)
     run(cur, "ingest_run.record_import",
         {"id": import_id, "file": file_name, "sha": digest, "kind": kind, "source": source, "fmt": raw.file_format,
          "enc": raw.encoding, "read": raw.rows, "loaded": loaded, "unchanged": unchanged, "rejected": rejected,

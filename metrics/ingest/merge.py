@@ -2,6 +2,8 @@
 The statements are in metrics/sql/ingest_merge.sql."""
 from __future__ import annotations
 
+import unicodedata
+
 from metrics.ingest.contract import _BATCH_KEYS, _KEYS, _TARGET, CONTRACT
 from metrics.store import run, sql, sql_with
 
@@ -21,7 +23,7 @@ def _merge(cur, kind: str, present: list[str], bad_rows: int) -> int:
     if kind == "value_drivers":
         cur.execute(sql("key_features"))
     table, keys = _TARGET[kind], _KEYS[kind]
-    attrs = [n for n in names if n not in keys and n not in ("account_id", "feature")] + (
+    attrs = [n for n in names if n not in keys and n not in ("account_id", "feature", "requirement")] + (
         ["account_id"] if kind in ("accounts", "users") else ["account_key"] if kind == "requests" else [])
     _merge_table(cur, table, keys, attrs, present + ["account_key"])
     changed = run(cur, "ingest_merge.changed_count").fetchall()[0][0]
@@ -142,3 +144,50 @@ def _save_mapping(cur, source: str, resolved: dict[str, str]) -> None:
     if resolved:
         cur.executemany(sql("ingest_merge.mapping_row"),
                         [(source, header, column) for header, column in resolved.items()])
+
+
+def _normal_title(title: str) -> str:
+    """A requirement title as titles are matched: any case, any width (NFKC), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+
+
+def group_requests(cur, user: str) -> tuple[int, int]:
+    """Requests imported with a `requirement` (as CS grouped them) put in the requirement of that title, matched
+    with any case or width against a stored title or either of its languages ("中文 / English"), created when
+    none matches; the statements are the requirement pool's own (requirements.sql). Returns how many requirements
+    were created and how many stored ones gained requests."""
+    rows = [(r, t) for r, t in run(cur, "ingest_merge.grouped_requests").fetchall() if t and t.strip()]
+    return group_pairs(cur, rows, user) if rows else (0, 0)
+
+
+def group_pairs(cur, rows: list[tuple[str, str]], user: str) -> tuple[int, int]:
+    """(request id, requirement title) pairs grouped on `cur`, inside the caller's transaction (group_requests;
+    metrics.requirements.group_into): created and extended requirements."""
+    from datetime import datetime
+
+    known: dict[str, int] = {}
+    for requirement_id, title in run(cur, "ingest_merge.requirement_titles").fetchall():
+        for part in [title, *title.split(" / ")]:
+            known.setdefault(_normal_title(part), int(requirement_id))
+    member = dict(run(cur, "ingest_merge.request_requirements").fetchall())
+    created: set[int] = set()
+    extended: set[int] = set()
+    now = datetime.now()
+    for request_id, title in rows:
+        key = _normal_title(title)
+        if key not in known:
+            new_id = run(cur, "requirements.next_id").fetchall()[0][0]
+            run(cur, "requirements.insert", {"id": new_id, "title": " ".join(title.split()), "area": None,
+                                             "at": now, "by": user})
+            run(cur, "requirements.snapshot", {"id": new_id, "suggested": None})
+            for part in [title, *title.split(" / ")]:  # a later row may name it in either language
+                known.setdefault(_normal_title(part), int(new_id))
+            created.add(int(new_id))
+        target = known[key]
+        if member.get(request_id) != target:
+            cur.execute(sql("requirements.ungroup"), (request_id,))
+            cur.execute(sql("requirements.group"), (target, request_id))
+            member[request_id] = target
+            if target not in created:
+                extended.add(target)
+    return len(created), len(extended)

@@ -147,3 +147,13 @@ DELETE FROM column_mapping WHERE source = $source
 
 -- name: mapping_row
 INSERT INTO column_mapping VALUES (?, ?, ?)
+
+-- name: grouped_requests
+-- the batch's requests with the requirement CS grouped them under (merge.group_requests)
+SELECT request_id, requirement FROM vl_good WHERE requirement IS NOT NULL ORDER BY line
+
+-- name: requirement_titles
+SELECT requirement_id, title FROM requirements ORDER BY requirement_id
+
+-- name: request_requirements
+SELECT request_id, requirement_id FROM requirement_requests

@@ -1,6 +1,6 @@
 -- name: validate_requests
 -- contract: vl_stage(line, request_id, account_id, request_date, words, requester, channel, area, type, urgency,
--- competitor) -> vl_checked: typed rows with account_key resolved, type request / bug (需求 / 缺陷), urgency
+-- competitor, requirement) -> vl_checked: typed rows with account_key resolved, type request / bug (需求 / 缺陷), urgency
 -- high / medium / low (高 / 中 / 低; default medium), and `errors`. A request without an id of its own gets one from
 -- its account, date and words, so a re-import finds it again (and its grouping into a requirement stays).
 CREATE OR REPLACE TEMP TABLE vl_checked AS
@@ -25,6 +25,7 @@ WITH typed AS (
             WHEN 'low' THEN 'low' WHEN '低' THEN 'low' WHEN '不急' THEN 'low'
         END                                                     AS urgency,
         vl_text(s.competitor)                                   AS competitor,
+        vl_text(s.requirement)                                  AS requirement,
         vl_text(s.request_id)                                   AS given_id,
         s.account_id AS raw_account_id, s.request_date AS raw_request_date, s.type AS raw_type,
         s.urgency AS raw_urgency
