@@ -3,6 +3,7 @@ never a downloaded browser). Skipped only where Chromium or Playwright is absent
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.request
 from contextlib import closing
+from datetime import date
 
 import pytest
 from conftest import ROOT
@@ -245,3 +247,34 @@ def test_the_import_page_takes_a_ga4_parquet_file_and_an_iso_8859_1_salesforce_r
             browser.close()
     finally:
         server_gen.close()
+
+
+def test_the_requirement_board_accepts_a_requests_similar_requests_at_once(tmp_path):
+    """As CS operations would: select a request not grouped yet, keep the offer to bring its similar requests (not
+    grouped yet) along, and make one requirement of them all."""
+    from metrics import requirements
+    from metrics.store import connect
+
+    server_gen = serve(tmp_path)
+    url = next(server_gen)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser, page = open_app(p, url, height=3600)
+            page.goto(url + "/requirements")
+            settle(page)
+            loose = page.locator('[data-testid="stDataFrame"]').last
+            box = loose.bounding_box()
+            page.mouse.click(box["x"] + 15, box["y"] + 52)  # the first request's selection box
+            settle(page)
+            offer = page.get_by_text(re.compile(r"^Group these similar requests with it: (\d+) not grouped yet"))
+            n = int(re.search(r"(\d+) not grouped", offer.inner_text())[1])
+            assert n >= 2
+            page.get_by_role("button", name=STRINGS["en"]["new_requirement"]).click()
+            settle(page)
+            browser.close()
+    finally:
+        server_gen.close()
+    con = connect(tmp_path / "app.duckdb")
+    newest = max(requirements.board(con, today=date.today()), key=lambda i: i.requirement_id)
+    con.close()
+    assert len(newest.requests) == n + 1

@@ -170,6 +170,12 @@ if len(rows) == 1:  # grouping is a person's call: show the requests most like t
     table(pd.DataFrame([{"similarity": round(score, 2), "words": r.words,
                          "account_name": names.get(r.account_id, r.account_id)} for r, score in alike],
                        columns=["similarity", "words", "account_name"]), hide_index=True)
+    # accepting the suggestions: the similar requests not grouped yet go with it, many at once
+    accepted = [r for r, score in requirements.similar_to(all_requests, rows[0].request_id, limit=len(all_requests))
+                if score >= requirements.SIMILAR and r.request_id not in grouped and r.account_id in names]
+    if accepted and st.checkbox(t("similar_accept", n=len(accepted), at=requirements.SIMILAR), value=True,
+                                key=f"similar-{rows[0].request_id}"):
+        rows += accepted
 if rows:
     left, right = st.columns(2)
     title = left.text_input(t("new_requirement_title"), value=rows[0].words[:80])
