@@ -20,6 +20,7 @@ import pandas as pd
 
 from exports.audience import customer_peers
 from exports.data import ExportData, figures_of, gather
+from exports.deck.slides import asked_version
 from exports.strings import fmt, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
@@ -112,9 +113,7 @@ def _asked(data: ExportData, lang: str) -> dict[str, object]:
             continue
         seen.add(what)
         status = text(lang, f"req_status_{r.status}") if isinstance(r.status, str) else text(lang, "asked_heard")
-        version = (f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
-                   if isinstance(r.shipped_version, str) else r.target_version if isinstance(r.target_version, str)
-                   else "")
+        version = asked_version(r, lang)
         rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
     return {"header": [text(lang, k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")],
             "rows": rows}

@@ -387,3 +387,25 @@ def test_the_account_page_says_what_the_customer_confirmed_and_makes_links(demo,
     made = sharing.links(demo, account_id="A001")
     assert len(made) >= 2 and made[0].created_by == "local"
     assert any("/?token=" in c.value for c in at.code)
+
+
+def test_not_supported_for_now_says_why_in_the_readers_language(demo):
+    """A requirement not supported for now shows the reason CS gave, in the page's or deck's language (kept as
+    "中文 / English" like titles), on the customer's page and in the deck's 'what you asked for' table."""
+    from pptx import Presentation
+
+    from exports.batch import export_one
+
+    con = connect(demo)
+    account_id = con.execute("SELECT a.account_id FROM requests JOIN account AS a USING (account_key) "
+                             "WHERE request_id = 'DQ-0032'").fetchall()[0][0]
+    period = default_period(con)
+    for lang, title, reason in (("en", "Dark mode", "Not on the roadmap this year; reviewed again in 2027"),
+                                ("zh", "深色模式", "今年不在路线图中，2027 年重新评估")):
+        asked = _page(demo, account_id, lang)["asked"]["rows"]
+        assert [r[3] for r in asked if r[0] == title] == [reason]
+        deck = Presentation(io.BytesIO(export_one(con, account_id, period, "pptx", lang)))
+        rows = [[c.text for c in row.cells] for s in deck.slides for shape in s.shapes if shape.has_table
+                for row in shape.table.rows]
+        assert [r[3] for r in rows if r[0] == title] == [reason]
+    con.close()

@@ -326,8 +326,9 @@ REQUIREMENTS = [
     ("ocr_handwriting", "in_progress", "3.3", None, None, None, [], True, False, "cost"),
     ("sso", "accepted", None, None, None, None, [], True, True, None),
     ("report_slow", "new", None, None, None, None, [], False, False, None),
-    ("dark_mode", "not_supported", None, None, None, "Not on the roadmap this year; reviewed again in 2027", [],
-     False, False, "looks"),
+    ("dark_mode", "not_supported", None, None, None,
+     "今年不在路线图中，2027 年重新评估 / Not on the roadmap this year; reviewed again in 2027", [], False, False,
+     "looks"),
 ]
 
 

@@ -53,6 +53,16 @@ def _asked(deck: Deck) -> None:
     requests_table(deck, deck.t("deck_asked"))
 
 
+def asked_version(r, lang: str) -> str:
+    """A requirement's version as the customer reads it: shipped (and when), else targeted; not supported for now:
+    the reason CS gave, in `lang` when it is kept in both ("中文 / English", as titles are)."""
+    if r.status == "not_supported":
+        return title_in(r.status_note, lang) if isinstance(r.status_note, str) else ""
+    if isinstance(r.shipped_version, str):
+        return f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
+    return r.target_version if isinstance(r.target_version, str) else ""
+
+
 def requests_table(deck: Deck, title: str, statuses: tuple[str, ...] | None = None) -> None:
     """The account's requests as a table over as many slides as it needs, titled `title`: one row per requirement
     (a request not grouped yet is its own row, in the customer's words), newest first, with its status and version
@@ -70,9 +80,7 @@ def requests_table(deck: Deck, title: str, statuses: tuple[str, ...] | None = No
             continue
         seen.add(what)
         status = deck.t(f"req_status_{r.status}") if isinstance(r.status, str) else deck.t("asked_heard")
-        version = (f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
-                   if isinstance(r.shipped_version, str) else r.target_version if isinstance(r.target_version, str)
-                   else "")
+        version = asked_version(r, deck.lang)
         rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
     if len(rows) > 1:
         deck.paged_table(title, rows, [0.52, 0.14, 0.16, 0.18])

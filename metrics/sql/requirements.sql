@@ -80,9 +80,10 @@ ORDER BY a.account_id
 
 -- name: of_account
 -- one account's requests ($account_id, or NULL for every account's, by account key) with the requirement each is in
--- (if any): account_key, its title, status and versions, newest first
+-- (if any): account_key, its title, status, versions and status note (why not supported, or the release note),
+-- newest first
 SELECT a.account_key, r.request_date, r.words, coalesce(r.type, 'request') AS type, q.title, q.status,
-       q.target_version, q.shipped_version, q.shipped_date
+       q.target_version, q.shipped_version, q.shipped_date, q.status_note
 FROM requests AS r
 JOIN account AS a USING (account_key)
 LEFT JOIN requirement_requests AS g USING (request_id)
