@@ -178,7 +178,14 @@ def gather(con: duckdb.DuckDBPyConnection, account_id: str, period: Period,
                       flags_for(con, account, period, today, rep), version=facts.version,
                       stakeholders=stakeholders, today=today,
                       actions=actions_of(con, account),
-                      confirmation=latest_for(account_id, period.start.isoformat(), database_of(con)))
+                      confirmation=_confirmation(con, account_id, period))
+
+
+def _confirmation(con: duckdb.DuckDBPyConnection, account_id: str, period: Period) -> Confirmation | None:
+    """What the customer said of the period's figures, from the share store beside the connection's database file
+    (an in-memory database has none)."""
+    database = database_of(con)
+    return latest_for(account_id, period.start.isoformat(), database) if database is not None else None
 
 
 MAX_STAKEHOLDERS = 8
