@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from metrics.errors import DataError
-from metrics.store import ROOT, db_path
+from metrics.store import ROOT, db_path, sql
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 180
@@ -38,18 +38,6 @@ MIN_SECRET = 32  # characters of the [share] secret
 SECRETS_ENV = "VALUELENS_SECRETS"
 _SALT = "valuelens-share-link"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS links (
-    link_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, period_start TEXT NOT NULL, period_end TEXT NOT NULL,
-    lang TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, expires TEXT NOT NULL,
-    passcode TEXT, revoked_at TEXT, views INTEGER NOT NULL DEFAULT 0, last_view TEXT, payload TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS attempts (link_id TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS confirmations (
-    confirmation_id INTEGER PRIMARY KEY, link_id TEXT NOT NULL, account_id TEXT NOT NULL, period_start TEXT NOT NULL,
-    period_end TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('confirmed', 'comment')), name TEXT NOT NULL,
-    role TEXT NOT NULL, text TEXT, at TEXT NOT NULL, figures TEXT NOT NULL, value_model_version INTEGER,
-    data_version TEXT);
-"""
 
 
 @dataclass(frozen=True)
@@ -102,8 +90,8 @@ def _store(database: str | Path | None) -> Iterator[sqlite3.Connection]:
     path = store_path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=30)) as con:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(_SCHEMA)
+        con.execute(sql("sharing.wal"))
+        con.executescript(sql("sharing.schema"))
         with con:  # one transaction
             yield con
 
@@ -156,8 +144,7 @@ def create(payload: dict[str, object], *, account_id: str, period: tuple[str, st
     link_id = secrets.token_urlsafe(9)
     expires = (now + timedelta(days=days)).isoformat(timespec="seconds")
     with _store(database) as con:
-        con.execute("INSERT INTO links (link_id, account_id, period_start, period_end, lang, created_by, created_at, "
-                    "expires, passcode, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute(sql("sharing.insert_link"),
                     (link_id, account_id, period[0], period[1], lang, created_by, now.isoformat(timespec="seconds"),
                      expires, _hash(passcode) if passcode else None, json.dumps(payload, ensure_ascii=False)))
     token = _serializer(key).dumps(link_id)
@@ -168,10 +155,7 @@ def links(database: str | Path | None = None, *, account_id: str | None = None,
           link_id: str | None = None) -> list[Link]:
     """The links made, newest first; of one account or one link when asked."""
     with _store(database) as con:
-        rows = con.execute("SELECT link_id, account_id, period_start, period_end, lang, created_by, created_at, "
-                           "expires, passcode IS NOT NULL, revoked_at IS NOT NULL, views, last_view FROM links "
-                           "WHERE (? IS NULL OR account_id = ?) AND (? IS NULL OR link_id = ?) "
-                           "ORDER BY created_at DESC, link_id", (account_id, account_id, link_id, link_id)).fetchall()
+        rows = con.execute(sql("sharing.links"), (account_id, account_id, link_id, link_id)).fetchall()
     return [Link(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]), int(r[10]), r[11])
             for r in rows]
 
@@ -180,7 +164,7 @@ def revoke(link_id: str, database: str | Path | None = None, now: datetime | Non
     """Revoke a link; False when there is none of that id."""
     at = (now or datetime.now()).isoformat(timespec="seconds")
     with _store(database) as con:
-        return con.execute("UPDATE links SET revoked_at = coalesce(revoked_at, ?) WHERE link_id = ?",
+        return con.execute(sql("sharing.revoke"),
                            (at, link_id)).rowcount == 1
 
 
@@ -207,7 +191,7 @@ def locked(link: Link, database: str | Path | None = None, now: datetime | None 
     """Whether the link is locked by MAX_ATTEMPTS wrong passcodes within LOCK_MINUTES."""
     since = ((now or datetime.now()) - timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
     with _store(database) as con:
-        return con.execute("SELECT count(*) FROM attempts WHERE link_id = ? AND at > ?",
+        return con.execute(sql("sharing.attempts_since"),
                            (link.link_id, since)).fetchone()[0] >= MAX_ATTEMPTS
 
 
@@ -220,10 +204,10 @@ def check_passcode(link: Link, passcode: str, database: str | Path | None = None
     if locked(link, database, now):
         return False
     with _store(database) as con:
-        stored = con.execute("SELECT passcode FROM links WHERE link_id = ?", (link.link_id,)).fetchone()[0]
+        stored = con.execute(sql("sharing.passcode"), (link.link_id,)).fetchone()[0]
         ok = _passcode_ok(stored, passcode)
         if not ok:
-            con.execute("INSERT INTO attempts VALUES (?, ?)", (link.link_id, now.isoformat(timespec="seconds")))
+            con.execute(sql("sharing.attempt"), (link.link_id, now.isoformat(timespec="seconds")))
     return ok
 
 
@@ -231,8 +215,8 @@ def page_of(link: Link, database: str | Path | None = None, now: datetime | None
     """The page a link shows, its view counted."""
     at = (now or datetime.now()).isoformat(timespec="seconds")
     with _store(database) as con:
-        con.execute("UPDATE links SET views = views + 1, last_view = ? WHERE link_id = ?", (at, link.link_id))
-        payload = con.execute("SELECT payload FROM links WHERE link_id = ?", (link.link_id,)).fetchone()[0]
+        con.execute(sql("sharing.view"), (at, link.link_id))
+        payload = con.execute(sql("sharing.payload"), (link.link_id,)).fetchone()[0]
     return json.loads(payload)
 
 
@@ -251,8 +235,7 @@ def confirm(link: Link, payload: dict[str, object], *, kind: str, name: str, rol
     if kind == "comment" and not text:
         raise DataError("a comment needs its text")
     with _store(database) as con:
-        con.execute("INSERT INTO confirmations (link_id, account_id, period_start, period_end, kind, name, role, "
-                    "text, at, figures, value_model_version, data_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute(sql("sharing.confirm"),
                     (link.link_id, link.account_id, link.period_start, link.period_end, kind, name, role, text,
                      (now or datetime.now()).isoformat(timespec="seconds"),
                      json.dumps(payload.get("figures", {})), payload.get("value_model_version"),
@@ -264,9 +247,7 @@ def confirmations(account_id: str, database: str | Path | None = None) -> list[C
     if not store_path(database).exists():
         return []
     with _store(database) as con:
-        rows = con.execute("SELECT kind, name, role, text, at, figures, value_model_version, period_start, "
-                           "period_end FROM confirmations WHERE account_id = ? ORDER BY at DESC, confirmation_id "
-                           "DESC", (account_id,)).fetchall()
+        rows = con.execute(sql("sharing.confirmations"), (account_id,)).fetchall()
     return [Confirmation(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8]) for r in rows]
 
 
@@ -294,7 +275,7 @@ def changed_since(confirmation: Confirmation, current: dict[str, object]) -> lis
 def database_of(con) -> Path | None:
     """The database file a DuckDB connection reads, for its share store: a snapshot (serve.py's, in
     `<database>.snapshots/`) reads its primary's; an in-memory database has none."""
-    rows = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()
+    rows = con.execute(sql("sharing.database_file")).fetchall()
     file = rows[0][0] if rows else None
     if not file:
         return None
