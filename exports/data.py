@@ -249,17 +249,22 @@ def figures_of(rep: AccountReport) -> dict[str, object]:
 
 
 def confirmation_lines(data: ExportData, lang: str) -> list[str]:
-    """What the customer said of the period's figures ("confirmed by NAME, ROLE on DATE", or its open comment),
-    and which figures were recalculated since; none before it said anything."""
+    """What the customer said of the period's figures, in the file's language (said_lines)."""
     from exports.strings import text
 
-    found = data.confirmation
+    return said_lines(data.confirmation, data.report, lambda key, **values: text(lang, key, **values),
+                      "、" if lang == "zh" else ", ")
+
+
+def said_lines(found: Confirmation | None, rep: AccountReport, t, separator: str) -> list[str]:
+    """What the customer said of the period's figures ("confirmed by NAME, ROLE on DATE", or its open comment),
+    and which figures were recalculated since (more than metrics.sharing.CHANGE_TOLERANCE), in the words of `t`
+    (an export's catalog or a page's); none before it said anything."""
     if found is None:
         return []
     key = "confirmed_line" if found.kind == "confirmed" else "commented_line"
-    lines = [text(lang, key, name=found.name, role=found.role, date=found.at[:10], text=found.text or "")]
-    moved = changed_since(found, figures_of(data.report))
+    lines = [t(key, name=found.name, role=found.role, date=found.at[:10], text=found.text or "")]
+    moved = changed_since(found, figures_of(rep))
     if moved:
-        names = [text(lang, f"kpi_{m}") for m in moved]
-        lines.append(text(lang, "confirmed_changed", figures=("、" if lang == "zh" else ", ").join(names)))
+        lines.append(t("confirmed_changed", figures=separator.join(t(f"kpi_{m}") for m in moved)))
     return lines

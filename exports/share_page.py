@@ -18,14 +18,13 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from exports.audience import customer_peers
+from exports.audience import asked_rows, customer_peers
 from exports.data import ExportData, figures_of, gather
-from exports.deck.slides import asked_version
 from exports.strings import fmt, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.period import Period
 from metrics.registry import METRICS
-from wording import formula, title_in
+from wording import formula
 
 PAYLOAD_VERSION = 1
 ADOPTION_MONTHS = 12
@@ -103,20 +102,9 @@ def _adoption(data: ExportData, lang: str) -> dict[str, object]:
 
 
 def _asked(data: ExportData, lang: str) -> dict[str, object]:
-    """One row per requirement (a request not grouped yet in the customer's words), newest first."""
-    asked = data.requests
-    rows: list[list[str]] = []
-    seen: set[str] = set()
-    for r in (asked.itertuples(index=False) if asked is not None else ()):
-        what = title_in(r.title, lang) if isinstance(r.title, str) else r.words
-        if what in seen:
-            continue
-        seen.add(what)
-        status = text(lang, f"req_status_{r.status}") if isinstance(r.status, str) else text(lang, "asked_heard")
-        version = asked_version(r, lang)
-        rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
-    return {"header": [text(lang, k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")],
-            "rows": rows}
+    """What the customer asked for, as the deck shows it (exports.audience.asked_rows)."""
+    header, *rows = asked_rows(data, lang)
+    return {"header": header, "rows": rows}
 
 
 def _peers(data: ExportData, lang: str) -> dict[str, object] | None:

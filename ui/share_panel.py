@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from exports.data import FIGURES
+from exports.data import said_lines
 from exports.share_page import payload
 from i18n import lang, t
 from metrics import sharing
@@ -28,13 +28,8 @@ def confirmation_caption(account_id: str, period: Period, rep: AccountReport) ->
     if found is None:
         st.caption(t("confirmations_none"))
         return
-    key = "confirmed_line" if found.kind == "confirmed" else "commented_line"
-    lines = [t(key, name=found.name, role=found.role, date=found.at[:10], text=found.text or "")]
-    current = {k: getattr(rep.cost, k) for k in FIGURES} | {"value_delivered": rep.value_delivered}
-    moved = sharing.changed_since(found, current)
-    if moved:
-        lines.append(t("confirmed_changed", figures=", ".join(t(f"kpi_{m}") for m in moved)))
-    (st.success if found.kind == "confirmed" and not moved else st.warning)(plain("  \n".join(lines)))
+    lines = said_lines(found, rep, t, "、" if lang() == "zh" else ", ")  # the workbook's and deck's words
+    (st.success if found.kind == "confirmed" and len(lines) == 1 else st.warning)(plain("  \n".join(lines)))
 
 
 def share_panel(account_id: str, period: Period, user: str) -> None:

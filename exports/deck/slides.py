@@ -9,6 +9,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
+from exports.audience import asked_rows
 from exports.data import ExportData
 from exports.deck.builder import MAX_BARS, Deck, _style
 from exports.safety import safe_cell_text
@@ -17,7 +18,7 @@ from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.story import TOP_GAPS
-from wording import formula, title_in
+from wording import formula
 
 
 def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
@@ -53,35 +54,10 @@ def _asked(deck: Deck) -> None:
     requests_table(deck, deck.t("deck_asked"))
 
 
-def asked_version(r, lang: str) -> str:
-    """A requirement's version as the customer reads it: shipped (and when), else targeted; not supported for now:
-    the reason CS gave, in `lang` when it is kept in both ("中文 / English", as titles are)."""
-    if r.status == "not_supported":
-        return title_in(r.status_note, lang) if isinstance(r.status_note, str) else ""
-    if isinstance(r.shipped_version, str):
-        return f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
-    return r.target_version if isinstance(r.target_version, str) else ""
-
-
 def requests_table(deck: Deck, title: str, statuses: tuple[str, ...] | None = None) -> None:
-    """The account's requests as a table over as many slides as it needs, titled `title`: one row per requirement
-    (a request not grouped yet is its own row, in the customer's words), newest first, with its status and version
-    (shipped, else targeted); `statuses`: only the requirements in these; no slide without a row."""
-    asked = deck.data.requests
-    if asked is None or asked.empty:
-        return
-    rows = [[deck.t(k) for k in ("asked_what", "asked_on", "asked_status", "asked_version")]]
-    seen: set[str] = set()
-    for r in asked.itertuples(index=False):
-        if statuses is not None and (r.status not in statuses or not isinstance(r.title, str)):
-            continue
-        what = title_in(r.title, deck.lang) if isinstance(r.title, str) else r.words
-        if what in seen:
-            continue
-        seen.add(what)
-        status = deck.t(f"req_status_{r.status}") if isinstance(r.status, str) else deck.t("asked_heard")
-        version = asked_version(r, deck.lang)
-        rows.append([what, pd.Timestamp(r.request_date).date().isoformat(), status, version])
+    """The account's requests (exports.audience.asked_rows) as a table over as many slides as it needs, titled
+    `title`; `statuses`: only the requirements in these; no slide without a row."""
+    rows = asked_rows(deck.data, deck.lang, statuses)
     if len(rows) > 1:
         deck.paged_table(title, rows, [0.52, 0.14, 0.16, 0.18])
 
