@@ -32,6 +32,18 @@ def loaded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    """A database file with the demo loaded, one per test module (a module may write to it)."""
+    from metrics.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = connect(path)
+    load_demo(con)
+    con.close()
+    return str(path)
+
+
 def csv_to_xlsx(source: Path, target: Path) -> Path:
     """The same table as an Excel workbook (every cell as text, as many exports write them)."""
     wb = Workbook()

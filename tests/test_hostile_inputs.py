@@ -16,7 +16,6 @@ from conftest import FIXTURES, ROOT, snapshot, table
 
 import wording
 from metrics import ingest
-from metrics.demo import load_demo
 from metrics.store import DataError, connect
 from wording.refusals import translated
 
@@ -372,16 +371,6 @@ def test_the_import_page_says_a_refusal_in_chinese_and_stores_nothing(tmp_path, 
 
 
 # ---------------------------------------------------------------- 8. CLI flags
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> str:
-
-    path = tmp_path_factory.mktemp("cli") / "demo.duckdb"
-    con = connect(path)
-    load_demo(con)
-    con.close()
-    return str(path)
-
 
 @pytest.mark.parametrize("argv, message", [
     (["users", "--account", "A001", "--training", "Nope"], "error: --training: no such feature: Nope"),

@@ -18,7 +18,6 @@ import pytest
 from conftest import ROOT
 
 from metrics import sharing
-from metrics.demo import load_demo
 from metrics.errors import DataError
 from metrics.period import default_period
 from metrics.store import connect
@@ -27,13 +26,9 @@ SECRET = "test-share-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> str:
-    """A database file with the demo loaded."""
-    path = tmp_path_factory.mktemp("share") / "demo.duckdb"
-    con = connect(path)
-    load_demo(con)
-    con.close()
-    return str(path)
+def demo(demo_db) -> str:
+    """conftest's demo database: this module's own, its links and confirmations in its share store."""
+    return demo_db
 
 
 @pytest.fixture()
