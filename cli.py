@@ -267,12 +267,14 @@ def cmd_requests(args: argparse.Namespace) -> int:
         from exports.requirements import board_xlsx
 
         Path(args.xlsx).write_bytes(board_xlsx(board, args.lang))
+    letters = requirements.distribution(board)
     if args.json:
-        print(json.dumps({"today": today.isoformat(), "requirements": rows, "ungrouped": ungrouped},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"today": today.isoformat(), "letters": letters, "requirements": rows,
+                          "ungrouped": ungrouped}, ensure_ascii=False, indent=2))
         return 0
     print(cli_text(args.lang, "requests_head", n=fmt(len(rows), "count", args.lang),
                    open=fmt(len(ungrouped), "count", args.lang)))
+    print(cli_text(args.lang, "requests_letters", letters=" · ".join(f"{k} {v}" for k, v in letters.items())))
     for row in rows:
         status = wording.REQUIREMENT_WORDS["zh" if args.lang == "zh" else "en"][f"req_status_{row['status']}"]
         print(f"  [{row['priority']}] {row['title']} "

@@ -13,7 +13,7 @@ from exports.cells import _CJK, HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 from metrics.requirements import Requirement
-from wording import requirement_reason, term
+from wording import requirement_reason, term, title_in
 from wording.numbers import fmt
 
 TOP_REQUESTS = 3  # the newest requests' words shown per requirement
@@ -53,7 +53,10 @@ def board_xlsx(items: Sequence[Requirement], lang: str = "en", *, title: str | N
         fields = item.fields
         version = fields["shipped_version"] or fields["target_version"] or ""
         newest = sorted(item.requests, key=lambda r: (r.request_date, r.request_id), reverse=True)[:TOP_REQUESTS]
-        values = [item.priority, item.suggestion.letter, item.title, text(lang, f"req_status_{item.status}"),
+        status = text(lang, f"req_status_{item.status}")
+        if item.status == "not_supported" and isinstance(fields["status_note"], str):
+            status += "\n" + title_in(fields["status_note"], lang)  # why, in the workbook's language
+        values = [item.priority, item.suggestion.letter, title_in(item.title, lang), status,
                   version, "\n".join(requirement_reason(x.code, x.values, lang) for x in item.suggestion.reasons),
                   len(cov.accounts), "; ".join(fmt(v, "currency", lang, currency=c) for c, v in cov.acv.items()),
                   "; ".join(fmt(v, "currency", lang, currency=c) for c, v in cov.acv_renewing.items()),

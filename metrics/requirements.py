@@ -2,19 +2,19 @@
 requirements, each with a suggested priority letter (A > B > C > D) from six dimensions, the letter a person set
 over it with a reason, and a status from new to shipped.
 
-The suggestion (`suggest`), in the practice's own order: urgency counts before importance, stability first.
-1. Nature, the floor: a core selling point is A; a capability gap the product cannot solve is B, A when a
+The suggestion (`suggest`) is bounded: each requirement starts from what it is and moves at most two letters,
+one for urgency and one for demand, so letters keep telling requirements apart (README, "Requirement letters").
+1. Importance, the floor: a core selling point is A; a capability gap the product cannot solve is B, A when a
    competitor solves it (a request names one); a competitor having it without a gap is B (must have); more revenue
    or less cost is B; quick to learn is B; less workload is C; brand value and looks are D; nothing known is C.
 2. Urgency: a requirement is urgent when at least URGENT_SHARE of its requests were raised as high urgency; an
    urgent bug is A (stability first); an urgent request moves up one letter.
-3. Age and repetition: a request raised by REPEAT_REQUESTS or more requests spread over REPEAT_MONTHS or more
-   months moves up one letter, to B at least. Bugs are not promoted by age: the newest bug ranks first.
-4. Coverage: a requirement asked by WIDE_ACCOUNTS or more accounts, by a benchmark customer (a case-study
-   candidate), or whose requesting accounts renew RENEWING_ACV_SHARE or more of their contract value within
-   RENEWAL_DAYS moves up one letter.
-Each dimension moves a requirement at most one letter; A is the top. Within a letter the score orders: the letter
-(x 100), then accounts, benchmark customers and renewing value, repetition, and for bugs how recent the newest is.
+3. Demand, one letter at most however many of its signals hold: repetition (REPEAT_REQUESTS or more requests
+   spread over REPEAT_MONTHS or more months; not for bugs, the newest bug ranks first) and coverage (WIDE_ACCOUNTS
+   or more accounts, influential customers counted inside: a benchmark customer counts as INFLUENTIAL accounts; or
+   the requesting accounts renewing RENEWING_ACV_SHARE or more of their contract value within RENEWAL_DAYS).
+A is the top. Within a letter urgency decides before importance: urgent requirements first, then the higher floor,
+then demand (accounts, benchmark customers, renewing value, repetition; for bugs how recent the newest is).
 Nothing is filtered away: a request not supported now keeps its words and the reason, and is reviewed again.
 """
 from __future__ import annotations
@@ -39,10 +39,11 @@ STATUSES = ("new", "accepted", "scheduled", "in_progress", "shipped", "not_suppo
 BENEFITS = ("revenue", "cost", "learnability", "workload", "brand", "looks")
 REPEAT_REQUESTS = 3    # requests raising it ...
 REPEAT_MONTHS = 3      # ... spread over this many calendar months: moves up
-WIDE_ACCOUNTS = 10     # accounts asking: moves up (a widespread bug too)
+WIDE_ACCOUNTS = 10     # accounts asking: moves up (a widespread bug too) ...
+INFLUENTIAL = 3        # ... a benchmark customer counting as this many accounts
 URGENT_SHARE = 1 / 3   # of its requests raised as high urgency: the requirement is urgent
 RENEWING_ACV_SHARE = 0.5  # share of the requesters' contract value renewing ...
-RENEWAL_DAYS = 180     # ... within this many days: moves up
+RENEWAL_DAYS = 90      # ... within this many days (a quarter, as attention counts): moves up
 FOLLOW_UP_DAYS = 90    # an open requirement unchanged this long is on the follow-up list
 SIMILAR = 0.35         # cosine similarity of character n-grams from which a request is suggested as similar
 
@@ -100,10 +101,6 @@ def _up(letter: str, steps: int = 1) -> str:
     return LETTERS[max(0, LETTERS.index(letter) - steps)]
 
 
-def _at_least(letter: str, floor: str) -> str:
-    return min(letter, floor)  # "A" < "B": the better of the two
-
-
 def coverage_of(requests: Sequence[Request], accounts: dict[str, Account], benchmark: Iterable[str],
                 today: date) -> Coverage:
     """The Coverage of a requirement's requests (`accounts` by id; `benchmark`: the benchmark customers' ids)."""
@@ -124,16 +121,19 @@ def coverage_of(requests: Sequence[Request], accounts: dict[str, Account], bench
 
 
 @metric("requirement_priority", unit="letter (A > B > C > D)", higher_is_better=True,
-        description="The priority a requirement is suggested from what it is, how urgent, how often and how long "
-                    "it has been asked, and who asks; a person may set another letter with a reason (both kept).",
+        description="The priority a requirement is suggested from what it is, how urgent it is, and how often, how "
+                    "long and by whom it has been asked; at most one letter for urgency and one for demand above "
+                    "its floor; a person may set another letter with a reason (both kept).",
         formula="floor from the nature: core selling point A; capability gap B, A when a competitor solves it; a "
                 "competitor has it B; revenue, cost or quick to learn B; less workload C; brand or looks D; else C. "
-                f"Then, with >= {URGENT_SHARE:.0%} of its requests high urgency: a bug A, a request +1; "
-                f">= {REPEAT_REQUESTS} requests over >= {REPEAT_MONTHS} months +1 and at least B (not bugs); "
-                f">= {WIDE_ACCOUNTS} accounts, a benchmark customer, or >= {RENEWING_ACV_SHARE:.0%} of the "
-                f"requesters' contract value renewing within {RENEWAL_DAYS} days +1; at most A. Order within a "
-                "letter: 100 x letter + 5 x accounts (up to 10) + 10 x benchmark customers + 10 x renewing share "
-                "+ requests when repeated, and for bugs up to 30 for the newest (less 1 a fortnight)")
+                f"Urgency (>= {URGENT_SHARE:.0%} of its requests high urgency): a bug A, a request +1. Demand, +1 "
+                f"at most: >= {REPEAT_REQUESTS} requests over >= {REPEAT_MONTHS} months (not bugs), "
+                f">= {WIDE_ACCOUNTS} accounts (a benchmark customer counts {INFLUENTIAL}), or "
+                f">= {RENEWING_ACV_SHARE:.0%} of the "
+                f"requesters' contract value renewing within {RENEWAL_DAYS} days; at most A. Order within a "
+                "letter: 1000 if urgent + 100 x floor (A 3 .. D 0) + demand (5 x accounts up to 10, 10 x benchmark "
+                "customers up to 3, 10 x renewing share, requests up to 9 when repeated, for bugs up to 30 for the "
+                "newest, less 1 a fortnight; at most 99)")
 def suggest(requests: Sequence[Request], coverage: Coverage, *, capability_gap: bool = False,
             core_selling_point: bool = False, benefit: str | None = None, today: date) -> Suggestion:
     """The suggested priority of a requirement from its requests and the dimensions people judged (see the
@@ -141,7 +141,7 @@ def suggest(requests: Sequence[Request], coverage: Coverage, *, capability_gap: 
     reasons: list[Reason] = []
     competitors = sorted({str(r.competitor) for r in requests if r.competitor})
     bug = bool(requests) and all(r.type == "bug" for r in requests)
-    # 1. nature: the floor
+    # 1. importance: the floor
     floors: list[tuple[str, str, dict[str, object]]] = []
     if core_selling_point:
         floors.append(("A", "core_selling_point", {}))
@@ -158,43 +158,58 @@ def suggest(requests: Sequence[Request], coverage: Coverage, *, capability_gap: 
     else:
         letter = "C"
         reasons.append(Reason("nature", "floor C", "nature_unknown"))
-    # 2. urgency
-    urgent = sum(r.urgency == "high" for r in requests)
-    if requests and urgent / len(requests) >= URGENT_SHARE:
+    floor = letter
+    # 2. urgency: decides before importance
+    high = sum(r.urgency == "high" for r in requests)
+    urgent = bool(requests) and high / len(requests) >= URGENT_SHARE
+    if urgent:
         if bug:
-            letter = "A"
-            reasons.append(Reason("urgency", "A", "urgent_bug", {"urgent": urgent, "requests": len(requests)}))
+            letter = floor = "A"  # stability first: an urgent bug ranks as the most important
+            reasons.append(Reason("urgency", "A", "urgent_bug", {"urgent": high, "requests": len(requests)}))
         else:
             letter = _up(letter)
-            reasons.append(Reason("urgency", "+1", "urgent", {"urgent": urgent, "requests": len(requests)}))
-    # 3. age and repetition (not for bugs: the newest bug first)
+            reasons.append(Reason("urgency", "+1", "urgent", {"urgent": high, "requests": len(requests)}))
+    # 3. demand: repetition and coverage together, one letter at most
+    signals: list[Reason] = []
     months = {(r.request_date.year, r.request_date.month) for r in requests}
     repeated = not bug and len(requests) >= REPEAT_REQUESTS and len(months) >= REPEAT_MONTHS
     if repeated:
-        letter = _at_least(_up(letter), "B")
         first = min(r.request_date for r in requests)
-        reasons.append(Reason("repetition", "+1", "repeated", {"requests": len(requests), "months": len(months),
-                                                               "since": first.isoformat()}))
+        signals.append(Reason("repetition", "signal", "repeated", {"requests": len(requests), "months": len(months),
+                                                                   "since": first.isoformat()}))
     newest = max((r.request_date for r in requests), default=today)
-    if bug:
-        reasons.append(Reason("repetition", "order", "newest_bug", {"newest": newest.isoformat()}))
-    # 4. coverage
     acv = sum(coverage.acv.values())
     renewing_share = sum(coverage.acv_renewing.values()) / acv if acv else 0.0
-    wide = len(coverage.accounts) >= WIDE_ACCOUNTS
-    if wide or coverage.benchmark or renewing_share >= RENEWING_ACV_SHARE:
-        letter = _up(letter)
-        reasons.append(Reason("coverage", "+1", "wide" if wide else "benchmark" if coverage.benchmark else "renewing",
+    weight = len(coverage.accounts) + (INFLUENTIAL - 1) * len(coverage.benchmark)
+    if weight >= WIDE_ACCOUNTS:
+        signals.append(Reason("coverage", "signal", "benchmark" if coverage.benchmark else "wide",
                               {"accounts": len(coverage.accounts), "benchmark": list(coverage.benchmark),
-                               "renewing_share": renewing_share}))
+                               "weight": weight}))
+    if renewing_share >= RENEWING_ACV_SHARE:
+        signals.append(Reason("coverage", "signal", "renewing", {"renewing_share": renewing_share}))
+    if signals:
+        letter = _up(letter)
+        reasons += signals
+        reasons.append(Reason("demand", "+1", "demand_up", {"signals": len(signals)}))
     else:
         reasons.append(Reason("coverage", "order", "coverage", {"accounts": len(coverage.accounts),
                                                                 "renewing_share": renewing_share}))
-    score = (100.0 * (len(LETTERS) - LETTERS.index(letter)) + 5 * min(len(coverage.accounts), 10)
-             + 10 * len(coverage.benchmark) + 10 * renewing_share + (len(requests) if repeated else 0))
+    if bug:
+        reasons.append(Reason("repetition", "order", "newest_bug", {"newest": newest.isoformat()}))
+    demand = (5 * min(len(coverage.accounts), 10) + 10 * min(len(coverage.benchmark), 3) + 10 * renewing_share
+              + (min(len(requests), 9) if repeated else 0))
     if bug:  # the newest first: up to 30 points, one less per fortnight of age
-        score += max(0.0, 30 - (today - newest).days / 14)
+        demand += max(0.0, 30 - (today - newest).days / 14)
+    score = 1000.0 * urgent + 100.0 * (len(LETTERS) - 1 - LETTERS.index(floor)) + min(demand, 99.0)
     return Suggestion(letter, score, tuple(reasons))
+
+
+def distribution(items: Iterable[Requirement]) -> dict[str, int]:
+    """How many requirements have each letter in force, A to D (every letter present, zero when none)."""
+    out = dict.fromkeys(LETTERS, 0)
+    for item in items:
+        out[item.priority] += 1
+    return out
 
 
 # ---------------------------------------------------------------- similar requests (grouping is a user's action)
@@ -232,14 +247,15 @@ def requests_of(con: duckdb.DuckDBPyConnection) -> list[Request]:
 
 
 def create(con: duckdb.DuckDBPyConnection, title: str, request_ids: Sequence[str], *, user: str,
-           area: str | None = None) -> int:
-    """A new requirement grouping `request_ids` (taken from any requirement they were in); its id."""
+           area: str | None = None, at: datetime | None = None) -> int:
+    """A new requirement grouping `request_ids` (taken from any requirement they were in), created now (or `at`,
+    for a history recorded elsewhere); its id."""
     if not title.strip():
         raise DataError("requirement: title: missing value")
     with write_transaction(con.cursor()) as cur:
         new_id = run(cur, "requirements.next_id").fetchall()[0][0]
-        run(cur, "requirements.insert", {"id": new_id, "title": title.strip(), "area": area, "at": datetime.now(),
-                                         "by": user})
+        run(cur, "requirements.insert", {"id": new_id, "title": title.strip(), "area": area,
+                                         "at": at or datetime.now(), "by": user})
         _group(cur, new_id, request_ids)
         run(cur, "requirements.snapshot", {"id": new_id, "suggested": None})
     return int(new_id)
@@ -298,11 +314,12 @@ def _group(cur, requirement_id: int, request_ids: Sequence[str]) -> None:
 
 
 def update(con: duckdb.DuckDBPyConnection, requirement_id: int, *, user: str, suggested: str | None = None,
-           **changes: object) -> None:
+           at: datetime | None = None, **changes: object) -> None:
     """Change a requirement's fields (status, status_note, target_version, shipped_version, shipped_date,
     capability_gap, core_selling_point, benefit, priority, priority_reason, features, title, area) and keep the
     saved row in its history with `suggested` (the suggestion when it was saved). A priority needs a reason;
-    shipped needs a version and a date; not supported needs a reason."""
+    shipped needs a version and a date; not supported needs a reason. Saved now, or `at` (a history recorded
+    elsewhere)."""
     allowed = {"status", "status_note", "target_version", "shipped_version", "shipped_date", "capability_gap",
                "core_selling_point", "benefit", "priority", "priority_reason", "features", "title", "area"}
     problems = [f"requirement: {k}: not a field" for k in changes if k not in allowed]
@@ -324,7 +341,7 @@ def update(con: duckdb.DuckDBPyConnection, requirement_id: int, *, user: str, su
         raise DataError("; ".join(problems))
     with write_transaction(con.cursor()) as cur:
         run(cur, "requirements.update", {**{k: merged[k] for k in allowed}, "id": requirement_id,
-                                         "at": datetime.now(), "by": user})
+                                         "at": at or datetime.now(), "by": user})
         run(cur, "requirements.snapshot", {"id": requirement_id, "suggested": suggested})
 
 
@@ -422,14 +439,21 @@ def release_notes(items: Sequence[Requirement]) -> dict[str, list[Requirement]]:
     return out
 
 
+def _moment(day: str | None) -> datetime | None:
+    """The start of an ISO day, None for none."""
+    return datetime.fromisoformat(day) if day else None
+
+
 def _day(value: object) -> date:
     return value.date() if isinstance(value, datetime) else value  # type: ignore[return-value]
 
 
 def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) -> list[int]:
     """Create requirements as a person would: each item's title (with title_zh, both kept), its requests, then
-    its fields (status, versions, note, features, the judged dimensions); their ids. Requirements already present
-    with the same title are left alone, so applying twice changes nothing."""
+    its fields (status, versions, note, features, the judged dimensions); their ids. An item may carry the day it
+    was `created` and its `history` (each earlier status with its day, the last one the day of the fields): every
+    step is saved on its day, so the history and the follow-up list read as they happened. Requirements already
+    present with the same title are left alone, so applying twice changes nothing."""
     existing = {str(r[0]) for r in con.execute(sql("requirements.titles")).fetchall()}
     area_of = {r.request_id: r.area for r in requests_of(con)}  # read once, not once a requirement
     out = []
@@ -438,12 +462,19 @@ def apply(con: duckdb.DuckDBPyConnection, made: Sequence[dict], *, user: str) ->
         if title in existing:
             continue
         areas = [area_of[r] for r in item["requests"] if area_of.get(r)]
-        new_id = create(con, title, item["requests"], user=user, area=item.get("area") or next(iter(areas), None))
+        created = _moment(item.get("created"))
+        new_id = create(con, title, item["requests"], user=user, area=item.get("area") or next(iter(areas), None),
+                        at=created)
+        steps = item.get("history") or []
+        for step in steps[:-1]:
+            update(con, new_id, user=user, at=_moment(step["at"]),
+                   **{k: v for k, v in step.items() if k != "at"})
         fields = {k: item.get(k) for k in ("status", "target_version", "shipped_version", "status_note",
                                             "capability_gap", "core_selling_point", "benefit")}
         fields["shipped_date"] = date.fromisoformat(item["shipped_date"]) if item.get("shipped_date") else None
         fields["features"] = item.get("features") or None
-        update(con, new_id, user=user, **{k: v for k, v in fields.items() if v is not None or k == "shipped_date"})
+        update(con, new_id, user=user, at=_moment(steps[-1]["at"]) if steps else created,
+               **{k: v for k, v in fields.items() if v is not None or k == "shipped_date"})
         out.append(new_id)
     return out
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT, customer_text, displayed, english_words, run_page
 from streamlit.testing.v1 import AppTest
 
+import wording
 from i18n import COLUMNS, STRINGS
 from metrics import adoption, portfolio, report, value_model
 from metrics.period import Period, default_period
@@ -580,9 +581,16 @@ def test_the_requirements_page_ranks_the_board_and_keeps_a_letter_set_with_its_r
     at = run_page(db, monkeypatch, "views/requirements.py", lang)
     assert not at.exception
     shown = at.dataframe[0].value
-    assert len(shown) == 7 and list(shown["priority"]) == sorted(shown["priority"])  # A first
+    assert len(shown) == len(board) >= 20 and list(shown["priority"]) == sorted(shown["priority"])  # A first
+    spread = requirements.distribution(board)  # the letters' distribution above the board, and the rule below it
+    assert [m.value for m in at.metric] == [str(n) for n in spread.values()]
+    assert [m.label for m in at.metric] == [STRINGS[lang]["letters_title"].format(letter=x) for x in spread]
+    assert any(e.label == STRINGS[lang]["letter_rule_title"] for e in at.expander)
     dark = next(r for r in board if r.title.endswith("Dark mode"))
-    assert STRINGS[lang]["req_status_not_supported"] in list(shown["status"])
+    reason = wording.title_in(str(dark.fields["status_note"]), lang)  # not supported for now: why, in the page's
+    assert STRINGS[lang]["status_with_reason"].format(                 # language
+        status=STRINGS[lang]["req_status_not_supported"], reason=reason) in list(shown["status"])
+    assert wording.title_in(dark.title, lang) in list(shown["title"]) and dark.title not in list(shown["title"])
     # open one requirement (what a selected row does) and set C with a reason
     at.session_state["requirement"] = dark.requirement_id
     at.run()

@@ -55,8 +55,8 @@ def test_urgency_counts_before_importance_and_a_high_urgency_bug_is_a():
 def test_a_request_raised_many_times_over_months_moves_up_a_bug_does_not_and_the_newest_bug_comes_first():
     spread = [req(date(2026, 3, 1)), req(date(2026, 5, 1)), req(date(2026, 8, 1))]
     assert letter(spread[:1], benefit="workload") == "C"
-    assert letter(spread, benefit="workload") == "B"        # 3 requests over 3 months: up, to B at least
-    assert letter(spread, benefit="looks") == "B"           # D + 1 is C, but repetition lifts to B
+    assert letter(spread, benefit="workload") == "B"        # 3 requests over 3 months: up one letter
+    assert letter(spread, benefit="looks") == "C"           # looks stay low: D + 1 is C, no more
     assert letter(spread[:2], benefit="workload") == "C"    # 2 requests are not a pattern yet
     same_month = [req(date(2026, 8, d)) for d in (1, 2, 3)]
     assert letter(same_month, benefit="workload") == "C"    # 3 requests in one month are not "over months"
@@ -67,25 +67,58 @@ def test_a_request_raised_many_times_over_months_moves_up_a_bug_does_not_and_the
     assert old.letter == new.letter == "C" and new.score > old.score
 
 
+def test_letters_are_bounded_demand_lifts_one_letter_at_most_and_urgency_orders_before_importance():
+    """Looks with every demand signal (repeated over months, ten accounts, a benchmark customer, the askers renewing)
+    and urgent requests climb two letters from D, not to A; the signals together lift one letter."""
+    spread = [req(date(2026, m, 1), account=f"A{m}", urgency="high") for m in (3, 5, 8)]
+    loud = Coverage(tuple(f"A{i}" for i in range(requirements.WIDE_ACCOUNTS)), {"USD": 10.0}, {"USD": 10.0}, (), (),
+                    ("A3",))
+    dark = suggest(spread, loud, benefit="looks", today=TODAY)
+    assert dark.letter == "B"                                             # D, +1 urgent, +1 demand
+    assert [x.code for x in dark.reasons if x.dimension in ("coverage", "repetition")] == [
+        "repeated", "benchmark", "renewing"]
+    assert [x.effect for x in dark.reasons].count("+1") == 2
+    calm = [req(d.request_date, account=d.account_id) for d in spread]
+    assert letter(calm, loud, benefit="looks") == "C"                     # every demand signal: one letter
+    assert letter(calm, loud, benefit="workload") == letter(calm[:1], loud, benefit="workload") == "B"
+    # urgency decides before importance: within B, an urgent workload saver ranks above a calm revenue request
+    urgent = suggest([req(date(2026, 10, 1), urgency="high")], NOBODY, benefit="workload", today=TODAY)
+    revenue = suggest([req(date(2026, 10, 1))], NOBODY, benefit="revenue", today=TODAY)
+    assert urgent.letter == revenue.letter == "B" and urgent.score > revenue.score
+    # then importance: two calm B's, the B floor before the C floor lifted by demand
+    lifted = suggest(calm, loud, benefit="workload", today=TODAY)
+    assert lifted.letter == "B" and revenue.score > lifted.score
+
+
+def test_the_distribution_counts_every_letter_in_force():
+    class Item:
+        def __init__(self, priority):
+            self.priority = priority
+    assert requirements.distribution([Item("A"), Item("C"), Item("A")]) == {"A": 2, "B": 0, "C": 1, "D": 0}
+
+
 def account(i: int, acv: float, renewal: date | None, industry: str = "Retail") -> Account:
     return Account(i, f"A{i}", f"Name {i}", industry, "Europe", None, 10, date(2025, 1, 1), 50.0, "USD", acv,
                    renewal)
 
 
 def test_coverage_counts_accounts_renewing_contract_value_and_benchmark_customers():
-    accounts = {a.account_id: a for a in (account(1, 100_000, date(2027, 2, 1)), account(2, 50_000, date(2027, 9, 1)),
+    accounts = {a.account_id: a for a in (account(1, 100_000, date(2027, 1, 15)), account(2, 50_000, date(2027, 9, 1)),
                                           account(3, 10_000, None, "Logistics"))}
     asked = [req(date(2026, 10, 1), account="A1"), req(date(2026, 10, 2), account="A2")]
     cov = coverage_of(asked, accounts, [], TODAY)
-    # A1 renews in 92 days (within 180): 100,000 of the 150,000 asked for is renewing, two thirds
+    # A1 renews in 75 days (within 90): 100,000 of the 150,000 asked for is renewing, two thirds
     assert (cov.accounts, cov.acv, cov.acv_renewing, cov.industries) == (
         ("A1", "A2"), {"USD": 150_000}, {"USD": 100_000}, ("Retail",))
     assert letter(asked, cov, benefit="workload") == "B"
     far = coverage_of([req(date(2026, 10, 1), account="A2")], accounts, [], TODAY)
     assert far.acv_renewing == {} and letter([asked[1]], far, benefit="workload") == "C"
-    # a benchmark customer among the requesters moves it up; so do WIDE_ACCOUNTS accounts
+    # WIDE_ACCOUNTS accounts move it up, influential (benchmark) customers counting as INFLUENTIAL accounts each
     star = coverage_of([req(date(2026, 10, 1), account="A3")], accounts, ["A3"], TODAY)
-    assert star.benchmark == ("A3",) and letter([asked[0]], star, benefit="workload") == "B"
+    assert star.benchmark == ("A3",) and letter([asked[0]], star, benefit="workload") == "C"   # weighs 3 of 10
+    four = tuple(f"A{i}" for i in range(4))
+    assert letter([asked[0]], Coverage(four, {}, {}, (), (), four[:3]), benefit="workload") == "B"   # 4 + 2 x 3
+    assert letter([asked[0]], Coverage(four, {}, {}, (), (), four[:2]), benefit="workload") == "C"   # 4 + 2 x 2
     many = Coverage(tuple(f"A{i}" for i in range(requirements.WIDE_ACCOUNTS)), {}, {}, (), (), ())
     assert letter([req(date(2026, 10, 1), type="bug")], many, benefit="workload") == "B"  # a widespread bug
 
@@ -132,12 +165,13 @@ def test_requests_group_into_requirements_ranked_and_an_override_is_kept_with_it
     bug = requirements.create(con, "Android check-in", [asked[-1].request_id], user="ops")
     ranked = requirements.board(con, today=TODAY)
     # the bug: high urgency, A; the Excel export: a competitor has it (B), high urgency once (+1: A), raised 3
-    # times over 3 months (A is the top). Both A: by score, the bug 400 + 5 (one account) + 29.1 (12 days old)
-    # before the export 400 + 10 (two accounts) + 3 (three requests)
+    # times over 3 months (A is the top). Both A and both urgent: by score, the urgent bug 1000 + 300 (stability
+    # first: ranked as important as A) + 5 (one account) + 29.1 (12 days old) before the export 1000 + 200 (floor
+    # B) + 10 (two accounts) + 3 (three requests)
     assert [(r.requirement_id, r.priority) for r in ranked] == [(bug, "A"), (excel, "A")]
-    assert ranked[1].suggestion.score == pytest.approx(413)
+    assert ranked[1].suggestion.score == pytest.approx(1213)
     top = {r.requirement_id: r for r in ranked}
-    assert [x.code for x in top[excel].suggestion.reasons][:3] == ["competitor_has", "urgent", "repeated"]
+    assert [x.code for x in top[excel].suggestion.reasons] == ["competitor_has", "urgent", "repeated", "demand_up"]
     assert top[excel].coverage.accounts == ("M1", "M2")
     # a person sets C with a reason: the letter in force changes, the suggestion stays, both are on record
     with pytest.raises(DataError, match="needs a reason"):
@@ -171,7 +205,7 @@ def test_every_rule_is_worded_in_both_languages():
 
     codes = set()
     many = Coverage(tuple(f"A{i}" for i in range(requirements.WIDE_ACCOUNTS)), {}, {}, (), (), ())
-    star = Coverage(("A1",), {}, {}, (), (), ("A1",))
+    star = Coverage(("A1", "A2", "A3", "A4"), {}, {}, (), (), ("A1", "A2", "A3"))
     renewing = Coverage(("A1",), {"USD": 10.0}, {"USD": 10.0}, (), (), ())
     spread = [req(date(2026, m, 1)) for m in (3, 5, 8)]
     for kind, urgency, competitor, gap, core, benefit, cov, n in itertools.product(
@@ -365,3 +399,50 @@ def test_the_cli_groups_requests_in_bulk_by_ids_or_a_two_column_file(tmp_path, c
     con = connect(db)
     assert con.execute("SELECT * FROM requirement_requests ORDER BY ALL").fetchall() == snapshot  # nothing changed
     con.close()
+
+
+DEMO_TODAY = date(2026, 12, 7)
+
+
+def test_the_demo_board_tells_requirements_apart_with_histories_that_leave_follow_up_work(demo_db):
+    """The demo's 21 requirements: titled in both languages, all four letters with at most half A, each saved on
+    the days its status changed (so the follow-up list has the ones left for months), and applied twice unchanged."""
+    import json
+
+    from metrics.case_study import case_study_candidates
+    from metrics.demo import DEMO_DIR
+    from metrics.period import default_period
+    from wording import title_in
+
+    con = connect(demo_db)
+    period = default_period(con)
+    stars = list(case_study_candidates(con, start=period.start, end=period.end)["account_id"])
+    items = requirements.board(con, today=DEMO_TODAY, benchmark=stars)
+    spread = requirements.distribution(items)
+    assert len(items) >= 20 and all(spread.values()) and spread["A"] <= len(items) / 2, spread
+    assert all(title_in(i.title, "en") != title_in(i.title, "zh") for i in items)
+    # Excel export: created three days after its first request, then accepted, scheduled, in progress, shipped
+    excel = next(i for i in items if title_in(i.title, "en") == "Export reports to Excel")
+    saves = requirements.history(con, excel.requirement_id).sort_values("saved_at")
+    assert list(saves["status"]) == ["new", "accepted", "scheduled", "in_progress", "shipped"]
+    assert [d.date().isoformat() for d in saves["saved_at"]][1:] == ["2025-08-20", "2026-01-12", "2026-03-02",
+                                                                     "2026-06-15"]
+    first = min(r.request_date for r in excel.requests)
+    assert (saves["saved_at"].iloc[0].date() - first).days == 3
+    assert saves["saved_at"].iloc[-1].date() == excel.fields["shipped_date"]
+    # the follow-up list: open requirements unchanged for 90 days, the oldest first; recent changes are not on it
+    stale = requirements.follow_up(items, today=DEMO_TODAY)
+    assert len(stale) >= 5 and all(i.status != "shipped" for i in stale)
+    assert all((DEMO_TODAY - i.fields["updated_at"].date()).days >= 90 for i in stale)
+    assert [i.fields["updated_at"] for i in stale] == sorted(i.fields["updated_at"] for i in stale)
+    recent = {title_in(i.title, "en") for i in items} - {title_in(i.title, "en") for i in stale}
+    assert "Bulk approval on mobile" in recent and "Dark mode" in {title_in(i.title, "en") for i in stale}
+    # applying the demo's requirements again changes nothing
+    before = table_of(con)
+    made = json.loads((DEMO_DIR / "requirements.json").read_text(encoding="utf-8"))
+    assert requirements.apply(con, made, user="demo") == [] and table_of(con) == before
+    con.close()
+
+
+def table_of(con) -> list[tuple]:
+    return con.execute("SELECT * FROM requirement_history ORDER BY ALL").fetchall()

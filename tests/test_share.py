@@ -393,7 +393,8 @@ def test_not_supported_for_now_says_why_in_the_readers_language(demo):
 
     con = connect(demo)
     account_id = con.execute("SELECT a.account_id FROM requests JOIN account AS a USING (account_key) "
-                             "WHERE request_id = 'DQ-0032'").fetchall()[0][0]
+                             "JOIN requirement_requests USING (request_id) JOIN requirements USING (requirement_id) "
+                             "WHERE title = '深色模式 / Dark mode' ORDER BY request_id LIMIT 1").fetchall()[0][0]
     period = default_period(con)
     for lang, title, reason in (("en", "Dark mode", "Not on the roadmap this year; reviewed again in 2027"),
                                 ("zh", "深色模式", "今年不在路线图中，2027 年重新评估")):

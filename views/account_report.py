@@ -192,8 +192,9 @@ if asked.empty:
 else:
     asked["type"] = [t(f"req_type_{k}") for k in asked["type"]]
     asked["status"] = [t(f"req_status_{s}") if isinstance(s, str) else "" for s in asked["status"]]
-    for day in ("request_date", "shipped_date"):  # days, not midnight timestamps
-        asked[day] = [d.date() if isinstance(d, pd.Timestamp) and not pd.isna(d) else "" for d in asked[day]]
+    for day in ("request_date", "shipped_date"):  # days as text (not midnight timestamps; one type per column)
+        asked[day] = [d.date().isoformat() if isinstance(d, pd.Timestamp) and not pd.isna(d) else ""
+                      for d in asked[day]]
     asked["title"] = [title_in(v, lang()) if isinstance(v, str) else "" for v in asked["title"]]
     table(asked.rename(columns={"type": "request_type"}).fillna(""), hide_index=True)
 windows = {t("baseline"): list(eff.baseline_months), t("current"): list(eff.current_months)}

@@ -18,6 +18,7 @@ from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
 from ui.text import plain, reason_text, term_text
 from ui.widgets import choices, table
+from wording.numbers import fmt
 
 guard("data")
 st.title(t("page_requirements"))
@@ -38,6 +39,14 @@ def benchmark_ids(key: tuple[str, int]) -> list[str]:
 
 def status_text(status: str) -> str:
     return t(f"req_status_{status}")
+
+
+def status_line(item: requirements.Requirement) -> str:
+    """The status in words; not supported for now with its reason, in the page's language."""
+    note = item.fields["status_note"]
+    if item.status == "not_supported" and isinstance(note, str) and note.strip():
+        return t("status_with_reason", status=status_text(item.status), reason=wording.title_in(note, lang()))
+    return status_text(item.status)
 
 
 def choose(where, label: str, values: tuple, shown, current: object = None) -> object:
@@ -61,6 +70,16 @@ all_requests = requirements.requests_of(con)
 
 # ---------------------------------------------------------------- the board
 st.subheader(t("board_title"))
+spread = requirements.distribution(items)
+for column, (letter, n) in zip(st.columns(len(spread)), spread.items()):
+    column.metric(t("letters_title", letter=letter), fmt(n, "count", lang()))
+st.caption(t("letters_caption", total=fmt(len(items), "count", lang()),
+             a_share=fmt(spread["A"] / len(items) if items else None, "fraction", lang())))
+with st.expander(t("letter_rule_title")):
+    st.markdown(t("letter_rule", urgent=fmt(requirements.URGENT_SHARE, "fraction", lang()),
+                  repeat=requirements.REPEAT_REQUESTS, months=requirements.REPEAT_MONTHS,
+                  wide=requirements.WIDE_ACCOUNTS, influential=requirements.INFLUENTIAL,
+                  renewing=fmt(requirements.RENEWING_ACV_SHARE, "fraction", lang()), days=requirements.RENEWAL_DAYS))
 statuses = sidebar_filter("status", list(requirements.STATUSES), status_text)
 letters = sidebar_filter("priority", list(requirements.LETTERS))
 industries = sidebar_filter("industry", sorted(accounts["industry"].dropna().unique()),
@@ -74,8 +93,8 @@ shown = [i for i in items
          and (not regions or set(regions) & set(i.coverage.regions))
          and (not asked_by or set(asked_by) & set(i.coverage.accounts)) and (not areas or i.area in areas)]
 board = pd.DataFrame([{
-    "priority": i.priority, "suggested_priority": i.suggestion.letter, "title": i.title,
-    "status": status_text(i.status), "requests": len(i.requests), "accounts": len(i.coverage.accounts),
+    "priority": i.priority, "suggested_priority": i.suggestion.letter, "title": wording.title_in(i.title, lang()),
+    "status": status_line(i), "requests": len(i.requests), "accounts": len(i.coverage.accounts),
     "area": i.area, "industry": ", ".join(term_text("industry", x) for x in i.coverage.industries),
     "version": i.fields["shipped_version"] or i.fields["target_version"]} for i in shown],
     columns=["priority", "suggested_priority", "title", "status", "requests", "accounts", "area", "industry",

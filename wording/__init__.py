@@ -233,13 +233,13 @@ def title_in(title: str, lang: str) -> str:
     """A requirement title kept in both languages ("中文 / English", as metrics.requirements.apply stores them) in
     `lang`: the side in Chinese characters for Chinese, the other for English; any other title as it is (the
     customer's own words stay as they are)."""
-    parts = [p.strip() for p in title.split(" / ")]
-    if len(parts) != 2 or not all(parts):
-        return title
-    chinese = [bool(_HAN.search(p)) for p in parts]
-    if chinese[0] == chinese[1]:
-        return title
-    return parts[chinese.index(lang == "zh")]
+    pieces = title.split(" / ")
+    for cut in range(1, len(pieces)):  # a side may hold " / " itself ("企业微信 / 飞书单点登录 / Single sign-on")
+        parts = [" / ".join(pieces[:cut]).strip(), " / ".join(pieces[cut:]).strip()]
+        chinese = [bool(_HAN.search(p)) for p in parts]
+        if all(parts) and chinese[0] != chinese[1]:
+            return parts[chinese.index(lang == "zh")]
+    return title
 
 
 def attention_reason(rule: str, values: dict, lang: str) -> str:
@@ -288,11 +288,12 @@ _PRIORITY = {
            "nature_unknown": "nature not judged yet: C",
            "urgent_bug": "a bug, {urgent} of {requests} requests high urgency: A (stability first)",
            "urgent": "{urgent} of {requests} requests high urgency: up one letter",
-           "repeated": "raised {requests} times over {months} months since {since}: up one letter, at least B",
+           "repeated": "demand: raised {requests} times over {months} months since {since}",
            "newest_bug": "a bug: the newest first (latest {newest})",
-           "wide": "asked by {accounts} accounts: up one letter",
-           "benchmark": "asked by benchmark customer(s) {benchmark}: up one letter",
-           "renewing": "{renewing_share} of the requesters' contract value renews within 180 days: up one letter",
+           "wide": "demand: asked by {accounts} accounts",
+           "benchmark": "demand: asked by {accounts} accounts, the influential (benchmark) customers {benchmark} counted as 3 each: {weight}",
+           "renewing": "demand: {renewing_share} of the requesters' contract value renews within 90 days",
+           "demand_up": "demand ({signals} signal(s)): up one letter, one at most",
            "coverage": "asked by {accounts} account(s), {renewing_share} of their contract value renewing soon"},
     "zh": {"core_selling_point": "核心卖点：A", "gap": "产品当前无法解决的能力缺口：B",
            "gap_competitor": "竞品已能解决的能力缺口（{competitors}）：A",
@@ -302,11 +303,12 @@ _PRIORITY = {
            "nature_unknown": "尚未判断需求性质：C",
            "urgent_bug": "缺陷，{requests} 条中 {urgent} 条标为紧急：A（稳定第一）",
            "urgent": "{requests} 条中 {urgent} 条标为紧急：上调一档",
-           "repeated": "自 {since} 起 {months} 个月内被提出 {requests} 次：上调一档，至少为 B",
+           "repeated": "需求热度：自 {since} 起 {months} 个月内被提出 {requests} 次",
            "newest_bug": "缺陷：最新的优先（最近一次 {newest}）",
-           "wide": "{accounts} 个客户提出：上调一档",
-           "benchmark": "标杆客户 {benchmark} 提出：上调一档",
-           "renewing": "提出客户合同额的 {renewing_share} 将在 180 天内续约：上调一档",
+           "wide": "需求热度：{accounts} 个客户提出",
+           "benchmark": "需求热度：{accounts} 个客户提出，其中有影响力的标杆客户 {benchmark} 各计 3 个：合计 {weight}",
+           "renewing": "需求热度：提出客户合同额的 {renewing_share} 将在 90 天内续约",
+           "demand_up": "需求热度（{signals} 项）：上调一档，最多一档",
            "coverage": "{accounts} 个客户提出，其合同额的 {renewing_share} 即将续约"},
 }
 

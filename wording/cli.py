@@ -27,6 +27,7 @@ STRINGS: dict[str, dict[str, str]] = {
                             "judgement needs at least {min} of each",
         "backtest_none": "No renewal outcomes imported: import a renewals file (account, renewal date, outcome) first",
         "requests_head": "{n} requirements, ranked; {open} requests not grouped yet",
+        "requests_letters": "Letters in force: {letters}",
         "requests_line": "({status}; {n} requests from {accounts} accounts; suggested {suggested})",
         "users_head": "{name} ({id}), {period}: {champion} champions, {regular} regular, {occasional} occasional, "
                       "{dormant} dormant, {never_active} never active; the top user produces {top1} of the hours "
@@ -55,6 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_too_few": "  续约太少，尚不足以判断：续约或扩容 {good} 次，缩减或流失 {bad} 次；每类至少需要 {min} 次",
         "backtest_none": "尚未导入续约结果：请先导入续约记录（客户、续约日期、续约结果）",
         "requests_head": "{n} 个需求项（按优先级排列）；{open} 条客户需求尚未归并",
+        "requests_letters": "当前优先级分布：{letters}",
         "requests_line": "（{status}；{n} 条需求，来自 {accounts} 个客户；建议 {suggested}）",
         "users_head": "{name}（{id}），{period}：骨干用户 {champion} 人，常规 {regular} 人，偶尔使用 {occasional} 人，"
                       "沉睡 {dormant} 人，从未使用 {never_active} 人；贡献最多的用户占节省工时的 {top1}",

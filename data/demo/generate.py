@@ -21,10 +21,11 @@ What is planted, so the app has something true to find:
   contracted after losing 3 in 10 users the same way; two are surprises with no sign in usage: the 4th shallowest
   contracted and the middle one of the ranking churned; depth 0.85 or more expanded; the others renewed. DECLINING
   renewed (its decline comes after).
-- about 150 customer requests (requests.csv, Chinese headers, each account in its own language) on ten themes, and
-  requirements.json: seven requirements a CS team made of them (two shipped with the features that deliver them,
-  one scheduled, one in progress, one accepted, one new, one not supported for now); the other themes' requests
-  stay ungrouped (a random stream of their own: the other files stay as they were).
+- about 215 customer requests (requests.csv, Chinese headers, each account in its own language) on 23 themes, and
+  requirements.json: 21 requirements a CS team made of them, titled in both languages, each with its history of
+  status changes since it was created (three shipped with the features that deliver them, some open ones unchanged
+  for months, one not supported for now with its reason in both languages); two themes' requests stay ungrouped
+  (a random stream of their own: the other files stay as they were).
 Run `python data/demo/generate.py`; it rewrites the files next to itself, identically every time.
 """
 from __future__ import annotations
@@ -280,8 +281,46 @@ THEMES = [
     ("ai_chinese", "AI assistant answers in Chinese", "智能助手支持中文回答", "AI assistant", "request", None,
      ["The AI assistant should answer our Chinese staff in Chinese"],
      ["智能助手希望能用中文回答", "智能助手的中文回答不准确"]),
+    ("esign_batch", "Batch e-signature for contracts", "合同批量电子签章", "E-signature", "request", None,
+     ["We sign fifty contracts a week, one at a time", "Let us e-sign a batch of contracts at once"],
+     ["每周五十份合同只能一份份签", "希望能批量电子签章"]),
+    ("portal_invoices", "Invoices in the customer portal", "客户门户查看发票", "Customer portal", "request", None,
+     ["Our customers want to download invoices from the portal", "Show invoices in the customer portal"],
+     ["客户希望在门户里下载发票", "客户门户能否显示发票"]),
+    ("import_rows", "Import errors point to the row", "数据导入报错定位到行", "Data import", "request", None,
+     ["Import errors should say which row failed", "We cannot find the bad line when an import fails"],
+     ["导入失败时希望提示是哪一行", "导入报错找不到具体是哪条数据"]),
+    ("alerts_im", "Alerts to WeCom, Feishu and Teams", "预警推送到企业微信、飞书", "Alerts", "request", "FlowDesk",
+     ["Send alerts to Microsoft Teams", "Alerts by email come too late, push them to Teams"],
+     ["预警希望推送到企业微信", "飞书里收不到预警，FlowDesk 可以推送"]),
+    ("dispatch_skills", "Dispatch by skill and certificate", "按技能和证书派单", "Smart dispatch", "request", None,
+     ["Dispatch should respect technicians' certificates", "Route orders by skill, not only by distance"],
+     ["派单时希望考虑师傅的证书", "希望按技能派单而不只是按距离"]),
+    ("partial_payments", "Reconcile partial payments", "部分付款自动对账", "Auto reconciliation", "request", None,
+     ["Partial payments are left for manual matching", "Reconciliation cannot split one payment over invoices"],
+     ["部分付款还要手工对账", "一笔付款对应多张发票时无法自动对账"]),
+    ("template_share", "Share templates across teams", "模板跨团队共享", "Template library", "request", None,
+     ["Teams should share their templates", "Let regional offices reuse head office templates"],
+     ["希望模板能在团队之间共享", "分公司想直接用总部的模板"]),
+    ("schedule_freeze", "Scheduling freezes with 500 staff", "500 人排班页面卡死", "Scheduling", "bug", None,
+     ["The scheduling page freezes when we plan 500 people", "Scheduling hangs for large stores"],
+     ["排 500 人的班时页面卡死", "大门店排班页面无响应"]),
+    ("ocr_blurry", "OCR misreads blurry photos", "模糊照片发票识别错误", "Invoice OCR", "bug", None,
+     ["OCR reads wrong amounts from blurry photos"], ["拍得模糊的发票金额识别错误"]),
+    ("dashboard_fonts", "Larger fonts on the dashboard", "仪表盘字体调大", "Dashboard", "request", None,
+     ["The dashboard fonts are too small on the wall screen"], ["大屏上仪表盘的字太小"]),
+    ("offline_checkin", "Mobile check-in offline", "移动签到支持离线", "Mobile check-in", "request", None,
+     ["Check-in should work without signal in basements", "Field staff lose check-ins when offline"],
+     ["地下室没信号也希望能签到", "离线时签到记录会丢失"]),
+    ("report_logo", "Our logo on exported reports", "导出报表加上公司标志", "Report builder", "request", None,
+     ["Put our logo on the exported reports"], ["导出的报表希望带上公司的标志"]),
+    ("approval_audit", "Audit trail for approvals", "审批操作留痕", "Bulk approval", "request", None,
+     ["Auditors ask who approved what in bulk", "We need an audit trail for bulk approvals"],
+     ["审计要求查到批量审批的操作人", "批量审批需要操作日志"]),
 ]
-REQUESTS_PER_THEME = (26, 18, 10, 14, 16, 12, 8, 14, 12, 20)  # 150 requests in all
+REQUESTS_PER_THEME = (26, 18, 10, 14, 16, 12, 8, 14, 12, 20,   # the first ten themes: 150 requests
+                      9, 6, 7, 8, 5, 6, 2, 5, 3, 1, 7, 2, 6)    # thirteen more: 67
+URGENCY = {"schedule_freeze": [0.6, 0.3, 0.1]}  # shares of high, medium and low urgency: 0.15, 0.6, 0.25 if not named
 
 
 def make_requests(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -299,7 +338,7 @@ def make_requests(accounts: pd.DataFrame) -> pd.DataFrame:
             chinese = acc.currency == "CNY"
             words = (zh if chinese else en)[int(rng.integers(len(zh if chinese else en)))]
             day = pd.Timestamp("2025-06-01") + pd.Timedelta(days=int(rng.integers(0, 520)))
-            urgency = ("high", "medium", "low")[int(rng.choice(3, p=[0.15, 0.6, 0.25]))]
+            urgency = ("high", "medium", "low")[int(rng.choice(3, p=URGENCY.get(key, [0.15, 0.6, 0.25])))]
             rows.append([acc.account_id, day.strftime("%Y-%m-%d"), words,
                          "客户成功经理" if chinese else "CSM",
                          (("QBR", "工单", "电话") if chinese else ("QBR", "ticket", "call"))[int(rng.integers(3))],
@@ -316,35 +355,66 @@ def make_requests(accounts: pd.DataFrame) -> pd.DataFrame:
 
 
 # the requirements a CS team made of them: (theme, status, target version, shipped version, shipped on, note,
-# value-model features that deliver it, judged: capability gap, core selling point, benefit)
+# value-model features that deliver it, judged: capability gap, core selling point, benefit; the history: each
+# earlier status with the day it was set, the last day the one the requirement has now). A requirement is created
+# three days after its theme's first request; ai_chinese and approval_audit stay ungrouped for a person to group.
 REQUIREMENTS = [
     ("excel", "shipped", None, "3.2", "2026-06-15", "Report builder exports xlsx with formulas", ["Report builder"],
-     False, False, "workload"),
+     False, False, "workload",
+     [("2025-08-20", "accepted"), ("2026-01-12", "scheduled"), ("2026-03-02", "in_progress"), ("2026-06-15", "")]),
     ("android_checkin", "shipped", None, "3.1.2", "2026-04-10", "Fixed the Android 14 location permission",
-     ["Mobile check-in"], False, False, None),
-    ("mobile_approval", "scheduled", "3.4", None, None, None, [], False, False, "workload"),
-    ("ocr_handwriting", "in_progress", "3.3", None, None, None, [], True, False, "cost"),
-    ("sso", "accepted", None, None, None, None, [], True, True, None),
-    ("report_slow", "new", None, None, None, None, [], False, False, None),
+     ["Mobile check-in"], False, False, None,
+     [("2025-11-03", "accepted"), ("2026-02-16", "in_progress"), ("2026-04-10", "")]),
+    ("mobile_approval", "scheduled", "3.4", None, None, None, [], False, False, "workload",
+     [("2026-03-09", "accepted"), ("2026-11-02", "")]),
+    ("ocr_handwriting", "in_progress", "3.3", None, None, None, [], True, False, "cost",
+     [("2025-12-01", "accepted"), ("2026-05-18", "scheduled"), ("2026-10-12", "")]),
+    ("sso", "accepted", None, None, None, None, [], True, True, None, [("2026-05-11", "")]),
+    ("report_slow", "new", None, None, None, None, [], False, False, None, []),
     ("dark_mode", "not_supported", None, None, None,
      "今年不在路线图中，2027 年重新评估 / Not on the roadmap this year; reviewed again in 2027", [], False, False,
-     "looks"),
+     "looks", [("2026-02-20", "")]),
+    ("erp_sync", "accepted", None, None, None, None, [], False, False, "workload", [("2026-08-03", "")]),
+    ("calendar", "scheduled", "3.4", None, None, None, [], False, False, "workload",
+     [("2026-06-01", "accepted"), ("2026-10-19", "")]),
+    ("esign_batch", "in_progress", "3.3", None, None, None, [], False, False, "workload",
+     [("2026-04-06", "accepted"), ("2026-07-13", "scheduled"), ("2026-09-28", "")]),
+    ("portal_invoices", "accepted", None, None, None, None, [], False, False, "revenue", [("2026-09-14", "")]),
+    ("import_rows", "scheduled", "3.4", None, None, None, [], False, False, "workload",
+     [("2026-07-06", "accepted"), ("2026-11-16", "")]),
+    ("alerts_im", "new", None, None, None, None, [], False, False, "workload", []),
+    ("dispatch_skills", "accepted", None, None, None, None, [], False, False, "cost", [("2026-06-22", "")]),
+    ("partial_payments", "new", None, None, None, None, [], True, False, None, []),
+    ("template_share", "new", None, None, None, None, [], False, False, "workload", []),
+    ("schedule_freeze", "in_progress", "3.3.1", None, None, None, [], False, False, None,
+     [("2026-10-05", "accepted"), ("2026-11-09", "")]),
+    ("ocr_blurry", "new", None, None, None, None, [], False, False, None, []),
+    ("dashboard_fonts", "new", None, None, None, None, [], False, False, "looks", []),
+    ("offline_checkin", "shipped", None, "3.2.4", "2026-09-21", "Check-ins are kept on the phone and sent when online",
+     ["Mobile check-in"], False, False, "workload",
+     [("2026-02-02", "accepted"), ("2026-04-13", "scheduled"), ("2026-06-29", "in_progress"), ("2026-09-21", "")]),
+    ("report_logo", "new", None, None, None, None, [], False, False, "brand", []),
 ]
 
 
 def write_requirements(requests: pd.DataFrame) -> None:
-    """requirements.json: the requirements above, each with the ids of its theme's requests (ValueLens applies it
-    at demo load through metrics.requirements, as a person would on the Requirements page)."""
+    """requirements.json: the requirements above, each with the ids of its theme's requests, the day it was created
+    and its history (ValueLens applies it at demo load through metrics.requirements, as a person would have on the
+    Requirements page on those days)."""
     import json
 
     titles = {t[0]: (t[1], t[2]) for t in THEMES}
     out = []
-    for key, status, target, version, shipped, note, features, gap, core, benefit in REQUIREMENTS:
-        ids = list(requests.loc[requests["theme"] == key, "需求编号"])
-        out.append({"title": titles[key][0], "title_zh": titles[key][1], "requests": ids, "status": status,
-                    "target_version": target, "shipped_version": version, "shipped_date": shipped,
-                    "status_note": note, "features": features, "capability_gap": gap, "core_selling_point": core,
-                    "benefit": benefit})
+    for key, status, target, version, shipped, note, features, gap, core, benefit, steps in REQUIREMENTS:
+        mine = requests[requests["theme"] == key]
+        created = (pd.Timestamp(mine["提出日期"].min()) + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+        history = [{"at": day, "status": step or status} for day, step in steps]
+        days = [created] + [h["at"] for h in history]
+        assert days == sorted(days), f"{key}: its history starts before it was created on {created}"
+        out.append({"title": titles[key][0], "title_zh": titles[key][1], "requests": list(mine["需求编号"]),
+                    "created": created, "history": history, "status": status, "target_version": target,
+                    "shipped_version": version, "shipped_date": shipped, "status_note": note, "features": features,
+                    "capability_gap": gap, "core_selling_point": core, "benefit": benefit})
     (OUT / "requirements.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
