@@ -19,6 +19,7 @@ from pptx.enum.text import MSO_ANCHOR
 from exports.deck import qbr_deck_pptx
 from exports.excel import CJK_FONT, sheet_names, value_report_xlsx
 from exports.safety import safe_csv_frame
+from exports.strings import text
 from metrics import catalog, ingest, report, requirements
 from metrics.accounts import all_accounts, get_account
 from metrics.demo import load_demo
@@ -239,6 +240,29 @@ def test_the_deck_says_what_the_customer_asked_for_and_what_shipped(demo, lang):
     titles = [s.shapes.title.text for s in Presentation(io.BytesIO(qbr_deck_pptx(demo, quiet, period, lang))).slides
               if s.shapes.title is not None]
     assert DECK[lang]["deck_asked"] not in titles
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_workbook_lists_what_the_customer_asked_for_as_the_deck_does(demo, lang):
+    """The value workbook's Asked sheet holds the deck's rows: titles in the workbook's language, the status, the
+    version or, not supported for now, the reason; an account that asked nothing says so."""
+    from exports.audience import asked_rows
+    from exports.data import gather
+
+    period = default_period(demo)
+    shelved = demo.execute("SELECT a.account_id FROM requests JOIN account AS a USING (account_key) "
+                           "JOIN requirement_requests USING (request_id) JOIN requirements USING (requirement_id) "
+                           "WHERE status = 'not_supported' ORDER BY a.account_id LIMIT 1").fetchall()[0][0]
+    expected = asked_rows(gather(demo, shelved, period), lang)
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, shelved, period, lang)))
+    sheet = [[c if c is not None else "" for c in row] for row in wb[sheet_names(lang)["asked"]].iter_rows(
+        min_row=4, values_only=True)]
+    assert sheet == expected and len(expected) > 1
+    reason = {"en": "Not on the roadmap this year; reviewed again in 2027", "zh": "今年不在路线图中，2027 年重新评估"}
+    assert [r[3] for r in sheet if r[2] == text(lang, "req_status_not_supported")] == [reason[lang]]
+    quiet = next(a for a in catalog.list_accounts(demo)["account_id"] if requirements.of_account(demo, a).empty)
+    wb = openpyxl.load_workbook(io.BytesIO(value_report_xlsx(demo, quiet, period, lang)))
+    assert wb[sheet_names(lang)["asked"]].cell(5, 1).value == text(lang, "asked_none")
 
 
 def test_chinese_deck_text_uses_an_east_asian_font(demo):

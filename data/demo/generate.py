@@ -261,7 +261,7 @@ THEMES = [
     ("ocr_handwriting", "OCR for handwritten invoices", "手写发票识别", "Invoice OCR", "request", "DocuRead",
      ["Invoice OCR cannot read handwritten invoices, DocuRead can", "Support handwritten receipts in OCR"],
      ["发票识别无法识别手写发票，竞品 DocuRead 可以", "希望支持手写票据识别"]),
-    ("sso", "Single sign-on with the company directory", "企业微信 / 飞书单点登录", "Settings", "request", "FlowDesk",
+    ("sso", "Single sign-on with the company directory", "企业微信、飞书单点登录", "Settings", "request", "FlowDesk",
      ["We need SSO with our Azure AD", "Single sign-on is a must for our IT security review"],
      ["需要和企业微信打通单点登录", "希望支持飞书单点登录，FlowDesk 已经支持"]),
     ("android_checkin", "Mobile check-in fails on Android", "安卓手机移动签到失败", "Mobile check-in", "bug", None,

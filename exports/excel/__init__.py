@@ -15,7 +15,7 @@ from exports.excel.book import HEADER_ROW, _Book
 from exports.excel.figures import _efficiency, _summary, _value
 from exports.excel.internal import _business_case, _internal
 from exports.excel.notes import _notes
-from exports.excel.usage import _adoption, _objectives, _peers, _recommendations, recommendation
+from exports.excel.usage import _adoption, _asked, _objectives, _peers, _recommendations, recommendation
 from exports.safety import safe_cell_text
 from exports.strings import text
 from metrics.period import Period
@@ -26,7 +26,7 @@ __all__ = ["CJK_FONT", "FONTS", "HEADER_FILL", "HEADER_ROW", "build_xlsx", "reco
 
 
 SHEETS = ("summary", "objectives", "business_case", "efficiency", "adoption", "value", "peers", "recommendations",
-          "notes", "internal")
+          "asked", "notes", "internal")
 
 
 def build_xlsx(data: ExportData, lang: str = "en", customer: bool = False) -> bytes:
@@ -41,6 +41,7 @@ def build_xlsx(data: ExportData, lang: str = "en", customer: bool = False) -> by
     _adoption(book, sheets["adoption"])
     _peers(book, sheets["peers"])
     _recommendations(book, sheets["recommendations"])
+    _asked(book, sheets["asked"])
     _notes(book, sheets["notes"])
     _objectives(book, sheets["objectives"])
     if "internal" in sheets:

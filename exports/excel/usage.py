@@ -1,7 +1,7 @@
 """The value report's adoption sheets: adoption against peers, recommendations, objectives, the peer benchmark."""
 from __future__ import annotations
 
-from exports.audience import customer_peers
+from exports.audience import asked_rows, customer_peers
 from exports.data import PEER_COLUMNS
 from exports.excel.book import (
     DAY,
@@ -208,4 +208,22 @@ def _peers(book: _Book, ws: _Sheet) -> None:
     ws.freeze(HEADER_ROW + 1, 2)
     _widths(ws, {"A": 30, "B": 14, "C": 12, "D": 14, "E": 14, "F": 14, "G": 8, "H": 30})
 
+
+def _asked(book: _Book, ws: _Sheet) -> None:
+    """What the customer asked for, as the deck's slide and the customer's page show it (exports.audience.asked_rows):
+    each requirement in the workbook's language, its status, and the version, or the reason it is not supported."""
+    rows = asked_rows(book.data, book.lang)
+    book.title(ws, book.t("deck_asked"), book.subtitle())
+    _widths(ws, {"A": 48, "B": 14, "C": 22, "D": 60})
+    book.header(ws, HEADER_ROW, rows[0])
+    first = HEADER_ROW + 1
+    ws.freeze(first, 1)
+    if len(rows) == 1:
+        book.put(ws, first, 1, book.t("asked_none"), italic=True, color=NOTE_COLOR)
+        return
+    for r, row in enumerate(rows[1:], start=first):
+        for c, value in enumerate(row, start=1):
+            book.put(ws, r, c, value, customer=True)  # the customer's words and CS's reasons: text, never a formula
+        book.wrap(ws, r, 1)
+        book.wrap(ws, r, 4)
 
