@@ -67,7 +67,7 @@ def display_terms(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` for display: enum values, reasons, units and feature names in the current language."""
     out = frame.copy()
     for column in out.columns:
-        if column == "feature":
+        if column in ("feature", "area"):  # a request's area names a value-model feature, or is left as it is
             out[column] = out[column].map(lambda v: feature_text(v) if isinstance(v, str) else v)
         elif column == "encoding":  # xlsx and Parquet carry no text encoding: a dash, not "None"
             out[column] = out[column].map(lambda v: term_text("encoding", v) if isinstance(v, str) else "—")

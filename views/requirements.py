@@ -16,7 +16,7 @@ from metrics.value_model import current_model
 from ui.downloads import requirements_board
 from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
-from ui.text import plain, reason_text, term_text
+from ui.text import feature_text, plain, reason_text, term_text
 from ui.widgets import choices, table
 from wording.numbers import fmt
 
@@ -76,17 +76,17 @@ for column, (letter, n) in zip(st.columns(len(spread)), spread.items()):
 st.caption(t("letters_caption", total=fmt(len(items), "count", lang()),
              a_share=fmt(spread["A"] / len(items) if items else None, "fraction", lang())))
 with st.expander(t("letter_rule_title")):
-    st.markdown(t("letter_rule", urgent=fmt(requirements.URGENT_SHARE, "fraction", lang()),
+    st.markdown(t("letter_rule", urgent=f"{requirements.URGENT_SHARE:.0%}",
                   repeat=requirements.REPEAT_REQUESTS, months=requirements.REPEAT_MONTHS,
                   wide=requirements.WIDE_ACCOUNTS, influential=requirements.INFLUENTIAL,
-                  renewing=fmt(requirements.RENEWING_ACV_SHARE, "fraction", lang()), days=requirements.RENEWAL_DAYS))
+                  renewing=f"{requirements.RENEWING_ACV_SHARE:.0%}", days=requirements.RENEWAL_DAYS))
 statuses = sidebar_filter("status", list(requirements.STATUSES), status_text)
 letters = sidebar_filter("priority", list(requirements.LETTERS))
 industries = sidebar_filter("industry", sorted(accounts["industry"].dropna().unique()),
                             lambda v: term_text("industry", v))
 regions = sidebar_filter("region", sorted(accounts["region"].dropna().unique()), lambda v: term_text("region", v))
 asked_by = sidebar_filter("account", list(names), lambda a: f"{names[a]} ({a})")
-areas = sidebar_filter("area", sorted({i.area for i in items if i.area}))
+areas = sidebar_filter("area", sorted({i.area for i in items if i.area}), feature_text)
 shown = [i for i in items
          if (not statuses or i.status in statuses) and (not letters or i.priority in letters)
          and (not industries or set(industries) & set(i.coverage.industries))
@@ -100,7 +100,9 @@ board = pd.DataFrame([{
     columns=["priority", "suggested_priority", "title", "status", "requests", "accounts", "area", "industry",
              "version"])
 requirements_board(shown, lang(), today)
-picked = table(board.fillna(""), hide_index=True, on_select="rerun", selection_mode="single-row", key="board")
+picked = table(board.fillna(""), hide_index=True, on_select="rerun", selection_mode="single-row", key="board",
+               column_config={"title": st.column_config.TextColumn(width="medium"),
+                              "status": st.column_config.TextColumn(width="medium")})
 if picked.selection.rows:
     st.session_state["requirement"] = shown[picked.selection.rows[0]].requirement_id
 chosen = next((i for i in items if i.requirement_id == st.session_state.get("requirement")), None)
