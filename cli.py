@@ -277,7 +277,7 @@ def cmd_requests(args: argparse.Namespace) -> int:
     print(cli_text(args.lang, "requests_letters", letters=" · ".join(f"{k} {v}" for k, v in letters.items())))
     for row in rows:
         status = wording.REQUIREMENT_WORDS["zh" if args.lang == "zh" else "en"][f"req_status_{row['status']}"]
-        print(f"  [{row['priority']}] {row['title']} "
+        print(f"  [{row['priority']}] {wording.title_in(row['title'], args.lang)} "
               + cli_text(args.lang, "requests_line", status=status, n=len(row["requests"]),
                          accounts=len(row["coverage"]["accounts"]), suggested=row["suggested_priority"]))
         for reason in row["reasons"]:

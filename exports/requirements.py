@@ -27,7 +27,7 @@ def _lines(value: object, width: float) -> int:
     """How many lines `value` wraps to in a column `width` characters wide (a CJK character is two wide)."""
     if not isinstance(value, str) or not value:
         return 1
-    return sum(max(1, -(-sum(2 if _CJK.match(ch) else 1 for ch in line) // max(1, int(width) - 1)))
+    return sum(max(1, -(-sum(2 if _CJK.match(ch) else 1 for ch in line) // max(1, int(width * 0.85))))
                for line in value.split("\n"))
 
 
