@@ -45,7 +45,7 @@ URGENT_SHARE = 1 / 3   # of its requests raised as high urgency: the requirement
 RENEWING_ACV_SHARE = 0.5  # share of the requesters' contract value renewing ...
 RENEWAL_DAYS = 90      # ... within this many days (a quarter, as attention counts): moves up
 FOLLOW_UP_DAYS = 90    # an open requirement unchanged this long is on the follow-up list
-SIMILAR = 0.35         # cosine similarity of character n-grams from which a request is suggested as similar
+SIMILAR = 0.35         # cosine similarity of the requests' grams from which a request is suggested as similar
 
 
 @dataclass(frozen=True)
@@ -218,14 +218,38 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _grams(text: str) -> list[str]:
+    """What two requests are compared by: in Chinese (no spaces between words) each character and each pair of
+    neighbours; in other words (English), each word's character 3-grams (so "report" meets "reports"), function
+    words left out. Single letters shared by any two English sentences made unrelated requests look alike."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    text = _normal(text)
+    out: list[str] = []
+    for han in _HAN_RUN.findall(text):
+        out += list(han) + [han[i:i + 2] for i in range(len(han) - 1)]
+    for word in _WORD.findall(_HAN_RUN.sub(" ", text)):
+        if len(word) > 1 and word not in ENGLISH_STOP_WORDS:
+            padded = f" {word} "
+            out += [padded[i:i + 3] for i in range(len(padded) - 2)]
+    return out
+
+
 def similarity(texts: Sequence[str]):  # -> numpy array (scikit-learn and numpy load only when asked)
-    """Pairwise cosine similarity of the texts' character 1-2-grams, TF-IDF weighted (scikit-learn's
-    TfidfVectorizer, analyzer char_wb: works for Chinese, which has no spaces between words, and for English)."""
+    """Pairwise cosine similarity of the texts' grams (_grams), TF-IDF weighted (scikit-learn's TfidfVectorizer
+    with that analyzer); a text without any gram is like no other."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2)).fit_transform([_normal(t) for t in texts])
-    return cosine_similarity(matrix)
+    if not any(_grams(t) for t in texts):
+        import numpy as np
+
+        return np.eye(len(texts))
+    return cosine_similarity(TfidfVectorizer(analyzer=_grams).fit_transform(texts))
 
 
 def similar_to(requests: Sequence[Request], request_id: str, *, limit: int = 5) -> list[tuple[Request, float]]:

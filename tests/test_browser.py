@@ -262,7 +262,7 @@ def test_the_requirement_board_accepts_a_requests_similar_requests_at_once(tmp_p
             browser, page = open_app(p, url, height=3600)
             page.goto(url + "/requirements")
             settle(page)
-            loose = page.locator('[data-testid="stDataFrame"]').last
+            loose = page.locator('[data-testid="stDataFrame"]').nth(1)  # the board, then the requests not grouped
             box = loose.bounding_box()
             page.mouse.click(box["x"] + 15, box["y"] + 52)  # the first request's selection box
             settle(page)

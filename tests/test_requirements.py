@@ -133,6 +133,13 @@ def test_similar_requests_are_suggested_in_chinese_and_english_and_never_merged(
     assert like(2) == ["批量审批希望支持"]
     assert like(4)[0] == "Export report to excel please"
     assert like(6) == []
+    # two English sentences share most letters: unrelated requests are not suggested as similar
+    unrelated = [req(date(2026, 1, 1), words=w) for w in (
+        "Bulk approvals need an audit trail for our auditors", "We need an audit trail for bulk approvals",
+        "The AI assistant should answer our Chinese staff in Chinese", "We need SSO with our Azure AD")]
+    assert [r.words for r, _ in requirements.similar_to(unrelated, unrelated[0].request_id)] == [
+        "We need an audit trail for bulk approvals"]
+    assert requirements.similar_to(unrelated, unrelated[2].request_id) == []
 
 
 @pytest.fixture()

@@ -315,8 +315,8 @@ THEMES = [
     ("report_logo", "Our logo on exported reports", "导出报表加上公司标志", "Report builder", "request", None,
      ["Put our logo on the exported reports"], ["导出的报表希望带上公司的标志"]),
     ("approval_audit", "Audit trail for approvals", "审批操作留痕", "Bulk approval", "request", None,
-     ["Auditors ask who approved what in bulk", "We need an audit trail for bulk approvals"],
-     ["审计要求查到批量审批的操作人", "批量审批需要操作日志"]),
+     ["Bulk approvals need an audit trail for our auditors", "We need an audit trail for bulk approvals"],
+     ["审计要求批量审批留有操作日志", "批量审批需要操作日志"]),
 ]
 REQUESTS_PER_THEME = (26, 18, 10, 14, 16, 12, 8, 14, 12, 20,   # the first ten themes: 150 requests
                       9, 6, 7, 8, 5, 6, 2, 5, 3, 1, 7, 2, 6)    # thirteen more: 67
