@@ -30,6 +30,8 @@ if access.manages_data:
     sections[t("section_data")] = [st.Page("views/data_import.py", title=t("page_import"), icon=":material/upload:"),
                                    st.Page("views/value_model.py", title=t("page_value_model"), icon=":material/tune:"),
                                    st.Page("views/requirements.py", title=t("page_requirements"),
-                                           icon=":material/view_kanban:")]
+                                           icon=":material/view_kanban:"),
+                                   st.Page("views/deck_template.py", title=t("page_deck_template"),
+                                           icon=":material/slideshow:")]
 with run_slot():  # one run at a time per process (ui.session.RUN_SLOTS); long work gives it back
     st.navigation(sections).run()

@@ -367,10 +367,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     from exports import batch  # openpyxl and python-pptx load only for exports
     from metrics import sharing
 
+    if args.list_placeholders:
+        from exports.deck.tokens import catalog
+
+        print(json.dumps(catalog(), ensure_ascii=False, indent=2))
+        return 0
+    if not args.format or not args.out:
+        print("error: export needs --format and --out", file=sys.stderr)
+        return 2
     con = connect(args.db)
-    template = Path(args.template).read_bytes() if args.template else None
-    audience = {"internal": args.internal, "customer": args.customer}
+    audience = {"internal": args.internal, "customer": args.customer, "csm": args.csm}
     try:
+        template = _template(con, args.template, args.internal)
         period = resolve_period(con, args.start, args.end)
         if args.format == "html":  # the customer's value page as one file
             from exports.share_page import html_export
@@ -403,6 +411,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {args.format} for {args.account}, {period.label()}")
     return 0
+
+
+def _template(con, given: str | None, internal: bool) -> bytes | None:
+    """The deck template named on the command line: a file, or 'stored' (the newest kept on the Deck template
+    page); checked as an upload, and every token before any file is built (DataError naming each with its slide)."""
+    from exports.deck.fill import problems
+    from metrics import deck_templates
+
+    if not given:
+        return None
+    if given == "stored":
+        kept = deck_templates.latest(con)
+        if kept is None:
+            raise DataError("--template stored: no template is kept yet (upload one on the Deck template page)")
+        content, name = kept.content, kept.name
+    else:
+        try:
+            content, name = Path(given).read_bytes(), Path(given).name
+        except OSError as exc:
+            raise DataError(f"--template: cannot read {given}") from exc
+    found = problems(content, name, internal=internal)
+    if found:
+        raise DataError(f"{name}: " + "; ".join(found))
+    return content
 
 
 def cmd_share(args: argparse.Namespace) -> int:

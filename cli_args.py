@@ -154,13 +154,19 @@ def build_parser(commands: dict[str, Command], description: str | None = None) -
     who = exp.add_mutually_exclusive_group(required=True)
     who.add_argument("--account", metavar="ID")
     who.add_argument("--all", action="store_true", help="every account; --out is then a folder")
-    exp.add_argument("--format", choices=("xlsx", "pptx", "html"), required=True,
+    who.add_argument("--list-placeholders", action="store_true",
+                     help="print every token, repeated collection, chart and table a deck template may name (JSON)")
+    exp.add_argument("--format", choices=("xlsx", "pptx", "html"),
                      help="html: the customer's value page as one self-contained file (one account)")
-    exp.add_argument("--out", required=True, metavar="PATH")
+    exp.add_argument("--out", metavar="PATH")
     exp.add_argument("--lang", choices=("en", "zh"), default="en")
     exp.add_argument("--start", metavar="YYYY-MM", type=month_arg)
     exp.add_argument("--end", metavar="YYYY-MM", type=month_arg)
-    exp.add_argument("--template", metavar="FILE.pptx", help="your own deck template (layouts and theme)")
+    exp.add_argument("--template", metavar="FILE.pptx",
+                     help="your team's deck template: its slides with {{tokens}} filled (docs/deck_template.md), or "
+                          "without slides its layouts and theme for the built-in deck; 'stored': the newest kept on "
+                          "the Deck template page")
+    exp.add_argument("--csm", default="", metavar="NAME", help="who a template's {{csm}} names")
     exp.add_argument("--internal", action="store_true",
                      help="deck: add the CSM's internal appendix (health, attention reasons, risks, bottom-quarter "
                           "peers); the speaker notes carry them always")

@@ -35,7 +35,9 @@ Scenarios (baseline in brackets):
   of the earlier sessions' figures) [that account's report]
 - portfolio_xlsx / portfolio_pptx: every account's file at quarter end as `cli.py export --all` writes them, one
   worker process per core reading a checkpointed copy of the database (exports.batch.write_all_parallel, the
-  period's inputs built once in each worker) [itself]; target 120 s for 2,000 accounts on 2 cores
+  period's inputs built once in each worker) [itself]; target 120 s for 2,000 accounts on 2 cores;
+  portfolio_pptx_template: the same decks from docs/sample_template.pptx, the team's own slides filled with tokens,
+  charts, tables and repeated slides (exports.deck.fill) [portfolio_pptx]; target: within the built-in deck's time
 - spark_rollup: metrics/spark_rollup.py's job (validation and the four rollups, written as Parquet) on the same
   Parquet file, Spark in local mode on 2 cores, the session started before the clock [import_parquet]; its events
   per second and per core size a cluster (README, "Beyond one machine"). Memory: the JVM's, not measured here.
@@ -60,8 +62,8 @@ SCENARIOS = ("bare_pipeline", "import_pipeline",
              "import_parquet_uncapped", "import_json_uncapped",
              "report_one", "report_inputs", "first_view", "report_cold", "pandas_one", "recompute_all", "pandas_all",
              "peer_table",
-             "export_xlsx", "export_xlsx_cold", "export_pptx", "portfolio_xlsx", "portfolio_pptx", "spark_rollup",
-             "spark_import", "share_link", "share_first_view")
+             "export_xlsx", "export_xlsx_cold", "export_pptx", "portfolio_xlsx", "portfolio_pptx",
+             "portfolio_pptx_template", "spark_rollup", "spark_import", "share_link", "share_first_view")
 BASELINE = {"import_pipeline": "bare_pipeline",
             "import_csv": "bare_csv", "import_json": "bare_json", "import_daily": "bare_daily",
             "bare_rollups": "bare_parquet", "bare_ufm": "bare_parquet",
@@ -73,6 +75,7 @@ BASELINE = {"import_pipeline": "bare_pipeline",
             "peer_table": "recompute_all", "export_xlsx": "report_one", "export_xlsx_cold": "report_one",
             "export_pptx": "report_one",
             "portfolio_xlsx": "portfolio_xlsx", "portfolio_pptx": "portfolio_pptx",
+            "portfolio_pptx_template": "portfolio_pptx",
             "spark_rollup": "import_parquet", "spark_import": "import_parquet",
             "share_link": "first_view", "share_first_view": "first_view"}
 # an import against loading its file and aggregating it as it is: its bare load plus the bare rollups
@@ -217,9 +220,11 @@ def scenario(name: str, data: Path, work: Path) -> float:
 
         with tempfile.TemporaryDirectory() as tmp:
             copy = snapshot_copy(con, db, Path(tmp))  # what the CLI's workers read (this process holds the file)
+            template = (ROOT / "docs" / "sample_template.pptx").read_bytes() if name.endswith("_template") else None
             return _timed(lambda: batch.write_all_parallel(con, connect_snapshot, str(copy), period,
-                                                           name.removeprefix("portfolio_"), Path(tmp) / "out",
-                                                           workers=os.cpu_count() or 2))
+                                                           name.removeprefix("portfolio_").removesuffix("_template"),
+                                                           Path(tmp) / "out", workers=os.cpu_count() or 2,
+                                                           template=template))
     if name in ("pandas_one", "pandas_all"):
         return _timed(lambda: pandas_figures(data, period, account_id if name == "pandas_one" else None))
     raise SystemExit(f"unknown scenario {name}")

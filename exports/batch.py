@@ -36,13 +36,15 @@ def file_name(account_id: str, account_name: str, fmt: str, period: Period | Non
 def export_one(con: duckdb.DuckDBPyConnection, account_id: str, period: Period, fmt: str, lang: str = "en",
                template: bytes | None = None, peers: pd.DataFrame | None = None,
                people_as: str | None = None, inputs: PeriodInputs | None = None,
-               facts: StoreFacts | None = None, internal: bool = False, customer: bool = False) -> bytes:
+               facts: StoreFacts | None = None, internal: bool = False, customer: bool = False,
+               csm: str = "") -> bytes:
     """One account's Excel report or QBR deck as bytes (`peers`: the period's metric_table, `inputs`: its
     report.period_inputs, `facts`: exports.data.store_facts, if already built; `people_as`: the deck's training
     lists as names, initials or pseudonyms, none by default; `internal`: the deck with the CSM's internal appendix;
-    `customer`: the workbook without its Internal sheet)."""
+    `customer`: the workbook without its Internal sheet; `csm`: who a team's template names as {{csm}})."""
     if fmt == "pptx":
-        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs, facts, internal)
+        return qbr_deck_pptx(con, account_id, period, lang, template, peers, people_as, inputs, facts, internal,
+                             csm)
     return value_report_xlsx(con, account_id, period, lang, peers, inputs, facts, customer)
 
 
@@ -64,7 +66,7 @@ def period_figures(con: duckdb.DuckDBPyConnection,
 def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: str = "en",
                account_ids: list[str] | None = None, template: bytes | None = None,
                progress: Progress | None = None, internal: bool = False,
-               customer: bool = False) -> Iterator[tuple[str, bytes]]:
+               customer: bool = False, csm: str = "") -> Iterator[tuple[str, bytes]]:
     """(file name, bytes) for every account (or those given), calling progress(done, total, account_id)."""
     accounts = catalog.list_accounts(con)
     if account_ids is not None:
@@ -74,7 +76,7 @@ def export_all(con: duckdb.DuckDBPyConnection, period: Period, fmt: str, lang: s
     for done, (account_id, name) in enumerate(zip(accounts["account_id"], accounts["account_name"]), start=1):
         yield file_name(account_id, name, fmt, period), export_one(con, account_id, period, fmt, lang, template,
                                                                    peers, inputs=inputs, facts=facts,
-                                                                   internal=internal, customer=customer)
+                                                                   internal=internal, customer=customer, csm=csm)
         if progress:
             progress(done, total, account_id)
 
@@ -95,7 +97,7 @@ _WORKER: dict = {}  # in a worker process of write_all_parallel: its connection,
 
 def _worker_start(opener: Callable[[str], duckdb.DuckDBPyConnection], database: str, period: Period, fmt: str,
                   lang: str, template: bytes | None, out_dir: str,
-                  audience: tuple[bool, bool] = (False, False)) -> None:
+                  audience: tuple[bool, bool, str] = (False, False, "")) -> None:
     con = opener(database)
     inputs, peers, facts = period_figures(con, period)
     _WORKER.update(con=con, period=period, fmt=fmt, lang=lang, template=template, out=Path(out_dir), inputs=inputs,
@@ -106,9 +108,9 @@ def _worker_export(account: tuple[str, str]) -> tuple[str, Path]:
     account_id, name = account
     w = _WORKER
     path = w["out"] / file_name(account_id, name, w["fmt"], w["period"])
-    internal, customer = w["audience"]
+    internal, customer, csm = w["audience"]
     path.write_bytes(export_one(w["con"], account_id, w["period"], w["fmt"], w["lang"], w["template"], w["peers"],
-                                inputs=w["inputs"], facts=w["facts"], internal=internal, customer=customer))
+                                inputs=w["inputs"], facts=w["facts"], internal=internal, customer=customer, csm=csm))
     return account_id, path
 
 
@@ -116,7 +118,7 @@ def write_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], d
                        database: str, period: Period, fmt: str, out_dir: str | Path, *, workers: int,
                        lang: str = "en", template: bytes | None = None, account_ids: list[str] | None = None,
                        progress: Progress | None = None, internal: bool = False,
-                       customer: bool = False) -> list[Path]:
+                       customer: bool = False, csm: str = "") -> list[Path]:
     """write_all spread over `workers` processes: each opens `database` with `opener` (a read-only copy of the
     store: DuckDB lets many processes read a file that none writes), builds the period's peer figures and report
     inputs once, and writes its share of the files; `con` lists the accounts. Progress as files are done."""
@@ -130,7 +132,7 @@ def write_all_parallel(con: duckdb.DuckDBPyConnection, opener: Callable[[str], d
     todo = list(zip(accounts["account_id"], accounts["account_name"]))
     paths = []
     # spawn, not fork: a forked child would inherit DuckDB's threads and locks mid-flight
-    start = (opener, database, period, fmt, lang, template, str(out), (internal, customer))
+    start = (opener, database, period, fmt, lang, template, str(out), (internal, customer, csm))
     with multiprocessing.get_context("spawn").Pool(workers, _worker_start, start) as pool:
         for done, (account_id, path) in enumerate(pool.imap_unordered(_worker_export, todo), start=1):
             paths.append(path)

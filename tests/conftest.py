@@ -110,7 +110,8 @@ def run_page(db: str, monkeypatch, page: str, lang: str = "en"):
 
 
 # English a Chinese page may show: names of products, formats and standards, codes, and the demo's own data
-_ALLOWED_WORDS = {"ValueLens", "Excel", "PPT", "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
+_ALLOWED_WORDS = {"ValueLens", "Excel", "PowerPoint", "pptx", "PPT",
+                  "QBR", "Markdown", "CSV", "JSON", "Parquet", "UTF", "GBK", "GB18030",
                   "IANA", "UTC", "ISO", "FTE", "ROI", "BOM", "YYYY", "Amplitude", "Mixpanel", "PostHog", "Pendo",
                   "Segment", "Heap", "Snowplow", "RudderStack", "Salesforce", "HubSpot", "Google", "Analytics",
                   "TSV", "Avro", "lines", "gz", "zip", "xlsx", "csv", "parquet", "json", "use", "unit", "cost",
@@ -125,6 +126,7 @@ def english_words(text: str, data: set[str]) -> list[str]:
     text = text.replace("\\", "")  # Markdown escapes of customer text (check\-in)
     for name in sorted(data, key=len, reverse=True):
         text = text.replace(name, " ")
+    text = re.sub(r"\{\{[^}]*\}\}|\b[\w/-]+\.(?:md|pptx)\b", " ", text)  # a template's tokens, a guide's path
     text = re.sub(r"%\{[^}]*\}|<[^>]+>|[A-Z][a-z]+/[A-Z][a-z_]+|\b[A-Z]\d+\b|\b[A-Z]{2,4}\b|\\", " ", text)
     return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _ALLOWED_WORDS]
 

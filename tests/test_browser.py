@@ -22,7 +22,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 PAGES = ["page_account", "page_benchmarks", "page_case_studies", "page_portfolio", "page_adoption", "page_import",
-         "page_value_model", "page_requirements"]  # every page of the navigation
+         "page_value_model", "page_requirements", "page_deck_template"]  # every page of the navigation
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,8 @@ from metrics.store import connect
 PAGES = {"views/account_report.py": "page_account", "views/portfolio.py": "page_portfolio",
          "views/adoption.py": "page_adoption", "views/data_import.py": "page_import",
          "views/value_model.py": "page_value_model", "views/benchmarks.py": "page_benchmarks",
-         "views/case_studies.py": "page_case_studies", "views/requirements.py": "page_requirements"}
+         "views/case_studies.py": "page_case_studies", "views/requirements.py": "page_requirements",
+         "views/deck_template.py": "page_deck_template"}
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,11 @@ from pathlib import Path
 import streamlit as st
 
 from i18n import t
+from metrics import deck_templates
 from metrics.period import Period
 from metrics.store import connect_snapshot
 from ui.session import get_connection, long_work, peer_table, report_inputs, worker_database
+from ui.signin import current_user
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -31,9 +33,14 @@ def export_file(account_id: str, start: date, end: date, fmt: str, lang: str, ke
 def export_portfolio(period: Period, account_ids: list[str], language: str) -> None:
     """Build every listed account's file into a zip with a progress bar, then offer it for download."""
     fmt_ = st.radio(t("export_format"), ("xlsx", "pptx"), horizontal=True, key="export_all_format")
+    kept = deck_templates.latest(get_connection()) if fmt_ == "pptx" else None
+    use = kept is not None and st.checkbox(t("export_template", version=kept.version), value=True,
+                                           key="export_all_template")
     if not st.button(t("export_all"), key="export_all_go"):
         return
     from exports import batch
+
+    team = {"template": kept.content if use and kept is not None else None, "csm": current_user()}
 
     bar = st.progress(0.0)
 
@@ -46,10 +53,10 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
             with tempfile.TemporaryDirectory() as tmp:
                 data = batch.zip_all_parallel(get_connection(), connect_snapshot, str(worker_database(Path(tmp))),
                                               period, fmt_, workers=workers, lang=language, account_ids=account_ids,
-                                              progress=progress)
+                                              progress=progress, **team)
         else:
             data = batch.zip_all(get_connection(), period, fmt_, lang=language, account_ids=account_ids,
-                                 progress=progress)
+                                 progress=progress, **team)
     st.success(t("export_ready", n=len(account_ids)))
     st.download_button(t("download_zip"), data, file_name=f"ValueLens_{period.file_part()}_{fmt_}.zip",
                        mime="application/zip", icon=":material/download:", key="export_all_zip")

@@ -166,6 +166,52 @@ CATALOG: list[tuple[re.Pattern[str], _Zh]] = [(re.compile(p + "$"), zh) for p, z
 ]]
 
 
+_SLIDE = [(re.compile(p + "$"), zh) for p, zh in [
+    (r"slide (?P<n>\d+): unknown token (?P<t>.+)", r"第 \g<n> 页：未知的标记 \g<t>"),
+    (r"slide (?P<n>\d+): (?P<t>.+) is the CSM's figure, filled only in an internal export \(--internal\)",
+     r"第 \g<n> 页：\g<t> 是客户成功经理的内部数据，只在内部版导出（--internal）中填写"),
+    (r"slide (?P<n>\d+): unknown field (?P<t>.+) of (?P<c>\w+) \(fields: (?P<f>.*)\)",
+     r"第 \g<n> 页：\g<c> 没有字段 \g<t>（可用字段：\g<f>）"),
+    (r"slide (?P<n>\d+): (?P<t>.+) outside a repeated slide \(add (?P<e>.+) to it\)",
+     r"第 \g<n> 页：\g<t> 不在重复页上（请在该页加上 \g<e>）"),
+    (r"slide (?P<n>\d+): repeats over more than one collection \((?P<c>.*)\)",
+     r"第 \g<n> 页：同一页重复了不止一个集合（\g<c>）"),
+    (r"slide (?P<n>\d+): (?P<t>.+) must be the only text of its shape", r"第 \g<n> 页：\g<t> 必须是其形状中唯一的文字"),
+]]
+
+
+def _slides(found: re.Match[str]) -> str:
+    """A deck template's problems, one a slide ('slide 3: unknown token {{x}}; slide 5: ...')."""
+    out = []
+    for part in found.group(0).split("; "):
+        for pattern, zh in _SLIDE:
+            if hit := pattern.match(part):
+                out.append(hit.expand(zh))
+                break
+        else:
+            out.append(part)
+    return "；".join(out)
+
+
+CATALOG += [(re.compile(p + "$"), zh) for p, zh in [
+    (r"slide \d+: .+", _slides),
+    (r"larger than (?P<mb>\d+) MB, the most an upload may be", r"大于 \g<mb> MB，超过了上传上限"),
+    (r"not a PowerPoint file \(\.pptx\): it cannot be opened as one", "不是 PowerPoint 文件（.pptx）：无法打开"),
+    (r"not a PowerPoint file \(\.pptx\): no presentation inside", "不是 PowerPoint 文件（.pptx）：其中没有演示文稿"),
+    (r"holds (?P<n>[\d,]+) parts, more than a deck template has \((?P<max>[\d,]+)\)",
+     r"包含 \g<n> 个部件，超过了演示模板应有的数量（\g<max>）"),
+    (r"holds macros or ActiveX controls \((?P<part>.+)\); save it as a \.pptx without macros",
+     r"包含宏或 ActiveX 控件（\g<part>）；请另存为不含宏的 .pptx"),
+    (r"holds macros or ActiveX controls; save it as a \.pptx without macros", "包含宏或 ActiveX 控件；请另存为不含宏的 .pptx"),
+    (r"(?P<part>[^:]+) is damaged or truncated", r"\g<part> 已损坏或不完整"),
+    (r"(?P<part>[^:]+) declares a DTD or entities, which a deck never needs; refused",
+     r"\g<part> 声明了 DTD 或实体，演示文稿从不需要这些；已拒绝"),
+    (r"(?P<part>[^:]+) is not well-formed XML", r"\g<part> 不是格式正确的 XML"),
+    (r"no template is kept yet \(upload one on the Deck template page\)", "尚未保存任何模板（请在“演示模板”页面上传）"),
+    (r"cannot read (?P<file>.+)", r"无法读取 \g<file>"),
+]]
+
+
 def translated(message: str) -> str | None:
     """The Chinese of a refusal, its names kept, or None when the catalog has no sentence for it."""
     starts = [0] + [m.end() for m in re.finditer(": ", message)]

@@ -214,11 +214,12 @@ class Deck:
     area below the title of the title-only layout, native charts and tables, East-Asian fonts for Chinese."""
 
     def __init__(self, lang: str, template: bytes | None = None, *, currency: str | None = None,
-                 data: ExportData | None = None) -> None:
+                 data: ExportData | None = None, keep_slides: bool = False) -> None:
         self.data, self.lang = data, lang
         self.currency = currency if data is None else data.currency
         self.prs = Presentation(io.BytesIO(template) if template else str(TEMPLATE))
-        _clear_slides(self.prs)
+        if not keep_slides:  # a team's own template keeps its slides (exports.deck.fill)
+            _clear_slides(self.prs)
         self.width, self.height = self.prs.slide_width, self.prs.slide_height
         self._layouts: dict[str, SlideLayout] = {}
         title = next((p for p in self.layout("title_only").placeholders

@@ -8,6 +8,7 @@ from pptx.util import Inches
 
 from exports.audience import bottom_peers, customer_peers, health_line, risk_lines
 from exports.deck.builder import Deck
+from exports.deck.parts import peer_table
 from wording import attention_reason
 
 
@@ -56,13 +57,7 @@ def internal_appendix(deck: Deck) -> None:
 def peers_table(deck: Deck, title: str, rows: list[dict[str, object]]) -> None:
     """A slide of peer figures (exports.data.peer_rows' rows)."""
     slide = deck.slide(title)
-    columns = ("figure", "own", "percentile", "median", "p25", "p75", "peers", "cohort")
-    table = [[deck.t(f"peer_col_{c}") for c in columns]]
-    for row in rows:
-        shown = {k: deck.f(row[k], str(row["unit"]), signed=row["metric"] == "efficiency_delta")  # type: ignore
-                 for k in ("own", "p25", "median", "p75")}
-        table.append([str(row["figure"]), shown["own"], deck.f(row["percentile"], "count"), shown["median"],  # type: ignore
-                      shown["p25"], shown["p75"], deck.f(row["peers"], "count"), str(row["cohort"])])  # type: ignore
+    table = peer_table(deck, rows)
     deck.table(slide, table, (deck.left, deck.top, deck.content_width, 0),
                [0.22, 0.11, 0.09, 0.11, 0.11, 0.11, 0.07, 0.18])
     deck.textbox(slide, deck.left, deck.top + Inches(0.4) * len(table) + Inches(0.3), deck.content_width,

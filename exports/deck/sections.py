@@ -3,28 +3,21 @@ coming for the customer, room to grow, the customer's team, and what we ask of t
 it has nothing to say."""
 from __future__ import annotations
 
-import re
-
-from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.slide import Slide
 from pptx.util import Inches
 
-from exports.deck.builder import ROW_HEIGHT, Deck, _style
+from exports.deck.builder import ROW_HEIGHT, Deck
+from exports.deck.parts import business_case_chart, objective_figure
 from exports.deck.slides import requests_table
-from metrics.objectives import UNITS as OBJECTIVE_UNITS
 
 COMING = ("accepted", "scheduled", "in_progress")  # requirement statuses a customer is told are on their way
-
-
-def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
-    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
 
 
 def _delivered(deck: Deck) -> None:
     """Value delivered against what was promised: the business case month by month (metrics.objectives.projection)
     and the objectives' share delivered; no slide without either."""
-    rep, data = deck.data.report, deck.data
+    rep = deck.data.report
     case = rep.projection
     if case is None and rep.value_delivered is None:
         return
@@ -39,17 +32,7 @@ def _delivered(deck: Deck) -> None:
                             n=len(rep.objectives)))
     chart_width = int(deck.content_width * 0.64) if case is not None else 0
     if case is not None:
-        code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
-        months = case.months[-12:]
-        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [f"{m.month:%Y-%m}" for m in months],
-                           [(deck.t("projected"), [m.projected for m in months]),
-                            (deck.t("realized"), [m.realized for m in months])],
-                           (deck.left, deck.top, chart_width, deck.content_height),
-                           f'"{code} "#,##0' if code else "#,##0", legend=True)
-        chart.plots[0].gap_width = 60
-        chart.has_title = True
-        chart.chart_title.text_frame.text = deck.t("chart_projection")
-        _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
+        business_case_chart(deck, slide, (deck.left, deck.top, chart_width, deck.content_height))
     side = deck.left + chart_width + (Inches(0.3) if chart_width else 0)
     deck.textbox(slide, side, deck.top + Inches(0.3), deck.width - side - deck.left, deck.content_height, lines, 16,
                  bullets=True)
@@ -116,9 +99,9 @@ def _goals(deck: Deck) -> None:
         if o.status in ("achieved", "missed"):
             continue
         rows.append([deck.t("goal_objective", metric=deck.t(f"metric_{o.metric}"),
-                            target=_objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
-                     f"{deck.t('now')}: {_objective_figure(deck, o.metric, o.current)}",
-                     _objective_figure(deck, o.metric, o.target), o.owner or owner])
+                            target=objective_figure(deck, o.metric, o.target), date=o.target_date.isoformat()),
+                     f"{deck.t('now')}: {objective_figure(deck, o.metric, o.current)}",
+                     objective_figure(deck, o.metric, o.target), o.owner or owner])
     for a in actions:
         rows.append([a.action, deck.t("plan_done" if a.done else "plan_open"),
                      deck.t("plan_due", date=a.due_date.isoformat()), a.owner])

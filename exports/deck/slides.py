@@ -1,28 +1,25 @@
 """The QBR deck's customer slides: results, adoption, efficiency, value, what was asked, next steps, appendix."""
 from __future__ import annotations
 
-import re
-
-import pandas as pd
-from pptx.chart.chart import Chart
-from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Inches
 
 from exports.audience import asked_rows
-from exports.data import ExportData
-from exports.deck.builder import MAX_BARS, Deck, _style
+from exports.deck.builder import MAX_BARS, Deck
+from exports.deck.parts import (
+    adoption_chart,
+    efficiency_chart,
+    objectives_rows,
+    shown_months,
+    underused_rows,
+    value_chart,
+)
 from exports.safety import safe_cell_text
 from exports.strings import reason
-from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.privacy import MIN_OTHERS
 from metrics.registry import METRICS
 from metrics.story import TOP_GAPS
 from wording import formula
-
-
-def _objective_figure(deck: Deck, metric: str, value: float | None) -> str:
-    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
 
 
 def _results(deck: Deck) -> None:
@@ -36,13 +33,7 @@ def _results(deck: Deck) -> None:
                  [deck.t("results_line", share=deck.f(rep.value_delivered, "fraction"), n=len(statuses),
                          achieved=statuses.count("achieved"), on_track=statuses.count("on_track"))], 18, bold=True,
                  color=MSO_THEME_COLOR.ACCENT_1)
-    rows = [[deck.t(k) for k in ("objective", "baseline_col", "now", "target_col", "target_date", "progress",
-                                 "status")]]
-    rows += [[deck.t(f"metric_{o.metric}"), _objective_figure(deck, o.metric, o.baseline),
-              _objective_figure(deck, o.metric, o.current), _objective_figure(deck, o.metric, o.target),
-              o.target_date.isoformat(), deck.f(o.progress, "fraction"), deck.t(f"status_{o.status}")]
-             for o in rep.objectives]
-    deck.table(slide, rows, (deck.left, deck.top + Inches(0.8), deck.content_width, 0),
+    deck.table(slide, objectives_rows(deck), (deck.left, deck.top + Inches(0.8), deck.content_width, 0),
                [0.26, 0.12, 0.12, 0.12, 0.14, 0.11, 0.13])
 
 
@@ -62,50 +53,13 @@ def requests_table(deck: Deck, title: str, statuses: tuple[str, ...] | None = No
         deck.paged_table(title, rows, [0.52, 0.14, 0.16, 0.18])
 
 
-def _axis_title(deck: Deck, chart: Chart, title: str) -> None:
-    """The value axis says what it counts."""
-    chart.value_axis.has_title = True
-    chart.value_axis.axis_title.text_frame.text = title
-    _style(chart.value_axis.axis_title.text_frame, deck.lang, 11)
-
-
-SHOWN_MONTHS = 12  # an adoption chart shows the months since go-live, at most this many
-
-
-def shown_months(data: ExportData) -> pd.DataFrame:
-    """The active-user months a chart shows: from the go-live month (not live: the months with any use) to the
-    period's end, the last SHOWN_MONTHS of them; no run of pre-go-live zeros."""
-    mau = data.mau
-    months = pd.to_datetime(mau["month"]).dt.date
-    live = data.account.go_live_date
-    if live is not None and live < data.period.end:
-        keep = months >= live.replace(day=1)
-    else:
-        used = mau["active_users"] > 0
-        keep = months >= (months[used].min() if used.any() else data.period.start)
-    return mau[keep.to_numpy()].tail(SHOWN_MONTHS).reset_index(drop=True)
-
-
 def _adoption(deck: Deck) -> None:
     data, use = deck.data, deck.data.report.adoption
-    mau = shown_months(data)
-    if mau.empty:
+    if shown_months(data).empty:
         return
     slide = deck.slide(deck.t("deck_adoption"))
     chart_width = int(deck.content_width * 0.66)
-    categories = [f"{m:%Y-%m}" for m in mau["month"]]
-    users = [int(v) for v in mau["active_users"]]
-    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, categories, [(deck.t("active_users"), users)],
-                       (deck.left, deck.top, chart_width, deck.content_height), "#,##0")
-    chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0", False
-    chart.value_axis.minimum_scale = 0
-    if max(users, default=0) < 10:  # counts: whole steps, never 0.5 of a user
-        chart.value_axis.major_unit = 1
-    chart.has_title = True
-    chart.chart_title.text_frame.text = deck.t("chart_mau")
-    _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
-    _axis_title(deck, chart, deck.t("active_users"))
-    chart.plots[0].series[0].smooth = False
+    adoption_chart(deck, slide, (deck.left, deck.top, chart_width, deck.content_height))
     lines = [f"{deck.t('kpi_key_feature_adoption')}: {deck.f(use.key_feature_adoption, 'fraction')}",
              f"{deck.t('kpi_seat_utilization')}: {deck.f(use.seat_utilization, 'fraction')}",
              f"{deck.t('stickiness')}: {deck.f(use.stickiness, 'fraction')}",
@@ -118,30 +72,13 @@ def _adoption(deck: Deck) -> None:
 
 
 def _efficiency(deck: Deck) -> None:
-    data, eff = deck.data, deck.data.report.efficiency
+    eff = deck.data.report.efficiency
     if eff.delta is None and eff.baseline is None:
         return  # nothing measured (not live, no data): the summary's notes say why
     slide = deck.slide(deck.t("deck_efficiency"))
     usage = bool(eff.basis and eff.basis.startswith("usage"))
-    column = "units_per_active_user" if usage else "output_per_person"
-    rows = data.output[data.output["window"] != ""]
     chart_width = int(deck.content_width * 0.62)
-    if len(rows) and eff.baseline is not None:
-        def values(window: str) -> list[float | None]:
-            return [float(v) if w == window and v == v else None for v, w in zip(rows[column], rows["window"])]
-
-        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [f"{m:%Y-%m}" for m in rows["month"]],
-                           [(deck.t("baseline"), values("baseline")), (deck.t("current"), values("current"))],
-                           (deck.left, deck.top, chart_width, deck.content_height), "#,##0.0", legend=True)
-        chart.plots[0].overlap, chart.plots[0].gap_width = 100, 60
-        chart.has_title = True
-        # the gap between the two windows, in the title: the bars alone leave it to the eye
-        change = f" · {deck.f(eff.baseline, 'number')} → {deck.f(eff.current, 'number')} " \
-                 f"({deck.f(eff.delta, 'fraction', signed=True)}, {deck.f(eff.ci_low, 'fraction', signed=True)} " \
-                 f"… {deck.f(eff.ci_high, 'fraction', signed=True)})" if eff.delta is not None else ""
-        chart.chart_title.text_frame.text = deck.t("chart_units" if usage else "chart_output") + change
-        _style(chart.chart_title.text_frame, deck.lang, 14, bold=True)
-        _axis_title(deck, chart, deck.t("units_per_active_user" if usage else "output_per_person"))
+    efficiency_chart(deck, slide, (deck.left, deck.top, chart_width, deck.content_height))
     lines = [deck.t("eff_points_basis", basis=deck.t("basis_usage_words" if usage else "basis_outcomes_words"))]
     if eff.ci_low is not None and eff.ci_high is not None and eff.ci_low <= 0 <= eff.ci_high:
         lines.append(deck.t("eff_interval_note"))
@@ -168,19 +105,7 @@ def _value(deck: Deck) -> None:
         return  # nothing saved yet, or early use while onboarding: the summary says what there is
     slide = deck.slide(deck.t("deck_value"))
     chart_width = int(deck.content_width * 0.66)
-    priced = money.value is not None
-    code = data.currency if data.currency and re.fullmatch(r"[A-Za-z]{3}", data.currency) else ""
-    if rows:
-        number_format = f'"{code} "#,##0' if priced and code else "#,##0.0"
-        chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [data.name(r.feature, deck.lang) for r in rows],
-                           [(deck.t("value" if priced else "hours_saved"),
-                             [r.value if priced else r.hours_saved for r in rows])],
-                           (deck.left, deck.top, chart_width, deck.content_height), number_format, labels=True)
-        chart.plots[0].gap_width = 50
-        chart.category_axis.reverse_order = True  # largest on top, as listed
-        chart.value_axis.visible = False
-        chart.value_axis.has_major_gridlines = False
-    else:
+    if value_chart(deck, slide, (deck.left, deck.top, chart_width, deck.content_height)) is None:
         deck.textbox(slide, deck.left, deck.top, chart_width, Inches(1), [deck.t("no_value_rows")], 18)
     lines = [deck.t("value_points", value=deck.f(money.value, "currency"), hours=deck.f(money.hours_saved,
                                                                                            "hours"),
@@ -206,11 +131,7 @@ def _underused(deck: Deck) -> None:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8), [deck.t("no_recommendations")], 16)
         top += Inches(1)
     else:
-        rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
-                                     "value_left")]]
-        rows += [[data.name(i.feature, deck.lang), deck.f(i.adoption_rate, "fraction"),
-                  deck.f(i.peer_median, "fraction"), deck.f(i.non_adopters, "count"), deck.f(i.hours_left, "hours"),
-                  deck.f(i.value_left, "currency")] for i in items]
+        rows = underused_rows(deck, items)
         deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
         top += Inches(0.4) * len(rows) + Inches(0.4)
     def worth(items: tuple) -> str:

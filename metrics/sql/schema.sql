@@ -353,3 +353,13 @@ CREATE TABLE IF NOT EXISTS action_plan_history (
     due_date    DATE,
     done        BOOLEAN
 );
+
+-- a team's own deck templates (exports.deck.fill): every upload a version, the newest in use
+CREATE TABLE IF NOT EXISTS deck_template (
+    version  INTEGER NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    saved_by VARCHAR NOT NULL,
+    name     VARCHAR NOT NULL,
+    sha256   VARCHAR NOT NULL,
+    content  BLOB NOT NULL
+);
