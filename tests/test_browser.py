@@ -278,3 +278,46 @@ def test_the_requirement_board_accepts_a_requests_similar_requests_at_once(tmp_p
     newest = max(requirements.board(con, today=date.today()), key=lambda i: i.requirement_id)
     con.close()
     assert len(newest.requests) == n + 1
+
+
+def test_a_deck_template_is_uploaded_kept_and_previewed_filled(tmp_path):
+    """As CS operations would: upload the team's template on Data > Deck template, keep it, and see it filled for
+    the first account; a template with an unknown token is refused with its slide and nothing is kept."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from metrics import deck_templates
+    from metrics.store import connect
+
+    bad = tmp_path / "bad.pptx"
+    prs = Presentation()
+    prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)) \
+        .text_frame.text = "{{cost.valeu}}"
+    prs.save(bad)
+    server_gen = serve(tmp_path)
+    url = next(server_gen)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser, page = open_app(p, url, height=2400)
+            page.goto(url + "/deck_template")
+            settle(page)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+            settle(page)
+            page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
+            settle(page)
+            refused = page.locator('[data-testid="stAlert"]').filter(has_text="bad.pptx: slide 1: unknown token")
+            assert refused.inner_text().strip() == "bad.pptx: slide 1: unknown token {{cost.valeu}}"
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(ROOT / "docs" / "sample_template.pptx"))
+            settle(page)
+            page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
+            settle(page)
+            assert page.get_by_text(STRINGS["en"]["deck_template_kept"].format(version=1)).count() == 1
+            assert page.get_by_text(STRINGS["en"]["deck_template_preview"]).count() == 1
+            assert page.get_by_role("button", name=STRINGS["en"]["deck_template_download"]).count() == 1
+            browser.close()
+    finally:
+        server_gen.close()
+    con = connect(tmp_path / "app.duckdb")
+    assert list(deck_templates.versions(con)["name"]) == ["sample_template.pptx"]
+    con.close()

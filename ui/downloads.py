@@ -10,10 +10,12 @@ import streamlit as st
 
 from i18n import t
 from metrics import deck_templates
+from metrics.errors import DataError
 from metrics.period import Period
 from metrics.store import connect_snapshot
 from ui.session import get_connection, long_work, peer_table, report_inputs, worker_database
 from ui.signin import current_user
+from ui.text import refusal_text
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -39,8 +41,13 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
     if not st.button(t("export_all"), key="export_all_go"):
         return
     from exports import batch
+    from exports.deck.fill import problems
 
     team = {"template": kept.content if use and kept is not None else None, "csm": current_user()}
+    found = problems(team["template"], kept.name) if team["template"] is not None and kept is not None else []
+    if found:  # customers' files: a template naming the CSM's figures is refused before any file is built
+        st.error(refusal_text(DataError(f"{kept.name}: " + "; ".join(found))))
+        return
 
     bar = st.progress(0.0)
 

@@ -9,7 +9,7 @@ from metrics.errors import DataError
 from ui.deck_template import filled, keep, kept, outline, reference
 from ui.session import cache_key, get_connection, writing
 from ui.signin import current_user, guard, visible_accounts
-from ui.text import reason_text
+from ui.text import refusal_text
 from ui.widgets import period_picker, table
 
 guard("data")
@@ -29,7 +29,7 @@ if upload is not None and st.button(t("deck_template_keep"), type="primary"):
         with writing() as writable:
             version, internal = keep(upload.getvalue(), upload.name, current_user(), writable)
     except DataError as exc:
-        st.error(reason_text(str(exc)))
+        st.error(refusal_text(exc))
     else:
         st.session_state["deck_template_kept"] = (version, internal)
         st.rerun()
@@ -50,7 +50,7 @@ if current is not None:
         deck = filled(current.version, account, period.start, period.end, lang(), internal, current_user(),
                       cache_key())
     except DataError as exc:
-        st.error(reason_text(str(exc)))
+        st.error(refusal_text(exc))
     else:
         table(outline(deck), hide_index=True)
         st.download_button(t("deck_template_download"), deck, file_name=f"{account}_{period.file_part()}.pptx",

@@ -35,7 +35,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "export_template": "Use the team's deck template (version {version})",
         "token_unit_text": "words", "token_unit_currency": "money", "token_unit_fraction": "percentage",
         "token_unit_hours": "hours", "token_unit_months": "months", "token_unit_count": "whole number",
-        "token_unit_number": "number",
+        "token_unit_number": "number", "token_unit_date": "date (YYYY-MM-DD)",
         "loading_demo": "Loading the demo data into an empty database…",
         "local_mode": "Single-user local mode: sign-in is not configured.",
         "sign_in_broken": "Sign-in is configured but its settings cannot be used, so nobody can sign in until "
@@ -362,7 +362,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "export_template": "使用团队的演示模板（第 {version} 版）",
         "token_unit_text": "文字", "token_unit_currency": "金额", "token_unit_fraction": "百分比",
         "token_unit_hours": "小时", "token_unit_months": "月数", "token_unit_count": "整数",
-        "token_unit_number": "数值",
+        "token_unit_number": "数值", "token_unit_date": "日期（YYYY-MM-DD）",
         "loading_demo": "数据库为空，正在加载演示数据…",
         "local_mode": "单用户本地模式：未配置登录。",
         "sign_in_broken": "已配置登录，但其设置无法使用，在管理员修复之前任何人都无法登录：{reason}",

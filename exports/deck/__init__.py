@@ -48,6 +48,7 @@ def build_pptx(data: ExportData, lang: str = "en", template: bytes | None = None
         internal_appendix(deck)
     deck.number_slides()
     stamp = version_line(data, lang)
+    deck.ensure_notes()
     for slide in deck.prs.slides:
         frame = slide.notes_slide.notes_text_frame
         deck.notes(slide, [p.text for p in frame.paragraphs if p.text] + [stamp])

@@ -2,6 +2,7 @@
 charts and tables, East-Asian fonts for Chinese."""
 from __future__ import annotations
 
+import copy
 import io
 import re
 from pathlib import Path
@@ -14,9 +15,13 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.opc.constants import CONTENT_TYPE as CT
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.packuri import PackURI
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls, qn
 from pptx.oxml.text import CT_RegularTextRun
+from pptx.parts.slide import NotesSlidePart
 from pptx.slide import Slide, SlideLayout
 from pptx.table import _Cell
 from pptx.text.text import TextFrame
@@ -259,6 +264,29 @@ class Deck:
         out = io.BytesIO()
         self.prs.save(out)
         return out.getvalue()
+
+    def ensure_notes(self) -> None:
+        """A notes page for every slide that has none, all alike: python-pptx makes the first (cloning the notes
+        master's placeholders, as PowerPoint does), the others are copies of it under their own part names, related
+        both ways as python-pptx's NotesSlidePart.new relates them; its way for every slide cost 5 ms a slide, most
+        of a long deck's time (it searches every part for a free name and the master for placeholders each time)."""
+        missing = [slide for slide in self.prs.slides if not slide.has_notes_slide]
+        if not missing:
+            return
+        missing[0].notes_slide  # noqa: B018 - made by python-pptx: the model of the others
+        model = missing[0].part.part_related_by(RT.NOTES_SLIDE)
+        package = self.prs.part.package
+        used = {str(part.partname) for part in package.iter_parts()}
+        number = 0
+        for slide in missing[1:]:
+            number += 1
+            while f"/ppt/notesSlides/notesSlide{number}.xml" in used:
+                number += 1
+            part = NotesSlidePart(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE, package,
+                                  copy.deepcopy(model._element))
+            part.relate_to(model.part_related_by(RT.NOTES_MASTER), RT.NOTES_MASTER)
+            part.relate_to(slide.part, RT.SLIDE)
+            slide.part.relate_to(part, RT.NOTES_SLIDE)
 
     def notes(self, slide: Slide, lines: list[str]) -> None:
         """Speaker notes: what the CSM says or checks before presenting, never on the customer's slide."""

@@ -13,8 +13,10 @@ python-pptx has no slide-copy call (its issue #132)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
@@ -34,8 +36,20 @@ _RELATION_ATTRS = (qn("r:embed"), qn("r:id"), qn("r:link"), qn("r:pict"))
 
 def has_slides(template: bytes) -> bool:
     """True when a template holds slides of its own (filled); one without lends the built-in deck its layouts."""
-    check(template)
-    return len(Presentation(io.BytesIO(template)).slides) > 0
+    return _read(template)[0] > 0
+
+
+def _read(template: bytes, name: str = "template.pptx", internal: bool = False) -> tuple[int, tuple[str, ...]]:
+    """The template checked as an upload, its slide count and every token problem: once per distinct file (a
+    batch of 2,000 decks reads its template's tokens once per process, not once per deck)."""
+    return _read_once(hashlib.sha256(template).hexdigest(), template, name, internal)
+
+
+@lru_cache(maxsize=16)
+def _read_once(digest: str, template: bytes, name: str, internal: bool) -> tuple[int, tuple[str, ...]]:
+    check(template, name)
+    prs = Presentation(io.BytesIO(template))
+    return len(prs.slides), tuple(_problems(prs, internal))
 
 
 # ---------------------------------------------------------------- walking a slide's text
@@ -108,8 +122,10 @@ def _replace(frame, resolve: Callable[[str], str | None]) -> None:
 def problems(template: bytes, name: str = "template.pptx", *, internal: bool = False) -> list[str]:
     """Every token of the template that cannot be filled, with its slide number (empty when all can); DataError
     when the file itself is refused (metrics.deck_templates.check)."""
-    check(template, name)
-    prs = Presentation(io.BytesIO(template))
+    return list(_read(template, name, internal)[1])
+
+
+def _problems(prs, internal: bool) -> list[str]:
     known = set(tokens.PATHS)
     out: list[str] = []
     for n, slide in enumerate(prs.slides, start=1):
@@ -188,6 +204,14 @@ def _drop(prs, slide: Slide) -> None:
         if prs.part.related_part(slide_id.rId) is slide.part:
             prs.part.drop_rel(slide_id.rId)
             ids.remove(slide_id)
+    _renumber(prs)
+
+
+def _renumber(prs) -> None:
+    """Slide part names in deck order (slide1.xml, slide2.xml...): python-pptx names a new slide by the count of
+    slides, so after one is left out the next would take a name still in use (two parts of one name: a broken
+    file)."""
+    prs.part.rename_slide_parts([slide_id.rId for slide_id in prs.slides._sldIdLst])
 
 
 def _repeat(deck: Deck) -> None:
@@ -252,7 +276,9 @@ def fill(data: ExportData, lang: str, template: bytes, *, internal: bool = False
         for frame in _slide_frames(slide):
             _replace(frame, known.get)
     _placeholders(deck)
+    _renumber(deck.prs)
     stamp = version_line(data, lang)
+    deck.ensure_notes()
     for slide in deck.prs.slides:  # what the deck was built from, in every slide's notes (as the built-in deck)
         frame = slide.notes_slide.notes_text_frame
         deck.notes(slide, [p.text for p in frame.paragraphs if p.text] + [stamp])

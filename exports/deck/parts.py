@@ -17,6 +17,7 @@ from exports.audience import asked_rows, customer_peers
 from exports.data import ExportData
 from exports.deck.builder import MAX_BARS, Deck, _style
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
+from metrics.story import TOP_GAPS
 
 Box = tuple[int, int, int, int]
 SHOWN_MONTHS = 12  # an adoption chart shows the months since go-live, at most this many
@@ -148,8 +149,8 @@ def underused_rows(deck: Deck, items: tuple | None = None) -> list[list[str]]:
     """Valuable features used less than by the peers: adoption, the peers' median, who has not used them, and what
     is left on the table (none when peer figures are withheld)."""
     data = deck.data
-    if items is None:
-        items = data.report.adoption.underused_features if data.peers_shown else ()
+    if items is None:  # the story's room to grow, as the built-in slide shows it
+        items = data.report.adoption.underused_features[:TOP_GAPS] if data.peers_shown else ()
     rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
                                  "value_left")]]
     return rows + [[data.name(i.feature, deck.lang), deck.f(i.adoption_rate, "fraction"),

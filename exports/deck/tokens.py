@@ -23,6 +23,7 @@ from exports.strings import fmt, reason, text
 from metrics.objectives import UNITS as OBJECTIVE_UNITS
 from metrics.registry import METRICS
 from metrics.report import AccountReport
+from metrics.story import TOP_GAPS
 from wording import STAGES, term
 
 TOKEN = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -74,6 +75,7 @@ def _leaves(cls: type, prefix: str = "") -> list[tuple[str, type]]:
 
 
 PATHS = tuple(p for p, _ in _leaves(AccountReport) if p not in LEFT_OUT) + EXTRA
+DATES = frozenset(p for p, kind in _leaves(AccountReport) if kind is date) | {"today"}
 
 
 def _walk(report: dict, path: str) -> object:
@@ -136,13 +138,15 @@ def _objectives(data: ExportData, lang: str) -> list[dict[str, str]]:
 
 
 def _underused(data: ExportData, lang: str) -> list[dict[str, str]]:
-    if not data.peers_shown:  # peer figures withheld: nothing to compare with
+    """The story's room to grow: the TOP_GAPS valuable features furthest under the peers, as the built-in deck
+    shows them (none when peer figures are withheld)."""
+    if not data.peers_shown:
         return []
     return [{"feature": data.name(i.feature, lang), "adoption_rate": fmt(i.adoption_rate, "fraction", lang),
              "peer_median": fmt(i.peer_median, "fraction", lang), "non_adopters": fmt(i.non_adopters, "count", lang),
              "hours_left": fmt(i.hours_left, "hours", lang),
              "value_left": fmt(i.value_left, "currency", lang, data.currency, compact=True)}
-            for i in data.report.adoption.underused_features]
+            for i in data.report.adoption.underused_features[:TOP_GAPS]]
 
 
 def _requests(data: ExportData, lang: str) -> list[dict[str, str]]:
@@ -176,7 +180,8 @@ def catalog() -> dict[str, object]:
     from exports.deck.parts import CHARTS, TABLES
 
     return {"tokens": [{"token": f"{{{{{p}}}}}", "internal": p.startswith(INTERNAL),
-                        "unit": unit_of(METRIC_OF[p]) if p in METRIC_OF else "text"} for p in PATHS],
+                        "unit": unit_of(METRIC_OF[p]) if p in METRIC_OF else "date" if p in DATES else "text"}
+                       for p in PATHS],
             "each": {name: [f"{{{{item.{f}}}}}" for f in fields] for name, (fields, _) in EACH.items()},
             "charts": [f"{{{{chart:{name}}}}}" for name in CHARTS],
             "tables": [f"{{{{table:{name}}}}}" for name in TABLES]}
