@@ -1,37 +1,43 @@
-"""ValueLens for a whole team: several app processes behind one port.
+"""ValueLens for a whole team: several app processes behind HAProxy, supervised.
 
-    python serve.py [--port 8501] [--address 127.0.0.1] [--processes N]
+    python serve.py [--port 8501] [--address 127.0.0.1] [--processes N] [--share-port 8601]
 
-One Streamlit process runs one script at a time and uses about one core (bench/load.py: ~10 account-report runs
-a second at 20 sessions on the demo). This starts N of them (default: one per core) on the next ports, each
-reading snapshots of the database (metrics.store: DuckDB lets many processes read a file only when none writes
-it), and a small proxy on --port that keeps each browser on one process: a browser's first response sets a cookie
-(vl_proc) naming its process, and every later connection of that browser (the page's websocket, its downloads and
-uploads, which live in that process's memory) goes there. Imports and saves from any process write the database
-file itself, one at a time, and publish a new snapshot that every process reads from its next run.
+One Streamlit process runs one script at a time and uses about one core. This starts N of them (default: one per
+core) on the ports after --port, each reading snapshots of the database (metrics.store: DuckDB lets many processes
+read a file only when none writes it), with HAProxy (the Debian package) on --port in front: a browser's first
+response sets a cookie (vl_proc) naming its process, and the browser stays there (its page's websocket, downloads
+and uploads live in that process's memory) while the process is up. HAProxy checks each process's /_stcore/health
+every second: a dead one is out within about two seconds, its browsers' connections are closed and they reconnect
+to another process, where the page reruns. It times out slow and half-sent requests, limits connections per
+process and in all, refuses a body larger than the app's upload limit, and logs only errors.
+
+supervisord (Supervisor, from the package registry) runs the app processes and HAProxy, and restarts any that
+exits, waiting longer after each failed start; their logs are rotated at 5 MB. `--share-port` also runs share.py,
+the customers' value pages, as its own frontend on that port, so a team can expose it alone. The configurations
+are deploy/haproxy.cfg and deploy/supervisord.conf, rendered for N processes into the run folder
+($VALUELENS_SERVE_DIR, default data/serve).
 
 The database ($VALUELENS_DB, default data/valuelens.duckdb) gets the demo data when empty, as `streamlit run
-app.py` does. Stop with Ctrl+C or SIGTERM: the app processes stop with it. A single user needs none of this:
+app.py` does. Stop with Ctrl+C or SIGTERM: supervisord stops everything it runs. A single user needs none of this:
 `streamlit run app.py` stays the default.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
-import itertools
 import os
-import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 COOKIE = "vl_proc"
-_COOKIE_RE = re.compile(rb"^cookie:.*\b" + COOKIE.encode() + rb"=(\d+)", re.I | re.M)
-HEAD_LIMIT = 64 * 1024  # bytes of a request's head the proxy reads to route it
+INSTALL = "sudo apt-get install haproxy"
+MAXCONN_PER_PROCESS = 200  # browsers' websockets and requests an app process takes at once; more wait in a queue
 
 
 def prepare_database() -> None:
@@ -46,15 +52,36 @@ def prepare_database() -> None:
     publish_snapshot(db_path())
 
 
-def start_apps(count: int, first_port: int) -> list[subprocess.Popen]:
-    env = dict(os.environ, VALUELENS_SNAPSHOTS="1")
-    return [subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-                              "true", "--server.address", "127.0.0.1", "--server.port", str(first_port + i)],
-                             cwd=ROOT, env=env) for i in range(count)]
+def upload_limit_bytes() -> int:
+    """The app's upload limit (.streamlit/config.toml server.maxUploadSize, in MB), in bytes."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    return int(config.get("server", {}).get("maxUploadSize", 200)) << 20
+
+
+def render(run: Path, *, processes: int, port: int, address: str, share_port: int | None, haproxy: str,
+           head_timeout: int = 10, client_timeout: int = 60) -> dict[str, Path]:
+    """deploy/haproxy.cfg and deploy/supervisord.conf for `processes` app processes, written into `run`."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(ROOT / "deploy"), undefined=StrictUndefined, keep_trailing_newline=True,
+                      autoescape=False)
+    servers = [(f"app{i}", port + 1 + i) for i in range(processes)]
+    values = {"servers": servers, "address": address, "port": port, "run": str(run), "root": str(ROOT),
+              "python": sys.executable, "haproxy": haproxy, "share_port": share_port,
+              "maxconn_per_process": MAXCONN_PER_PROCESS, "maxconn_total": MAXCONN_PER_PROCESS * processes + 100,
+              # the multipart's own headers ride on top of the file
+              "max_body": upload_limit_bytes() + (1 << 20), "head_timeout": head_timeout,
+              "client_timeout": client_timeout}
+    run.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name in ("haproxy.cfg", "supervisord.conf"):
+        out[name] = run / name
+        out[name].write_text(env.get_template(name).render(**values), encoding="utf-8")
+    return out
 
 
 def wait_healthy(urls: list[str], timeout: float = 180) -> None:
-    """Wait until every Streamlit server at `urls` answers its health check (also bench/load.py's)."""
+    """Wait until every server at `urls` answers its health check (also bench/load.py's)."""
     deadline = time.time() + timeout
     for url in urls:
         while True:
@@ -67,96 +94,58 @@ def wait_healthy(urls: list[str], timeout: float = 180) -> None:
                 time.sleep(0.5)
 
 
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    try:
-        while data := await source.read(65536):
-            sink.write(data)
-            await sink.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        sink.close()
+def find_haproxy() -> str | None:
+    """The haproxy binary: on the PATH, or where Debian puts it (/usr/sbin is not on every user's PATH)."""
+    return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
+                                            if Path(p).exists()), None)
 
 
-class Proxy:
-    """Routes each client connection, by its first request's vl_proc cookie, to one app process; a connection
-    without the cookie goes to the next process in turn and its first response sets the cookie."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.ports = ports
-        self._turn = itertools.cycle(range(len(ports)))
-
-    async def handle(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
-        try:
-            head = await client_in.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            client_out.close()
-            return
-        found = _COOKIE_RE.search(head)
-        index = int(found.group(1)) if found and int(found.group(1)) < len(self.ports) else None
-        new = index is None
-        if new:
-            index = next(self._turn)
-        try:
-            app_in, app_out = await asyncio.open_connection("127.0.0.1", self.ports[index], limit=HEAD_LIMIT)
-        except OSError:
-            client_out.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            client_out.close()
-            return
-        app_out.write(head)
-        await app_out.drain()
-        upstream = asyncio.create_task(_pipe(client_in, app_out))
-        if new:  # the browser's first response names its process
-            try:
-                response = await app_in.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                client_out.close()
-                upstream.cancel()
-                return
-            status, _, rest = response.partition(b"\r\n")
-            client_out.write(status + b"\r\nSet-Cookie: " + f"{COOKIE}={index}".encode()
-                             + b"; Path=/; HttpOnly; SameSite=Lax\r\n" + rest)
-        await _pipe(app_in, client_out)
-        upstream.cancel()
-
-
-async def serve(address: str, port: int, ports: list[int]) -> None:
-    proxy = Proxy(ports)
-    server = await asyncio.start_server(proxy.handle, address, port, limit=HEAD_LIMIT)
-    print(f"ValueLens on http://{address}:{port} ({len(ports)} app processes on ports "
-          f"{ports[0]}-{ports[-1]})", flush=True)
-    async with server:
-        await server.serve_forever()
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
-    args = parser.parse_args()
+    parser.add_argument("--share-port", type=int, help="also serve share.py (the customers' pages) on this port")
+    parser.add_argument("--head-timeout", type=int, default=10,
+                        help="seconds a client has to send a request's head (slow or half-sent ones are dropped)")
+    parser.add_argument("--client-timeout", type=int, default=60, help="seconds a client may stay silent")
+    args = parser.parse_args(argv)
+    haproxy = find_haproxy()
+    if haproxy is None:
+        print(f"error: serve.py needs HAProxy in front of the app processes; install it with `{INSTALL}` "
+              "(one user needs none of this: `streamlit run app.py`)", file=sys.stderr)
+        return 2
+    if args.processes < 1:
+        print("error: --processes: at least 1", file=sys.stderr)
+        return 2
     prepare_database()
-    ports = [args.port + 1 + i for i in range(args.processes)]
-    apps = start_apps(args.processes, ports[0])
+    run = Path(os.environ.get("VALUELENS_SERVE_DIR", ROOT / "data" / "serve"))
+    files = render(run, processes=args.processes, port=args.port, address=args.address, share_port=args.share_port,
+                   haproxy=haproxy, head_timeout=args.head_timeout, client_timeout=args.client_timeout)
+    checked = subprocess.run([haproxy, "-c", "-q", "-f", str(files["haproxy.cfg"])], capture_output=True, text=True)
+    if checked.returncode:
+        print(f"error: HAProxy refused {files['haproxy.cfg']}: {checked.stderr.strip()}", file=sys.stderr)
+        return 2
+    supervisor = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c",
+                                   str(files["supervisord.conf"])], cwd=ROOT,
+                                  env=dict(os.environ, VALUELENS_SNAPSHOTS="1"))
 
     def stop(*_: object) -> None:
-        for app in apps:
-            app.terminate()
-        for app in apps:
-            try:
-                app.wait(20)
-            except subprocess.TimeoutExpired:
-                app.kill()
-        raise SystemExit(0)
+        supervisor.send_signal(signal.SIGTERM)  # supervisord stops HAProxy and the app processes, then exits
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    ports = [args.port + 1 + i for i in range(args.processes)]
     try:
-        wait_healthy([f"http://127.0.0.1:{port}" for port in ports])
-        asyncio.run(serve(args.address, args.port, ports))
-    finally:
+        wait_healthy([f"http://127.0.0.1:{p}" for p in ports])
+        time.sleep(2.5)  # HAProxy takes a process in after two passed checks, a second apart (rise 2, inter 1s)
+        print(f"ValueLens on http://{args.address}:{args.port} (HAProxy in front of {args.processes} app "
+              f"processes on ports {ports[0]}-{ports[-1]}; logs in {run})", flush=True)
+    except SystemExit:
         stop()
+        raise
+    return supervisor.wait()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

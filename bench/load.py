@@ -6,8 +6,8 @@ Run: python bench/load.py [--sessions 1,5,10,20,40] [--runs 12] [--processes N] 
 Without --url it starts the app itself on the embedded demo data (a temporary database) and stops it at the end:
 with --processes 1 (the default) as the README's first command does (`streamlit run app.py`, the repository's
 .streamlit/config.toml); with more, as the README's deployment section does (`python serve.py --processes N`).
-Like a browser, a session first loads the page (which sets serve.py's cookie naming its app process) and sends
-that cookie with its websocket and its downloads.
+Like a browser, a session first loads the page (whose response sets HAProxy's cookie naming its app process) and
+sends that cookie with its websocket and its downloads.
 
 Each session is a websocket client speaking Streamlit's own protocol (BackMsg / ForwardMsg protobufs on
 /_stcore/stream, no browser): it asks for a rerun of the account report with ?account=<id> and waits for the run's
@@ -16,6 +16,11 @@ successfully, shows an exception, or takes more than 30 s. With --downloads ever
 report and the QBR deck of its account once, midway, as the browser does for a deferred download button (a
 backend_operation_request for the button's file, then an HTTP GET of the URL it answers), and checks that each is a
 zip (xlsx and pptx are). All sessions are warmed by one run first (caches filled, as after a team's first look).
+
+With --kill-after S (and --processes 2 or more) one app process is killed (kill -9) S seconds into each level, as a
+crash would: a session whose connection closes does what the browser does, loads the page again (HAProxy sends it
+to a live process) and opens a new websocket; the runs that lost their connection are counted, and those lost later
+than WINDOW seconds after the kill (the time HAProxy takes to take a process out) printed apart.
 
 Printed per level of concurrency: runs, errors, p50 / p95 / max seconds of a run, runs per second, the server's
 CPU seconds per run (its processes, from /proc; with --url only given --pid), and each as a ratio to the level of
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -39,11 +45,13 @@ from urllib.parse import urlparse
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from serve import wait_healthy  # noqa: E402
 
+WINDOW = 3.0  # seconds after a kill -9 within which HAProxy has taken the process out (tests/test_serve.py)
 ACCOUNTS = ("A001", "A002", "A003", "A004")  # demo accounts; each session walks them in turn, from its own start
 RUN_TIMEOUT = 30.0
 
@@ -63,6 +71,7 @@ class Session:
         self.session_id = ""
         self.cookie = ""
         self._deferred: dict[str, str] = {}  # download button label suffix -> deferred file id
+        self.lost: list[float] = []  # when a run failed because the connection closed (epoch seconds)
 
     async def __aenter__(self) -> "Session":
         url = urlparse(self.base)
@@ -79,6 +88,14 @@ class Session:
         await self._ws.close()
 
     async def _read(self) -> None:
+        try:
+            await self._read_all()
+        except ConnectionClosed:
+            pass
+        if self._run_done and not self._run_done.done():  # a run in flight ends with its connection
+            self._run_done.set_exception(ConnectionError("the connection closed"))
+
+    async def _read_all(self) -> None:
         async for data in self._ws:
             msg = ForwardMsg()
             msg.ParseFromString(data)
@@ -99,18 +116,42 @@ class Session:
                 if future and not future.done():
                     future.set_result(msg.backend_operation_response)
 
+    async def reconnect(self) -> None:
+        """What a browser does when its connection drops (its process died): load the page again (HAProxy sends it
+        to a live process and names that one in a new cookie) and open a new websocket, where the page reruns."""
+        self._reader.cancel()
+        try:
+            await self._ws.close()
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            pass
+        deadline = time.time() + 60
+        while True:  # Streamlit's page retries with a pause, as here
+            try:
+                await self.__aenter__()
+                return
+            except OSError:  # urllib's HTTPError (a 502 while HAProxy takes the process out) is one
+                if time.time() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+
     async def rerun(self, account_id: str) -> None:
         msg = BackMsg()
         msg.rerun_script.query_string = f"account={account_id}"
         self._exception = False
         self._run_done = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
-        await self._ws.send(msg.SerializeToString())
         try:
+            await self._ws.send(msg.SerializeToString())
             status = await asyncio.wait_for(self._run_done, RUN_TIMEOUT)
         except asyncio.TimeoutError:
             self.errors.append(f"{account_id}: no script_finished within {RUN_TIMEOUT:.0f} s")
             self.times.append(RUN_TIMEOUT)
+            return
+        except (ConnectionError, OSError, ConnectionClosed) as exc:  # the process died: reconnect, as a browser
+            self.lost.append(time.time())
+            self.errors.append(f"{account_id}: connection lost ({type(exc).__name__})")
+            self.times.append(time.perf_counter() - started)
+            await self.reconnect()
             return
         self.times.append(time.perf_counter() - started)
         if status != ForwardMsg.FINISHED_SUCCESSFULLY:
@@ -166,18 +207,34 @@ async def one_session(base: str, first: int, runs: int, downloads: bool, ready: 
         return s
 
 
-async def level(base: str, sessions: int, runs: int, downloads: bool, pid: int | None = None) -> dict:
+async def level(base: str, sessions: int, runs: int, downloads: bool, pid: int | None = None,
+                kill: tuple[float, Path] | None = None) -> dict:
+    """`sessions` at once, each `runs` counted runs; `kill`: (seconds, serve.py's folder): kill -9 its first app
+    process that long into the level, and count the runs that failed later than WINDOW seconds after it."""
     ready = asyncio.Barrier(sessions + 1)
     tasks = [asyncio.create_task(one_session(base, i, runs, downloads, ready)) for i in range(sessions)]
     await ready.wait()
+    killed: list[float] = []
+    if kill is not None:
+        async def killer() -> None:
+            await asyncio.sleep(kill[0])
+            out = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "supervisor.supervisorctl", "-c",
+                                                           str(kill[1] / "supervisord.conf"), "pid", "app0"],
+                                          capture_output=True, text=True)
+            os.kill(int(out.stdout.strip()), signal.SIGKILL)
+            killed.append(time.time())
+        asyncio.create_task(killer())
     started, cpu = time.perf_counter(), server_cpu(pid)
     done = await asyncio.gather(*tasks)
     wall = time.perf_counter() - started
-    cpu = None if cpu is None else server_cpu(pid) - cpu
+    cpu = None if cpu is None or kill is not None else server_cpu(pid) - cpu  # a killed process takes its CPU along
     times = sorted(t for s in done for t in s.times)
     errors = [e for s in done for e in s.errors]
     files = [d for s in done for d in s.downloads]
+    lost = [t for s in done for t in s.lost]
+    late = [t for t in lost if killed and t > killed[0] + WINDOW]
     return {"sessions": sessions, "runs": len(times), "errors": len(errors), "error_examples": errors[:3],
+            "lost": len(lost), "lost_after_window": len(late) if killed else None,
             "p50": statistics.median(times), "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
             "max": times[-1], "per_second": len(times) / wall, "downloads": files,
             "cpu_per_run": None if cpu is None else cpu / len(times)}
@@ -212,16 +269,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(processes: int) -> tuple[subprocess.Popen, str]:
+def start_app(processes: int, *options: str) -> tuple[subprocess.Popen, str]:
+    """The app on a free port with a temporary database: `streamlit run app.py` for one process, else serve.py
+    (HAProxy and supervised app processes; `options` are serve.py's); (its process, its URL) once every process
+    answers its health check."""
     port = _free_port()
-    env = dict(os.environ, VALUELENS_DB=str(Path(tempfile.mkdtemp()) / "load.duckdb"))
+    folder = Path(tempfile.mkdtemp())
+    env = dict(os.environ, VALUELENS_DB=str(folder / "load.duckdb"), VALUELENS_SERVE_DIR=str(folder / "serve"))
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1"] if processes == 1 else \
-        [sys.executable, "serve.py", "--port", str(port), "--processes", str(processes)]
+        [sys.executable, "serve.py", "--port", str(port), "--processes", str(processes), *options]
     app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    app.serve_dir = folder / "serve"  # type: ignore[attr-defined]  # serve.py's configurations and logs
     try:
-        wait_healthy([base])
+        wait_healthy([base] + [f"http://127.0.0.1:{port + 1 + i}" for i in range(processes if processes > 1 else 0)])
     except SystemExit:
         app.kill()
         raise
@@ -236,13 +298,21 @@ def main() -> None:
     parser.add_argument("--downloads", action="store_true", help="each session also downloads xlsx and pptx")
     parser.add_argument("--url", help="an app already running, e.g. http://127.0.0.1:8501")
     parser.add_argument("--pid", type=int, help="with --url: the app's process id, to print its CPU per run")
+    parser.add_argument("--kill-after", type=float, metavar="S",
+                        help="with --processes 2 or more: kill -9 one app process S seconds into each level; runs "
+                             "lost after the reconnect window are printed")
     args = parser.parse_args()
     app, base = (None, args.url.rstrip("/")) if args.url else start_app(args.processes)
     try:
         asyncio.run(_warm(base))
         pid = app.pid if app is not None else args.pid
-        results = [asyncio.run(level(base, int(n), args.runs, args.downloads, pid))
-                   for n in args.sessions.split(",")]
+        kill = (args.kill_after, app.serve_dir) if args.kill_after is not None and app is not None else None
+        results = []
+        for n in args.sessions.split(","):
+            results.append(asyncio.run(level(base, int(n), args.runs, args.downloads, pid, kill)))
+            if kill is not None:  # the killed process back (supervisord) before the next level
+                wait_healthy([f"{base.rsplit(':', 1)[0]}:{int(base.rsplit(':', 1)[1]) + 1}"])
+                time.sleep(3)
     finally:
         if app is not None:
             app.terminate()
@@ -255,6 +325,9 @@ def main() -> None:
         print(f"{r['sessions']:>8} {r['runs']:>5} {r['errors']:>6} {r['p50']:>7.3f} {r['p95']:>7.3f} {r['max']:>7.3f} "
               f"{r['per_second']:>7.2f} {cpu:>9}   {r['p50'] / alone['p50']:.2f} / {r['p95'] / alone['p95']:.2f} / "
               f"{r['per_second'] / alone['per_second']:.2f}")
+        if r["lost_after_window"] is not None:
+            print(f"{'':>8} one app process killed: {r['lost']} runs lost their connection, "
+                  f"{r['lost_after_window']} of them later than {WINDOW:.0f} s after the kill")
         for e in r["error_examples"]:
             print(f"{'':>8} error: {e}")
         if r["downloads"]:
