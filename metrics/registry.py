@@ -69,7 +69,7 @@ def kpi(name: str, value: float | None, *, reason: str | None = None) -> Kpi:
 METRICS_MD = Path(__file__).resolve().parent.parent / "METRICS.md"
 MODULES = ("metrics.adoption", "metrics.efficiency", "metrics.cost", "metrics.portfolio", "metrics.benchmarks",
            "metrics.lifecycle", "metrics.health", "metrics.objectives", "metrics.backtest",
-           "metrics.requirements", "metrics.people",
+           "metrics.priority", "metrics.requirements", "metrics.people",
            "metrics.case_study")  # every module that registers metrics
 _BLOCK = re.compile(r"^### `([a-z_]+)`\n.*?(?=^### |^## |\Z)", re.M | re.S)
 
