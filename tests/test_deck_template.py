@@ -126,6 +126,12 @@ def test_unknown_tokens_are_refused_with_their_slide_and_internal_ones_filled_on
         fill(data, "en", bad)
     assert str(refused.value).startswith("template: slide 2: unknown token {{cost.valeu}}; ")
     assert translated(str(refused.value)).startswith("template：第 2 页：未知的标记 {{cost.valeu}}；")
+    grouped = Presentation(io.BytesIO(template(["x"])))  # a chart token inside a group: nothing there to replace
+    group = grouped.slides[0].shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(3)).text_frame.text = "{{chart:value}}"
+    out = io.BytesIO()
+    grouped.save(out)
+    assert problems(out.getvalue()) == ["slide 1: {{chart:value}} must be the only text of its shape"]
     internal = template(["Health {{health.score}} · stage {{lifecycle.stage}}"])
     with pytest.raises(DataError, match="the CSM's figure"):
         fill(data, "en", internal)

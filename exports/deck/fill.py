@@ -92,7 +92,7 @@ def _replace(frame, resolve: Callable[[str], str | None]) -> None:
         whole = "".join(texts)
         if "{{" not in whole:
             continue
-        spans, at = [], 0  # each run's first and last-but-one offset in the paragraph, as it was
+        spans, at = [], 0  # each run's start and end offsets in the paragraph, as it was
         for t in texts:
             spans.append((at, at + len(t)))
             at += len(t)
@@ -158,11 +158,19 @@ def _problems(prs, internal: bool) -> list[str]:
 
 
 def _placeholder_problems(prs) -> list[str]:
+    """A chart or table token must be the only text of a shape of its own on the slide (not in a group, a table
+    cell or the notes): that shape is what it replaces."""
     out = []
     for n, slide in enumerate(prs.slides, start=1):
-        for frame in _frames(slide.shapes):
+        frames = [(shape.text_frame, True) for shape in slide.shapes
+                  if shape.shape_type != MSO_SHAPE_TYPE.GROUP and shape.has_text_frame]
+        frames += [(frame, False) for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.GROUP
+                   or getattr(shape, "has_table", False) and shape.has_table for frame in _frames([shape])]
+        if slide.has_notes_slide:
+            frames.append((slide.notes_slide.notes_text_frame, False))
+        for frame, alone in frames:
             found = [m for m in tokens.TOKEN.finditer(frame.text) if m.group(1).startswith(("chart:", "table:"))]
-            if found and frame.text.strip() != found[0].group(0):
+            if found and (not alone or frame.text.strip() != found[0].group(0)):
                 out.append(f"slide {n}: {found[0].group(0)} must be the only text of its shape")
     return out
 
