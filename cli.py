@@ -416,7 +416,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _template(con, given: str | None, internal: bool) -> bytes | None:
     """The deck template named on the command line: a file, or 'stored' (the newest kept on the Deck template
     page); checked as an upload, and every token before any file is built (DataError naming each with its slide)."""
-    from exports.deck.fill import problems
+    from exports.deck.fill import require_fillable
     from metrics import deck_templates
 
     if not given:
@@ -431,9 +431,7 @@ def _template(con, given: str | None, internal: bool) -> bytes | None:
             content, name = Path(given).read_bytes(), Path(given).name
         except OSError as exc:
             raise DataError(f"--template: cannot read {given}") from exc
-    found = problems(content, name, internal=internal)
-    if found:
-        raise DataError(f"{name}: " + "; ".join(found))
+    require_fillable(content, name, internal=internal)
     return content
 
 

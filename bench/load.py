@@ -218,10 +218,10 @@ async def level(base: str, sessions: int, runs: int, downloads: bool, pid: int |
     if kill is not None:
         async def killer() -> None:
             await asyncio.sleep(kill[0])
-            out = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "supervisor.supervisorctl", "-c",
-                                                           str(kill[1] / "supervisord.conf"), "pid", "app0"],
-                                          capture_output=True, text=True)
-            os.kill(int(out.stdout.strip()), signal.SIGKILL)
+            pid = await asyncio.to_thread(app_pid, kill[1], "app0")
+            if pid <= 0:  # never os.kill(0): that is this process group
+                raise SystemExit("app0 is not running: nothing to kill")
+            os.kill(pid, signal.SIGKILL)
             killed.append(time.time())
         asyncio.create_task(killer())
     started, cpu = time.perf_counter(), server_cpu(pid)
@@ -267,6 +267,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def app_pid(serve_dir: Path, program: str) -> int:
+    """The process id of one of serve.py's programs (app0, haproxy...), from supervisord; 0 when it is not running."""
+    out = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(serve_dir / "supervisord.conf"),
+                          "pid", program], capture_output=True, text=True, timeout=30)
+    return int(out.stdout.strip()) if out.stdout.strip().isdigit() else 0
 
 
 def start_app(processes: int, *options: str) -> tuple[subprocess.Popen, str]:

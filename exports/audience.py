@@ -7,7 +7,7 @@ import pandas as pd
 
 from exports.data import ExportData, peer_rows
 from exports.strings import fmt, reason, text
-from wording import STAGES, attention_reason, risk_text, title_in
+from wording import STAGES, attention_reason, risk_text, title_in, why_not
 
 BOTTOM_QUARTER = 25  # a percentile under this among peers is the CSM's to know, not a slide for the customer
 
@@ -22,7 +22,7 @@ def asked_version(r, lang: str) -> str:
     """A requirement's version as the customer reads it: shipped (and when), else targeted; not supported for now:
     the reason CS gave, in `lang` when it is kept in both ("中文 / English", as titles are)."""
     if r.status == "not_supported":
-        return title_in(r.status_note, lang) if isinstance(r.status_note, str) else ""
+        return why_not(r.status, r.status_note, lang)
     if isinstance(r.shipped_version, str):
         return f"{r.shipped_version} ({pd.Timestamp(r.shipped_date).date().isoformat()})"
     return r.target_version if isinstance(r.target_version, str) else ""

@@ -13,7 +13,7 @@ from exports.cells import _CJK, HEADER_FILL, cell_font
 from exports.safety import write_text
 from exports.strings import text
 from metrics.requirements import Requirement
-from wording import requirement_reason, term, title_in
+from wording import requirement_reason, term, title_in, why_not
 from wording.numbers import fmt
 
 TOP_REQUESTS = 3  # the newest requests' words shown per requirement
@@ -54,8 +54,8 @@ def board_xlsx(items: Sequence[Requirement], lang: str = "en", *, title: str | N
         version = fields["shipped_version"] or fields["target_version"] or ""
         newest = sorted(item.requests, key=lambda r: (r.request_date, r.request_id), reverse=True)[:TOP_REQUESTS]
         status = text(lang, f"req_status_{item.status}")
-        if item.status == "not_supported" and isinstance(fields["status_note"], str):
-            status += "\n" + title_in(fields["status_note"], lang)  # why, in the workbook's language
+        if why := why_not(item.status, fields["status_note"], lang):  # in the workbook's language
+            status += "\n" + why
         values = [item.priority, item.suggestion.letter, title_in(item.title, lang), status,
                   version, "\n".join(requirement_reason(x.code, x.values, lang) for x in item.suggestion.reasons),
                   len(cov.accounts), "; ".join(fmt(v, "currency", lang, currency=c) for c, v in cov.acv.items()),

@@ -59,8 +59,6 @@ def _check(digest: str, data: bytes, name: str) -> None:
         try:
             with budget.reader(zf.open(info), info.filename) as stream:
                 body = b"".join(iter(lambda: stream.read(READ), b""))
-        except DataError:
-            raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise DataError(f"{name}: {info.filename} is damaged or truncated") from exc
         if lowered.endswith((".xml", ".rels")):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import date
 
 import pytest
@@ -62,6 +62,22 @@ def settle(page) -> None:
     page.wait_for_timeout(1000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
     page.wait_for_timeout(500)
+
+
+@contextmanager
+def app_page(folder, height: int = 1000):
+    """The app served with a fresh database in `folder` and open in headless Chromium (open_app): its page, with
+    the app's address as `page.app_url`; the browser and the app stopped after."""
+    server_gen = serve(folder)
+    url = next(server_gen)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser, page = open_app(p, url, height=height)
+            page.app_url = url
+            yield page
+            browser.close()
+    finally:
+        server_gen.close()
 
 
 def open_app(p, url: str, height: int = 1000):
@@ -220,33 +236,26 @@ def test_the_import_page_takes_a_ga4_parquet_file_and_an_iso_8859_1_salesforce_r
     ga4 = tmp_path / "events_20250303.parquet"
     pq.write_table(pa.Table.from_pylist(rows), ga4)
     report = salesforce_report(tmp_path / "report1709312345678.csv")
-    server_gen = serve(tmp_path)
-    url = next(server_gen)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser, page = open_app(p, url, height=2400)
-            page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_import"], exact=True).click()
+    with app_page(tmp_path, height=2400) as page:
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["en"]["page_import"], exact=True).click()
+        settle(page)
+        page.locator('input[type="file"]').set_input_files([str(ga4), str(report)])
+        settle(page)
+        main = page.locator('[data-testid="stMain"]')
+        text = main.inner_text()
+        assert "Preset: Google Analytics 4, layout bigquery-export" in text
+        assert "Preset: Salesforce, layout report-export" in text and "encoding: cp1252" in text
+        preset = page.locator('[data-testid="stSelectbox"]').filter(has_text=STRINGS["en"]["preset"])
+        assert [preset.nth(i).locator("input").first.input_value() for i in range(2)] == [
+            "Google Analytics 4", "Salesforce"]
+        loaded = page.locator('[data-testid="stMetric"]').filter(has_text=STRINGS["en"]["loaded"])
+        for name, rows_loaded in ((ga4.name, "6"), (report.name, "2")):  # a result shows on its own run
+            page.get_by_role("button", name=STRINGS["en"]["import"].format(file=name)).click()
             settle(page)
-            page.locator('input[type="file"]').set_input_files([str(ga4), str(report)])
-            settle(page)
-            main = page.locator('[data-testid="stMain"]')
-            text = main.inner_text()
-            assert "Preset: Google Analytics 4, layout bigquery-export" in text
-            assert "Preset: Salesforce, layout report-export" in text and "encoding: cp1252" in text
-            preset = page.locator('[data-testid="stSelectbox"]').filter(has_text=STRINGS["en"]["preset"])
-            assert [preset.nth(i).locator("input").first.input_value() for i in range(2)] == [
-                "Google Analytics 4", "Salesforce"]
-            loaded = page.locator('[data-testid="stMetric"]').filter(has_text=STRINGS["en"]["loaded"])
-            for name, rows_loaded in ((ga4.name, "6"), (report.name, "2")):  # a result shows on its own run
-                page.get_by_role("button", name=STRINGS["en"]["import"].format(file=name)).click()
-                settle(page)
-                page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-                assert loaded.first.locator('[data-testid="stMetricValue"]').inner_text() == rows_loaded
-                errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
-                assert errors.count() == 0, errors.first.inner_text()
-            browser.close()
-    finally:
-        server_gen.close()
+            page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            assert loaded.first.locator('[data-testid="stMetricValue"]').inner_text() == rows_loaded
+            errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+            assert errors.count() == 0, errors.first.inner_text()
 
 
 def test_the_requirement_board_accepts_a_requests_similar_requests_at_once(tmp_path):
@@ -255,25 +264,18 @@ def test_the_requirement_board_accepts_a_requests_similar_requests_at_once(tmp_p
     from metrics import requirements
     from metrics.store import connect
 
-    server_gen = serve(tmp_path)
-    url = next(server_gen)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser, page = open_app(p, url, height=3600)
-            page.goto(url + "/requirements")
-            settle(page)
-            loose = page.locator('[data-testid="stDataFrame"]').nth(1)  # the board, then the requests not grouped
-            box = loose.bounding_box()
-            page.mouse.click(box["x"] + 15, box["y"] + 52)  # the first request's selection box
-            settle(page)
-            offer = page.get_by_text(re.compile(r"^Group these similar requests with it: (\d+) not grouped yet"))
-            n = int(re.search(r"(\d+) not grouped", offer.inner_text())[1])
-            assert n >= 2
-            page.get_by_role("button", name=STRINGS["en"]["new_requirement"]).click()
-            settle(page)
-            browser.close()
-    finally:
-        server_gen.close()
+    with app_page(tmp_path, height=3600) as page:
+        page.goto(page.app_url + "/requirements")
+        settle(page)
+        loose = page.locator('[data-testid="stDataFrame"]').nth(1)  # the board, then the requests not grouped
+        box = loose.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 52)  # the first request's selection box
+        settle(page)
+        offer = page.get_by_text(re.compile(r"^Group these similar requests with it: (\d+) not grouped yet"))
+        n = int(re.search(r"(\d+) not grouped", offer.inner_text())[1])
+        assert n >= 2
+        page.get_by_role("button", name=STRINGS["en"]["new_requirement"]).click()
+        settle(page)
     con = connect(tmp_path / "app.duckdb")
     newest = max(requirements.board(con, today=date.today()), key=lambda i: i.requirement_id)
     con.close()
@@ -294,30 +296,23 @@ def test_a_deck_template_is_uploaded_kept_and_previewed_filled(tmp_path):
     prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)) \
         .text_frame.text = "{{cost.valeu}}"
     prs.save(bad)
-    server_gen = serve(tmp_path)
-    url = next(server_gen)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser, page = open_app(p, url, height=2400)
-            page.goto(url + "/deck_template")
-            settle(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-            settle(page)
-            page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
-            settle(page)
-            refused = page.locator('[data-testid="stAlert"]').filter(has_text="bad.pptx: slide 1: unknown token")
-            assert refused.inner_text().strip() == "bad.pptx: slide 1: unknown token {{cost.valeu}}"
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                str(ROOT / "docs" / "sample_template.pptx"))
-            settle(page)
-            page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
-            settle(page)
-            assert page.get_by_text(STRINGS["en"]["deck_template_kept"].format(version=1)).count() == 1
-            assert page.get_by_text(STRINGS["en"]["deck_template_preview"]).count() == 1
-            assert page.get_by_role("button", name=STRINGS["en"]["deck_template_download"]).count() == 1
-            browser.close()
-    finally:
-        server_gen.close()
+    with app_page(tmp_path, height=2400) as page:
+        page.goto(page.app_url + "/deck_template")
+        settle(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        settle(page)
+        page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
+        settle(page)
+        refused = page.locator('[data-testid="stAlert"]').filter(has_text="bad.pptx: slide 1: unknown token")
+        assert refused.inner_text().strip() == "bad.pptx: slide 1: unknown token {{cost.valeu}}"
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            str(ROOT / "docs" / "sample_template.pptx"))
+        settle(page)
+        page.get_by_role("button", name=STRINGS["en"]["deck_template_keep"]).click()
+        settle(page)
+        assert page.get_by_text(STRINGS["en"]["deck_template_kept"].format(version=1)).count() == 1
+        assert page.get_by_text(STRINGS["en"]["deck_template_preview"]).count() == 1
+        assert page.get_by_role("button", name=STRINGS["en"]["deck_template_download"]).count() == 1
     con = connect(tmp_path / "app.duckdb")
     assert list(deck_templates.versions(con)["name"]) == ["sample_template.pptx"]
     con.close()

@@ -109,12 +109,6 @@ def test_half_sent_requests_time_out_without_holding_others_and_large_bodies_are
     assert supervised.count("stdout_logfile_maxbytes=5MB") == 3 and "logfile_maxbytes=5MB" in supervised
 
 
-def _pid(run, program: str) -> int:
-    out = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(run / "supervisord.conf"),
-                          "pid", program], capture_output=True, text=True, timeout=30)
-    return int(out.stdout.strip())
-
-
 WINDOW = 3.0  # seconds after a kill within which HAProxy has marked the process down (checks: 1 s, fall 2)
 
 
@@ -129,7 +123,8 @@ def test_a_killed_app_process_loses_no_browser_and_is_restarted(served):
     deadline = time.time() + 60  # up past its start (startsecs): a kill now is a crash, not a failed start
     while not _running(run, "app0") and time.time() < deadline:
         time.sleep(0.5)
-    before = _pid(run, "app0")
+    before = _load_bench().app_pid(run, "app0")
+    assert before > 0  # never os.kill(0): that is this process group
     os.kill(before, signal.SIGKILL)
     killed = time.time()
     deadline, served_again = time.time() + 30, None
@@ -145,10 +140,7 @@ def test_a_killed_app_process_loses_no_browser_and_is_restarted(served):
     assert answers == [200] * 20
     deadline = time.time() + 60
     while time.time() < deadline:  # supervisord starts it again
-        try:
-            after = _pid(run, "app0")
-        except ValueError:
-            after = 0
+        after = _load_bench().app_pid(run, "app0")
         if after and after != before:
             break
         time.sleep(0.5)

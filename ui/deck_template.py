@@ -18,13 +18,11 @@ def keep(content: bytes, name: str, user: str, con) -> tuple[int, list[str]]:
     """Check an upload (the file as an upload, every token: DataError listing each with its slide) and keep it as
     the next version; the version and the CSM's tokens it uses (filled only in internal exports)."""
     from exports.deck import tokens
-    from exports.deck.fill import names_in, problems
+    from exports.deck.fill import names_in, require_fillable
 
-    found = problems(content, name, internal=True)
-    if found:
-        raise DataError(f"{name}: " + "; ".join(found))
+    require_fillable(content, name, internal=True)
     version = deck_templates.save(con, content, name=name, user=user)
-    return version, sorted({n for n in names_in(content) if n.startswith(tokens.INTERNAL)})
+    return version, sorted({n for n in names_in(content, name) if n.startswith(tokens.INTERNAL)})
 
 
 def kept() -> deck_templates.Template | None:

@@ -41,13 +41,15 @@ def export_portfolio(period: Period, account_ids: list[str], language: str) -> N
     if not st.button(t("export_all"), key="export_all_go"):
         return
     from exports import batch
-    from exports.deck.fill import problems
+    from exports.deck.fill import require_fillable
 
     team = {"template": kept.content if use and kept is not None else None, "csm": current_user()}
-    found = problems(team["template"], kept.name) if team["template"] is not None and kept is not None else []
-    if found:  # customers' files: a template naming the CSM's figures is refused before any file is built
-        st.error(refusal_text(DataError(f"{kept.name}: " + "; ".join(found))))
-        return
+    if team["template"] is not None and kept is not None:
+        try:  # customers' files: a template naming the CSM's figures is refused before any file is built
+            require_fillable(kept.content, kept.name)
+        except DataError as exc:
+            st.error(refusal_text(exc))
+            return
 
     bar = st.progress(0.0)
 

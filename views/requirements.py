@@ -43,9 +43,8 @@ def status_text(status: str) -> str:
 
 def status_line(item: requirements.Requirement) -> str:
     """The status in words; not supported for now with its reason, in the page's language."""
-    note = item.fields["status_note"]
-    if item.status == "not_supported" and isinstance(note, str) and note.strip():
-        return t("status_with_reason", status=status_text(item.status), reason=wording.title_in(note, lang()))
+    if why := wording.why_not(item.status, item.fields["status_note"], lang()):
+        return t("status_with_reason", status=status_text(item.status), reason=why)
     return status_text(item.status)
 
 

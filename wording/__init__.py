@@ -242,6 +242,14 @@ def title_in(title: str, lang: str) -> str:
     return title
 
 
+def why_not(status: object, note: object, lang: str) -> str:
+    """Why a requirement is not supported for now (its status note, in `lang` when kept as "中文 / English", as
+    titles are); empty for any other status or without a note."""
+    if status == "not_supported" and isinstance(note, str) and note.strip():
+        return title_in(note, lang)
+    return ""
+
+
 def attention_reason(rule: str, values: dict, lang: str) -> str:
     """One attention flag (metrics.attention.Flag's rule and values) as a sentence in `lang`."""
     from wording.numbers import fmt

@@ -39,17 +39,19 @@ def has_slides(template: bytes) -> bool:
     return _read(template)[0] > 0
 
 
-def _read(template: bytes, name: str = "template.pptx", internal: bool = False) -> tuple[int, tuple[str, ...]]:
-    """The template checked as an upload, its slide count and every token problem: once per distinct file (a
-    batch of 2,000 decks reads its template's tokens once per process, not once per deck)."""
+def _read(template: bytes, name: str = "template.pptx",
+          internal: bool = False) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """The template checked as an upload, its slide count, every token problem and every token it names: once per
+    distinct file (a batch of 2,000 decks reads its template's tokens once per process, not once per deck)."""
     return _read_once(hashlib.sha256(template).hexdigest(), template, name, internal)
 
 
 @lru_cache(maxsize=16)
-def _read_once(digest: str, template: bytes, name: str, internal: bool) -> tuple[int, tuple[str, ...]]:
+def _read_once(digest: str, template: bytes, name: str,
+               internal: bool) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
     check(template, name)
     prs = Presentation(io.BytesIO(template))
-    return len(prs.slides), tuple(_problems(prs, internal))
+    return len(prs.slides), tuple(_problems(prs, internal)), tuple(n for slide in prs.slides for n in _names(slide))
 
 
 # ---------------------------------------------------------------- walking a slide's text
@@ -77,10 +79,9 @@ def _names(slide: Slide) -> list[str]:
     return [m.group(1) for frame in _slide_frames(slide) for m in tokens.TOKEN.finditer(frame.text)]
 
 
-def names_in(template: bytes) -> list[str]:
+def names_in(template: bytes, name: str = "template.pptx") -> list[str]:
     """Every token the template's slides name, in order (the file checked first)."""
-    check(template)
-    return [n for slide in Presentation(io.BytesIO(template)).slides for n in _names(slide)]
+    return list(_read(template, name)[2])
 
 
 def _replace(frame, resolve: Callable[[str], str | None]) -> None:
@@ -123,6 +124,15 @@ def problems(template: bytes, name: str = "template.pptx", *, internal: bool = F
     """Every token of the template that cannot be filled, with its slide number (empty when all can); DataError
     when the file itself is refused (metrics.deck_templates.check)."""
     return list(_read(template, name, internal)[1])
+
+
+def require_fillable(template: bytes, name: str = "template.pptx", *, internal: bool = False,
+                     label: str | None = None) -> None:
+    """DataError naming every token of the template that cannot be filled, each with its slide, after `label` (the
+    file's name unless given); the file itself refused as problems says."""
+    found = problems(template, name, internal=internal)
+    if found:
+        raise DataError(f"{label or name}: " + "; ".join(found))
 
 
 def _problems(prs, internal: bool) -> list[str]:
@@ -274,9 +284,7 @@ def _placeholders(deck: Deck) -> None:
 def fill(data: ExportData, lang: str, template: bytes, *, internal: bool = False, csm: str = "") -> bytes:
     """The team's template filled for one account in `lang` as .pptx bytes; DataError listing every token that
     cannot be filled (with its slide), or why the file itself is refused."""
-    found = problems(template, internal=internal)
-    if found:
-        raise DataError("template: " + "; ".join(found))
+    require_fillable(template, internal=internal, label="template")
     deck = Deck(lang, template, data=data, keep_slides=True)
     _repeat(deck)
     known = tokens.values(data, lang, csm=csm, internal=internal)

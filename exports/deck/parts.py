@@ -15,9 +15,8 @@ from pptx.slide import Slide
 
 from exports.audience import asked_rows, customer_peers
 from exports.data import ExportData
+from exports.deck import tokens
 from exports.deck.builder import MAX_BARS, Deck, _style
-from metrics.objectives import UNITS as OBJECTIVE_UNITS
-from metrics.story import TOP_GAPS
 
 Box = tuple[int, int, int, int]
 SHOWN_MONTHS = 12  # an adoption chart shows the months since go-live, at most this many
@@ -132,38 +131,33 @@ def business_case_chart(deck: Deck, slide: Slide, box: Box) -> Chart | None:
 
 
 def objective_figure(deck: Deck, metric: str, value: float | None) -> str:
-    return deck.f(value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
+    return tokens.objective_figure(deck.data, deck.lang, metric, value)
+
+
+def _table(deck: Deck, headers: tuple[str, ...], collection: str, fields: tuple[str, ...]) -> list[list[str]]:
+    """A header of `headers`, then the `fields` of each item of the collection a template's slide repeats over
+    (exports.deck.tokens.EACH): a table and a repeated slide show one item the same way."""
+    items = tokens.EACH[collection][1](deck.data, deck.lang)
+    return [[deck.t(h) for h in headers]] + [[item[f] for f in fields] for item in items]
 
 
 def objectives_rows(deck: Deck) -> list[list[str]]:
     """The objectives set in the sale: baseline, now, target, by when, progress, status."""
-    rows = [[deck.t(k) for k in ("objective", "baseline_col", "now", "target_col", "target_date", "progress",
-                                 "status")]]
-    return rows + [[deck.t(f"metric_{o.metric}"), objective_figure(deck, o.metric, o.baseline),
-                    objective_figure(deck, o.metric, o.current), objective_figure(deck, o.metric, o.target),
-                    o.target_date.isoformat(), deck.f(o.progress, "fraction"), deck.t(f"status_{o.status}")]
-                   for o in deck.data.report.objectives]
+    return _table(deck, ("objective", "baseline_col", "now", "target_col", "target_date", "progress", "status"),
+                  "objectives", ("metric", "baseline", "current", "target", "target_date", "progress", "status"))
 
 
-def underused_rows(deck: Deck, items: tuple | None = None) -> list[list[str]]:
-    """Valuable features used less than by the peers: adoption, the peers' median, who has not used them, and what
-    is left on the table (none when peer figures are withheld)."""
-    data = deck.data
-    if items is None:  # the story's room to grow, as the built-in slide shows it
-        items = data.report.adoption.underused_features[:TOP_GAPS] if data.peers_shown else ()
-    rows = [[deck.t(k) for k in ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left",
-                                 "value_left")]]
-    return rows + [[data.name(i.feature, deck.lang), deck.f(i.adoption_rate, "fraction"),
-                    deck.f(i.peer_median, "fraction"), deck.f(i.non_adopters, "count"),
-                    deck.f(i.hours_left, "hours"), deck.f(i.value_left, "currency")] for i in items]
+def underused_rows(deck: Deck) -> list[list[str]]:
+    """The story's room to grow: valuable features used less than by the peers, adoption, the peers' median, who
+    has not used them, and what is left on the table (none when peer figures are withheld)."""
+    fields = ("feature", "adoption_rate", "peer_median", "non_adopters", "hours_left", "value_left")
+    return _table(deck, fields, "underused", fields)
 
 
 def value_rows(deck: Deck) -> list[list[str]]:
     """Hours saved and their value by feature, the largest first."""
-    data = deck.data
-    rows = [[deck.t("feature"), deck.t("hours_saved"), deck.t("value")]]
-    return rows + [[data.name(r.feature, deck.lang), deck.f(r.hours_saved, "hours"), deck.f(r.value, "currency")]
-                   for r in data.report.cost.by_feature]
+    fields = ("feature", "hours_saved", "value")
+    return _table(deck, fields, "value_by_feature", fields)
 
 
 def peer_table(deck: Deck, rows: list[dict[str, object]]) -> list[list[str]]:

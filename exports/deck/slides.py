@@ -131,7 +131,7 @@ def _underused(deck: Deck) -> None:
         deck.textbox(slide, deck.left, top, deck.content_width, Inches(0.8), [deck.t("no_recommendations")], 16)
         top += Inches(1)
     else:
-        rows = underused_rows(deck, items)
+        rows = underused_rows(deck)  # the same top gaps as `items`
         deck.table(slide, rows, (deck.left, top, deck.content_width, 0), [0.26, 0.13, 0.13, 0.16, 0.14, 0.18])
         top += Inches(0.4) * len(rows) + Inches(0.4)
     def worth(items: tuple) -> str:

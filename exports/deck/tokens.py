@@ -74,25 +74,26 @@ def _leaves(cls: type, prefix: str = "") -> list[tuple[str, type]]:
     return out
 
 
-PATHS = tuple(p for p, _ in _leaves(AccountReport) if p not in LEFT_OUT) + EXTRA
-DATES = frozenset(p for p, kind in _leaves(AccountReport) if kind is date) | {"today"}
+_LEAVES = _leaves(AccountReport)
+PATHS = tuple(p for p, _ in _LEAVES if p not in LEFT_OUT) + EXTRA
+DATES = frozenset(p for p, kind in _LEAVES if kind is date) | {"today"}
 
 
-def _walk(report: dict, path: str) -> object:
+def _walk(report: AccountReport, path: str) -> object:
+    """The report's value at a dotted path: attributes, then a dict's key (lifecycle.months_by_stage.loyal)."""
     value: object = report
     for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
     return value
 
 
 def values(data: ExportData, lang: str, *, csm: str = "", internal: bool = False) -> dict[str, str]:
     """Every token path's text for this account in `lang` (PATHS); the CSM's figures only when `internal`."""
-    report = dataclasses.asdict(data.report)
     out: dict[str, str] = {}
     for path in PATHS:
         if path.startswith(INTERNAL) and not internal:
             continue
-        out[path] = _text(data, lang, path, _walk(report, path))
+        out[path] = _text(data, lang, path, _walk(data.report, path))
     out["period"] = data.period.label()
     out["today"] = (data.today or date.today()).isoformat()
     out["csm"] = csm
@@ -102,8 +103,7 @@ def values(data: ExportData, lang: str, *, csm: str = "", internal: bool = False
 def _text(data: ExportData, lang: str, path: str, value: object) -> str:
     if path in METRIC_OF:
         unit = unit_of(METRIC_OF[path])
-        return fmt(value, unit, lang, data.currency, signed=path.endswith(("delta", "_low", "_high")),  # type: ignore[arg-type]
-                   compact=unit == "currency")
+        return _figure(data, lang, value, unit, signed=path.endswith(("delta", "_low", "_high")))  # type: ignore[arg-type]
     if path.endswith("reason"):
         return reason(lang, value) if value else ""  # type: ignore[arg-type]
     if path == "efficiency.basis":
@@ -126,9 +126,19 @@ def _text(data: ExportData, lang: str, path: str, value: object) -> str:
 
 # ---------------------------------------------------------------- collections a slide repeats over
 
+def _figure(data: ExportData, lang: str, value: float | None, unit: str, signed: bool = False) -> str:
+    """A figure as the deck shows it (exports.deck.builder.Deck.f): money and hours in their compact form."""
+    return fmt(value, unit, lang, data.currency, signed=signed, compact=True)
+
+
+def objective_figure(data: ExportData, lang: str, metric: str, value: float | None) -> str:
+    """An objective's baseline, current or target figure in its metric's unit, a change signed."""
+    return _figure(data, lang, value, OBJECTIVE_UNITS[metric], signed=metric.endswith("_delta"))
+
+
 def _objectives(data: ExportData, lang: str) -> list[dict[str, str]]:
     def figure(metric: str, value: float | None) -> str:
-        return fmt(value, OBJECTIVE_UNITS[metric], lang, data.currency, signed=metric.endswith("_delta"))
+        return objective_figure(data, lang, metric, value)
 
     return [{"metric": text(lang, f"metric_{o.metric}"), "baseline": figure(o.metric, o.baseline),
              "current": figure(o.metric, o.current), "target": figure(o.metric, o.target),
@@ -144,8 +154,8 @@ def _underused(data: ExportData, lang: str) -> list[dict[str, str]]:
         return []
     return [{"feature": data.name(i.feature, lang), "adoption_rate": fmt(i.adoption_rate, "fraction", lang),
              "peer_median": fmt(i.peer_median, "fraction", lang), "non_adopters": fmt(i.non_adopters, "count", lang),
-             "hours_left": fmt(i.hours_left, "hours", lang),
-             "value_left": fmt(i.value_left, "currency", lang, data.currency, compact=True)}
+             "hours_left": _figure(data, lang, i.hours_left, "hours"),
+             "value_left": _figure(data, lang, i.value_left, "currency")}
             for i in data.report.adoption.underused_features[:TOP_GAPS]]
 
 
@@ -160,8 +170,8 @@ def _features(data: ExportData, lang: str) -> list[dict[str, str]]:
 
 
 def _value_by_feature(data: ExportData, lang: str) -> list[dict[str, str]]:
-    return [{"feature": data.name(r.feature, lang), "hours_saved": fmt(r.hours_saved, "hours", lang),
-             "value": fmt(r.value, "currency", lang, data.currency, compact=True)} for r in data.report.cost.by_feature]
+    return [{"feature": data.name(r.feature, lang), "hours_saved": _figure(data, lang, r.hours_saved, "hours"),
+             "value": _figure(data, lang, r.value, "currency")} for r in data.report.cost.by_feature]
 
 
 EACH: dict[str, tuple[tuple[str, ...], Callable[[ExportData, str], list[dict[str, str]]]]] = {
